@@ -1,0 +1,65 @@
+"""Filesystem locations, anchored on the package rather than the working directory.
+
+Voilà runs a notebook with the notebook's folder as working directory and
+Papermill with whatever ``--cwd`` says; both must find the same data, so every
+path is derived from the repository root, with environment overrides.
+
+Environment variables:
+    WORKBENCH_ROOT: the repository root (default: parent of the package).
+    WORKBENCH_DATA_DIR: data folder (default ``<root>/data``).
+    WORKBENCH_OUTPUTS_DIR: per-run products (default ``<root>/outputs``).
+    WORKBENCH_STORE: the DuckDB file (default ``<data>/warehouse.duckdb``).
+    WORKBENCH_PARAMETERS_DIR: YAML parameter sets (default ``<root>/parameters``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def root_dir() -> Path:
+    """Repository root (``WORKBENCH_ROOT`` overrides)."""
+    return _env_path("WORKBENCH_ROOT", PACKAGE_DIR.parent)
+
+
+def data_dir() -> Path:
+    """Folder holding raw inputs, the store and rejects (``WORKBENCH_DATA_DIR``)."""
+    return _env_path("WORKBENCH_DATA_DIR", root_dir() / "data")
+
+
+def sample_dir() -> Path:
+    """Committed sample assets (recordings with their scripts)."""
+    return root_dir() / "data" / "sample"
+
+
+def generated_sample_dir() -> Path:
+    """Where ``make demo`` writes the generated sample call centre."""
+    return data_dir() / "generated"
+
+
+def outputs_dir() -> Path:
+    """Per-run products: executed notebooks, HTML reports, tables (``WORKBENCH_OUTPUTS_DIR``)."""
+    return _env_path("WORKBENCH_OUTPUTS_DIR", root_dir() / "outputs")
+
+
+def store_path() -> Path:
+    """The single DuckDB file that holds the canonical tables (``WORKBENCH_STORE``)."""
+    return _env_path("WORKBENCH_STORE", data_dir() / "warehouse.duckdb")
+
+
+def parameters_dir() -> Path:
+    """YAML parameter sets, ``parameters/<notebook>/<set>.yaml`` (``WORKBENCH_PARAMETERS_DIR``)."""
+    return _env_path("WORKBENCH_PARAMETERS_DIR", root_dir() / "parameters")
+
+
+def notebooks_dir() -> Path:
+    """Pipeline notebooks (apps live in ``notebooks/apps``)."""
+    return root_dir() / "notebooks"
