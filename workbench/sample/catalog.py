@@ -65,3 +65,19 @@ def topics_for_queue(queue: str) -> tuple[Topic, ...]:
 
 
 TOPIC_BY_ID = {t.topic_id: t for t in TOPICS}
+
+# Share of a queue's calls that each of its topics accounts for (sums to 1 per queue).
+TOPIC_SHARES = {
+    "bill_dispute": 0.40, "payment_failed": 0.35, "refund_request": 0.25,
+    "internet_outage": 0.40, "password_reset": 0.35, "device_setup": 0.25,
+    "service_complaint": 0.55, "cancel_service": 0.45,
+    "plan_upgrade": 0.60, "new_line": 0.40,
+}  # fmt: skip
+
+# Calls offered on an average weekday (at the trend reference date) per language line.
+LINE_DAILY_CALLS = {"zh": 1550.0, "en": 950.0}
+
+LANGUAGE_LABELS = {"zh": "Mandarin", "en": "English"}
+
+# Hotline numbers callers dial (the DNIS of the call records).
+LINE_DNIS = {"zh": "4008801000", "en": "4008802000"}

@@ -1,0 +1,208 @@
+"""Altair chart builders that work with no network.
+
+Builders take small, already aggregated DataFrames (Altair refuses more than
+5,000 rows; aggregate first, e.g. with :mod:`workbench.sample.reading`) and
+return an Altair chart (``alt.Chart``, or a layered/concatenated one); they
+never display it. :func:`enable_offline_rendering`
+picks a renderer that needs no CDN, under Papermill, nbconvert HTML and Voilà.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from workbench.errors import InputDataError
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+
+MAX_CHART_ROWS = 5000
+OFFLINE_KINDS = ("svg", "png", "html")
+LANGUAGE_COLORS = {"domain": ["zh", "en"], "range": ["#c0392b", "#2c6fbb"]}
+
+
+def enable_offline_rendering(kind: str = "svg") -> str:
+    """Make Altair display charts without any network request; return the renderer's name.
+
+    ``svg`` / ``png`` draw static images with vl-convert (work everywhere,
+    including inside ``ipywidgets.Output``); ``html`` inlines Vega into each
+    output (~0.9 MB a chart) and stays interactive offline. Altair's default
+    renderer loads Vega from a CDN and the ``mimetype`` one breaks Papermill.
+    """
+    import altair as alt
+
+    if kind in ("svg", "png"):
+        alt.renderers.enable(kind)
+    elif kind == "html":
+        alt.renderers.enable("html", template="inline")
+    else:
+        raise ValueError(f"kind must be one of {OFFLINE_KINDS}, got {kind!r}")
+    return kind
+
+
+def _check(df: pd.DataFrame, columns: Iterable[str], chart: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputDataError(
+            f"{chart} needs columns {list(columns)}; missing {missing} (found {list(df.columns)})",
+            field=missing[0],
+        )
+    if len(df) > MAX_CHART_ROWS:
+        raise InputDataError(
+            f"{chart} got {len(df)} rows, more than Altair's {MAX_CHART_ROWS}: aggregate before charting"
+        )
+
+
+def _language_color(alt_module):
+    return alt_module.Color("language:N", title="Language", scale=alt_module.Scale(**LANGUAGE_COLORS))
+
+
+def daily_volume(daily: pd.DataFrame, *, width: int = 640, height: int = 220) -> alt.Chart:
+    """Stacked bars of calls offered per day and language.
+
+    Needs columns ``date, language, calls``.
+    """
+    import altair as alt
+
+    _check(daily, ["date", "language", "calls"], "daily_volume")
+    data = daily.assign(date=daily["date"].astype(str))
+    return (
+        alt.Chart(data, title="Calls offered per day")
+        .mark_bar()
+        .encode(
+            x=alt.X("date:T", title="Day", timeUnit="yearmonthdate"),
+            y=alt.Y("calls:Q", title="Calls offered", stack="zero"),
+            color=_language_color(alt),
+            tooltip=["date:N", "language:N", "calls:Q"],
+        )
+        .properties(width=width, height=height)
+    )
+
+
+def calls_by_interval(
+    profile: pd.DataFrame, interval_minutes: int, *, width: int = 640, height: int = 220
+) -> alt.Chart:
+    """Intraday profile: mean calls offered per interval of the day, one line per language.
+
+    Needs columns ``interval_start`` (``"HH:MM"``), ``language``, ``calls_per_day``.
+    """
+    import altair as alt
+
+    _check(profile, ["interval_start", "language", "calls_per_day"], "calls_by_interval")
+    data = profile.assign(time=("2000-01-01T" + profile["interval_start"].astype(str)))
+    return (
+        alt.Chart(data, title=f"Intraday profile: mean calls offered per {interval_minutes}-minute interval")
+        .mark_line(point=True, interpolate="step-after")
+        .encode(
+            x=alt.X("time:T", title="Time of day", axis=alt.Axis(format="%H:%M")),
+            y=alt.Y("calls_per_day:Q", title="Calls per interval (mean over days)"),
+            color=_language_color(alt),
+            tooltip=["interval_start:N", "language:N", alt.Tooltip("calls_per_day:Q", format=".1f")],
+        )
+        .properties(width=width, height=height)
+    )
+
+
+def queue_comparison(summary: pd.DataFrame, *, width: int = 300, height: int = 180) -> alt.HConcatChart:
+    """Calls offered and abandonment rate per queue, bars side by side per language.
+
+    Needs columns ``queue, language, offered, abandon_rate``.
+    """
+    import altair as alt
+
+    _check(summary, ["queue", "language", "offered", "abandon_rate"], "queue_comparison")
+    base = alt.Chart(summary).encode(
+        y=alt.Y("queue:N", title=None),
+        yOffset="language:N",
+        color=_language_color(alt),
+        tooltip=["queue:N", "language:N", "offered:Q", alt.Tooltip("abandon_rate:Q", format=".1%")],
+    )
+    offered = base.mark_bar().encode(x=alt.X("offered:Q", title="Calls offered")).properties(
+        title="Calls offered per queue", width=width, height=height
+    )
+    abandoned = base.mark_bar().encode(
+        x=alt.X("abandon_rate:Q", title="Abandoned share", axis=alt.Axis(format="%"))
+    ).properties(title="Abandonment per queue", width=width, height=height)
+    return alt.hconcat(offered, abandoned)
+
+
+def service_level_by_interval(
+    profile: pd.DataFrame, target: float, target_answer_seconds: int, *, width: int = 640, height: int = 200
+) -> alt.LayerChart:
+    """Share of calls answered within ``target_answer_seconds`` per interval of the day, with the target as a rule.
+
+    Needs columns ``interval_start`` (``"HH:MM"``), ``language``, ``service_level``.
+    """
+    import altair as alt
+    import pandas as pd
+
+    _check(profile, ["interval_start", "language", "service_level"], "service_level_by_interval")
+    data = profile.assign(time=("2000-01-01T" + profile["interval_start"].astype(str)))
+    lines = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("time:T", title="Time of day", axis=alt.Axis(format="%H:%M")),
+            y=alt.Y(
+                "service_level:Q",
+                title=f"Answered within {target_answer_seconds} s",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=_language_color(alt),
+            tooltip=["interval_start:N", "language:N", alt.Tooltip("service_level:Q", format=".1%")],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[4, 4], color="black").encode(
+        y="target:Q"
+    )
+    return (lines + rule).properties(
+        title=f"Service level per interval (target {target:.0%} within {target_answer_seconds} s)",
+        width=width,
+        height=height,
+    )
+
+
+def wait_distribution(waits: pd.DataFrame, *, width: int = 640, height: int = 200) -> alt.Chart:
+    """Histogram of waits, answered and abandoned calls stacked.
+
+    Needs columns ``wait_bin_seconds`` (lower bin edge), ``outcome``, ``calls``.
+    """
+    import altair as alt
+
+    _check(waits, ["wait_bin_seconds", "outcome", "calls"], "wait_distribution")
+    return (
+        alt.Chart(waits, title="Calls that waited: time in queue before answer or abandon (last bin: and longer)")
+        .mark_bar()
+        .encode(
+            x=alt.X("wait_bin_seconds:O", title="Wait (seconds, bin start)"),
+            y=alt.Y("calls:Q", title="Calls", stack="zero"),
+            color=alt.Color("outcome:N", title="Outcome"),
+            tooltip=["wait_bin_seconds:O", "outcome:N", "calls:Q"],
+        )
+        .properties(width=width, height=height)
+    )
+
+
+def csat_distribution(csat: pd.DataFrame, *, width: int = 300, height: int = 200) -> alt.Chart:
+    """Share of survey responses per CSAT score (1-5), side by side per language.
+
+    Needs columns ``csat, language, share``.
+    """
+    import altair as alt
+
+    _check(csat, ["csat", "language", "share"], "csat_distribution")
+    return (
+        alt.Chart(csat, title="CSAT distribution (share of responses)")
+        .mark_bar()
+        .encode(
+            x=alt.X("csat:O", title="CSAT (1 worst, 5 best)"),
+            xOffset="language:N",
+            y=alt.Y("share:Q", title="Share of responses", axis=alt.Axis(format="%")),
+            color=_language_color(alt),
+            tooltip=["csat:O", "language:N", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(width=width, height=height)
+    )

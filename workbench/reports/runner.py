@@ -1,0 +1,453 @@
+"""Run a pipeline notebook through Papermill into its own, never overwritten run folder.
+
+``run_notebook("sample_overview", parameter_set="smoke")``:
+
+1. resolves the parameters (set file, then overrides) and validates them with
+   the notebook's model before any kernel starts (ParameterError, no folder);
+2. creates ``outputs/<notebook>/<run_id>/`` and executes the notebook there with
+   Papermill (in-process API), telling the kernel its run folder through
+   ``WORKBENCH_RUN_DIR``;
+3. renders ``report.html`` without code and without CDN requests, writes
+   ``parameters.yaml`` and ``manifest.json`` (status, times, git revision,
+   parameters, inputs and outputs with SHA-256);
+4. on success points ``outputs/<notebook>/LATEST`` at the run; on failure keeps
+   the folder, records the failing cell in the manifest and raises
+   NotebookRunError.
+
+Papermill and nbconvert are imported inside the functions so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench import __version__, paths
+from workbench.errors import NotebookRunError, ParameterError, WorkbenchError
+from workbench.params import (
+    parameter_set_path,
+    read_parameter_file,
+    registered_notebooks,
+    validate_parameters,
+)
+from workbench.reports.record import INPUTS_FILE, OUTPUTS_FILE, RUN_DIR_ENV, read_records, sha256_file
+
+log = logging.getLogger(__name__)
+
+MANIFEST_FILE = "manifest.json"
+REPORT_FILE = "report.html"
+PARAMETERS_FILE = "parameters.yaml"
+LATEST_FILE = "LATEST"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished notebook run.
+
+    Attributes:
+        run_dir: ``outputs/<notebook>/<run_id>/``.
+        executed_notebook / report_html / manifest_path: files in ``run_dir``.
+        manifest: the contents of ``manifest.json``.
+    """
+
+    notebook: str
+    run_id: str
+    status: str
+    run_dir: Path
+    executed_notebook: Path
+    report_html: Path
+    manifest_path: Path
+    duration_seconds: float
+    manifest: dict[str, Any] = field(repr=False)
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def resolve_notebook(notebook: str | Path) -> Path:
+    """A notebook name (``sample_overview``) under ``notebooks/`` or a path to an ``.ipynb`` file."""
+    candidate = Path(notebook)
+    if candidate.suffix != ".ipynb":
+        candidate = paths.notebooks_dir() / f"{candidate}.ipynb"
+    candidate = candidate.expanduser().resolve()
+    if not candidate.is_file():
+        raise WorkbenchError(f"notebook not found: {candidate}")
+    return candidate
+
+
+def resolve_parameters(
+    notebook_path: Path,
+    parameters: Mapping[str, Any] | None = None,
+    parameter_set: str | Path | None = None,
+) -> dict[str, Any]:
+    """Merged, validated parameters as plain JSON values (defaults filled in by the model).
+
+    A notebook without a registered model gets its overrides checked against
+    the names in its ``parameters`` cell only.
+
+    Raises:
+        ParameterError: naming the file (or ``parameters argument``), line and field.
+    """
+    name = notebook_path.stem
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    source: str | Path = "parameters argument"
+    if parameter_set is not None:
+        set_path = parameter_set_path(name, parameter_set)
+        values, lines = read_parameter_file(set_path)
+        source = set_path
+    if name in registered_notebooks():
+        if parameter_set is not None:
+            validate_parameters(name, values, source=source, lines=lines)  # errors located in the file
+        merged = {**values, **(parameters or {})}
+        if parameters:
+            source = f"{source} + parameters argument" if parameter_set is not None else source
+        return validate_parameters(name, merged, source=source, lines=lines).to_papermill()
+
+    import papermill
+
+    merged = {**values, **(parameters or {})}
+    known = papermill.inspect_notebook(str(notebook_path))
+    for key in merged:
+        if key not in known:
+            raise ParameterError(
+                f"unknown parameter; the notebook's parameters cell has {sorted(known) or 'none'}",
+                file=source,
+                row=lines.get(key),
+                field=key,
+            )
+    return merged
+
+
+def _parameters_fingerprint(notebook: str, parameters: Mapping[str, Any]) -> str:
+    canonical = json.dumps({"notebook": notebook, "parameters": parameters}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+
+
+def make_run_id(notebook: str, parameters: Mapping[str, Any], when: datetime | None = None) -> str:
+    """``20261123T142501Z-1a2b3c4d``: UTC start time and a fingerprint of notebook and parameters."""
+    when = when or datetime.now(UTC)
+    return f"{when.strftime('%Y%m%dT%H%M%SZ')}-{_parameters_fingerprint(notebook, parameters)}"
+
+
+def _create_run_dir(notebook_dir: Path, run_id: str | None, default_id: str) -> Path:
+    notebook_dir.mkdir(parents=True, exist_ok=True)
+    if run_id is not None:
+        run_dir = notebook_dir / run_id
+        try:
+            run_dir.mkdir()
+        except FileExistsError:
+            raise WorkbenchError(f"run folder already exists, runs are never overwritten: {run_dir}") from None
+        return run_dir
+    for attempt in range(1, 1000):
+        run_dir = notebook_dir / (default_id if attempt == 1 else f"{default_id}-{attempt}")
+        try:
+            run_dir.mkdir()
+            return run_dir
+        except FileExistsError:
+            continue
+    raise WorkbenchError(f"could not create a fresh run folder under {notebook_dir}")
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(paths.root_dir()), *args], capture_output=True, text=True, timeout=10, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()
+
+
+def git_revision() -> dict[str, Any]:
+    """``{"revision": <HEAD sha or None>, "dirty": <uncommitted changes or None>}``."""
+    revision = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain") if revision else None
+    return {"revision": revision or None, "dirty": bool(status) if status is not None else None}
+
+
+_RESERVED = {MANIFEST_FILE, REPORT_FILE, PARAMETERS_FILE, INPUTS_FILE, OUTPUTS_FILE}
+
+
+def _collect_outputs(run_dir: Path, executed: Path) -> list[dict[str, Any]]:
+    """Every file the notebook wrote into the run folder, hashed; row counts where recorded."""
+    rows = {r["path"]: r.get("rows") for r in read_records(run_dir, OUTPUTS_FILE)}
+    outputs = []
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(run_dir).as_posix()
+        if relative in _RESERVED or path == executed:
+            continue
+        outputs.append(
+            {"path": relative, "sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": rows.get(relative)}
+        )
+    return outputs
+
+
+@contextlib.contextmanager
+def _kernel_environment(run_dir: Path) -> Iterator[None]:
+    """Environment the kernel inherits: its run folder, and this very ``workbench`` package first on the path.
+
+    The kernel is a child process started inside this block, so it sees these
+    variables; they are restored afterwards (not thread-safe: one run at a time
+    per process).
+    """
+    package_parent = str(paths.PACKAGE_DIR.parent)
+    saved = {key: os.environ.get(key) for key in (RUN_DIR_ENV, "PYTHONPATH")}
+    os.environ[RUN_DIR_ENV] = str(run_dir)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, saved["PYTHONPATH"]) if p)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_html(executed_notebook: Path, html_path: Path) -> None:
+    """Render a notebook to HTML without code cells and without CDN requests (MathJax, require.js, mermaid, widgets)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed_notebook, as_version=4)
+    nb.metadata.pop("widgets", None)  # its presence makes the template load the widget manager from a CDN
+    exporter = HTMLExporter(
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        mathjax_url="",
+        require_js_url="",
+        mermaid_js_url="",  # nbconvert >= 7.17 names a cdnjs module for mermaid diagrams
+        mermaid_layout_elk_js_url="",
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _error_from_notebook(executed: Path) -> dict[str, Any] | None:
+    """The failing cell recorded in an executed notebook (``metadata.papermill.exception``), if any."""
+    import nbformat
+
+    if not executed.exists():
+        return None
+    nb = nbformat.read(executed, as_version=4)
+    if not nb.metadata.get("papermill", {}).get("exception"):
+        return None
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return {
+                    "cell_index": index,
+                    "execution_count": cell.get("execution_count"),
+                    "ename": output.get("ename"),
+                    "evalue": output.get("evalue"),
+                }
+    return {"cell_index": None, "execution_count": None, "ename": "PapermillException", "evalue": "exception flagged"}
+
+
+def _kernel_start_seconds(executed: Path) -> float | None:
+    """Seconds from Papermill's start to the first cell starting (kernel start, mostly)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(executed, as_version=4)
+        started = nb.metadata["papermill"]["start_time"]
+        first = next(c.metadata["papermill"]["start_time"] for c in nb.cells if c.metadata.get("papermill", {}).get("start_time"))
+        return round((datetime.fromisoformat(first) - datetime.fromisoformat(started)).total_seconds(), 3)
+    except (KeyError, StopIteration, ValueError, TypeError, OSError):
+        return None
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_notebook(
+    notebook: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    parameter_set: str | Path | None = None,
+    *,
+    run_id: str | None = None,
+    outputs_dir: Path | None = None,
+    kernel_name: str = "python3",
+    execution_timeout_seconds: int = 1800,
+    start_timeout_seconds: int = 120,
+) -> RunResult:
+    """Execute a notebook with validated parameters into ``outputs/<notebook>/<run_id>/``.
+
+    Args:
+        notebook: a name under ``notebooks/`` (``"sample_overview"``) or a path to an ``.ipynb``.
+        parameters: overrides applied on top of ``parameter_set``.
+        parameter_set: a set name under ``parameters/<notebook>/`` or a path to a YAML file.
+        run_id: folder name; default ``<UTC time>-<parameters fingerprint>``. Never reused.
+        outputs_dir: base folder; default :func:`workbench.paths.outputs_dir`.
+
+    Raises:
+        ParameterError: invalid parameters; raised before any folder or kernel exists.
+        NotebookRunError: a cell failed or the kernel died; the run folder is kept
+            with ``status: failed`` and the error in ``manifest.json``
+            (``cell_index`` counts cells of the executed notebook, which holds
+            Papermill's injected-parameters cell).
+        WorkbenchError: the notebook is missing or ``run_id`` names an existing folder.
+    """
+    notebook_path = resolve_notebook(notebook)
+    name = notebook_path.stem
+    resolved = resolve_parameters(notebook_path, parameters, parameter_set)
+
+    started = _now()
+    base = Path(outputs_dir) if outputs_dir is not None else paths.outputs_dir()
+    run_dir = _create_run_dir(base / name, run_id, make_run_id(name, resolved, started))
+    run_id = run_dir.name
+    executed = run_dir / notebook_path.name
+    (run_dir / PARAMETERS_FILE).write_text(
+        yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    manifest: dict[str, Any] = {
+        "run_id": run_id,
+        "notebook": name,
+        "notebook_path": str(notebook_path),
+        "parameter_set": str(parameter_set) if parameter_set is not None else None,
+        "status": "running",
+        "started_at": started.isoformat(),
+        "finished_at": None,
+        "duration_seconds": None,
+        "git": git_revision(),
+        "workbench_version": __version__,
+        "python": sys.executable,
+        "kernel_name": kernel_name,
+        "parameters": resolved,
+        "inputs": [],
+        "outputs": [],
+        "error": None,
+    }
+    _write_json(run_dir / MANIFEST_FILE, manifest)  # a killed run still leaves "running" behind
+    log.info("running %s into %s", name, run_dir)
+
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    error: dict[str, Any] | None = None
+    interrupted: KeyboardInterrupt | None = None
+    clock = time.perf_counter()
+    try:
+        with _kernel_environment(run_dir):
+            papermill.execute_notebook(
+                str(notebook_path),
+                str(executed),
+                parameters=resolved,
+                kernel_name=kernel_name,
+                start_timeout=start_timeout_seconds,
+                execution_timeout=execution_timeout_seconds,
+                cwd=str(run_dir),
+                progress_bar=False,
+                log_output=False,
+            )
+    except PapermillExecutionError as exc:
+        error = {
+            "cell_index": exc.cell_index,
+            "execution_count": exc.exec_count,
+            "ename": exc.ename,
+            "evalue": exc.evalue,
+            "source": (exc.source or "")[:1000],
+        }
+    except Exception as exc:  # kernel died, timed out or never started: still record the run
+        error = {"cell_index": None, "execution_count": None, "ename": type(exc).__name__, "evalue": str(exc)}
+    except KeyboardInterrupt as exc:
+        interrupted = exc
+        error = {"cell_index": None, "execution_count": None, "ename": "KeyboardInterrupt", "evalue": "interrupted"}
+    execute_seconds = time.perf_counter() - clock
+    if error is None:
+        error = _error_from_notebook(executed)
+
+    clock = time.perf_counter()
+    report = run_dir / REPORT_FILE
+    if executed.exists():
+        try:
+            render_html(executed, report)
+        except Exception as exc:
+            error = error or {"cell_index": None, "execution_count": None, "ename": type(exc).__name__,
+                              "evalue": f"rendering report.html failed: {exc}"}
+    render_seconds = time.perf_counter() - clock
+
+    finished = _now()
+    status = "failed" if error else "succeeded"
+    manifest.update(
+        status=status,
+        finished_at=finished.isoformat(),
+        duration_seconds=round((finished - started).total_seconds(), 3),
+        timings={
+            "kernel_start_seconds": _kernel_start_seconds(executed),
+            "execute_seconds": round(execute_seconds, 3),
+            "render_seconds": round(render_seconds, 3),
+        },
+        inputs=read_records(run_dir, INPUTS_FILE),
+        outputs=_collect_outputs(run_dir, executed),
+        executed_notebook=executed.name,
+        report=REPORT_FILE if report.exists() else None,
+        error=error,
+    )
+    _write_json(run_dir / MANIFEST_FILE, manifest)
+    log.info("%s %s in %.1f s: %s", name, status, manifest["duration_seconds"], run_dir)
+
+    if interrupted is not None:
+        raise interrupted
+    if error:
+        where = f"cell {error['cell_index']}" if error.get("cell_index") is not None else "kernel"
+        raise NotebookRunError(
+            f"{where} raised {error['ename']}: {error['evalue']} (run kept in {run_dir})",
+            notebook=notebook_path,
+            run_dir=run_dir,
+        )
+    latest = base / name / LATEST_FILE
+    tmp = latest.with_suffix(".tmp")
+    tmp.write_text(run_id + "\n", encoding="utf-8")
+    tmp.replace(latest)
+    return RunResult(
+        notebook=name,
+        run_id=run_id,
+        status=status,
+        run_dir=run_dir,
+        executed_notebook=executed,
+        report_html=report,
+        manifest_path=run_dir / MANIFEST_FILE,
+        duration_seconds=manifest["duration_seconds"],
+        manifest=manifest,
+    )
+
+
+def latest_run(notebook: str, outputs_dir: Path | None = None) -> Path | None:
+    """The run folder named by ``outputs/<notebook>/LATEST``, or None if no run succeeded yet."""
+    base = Path(outputs_dir) if outputs_dir is not None else paths.outputs_dir()
+    latest = base / notebook / LATEST_FILE
+    if not latest.exists():
+        return None
+    return base / notebook / latest.read_text(encoding="utf-8").strip()

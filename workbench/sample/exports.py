@@ -1,0 +1,328 @@
+"""The sample centre's data as its source systems would export it.
+
+Two ACD exports of the same calls in two vendor shapes (an English one with
+``H:MM:SS`` durations and ``YYYY/MM/DD HH:MM:SS`` times; a Chinese one for the
+Mandarin line, GB18030, CRLF line ends, durations in seconds), a survey
+platform export, and agent and queue lists. A handful of rows are broken on
+purpose, each listed in ``truth/export_defects.csv`` with its line number, so
+ingestion has something real to reject.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+
+from workbench.sample.catalog import LANGUAGE_LABELS, LINE_DNIS, QUEUE_LABELS_ZH, QUEUE_NAMES, LANGUAGES, queue_id
+
+ACD_COLUMNS = [
+    "Call ID", "Skill", "Line", "ANI", "DNIS", "Call Start", "Call End", "Queue Time", "Ring Time",
+    "Talk Time", "Hold Time", "Wrap Time", "Disposition", "Agent ID", "Transfer To",
+]  # fmt: skip
+DISPOSITIONS = {"answered": "ANSWERED", "phantom": "ANSWERED", "transferred": "XFER",
+                "abandoned": "ABANDON", "short_abandon": "SHORT_ABANDON"}  # fmt: skip
+
+ZH_COLUMNS = [
+    "通话编号", "技能组", "主叫号码", "被叫号码", "开始时间", "结束时间", "排队时长(秒)", "振铃时长(秒)",
+    "通话时长(秒)", "保持时长(秒)", "话后处理时长(秒)", "处理结果", "坐席工号", "转接技能组",
+]  # fmt: skip
+ZH_DISPOSITIONS = {"ANSWERED": "已接听", "XFER": "已转接", "ABANDON": "放弃", "SHORT_ABANDON": "短时放弃"}
+
+SURVEY_COLUMNS = ["Survey ID", "Call ID", "Survey Time", "CSAT", "Comment"]
+
+ACD_FILE = "exports/acd_calls.csv"
+ZH_FILE = "exports/acd_calls_zh_gb18030.csv"
+SURVEY_FILE = "exports/surveys.csv"
+DEFECT_COLUMNS = ["file", "line_number", "call_id", "defect_type", "column", "bad_value", "reason"]
+
+SERVICE_LEVEL_TARGET = 0.8
+TARGET_ANSWER_SECONDS = 20
+
+
+def skill_name(qid: str) -> str:
+    """Vendor skill name of a queue id: ``billing_zh`` -> ``ZH_BILLING``.
+
+    >>> skill_name("tech_support_en")
+    'EN_TECH_SUPPORT'
+    """
+    base, lang = qid.rsplit("_", 1)
+    return f"{lang}_{base}".upper()
+
+
+def hms(seconds: np.ndarray) -> np.ndarray:
+    """Whole seconds as ``H:MM:SS`` strings (negative values keep a minus sign).
+
+    >>> hms(np.array([0, 75, 3725, -83])).tolist()
+    ['0:00:00', '0:01:15', '1:02:05', '-0:01:23']
+    """
+    s = np.asarray(seconds, dtype=np.int64)
+    a = np.abs(s)
+    sign = np.where(s < 0, "-", "")
+    return np.array([f"{g}{x // 3600}:{x % 3600 // 60:02d}:{x % 60:02d}" for g, x in zip(sign, a)], dtype=object)
+
+
+def _slash(stamps: pd.Series) -> pd.Series:
+    """``2026-01-05 08:03:17`` -> ``2026/01/05 08:03:17``."""
+    return stamps.str.replace("-", "/", n=2, regex=False)
+
+
+def acd_table(calls: pd.DataFrame) -> pd.DataFrame:
+    """Clean English-vendor ACD records, one per call, in ``Call Start`` order.
+
+    Args:
+        calls: truth calls; needs ``call_id``, ``queue_id``, ``language``,
+            ``ani``, ``arrived_at_local``, ``ended_at_local``, ``wait_seconds``,
+            ``ring_seconds``, ``talk_seconds``, ``hold_seconds``,
+            ``wrap_seconds``, ``outcome``, ``agent_id``, ``transfer_to_queue_id``.
+    """
+    answered = calls["agent_id"].fillna("").ne("")
+    zero = np.zeros(len(calls), dtype=np.int64)
+
+    def dur(column: str) -> np.ndarray:
+        return hms(np.where(answered, calls[column].fillna(0).to_numpy(dtype=float), zero).astype(np.int64))
+
+    out = pd.DataFrame(
+        {
+            "Call ID": calls["call_id"].to_numpy(),
+            "Skill": [skill_name(q) for q in calls["queue_id"]],
+            "Line": calls["language"].map(LANGUAGE_LABELS).to_numpy(),
+            "ANI": calls["ani"].to_numpy(),
+            "DNIS": calls["language"].map(LINE_DNIS).to_numpy(),
+            "Call Start": _slash(calls["arrived_at_local"]).to_numpy(),
+            "Call End": _slash(calls["ended_at_local"]).to_numpy(),
+            "Queue Time": hms(calls["wait_seconds"].fillna(0).to_numpy(dtype=np.int64)),
+            "Ring Time": dur("ring_seconds"),
+            "Talk Time": dur("talk_seconds"),
+            "Hold Time": dur("hold_seconds"),
+            "Wrap Time": dur("wrap_seconds"),
+            "Disposition": calls["outcome"].map(DISPOSITIONS).to_numpy(),
+            "Agent ID": calls["agent_id"].fillna("").to_numpy(),
+            "Transfer To": [skill_name(q) if q else "" for q in calls["transfer_to_queue_id"].fillna("")],
+        }
+    )
+    return out
+
+
+def zh_table(acd: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
+    """The Mandarin line's records in the Chinese vendor's shape."""
+    mask = (calls["language"] == "zh").to_numpy()
+    sub = calls[mask]
+    src = acd[mask]
+    label = {skill_name(queue_id(q, "zh")): QUEUE_LABELS_ZH[q] for q in QUEUE_NAMES}
+
+    def secs(column: str) -> np.ndarray:
+        answered = sub["agent_id"].fillna("").ne("").to_numpy()
+        return np.where(answered, sub[column].fillna(0).to_numpy(dtype=float), 0).astype(np.int64)
+
+    return pd.DataFrame(
+        {
+            "通话编号": sub["call_id"].to_numpy(),
+            "技能组": [label[s] for s in src["Skill"]],
+            "主叫号码": sub["ani"].replace("anonymous", "未知号码").to_numpy(),
+            "被叫号码": sub["language"].map(LINE_DNIS).to_numpy(),
+            "开始时间": sub["arrived_at_local"].to_numpy(),
+            "结束时间": sub["ended_at_local"].to_numpy(),
+            "排队时长(秒)": sub["wait_seconds"].fillna(0).to_numpy(dtype=np.int64),
+            "振铃时长(秒)": secs("ring_seconds"),
+            "通话时长(秒)": secs("talk_seconds"),
+            "保持时长(秒)": secs("hold_seconds"),
+            "话后处理时长(秒)": secs("wrap_seconds"),
+            "处理结果": src["Disposition"].map(ZH_DISPOSITIONS).to_numpy(),
+            "坐席工号": sub["agent_id"].fillna("").to_numpy(),
+            "转接技能组": [label.get(s, "") for s in src["Transfer To"]],
+        }
+    )
+
+
+def survey_table(calls: pd.DataFrame) -> pd.DataFrame:
+    """Survey platform export: one row per response, in response-time order.
+
+    Args:
+        calls: truth calls; needs ``survey_id``, ``call_id``,
+            ``surveyed_at_local``, ``csat``, ``survey_comment``.
+    """
+    resp = calls[calls["survey_id"].fillna("") != ""].sort_values(["surveyed_at_local", "survey_id"], kind="stable")
+    return pd.DataFrame(
+        {
+            "Survey ID": resp["survey_id"].to_numpy(),
+            "Call ID": resp["call_id"].to_numpy(),
+            "Survey Time": _slash(resp["surveyed_at_local"]).to_numpy(),
+            "CSAT": resp["csat"].astype("Int64").to_numpy(),
+            "Comment": resp["survey_comment"].to_numpy(),
+        }
+    )
+
+
+def agent_table(agents: pd.DataFrame) -> pd.DataFrame:
+    """Workforce-management agent list (no hidden traits).
+
+    Args:
+        agents: truth agents; needs ``agent_id``, ``name``, ``line``,
+            ``languages``, ``skills``, ``contract``, ``shift_start``,
+            ``shift_end``, ``days_off``, ``tenure_months``.
+    """
+    team = [
+        f"{line.upper()}-{'Early' if start < '11:00' else 'Late'}"
+        for line, start in zip(agents["line"], agents["shift_start"])
+    ]
+    hired = (pd.Timestamp("2026-01-01") - pd.to_timedelta(agents["tenure_months"] * 30, unit="D")).dt.strftime(
+        "%Y-%m-%d"
+    )
+    return pd.DataFrame(
+        {
+            "Agent ID": agents["agent_id"].to_numpy(),
+            "Agent Name": agents["name"].to_numpy(),
+            "Team": team,
+            "Languages": agents["languages"].str.replace(";", ",").to_numpy(),
+            "Skills": ["|".join(skill_name(q) for q in s.split(";")) for s in agents["skills"]],
+            "Contract": agents["contract"].to_numpy(),
+            "Shift": (agents["shift_start"] + "-" + agents["shift_end"]).to_numpy(),
+            "Days Off": agents["days_off"].str.replace(";", ",").to_numpy(),
+            "Hire Date": hired.to_numpy(),
+        }
+    )
+
+
+def queue_table() -> pd.DataFrame:
+    """Queue (skill) list with the vendor skill names and service targets."""
+    rows = []
+    for lang in LANGUAGES:
+        for q in QUEUE_NAMES:
+            qid = queue_id(q, lang)
+            rows.append(
+                {
+                    "Skill": skill_name(qid),
+                    "Queue ID": qid,
+                    "Queue Name": q.replace("_", " ").title(),
+                    "Queue Name ZH": QUEUE_LABELS_ZH[q],
+                    "Language": lang,
+                    "Line": LANGUAGE_LABELS[lang],
+                    "DNIS": LINE_DNIS[lang],
+                    "Service Level Target": SERVICE_LEVEL_TARGET,
+                    "Target Answer Seconds": TARGET_ANSWER_SECONDS,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _pick(rng: np.random.Generator, candidates: np.ndarray, used: set[int]) -> int:
+    pool = np.array([c for c in candidates if c not in used])
+    choice = int(pool[int(rng.integers(pool.size))])
+    used.add(choice)
+    return choice
+
+
+def inject_defects(
+    acd: pd.DataFrame, zh: pd.DataFrame, surveys: pd.DataFrame, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Break a few rows on purpose and say exactly where.
+
+    ``acd_calls.csv`` gets ``max(1, rows // 20000)`` rows of each kind:
+    negative duration, end before start, exact duplicate, unknown disposition
+    and missing call id. The GB18030 file gets one duplicate and one negative
+    queue time; the survey file one out-of-range score and one response for a
+    call id that does not exist.
+
+    Returns:
+        The three tables with the defects in place and the defect list
+        (columns :data:`DEFECT_COLUMNS`; ``line_number`` counts the header as
+        line 1).
+    """
+    acd = acd.copy()
+    zh = zh.copy()
+    surveys = surveys.copy()
+    per_kind = max(1, len(acd) // 20000)
+    answered = np.flatnonzero(acd["Disposition"].isin(["ANSWERED", "XFER"]).to_numpy())
+    used: set[int] = set()
+    notes: dict[int, list[tuple[str, str, str, str]]] = {}
+    duplicates: list[int] = []
+    for _ in range(per_kind):
+        i = _pick(rng, answered, used)
+        acd.loc[i, "Talk Time"] = "-" + acd.loc[i, "Talk Time"]
+        notes.setdefault(i, []).append(("negative_duration", "Talk Time", acd.loc[i, "Talk Time"],
+                                        "talk time is negative"))
+        i = _pick(rng, answered, used)
+        start = pd.Timestamp(acd.loc[i, "Call Start"].replace("/", "-"))
+        end = pd.Timestamp(acd.loc[i, "Call End"].replace("/", "-"))
+        # A clock-skewed switch: the end lands as far before the start as it was after.
+        acd.loc[i, "Call End"] = (start - (end - start)).strftime("%Y/%m/%d %H:%M:%S")
+        notes.setdefault(i, []).append(("end_before_start", "Call End", acd.loc[i, "Call End"],
+                                        "call ends before it starts"))
+        duplicates.append(_pick(rng, answered, used))
+        i = _pick(rng, np.arange(len(acd)), used)
+        acd.loc[i, "Disposition"] = "CALLBACK_REQ"
+        notes.setdefault(i, []).append(("unknown_disposition", "Disposition", "CALLBACK_REQ",
+                                        "disposition code not in the vendor's code list"))
+        i = _pick(rng, np.arange(len(acd)), used)
+        notes.setdefault(i, []).append(("missing_call_id", "Call ID", "", "call id is empty"))
+    missing_ids = {i: acd.loc[i, "Call ID"] for i, n in notes.items() if n[0][0] == "missing_call_id"}
+    for i in missing_ids:
+        acd.loc[i, "Call ID"] = ""
+
+    defects: list[dict[str, object]] = []
+    # Each duplicate goes right after its original, as a double-posted batch would.
+    order = []
+    for i in range(len(acd)):
+        order.append((i, False))
+        if i in duplicates:
+            order.append((i, True))
+    acd_out = acd.iloc[[i for i, _ in order]].reset_index(drop=True)
+    for line_index, (i, is_copy) in enumerate(order):
+        line = line_index + 2
+        call_id = missing_ids.get(i, acd.loc[i, "Call ID"])
+        if is_copy:
+            defects.append({"file": ACD_FILE, "line_number": line, "call_id": call_id,
+                            "defect_type": "exact_duplicate", "column": "", "bad_value": "",
+                            "reason": f"exact copy of line {line - 1}"})
+        elif i in notes:
+            for kind, column, value, reason in notes[i]:
+                defects.append({"file": ACD_FILE, "line_number": line, "call_id": call_id, "defect_type": kind,
+                                "column": column, "bad_value": value, "reason": reason})
+
+    if len(zh) >= 2:
+        zh_answered = np.flatnonzero(zh["处理结果"].isin(["已接听", "已转接"]).to_numpy())
+        zh_used: set[int] = set()
+        neg = _pick(rng, zh_answered, zh_used)
+        dup = _pick(rng, zh_answered, zh_used)
+        zh["排队时长(秒)"] = zh["排队时长(秒)"].astype(np.int64)
+        zh.loc[zh.index[neg], "排队时长(秒)"] = -int(zh.loc[zh.index[neg], "排队时长(秒)"]) - 12
+        positions = list(range(len(zh)))
+        positions.insert(dup + 1, dup)
+        zh = zh.iloc[positions].reset_index(drop=True)
+        neg_line = neg + 2 + (1 if neg > dup else 0)
+        defects.append({"file": ZH_FILE, "line_number": neg_line, "call_id": zh.loc[neg_line - 2, "通话编号"],
+                        "defect_type": "negative_duration", "column": "排队时长(秒)",
+                        "bad_value": str(zh.loc[neg_line - 2, "排队时长(秒)"]),
+                        "reason": "queue time is negative"})
+        defects.append({"file": ZH_FILE, "line_number": dup + 3, "call_id": zh.loc[dup + 1, "通话编号"],
+                        "defect_type": "exact_duplicate", "column": "", "bad_value": "",
+                        "reason": f"exact copy of line {dup + 2}"})
+
+    if len(surveys) >= 2:
+        s_used: set[int] = set()
+        bad = _pick(rng, np.arange(len(surveys)), s_used)
+        orphan = _pick(rng, np.arange(len(surveys)), s_used)
+        surveys["CSAT"] = surveys["CSAT"].astype("Int64")
+        surveys.loc[bad, "CSAT"] = 7
+        true_orphan_call = surveys.loc[orphan, "Call ID"]
+        surveys.loc[orphan, "Call ID"] = "C19990101-99999"
+        defects.append({"file": SURVEY_FILE, "line_number": bad + 2, "call_id": surveys.loc[bad, "Call ID"],
+                        "defect_type": "csat_out_of_range", "column": "CSAT", "bad_value": "7",
+                        "reason": "CSAT must be 1 to 5"})
+        defects.append({"file": SURVEY_FILE, "line_number": orphan + 2, "call_id": true_orphan_call,
+                        "defect_type": "unknown_call_id", "column": "Call ID", "bad_value": "C19990101-99999",
+                        "reason": "survey refers to a call id that is not in the call records"})
+
+    defect_table = pd.DataFrame(defects, columns=DEFECT_COLUMNS).sort_values(
+        ["file", "line_number", "defect_type"], kind="stable"
+    )
+    return acd_out, zh, surveys, defect_table.reset_index(drop=True)
+
+
+def to_csv_bytes(frame: pd.DataFrame, encoding: str = "utf-8", line_end: str = "\n") -> bytes:
+    """Deterministic CSV bytes (no index, fixed line ends)."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator=line_end)
+    return buffer.getvalue().encode(encoding)

@@ -1,0 +1,264 @@
+"""Canonical tables of the store: one definition, read by the store and the docs.
+
+Every analysis module exchanges DataFrames with these column names, so a
+column's meaning and unit live here once. Timestamps are local wall-clock time
+of the centre (``TIMESTAMP`` without zone) with the zone recorded per batch,
+because every report a manager reads is in local time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table."""
+
+    name: str
+    sql_type: str
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: columns, primary key and what a row means."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        """Column names in declaration order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Columns a loaded row must fill (primary key columns included)."""
+        return [c.name for c in self.columns if c.required or c.name in self.primary_key]
+
+    def ddl(self) -> str:
+        """``CREATE TABLE IF NOT EXISTS`` statement for DuckDB."""
+        lines = [
+            f'    "{c.name}" {c.sql_type}'
+            + (" NOT NULL" if c.required or c.name in self.primary_key else "")
+            for c in self.columns
+        ]
+        if self.primary_key:
+            key = ", ".join(f'"{k}"' for k in self.primary_key)
+            lines.append(f"    PRIMARY KEY ({key})")
+        return f'CREATE TABLE IF NOT EXISTS "{self.name}" (\n' + ",\n".join(lines) + "\n)"
+
+
+def _c(name: str, sql_type: str, description: str, required: bool = False) -> Column:
+    return Column(name, sql_type, description, required)
+
+
+_BATCH = _c("batch_id", "VARCHAR", "Load batch that wrote the row (see table batches).")
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "calls",
+            "One row per inbound contact offered to a queue; a transfer is recorded on the row (outcome transferred, transfer_to_queue_id).",
+            (
+                _c("call_id", "VARCHAR", "Stable id: source system id, prefixed by source when ids could clash.", True),
+                _c("source_call_id", "VARCHAR", "Id as it appeared in the export."),
+                _c("queue_id", "VARCHAR", "Queue (skill) the call was offered to, e.g. billing_zh.", True),
+                _c("language", "VARCHAR", "Line language: zh or en."),
+                _c("customer_id", "VARCHAR", "Caller identity (hashed ANI or CRM id) for repeat-contact analysis."),
+                _c("agent_id", "VARCHAR", "Agent who answered; null when not answered."),
+                _c("arrived_at", "TIMESTAMP", "Local time the call entered the queue.", True),
+                _c("answered_at", "TIMESTAMP", "Local time an agent answered; null when not answered."),
+                _c("ended_at", "TIMESTAMP", "Local time the call ended (after wrap-up excluded)."),
+                _c("wait_seconds", "DOUBLE", "Seconds in queue before answer or abandon.", True),
+                _c("talk_seconds", "DOUBLE", "Seconds of conversation, excluding hold."),
+                _c("hold_seconds", "DOUBLE", "Seconds the customer was on hold."),
+                _c("wrap_seconds", "DOUBLE", "After-call work seconds."),
+                _c("outcome", "VARCHAR", "answered | abandoned | short_abandon | transferred | phantom.", True),
+                _c("transfer_to_queue_id", "VARCHAR", "Target queue when outcome is transferred."),
+                _c("flags", "VARCHAR", "Comma-separated cleaning flags (misdial, test_number, internal, ...)."),
+                _BATCH,
+            ),
+            ("call_id",),
+        ),
+        Table(
+            "surveys",
+            "Post-call survey responses.",
+            (
+                _c("survey_id", "VARCHAR", "Survey response id.", True),
+                _c("call_id", "VARCHAR", "Call the survey is about.", True),
+                _c("surveyed_at", "TIMESTAMP", "Local time of the response."),
+                _c("csat", "INTEGER", "Satisfaction 1 (worst) to 5 (best).", True),
+                _c("comment", "VARCHAR", "Free-text comment, PII-redacted."),
+                _BATCH,
+            ),
+            ("survey_id",),
+        ),
+        Table(
+            "agents",
+            "Agents and their skills.",
+            (
+                _c("agent_id", "VARCHAR", "Agent id as used in call records.", True),
+                _c("agent_name", "VARCHAR", "Display name."),
+                _c("languages", "VARCHAR", "Comma-separated languages spoken."),
+                _c("skills", "VARCHAR", "Comma-separated queue ids the agent serves."),
+                _c("team", "VARCHAR", "Team or supervisor group."),
+                _BATCH,
+            ),
+            ("agent_id",),
+        ),
+        Table(
+            "queues",
+            "Queues (skills) with their service targets.",
+            (
+                _c("queue_id", "VARCHAR", "Queue id, e.g. billing_zh.", True),
+                _c("queue_name", "VARCHAR", "Display name."),
+                _c("language", "VARCHAR", "Line language: zh or en."),
+                _c("service_level_target", "DOUBLE", "Target share answered within target_answer_seconds (0..1)."),
+                _c("target_answer_seconds", "DOUBLE", "Answer-time threshold of the service level."),
+                _BATCH,
+            ),
+            ("queue_id",),
+        ),
+        Table(
+            "transcript_segments",
+            "Speaker-attributed, PII-redacted transcript segments.",
+            (
+                _c("call_id", "VARCHAR", "Call the recording belongs to.", True),
+                _c("segment_index", "INTEGER", "Order of the segment within the call.", True),
+                _c("speaker_role", "VARCHAR", "agent | customer | unknown.", True),
+                _c("start_seconds", "DOUBLE", "Segment start from the start of the recording.", True),
+                _c("end_seconds", "DOUBLE", "Segment end from the start of the recording.", True),
+                _c("text", "VARCHAR", "Redacted text.", True),
+                _c("confidence", "DOUBLE", "Mean word probability where the engine gives one."),
+                _c("language", "VARCHAR", "Detected or forced language."),
+                _c("model", "VARCHAR", "Model name or path used."),
+                _c("parameters_hash", "VARCHAR", "Hash of the transcription parameters (resume key)."),
+                _c("audio_sha256", "VARCHAR", "Hash of the audio file (resume key)."),
+            ),
+            ("call_id", "segment_index"),
+        ),
+        Table(
+            "speech_metrics",
+            "Call-level speech analytics from the transcript timing.",
+            (
+                _c("call_id", "VARCHAR", "Call id.", True),
+                _c("agent_talk_share", "DOUBLE", "Agent speech seconds over total speech seconds."),
+                _c("silence_share", "DOUBLE", "Share of the call in gaps longer than 5 s."),
+                _c("longest_silence_seconds", "DOUBLE", "Longest gap with nobody speaking."),
+                _c("overtalk_count", "INTEGER", "Times both parties spoke at once."),
+                _c("overtalk_share", "DOUBLE", "Share of the call with both speaking."),
+                _c("agent_words_per_minute", "DOUBLE", "Agent speaking rate (characters per minute for Chinese)."),
+                _c("customer_words_per_minute", "DOUBLE", "Customer speaking rate."),
+                _c("turn_count", "INTEGER", "Speaker turns."),
+            ),
+            ("call_id",),
+        ),
+        Table(
+            "compliance_results",
+            "Per call and rule: did the call follow the script.",
+            (
+                _c("call_id", "VARCHAR", "Call id.", True),
+                _c("rule_id", "VARCHAR", "Rule id from parameters/compliance.", True),
+                _c("passed", "BOOLEAN", "True when the call complies with the rule.", True),
+                _c("severity", "VARCHAR", "low | medium | high."),
+                _c("score", "DOUBLE", "Points deducted when failed."),
+                _c("evidence", "VARCHAR", "Redacted text that triggered or would have satisfied the rule."),
+            ),
+            ("call_id", "rule_id"),
+        ),
+        Table(
+            "topic_assignments",
+            "Topic of each document (call or utterance) under a topic model.",
+            (
+                _c("model_id", "VARCHAR", "Topic model run id.", True),
+                _c("document_id", "VARCHAR", "Document id (call id or call id + turn).", True),
+                _c("call_id", "VARCHAR", "Call the document belongs to."),
+                _c("topic_id", "INTEGER", "Topic number; -1 is the outlier topic.", True),
+                _c("probability", "DOUBLE", "Assignment probability or similarity."),
+            ),
+            ("model_id", "document_id"),
+        ),
+        Table(
+            "topics",
+            "Topics of a topic model with their labels.",
+            (
+                _c("model_id", "VARCHAR", "Topic model run id.", True),
+                _c("topic_id", "INTEGER", "Topic number.", True),
+                _c("label", "VARCHAR", "Human label (carried over between runs)."),
+                _c("size", "INTEGER", "Documents in the topic."),
+                _c("top_words", "VARCHAR", "Comma-separated c-TF-IDF top words."),
+                _c("is_new", "BOOLEAN", "True when not matched to the previous run's topics."),
+            ),
+            ("model_id", "topic_id"),
+        ),
+        Table(
+            "forecasts",
+            "Interval forecasts in long format (unique_id, ds, yhat).",
+            (
+                _c("run_id", "VARCHAR", "Forecast run id.", True),
+                _c("unique_id", "VARCHAR", "Series id, e.g. billing_zh:offered.", True),
+                _c("ds", "TIMESTAMP", "Interval start, local time.", True),
+                _c("model", "VARCHAR", "prophet | seasonal_naive | ...", True),
+                _c("yhat", "DOUBLE", "Point forecast.", True),
+                _c("yhat_lower", "DOUBLE", "Lower prediction bound."),
+                _c("yhat_upper", "DOUBLE", "Upper prediction bound."),
+            ),
+            ("run_id", "unique_id", "ds", "model"),
+        ),
+        Table(
+            "staffing",
+            "Required and scheduled agents per queue and interval.",
+            (
+                _c("run_id", "VARCHAR", "Staffing run id.", True),
+                _c("queue_id", "VARCHAR", "Queue id.", True),
+                _c("interval_start", "TIMESTAMP", "Interval start, local time.", True),
+                _c("interval_minutes", "INTEGER", "Interval length.", True),
+                _c("calls", "DOUBLE", "Forecast calls offered in the interval."),
+                _c("aht_seconds", "DOUBLE", "Forecast average handle time."),
+                _c("required_agents", "INTEGER", "Agents on the phones to meet the target."),
+                _c("scheduled_agents", "INTEGER", "Required agents grossed up for shrinkage."),
+                _c("service_level", "DOUBLE", "Expected service level with required agents."),
+            ),
+            ("run_id", "queue_id", "interval_start"),
+        ),
+        Table(
+            "batches",
+            "One row per load batch: what was read, from where, and what became of it.",
+            (
+                _c("batch_id", "VARCHAR", "Batch id.", True),
+                _c("kind", "VARCHAR", "calls | surveys | agents | transcripts | ...", True),
+                _c("source_file", "VARCHAR", "File the batch read."),
+                _c("file_sha256", "VARCHAR", "Hash of that file (idempotency key)."),
+                _c("profile", "VARCHAR", "Ingestion profile or engine used."),
+                _c("rows_read", "BIGINT", "Rows read from the source."),
+                _c("rows_loaded", "BIGINT", "Rows written to the store."),
+                _c("rows_rejected", "BIGINT", "Rows written to the rejects file."),
+                _c("rows_duplicate", "BIGINT", "Rows already in the store."),
+                _c("started_at", "TIMESTAMP", "UTC start of the batch."),
+                _c("finished_at", "TIMESTAMP", "UTC end of the batch."),
+                _c("status", "VARCHAR", "succeeded | failed.", True),
+            ),
+            ("batch_id",),
+        ),
+    )
+}
+
+
+def table(name: str) -> Table:
+    """Definition of canonical table ``name``.
+
+    Raises:
+        KeyError: with the list of known tables when ``name`` is not one.
+    """
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown table '{name}'; known tables: {', '.join(sorted(TABLES))}") from None

@@ -1,0 +1,204 @@
+"""The DuckDB store: one file holding the canonical tables.
+
+All reads and writes of the canonical tables go through :class:`Store`, so the
+schema check, the atomic batch write and the locking story live in one place.
+A batch is written in one transaction: a crash part-way leaves the previous
+state intact, and writing the same rows again replaces them (idempotent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from workbench import paths
+from workbench.errors import StoreError
+from workbench.schemas import SCHEMA_VERSION, TABLES, table
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+
+class Store:
+    """Connection to the workbench's DuckDB file.
+
+    Use as a context manager::
+
+        with Store() as store:
+            store.write_batch({"calls": calls_df}, batch_id="b1")
+            offered = store.query("SELECT count(*) AS n FROM calls")
+
+    Args:
+        path: DuckDB file; default :func:`workbench.paths.store_path`.
+        read_only: open without write access (apps and reports use this so
+            several readers can share the file).
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else paths.store_path()
+        self.read_only = read_only
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    # -- connection -------------------------------------------------------
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The open DuckDB connection (opened, and the schema created, on first use)."""
+        if self._connection is None:
+            self._connection = self._open()
+        return self._connection
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
+        if self.read_only and not self.path.exists():
+            raise StoreError(f"{self.path}: store does not exist; load data first (e.g. `workbench store init`)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = duckdb.connect(str(self.path), read_only=self.read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc}); is another process writing to it?") from exc
+        if not self.read_only:
+            self._ensure_schema(connection)
+        else:
+            self._check_version(connection)
+        return connection
+
+    def _ensure_schema(self, connection: duckdb.DuckDBPyConnection) -> None:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_info (schema_version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+            for definition in TABLES.values():
+                connection.execute(definition.ddl())
+            if connection.execute("SELECT count(*) FROM schema_info").fetchone()[0] == 0:
+                connection.execute(
+                    "INSERT INTO schema_info VALUES (?, ?)",
+                    [SCHEMA_VERSION, datetime.now(timezone.utc).replace(tzinfo=None)],
+                )
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
+        self._check_version(connection)
+
+    def _check_version(self, connection: duckdb.DuckDBPyConnection) -> None:
+        try:
+            found = connection.execute("SELECT max(schema_version) FROM schema_info").fetchone()[0]
+        except Exception as exc:
+            raise StoreError(f"{self.path}: not a workbench store (no schema_info table)") from exc
+        if found != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {found} found, this workbench expects {SCHEMA_VERSION}; "
+                "rebuild the store from the raw exports"
+            )
+
+    def close(self) -> None:
+        """Close the connection (safe to call twice)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- reads ------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        """Schema version recorded in the file."""
+        return int(self.connection.execute("SELECT max(schema_version) FROM schema_info").fetchone()[0])
+
+    def query(self, sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
+        """Run a SQL query and return its result as a DataFrame."""
+        return self.connection.execute(sql, parameters or []).df()
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """All rows of canonical table ``name``, ordered by its primary key."""
+        definition = table(name)
+        order = ", ".join(f'"{k}"' for k in definition.primary_key) or "1"
+        return self.query(f'SELECT * FROM "{name}" ORDER BY {order}')
+
+    def table_counts(self) -> dict[str, int]:
+        """Row count of every canonical table."""
+        return {
+            name: int(self.connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in TABLES
+        }
+
+    # -- writes -----------------------------------------------------------
+    def write_batch(self, frames: Mapping[str, pd.DataFrame], *, batch_id: str | None = None) -> dict[str, int]:
+        """Write several tables in one transaction: all rows land, or none do.
+
+        Rows whose primary key is already stored are replaced, so writing the
+        same batch twice leaves one copy.
+
+        Args:
+            frames: table name -> DataFrame holding that table's columns. Columns
+                the table has but the frame lacks are stored as NULL; required
+                columns must be present and non-null.
+            batch_id: recorded in the ``batch_id`` column of tables that have one.
+
+        Returns:
+            Rows written per table.
+
+        Raises:
+            StoreError: the store is read-only, a frame names an unknown table
+                or column, or misses a required column (named in the message).
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only; cannot write")
+        prepared = {name: self._conform(name, frame, batch_id) for name, frame in frames.items()}
+        connection = self.connection
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            for name, frame in prepared.items():
+                self._upsert(connection, name, frame)
+            connection.execute("COMMIT")
+        except Exception as exc:
+            connection.execute("ROLLBACK")
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"{self.path}: batch {batch_id or ''} not written, store unchanged: {exc}") from exc
+        return {name: len(frame) for name, frame in prepared.items()}
+
+    def _conform(self, name: str, frame: pd.DataFrame, batch_id: str | None) -> pd.DataFrame:
+        try:
+            definition = table(name)
+        except KeyError as exc:
+            raise StoreError(str(exc.args[0])) from None
+        unknown = [c for c in frame.columns if c not in definition.column_names]
+        if unknown:
+            raise StoreError(f"table '{name}': unknown column(s) {unknown}; expected a subset of {definition.column_names}")
+        missing = [c for c in definition.required_columns if c not in frame.columns]
+        if missing:
+            raise StoreError(f"table '{name}': required column(s) {missing} missing")
+        conformed = frame.copy()
+        if "batch_id" in definition.column_names and batch_id is not None:
+            conformed["batch_id"] = batch_id
+        for column in definition.column_names:
+            if column not in conformed.columns:
+                conformed[column] = None
+        for column in definition.required_columns:
+            null_rows = conformed.index[conformed[column].isna()]
+            if len(null_rows):
+                raise StoreError(f"table '{name}': required column '{column}' is empty in {len(null_rows)} row(s)")
+        return conformed[definition.column_names]
+
+    @staticmethod
+    def _upsert(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        connection.register("_incoming", frame)
+        try:
+            columns = ", ".join(f'"{c}"' for c in frame.columns)
+            connection.execute(f'INSERT OR REPLACE INTO "{name}" ({columns}) SELECT {columns} FROM _incoming')
+        finally:
+            connection.unregister("_incoming")
