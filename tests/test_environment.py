@@ -1,0 +1,89 @@
+"""The environment definitions agree with each other and with the lock."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from workbench import paths
+
+ROOT = paths.root_dir()
+
+
+def _normalise(requirement: str) -> str:
+    name = re.split(r"[<>=!~\[; ]", requirement.strip(), maxsplit=1)[0]
+    return name.lower().replace("_", "-")
+
+
+def _pyproject_direct() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {_normalise(r) for r in project["dependencies"]}
+    for extra in project.get("optional-dependencies", {}).values():
+        names |= {_normalise(r) for r in extra}
+    return names
+
+
+def _environment_yml_direct() -> set[str]:
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(item["pip"] for item in spec["dependencies"] if isinstance(item, dict))
+    return {_normalise(r) for r in pip_section if not r.startswith("-")}
+
+
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[_normalise(name)] = version
+    return pins
+
+
+def test_environment_yml_and_pyproject_name_the_same_direct_dependencies():
+    assert _environment_yml_direct() == _pyproject_direct()
+
+
+def test_requirements_in_matches_pyproject():
+    lines = (ROOT / "requirements.in").read_text().splitlines()
+    from_in = {_normalise(line) for line in lines if line.strip() and not line.startswith("#")}
+    assert from_in == _pyproject_direct()
+
+
+def test_every_direct_dependency_is_pinned_in_the_lock():
+    pins = _lock()
+    missing = sorted(_pyproject_direct() - set(pins))
+    assert not missing, f"not in requirements.lock: {missing}"
+    assert pins["whisperx"] == "3.8.6"
+
+
+def test_environment_yml_targets_python_311_and_installs_from_the_lock():
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert "python=3.11" in spec["dependencies"]
+    pip_section = next(item["pip"] for item in spec["dependencies"] if isinstance(item, dict))
+    assert "-r requirements.lock" in pip_section
+
+
+def test_cli_help_lists_commands_without_heavy_imports():
+    code = (
+        "import sys, time; t=time.perf_counter();"
+        "from typer.testing import CliRunner; from workbench.cli import app;"
+        "r=CliRunner().invoke(app, ['--help']);"
+        "heavy=[m for m in ('torch','whisperx','bertopic','prophet','pandas','papermill','altair') if m in sys.modules];"
+        "print(r.exit_code, heavy); print(r.output)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first_line, _, output = result.stdout.partition("\n")
+    assert first_line == "0 []", result.stdout + result.stderr
+    for command in ("version", "sample-data", "params", "store", "run"):
+        assert command in output
+
+
+def test_import_layers_contracts_hold():
+    lint = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(lint)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
