@@ -51,7 +51,7 @@ test-fast: env
 
 bench: setup
 	@mkdir -p outputs/bench
-	@if ls tests/bench_*.py >/dev/null 2>&1; then $(BIN)/python -m pytest -p no:cacheprovider tests/bench_*.py; \
+	@if ls tests/bench_*.py >/dev/null 2>&1; then $(BIN)/python -m pytest -p no:cacheprovider -s -q tests/bench_*.py; \
 	else echo "no benchmarks yet"; fi
 
 lint: env
