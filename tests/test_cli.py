@@ -74,3 +74,64 @@ def test_run_refuses_invalid_parameters_before_any_kernel(tmp_path, monkeypatch)
     assert result.exit_code == 2
     assert "interval_minutes" in result.output
     assert not (tmp_path / "outputs" / "sample_overview").exists()
+
+
+def test_kpis_json_contract(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from workbench.store import Store
+
+    store = tmp_path / "w.duckdb"
+    calls = pd.DataFrame(
+        {
+            "call_id": ["a", "b", "c"],
+            "queue_id": ["billing_zh", "billing_zh", "sales_en"],
+            "arrived_at": pd.to_datetime(["2026-01-05 09:00", "2026-01-05 09:10", "2026-01-05 10:00"]),
+            "answered_at": pd.to_datetime(["2026-01-05 09:00:10", None, "2026-01-05 10:00:30"]),
+            "wait_seconds": [10.0, 60.0, 30.0],
+            "talk_seconds": [100.0, None, 200.0],
+            "outcome": ["answered", "abandoned", "answered"],
+        }
+    )
+    with Store(store) as opened:
+        opened.write_batch({"calls": calls}, batch_id="t")
+    overall = runner.invoke(app, ["kpis", "--store", str(store), "--format", "json"])
+    assert overall.exit_code == 0, overall.output
+    records = json.loads(overall.output)
+    assert len(records) == 1
+    for key in ("offered", "answered", "abandoned", "abandonment_rate", "asa_seconds", "service_level",
+                "aht_seconds", "transfer_rate", "fcr_rate", "csat_mean"):
+        assert key in records[0]
+    assert records[0]["offered"] == 3 and records[0]["answered"] == 2
+    assert records[0]["csat_mean"] is None
+    by_queue = json.loads(runner.invoke(app, ["kpis", "--store", str(store), "--by", "queue", "--format", "json"]).output)
+    assert {r["queue_id"]: r["offered"] for r in by_queue} == {"billing_zh": 2, "sales_en": 1}
+    bad = runner.invoke(app, ["kpis", "--store", str(store), "--by", "planet"])
+    assert bad.exit_code == 2 and "planet" in bad.output
+
+
+def test_ingest_loads_rejects_and_is_idempotent(tmp_path):
+    from workbench.sample.generate import generate_call_centre
+    from workbench.store import Store
+
+    sample = tmp_path / "sample"
+    generate_call_centre(sample, days=1, seed=5, transcript_calls=0)
+    store, rejects = tmp_path / "w.duckdb", tmp_path / "rejects"
+    arguments = ["ingest", str(sample / "exports" / "acd_calls.csv"), "--profile", "sample_acd",
+                 "--store", str(store), "--rejects-dir", str(rejects)]
+    first = runner.invoke(app, arguments)
+    assert first.exit_code == 0, first.output
+    assert "succeeded" in first.output
+    with Store(store, read_only=True) as opened:
+        loaded = opened.table_counts()["calls"]
+    assert loaded > 0 and list(rejects.glob("*.csv"))
+    second = runner.invoke(app, arguments)
+    assert second.exit_code == 0 and "skipped" in second.output
+    with Store(store, read_only=True) as opened:
+        assert opened.table_counts()["calls"] == loaded
+    wrong = runner.invoke(app, ["ingest", str(sample / "exports" / "acd_calls.csv"), "--profile", "sample_acd_zh",
+                                "--store", str(store), "--rejects-dir", str(rejects)])
+    assert wrong.exit_code == 1
+    assert "not found" in wrong.output

@@ -140,6 +140,71 @@ def run(
     typer.echo(f"{result.status}: {result.run_dir}")
 
 
+@app.command("ingest")
+def ingest(
+    files: list[Path] = typer.Argument(..., help="Export files (CSV in UTF-8 or GB18030, Excel, Parquet)."),
+    profile: str = typer.Option(..., "--profile", help="Profile name under parameters/ingest/ or a YAML path."),
+    store: Optional[Path] = StoreOption,
+    rejects_dir: Optional[Path] = typer.Option(None, "--rejects-dir", help="Where rejected rows go (default data/rejects)."),
+) -> None:
+    """Load vendor exports into the store; every row is loaded or written to a rejects file with its reason."""
+    from workbench.errors import WorkbenchError
+    from workbench.ingest import ingest_files
+
+    try:
+        summary = ingest_files(files, profile, store_path=store, rejects_dir=rejects_dir)
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    columns = ["file", "status", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "rejects_file", "error"]
+    typer.echo(summary[[c for c in columns if c in summary.columns]].to_string(index=False))
+    usable = summary["status"].isin(["succeeded", "skipped"]).any()
+    if not usable:
+        raise typer.Exit(1)
+
+
+@app.command("kpis")
+def kpis(
+    by: str = typer.Option("", "--by", help="Comma-separated: queue, language, agent, day, interval."),
+    interval_minutes: int = typer.Option(30, "--interval-minutes", help="Interval length for --by interval."),
+    date_from: Optional[str] = typer.Option(None, "--from", help="First day (ISO date)."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Last day, inclusive (ISO date)."),
+    output_format: str = typer.Option("table", "--format", help="table | csv | json | parquet"),
+    output: Optional[Path] = typer.Option(None, "--output", help="File for parquet (and optionally csv/json)."),
+    store: Optional[Path] = StoreOption,
+) -> None:
+    """Operational KPIs (offered, abandonment, ASA, service level, AHT, FCR, CSAT) from the store."""
+    from workbench.errors import WorkbenchError
+    from workbench.kpis import compute_kpis
+    from workbench.store import Store
+
+    if output_format not in {"table", "csv", "json", "parquet"}:
+        _fail(f"--format {output_format!r}: expected table, csv, json or parquet", exit_code=2)
+    if output_format == "parquet" and output is None:
+        _fail("--format parquet needs --output FILE", exit_code=2)
+    keys = [key.strip() for key in by.split(",") if key.strip()]
+    try:
+        with Store(store, read_only=True) as opened:
+            table = compute_kpis(
+                opened, by=keys, interval_minutes=interval_minutes, date_from=date_from, date_to=date_to
+            )
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    if output_format == "parquet":
+        table.to_parquet(output, index=False)
+        typer.echo(str(output))
+        return
+    if output_format == "json":
+        text = table.to_json(orient="records", date_format="iso", indent=2)
+    elif output_format == "csv":
+        text = table.to_csv(index=False)
+    else:
+        text = table.to_string(index=False)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text)
+
+
 def main() -> None:  # pragma: no cover - console entry for python -m
     app(prog_name="workbench")
 

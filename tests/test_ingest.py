@@ -1,0 +1,277 @@
+"""Ingestion: profiles, encodings, reject reasons, idempotent atomic batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench.errors import InputDataError, ParameterError
+from workbench.ingest import IngestProfile, ingest_file, ingest_files, load_profile, read_export, to_canonical
+from workbench.sample.generate import generate_call_centre
+from workbench.store import Store
+
+HEADER = "Call ID,Skill,Line,ANI,DNIS,Call Start,Call End,Queue Time,Ring Time,Talk Time,Hold Time,Wrap Time,Disposition,Agent ID,Transfer To"
+GOOD = "C1,EN_SALES,English,1,2,2026/01/05 09:00:00,2026/01/05 09:05:00,0:00:10,0:00:05,0:04:00,0:00:00,0:00:30,ANSWERED,A1,"
+
+# Deliberately messy rows: each breaks exactly one rule (the comment names the reason).
+MESSY = [
+    GOOD,
+    GOOD.replace("C1,", "C2,").replace("0:04:00", "-0:04:00"),  # negative_duration
+    GOOD.replace("C1,", "C3,").replace("09:05:00", "08:55:00"),  # end_before_start
+    GOOD.replace("C1,", "C4,").replace("ANSWERED", "CALLBACK"),  # unknown_outcome
+    GOOD.replace("C1,", ",", 1),  # missing_value (Call ID)
+    GOOD,  # duplicate_in_file
+    GOOD.replace("C1,", "C5,").replace("2026/01/05 09:00:00", "05.01.2026 9h"),  # bad_timestamp
+    GOOD.replace("C1,", "C6,").replace("0:00:10", "ten"),  # bad_number
+    GOOD.replace("C1,", "C7,").replace("EN_SALES", "EN_MYSTERY"),  # unknown_value
+    GOOD.replace("C1,", "C8,") + ",extra",  # field_count
+]
+EXPECTED_CODES = [
+    None, "negative_duration", "end_before_start", "unknown_outcome", "missing_value",
+    "duplicate_in_file", "bad_timestamp", "bad_number", "unknown_value", "field_count",
+]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    generate_call_centre(out, days=2, seed=3, transcript_calls=0)
+    return out
+
+
+@pytest.fixture
+def where(tmp_path) -> dict:
+    return {"store_path": tmp_path / "w.duckdb", "rejects_dir": tmp_path / "rejects"}
+
+
+def _write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def _rejects(summary: pd.DataFrame, row: int = 0) -> pd.DataFrame:
+    return pd.read_csv(summary.loc[row, "rejects_file"], dtype=str, encoding="utf-8-sig")
+
+
+# -- profiles ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["sample_acd", "sample_acd_zh", "sample_surveys"])
+def test_shipped_profiles_validate(name):
+    profile = load_profile(name)
+    assert profile.name == name
+    assert profile.table in ("calls", "surveys")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"colums": {}}, "colums"),
+        ({"encoding": "latin-1"}, "encoding"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"outcomes": {"ANSWERED": "picked_up"}}, "outcomes.ANSWERED"),
+        ({"columns": {"call_id": "Call ID", "shoe_size": "Shoe"}}, "columns"),
+    ],
+)
+def test_bad_profile_names_file_and_field(tmp_path, change, field):
+    import yaml
+
+    values = load_profile("sample_acd").model_dump(exclude={"name"})
+    values.update(change)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParameterError) as info:
+        load_profile(path)
+    assert info.value.file == str(path)
+    assert info.value.field == field
+
+
+# -- reading ----------------------------------------------------------------
+
+
+def test_utf8_bom_and_gb18030_headers_are_read(tmp_path):
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeff".encode() + f"{HEADER}\n{GOOD}\n".encode())
+    assert read_export(bom).frame.columns[0] == "Call ID"
+    gbk = _write(tmp_path / "zh.csv", ["通话编号,技能组", "C1,账务"], "gb18030")
+    raw = read_export(gbk)
+    assert raw.encoding == "gb18030"
+    assert list(raw.frame.columns) == ["通话编号", "技能组"]
+    assert raw.frame.iloc[0, 1] == "账务"
+
+
+def test_undecodable_file_names_the_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"a,b\n1,2\n3,\xff\xff\n")
+    with pytest.raises(InputDataError) as info:
+        read_export(path, "utf-8")
+    assert info.value.row == 3 and info.value.file == str(path)
+
+
+def test_excel_and_parquet_are_read_as_strings(tmp_path):
+    frame = pd.DataFrame({"Call ID": ["C1", "C2"], "Queue Time": [10, None]})
+    frame.to_excel(tmp_path / "x.xlsx", index=False)
+    frame.to_parquet(tmp_path / "x.parquet")
+    for name in ("x.xlsx", "x.parquet"):
+        raw = read_export(tmp_path / name).frame
+        assert raw["Call ID"].tolist() == ["C1", "C2"]
+        assert raw.index.tolist() == [2, 3]
+        assert raw["Queue Time"].iloc[1] is None
+
+
+# -- validation -------------------------------------------------------------
+
+
+def test_each_reject_reason_names_its_field(tmp_path, where):
+    path = _write(tmp_path / "messy.csv", [HEADER, *MESSY])
+    summary = ingest_files([path], "sample_acd", **where)
+    assert summary.loc[0, ["rows_read", "rows_loaded", "rows_rejected", "rows_duplicate"]].tolist() == [10, 1, 9, 0]
+    rejects = _rejects(summary).set_index("line_number")
+    for offset, code in enumerate(EXPECTED_CODES):
+        line = str(offset + 2)
+        if code is None:
+            assert line not in rejects.index
+        else:
+            assert rejects.loc[line, "reject_reason"].startswith(code), (line, rejects.loc[line, "reject_reason"])
+    assert "Talk Time" in rejects.loc["3", "reject_reason"]
+    assert "already on line 2" in rejects.loc["7", "reject_reason"]
+    with Store(where["store_path"], read_only=True) as store:
+        calls = store.read_table("calls")
+    assert calls["call_id"].tolist() == ["C1"]
+    assert calls.loc[0, "queue_id"] == "sales_en" and calls.loc[0, "talk_seconds"] == 240
+
+
+def test_to_canonical_does_not_mutate_and_types_columns():
+    raw = pd.DataFrame({"Survey ID": ["S1", "S2"], "Call ID": ["C1", "C2"], "Survey Time": ["2026/01/05 08:00:00", None],
+                        "CSAT": ["5", "0"], "Comment": [None, "ok"]}, index=pd.Index([2, 3], name="line_number"))
+    before = raw.copy()
+    out, reasons = to_canonical(raw, load_profile("sample_surveys"))
+    pd.testing.assert_frame_equal(raw, before)
+    assert out["csat"].tolist() == [5, 0]
+    assert out["surveyed_at"].iloc[0] == pd.Timestamp("2026-01-05 08:00:00")
+    assert reasons.tolist() == [[], ["out_of_range: CSAT '0' outside 1..5"]]
+
+
+def test_offset_timestamps_become_local_time():
+    profile = IngestProfile(table="surveys", columns={"survey_id": "id", "call_id": "call", "csat": "c", "surveyed_at": "t"},
+                            timestamp_format="%Y-%m-%dT%H:%M:%S%z", timezone="Asia/Shanghai")
+    raw = pd.DataFrame({"id": ["S1"], "call": ["C1"], "c": ["4"], "t": ["2026-01-05T01:00:00+0000"]})
+    out, _ = to_canonical(raw, profile)
+    assert out["surveyed_at"].iloc[0] == pd.Timestamp("2026-01-05 09:00:00")
+
+
+def test_missing_header_raises_and_other_files_continue(tmp_path, where):
+    bad = _write(tmp_path / "bad.csv", [HEADER.replace("Disposition", "Result"), GOOD])
+    good = _write(tmp_path / "good.csv", [HEADER, GOOD])
+    with pytest.raises(InputDataError) as info:
+        ingest_file(bad, "sample_acd", **where)
+    assert (info.value.file, info.value.row, info.value.field) == (str(bad), 1, "Disposition")
+    summary = ingest_files([bad, good], "sample_acd", **where)
+    assert summary["status"].tolist() == ["failed", "succeeded"]
+    assert "Disposition" in summary.loc[0, "error"]
+    assert summary.loc[1, "rows_loaded"] == 1
+
+
+# -- generated sample ---------------------------------------------------------
+
+
+def test_rejected_rows_are_exactly_the_export_defects(sample, where):
+    summary = ingest_files([sample / "exports" / "acd_calls.csv"], "sample_acd", **where)
+    defects = pd.read_csv(sample / "truth" / "export_defects.csv", dtype=str)
+    expected = defects.loc[defects["file"] == "exports/acd_calls.csv"]
+    rejects = _rejects(summary)
+    assert sorted(rejects["line_number"].astype(int)) == sorted(expected["line_number"].astype(int))
+    reasons = dict(zip(rejects["line_number"], rejects["reject_reason"]))
+    for line, column in zip(expected["line_number"], expected["column"].fillna("")):
+        assert column in reasons[line]
+    row = summary.iloc[0]
+    assert row.rows_read == row.rows_loaded + row.rows_rejected + row.rows_duplicate
+    truth = pd.read_csv(sample / "truth" / "calls.csv", usecols=["call_id"])
+    assert row.rows_loaded == len(truth) - len(expected) + (expected["defect_type"] == "exact_duplicate").sum()
+
+
+def test_gb18030_chinese_export_loads_and_overlap_counts_as_duplicates(sample, where):
+    zh = sample / "exports" / "acd_calls_zh_gb18030.csv"
+    alone = ingest_files([zh], "sample_acd_zh", store_path=where["store_path"].with_name("zh.duckdb"),
+                         rejects_dir=where["rejects_dir"]).iloc[0]
+    assert alone.status == "succeeded" and alone.rows_loaded > 1000
+    with Store(where["store_path"].with_name("zh.duckdb"), read_only=True) as store:
+        counts = store.query("SELECT language, count(*) AS n FROM calls GROUP BY language")
+        queues = set(store.query("SELECT DISTINCT queue_id FROM calls")["queue_id"])
+    assert counts["language"].tolist() == ["zh"]
+    assert queues == {"billing_zh", "tech_support_zh", "complaints_zh", "sales_zh"}
+
+    ingest_files([sample / "exports" / "acd_calls.csv"], "sample_acd", **where)
+    both = ingest_files([zh], "sample_acd_zh", **where).iloc[0]
+    assert both.rows_duplicate > 1000
+    assert both.rows_read == both.rows_loaded + both.rows_rejected + both.rows_duplicate
+
+
+def test_rerun_adds_nothing(sample, where):
+    files = [sample / "exports" / "acd_calls.csv"]
+    first = ingest_files(files, "sample_acd", **where)
+    with Store(where["store_path"]) as store:
+        before = store.table_counts()
+    second = ingest_files(files, "sample_acd", **where)
+    with Store(where["store_path"]) as store:
+        assert store.table_counts() == before
+        assert before["batches"] == 1
+    assert second.loc[0, "status"] == "skipped"
+    assert second.loc[0, "batch_id"] == first.loc[0, "batch_id"]
+    assert second.loc[0, "rows_loaded"] == 0
+
+
+def _expected_defects(sample: Path, file: str) -> pd.DataFrame:
+    defects = pd.read_csv(sample / "truth" / "export_defects.csv", dtype=str)
+    return defects.loc[defects["file"] == f"exports/{file}"]
+
+
+def test_surveys_reject_exactly_their_defects_once_calls_are_loaded(sample, where):
+    ingest_files([sample / "exports" / "acd_calls.csv"], "sample_acd", **where)
+    summary = ingest_files([sample / "exports" / "surveys.csv"], "sample_surveys", **where)
+    expected = _expected_defects(sample, "surveys.csv")
+    rejects = _rejects(summary)
+    assert sorted(rejects["line_number"].astype(int)) == sorted(expected["line_number"].astype(int))
+    codes = {"csat_out_of_range": "out_of_range", "unknown_call_id": "unknown_call_id"}
+    reasons = dict(zip(rejects["line_number"], rejects["reject_reason"]))
+    for line, kind in zip(expected["line_number"], expected["defect_type"]):
+        assert reasons[line].startswith(codes[kind])
+    assert summary.loc[0, "rows_loaded"] == summary.loc[0, "rows_read"] - len(expected)
+
+
+def test_gb18030_export_rejects_exactly_its_defects(sample, where):
+    summary = ingest_files([sample / "exports" / "acd_calls_zh_gb18030.csv"], "sample_acd_zh", **where)
+    expected = _expected_defects(sample, "acd_calls_zh_gb18030.csv")
+    assert sorted(_rejects(summary)["line_number"].astype(int)) == sorted(expected["line_number"].astype(int))
+
+
+def test_failed_store_write_leaves_store_unchanged(sample, where, monkeypatch):
+    with Store(where["store_path"]) as store:
+        before = store.table_counts()
+
+    def boom(self, frames, *, batch_id=None):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Store, "write_batch", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_files([sample / "exports" / "acd_calls.csv"], "sample_acd", **where)
+    monkeypatch.undo()
+    with Store(where["store_path"]) as store:
+        assert store.table_counts() == before
+    # Nothing recorded the batch as done, so the next run loads it.
+    assert ingest_files([sample / "exports" / "acd_calls.csv"], "sample_acd", **where).loc[0, "status"] == "succeeded"
+
+
+def test_readme_example_profile_validates():
+    import re
+
+    import yaml
+
+    from workbench import paths
+
+    text = (paths.parameters_dir() / "ingest" / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    profile = IngestProfile.model_validate(yaml.safe_load(example))
+    assert profile.table == "calls"

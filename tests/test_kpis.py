@@ -1,0 +1,284 @@
+"""KPI engine: every KPI checked against hand-computed values on a messy fixture."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from workbench.errors import ParameterError, WorkbenchError
+from workbench.kpis import BY_KEYS, KPI_COLUMNS, KPI_DEFINITIONS, compute_kpis
+from workbench.store import Store
+
+NAN = float("nan")
+
+# Two queues, two days plus a far-away repeat. Messy rows on purpose:
+# c03 is outcome "abandoned" but below the 5 s short-abandon threshold,
+# c04 a coded short abandon, c06 a phantom inside c07's FCR window (ignored),
+# c08 transferred with no customer_id (out of FCR), c11 abandons at exactly 5 s
+# (not short), c09 answers at exactly 20 s (inside the service level) and is
+# K2's repeat 15 days after c02 (outside the 7-day window), c05 is K1's
+# transferred repeat of c01 the next day (inside the window).
+CALLS = pd.DataFrame(
+    [
+        # call_id, queue_id, language, customer_id, agent_id, arrived_at, wait, talk, hold, wrap, outcome
+        ("c01", "billing_zh", "zh", "K1", "A1", "2026-01-05 09:05:00", 10, 100, 20, 30, "answered"),
+        ("c02", "billing_zh", "zh", "K2", "A2", "2026-01-05 09:20:00", 25, 200, None, 40, "answered"),
+        ("c03", "billing_zh", "zh", "K3", None, "2026-01-05 09:35:00", 3, None, None, None, "abandoned"),
+        ("c04", "billing_zh", "zh", "K4", None, "2026-01-05 09:40:00", 2, None, None, None, "short_abandon"),
+        ("c05", "billing_zh", "zh", "K1", "A1", "2026-01-06 10:10:00", 15, 60, 0, 10, "transferred"),
+        ("c06", "tech_en", "en", "K6", None, "2026-01-05 10:30:00", 0, None, None, None, "phantom"),
+        ("c07", "tech_en", "en", "K6", "A3", "2026-01-05 10:00:00", 30, 300, 60, None, "answered"),
+        ("c08", "tech_en", "en", None, "A3", "2026-01-05 10:20:00", 5, 120, None, 30, "transferred"),
+        ("c09", "billing_zh", "zh", "K2", "A2", "2026-01-20 09:00:00", 20, 90, 0, 0, "answered"),
+        ("c10", "tech_en", "en", "K7", None, "2026-01-05 10:40:00", 45, None, None, None, "abandoned"),
+        ("c11", "tech_en", "en", "K8", None, "2026-01-05 10:45:00", 5, None, None, None, "abandoned"),
+    ],
+    columns=[
+        "call_id", "queue_id", "language", "customer_id", "agent_id", "arrived_at",
+        "wait_seconds", "talk_seconds", "hold_seconds", "wrap_seconds", "outcome",
+    ],
+).assign(arrived_at=lambda d: pd.to_datetime(d["arrived_at"]))  # fmt: skip
+
+SURVEYS = pd.DataFrame({"survey_id": ["s1", "s2", "s3"], "call_id": ["c01", "c07", "c08"], "csat": [5, 3, 4]})
+
+# Hand-computed (see the comments in each dict for the arithmetic).
+OVERALL = {
+    "offered": 10,  # 11 rows minus phantom c06
+    "answered": 6,  # c01 c02 c05 c07 c08 c09
+    "abandoned": 2,  # c10 c11
+    "short_abandoned": 2,  # c03 c04
+    "abandonment_rate": 2 / 8,
+    "asa_seconds": (10 + 25 + 15 + 30 + 5 + 20) / 6,
+    "service_level": 4 / 8,  # c01 c05 c08 c09 within 20 s
+    "aht_seconds": (150 + 240 + 70 + 360 + 150 + 90) / 6,
+    "transfer_rate": 2 / 6,
+    "fcr_rate": 4 / 5,  # eligible c01 c02 c05 c07 c09; c01 repeated by c05
+    "survey_response_rate": 3 / 6,
+    "csat_mean": 4.0,
+    "csat_top_box_rate": 1 / 3,
+}
+BILLING = {
+    "queue_id": "billing_zh",
+    "offered": 6,
+    "answered": 4,
+    "abandoned": 0,
+    "short_abandoned": 2,
+    "abandonment_rate": 0.0,
+    "asa_seconds": (10 + 25 + 15 + 20) / 4,
+    "service_level": 3 / 4,
+    "aht_seconds": (150 + 240 + 70 + 90) / 4,
+    "transfer_rate": 1 / 4,
+    "fcr_rate": 3 / 4,
+    "survey_response_rate": 1 / 4,
+    "csat_mean": 5.0,
+    "csat_top_box_rate": 1.0,
+}
+TECH = {
+    "queue_id": "tech_en",
+    "offered": 4,
+    "answered": 2,
+    "abandoned": 2,
+    "short_abandoned": 0,
+    "abandonment_rate": 2 / 4,
+    "asa_seconds": (30 + 5) / 2,
+    "service_level": 1 / 4,
+    "aht_seconds": (360 + 150) / 2,
+    "transfer_rate": 1 / 2,
+    "fcr_rate": 1.0,  # c07 only (phantom c06 is no repeat; c08 has no customer)
+    "survey_response_rate": 1.0,
+    "csat_mean": 3.5,
+    "csat_top_box_rate": 0.0,
+}
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with Store(tmp_path / "kpis.duckdb") as opened:
+        opened.write_batch({"calls": CALLS, "surveys": SURVEYS}, batch_id="fixture")
+        yield opened
+
+
+def _assert_row(row: pd.Series, expected: dict) -> None:
+    for column, value in expected.items():
+        found = row[column]
+        if isinstance(value, float) and math.isnan(value):
+            assert pd.isna(found), column
+        elif isinstance(value, str):
+            assert found == value, column
+        else:
+            assert found == pytest.approx(value, abs=1e-12), column
+
+
+def test_overall_row_matches_every_hand_computed_kpi(store):
+    result = compute_kpis(store)
+    assert list(result.columns) == KPI_COLUMNS
+    assert len(result) == 1
+    _assert_row(result.iloc[0], OVERALL)
+
+
+def test_every_kpi_column_has_a_definition_with_a_formula():
+    assert set(KPI_DEFINITIONS) == set(KPI_COLUMNS)
+    assert all("Formula:" in text for text in KPI_DEFINITIONS.values())
+
+
+def test_by_queue(store):
+    result = compute_kpis(store, by=["queue"])
+    assert list(result.columns) == ["queue_id", *KPI_COLUMNS]
+    assert list(result["queue_id"]) == ["billing_zh", "tech_en"]
+    _assert_row(result.iloc[0], BILLING)
+    _assert_row(result.iloc[1], TECH)
+
+
+def test_by_agent_puts_unanswered_calls_in_the_null_group(store):
+    result = compute_kpis(store, by=["agent"]).set_index("agent_id", drop=False)
+    assert result["offered"].sum() == 10
+    a1 = result.loc["A1"]
+    _assert_row(a1, {"offered": 2, "answered": 2, "transfer_rate": 0.5, "fcr_rate": 0.5, "aht_seconds": 110.0})
+    unanswered = result[result["agent_id"].isna()].iloc[0]
+    _assert_row(unanswered, {"offered": 4, "answered": 0, "abandoned": 2, "asa_seconds": NAN, "csat_mean": NAN})
+
+
+def test_by_day(store):
+    result = compute_kpis(store, by=["day"])
+    assert list(pd.to_datetime(result["day"]).dt.strftime("%Y-%m-%d")) == ["2026-01-05", "2026-01-06", "2026-01-20"]
+    assert list(result["offered"]) == [8, 1, 1]
+    assert list(result["answered"]) == [4, 1, 1]
+    _assert_row(result.iloc[0], {"abandoned": 2, "short_abandoned": 2, "fcr_rate": 2 / 3, "service_level": 2 / 6})
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [
+        (
+            15,
+            {
+                "2026-01-05 09:00": 1, "2026-01-05 09:15": 1, "2026-01-05 09:30": 2, "2026-01-05 10:00": 1,
+                "2026-01-05 10:15": 1, "2026-01-05 10:30": 1, "2026-01-05 10:45": 1,
+                "2026-01-06 10:00": 1, "2026-01-20 09:00": 1,
+            },
+        ),
+        (
+            30,
+            {
+                "2026-01-05 09:00": 2, "2026-01-05 09:30": 2, "2026-01-05 10:00": 2, "2026-01-05 10:30": 2,
+                "2026-01-06 10:00": 1, "2026-01-20 09:00": 1,
+            },
+        ),
+        (60, {"2026-01-05 09:00": 4, "2026-01-05 10:00": 4, "2026-01-06 10:00": 1, "2026-01-20 09:00": 1}),
+    ],
+)  # fmt: skip
+def test_by_interval_floors_arrivals(store, minutes, expected):
+    result = compute_kpis(store, by=["interval"], interval_minutes=minutes)
+    found = dict(zip(pd.to_datetime(result["interval_start"]).dt.strftime("%Y-%m-%d %H:%M"), result["offered"]))
+    assert found == expected
+
+
+def test_by_queue_and_interval_combines_keys(store):
+    result = compute_kpis(store, by=["queue", "interval"], interval_minutes=60)
+    assert list(result.columns[:2]) == ["queue_id", "interval_start"]
+    assert len(result) == 4
+    tech = result[result["queue_id"] == "tech_en"].iloc[0]
+    _assert_row(tech, {"offered": 4, "answered": 2, "abandonment_rate": 0.5})
+
+
+def test_date_filters_are_inclusive_days_and_fcr_looks_beyond_them(store):
+    first_day = compute_kpis(store, date_from="2026-01-05", date_to="2026-01-05").iloc[0]
+    # c01's repeat c05 lies after date_to but still counts against FCR.
+    _assert_row(first_day, {"offered": 8, "answered": 4, "fcr_rate": 2 / 3, "survey_response_rate": 3 / 4})
+    assert compute_kpis(store, date_from="2026-01-06").iloc[0]["offered"] == 2
+    assert compute_kpis(store, date_to="2026-01-06").iloc[0]["offered"] == 9
+
+
+def test_no_calls_gives_one_overall_row_of_zeros_and_nulls(store):
+    row = compute_kpis(store, date_from="2027-01-01").iloc[0]
+    _assert_row(row, {"offered": 0, "answered": 0, "abandonment_rate": NAN, "csat_mean": NAN})
+    assert compute_kpis(store, by=["queue"], date_from="2027-01-01").empty
+
+
+def test_thresholds_are_parameters(store):
+    row = compute_kpis(store, service_level_seconds=30, short_abandon_seconds=10, fcr_days=30).iloc[0]
+    # c11 (5 s) becomes short; c02 (25 s) and c07 (30 s) now meet the target;
+    # c02 is now repeated by c09 within 30 days.
+    _assert_row(row, {"abandoned": 1, "short_abandoned": 3, "abandonment_rate": 1 / 7, "service_level": 6 / 7,
+                      "fcr_rate": 3 / 5})  # fmt: skip
+
+
+def test_unknown_by_key_names_it_and_lists_valid_keys(store):
+    with pytest.raises(WorkbenchError) as excinfo:
+        compute_kpis(store, by=["queue", "team"])
+    message = str(excinfo.value)
+    assert "team" in message
+    assert all(key in message for key in BY_KEYS)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"interval_minutes": 7},
+        {"interval_minutes": 90},
+        {"interval_minutes": 0},
+        {"date_from": "05/01/2026"},
+        {"date_from": "2026-01-06", "date_to": "2026-01-05"},
+        {"fcr_days": 0},
+        {"service_level_seconds": -1},
+    ],
+)
+def test_invalid_parameters_raise(store, kwargs):
+    with pytest.raises(ParameterError):
+        compute_kpis(store, **kwargs)
+
+
+def test_compute_kpis_does_not_write_to_the_store(store):
+    before = store.table_counts()
+    compute_kpis(store, by=["queue", "day"])
+    assert store.table_counts() == before
+
+
+# -- generated sample ---------------------------------------------------------
+
+TRUTH_TO_CALLS = {
+    "call_id": "call_id",
+    "queue_id": "queue_id",
+    "language": "language",
+    "customer_id": "customer_id",
+    "agent_id": "agent_id",
+    "arrived_at_local": "arrived_at",
+    "answered_at_local": "answered_at",
+    "ended_at_local": "ended_at",
+    "wait_seconds": "wait_seconds",
+    "talk_seconds": "talk_seconds",
+    "hold_seconds": "hold_seconds",
+    "wrap_seconds": "wrap_seconds",
+    "outcome": "outcome",
+    "transfer_to_queue_id": "transfer_to_queue_id",
+}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    from workbench.sample.generate import generate_call_centre
+
+    folder = tmp_path_factory.mktemp("kpi_sample")
+    generate_call_centre(folder / "sample", days=2, seed=3, transcript_calls=0)
+    truth = pd.read_csv(folder / "sample" / "truth" / "calls.csv")
+    calls = truth[list(TRUTH_TO_CALLS)].rename(columns=TRUTH_TO_CALLS)
+    for column in ("arrived_at", "answered_at", "ended_at"):
+        calls[column] = pd.to_datetime(calls[column])
+    with Store(folder / "sample.duckdb") as opened:
+        opened.write_batch({"calls": calls}, batch_id="sample")
+        yield opened, truth
+
+
+def test_sample_counts_match_the_truth_file(sample):
+    store, truth = sample
+    real = truth[truth["outcome"] != "phantom"]
+    row = compute_kpis(store).iloc[0]
+    assert row["offered"] == len(real)
+    assert row["answered"] == int(real["answered"].sum())
+    assert row["abandoned"] == int((real["abandoned"] & ~real["short_abandon"]).sum())
+    assert row["short_abandoned"] == int(real["short_abandon"].sum())
+    assert row["offered"] == row["answered"] + row["abandoned"] + row["short_abandoned"]
+    by_queue = compute_kpis(store, by=["queue"]).set_index("queue_id")["offered"]
+    assert by_queue.to_dict() == real.groupby("queue_id").size().to_dict()

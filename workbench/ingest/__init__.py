@@ -1,0 +1,23 @@
+"""Ingestion: vendor exports -> canonical tables, through YAML profiles.
+
+``ingest_files(paths, profile)`` reads each export (CSV with encoding
+detection, Parquet, Excel), validates it row by row, loads the good rows and
+one ``batches`` row atomically, and writes the rest to ``data/rejects/``.
+"""
+
+from workbench.ingest.load import batch_id_for, file_sha256, ingest_file, ingest_files
+from workbench.ingest.profiles import IngestProfile, load_profile
+from workbench.ingest.reading import RawExport, read_export
+from workbench.ingest.validate import to_canonical
+
+__all__ = [
+    "IngestProfile",
+    "RawExport",
+    "batch_id_for",
+    "file_sha256",
+    "ingest_file",
+    "ingest_files",
+    "load_profile",
+    "read_export",
+    "to_canonical",
+]

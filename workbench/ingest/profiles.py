@@ -1,0 +1,137 @@
+"""Ingestion profiles: how one vendor export maps onto a canonical table.
+
+A profile is a YAML file ``parameters/ingest/<name>.yaml`` validated by
+:class:`IngestProfile` (unknown keys are errors), so a typo in a header
+mapping fails before any row is read. See ``parameters/ingest/README.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from workbench import paths
+from workbench.errors import ParameterError
+from workbench.schemas import TABLES
+
+OUTCOMES = ("answered", "abandoned", "short_abandon", "transferred", "phantom")
+Outcome = Literal["answered", "abandoned", "short_abandon", "transferred", "phantom"]
+
+
+class IngestProfile(BaseModel):
+    """One vendor export -> one canonical table.
+
+    Attributes:
+        name: profile name (the YAML file's stem); part of every batch id.
+        table: canonical table the rows go to (see :mod:`workbench.schemas`).
+        encoding: ``auto`` tries UTF-8 (BOM or not) strictly, then GB18030.
+        columns: canonical column -> vendor header.
+        timestamp_format: ``strptime`` format of every timestamp column.
+        timezone: IANA zone of the centre; timestamps carrying an offset are
+            converted to it, and all are stored as local wall-clock time.
+        durations: canonical duration column -> ``hms`` (``H:MM:SS``) or ``seconds``.
+        outcomes: vendor outcome code -> canonical outcome.
+        value_maps: canonical column -> {vendor value: canonical value}; a value
+            not in the map rejects the row.
+        constants: canonical column -> value for every row (e.g. ``language: zh``).
+        id_prefix: prepended to the primary-key id so ids of two sources cannot clash.
+        require_known_calls: reject rows whose ``call_id`` is not in the store's
+            ``calls`` table (load calls first); for surveys and other call-level tables.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = ""
+    description: str = ""
+    table: Literal["calls", "surveys", "agents", "queues"]
+    encoding: Literal["auto", "utf-8", "gb18030"] = "auto"
+    columns: dict[str, str] = Field(min_length=1)
+    timestamp_format: str = "%Y-%m-%d %H:%M:%S"
+    timezone: str = "Asia/Shanghai"
+    durations: dict[str, Literal["hms", "seconds"]] = Field(default_factory=dict)
+    outcomes: dict[str, Outcome] = Field(default_factory=dict)
+    value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
+    constants: dict[str, str] = Field(default_factory=dict)
+    id_prefix: str = ""
+    require_known_calls: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (expected an IANA name such as Asia/Shanghai)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _columns_exist(self) -> IngestProfile:
+        known = TABLES[self.table].column_names
+        for key in ("columns", "durations", "value_maps", "constants"):
+            unknown = [c for c in getattr(self, key) if c not in known or c == "batch_id"]
+            if unknown:
+                raise ValueError(f"{key}: {unknown} not columns of table '{self.table}' (known: {known})")
+        provided = set(self.columns) | set(self.constants)
+        missing = [c for c in TABLES[self.table].required_columns if c not in provided and c != "batch_id"]
+        if missing:
+            raise ValueError(f"columns: required column(s) {missing} of table '{self.table}' not mapped")
+        if self.require_known_calls and (self.table == "calls" or "call_id" not in self.columns):
+            raise ValueError("require_known_calls: needs a mapped call_id on a table other than calls")
+        if "outcome" in self.columns and not self.outcomes:
+            raise ValueError("outcomes: the outcome column is mapped but no vendor codes are listed")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The table's single primary-key column (e.g. ``call_id``)."""
+        return TABLES[self.table].primary_key[0]
+
+
+def _line_of(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
+def load_profile(profile: str | Path | IngestProfile) -> IngestProfile:
+    """Read and validate a profile.
+
+    Args:
+        profile: a profile, a YAML path, or a name looked up as
+            ``<parameters_dir>/ingest/<name>.yaml``.
+
+    Raises:
+        ParameterError: the file is missing, not YAML, or fails validation
+            (file, line of the top-level key and field named).
+    """
+    if isinstance(profile, IngestProfile):
+        return profile
+    path = Path(profile)
+    if path.suffix not in (".yaml", ".yml"):
+        path = paths.parameters_dir() / "ingest" / f"{profile}.yaml"
+    if not path.is_file():
+        raise ParameterError("ingestion profile not found", file=path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        values = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"not valid YAML: {exc}", file=path) from None
+    if not isinstance(values, dict):
+        raise ParameterError(f"expected a mapping of profile keys, found {type(values).__name__}", file=path)
+    values.setdefault("name", path.stem)
+    try:
+        return IngestProfile.model_validate(values)
+    except ValidationError as exc:
+        item = exc.errors()[0]
+        field = ".".join(str(p) for p in item["loc"]) or None
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        if field is None:  # model-level check: the message starts with the key it is about
+            field = str(item["msg"]).removeprefix("Value error, ").split(":")[0]
+        top = field.split(".")[0] if field else None
+        more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+        raise ParameterError(message + more, file=path, row=_line_of(text, top) if top else None, field=field) from None

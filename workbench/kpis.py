@@ -1,0 +1,351 @@
+"""Contact-centre KPIs computed in the store, each defined once.
+
+:func:`compute_kpis` turns the canonical ``calls`` and ``surveys`` tables into
+one row of KPIs per group (queue, language, agent, day, interval, or any
+combination). All arithmetic happens in one plain SQL statement (CTEs,
+``GROUP BY``, ``CASE``), so the same definitions could run on Trino or Spark.
+
+:data:`KPI_DEFINITIONS` holds the plain-language definition and formula of
+every KPI column for notebooks and the README; the docstring of
+:func:`compute_kpis` carries the same formulas next to the code.
+
+Population rules shared by every KPI:
+
+* ``phantom`` calls (system artefacts, never a real customer) are dropped
+  before anything is counted.
+* ``transferred`` calls were answered by an agent first, so they count as
+  answered (and also towards ``transfer_rate``).
+* A short abandon is a call with outcome ``short_abandon``, or outcome
+  ``abandoned`` with ``wait_seconds < short_abandon_seconds``. Short abandons
+  are counted in ``short_abandoned`` only, never in ``abandoned``, so
+  ``offered = answered + abandoned + short_abandoned`` when every outcome is
+  one of the canonical five.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from workbench.errors import ParameterError, WorkbenchError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from workbench.store import Store
+
+#: ``by`` key -> (output column, SQL expression over ``calls``). ``{minutes}``
+#: is filled with the validated ``interval_minutes``.
+BY_KEYS: dict[str, tuple[str, str]] = {
+    "queue": ("queue_id", "queue_id"),
+    "language": ("language", "language"),
+    "agent": ("agent_id", "agent_id"),
+    "day": ("day", "CAST(arrived_at AS DATE)"),
+    "interval": (
+        "interval_start",
+        "date_trunc('hour', arrived_at) + INTERVAL '1' MINUTE"
+        " * (CAST(floor(extract(minute FROM arrived_at) / {minutes}) AS INTEGER) * {minutes})",
+    ),
+}
+
+#: KPI column -> plain-language definition and formula.
+KPI_DEFINITIONS: dict[str, str] = {
+    "offered": "Calls that reached a queue, phantom calls excluded. "
+    "Formula: count(calls where outcome != phantom).",
+    "answered": "Calls an agent picked up; transferred calls count as answered. "
+    "Formula: count(outcome in {answered, transferred}).",
+    "abandoned": "Callers who hung up in queue after the short-abandon threshold. "
+    "Formula: count(outcome = abandoned and wait_seconds >= short_abandon_seconds).",
+    "short_abandoned": "Callers who hung up almost at once (misdials, IVR drop-outs); kept out of the rates. "
+    "Formula: count(outcome = short_abandon or (outcome = abandoned and wait_seconds < short_abandon_seconds)).",
+    "abandonment_rate": "Share of genuine calls the caller gave up on. "
+    "Formula: abandoned / (offered - short_abandoned).",
+    "asa_seconds": "Average speed of answer: mean time in queue of answered calls. "
+    "Formula: mean(wait_seconds) over answered calls.",
+    "service_level": "Share of genuine calls answered within the target time T (service_level_seconds). "
+    "Formula: count(answered and wait_seconds <= T) / (offered - short_abandoned).",
+    "aht_seconds": "Average handle time of answered calls, missing parts as 0. "
+    "Formula: mean(talk_seconds + hold_seconds + wrap_seconds) over answered calls.",
+    "transfer_rate": "Share of answered calls passed to another queue. "
+    "Formula: count(outcome = transferred) / answered.",
+    "fcr_rate": "First-contact resolution: share of answered calls from a known customer after which that "
+    "customer did not call again within fcr_days days. "
+    "Formula: count(answered, customer_id known, no non-phantom call by the same customer_id in "
+    "(arrived_at, arrived_at + fcr_days days]) / count(answered, customer_id known).",
+    "survey_response_rate": "Share of answered calls with at least one survey response. "
+    "Formula: count(answered calls with a survey) / answered.",
+    "csat_mean": "Mean satisfaction score (1-5) of survey responses on answered calls; empty without responses. "
+    "Formula: mean(csat) over surveys of answered calls.",
+    "csat_top_box_rate": "Share of survey responses giving the top score (5 of 5); empty without responses. "
+    "Formula: count(csat = 5) / count(surveys of answered calls).",
+}
+
+KPI_COLUMNS: list[str] = list(KPI_DEFINITIONS)
+
+
+def _check_number(name: str, value: object, *, integer: bool, minimum: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int,) if integer else (int, float)):
+        kind = "an integer" if integer else "a number"
+        raise ParameterError(f"expected {kind}, found {value!r}", field=name)
+    if value < minimum:
+        raise ParameterError(f"expected at least {minimum}, found {value!r}", field=name)
+
+
+def _parse_date(name: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ParameterError(f"expected an ISO date such as 2026-01-05, found {value!r}", field=name) from None
+
+
+def _by_columns(by: Sequence[str], interval_minutes: int) -> list[tuple[str, str]]:
+    if isinstance(by, str):
+        by = [by]
+    unknown = [key for key in by if key not in BY_KEYS]
+    if unknown:
+        raise WorkbenchError(
+            f"unknown KPI grouping key(s) {unknown}; valid keys: {', '.join(BY_KEYS)}"
+        )
+    repeated = sorted({key for key in by if list(by).count(key) > 1})
+    if repeated:
+        raise WorkbenchError(f"KPI grouping key(s) {repeated} given more than once in by={list(by)}")
+    return [(BY_KEYS[k][0], BY_KEYS[k][1].format(minutes=interval_minutes)) for k in by]
+
+
+def kpi_sql(
+    by: Sequence[str] = (),
+    interval_minutes: int = 30,
+    *,
+    date_filter: bool = False,
+    fcr_days: int = 7,
+) -> str:
+    """The SQL statement behind :func:`compute_kpis`.
+
+    Positional ``?`` parameters, in order: ``short_abandon_seconds`` (twice);
+    when ``date_filter`` is true, the first local timestamp included and the
+    first one excluded (ISO strings); then ``service_level_seconds``. ``interval_minutes``
+    and ``fcr_days`` are validated integers and are written into the text.
+    """
+    columns = _by_columns(by, interval_minutes)
+    key_select = "".join(f"        {expr} AS {name},\n" for name, expr in columns)
+    key_names = ", ".join(name for name, _ in columns)
+    key_carry = "".join(f"        {name},\n" for name, _ in columns)
+    key_out = "".join(f"    {name},\n" for name, _ in columns)
+    group_by = f"GROUP BY {key_names}" if columns else ""
+    order_by = f"ORDER BY {key_names}" if columns else ""
+    where_dates = "\n      AND arrived_at >= CAST(? AS TIMESTAMP) AND arrived_at < CAST(? AS TIMESTAMP)" if date_filter else ""
+    return f"""
+WITH base AS (
+    SELECT
+{key_select}        call_id,
+        customer_id,
+        arrived_at,
+        wait_seconds,
+        COALESCE(talk_seconds, 0) + COALESCE(hold_seconds, 0) + COALESCE(wrap_seconds, 0) AS handle_seconds,
+        CASE WHEN outcome IN ('answered', 'transferred') THEN 1 ELSE 0 END AS is_answered,
+        CASE WHEN outcome = 'transferred' THEN 1 ELSE 0 END AS is_transferred,
+        CASE WHEN outcome = 'abandoned' AND wait_seconds >= ? THEN 1 ELSE 0 END AS is_abandoned,
+        CASE WHEN outcome = 'short_abandon' OR (outcome = 'abandoned' AND wait_seconds < ?)
+             THEN 1 ELSE 0 END AS is_short_abandoned
+    FROM calls
+    WHERE outcome <> 'phantom'{where_dates}
+),
+repeat_contacts AS (
+    SELECT DISTINCT b.call_id
+    FROM base b
+    JOIN calls later
+      ON later.customer_id = b.customer_id
+     AND later.call_id <> b.call_id
+     AND later.outcome <> 'phantom'
+     AND later.arrived_at > b.arrived_at
+     AND later.arrived_at <= b.arrived_at + INTERVAL '{fcr_days}' DAY
+    WHERE b.is_answered = 1
+),
+survey_calls AS (
+    SELECT
+        call_id,
+        COUNT(*) AS responses,
+        SUM(csat) AS csat_sum,
+        SUM(CASE WHEN csat = 5 THEN 1 ELSE 0 END) AS top_box
+    FROM surveys
+    GROUP BY call_id
+),
+flagged AS (
+    SELECT
+        base.*,
+        CASE WHEN base.is_answered = 1 AND base.wait_seconds <= ? THEN 1 ELSE 0 END AS is_within_target,
+        CASE WHEN base.is_answered = 1 AND base.customer_id IS NOT NULL THEN 1 ELSE 0 END AS is_fcr_eligible,
+        CASE WHEN base.is_answered = 1 AND base.customer_id IS NOT NULL AND r.call_id IS NULL
+             THEN 1 ELSE 0 END AS is_resolved_first,
+        CASE WHEN base.is_answered = 1 AND s.call_id IS NOT NULL THEN 1 ELSE 0 END AS is_surveyed,
+        CASE WHEN base.is_answered = 1 THEN s.responses END AS responses,
+        CASE WHEN base.is_answered = 1 THEN s.csat_sum END AS csat_sum,
+        CASE WHEN base.is_answered = 1 THEN s.top_box END AS top_box
+    FROM base
+    LEFT JOIN repeat_contacts r ON r.call_id = base.call_id
+    LEFT JOIN survey_calls s ON s.call_id = base.call_id
+),
+counts AS (
+    SELECT
+{key_carry}        CAST(COUNT(*) AS BIGINT) AS offered,
+        CAST(COALESCE(SUM(is_answered), 0) AS BIGINT) AS answered,
+        CAST(COALESCE(SUM(is_abandoned), 0) AS BIGINT) AS abandoned,
+        CAST(COALESCE(SUM(is_short_abandoned), 0) AS BIGINT) AS short_abandoned,
+        CAST(COALESCE(SUM(is_transferred), 0) AS BIGINT) AS transferred,
+        CAST(COALESCE(SUM(is_within_target), 0) AS BIGINT) AS within_target,
+        SUM(CASE WHEN is_answered = 1 THEN wait_seconds END) AS answered_wait_seconds,
+        SUM(CASE WHEN is_answered = 1 THEN handle_seconds END) AS answered_handle_seconds,
+        CAST(COALESCE(SUM(is_fcr_eligible), 0) AS BIGINT) AS fcr_eligible,
+        CAST(COALESCE(SUM(is_resolved_first), 0) AS BIGINT) AS resolved_first,
+        CAST(COALESCE(SUM(is_surveyed), 0) AS BIGINT) AS surveyed,
+        CAST(COALESCE(SUM(responses), 0) AS BIGINT) AS responses,
+        SUM(csat_sum) AS csat_sum,
+        CAST(COALESCE(SUM(top_box), 0) AS BIGINT) AS top_box
+    FROM flagged
+    {group_by}
+)
+SELECT
+{key_out}    offered,
+    answered,
+    abandoned,
+    short_abandoned,
+    CAST(abandoned AS DOUBLE) / NULLIF(offered - short_abandoned, 0) AS abandonment_rate,
+    CAST(answered_wait_seconds AS DOUBLE) / NULLIF(answered, 0) AS asa_seconds,
+    CAST(within_target AS DOUBLE) / NULLIF(offered - short_abandoned, 0) AS service_level,
+    CAST(answered_handle_seconds AS DOUBLE) / NULLIF(answered, 0) AS aht_seconds,
+    CAST(transferred AS DOUBLE) / NULLIF(answered, 0) AS transfer_rate,
+    CAST(resolved_first AS DOUBLE) / NULLIF(fcr_eligible, 0) AS fcr_rate,
+    CAST(surveyed AS DOUBLE) / NULLIF(answered, 0) AS survey_response_rate,
+    CAST(csat_sum AS DOUBLE) / NULLIF(responses, 0) AS csat_mean,
+    CAST(top_box AS DOUBLE) / NULLIF(responses, 0) AS csat_top_box_rate
+FROM counts
+{order_by}
+"""
+
+
+def compute_kpis(
+    store: Store,
+    by: Sequence[str] = (),
+    interval_minutes: int = 30,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    service_level_seconds: float = 20,
+    short_abandon_seconds: float = 5,
+    fcr_days: int = 7,
+) -> pd.DataFrame:
+    """KPIs of the calls in ``store``, overall or per group.
+
+    Reads the canonical ``calls`` table (``call_id``, ``queue_id``,
+    ``language``, ``agent_id``, ``customer_id``, ``arrived_at``,
+    ``wait_seconds``, ``talk_seconds``, ``hold_seconds``, ``wrap_seconds``,
+    ``outcome``) and ``surveys`` (``call_id``, ``csat``).
+
+    Population: phantom calls are dropped; ``transferred`` counts as answered;
+    a short abandon is outcome ``short_abandon`` or outcome ``abandoned`` with
+    ``wait_seconds < short_abandon_seconds`` (S below). T is
+    ``service_level_seconds``. "Answered" always includes transferred calls.
+
+    Formulas (one per returned column):
+
+    * ``offered`` = count(outcome != phantom)
+    * ``answered`` = count(outcome in {answered, transferred})
+    * ``abandoned`` = count(outcome = abandoned and wait_seconds >= S)
+    * ``short_abandoned`` = count(outcome = short_abandon, or abandoned with wait_seconds < S)
+    * ``abandonment_rate`` = abandoned / (offered - short_abandoned)
+    * ``asa_seconds`` = mean(wait_seconds) over answered
+    * ``service_level`` = count(answered and wait_seconds <= T) / (offered - short_abandoned).
+      Common variants, not computed here: ``/ answered`` (ignores abandons,
+      flatters a queue that loses callers), ``/ offered`` (penalises short
+      abandons), and ``/ (answered + abandoned after T)`` (ignores callers
+      who gave up within T). Ours counts every abandon but the short ones as
+      a miss, which matches what Erlang C staffing targets.
+    * ``aht_seconds`` = mean(talk_seconds + hold_seconds + wrap_seconds) over
+      answered, a missing part counted as 0
+    * ``transfer_rate`` = count(outcome = transferred) / answered
+    * ``fcr_rate`` = count(answered with known customer_id and no other
+      non-phantom call by that customer_id arriving in (arrived_at,
+      arrived_at + fcr_days days]) / count(answered with known customer_id).
+      Later calls are looked up in the whole table, not only within the date
+      filter; calls in the last ``fcr_days`` days of the data are
+      right-censored (their repeat may not have been loaded yet), which
+      overstates FCR there.
+    * ``survey_response_rate`` = count(answered calls with >= 1 survey) / answered
+    * ``csat_mean`` = mean(csat) over survey responses of answered calls (NULL if none)
+    * ``csat_top_box_rate`` = count(csat = 5) / count(survey responses of answered calls)
+      (NULL if none; the "top-two-box" variant would count csat >= 4)
+
+    A rate whose denominator is 0 is NULL (NaN in the frame).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import pandas as pd
+        >>> from workbench.store import Store
+        >>> calls = pd.DataFrame({
+        ...     "call_id": ["a", "b", "c", "d"], "queue_id": "billing_zh",
+        ...     "arrived_at": pd.Timestamp("2026-01-05 09:00"),
+        ...     "wait_seconds": [10.0, 40.0, 2.0, 30.0],
+        ...     "outcome": ["answered", "abandoned", "short_abandon", "transferred"]})
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with Store(Path(folder) / "w.duckdb") as store:
+        ...         _ = store.write_batch({"calls": calls})
+        ...         kpis = compute_kpis(store)
+        >>> kpis[["offered", "answered", "abandoned", "short_abandoned"]].iloc[0].tolist()
+        [4, 2, 1, 1]
+        >>> kpis[["abandonment_rate", "service_level", "asa_seconds"]].round(4).iloc[0].tolist()
+        [0.3333, 0.3333, 20.0]
+
+    Args:
+        store: the store to read.
+        by: grouping keys, any of ``queue`` (column ``queue_id``),
+            ``language``, ``agent`` (``agent_id``; unanswered calls fall in
+            the null-agent group), ``day`` (``day``, local date) and
+            ``interval`` (``interval_start``, ``arrived_at`` floored to
+            ``interval_minutes``). Empty: exactly one overall row.
+        interval_minutes: interval length for ``interval``; must divide 60.
+        date_from: first local date included (ISO), or no lower bound.
+        date_to: last local date included (ISO, whole day), or no upper bound.
+        service_level_seconds: the answer-time target T, inclusive.
+        short_abandon_seconds: abandons quicker than this are short abandons.
+        fcr_days: repeat-contact window of ``fcr_rate``, in days.
+
+    Returns:
+        One row per group, ordered by the group columns: the group columns
+        above, then ``offered``, ``answered``, ``abandoned``,
+        ``short_abandoned``, ``abandonment_rate``, ``asa_seconds``,
+        ``service_level``, ``aht_seconds``, ``transfer_rate``, ``fcr_rate``,
+        ``survey_response_rate``, ``csat_mean``, ``csat_top_box_rate``
+        (see :data:`KPI_DEFINITIONS`). Groups without offered calls do not
+        appear, except the single overall row, which is always there.
+
+    Raises:
+        WorkbenchError: an unknown or repeated ``by`` key (the message lists
+            the valid keys).
+        ParameterError: ``interval_minutes`` not dividing 60, a negative
+            threshold, ``fcr_days`` below 1, or a date that is not ISO.
+    """
+    _check_number("interval_minutes", interval_minutes, integer=True, minimum=1)
+    if 60 % interval_minutes:
+        raise ParameterError(
+            f"expected a divisor of 60 (e.g. 15, 30, 60), found {interval_minutes}", field="interval_minutes"
+        )
+    _check_number("service_level_seconds", service_level_seconds, integer=False, minimum=0)
+    _check_number("short_abandon_seconds", short_abandon_seconds, integer=False, minimum=0)
+    _check_number("fcr_days", fcr_days, integer=True, minimum=1)
+    first = _parse_date("date_from", date_from)
+    last = _parse_date("date_to", date_to)
+    if first is not None and last is not None and last < first:
+        raise ParameterError(f"date_to {last} is before date_from {first}", field="date_to")
+
+    sql = kpi_sql(by, interval_minutes, date_filter=first is not None or last is not None, fcr_days=fcr_days)
+    parameters: list[object] = [float(short_abandon_seconds), float(short_abandon_seconds)]
+    if first is not None or last is not None:
+        parameters += [
+            (first or date(1, 1, 1)).isoformat(),
+            (last + timedelta(days=1)).isoformat() if last is not None else "9999-12-31",
+        ]
+    parameters.append(float(service_level_seconds))
+    return store.query(sql, parameters)
