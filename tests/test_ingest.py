@@ -275,3 +275,23 @@ def test_readme_example_profile_validates():
     example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
     profile = IngestProfile.model_validate(yaml.safe_load(example))
     assert profile.table == "calls"
+
+
+def test_caller_numbers_are_pseudonymised_and_withheld_numbers_become_null(tmp_path):
+    import pandas as pd
+
+    from workbench.ingest import load_profile, to_canonical
+
+    profile = load_profile("sample_acd")
+    header = "Call ID,Skill,Line,ANI,DNIS,Call Start,Call End,Queue Time,Ring Time,Talk Time,Hold Time,Wrap Time,Disposition,Agent ID,Transfer To"
+    rows = [
+        "C1,ZH_BILLING,ZH,13800138000,95555,2026/01/05 09:00:00,2026/01/05 09:05:00,0:00:10,0:00:02,0:04:00,0:00:00,0:00:30,ANSWERED,A1,",
+        "C2,ZH_BILLING,ZH,13800138000,95555,2026/01/06 09:00:00,2026/01/06 09:05:00,0:00:10,0:00:02,0:04:00,0:00:00,0:00:30,ANSWERED,A1,",
+        "C3,ZH_BILLING,ZH,anonymous,95555,2026/01/06 10:00:00,2026/01/06 10:05:00,0:00:10,0:00:02,0:04:00,0:00:00,0:00:30,ANSWERED,A1,",
+    ]
+    raw = pd.read_csv(pd.io.common.StringIO("\n".join([header] + rows)), dtype=str)
+    canonical, reasons = to_canonical(raw, profile)
+    customers = canonical["customer_id"].tolist()
+    assert customers[0] == customers[1] and customers[0].startswith("h")
+    assert "13800138000" not in customers[0]
+    assert pd.isna(customers[2])

@@ -38,6 +38,10 @@ class IngestProfile(BaseModel):
         value_maps: canonical column -> {vendor value: canonical value}; a value
             not in the map rejects the row.
         constants: canonical column -> value for every row (e.g. ``language: zh``).
+        missing_values: canonical column -> vendor values meaning "unknown"
+            (e.g. ``anonymous`` caller numbers), stored as NULL.
+        pseudonymise: canonical columns replaced by a stable SHA-256 pseudonym
+            (caller numbers: repeat contacts still link, the number is not stored).
         id_prefix: prepended to the primary-key id so ids of two sources cannot clash.
         require_known_calls: reject rows whose ``call_id`` is not in the store's
             ``calls`` table (load calls first); for surveys and other call-level tables.
@@ -57,6 +61,8 @@ class IngestProfile(BaseModel):
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
     constants: dict[str, str] = Field(default_factory=dict)
     id_prefix: str = ""
+    missing_values: dict[str, list[str]] = Field(default_factory=dict)
+    pseudonymise: list[str] = Field(default_factory=list)
     require_known_calls: bool = False
 
     @field_validator("timezone")

@@ -7,6 +7,8 @@ can carry several reasons.
 
 from __future__ import annotations
 
+import hashlib
+
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +24,11 @@ ORDER: dict[str, list[tuple[str, str]]] = {
     "calls": [("arrived_at", "answered_at"), ("arrived_at", "ended_at"), ("answered_at", "ended_at")]
 }
 _HMS = r"^\s*(-)?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$"
+
+
+def _pseudonym(value: str) -> str:
+    # Stable across files and runs so repeat callers link up, without storing the number itself.
+    return "h" + hashlib.sha256(value.strip().encode("utf-8")).hexdigest()[:16]
 
 
 def _parse_hms(values: pd.Series) -> pd.Series:
@@ -117,6 +124,12 @@ def to_canonical(raw: pd.DataFrame, profile: IngestProfile, file: str | Path = "
             out[canonical] = number.astype("Int64") if kind != "DOUBLE" else number
         else:
             out[canonical] = text.str.strip()
+    for canonical, withheld in profile.missing_values.items():
+        if canonical in out:
+            out[canonical] = out[canonical].where(~out[canonical].isin(withheld))
+    for canonical in profile.pseudonymise:
+        if canonical in out:
+            out[canonical] = out[canonical].map(_pseudonym, na_action="ignore")
     for canonical, value in profile.constants.items():
         out[canonical] = value
 
