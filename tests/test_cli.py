@@ -135,3 +135,29 @@ def test_ingest_loads_rejects_and_is_idempotent(tmp_path):
                                 "--store", str(store), "--rejects-dir", str(rejects)])
     assert wrong.exit_code == 1
     assert "not found" in wrong.output
+
+
+def test_export_writes_hive_partitioned_parquet(tmp_path):
+    import duckdb
+    import pandas as pd
+
+    from workbench.store import Store
+
+    store = tmp_path / "w.duckdb"
+    calls = pd.DataFrame(
+        {
+            "call_id": ["a", "b"],
+            "queue_id": ["billing_zh", "sales_en"],
+            "arrived_at": pd.to_datetime(["2026-01-05 09:00", "2026-01-06 10:00"]),
+            "wait_seconds": [10.0, 20.0],
+            "outcome": ["answered", "abandoned"],
+        }
+    )
+    with Store(store) as opened:
+        opened.write_batch({"calls": calls}, batch_id="t")
+    result = runner.invoke(app, ["export", str(tmp_path / "lake"), "--tables", "calls", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "lake" / "calls").iterdir()) == ["date=2026-01-05", "date=2026-01-06"]
+    pattern = str(tmp_path / "lake" / "calls" / "*" / "*.parquet")
+    count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{pattern}', hive_partitioning=true)").fetchall()[0][0]
+    assert count == 2

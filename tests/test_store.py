@@ -120,3 +120,101 @@ def test_other_schema_version_is_refused(tmp_path):
     connection.close()
     with pytest.raises(StoreError, match="schema version 999"):
         Store(path).connection
+
+
+def _export_fixture(store: Store) -> None:
+    calls = pd.DataFrame(
+        {
+            "call_id": ["a", "b", "c", "d"],
+            "queue_id": ["billing_zh", "billing_zh", "sales_en", "sales_en"],
+            "arrived_at": pd.to_datetime(
+                ["2026-01-05 09:00:00", "2026-01-05 23:59:59", "2026-01-06 00:00:00", "2026-01-07 12:30:00"]
+            ),
+            "wait_seconds": [1.0, 2.0, 3.0, 4.0],
+            "outcome": "answered",
+        }
+    )
+    surveys = pd.DataFrame(
+        {
+            "survey_id": ["s1", "s2"],
+            "call_id": ["a", "c"],
+            "surveyed_at": pd.to_datetime(["2026-01-05 10:00:00", "2026-01-06 08:00:00"]),
+            "csat": [5, 3],
+        }
+    )
+    queues = pd.DataFrame({"queue_id": ["billing_zh", "sales_en"], "service_level_target": [0.8, 0.8]})
+    store.write_batch({"calls": calls, "surveys": surveys, "queues": queues}, batch_id="b1")
+
+
+def test_export_parquet_round_trips_partitioned_by_date(tmp_path):
+    out = tmp_path / "parquet"
+    with Store(tmp_path / "w.duckdb") as store:
+        _export_fixture(store)
+        counts = store.export_parquet(out)
+        expected = {name: store.read_table(name) for name in ("calls", "surveys", "queues")}
+    assert counts["calls"] == 4 and counts["surveys"] == 2 and counts["queues"] == 2 and counts["agents"] == 0
+    assert sorted(p.name for p in (out / "calls").iterdir()) == ["date=2026-01-05", "date=2026-01-06", "date=2026-01-07"]
+    assert sorted(p.name for p in (out / "surveys").iterdir()) == ["date=2026-01-05", "date=2026-01-06"]
+    assert not (out / "agents").exists() and (out / "queues" / "data_0.parquet").exists()
+    assert not list(out.glob(".*"))  # no staging folders left behind
+
+    connection = duckdb.connect()
+    for name, key in (("calls", "call_id"), ("surveys", "survey_id")):
+        back = connection.execute(
+            f"SELECT * FROM read_parquet('{out / name}/*/*.parquet', hive_partitioning=true) ORDER BY {key}"
+        ).df()
+        date_source = "arrived_at" if name == "calls" else "surveyed_at"
+        assert (pd.to_datetime(back["date"]) == back[date_source].dt.normalize()).all()
+        pd.testing.assert_frame_equal(back.drop(columns="date"), expected[name], check_dtype=False)
+    queues = connection.execute(f"SELECT * FROM read_parquet('{out / 'queues'}/*.parquet') ORDER BY queue_id").df()
+    pd.testing.assert_frame_equal(queues, expected["queues"], check_dtype=False)
+
+
+def test_export_parquet_is_readable_by_pyarrow_pandas_and_dask(tmp_path):
+    import pyarrow.dataset as ds
+
+    dd = pytest.importorskip("dask.dataframe")
+    out = tmp_path / "parquet"
+    with Store(tmp_path / "w.duckdb") as store:
+        _export_fixture(store)
+        store.export_parquet(out, tables=["calls"])
+    assert not (out / "surveys").exists()
+
+    arrow = ds.dataset(out / "calls", format="parquet", partitioning="hive").to_table().to_pandas()
+    assert sorted(arrow["call_id"]) == ["a", "b", "c", "d"]
+    assert arrow.groupby(arrow["date"].astype(str))["call_id"].count().to_dict() == {
+        "2026-01-05": 2, "2026-01-06": 1, "2026-01-07": 1,
+    }
+    frame = pd.read_parquet(out / "calls")
+    assert len(frame) == 4 and {"call_id", "arrived_at", "date"} <= set(frame.columns)
+
+    lazy = dd.read_parquet(str(out / "calls"))
+    computed = lazy.compute()
+    assert sorted(computed["call_id"]) == ["a", "b", "c", "d"]
+    assert "date" in computed.columns
+
+
+def test_export_parquet_rerun_replaces_previous_export(tmp_path):
+    out = tmp_path / "parquet"
+    with Store(tmp_path / "w.duckdb") as store:
+        _export_fixture(store)
+        store.export_parquet(out, tables=["calls"])
+        first = sorted(str(p.relative_to(out)) for p in out.rglob("*.parquet"))
+        store.export_parquet(out, tables=["calls"])
+        assert sorted(str(p.relative_to(out)) for p in out.rglob("*.parquet")) == first
+        store.connection.execute("DELETE FROM calls WHERE call_id = 'd'")
+        assert store.export_parquet(out, tables=["calls"]) == {"calls": 3}
+    assert not (out / "calls" / "date=2026-01-07").exists()
+    back = duckdb.connect().execute(
+        f"SELECT count(*) FROM read_parquet('{out / 'calls'}/*/*.parquet', hive_partitioning=true)"
+    ).fetchone()[0]
+    assert back == 3
+
+
+def test_export_parquet_from_read_only_store_and_unknown_table(tmp_path):
+    with Store(tmp_path / "w.duckdb") as store:
+        _export_fixture(store)
+    with Store(tmp_path / "w.duckdb", read_only=True) as store:
+        assert store.export_parquet(tmp_path / "out", tables=["queues"]) == {"queues": 2}
+        with pytest.raises(StoreError, match="unknown table 'nope'"):
+            store.export_parquet(tmp_path / "out", tables=["nope"])

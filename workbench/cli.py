@@ -162,6 +162,29 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command("export")
+def export(
+    out_dir: Path = typer.Argument(..., help="Folder for the Parquet dataset (one sub-folder per table)."),
+    output_format: str = typer.Option("parquet", "--format", help="Only parquet, hive-partitioned by date."),
+    tables: str = typer.Option("", "--tables", help="Comma-separated tables (default: all canonical tables)."),
+    store: Optional[Path] = StoreOption,
+) -> None:
+    """Write the canonical tables as Parquet partitioned by date, for Dask, Spark or Trino."""
+    from workbench.errors import StoreError
+    from workbench.store import Store
+
+    if output_format != "parquet":
+        _fail(f"--format {output_format!r}: only parquet is supported", exit_code=2)
+    names = [name.strip() for name in tables.split(",") if name.strip()] or None
+    try:
+        with Store(store, read_only=True) as opened:
+            written = opened.export_parquet(out_dir, names)
+    except StoreError as exc:
+        _fail(str(exc), exit_code=2)
+    for name, rows in written.items():
+        typer.echo(f"{name:22s} {rows:>10,d} rows -> {out_dir / name}")
+
+
 @app.command("kpis")
 def kpis(
     by: str = typer.Option("", "--by", help="Comma-separated: queue, language, agent, day, interval."),

@@ -8,6 +8,8 @@ state intact, and writing the same rows again replaces them (idempotent).
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +23,10 @@ from workbench.schemas import SCHEMA_VERSION, TABLES, table
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
+
+#: Table -> timestamp column whose date partitions its Parquet export
+#: (``<table>/date=YYYY-MM-DD/*.parquet``); other tables are exported unpartitioned.
+PARTITION_DATE_COLUMNS: dict[str, str] = {"calls": "arrived_at", "surveys": "surveyed_at"}
 
 
 class Store:
@@ -133,6 +139,75 @@ class Store:
             name: int(self.connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in TABLES
         }
 
+    # -- export -----------------------------------------------------------
+    def export_parquet(self, out_dir: str | Path, tables: list[str] | None = None) -> dict[str, int]:
+        """Write canonical tables as Parquet datasets under ``out_dir``.
+
+        ``calls`` and ``surveys`` are partitioned hive-style by the local date of
+        ``arrived_at`` / ``surveyed_at`` (``calls/date=2026-01-05/data_0.parquet``;
+        a survey without ``surveyed_at`` lands in ``date=NULL``); other tables go
+        to ``<table>/data_0.parquet``. The ``date`` column lives in the folder
+        names only: read with ``read_parquet(..., hive_partitioning=true)``,
+        ``pyarrow.dataset.dataset(..., partitioning="hive")`` or
+        ``dask.dataframe.read_parquet``.
+
+        A re-export replaces the table's folder as a whole (written next to it,
+        then swapped in), so partitions of dates no longer stored disappear. A
+        table with no rows gets no folder (an earlier export of it is removed).
+
+        Args:
+            out_dir: folder receiving one sub-folder per table.
+            tables: canonical table names; default every canonical table.
+
+        Returns:
+            Rows exported per table.
+
+        Raises:
+            StoreError: a name is not a canonical table, or the export failed.
+        """
+        names = list(TABLES) if tables is None else list(tables)
+        for name in names:
+            try:
+                table(name)
+            except KeyError as exc:
+                raise StoreError(str(exc.args[0])) from None
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        counts: dict[str, int] = {}
+        for name in names:
+            target = out / name
+            rows = int(self.connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+            counts[name] = rows
+            if rows == 0:
+                if target.exists():
+                    shutil.rmtree(target)
+                continue
+            staging = out / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
+            order = ", ".join(f'"{k}"' for k in table(name).primary_key) or "1"
+            date_column = PARTITION_DATE_COLUMNS.get(name)
+            try:
+                if date_column is None:
+                    staging.mkdir()
+                    sql = (
+                        f'COPY (SELECT * FROM "{name}" ORDER BY {order}) '
+                        f"TO '{_sql_path(staging / 'data_0.parquet')}' (FORMAT PARQUET)"
+                    )
+                else:
+                    sql = (
+                        f'COPY (SELECT *, CAST("{date_column}" AS DATE) AS "date" FROM "{name}" '
+                        f'ORDER BY "date", {order}) '
+                        f"TO '{_sql_path(staging)}' (FORMAT PARQUET, PARTITION_BY (\"date\"), OVERWRITE_OR_IGNORE)"
+                    )
+                self.connection.execute(sql)
+                if target.exists():
+                    shutil.rmtree(target)
+                staging.rename(target)
+            except Exception as exc:
+                if staging.exists():
+                    shutil.rmtree(staging, ignore_errors=True)
+                raise StoreError(f"{self.path}: export of table '{name}' to {target} failed: {exc}") from exc
+        return counts
+
     # -- writes -----------------------------------------------------------
     def write_batch(self, frames: Mapping[str, pd.DataFrame], *, batch_id: str | None = None) -> dict[str, int]:
         """Write several tables in one transaction: all rows land, or none do.
@@ -202,3 +277,8 @@ class Store:
             connection.execute(f'INSERT OR REPLACE INTO "{name}" ({columns}) SELECT {columns} FROM _incoming')
         finally:
             connection.unregister("_incoming")
+
+
+def _sql_path(path: Path) -> str:
+    """A path as a single-quoted SQL string literal body."""
+    return str(path).replace("'", "''")
