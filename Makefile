@@ -44,6 +44,7 @@ demo: setup
 	$(BIN)/workbench ingest $(SAMPLE_DIR)/exports/surveys.csv --profile sample_surveys
 	$(BIN)/workbench kpis --by queue
 	$(BIN)/workbench run sample_overview --params demo
+	$(BIN)/workbench run kpi_overview --params demo
 	@echo "Reports: outputs/<notebook>/LATEST names the newest run; open its report.html."
 
 test: setup

@@ -17,6 +17,13 @@ SUMMARY = pd.DataFrame({"queue": ["billing", "billing"], "language": ["zh", "en"
                         "abandon_rate": [0.05, 0.0]})  # fmt: skip
 WAITS = pd.DataFrame({"wait_bin_seconds": [0, 15], "outcome": ["answered", "abandoned"], "calls": [4, 1]})
 CSAT = pd.DataFrame({"csat": [1, 5], "language": ["zh", "zh"], "share": [0.25, 0.75]})
+QUEUE_KPIS = pd.DataFrame({"queue_id": ["billing_zh", "tech_en"], "offered": [20, 9], "service_level": [0.8, None],
+                           "abandonment_rate": [0.05, 0.0]})  # fmt: skip
+DAY_KPIS = pd.DataFrame({"day": pd.to_datetime(["2026-01-05", "2026-01-06"]).date, "offered": [120, 98],
+                         "service_level": [0.81, 0.66]})  # fmt: skip
+INTERVAL_KPIS = pd.DataFrame({"interval_start": pd.to_datetime(["2026-01-05 08:00", "2026-01-05 08:30",
+                              "2026-01-06 08:00"]), "offered": [5, 7, 4], "service_level": [0.8, None, 0.5],
+                              "abandonment_rate": [0.0, 0.1, 0.2]})  # fmt: skip
 
 BUILDERS = {
     "daily_volume": lambda: charts.daily_volume(DAILY),
@@ -25,6 +32,10 @@ BUILDERS = {
     "service_level_by_interval": lambda: charts.service_level_by_interval(PROFILE, 0.8, 20),
     "wait_distribution": lambda: charts.wait_distribution(WAITS),
     "csat_distribution": lambda: charts.csat_distribution(CSAT),
+    "kpi_queue_comparison": lambda: charts.kpi_queue_comparison(QUEUE_KPIS),
+    "daily_kpi_trend": lambda: charts.daily_kpi_trend(DAY_KPIS, 20),
+    "interval_heatmap": lambda: charts.interval_heatmap(INTERVAL_KPIS),
+    "interval_heatmap_offered": lambda: charts.interval_heatmap(INTERVAL_KPIS, "offered"),
 }
 
 
@@ -71,3 +82,34 @@ def test_enable_offline_rendering(kind, renderer):
 def test_unknown_kind_is_rejected():
     with pytest.raises(ValueError, match="svg"):
         charts.enable_offline_rendering("default")
+
+
+def test_interval_heatmap_is_a_day_by_time_rect_chart():
+    spec = charts.interval_heatmap(INTERVAL_KPIS).to_dict()
+    assert spec["mark"]["type"] == "rect"
+    assert spec["encoding"]["x"]["field"] == "time" and spec["encoding"]["y"]["field"] == "day"
+    rows = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert sorted(rows["day"].unique()) == ["2026-01-05", "2026-01-06"]
+    assert sorted(rows["time"].unique()) == ["08:00", "08:30"]
+
+
+def test_interval_heatmap_rejects_an_unknown_measure():
+    with pytest.raises(ValueError, match="service_level"):
+        charts.interval_heatmap(INTERVAL_KPIS, "aht_seconds")
+
+
+def test_kpi_builders_name_missing_columns():
+    with pytest.raises(InputDataError) as caught:
+        charts.daily_kpi_trend(DAY_KPIS.drop(columns="service_level"), 20)
+    assert caught.value.field == "service_level"
+    with pytest.raises(InputDataError) as caught:
+        charts.kpi_queue_comparison(QUEUE_KPIS.drop(columns="queue_id"))
+    assert caught.value.field == "queue_id"
+
+
+def test_kpi_builders_do_not_mutate_their_input():
+    before_days, before_intervals = DAY_KPIS.copy(), INTERVAL_KPIS.copy()
+    charts.daily_kpi_trend(DAY_KPIS, 20)
+    charts.interval_heatmap(INTERVAL_KPIS)
+    pd.testing.assert_frame_equal(DAY_KPIS, before_days)
+    pd.testing.assert_frame_equal(INTERVAL_KPIS, before_intervals)

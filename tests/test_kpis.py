@@ -282,3 +282,31 @@ def test_sample_counts_match_the_truth_file(sample):
     assert row["offered"] == row["answered"] + row["abandoned"] + row["short_abandoned"]
     by_queue = compute_kpis(store, by=["queue"]).set_index("queue_id")["offered"]
     assert by_queue.to_dict() == real.groupby("queue_id").size().to_dict()
+
+
+def test_queue_filter_limits_the_calls_counted(store):
+    expected = {k: v for k, v in BILLING.items() if k != "queue_id"}
+    _assert_row(compute_kpis(store, queues=["billing_zh"]).iloc[0], expected)
+    by_queue = compute_kpis(store, by=["queue"], queues=["tech_en", "nope"])
+    assert list(by_queue["queue_id"]) == ["tech_en"]
+    assert compute_kpis(store, queues=[])["offered"].iloc[0] == OVERALL["offered"]
+
+
+def test_definitions_table_splits_every_definition_and_formula():
+    from workbench.kpis import kpi_definitions_table
+
+    table = kpi_definitions_table()
+    assert list(table["kpi"]) == KPI_COLUMNS
+    assert table["definition"].str.len().gt(0).all() and table["formula"].str.len().gt(0).all()
+    assert not table["definition"].str.contains("Formula:").any()
+
+
+def test_format_kpi_values_shows_rates_as_percentages_and_nulls_as_blank(store):
+    from workbench.kpis import format_kpi_values
+
+    raw = compute_kpis(store, by=["queue"])
+    raw.loc[1, "csat_top_box_rate"] = float("nan")
+    shown = format_kpi_values(raw)
+    assert shown.loc[0, "service_level"] == "75.0%" and shown.loc[0, "offered"] == "6"
+    assert shown.loc[1, "csat_top_box_rate"] == "" and shown.loc[0, "queue_id"] == "billing_zh"
+    assert raw.loc[0, "service_level"] == pytest.approx(0.75)

@@ -126,14 +126,33 @@ def generated_sample(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def sample_store(generated_sample, tmp_path_factory) -> Path:
+    """The two-day sample's ACD calls and surveys ingested into a fresh store."""
+    from workbench.ingest import ingest_files
+
+    folder = tmp_path_factory.mktemp("store")
+    store = folder / "warehouse.duckdb"
+    exports = generated_sample / "exports"
+    for export, profile in [("acd_calls.csv", "sample_acd"), ("surveys.csv", "sample_surveys")]:
+        summary = ingest_files([exports / export], profile, store_path=store, rejects_dir=folder / "rejects")
+        assert (summary["status"] == "succeeded").all(), summary.to_dict("records")
+    return store
+
+
 @pytest.mark.notebook
 @pytest.mark.slow
 @pytest.mark.parametrize("path", PIPELINE_NOTEBOOKS, ids=ids(PIPELINE_NOTEBOOKS))
-def test_pipeline_notebook_smoke_run(path, generated_sample, tmp_path, monkeypatch):
+def test_pipeline_notebook_smoke_run(path, request, tmp_path, monkeypatch):
     from workbench.reports.runner import run_notebook
 
     monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
-    overrides = {"sample_dir": str(generated_sample)} if "sample_dir" in parameter_model(path.stem).model_fields else {}
+    fields = parameter_model(path.stem).model_fields
+    overrides = {}
+    if "sample_dir" in fields:
+        overrides["sample_dir"] = str(request.getfixturevalue("generated_sample"))
+    if "store_path" in fields:
+        overrides["store_path"] = str(request.getfixturevalue("sample_store"))
     result = run_notebook(path.stem, overrides, parameter_set="smoke")
 
     run_dir = result.run_dir

@@ -206,3 +206,116 @@ def csat_distribution(csat: pd.DataFrame, *, width: int = 300, height: int = 200
         )
         .properties(width=width, height=height)
     )
+
+
+def kpi_queue_comparison(kpis: pd.DataFrame, *, width: int = 260, height: int = 200) -> alt.HConcatChart:
+    """Calls offered, service level and abandonment rate per queue, three bar panels side by side.
+
+    Needs columns ``queue_id, offered, service_level, abandonment_rate`` (one row per queue,
+    e.g. ``compute_kpis(store, by=["queue"])``).
+    """
+    import altair as alt
+
+    _check(kpis, ["queue_id", "offered", "service_level", "abandonment_rate"], "kpi_queue_comparison")
+    base = alt.Chart(kpis).encode(
+        y=alt.Y("queue_id:N", title=None),
+        tooltip=[
+            "queue_id:N",
+            "offered:Q",
+            alt.Tooltip("service_level:Q", format=".1%"),
+            alt.Tooltip("abandonment_rate:Q", format=".1%"),
+        ],
+    )
+    offered = base.mark_bar(color="#4c78a8").encode(x=alt.X("offered:Q", title="Calls offered"))
+    service = base.mark_bar(color="#54a24b").encode(
+        x=alt.X("service_level:Q", title="Service level", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    )
+    abandon = base.mark_bar(color="#e45756").encode(
+        x=alt.X("abandonment_rate:Q", title="Abandonment rate", axis=alt.Axis(format="%"))
+    )
+    return alt.hconcat(
+        offered.properties(title="Calls offered", width=width, height=height),
+        service.properties(title="Service level", width=width, height=height),
+        abandon.properties(title="Abandonment rate", width=width, height=height),
+    )
+
+
+def daily_kpi_trend(
+    daily: pd.DataFrame,
+    service_level_seconds: float,
+    *,
+    width: int = 640,
+    height: int = 160,
+) -> alt.VConcatChart:
+    """Calls offered per day (bars) above service level per day (line), sharing the day axis.
+
+    Needs columns ``day, offered, service_level`` (e.g. ``compute_kpis(store, by=["day"])``).
+    """
+    import altair as alt
+
+    _check(daily, ["day", "offered", "service_level"], "daily_kpi_trend")
+    data = daily[["day", "offered", "service_level"]].assign(day=daily["day"].astype(str))
+    x = alt.X("day:T", title="Day", timeUnit="yearmonthdate")
+    tooltip = ["day:T", "offered:Q", alt.Tooltip("service_level:Q", format=".1%")]
+    offered = (
+        alt.Chart(data, title="Calls offered per day")
+        .mark_bar(color="#4c78a8")
+        .encode(x=x, y=alt.Y("offered:Q", title="Calls offered"), tooltip=tooltip)
+        .properties(width=width, height=height)
+    )
+    service = (
+        alt.Chart(data, title=f"Service level per day (answered within {service_level_seconds:g} s)")
+        .mark_line(point=True, color="#54a24b")
+        .encode(
+            x=x,
+            y=alt.Y("service_level:Q", title="Service level", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            tooltip=tooltip,
+        )
+        .properties(width=width, height=height)
+    )
+    return alt.vconcat(offered, service)
+
+
+HEATMAP_MEASURES = {"service_level": "Service level", "offered": "Calls offered", "abandonment_rate": "Abandonment rate"}
+
+
+def interval_heatmap(
+    kpis: pd.DataFrame, measure: str = "service_level", *, width: int = 720, height: int | None = None
+) -> alt.Chart:
+    """Day x time-of-day heatmap (rect marks) of one KPI per interval.
+
+    Needs columns ``interval_start`` (timestamp of the interval start, e.g.
+    ``compute_kpis(store, by=["interval"])``) and ``measure``, one of
+    ``service_level``, ``offered`` or ``abandonment_rate``.
+    """
+    import altair as alt
+    import pandas as pd
+
+    if measure not in HEATMAP_MEASURES:
+        raise ValueError(f"measure must be one of {list(HEATMAP_MEASURES)}, got {measure!r}")
+    _check(kpis, ["interval_start", measure], "interval_heatmap")
+    starts = pd.to_datetime(kpis["interval_start"])
+    data = pd.DataFrame(
+        {"day": starts.dt.strftime("%Y-%m-%d"), "time": starts.dt.strftime("%H:%M"), measure: kpis[measure].to_numpy()}
+    )
+    is_rate = measure != "offered"
+    scale = (
+        alt.Scale(scheme="redyellowgreen", domain=[0, 1]) if measure == "service_level"
+        else alt.Scale(scheme="reds", domain=[0, 1]) if is_rate
+        else alt.Scale(scheme="blues")
+    )  # fmt: skip
+    days = data["day"].nunique()
+    return (
+        alt.Chart(data, title=f"{HEATMAP_MEASURES[measure]} per interval and day")
+        .mark_rect()
+        .encode(
+            x=alt.X("time:O", title="Interval start", axis=alt.Axis(labelAngle=-90)),
+            y=alt.Y("day:O", title="Day"),
+            color=alt.Color(
+                f"{measure}:Q", title=HEATMAP_MEASURES[measure], scale=scale,
+                legend=alt.Legend(format="%") if is_rate else alt.Legend(),
+            ),
+            tooltip=["day:O", "time:O", alt.Tooltip(f"{measure}:Q", format=".1%" if is_rate else "d")],
+        )
+        .properties(width=width, height=height if height is not None else max(60, 12 * days))
+    )

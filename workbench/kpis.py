@@ -121,12 +121,14 @@ def kpi_sql(
     *,
     date_filter: bool = False,
     fcr_days: int = 7,
+    queue_count: int = 0,
 ) -> str:
     """The SQL statement behind :func:`compute_kpis`.
 
     Positional ``?`` parameters, in order: ``short_abandon_seconds`` (twice);
     when ``date_filter`` is true, the first local timestamp included and the
-    first one excluded (ISO strings); then ``service_level_seconds``. ``interval_minutes``
+    first one excluded (ISO strings); then ``queue_count`` queue ids (the
+    queues kept, when ``queue_count`` > 0); then ``service_level_seconds``. ``interval_minutes``
     and ``fcr_days`` are validated integers and are written into the text.
     """
     columns = _by_columns(by, interval_minutes)
@@ -137,6 +139,8 @@ def kpi_sql(
     group_by = f"GROUP BY {key_names}" if columns else ""
     order_by = f"ORDER BY {key_names}" if columns else ""
     where_dates = "\n      AND arrived_at >= CAST(? AS TIMESTAMP) AND arrived_at < CAST(? AS TIMESTAMP)" if date_filter else ""
+    if queue_count:
+        where_dates += f"\n      AND queue_id IN ({', '.join(['?'] * queue_count)})"
     return f"""
 WITH base AS (
     SELECT
@@ -235,6 +239,7 @@ def compute_kpis(
     service_level_seconds: float = 20,
     short_abandon_seconds: float = 5,
     fcr_days: int = 7,
+    queues: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """KPIs of the calls in ``store``, overall or per group.
 
@@ -311,6 +316,10 @@ def compute_kpis(
         service_level_seconds: the answer-time target T, inclusive.
         short_abandon_seconds: abandons quicker than this are short abandons.
         fcr_days: repeat-contact window of ``fcr_rate``, in days.
+        queues: ``queue_id`` values to keep; None or empty = every queue.
+            Like the date filter, it limits the calls counted, not the
+            repeat-contact lookup of ``fcr_rate`` (a repeat in another queue
+            still counts).
 
     Returns:
         One row per group, ordered by the group columns: the group columns
@@ -340,12 +349,59 @@ def compute_kpis(
     if first is not None and last is not None and last < first:
         raise ParameterError(f"date_to {last} is before date_from {first}", field="date_to")
 
-    sql = kpi_sql(by, interval_minutes, date_filter=first is not None or last is not None, fcr_days=fcr_days)
+    if isinstance(queues, str):
+        queues = [queues]
+    queues = list(queues or [])
+    sql = kpi_sql(
+        by,
+        interval_minutes,
+        date_filter=first is not None or last is not None,
+        fcr_days=fcr_days,
+        queue_count=len(queues),
+    )
     parameters: list[object] = [float(short_abandon_seconds), float(short_abandon_seconds)]
     if first is not None or last is not None:
         parameters += [
             (first or date(1, 1, 1)).isoformat(),
             (last + timedelta(days=1)).isoformat() if last is not None else "9999-12-31",
         ]
+    parameters += [str(queue) for queue in queues]
     parameters.append(float(service_level_seconds))
     return store.query(sql, parameters)
+
+
+#: How :func:`format_kpi_values` shows each KPI column.
+_KPI_FORMATS: dict[str, str] = {
+    **{name: "{:,.0f}" for name in ("offered", "answered", "abandoned", "short_abandoned")},
+    **{name: "{:.1%}" for name in KPI_COLUMNS if name.endswith("_rate") or name == "service_level"},
+    "asa_seconds": "{:,.1f}",
+    "aht_seconds": "{:,.1f}",
+    "csat_mean": "{:.2f}",
+}
+
+
+def format_kpi_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a :func:`compute_kpis` result with KPI columns as display strings.
+
+    Rates become percentages, seconds get one decimal, counts thousands
+    separators; NULL (a rate with a zero denominator) shows as an empty string.
+    Group columns are left as they are. For reports only; save the raw frame.
+    """
+    shown = frame.copy()
+    for column, pattern in _KPI_FORMATS.items():
+        if column in shown.columns:
+            shown[column] = [
+                "" if value is None or value != value else pattern.format(value) for value in frame[column]
+            ]
+    return shown
+
+
+def kpi_definitions_table() -> pd.DataFrame:
+    """:data:`KPI_DEFINITIONS` as a table with columns ``kpi, definition, formula``."""
+    import pandas as pd
+
+    rows = []
+    for name, text in KPI_DEFINITIONS.items():
+        definition, _, formula = text.partition(" Formula: ")
+        rows.append({"kpi": name, "definition": definition, "formula": formula})
+    return pd.DataFrame(rows, columns=["kpi", "definition", "formula"])

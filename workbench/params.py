@@ -116,6 +116,46 @@ class SampleOverviewParameters(NotebookParameters):
         return resolve_repo_path(self.sample_dir)
 
 
+@register_notebook_parameters("kpi_overview")
+class KpiOverviewParameters(NotebookParameters):
+    """Parameters of ``notebooks/kpi_overview.ipynb``."""
+
+    store_path: str = Field(
+        "data/warehouse.duckdb",
+        min_length=1,
+        description="DuckDB store holding ingested calls and surveys; relative paths are resolved against the repo root",
+    )
+    date_from: date | None = Field(None, description="first day included (ISO date); None = first day in the store")
+    date_to: date | None = Field(None, description="last day included (ISO date, whole day); None = last day")
+    interval_minutes: Literal[15, 30, 60] = Field(30, description="length of an intraday interval")
+    service_level_seconds: int = Field(20, ge=1, le=600, description="service-level target T: answered within T s")
+    short_abandon_seconds: int = Field(5, ge=0, le=120, description="abandons quicker than this are short abandons")
+    fcr_days: int = Field(7, ge=1, le=90, description="repeat-contact window of first-contact resolution, in days")
+    queues: list[str] = Field(default_factory=list, description="queue ids to include, e.g. 'billing_zh'; empty = all")
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> KpiOverviewParameters:
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError(f"date_to {self.date_to} is before date_from {self.date_from}")
+        return self
+
+    def store_file(self) -> Path:
+        """``store_path`` as an absolute path (relative to the repository root)."""
+        return resolve_repo_path(self.store_path)
+
+    def kpi_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`workbench.kpis.compute_kpis` (all but ``store`` and ``by``)."""
+        return {
+            "interval_minutes": self.interval_minutes,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+            "service_level_seconds": self.service_level_seconds,
+            "short_abandon_seconds": self.short_abandon_seconds,
+            "fcr_days": self.fcr_days,
+            "queues": list(self.queues),
+        }
+
+
 def resolve_repo_path(value: str | Path) -> Path:
     """An absolute path; a relative one is taken relative to the repository root, not the cwd."""
     path = Path(value).expanduser()
