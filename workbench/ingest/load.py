@@ -86,7 +86,7 @@ def ingest_file(
             summary["status"] = "skipped"
             return summary
 
-        raw = read_export(path, profile.encoding)
+        raw = read_export(path, profile.encoding, profile.separator)
         canonical, reasons = to_canonical(raw.frame, profile, path)
         for line, problem in raw.problems.items():
             reasons[line].insert(0, problem)

@@ -22,6 +22,25 @@ OUTCOMES = ("answered", "abandoned", "short_abandon", "transferred", "phantom")
 Outcome = Literal["answered", "abandoned", "short_abandon", "transferred", "phantom"]
 
 
+class Cleaning(BaseModel):
+    """Cleaning rules for ``calls``: matching rows are still loaded, with a reason in ``flags``.
+
+    Attributes:
+        misdial_below_seconds: answered (or transferred) calls with ``talk_seconds``
+            below this are flagged ``misdial``.
+        test_numbers: vendor caller values (the ``customer_id`` field as exported,
+            before ``missing_values``/``pseudonymise``) flagged ``test_number``.
+        internal_numbers_prefix: caller values starting with one of these are
+            flagged ``internal``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    misdial_below_seconds: float | None = Field(default=None, ge=0)
+    test_numbers: list[str] = Field(default_factory=list)
+    internal_numbers_prefix: list[str] = Field(default_factory=list)
+
+
 class IngestProfile(BaseModel):
     """One vendor export -> one canonical table.
 
@@ -45,6 +64,17 @@ class IngestProfile(BaseModel):
         id_prefix: prepended to the primary-key id so ids of two sources cannot clash.
         require_known_calls: reject rows whose ``call_id`` is not in the store's
             ``calls`` table (load calls first); for surveys and other call-level tables.
+        separator: field separator of CSV/TXT files (one character, e.g. a tab).
+        date_column: vendor header holding the date when timestamp columns hold
+            only a clock time; ``"<date> <time>"`` is parsed with ``timestamp_format``.
+            A time more than 12 h before ``arrived_at`` is taken as the next day.
+        null_times: timestamp values meaning "no time" (e.g. ``0:00:00`` for a call
+            that never queued), stored as NULL.
+        id_columns: vendor headers whose values, joined with ``-``, form the
+            primary-key id (and ``source_call_id``) when the mapped id alone is not
+            unique, e.g. ``[vru+line, call_id]``; the key must still be mapped.
+        cleaning: calls only; rows matching a rule are loaded and flagged
+            (see :class:`Cleaning`); with it, phantom calls are flagged ``phantom``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -64,6 +94,11 @@ class IngestProfile(BaseModel):
     missing_values: dict[str, list[str]] = Field(default_factory=dict)
     pseudonymise: list[str] = Field(default_factory=list)
     require_known_calls: bool = False
+    separator: str = Field(default=",", min_length=1, max_length=1)
+    date_column: str | None = None
+    null_times: list[str] = Field(default_factory=list)
+    id_columns: list[str] = Field(default_factory=list)
+    cleaning: Cleaning | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -89,6 +124,8 @@ class IngestProfile(BaseModel):
             raise ValueError("require_known_calls: needs a mapped call_id on a table other than calls")
         if "outcome" in self.columns and not self.outcomes:
             raise ValueError("outcomes: the outcome column is mapped but no vendor codes are listed")
+        if self.cleaning is not None and self.table != "calls":
+            raise ValueError("cleaning: only for table 'calls'")
         return self
 
     @property

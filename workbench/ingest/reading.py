@@ -62,9 +62,9 @@ def decode(data: bytes, encoding: str, file: str | Path) -> tuple[str, str]:
     )
 
 
-def _read_csv(path: Path, encoding: str) -> RawExport:
+def _read_csv(path: Path, encoding: str, separator: str = ",") -> RawExport:
     text, used = decode(path.read_bytes(), encoding, path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
         header = next(reader)
     except StopIteration:
@@ -94,8 +94,10 @@ def _as_strings(frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
     return frame
 
 
-def read_export(path: str | Path, encoding: str = "auto") -> RawExport:
+def read_export(path: str | Path, encoding: str = "auto", separator: str = ",") -> RawExport:
     """Read ``path`` by extension (``.csv``/``.txt``, ``.parquet``, ``.xlsx``/``.xlsm``) as strings.
+
+    ``separator`` is the field separator of CSV/TXT files (e.g. ``"\\t"``).
 
     Raises:
         InputDataError: undecodable bytes (line named), an empty file,
@@ -104,7 +106,7 @@ def read_export(path: str | Path, encoding: str = "auto") -> RawExport:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        raw = _read_csv(path, encoding)
+        raw = _read_csv(path, encoding, separator)
     elif suffix == ".parquet":
         try:
             raw = RawExport(_as_strings(pd.read_parquet(path), 2))

@@ -41,9 +41,37 @@ def _quote(values: pd.Series) -> pd.Series:
     return "'" + values.astype(str) + "'"
 
 
+def _cleaning_flags(raw: pd.DataFrame, out: pd.DataFrame, profile: IngestProfile) -> pd.Series:
+    """Comma-separated cleaning flags per row (None when none apply); rows are not rejected."""
+    rules = profile.cleaning
+    assert rules is not None
+    hits: list[tuple[str, pd.Series]] = []
+    false = pd.Series(False, index=out.index)
+    if rules.misdial_below_seconds is not None and "talk_seconds" in out and "outcome" in out:
+        answered = out["outcome"].isin(["answered", "transferred"])
+        hits.append(("misdial", answered & (out["talk_seconds"] < rules.misdial_below_seconds)))
+    header = profile.columns.get("customer_id")
+    caller = raw[header].str.strip() if header else pd.Series(None, index=out.index, dtype=object)
+    hits.append(("test_number", caller.isin(rules.test_numbers) if rules.test_numbers else false))
+    prefixes = tuple(rules.internal_numbers_prefix)
+    hits.append(("internal", caller.map(lambda v: isinstance(v, str) and v.startswith(prefixes)) if prefixes else false))
+    if "outcome" in out:
+        hits.append(("phantom", out["outcome"].eq("phantom")))
+    names = pd.Series([[] for _ in range(len(out))], index=out.index, dtype=object)
+    for name, mask in hits:
+        for line in mask.index[mask.fillna(False).astype(bool)]:
+            names[line].append(name)
+    return names.map(lambda found: ",".join(found) if found else None)
+
+
 def check_headers(frame: pd.DataFrame, profile: IngestProfile, file: str | Path) -> None:
     """Raise InputDataError (line 1, header named) when a mapped header is absent."""
-    for canonical, header in profile.columns.items():
+    mapped = dict(profile.columns)
+    if profile.date_column:
+        mapped["(date_column)"] = profile.date_column
+    for position, header in enumerate(profile.id_columns):
+        mapped[f"(id_columns.{position})"] = header
+    for canonical, header in mapped.items():
         if header not in frame.columns:
             raise InputDataError(
                 f"header '{header}' (mapped to {canonical} by profile '{profile.name}') not found; "
@@ -98,6 +126,11 @@ def to_canonical(raw: pd.DataFrame, profile: IngestProfile, file: str | Path = "
             flag(present & mapped.isna(), f"unknown_value: {header} " + _quote(text) + f" not in value_maps.{canonical}")
             out[canonical] = mapped
         elif kind == "TIMESTAMP":
+            if profile.null_times:
+                text = text.where(~text.str.strip().isin(profile.null_times))
+                present = text.notna()
+            if profile.date_column:
+                text = (raw[profile.date_column].str.strip() + " " + text.str.strip()).where(present)
             parsed = pd.to_datetime(text, format=profile.timestamp_format, errors="coerce")
             if getattr(parsed.dt, "tz", None) is not None:
                 parsed = parsed.dt.tz_convert(profile.timezone).dt.tz_localize(None)
@@ -124,6 +157,14 @@ def to_canonical(raw: pd.DataFrame, profile: IngestProfile, file: str | Path = "
             out[canonical] = number.astype("Int64") if kind != "DOUBLE" else number
         else:
             out[canonical] = text.str.strip()
+    if profile.date_column and "arrived_at" in out:
+        # Only a clock time per column: a call crossing midnight ends "before" it started.
+        for later in ("answered_at", "ended_at"):
+            if later in out:
+                wrapped = out[later] < out["arrived_at"] - pd.Timedelta(hours=12)
+                out[later] = out[later].where(~wrapped, out[later] + pd.Timedelta(days=1))
+    if profile.cleaning is not None:
+        out["flags"] = _cleaning_flags(raw, out, profile)
     for canonical, withheld in profile.missing_values.items():
         if canonical in out:
             out[canonical] = out[canonical].where(~out[canonical].isin(withheld))
@@ -134,6 +175,11 @@ def to_canonical(raw: pd.DataFrame, profile: IngestProfile, file: str | Path = "
         out[canonical] = value
 
     key = profile.key
+    if profile.id_columns and key in out:
+        parts = [raw[header].str.strip() for header in profile.id_columns]
+        out[key] = parts[0].str.cat(parts[1:], sep="-")
+        flag(out[key].isna() & raw[profile.columns[key]].notna(),
+             f"missing_value: one of {profile.id_columns} is empty (required for {key})")
     if key in profile.columns:
         if profile.table == "calls" and "source_call_id" not in out:
             out["source_call_id"] = out[key]
