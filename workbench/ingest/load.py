@@ -55,7 +55,17 @@ def _stored_ids(store: Store, table_name: str, key: str, ids: pd.Series) -> set[
     wanted = [str(i) for i in ids.dropna().unique()]
     if not wanted:
         return set()
-    found = store.query(f'SELECT "{key}" AS k FROM "{table_name}" WHERE list_contains(?, "{key}")', [wanted])
+    if store.query(f'SELECT count(*) AS n FROM "{table_name}"')["n"].iloc[0] == 0:
+        return set()
+    # A join against the registered frame; a million-element list parameter is far slower.
+    connection = store.connection
+    connection.register("_wanted_ids", pd.DataFrame({"k": wanted}))
+    try:
+        found = connection.execute(
+            f'SELECT t."{key}" AS k FROM "{table_name}" t JOIN _wanted_ids w ON t."{key}" = w.k'
+        ).df()
+    finally:
+        connection.unregister("_wanted_ids")
     return set(found["k"])
 
 

@@ -32,9 +32,12 @@ def _pseudonym(value: str) -> str:
 
 
 def _parse_hms(values: pd.Series) -> pd.Series:
-    parts = values.str.extract(_HMS)
+    # Exports repeat a few thousand distinct durations across millions of rows: parse each once.
+    distinct = pd.Series(values.dropna().unique(), dtype="string")
+    parts = distinct.str.extract(_HMS)
     seconds = parts[1].astype(float) * 3600 + parts[2].astype(float) * 60 + parts[3].astype(float)
-    return seconds.where(parts[0].isna(), -seconds)
+    seconds = seconds.where(parts[0].isna(), -seconds)
+    return values.map(dict(zip(distinct.tolist(), seconds.tolist()))).astype(float)
 
 
 def _quote(values: pd.Series) -> pd.Series:
@@ -170,7 +173,8 @@ def to_canonical(raw: pd.DataFrame, profile: IngestProfile, file: str | Path = "
             out[canonical] = out[canonical].where(~out[canonical].isin(withheld))
     for canonical in profile.pseudonymise:
         if canonical in out:
-            out[canonical] = out[canonical].map(_pseudonym, na_action="ignore")
+            distinct = out[canonical].dropna().unique()
+            out[canonical] = out[canonical].map({value: _pseudonym(value) for value in distinct})
     for canonical, value in profile.constants.items():
         out[canonical] = value
 
