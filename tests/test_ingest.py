@@ -295,3 +295,22 @@ def test_caller_numbers_are_pseudonymised_and_withheld_numbers_become_null(tmp_p
     assert customers[0] == customers[1] and customers[0].startswith("h")
     assert "13800138000" not in customers[0]
     assert pd.isna(customers[2])
+
+
+def test_plain_csv_fast_reader_matches_the_careful_reader(tmp_path):
+    import workbench.ingest.reading as reading
+
+    path = tmp_path / "plain.csv"
+    path.write_text("Call ID,Skill, Note \nC1,ZH_BILLING,  \nC2,EN_SALES,x\n", encoding="utf-8")
+    fast = reading.read_export(path)
+    text, _ = reading.decode(path.read_bytes(), "auto", path)
+    assert reading._read_simple_csv(text, ",") is not None
+    original = reading._read_simple_csv
+    try:
+        reading._read_simple_csv = lambda *args: None
+        careful = reading.read_export(path)
+    finally:
+        reading._read_simple_csv = original
+    assert fast.frame.equals(careful.frame)
+    assert list(fast.frame.index) == [2, 3]
+    assert fast.frame.loc[2, "Note"] is None
