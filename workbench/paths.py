@@ -14,6 +14,7 @@ Environment variables:
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -63,3 +64,12 @@ def parameters_dir() -> Path:
 def notebooks_dir() -> Path:
     """Pipeline notebooks (apps live in ``notebooks/apps``)."""
     return root_dir() / "notebooks"
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench import paths
+from workbench.paths import file_sha256
 from workbench.errors import InputDataError
 from workbench.ingest.profiles import IngestProfile, load_profile
 from workbench.ingest.reading import read_export
@@ -27,15 +28,6 @@ SUMMARY_COLUMNS = [
     "file", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate",
     "batch_id", "status", "rejects_file", "error",
 ]
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def batch_id_for(sha256: str, profile_name: str) -> str:

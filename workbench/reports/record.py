@@ -10,12 +10,13 @@ write nothing, so a notebook behaves the same in Jupyter, Voilà and Papermill.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from workbench.paths import file_sha256 as sha256_file
 
 RUN_DIR_ENV = "WORKBENCH_RUN_DIR"
 INPUTS_FILE = "workbench_inputs.jsonl"
@@ -27,15 +28,6 @@ def current_run_dir() -> Path | None:
     """The run folder of the Papermill run executing this code, or None when interactive."""
     value = os.environ.get(RUN_DIR_ENV)
     return Path(value) if value else None
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _append(file_name: str, record: Mapping[str, Any]) -> None:
