@@ -39,9 +39,7 @@ demo: setup
 	$(BIN)/workbench params check
 	$(BIN)/workbench sample-data --out $(SAMPLE_DIR) --days $(DEMO_DAYS) --seed $(DEMO_SEED) > /dev/null
 	$(BIN)/workbench store init
-	$(BIN)/workbench ingest $(SAMPLE_DIR)/exports/acd_calls.csv --profile sample_acd
-	$(BIN)/workbench ingest $(SAMPLE_DIR)/exports/acd_calls_zh_gb18030.csv --profile sample_acd_zh
-	$(BIN)/workbench ingest $(SAMPLE_DIR)/exports/surveys.csv --profile sample_surveys
+	$(BIN)/workbench run ingest_overview --params demo
 	$(BIN)/workbench kpis --by queue
 	$(BIN)/workbench run sample_overview --params demo
 	$(BIN)/workbench run kpi_overview --params demo

@@ -153,6 +153,10 @@ def test_pipeline_notebook_smoke_run(path, request, tmp_path, monkeypatch):
         overrides["sample_dir"] = str(request.getfixturevalue("generated_sample"))
     if "store_path" in fields:
         overrides["store_path"] = str(request.getfixturevalue("sample_store"))
+    if "exports_dir" in fields:
+        overrides["exports_dir"] = str(request.getfixturevalue("generated_sample") / "exports")
+    if "rejects_dir" in fields:  # where the sample_store fixture put its rejects
+        overrides["rejects_dir"] = str(request.getfixturevalue("sample_store").parent / "rejects")
     result = run_notebook(path.stem, overrides, parameter_set="smoke")
 
     run_dir = result.run_dir
@@ -176,3 +180,38 @@ def test_pipeline_notebook_smoke_run(path, request, tmp_path, monkeypatch):
             first_line = next(line for line in cell.source.splitlines() if line.strip())
             assert html.escape(first_line) not in report and first_line not in report, first_line
     assert "<svg" in report or "<img" in report, "charts should be drawn into the report"
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_ingest_notebook_loads_a_fresh_store_then_adds_nothing(generated_sample, tmp_path, monkeypatch):
+    """The ingestion notebook really loads, accounts for every row, and a re-run is skipped."""
+    import pandas as pd
+
+    from workbench.reports.runner import run_notebook
+    from workbench.store import Store
+
+    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    overrides = {
+        "store_path": str(tmp_path / "fresh.duckdb"),
+        "exports_dir": str(generated_sample / "exports"),
+        "rejects_dir": str(tmp_path / "rejects"),
+    }
+    first = run_notebook("ingest_overview", overrides, parameter_set="smoke")
+    summary = pd.read_csv(first.run_dir / "tables" / "ingestion_summary.csv")
+    assert list(summary["status"]) == ["succeeded", "succeeded"]
+    assert (summary["rows_read"] == summary["rows_loaded"] + summary["rows_rejected"] + summary["rows_duplicate"]).all()
+    assert summary["rows_loaded"].min() > 0
+    reasons = pd.read_csv(first.run_dir / "tables" / "reject_reasons.csv")
+    assert reasons["rows"].sum() >= summary["rows_rejected"].sum() > 0  # the sample carries deliberately bad rows
+    with Store(tmp_path / "fresh.duckdb", read_only=True) as store:
+        counts = store.table_counts()
+    assert counts["calls"] == summary["rows_loaded"].iloc[0] and counts["surveys"] == summary["rows_loaded"].iloc[1]
+
+    second = run_notebook("ingest_overview", overrides, parameter_set="smoke")
+    again = pd.read_csv(second.run_dir / "tables" / "ingestion_summary.csv")
+    assert list(again["status"]) == ["skipped", "skipped"] and again["rows_loaded"].sum() == 0
+    with Store(tmp_path / "fresh.duckdb", read_only=True) as store:
+        assert store.table_counts() == counts
+    report = (second.run_dir / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in report or "<img" in report  # the reject-reasons chart, drawn from the batch history

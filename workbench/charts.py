@@ -319,3 +319,25 @@ def interval_heatmap(
         )
         .properties(width=width, height=height if height is not None else max(60, 12 * days))
     )
+
+
+def reject_reasons(counts: pd.DataFrame, *, width: int = 480, height: int | None = None) -> alt.Chart:
+    """Rows refused at ingestion per reason code, one horizontal bar each.
+
+    Needs columns ``reason_code, rows`` (e.g. :func:`workbench.ingest.review.reject_reason_counts`);
+    ``example`` is shown in the tooltip when present.
+    """
+    import altair as alt
+
+    _check(counts, ["reason_code", "rows"], "reject_reasons")
+    tooltip = ["reason_code:N", "rows:Q"] + (["example:N"] if "example" in counts else [])
+    return (
+        alt.Chart(counts)
+        .mark_bar(color="#e45756")
+        .encode(
+            y=alt.Y("reason_code:N", title=None, sort="-x"),
+            x=alt.X("rows:Q", title="Rows rejected"),
+            tooltip=tooltip,
+        )
+        .properties(title="Why rows were rejected", width=width, height=height or max(60, 24 * len(counts)))
+    )

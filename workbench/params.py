@@ -156,6 +156,122 @@ class KpiOverviewParameters(NotebookParameters):
         }
 
 
+class ExportToIngest(BaseModel):
+    """One export file and the ingestion profile that reads it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(..., min_length=1, description="export file; relative paths start at exports_dir")
+    profile: str = Field(..., min_length=1, description="profile name in parameters/ingest, or a YAML path")
+
+
+@register_notebook_parameters("ingest_overview")
+class IngestOverviewParameters(NotebookParameters):
+    """Parameters of ``notebooks/ingest_overview.ipynb``."""
+
+    store_path: str = Field(
+        "data/warehouse.duckdb",
+        min_length=1,
+        description="DuckDB store to load into; relative paths are resolved against the repo root",
+    )
+    exports_dir: str = Field(
+        "data/generated/exports",
+        min_length=1,
+        description="folder the export paths are relative to; relative to the repo root itself",
+    )
+    exports: list[ExportToIngest] = Field(
+        default_factory=lambda: [
+            ExportToIngest(path="acd_calls.csv", profile="sample_acd"),
+            ExportToIngest(path="acd_calls_zh_gb18030.csv", profile="sample_acd_zh"),
+            ExportToIngest(path="surveys.csv", profile="sample_surveys"),
+        ],
+        min_length=1,
+        description="exports to ingest, in order (calls before the surveys that refer to them)",
+    )
+    rejects_dir: str = Field("data/rejects", min_length=1, description="where <batch_id>.csv rejects files go")
+
+    def store_file(self) -> Path:
+        """``store_path`` as an absolute path (relative to the repository root)."""
+        return resolve_repo_path(self.store_path)
+
+    def export_files(self) -> list[tuple[Path, str]]:
+        """(absolute export path, profile) pairs in the order given."""
+        base = resolve_repo_path(self.exports_dir)
+        return [(Path(e.path) if Path(e.path).is_absolute() else base / e.path, e.profile) for e in self.exports]
+
+    def rejects_folder(self) -> Path:
+        """``rejects_dir`` as an absolute path."""
+        return resolve_repo_path(self.rejects_dir)
+
+
+@register_notebook_parameters("transcription_overview")
+class TranscriptionOverviewParameters(NotebookParameters):
+    """Parameters of ``notebooks/transcription_overview.ipynb``."""
+
+    recordings: list[str] = Field(
+        default_factory=lambda: ["data/sample/recordings/*.wav"],
+        min_length=1,
+        description="audio files or glob patterns; relative paths are resolved against the repo root",
+    )
+    store_path: str = Field(
+        "data/warehouse.duckdb",
+        min_length=1,
+        description="DuckDB store the transcripts go into; relative paths are resolved against the repo root",
+    )
+    engine: Literal["whisperx", "faster-whisper"] = Field("whisperx", description="transcription engine")
+    model: str | None = Field(None, description="model name or local folder; None = the engine's offline model")
+    language: Literal["auto", "en", "zh"] = Field("auto", description="spoken language; auto = detect per file")
+    channels: Literal["auto", "agent-left", "agent-right", "mono"] = Field(
+        "auto", description="channel layout; auto = stereo with the agent on the left, identical channels = mono"
+    )
+    call_id_pattern: str = Field(
+        "(?P<call_id>.+)", min_length=1, description="regex with a call_id group matched against the file stem"
+    )
+    workers: int = Field(0, ge=0, le=64, description="local Dask worker processes; 0 = transcribe in the kernel")
+    show_call_id: str | None = Field(None, description="call shown as a dialogue; None = the first transcribed call")
+
+    @model_validator(mode="after")
+    def _call_id_pattern_has_group(self) -> TranscriptionOverviewParameters:
+        import re
+
+        try:
+            compiled = re.compile(self.call_id_pattern)
+        except re.error as exc:
+            raise ValueError(f"call_id_pattern is not a valid regular expression: {exc}") from None
+        if "call_id" not in compiled.groupindex:
+            raise ValueError("call_id_pattern needs a named group (?P<call_id>...)")
+        return self
+
+    def store_file(self) -> Path:
+        """``store_path`` as an absolute path (relative to the repository root)."""
+        return resolve_repo_path(self.store_path)
+
+    def recording_files(self) -> list[Path]:
+        """The recordings, globs expanded, sorted and de-duplicated; a plain path is kept even if missing."""
+        import glob
+
+        found: dict[Path, None] = {}
+        for item in self.recordings:
+            path = resolve_repo_path(item)
+            if glob.has_magic(str(path)):
+                found.update(dict.fromkeys(sorted(Path(p) for p in glob.glob(str(path)))))
+            else:
+                found[path] = None
+        return list(found)
+
+    def transcribe_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`workbench.speech.batch.transcribe_files` (all but paths and outputs)."""
+        return {
+            "engine": self.engine,
+            "model": self.model,
+            "language": self.language,
+            "channels": self.channels,
+            "call_id_pattern": self.call_id_pattern,
+            "store_path": self.store_file(),
+            "workers": self.workers or None,
+        }
+
+
 def resolve_repo_path(value: str | Path) -> Path:
     """An absolute path; a relative one is taken relative to the repository root, not the cwd."""
     path = Path(value).expanduser()
