@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from workbench.errors import ParameterError, WorkbenchError
-from workbench.kpis import BY_KEYS, KPI_COLUMNS, KPI_DEFINITIONS, compute_kpis
+from workbench.kpis import BY_KEYS, KPI_COLUMNS, KPI_DEFINITIONS, compute_kpis, csat_distribution
 from workbench.store import Store
 
 NAN = float("nan")
@@ -58,6 +58,8 @@ OVERALL = {
     "survey_response_rate": 3 / 6,
     "csat_mean": 4.0,
     "csat_top_box_rate": 1 / 3,
+    "csat_responses": 3,
+    "occupancy": NAN,  # no agent states in this store
 }
 BILLING = {
     "queue_id": "billing_zh",
@@ -74,6 +76,8 @@ BILLING = {
     "survey_response_rate": 1 / 4,
     "csat_mean": 5.0,
     "csat_top_box_rate": 1.0,
+    "csat_responses": 1,
+    "occupancy": NAN,  # never by queue
 }
 TECH = {
     "queue_id": "tech_en",
@@ -90,6 +94,8 @@ TECH = {
     "survey_response_rate": 1.0,
     "csat_mean": 3.5,
     "csat_top_box_rate": 0.0,
+    "csat_responses": 2,
+    "occupancy": NAN,
 }
 
 
@@ -310,3 +316,59 @@ def test_format_kpi_values_shows_rates_as_percentages_and_nulls_as_blank(store):
     assert shown.loc[0, "service_level"] == "75.0%" and shown.loc[0, "offered"] == "6"
     assert shown.loc[1, "csat_top_box_rate"] == "" and shown.loc[0, "queue_id"] == "billing_zh"
     assert raw.loc[0, "service_level"] == pytest.approx(0.75)
+
+
+# Agent states for occupancy: A1 has two staffed periods and a break (not
+# staffed), A3 one period crossing 10:00, A2 none (its calls stay out).
+AGENT_STATES = pd.DataFrame(
+    [
+        ("A1-1", "A1", "available", "2026-01-05 09:00:00", "2026-01-05 09:45:00"),  # 2700 s
+        ("A1-2", "A1", "not_ready", "2026-01-05 09:45:00", "2026-01-05 10:00:00"),  # break: not staffed
+        ("A1-3", "A1", "available", "2026-01-06 10:00:00", "2026-01-06 10:30:00"),  # 1800 s
+        ("A3-1", "A3", "available", "2026-01-05 09:50:00", "2026-01-05 10:50:00"),  # 600 s + 3000 s
+    ],
+    columns=["state_id", "agent_id", "state", "started_at", "ended_at"],
+).assign(started_at=lambda d: pd.to_datetime(d["started_at"]), ended_at=lambda d: pd.to_datetime(d["ended_at"]))
+# Handle seconds of agents with states: A1 c01 150 + c05 70; A3 c07 360 + c08 150.
+
+
+@pytest.fixture()
+def staffed_store(store):
+    store.write_batch({"agent_states": AGENT_STATES}, batch_id="states")
+    return store
+
+
+def test_occupancy_overall_and_by_agent(staffed_store):
+    assert compute_kpis(staffed_store)["occupancy"].iloc[0] == pytest.approx((220 + 510) / (2700 + 1800 + 3600))
+    by_agent = compute_kpis(staffed_store, by=["agent"]).set_index("agent_id")["occupancy"]
+    assert by_agent["A1"] == pytest.approx(220 / 4500)
+    assert by_agent["A3"] == pytest.approx(510 / 3600)
+    assert pd.isna(by_agent["A2"])  # no agent states: unknown, not zero
+
+
+def test_occupancy_by_day_and_interval_cuts_periods_at_boundaries(staffed_store):
+    by_day = compute_kpis(staffed_store, by=["day"]).set_index("day")["occupancy"]
+    assert by_day[pd.Timestamp("2026-01-05")] == pytest.approx(660 / 6300)
+    assert by_day[pd.Timestamp("2026-01-06")] == pytest.approx(70 / 1800)
+    assert pd.isna(by_day[pd.Timestamp("2026-01-20")])
+    hourly = compute_kpis(staffed_store, by=["interval"], interval_minutes=60).set_index("interval_start")["occupancy"]
+    assert hourly[pd.Timestamp("2026-01-05 09:00")] == pytest.approx(150 / 3300)  # A1 2700 s + A3 600 s
+    assert hourly[pd.Timestamp("2026-01-05 10:00")] == pytest.approx(510 / 3000)
+    later = compute_kpis(staffed_store, date_from="2026-01-06")
+    assert later["occupancy"].iloc[0] == pytest.approx(70 / 1800)  # state time clipped to the period too
+
+
+def test_occupancy_is_null_by_queue_or_with_a_queue_filter(staffed_store):
+    assert compute_kpis(staffed_store, by=["queue"])["occupancy"].isna().all()
+    assert compute_kpis(staffed_store, queues=["tech_en"])["occupancy"].isna().all()
+
+
+def test_csat_distribution_overall_and_by_queue(store):
+    overall = csat_distribution(store)
+    assert overall["csat"].tolist() == [1, 2, 3, 4, 5]
+    assert overall["responses"].tolist() == [0, 0, 1, 1, 1]
+    assert overall["share"].tolist() == pytest.approx([0, 0, 1 / 3, 1 / 3, 1 / 3])
+    by_queue = csat_distribution(store, by=["queue"]).set_index(["queue_id", "csat"])["responses"]
+    assert by_queue[("billing_zh", 5)] == 1 and by_queue.loc["billing_zh"].sum() == 1
+    assert by_queue[("tech_en", 3)] == 1 and by_queue[("tech_en", 4)] == 1 and by_queue.loc["tech_en"].sum() == 2
+    assert csat_distribution(store, date_from="2026-01-06")["responses"].sum() == 0

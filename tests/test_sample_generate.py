@@ -61,7 +61,7 @@ def test_same_seed_gives_identical_bytes(runs) -> None:
     assert hashes_a == hashes_b
     assert summary_a == summary_b
     expected = {"README.md", "events.csv", ACD_FILE, ZH_FILE, SURVEY_FILE, "exports/agents.csv",
-                "exports/queues.csv", "truth/calls.csv", "truth/agents.csv", "truth/arrival_rates.csv",
+                "exports/queues.csv", "exports/agent_states.csv", "truth/calls.csv", "truth/agents.csv", "truth/arrival_rates.csv",
                 "truth/staffing.csv", "truth/csat_model.json", "truth/export_defects.csv", "truth/README.md"}
     assert expected <= set(hashes_a)
 

@@ -36,16 +36,17 @@ if TYPE_CHECKING:
     from workbench.store import Store
 
 #: ``by`` key -> (output column, SQL expression over ``calls``). ``{minutes}``
-#: is filled with the validated ``interval_minutes``.
+#: is filled with the validated ``interval_minutes``, ``{time}`` with the
+#: timestamp grouped on (``arrived_at`` for calls, a bucket start for agent states).
 BY_KEYS: dict[str, tuple[str, str]] = {
     "queue": ("queue_id", "queue_id"),
     "language": ("language", "language"),
     "agent": ("agent_id", "agent_id"),
-    "day": ("day", "CAST(arrived_at AS DATE)"),
+    "day": ("day", "CAST({time} AS DATE)"),
     "interval": (
         "interval_start",
-        "date_trunc('hour', arrived_at) + INTERVAL '1' MINUTE"
-        " * (CAST(floor(extract(minute FROM arrived_at) / {minutes}) AS INTEGER) * {minutes})",
+        "date_trunc('hour', {time}) + INTERVAL '1' MINUTE"
+        " * (CAST(floor(extract(minute FROM {time}) / {minutes}) AS INTEGER) * {minutes})",
     ),
 }
 
@@ -79,7 +80,18 @@ KPI_DEFINITIONS: dict[str, str] = {
     "Formula: mean(csat) over surveys of answered calls.",
     "csat_top_box_rate": "Share of survey responses giving the top score (5 of 5); empty without responses. "
     "Formula: count(csat = 5) / count(surveys of answered calls).",
+    "csat_responses": "Survey responses on answered calls (the base of the CSAT figures; see csat_distribution "
+    "for the count per score). Formula: count(surveys of answered calls).",
+    "occupancy": "Share of agents' logged-in-for-calls time spent handling calls; only where agent states are "
+    "loaded, and only overall or by agent, day or interval (agents serve several queues, so not by queue). "
+    "Formula: sum(talk + hold + wrap of answered calls of agents with states) / "
+    "sum(time in states available, on_call, wrap).",
 }
+
+#: Agent states that count as staffed for calls (the denominator of occupancy).
+STAFFED_STATES: tuple[str, ...] = ("available", "on_call", "wrap")
+#: ``by`` keys occupancy can be computed for; any other key gives NULL occupancy.
+OCCUPANCY_KEYS: frozenset[str] = frozenset({"agent", "day", "interval"})
 
 KPI_COLUMNS: list[str] = list(KPI_DEFINITIONS)
 
@@ -101,7 +113,7 @@ def _parse_date(name: str, value: str | None) -> date | None:
         raise ParameterError(f"expected an ISO date such as 2026-01-05, found {value!r}", field=name) from None
 
 
-def _by_columns(by: Sequence[str], interval_minutes: int) -> list[tuple[str, str]]:
+def _by_columns(by: Sequence[str], interval_minutes: int, time: str = "arrived_at") -> list[tuple[str, str]]:
     if isinstance(by, str):
         by = [by]
     unknown = [key for key in by if key not in BY_KEYS]
@@ -112,7 +124,42 @@ def _by_columns(by: Sequence[str], interval_minutes: int) -> list[tuple[str, str
     repeated = sorted({key for key in by if list(by).count(key) > 1})
     if repeated:
         raise WorkbenchError(f"KPI grouping key(s) {repeated} given more than once in by={list(by)}")
-    return [(BY_KEYS[k][0], BY_KEYS[k][1].format(minutes=interval_minutes)) for k in by]
+    return [(BY_KEYS[k][0], BY_KEYS[k][1].format(minutes=interval_minutes, time=time)) for k in by]
+
+
+def _staffed_sql(by: list[str], interval_minutes: int, window: tuple[str, str] | None) -> tuple[str, str]:
+    """CTEs of staffed seconds per group from ``agent_states``, and the join onto ``counts``.
+
+    Each state period is cut at interval boundaries, so a period spanning
+    several intervals (or midnight) puts its seconds where they were spent.
+    """
+    step = f"INTERVAL '{interval_minutes}' MINUTE"
+    keys = _by_columns(by, interval_minutes, time="bucket_start")
+    key_select = "".join(f"        {'agent_id' if name == 'agent_id' else expr} AS {name},\n" for name, expr in keys)
+    key_names = ", ".join(name for name, _ in keys)
+    clip = ""
+    if window is not None:
+        clip = f"\n    WHERE bucket_start >= TIMESTAMP '{window[0]}' AND bucket_start < TIMESTAMP '{window[1]}'"
+    states = ", ".join(f"'{state}'" for state in STAFFED_STATES)
+    ctes = f"""
+state_buckets AS (
+    SELECT s.agent_id, s.started_at, s.ended_at, b.bucket_start
+    FROM agent_states s,
+         LATERAL (SELECT unnest(generate_series(
+             date_trunc('hour', s.started_at) + INTERVAL '1' MINUTE
+                 * (CAST(floor(extract(minute FROM s.started_at) / {interval_minutes}) AS INTEGER) * {interval_minutes}),
+             s.ended_at - INTERVAL '1' MICROSECOND, {step})) AS bucket_start) b
+    WHERE s.state IN ({states}) AND s.ended_at > s.started_at
+),
+staffed AS (
+    SELECT
+{key_select}        SUM(date_diff('millisecond', greatest(started_at, bucket_start),
+                      least(ended_at, bucket_start + {step})) / 1000.0) AS staffed_seconds
+    FROM state_buckets{clip}
+    {f"GROUP BY {key_names}" if keys else ""}
+),"""
+    join = f"\nLEFT JOIN staffed USING ({key_names})" if keys else "\nLEFT JOIN staffed ON TRUE"
+    return ctes, join
 
 
 def kpi_sql(
@@ -122,6 +169,7 @@ def kpi_sql(
     date_filter: bool = False,
     fcr_days: int = 7,
     queue_count: int = 0,
+    staffed_window: tuple[str, str] | None = None,
 ) -> str:
     """The SQL statement behind :func:`compute_kpis`.
 
@@ -129,9 +177,17 @@ def kpi_sql(
     when ``date_filter`` is true, the first local timestamp included and the
     first one excluded (ISO strings); then ``queue_count`` queue ids (the
     queues kept, when ``queue_count`` > 0); then ``service_level_seconds``. ``interval_minutes``
-    and ``fcr_days`` are validated integers and are written into the text.
+    and ``fcr_days`` are validated integers and are written into the text, as
+    is ``staffed_window`` (validated ISO timestamps: first included, first
+    excluded), the period agent-state time is clipped to.
     """
     columns = _by_columns(by, interval_minutes)
+    by_keys = [by] if isinstance(by, str) else list(by)
+    with_occupancy = set(by_keys) <= OCCUPANCY_KEYS and not queue_count
+    staffed_ctes, staffed_join, occupancy = "", "", "CAST(NULL AS DOUBLE)"
+    if with_occupancy:
+        staffed_ctes, staffed_join = _staffed_sql(by_keys, interval_minutes, staffed_window)
+        occupancy = "CAST(state_agent_handle_seconds AS DOUBLE) / NULLIF(staffed_seconds, 0)"
     key_select = "".join(f"        {expr} AS {name},\n" for name, expr in columns)
     key_names = ", ".join(name for name, _ in columns)
     key_carry = "".join(f"        {name},\n" for name, _ in columns)
@@ -153,10 +209,11 @@ WITH base AS (
         CASE WHEN outcome = 'transferred' THEN 1 ELSE 0 END AS is_transferred,
         CASE WHEN outcome = 'abandoned' AND wait_seconds >= ? THEN 1 ELSE 0 END AS is_abandoned,
         CASE WHEN outcome = 'short_abandon' OR (outcome = 'abandoned' AND wait_seconds < ?)
-             THEN 1 ELSE 0 END AS is_short_abandoned
+             THEN 1 ELSE 0 END AS is_short_abandoned,
+        CASE WHEN agent_id IN (SELECT agent_id FROM agent_states) THEN 1 ELSE 0 END AS has_agent_states
     FROM calls
     WHERE outcome <> 'phantom'{where_dates}
-),
+),{staffed_ctes}
 repeat_contacts AS (
     SELECT DISTINCT b.call_id
     FROM base b
@@ -202,6 +259,7 @@ counts AS (
         CAST(COALESCE(SUM(is_within_target), 0) AS BIGINT) AS within_target,
         SUM(CASE WHEN is_answered = 1 THEN wait_seconds END) AS answered_wait_seconds,
         SUM(CASE WHEN is_answered = 1 THEN handle_seconds END) AS answered_handle_seconds,
+        SUM(CASE WHEN is_answered = 1 AND has_agent_states = 1 THEN handle_seconds END) AS state_agent_handle_seconds,
         CAST(COALESCE(SUM(is_fcr_eligible), 0) AS BIGINT) AS fcr_eligible,
         CAST(COALESCE(SUM(is_resolved_first), 0) AS BIGINT) AS resolved_first,
         CAST(COALESCE(SUM(is_surveyed), 0) AS BIGINT) AS surveyed,
@@ -224,8 +282,10 @@ SELECT
     CAST(resolved_first AS DOUBLE) / NULLIF(fcr_eligible, 0) AS fcr_rate,
     CAST(surveyed AS DOUBLE) / NULLIF(answered, 0) AS survey_response_rate,
     CAST(csat_sum AS DOUBLE) / NULLIF(responses, 0) AS csat_mean,
-    CAST(top_box AS DOUBLE) / NULLIF(responses, 0) AS csat_top_box_rate
-FROM counts
+    CAST(top_box AS DOUBLE) / NULLIF(responses, 0) AS csat_top_box_rate,
+    responses AS csat_responses,
+    {occupancy} AS occupancy
+FROM counts{staffed_join}
 {order_by}
 """
 
@@ -281,6 +341,18 @@ def compute_kpis(
     * ``csat_mean`` = mean(csat) over survey responses of answered calls (NULL if none)
     * ``csat_top_box_rate`` = count(csat = 5) / count(survey responses of answered calls)
       (NULL if none; the "top-two-box" variant would count csat >= 4)
+    * ``csat_responses`` = count(survey responses of answered calls); the
+      count per score is :func:`csat_distribution`
+    * ``occupancy`` = sum(talk + hold + wrap of answered calls handled by
+      agents that have agent states) / sum(seconds in agent states
+      ``available``, ``on_call`` or ``wrap``), read from ``agent_states``
+      (``agent_id``, ``state``, ``started_at``, ``ended_at``). State periods
+      are cut at interval boundaries; a call's handle time counts in the
+      interval it arrived in (the usual ACD interval-report convention, so a
+      single interval can exceed 1 while days and agents cannot, much).
+      NULL without agent states, and whenever ``by`` holds ``queue`` or
+      ``language`` or ``queues`` is given: agents serve several queues, so
+      their idle time belongs to none of them.
 
     A rate whose denominator is 0 is NULL (NaN in the frame).
 
@@ -326,8 +398,8 @@ def compute_kpis(
         above, then ``offered``, ``answered``, ``abandoned``,
         ``short_abandoned``, ``abandonment_rate``, ``asa_seconds``,
         ``service_level``, ``aht_seconds``, ``transfer_rate``, ``fcr_rate``,
-        ``survey_response_rate``, ``csat_mean``, ``csat_top_box_rate``
-        (see :data:`KPI_DEFINITIONS`). Groups without offered calls do not
+        ``survey_response_rate``, ``csat_mean``, ``csat_top_box_rate``,
+        ``csat_responses``, ``occupancy`` (see :data:`KPI_DEFINITIONS`). Groups without offered calls do not
         appear, except the single overall row, which is always there.
 
     Raises:
@@ -358,6 +430,12 @@ def compute_kpis(
         date_filter=first is not None or last is not None,
         fcr_days=fcr_days,
         queue_count=len(queues),
+        staffed_window=(
+            (first or date(1, 1, 1)).isoformat(),
+            (last + timedelta(days=1)).isoformat() if last is not None else "9999-12-31",
+        )
+        if first is not None or last is not None
+        else None,
     )
     parameters: list[object] = [float(short_abandon_seconds), float(short_abandon_seconds)]
     if first is not None or last is not None:
@@ -370,6 +448,76 @@ def compute_kpis(
     return store.query(sql, parameters)
 
 
+def csat_distribution(
+    store: Store,
+    by: Sequence[str] = (),
+    interval_minutes: int = 30,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    queues: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Survey responses per CSAT score (1-5), overall or per group.
+
+    The same population as ``csat_mean`` of :func:`compute_kpis`: surveys
+    (``call_id``, ``csat``) of answered or transferred calls, phantom calls
+    never, with the same ``by`` keys and filters.
+
+    Returns:
+        The group columns, then ``csat`` (1..5, every score listed even with
+        no responses), ``responses`` and ``share`` (responses / all responses of
+        the group; NULL for a group without responses).
+
+    Raises:
+        WorkbenchError: an unknown or repeated ``by`` key.
+        ParameterError: a bad interval or date.
+    """
+    _check_number("interval_minutes", interval_minutes, integer=True, minimum=1)
+    if 60 % interval_minutes:
+        raise ParameterError(
+            f"expected a divisor of 60 (e.g. 15, 30, 60), found {interval_minutes}", field="interval_minutes"
+        )
+    first, last = _parse_date("date_from", date_from), _parse_date("date_to", date_to)
+    columns = _by_columns(by, interval_minutes)
+    key_select = "".join(f"{expr} AS {name}, " for name, expr in columns)
+    key_names = [name for name, _ in columns]
+    where, parameters = ["c.outcome IN ('answered', 'transferred')"], []
+    if first is not None:
+        where.append("c.arrived_at >= CAST(? AS TIMESTAMP)")
+        parameters.append(first.isoformat())
+    if last is not None:
+        where.append("c.arrived_at < CAST(? AS TIMESTAMP)")
+        parameters.append((last + timedelta(days=1)).isoformat())
+    queues = [queues] if isinstance(queues, str) else list(queues or [])
+    if queues:
+        where.append(f"c.queue_id IN ({', '.join(['?'] * len(queues))})")
+        parameters += [str(queue) for queue in queues]
+    groups_sql = ", ".join(key_names)
+    sql = f"""
+WITH responses AS (
+    SELECT {key_select}s.csat
+    FROM calls c JOIN surveys s ON s.call_id = c.call_id
+    WHERE {" AND ".join(where)}
+),
+grid AS (
+    SELECT {f"g.{', g.'.join(key_names)}, " if key_names else ""}score.csat
+    FROM {f"(SELECT DISTINCT {groups_sql} FROM responses) g," if key_names else ""}
+         (SELECT unnest([1, 2, 3, 4, 5]) AS csat) score
+),
+counted AS (
+    SELECT {"".join(f"grid.{k}, " for k in key_names)}grid.csat, CAST(count(r.csat) AS BIGINT) AS responses
+    FROM grid LEFT JOIN responses r
+      ON r.csat = grid.csat{"".join(f" AND r.{k} IS NOT DISTINCT FROM grid.{k}" for k in key_names)}
+    GROUP BY {"".join(f"grid.{k}, " for k in key_names)}grid.csat
+)
+SELECT *,
+       CAST(responses AS DOUBLE)
+           / NULLIF(sum(responses) OVER ({f"PARTITION BY {groups_sql}" if key_names else ""}), 0) AS share
+FROM counted
+ORDER BY {", ".join([*key_names, "csat"])}
+"""
+    return store.query(sql, parameters)
+
+
 #: How :func:`format_kpi_values` shows each KPI column.
 _KPI_FORMATS: dict[str, str] = {
     **{name: "{:,.0f}" for name in ("offered", "answered", "abandoned", "short_abandoned")},
@@ -377,6 +525,8 @@ _KPI_FORMATS: dict[str, str] = {
     "asa_seconds": "{:,.1f}",
     "aht_seconds": "{:,.1f}",
     "csat_mean": "{:.2f}",
+    "csat_responses": "{:,.0f}",
+    "occupancy": "{:.1%}",
 }
 
 

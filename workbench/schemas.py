@@ -102,6 +102,24 @@ TABLES: dict[str, Table] = {
             ("survey_id",),
         ),
         Table(
+            "agent_states",
+            "Agent state periods from the ACD or workforce system (the basis of occupancy).",
+            (
+                _c("state_id", "VARCHAR", "Id of the period, e.g. agent id and start joined.", True),
+                _c("agent_id", "VARCHAR", "Agent id as used in call records.", True),
+                _c(
+                    "state",
+                    "VARCHAR",
+                    "available | on_call | wrap (logged in for calls) | not_ready (break, meeting) | logged_out.",
+                    True,
+                ),
+                _c("started_at", "TIMESTAMP", "Local start of the period.", True),
+                _c("ended_at", "TIMESTAMP", "Local end of the period.", True),
+                _BATCH,
+            ),
+            ("state_id",),
+        ),
+        Table(
             "agents",
             "Agents and their skills.",
             (

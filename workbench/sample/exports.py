@@ -35,6 +35,10 @@ SURVEY_COLUMNS = ["Survey ID", "Call ID", "Survey Time", "CSAT", "Comment"]
 ACD_FILE = "exports/acd_calls.csv"
 ZH_FILE = "exports/acd_calls_zh_gb18030.csv"
 SURVEY_FILE = "exports/surveys.csv"
+AGENT_STATES_FILE = "exports/agent_states.csv"
+AGENT_STATE_COLUMNS = ["Agent ID", "State", "State Start", "State End"]
+# A gap between two on-duty blocks of one day shorter than this is that day's break.
+_BREAK_GAP_MAX_SECONDS = 2 * 3600
 DEFECT_COLUMNS = ["file", "line_number", "call_id", "defect_type", "column", "bad_value", "reason"]
 
 SERVICE_LEVEL_TARGET = 0.8
@@ -182,6 +186,46 @@ def agent_table(agents: pd.DataFrame) -> pd.DataFrame:
             "Days Off": agents["days_off"].str.replace(";", ",").to_numpy(),
             "Hire Date": hired.to_numpy(),
         }
+    )
+
+
+def agent_state_table(
+    agent_ids: list[str] | pd.Series, on_duty_blocks: list[list[tuple[float, float]]], origin: pd.Timestamp
+) -> pd.DataFrame:
+    """Agent state export of a workforce system: READY while on duty, BREAK between a day's blocks.
+
+    Args:
+        agent_ids: agents, in the order of ``on_duty_blocks``.
+        on_duty_blocks: per agent, sorted ``(start, end)`` seconds since ``origin``
+            (as :func:`workbench.sample.agents.on_duty_blocks` returns).
+        origin: local midnight of the first simulated day.
+
+    Returns:
+        Columns ``Agent ID, State, State Start, State End`` (``YYYY/MM/DD
+        HH:MM:SS`` local times), ordered by start then agent.
+
+    >>> agent_state_table(["A1"], [[(28800.0, 41400.0), (43200.0, 61200.0)]], pd.Timestamp("2026-01-05")).values.tolist()
+    [['A1', 'READY', '2026/01/05 08:00:00', '2026/01/05 11:30:00'], ['A1', 'BREAK', '2026/01/05 11:30:00', '2026/01/05 12:00:00'], ['A1', 'READY', '2026/01/05 12:00:00', '2026/01/05 17:00:00']]
+    """
+    rows: list[tuple[str, str, float, float]] = []
+    for agent, blocks in zip(list(agent_ids), on_duty_blocks):
+        for index, (start, end) in enumerate(blocks):
+            if index and 0 < start - blocks[index - 1][1] <= _BREAK_GAP_MAX_SECONDS:
+                rows.append((agent, "BREAK", blocks[index - 1][1], start))
+            rows.append((agent, "READY", start, end))
+    frame = pd.DataFrame(rows, columns=["agent", "state", "start", "end"]).sort_values(["start", "agent"], kind="stable")
+
+    def stamp(seconds: pd.Series) -> np.ndarray:
+        return (origin + pd.to_timedelta(seconds.round(), unit="s")).dt.strftime("%Y/%m/%d %H:%M:%S").to_numpy()
+
+    return pd.DataFrame(
+        {
+            "Agent ID": frame["agent"].to_numpy(),
+            "State": frame["state"].to_numpy(),
+            "State Start": stamp(frame["start"]),
+            "State End": stamp(frame["end"]),
+        },
+        columns=AGENT_STATE_COLUMNS,
     )
 
 

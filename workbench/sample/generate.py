@@ -256,6 +256,7 @@ def generate_call_centre(
     _write(out / exports_mod.SURVEY_FILE, _csv(survey_export))
     _write(out / "exports/agents.csv", _csv(exports_mod.agent_table(agents)))
     _write(out / "exports/queues.csv", _csv(exports_mod.queue_table()))
+    _write(out / exports_mod.AGENT_STATES_FILE, _csv(exports_mod.agent_state_table(agents["agent_id"], blocks, origin)))
     truth = out / "truth"
     _write(truth / "calls.csv", _csv(truth_calls))
     _write(truth / "agents.csv", _csv(agents))
@@ -323,6 +324,7 @@ the files outside `truth/` are what an analyst would receive.
 | `exports/acd_calls_zh_gb18030.csv` | The Mandarin line's records from a Chinese vendor: GB18030, CRLF, headers 通话编号, 技能组, 主叫号码, 被叫号码, 开始时间, 结束时间, 排队时长(秒), 振铃时长(秒), 通话时长(秒), 保持时长(秒), 话后处理时长(秒), 处理结果 (已接听/已转接/放弃/短时放弃), 坐席工号, 转接技能组; times `YYYY-MM-DD HH:MM:SS`, durations in whole seconds, skills by Chinese queue name. |
 | `exports/surveys.csv` | Post-call survey responses: `Survey ID, Call ID, Survey Time, CSAT, Comment`. |
 | `exports/agents.csv` | Agent list: `Agent ID, Agent Name, Team, Languages, Skills` (vendor skill names joined by `|`), `Contract, Shift, Days Off, Hire Date`. |
+| `exports/agent_states.csv` | Agent states from the workforce system: `Agent ID, State, State Start, State End`; READY while logged in and taking calls (including talk and wrap), BREAK for the break between a day's two blocks; local times `YYYY/MM/DD HH:MM:SS`. Occupancy is handle time over READY time. |
 | `exports/queues.csv` | Skills/queues: `Skill, Queue ID, Queue Name, Queue Name ZH, Language, Line, DNIS, Service Level Target, Target Answer Seconds`. |
 | `events.csv` | Calendar of special days: `date, event_type, name, volume_multiplier, queues_affected` (public holidays, holiday-period weekends, make-up workdays, the first working day after a holiday, promotions). |
 | `transcripts.csv` | Transcript segments of a sample of answered calls (when the transcript generator is installed): `call_id, turn_index, speaker, start_seconds, end_seconds, text, language`. |
