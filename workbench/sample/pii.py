@@ -17,6 +17,18 @@ import datetime as dt
 
 import numpy as np
 
+# The validators live in the foundations so the redactor can use them without
+# importing the generator; they stay importable from here for existing callers.
+from workbench.identifiers import (  # noqa: F401
+    EN_DIGIT_WORDS,
+    ZH_DIGITS,
+    is_valid_resident_id,
+    luhn_check_digit,
+    luhn_valid,
+    resident_id_checksum,
+    spoken_to_digits,
+)
+
 # Mobile number prefixes (first three digits) allocated to Chinese carriers.
 CN_MOBILE_PREFIXES: tuple[str, ...] = (
     "130", "131", "132", "133", "134", "135", "136", "137", "138", "139",
@@ -34,9 +46,6 @@ REGION_CODES: tuple[str, ...] = (
     "410105", "420106", "430104", "440103", "440106", "440305", "500103",
     "510107", "610113", "210102", "230103", "530102",
 )  # fmt: skip
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_CHARS = "10X98765432"
 
 # Six-digit issuer prefixes of UnionPay debit cards issued by large Chinese banks.
 UNIONPAY_BINS: tuple[str, ...] = (
@@ -63,8 +72,6 @@ _EMAIL_DOMAINS_EN = ("gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "ex
 # 0100-0199 is the block reserved for fictional use, so no real person is called.
 _NANP_AREA_CODES = ("212", "312", "415", "617", "646", "206", "213", "305", "404", "512", "416", "604")
 
-_EN_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_ZH_DIGITS = "零一二三四五六七八九"
 
 
 def _digits(rng: np.random.Generator, n: int) -> str:
@@ -73,107 +80,6 @@ def _digits(rng: np.random.Generator, n: int) -> str:
 
 def _pick(rng: np.random.Generator, options: tuple[str, ...] | list[str]) -> str:
     return options[int(rng.integers(len(options)))]
-
-
-def resident_id_checksum(first17: str) -> str:
-    """Check character of an 18-digit resident ID number (GB 11643-1999).
-
-    The first 17 digits are weighted by 2**(17-i) mod 11, summed, and the
-    remainder mod 11 picks the check character from ``10X98765432``.
-
-    Args:
-        first17: the 17 leading digits (region, birth date, sequence).
-
-    Returns:
-        One character, ``0``-``9`` or ``X``.
-
-    Raises:
-        ValueError: if ``first17`` is not exactly 17 ASCII digits.
-
-    Examples:
-        >>> resident_id_checksum("11010519491231002")
-        'X'
-        >>> resident_id_checksum("44052418800101001")
-        '4'
-    """
-    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
-        raise ValueError(f"expected 17 digits, got {first17!r}")
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS))
-    return _ID_CHECK_CHARS[total % 11]
-
-
-def is_valid_resident_id(number: str) -> bool:
-    """Whether a string is a well-formed 18-digit resident ID number.
-
-    Checks the length, a known region code prefix, a real birth date between
-    1900 and today, and the check character.
-
-    Examples:
-        >>> is_valid_resident_id("11010519491231002X")
-        True
-        >>> is_valid_resident_id("110105194912310021")
-        False
-    """
-    if len(number) != 18 or not number[:17].isdigit():
-        return False
-    if number[:6] not in REGION_CODES:
-        return False
-    try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return False
-    if not dt.date(1900, 1, 1) <= born <= dt.date.today():
-        return False
-    return resident_id_checksum(number[:17]) == number[17]
-
-
-def luhn_check_digit(partial: str) -> str:
-    """Digit that makes ``partial + digit`` pass the Luhn (mod 10) check.
-
-    Args:
-        partial: the card number without its last digit; spaces are ignored.
-
-    Returns:
-        One digit as a string.
-
-    Raises:
-        ValueError: if ``partial`` holds anything but digits and spaces.
-
-    Examples:
-        >>> luhn_check_digit("7992739871")
-        '3'
-        >>> luhn_check_digit("6222 0212 3456 789")
-        '4'
-    """
-    digits = partial.replace(" ", "")
-    if not digits or not (digits.isascii() and digits.isdigit()):
-        raise ValueError(f"expected digits, got {partial!r}")
-    total = 0
-    # Doubling starts at the rightmost digit of the partial number, because the
-    # check digit that is appended takes the undoubled position.
-    for i, c in enumerate(reversed(digits)):
-        d = int(c)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
-
-
-def luhn_valid(number: str) -> bool:
-    """Whether a card number (spaces allowed) passes the Luhn check.
-
-    Examples:
-        >>> luhn_valid("79927398713")
-        True
-        >>> luhn_valid("6222 0212 3456 7890")
-        False
-    """
-    digits = number.replace(" ", "")
-    if len(digits) < 2 or not (digits.isascii() and digits.isdigit()):
-        return False
-    return luhn_check_digit(digits[:-1]) == digits[-1]
 
 
 def cn_mobile(rng: np.random.Generator, grouped: bool = False) -> str:
@@ -279,7 +185,7 @@ def spoken_digits_en(digits: str, rng: np.random.Generator, groups: tuple[int, .
     """
     digits = "".join(c for c in digits if c.isdigit())
     zero = "oh" if rng.random() < 0.4 else "zero"
-    words = [zero if c == "0" else _EN_DIGIT_WORDS[int(c)] for c in digits]
+    words = [zero if c == "0" else EN_DIGIT_WORDS[int(c)] for c in digits]
     if not groups:
         return " ".join(words)
     parts, i = [], 0
@@ -303,23 +209,4 @@ def spoken_digits_zh(digits: str, rng: np.random.Generator) -> str:
     """
     digits = "".join(c for c in digits if c.isdigit())
     one = "幺" if rng.random() < 0.7 else "一"
-    return "".join(one if c == "1" else _ZH_DIGITS[int(c)] for c in digits)
-
-
-_SPOKEN_TO_DIGIT = {w: str(i) for i, w in enumerate(_EN_DIGIT_WORDS)} | {"oh": "0"}
-_SPOKEN_TO_DIGIT |= {c: str(i) for i, c in enumerate(_ZH_DIGITS)} | {"幺": "1", "两": "2", "拐": "7", "洞": "0"}
-
-
-def spoken_to_digits(text: str) -> str:
-    """Digits of a number spoken in English words or Chinese characters.
-
-    Examples:
-        >>> spoken_to_digits("four one five, five five five, oh one four two")
-        '4155550142'
-        >>> spoken_to_digits("幺三八零零幺三八零零零")
-        '13800138000'
-    """
-    tokens = text.replace(",", " ").split()
-    if all(t.lower() in _SPOKEN_TO_DIGIT for t in tokens) and tokens and tokens[0].isascii():
-        return "".join(_SPOKEN_TO_DIGIT[t.lower()] for t in tokens)
-    return "".join(_SPOKEN_TO_DIGIT.get(c, "") for c in text)
+    return "".join(one if c == "1" else ZH_DIGITS[int(c)] for c in digits)
