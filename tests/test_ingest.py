@@ -9,6 +9,7 @@ import pytest
 
 from workbench.errors import InputDataError, ParameterError
 from workbench.ingest import IngestProfile, ingest_file, ingest_files, load_profile, read_export, to_canonical
+from workbench.ingest.validate import _pseudonym
 from workbench.sample.generate import generate_call_centre
 from workbench.store import Store
 
@@ -251,7 +252,7 @@ def test_failed_store_write_leaves_store_unchanged(sample, where, monkeypatch):
     with Store(where["store_path"]) as store:
         before = store.table_counts()
 
-    def boom(self, frames, *, batch_id=None):
+    def boom(self, frames, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(Store, "write_batch", boom)
@@ -314,3 +315,202 @@ def test_plain_csv_fast_reader_matches_the_careful_reader(tmp_path):
     assert fast.frame.equals(careful.frame)
     assert list(fast.frame.index) == [2, 3]
     assert fast.frame.loc[2, "Note"] is None
+
+
+# -- failed batches -------------------------------------------------------------
+
+
+def test_failed_file_is_recorded_and_a_fixed_profile_still_loads(tmp_path, where):
+    path = _write(tmp_path / "acd.csv", [HEADER, GOOD])
+    values = load_profile("sample_acd").model_dump()
+    broken = IngestProfile.model_validate({**values, "name": "acd_fix",
+                                           "columns": {**values["columns"], "outcome": "Result"}})
+    first = ingest_files([path], broken, **where)
+    again = ingest_files([path], broken, **where)
+    assert first.loc[0, "status"] == again.loc[0, "status"] == "failed"  # a failed row is not "already loaded"
+    with Store(where["store_path"], read_only=True) as store:
+        batches = store.query("SELECT batch_id, status, rows_loaded FROM batches")
+    assert batches.to_dict("records") == [{"batch_id": first.loc[0, "batch_id"], "status": "failed", "rows_loaded": 0}]
+    # same file, same profile name, mapping fixed: same batch id, now loaded
+    fixed = ingest_files([path], IngestProfile.model_validate({**values, "name": "acd_fix"}), **where)
+    assert fixed.loc[0, "status"] == "succeeded" and fixed.loc[0, "batch_id"] == first.loc[0, "batch_id"]
+    with Store(where["store_path"], read_only=True) as store:
+        assert store.query("SELECT status FROM batches")["status"].tolist() == ["succeeded"]
+        assert store.table_counts()["calls"] == 1
+
+
+def test_undecodable_file_fails_with_its_line_and_is_recorded(tmp_path, where):
+    path = tmp_path / "bad.csv"
+    path.write_bytes((HEADER + "\n" + GOOD + "\n").encode() + GOOD.replace("C1,", "C9,").encode() + b"\xff\n")
+    profile = IngestProfile.model_validate({**load_profile("sample_acd").model_dump(), "encoding": "utf-8"})
+    summary = ingest_files([path], profile, **where)
+    assert summary.loc[0, "status"] == "failed" and "row 3" in summary.loc[0, "error"]
+    with Store(where["store_path"], read_only=True) as store:
+        assert store.query("SELECT status FROM batches")["status"].tolist() == ["failed"]
+        assert store.table_counts()["calls"] == 0
+
+
+# -- the DuckDB reader ------------------------------------------------------------
+
+
+@pytest.fixture
+def no_careful_reader(monkeypatch):
+    """Fail if the export goes through the pandas reader instead of DuckDB's."""
+    import workbench.ingest.reading as reading
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the careful reader was used")
+
+    monkeypatch.setattr(reading, "read_export", refuse)
+
+
+def test_fast_path_line_numbers_are_exact_with_bom_and_crlf(tmp_path, where, no_careful_reader):
+    rows = [GOOD.replace("C1,", f"C{n},") for n in range(2, 12)]
+    rows[3] = rows[3].replace("ANSWERED", "CALLBACK")  # line 5
+    rows[8] = rows[8].replace("0:04:00", "four")  # line 10
+    path = tmp_path / "bom_crlf.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join([HEADER, *rows]) + "\r\n").encode())
+    summary = ingest_files([path], "sample_acd", **where)
+    rejects = _rejects(summary)
+    assert rejects["line_number"].tolist() == ["5", "10"]
+    assert rejects["Call ID"].tolist() == ["C5", "C10"]  # the original values, from the same line
+    assert rejects["reject_reason"].tolist() == [
+        "unknown_outcome: Disposition 'CALLBACK' not in the profile's outcomes",
+        "bad_number: Talk Time 'four' is not H:MM:SS",
+    ]
+    assert list(rejects.columns) == ["line_number", *HEADER.split(","), "reject_reason"]
+    with Store(where["store_path"], read_only=True) as store:
+        assert store.table_counts()["calls"] == 8
+
+
+def test_line_numbers_stay_in_file_order_across_row_groups(tmp_path):
+    import duckdb
+
+    from workbench.ingest.reading import load_raw
+
+    path = tmp_path / "many.csv"
+    count = 300_000  # several DuckDB row groups (122,880 rows each), read in parallel
+    path.write_text("line,pad\n" + "".join(f"{n},x{n % 7}\n" for n in range(2, count + 2)), encoding="utf-8")
+    connection = duckdb.connect()
+    raw = load_raw(path, connection)
+    wrong, rows = connection.execute(
+        f"SELECT count(*) FILTER (WHERE line_number <> CAST({raw.column('line')} AS BIGINT)), count(*) FROM {raw.name}"
+    ).fetchone()
+    assert (wrong, rows) == (0, count)
+    assert raw.records == count  # a lazy view over the file: the DuckDB path
+
+
+def test_whitespace_cells_are_empty(tmp_path, where, no_careful_reader):
+    rows = [
+        GOOD.replace(",A1,", ",  ,"),  # blank Agent ID: stored as NULL
+        GOOD.replace("C1,", " \u3000,", 1),  # blank Call ID: missing_value
+        GOOD.replace("C1,", " C2 ,").replace(",A1,", ",\tA2 ,"),  # padded values are stripped
+    ]
+    summary = ingest_files([_write(tmp_path / "blank.csv", [HEADER, *rows])], "sample_acd", **where)
+    assert _rejects(summary)["reject_reason"].tolist() == ["missing_value: Call ID is empty (required for call_id)"]
+    with Store(where["store_path"], read_only=True) as store:
+        calls = store.read_table("calls").set_index("call_id")
+    assert calls.loc["C1", "agent_id"] is None
+    assert calls.loc["C2", "agent_id"] == "A2" and calls.loc["C2", "source_call_id"] == "C2"
+
+
+def test_gb18030_file_goes_through_duckdb_with_exact_lines(tmp_path, where, no_careful_reader):
+    header = "通话编号,技能组,主叫号码,坐席工号,开始时间,结束时间,排队时长(秒),通话时长(秒),保持时长(秒),话后处理时长(秒),处理结果,转接技能组"
+    good = "Z1,账务,13800138000,A1,2026-01-05 09:00:00,2026-01-05 09:05:00,10,240,0,30,已接听,"
+    rows = [good, good.replace("Z1,", "Z2,").replace("已接听", "回拨"), good.replace("Z1,", "Z3,").replace(",账务,", ",投诉,")]
+    path = tmp_path / "zh.csv"
+    path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode("gb18030"))
+    summary = ingest_files([path], "sample_acd_zh", **where)
+    rejects = _rejects(summary)
+    assert rejects["line_number"].tolist() == ["3"]
+    assert rejects["reject_reason"][0] == "unknown_outcome: 处理结果 '回拨' not in the profile's outcomes"
+    assert rejects["技能组"][0] == "账务"
+    with Store(where["store_path"], read_only=True) as store:
+        calls = store.read_table("calls").set_index("call_id")
+    assert calls["queue_id"].to_dict() == {"Z1": "billing_zh", "Z3": "complaints_zh"}
+    assert calls.loc["Z1", "customer_id"] == _pseudonym("13800138000")
+
+
+def test_sql_pseudonym_matches_the_python_definition():
+    import hashlib
+
+    profile = load_profile("sample_acd")
+    values = ["13800138000", " 13800138000 ", "未知号码x", "+86 10 1234"]
+    raw = pd.DataFrame([GOOD.split(",") for _ in values], columns=HEADER.split(","))
+    raw["ANI"] = values
+    raw["Call ID"] = [f"C{n}" for n in range(len(values))]
+    canonical, _ = to_canonical(raw, profile)
+    assert canonical["customer_id"].tolist() == [_pseudonym(v) for v in values]
+    # ids must stay stable across versions: 'h' + the first 16 hex digits of SHA-256 of the stripped value
+    assert _pseudonym(" 13800138000 ") == "h" + hashlib.sha256(b"13800138000").hexdigest()[:16]
+
+
+def test_blank_line_keeps_later_line_numbers(tmp_path, where):
+    # DuckDB skips blank lines; the row count check sends such a file to the careful reader.
+    rows = [GOOD, "", GOOD.replace("C1,", "C2,").replace("ANSWERED", "CALLBACK")]
+    summary = ingest_files([_write(tmp_path / "gap.csv", [HEADER, *rows])], "sample_acd", **where)
+    assert summary.loc[0, ["rows_read", "rows_loaded", "rows_rejected"]].tolist() == [2, 1, 1]
+    assert _rejects(summary)["line_number"].tolist() == ["4"]
+
+
+def test_fast_path_duplicates_and_already_stored_rows_keep_their_values(tmp_path, where, no_careful_reader):
+    first = _write(tmp_path / "a.csv", [HEADER, GOOD])
+    ingest_files([first], "sample_acd", **where)
+    rows = [GOOD.replace("C1,", "C2,"), GOOD.replace("C1,", "C3,"), GOOD.replace("C1,", "C2,").replace(",A1,", ",A9,"), GOOD]
+    summary = ingest_files([_write(tmp_path / "b.csv", [HEADER, *rows])], "sample_acd", **where)
+    assert summary.loc[0, ["rows_read", "rows_loaded", "rows_rejected", "rows_duplicate"]].tolist() == [4, 2, 1, 1]
+    rejects = _rejects(summary)
+    assert rejects["line_number"].tolist() == ["4", "5"]
+    assert rejects["Agent ID"].tolist() == ["A9", "A1"]  # values of the repeated line itself
+    assert rejects["reject_reason"].tolist() == [
+        "duplicate_in_file: Call ID 'C2' already on line 2",
+        "already_in_store: Call ID already loaded by an earlier batch",
+    ]
+
+
+def test_parquet_export_is_checked_by_the_same_query(tmp_path, where):
+    frame = pd.DataFrame([GOOD.split(","), GOOD.replace("C1,", "C2,").replace("ANSWERED", "CALLBACK").split(",")],
+                         columns=HEADER.split(","))
+    frame.to_parquet(tmp_path / "calls.parquet")
+    summary = ingest_files([tmp_path / "calls.parquet"], "sample_acd", **where)
+    assert summary.loc[0, ["rows_read", "rows_loaded", "rows_rejected"]].tolist() == [2, 1, 1]
+    assert _rejects(summary)["line_number"].tolist() == ["3"]
+
+
+def test_rows_and_batches_row_land_together(tmp_path, where, monkeypatch):
+    from workbench.errors import StoreError
+
+    path = _write(tmp_path / "acd.csv", [HEADER, GOOD, GOOD.replace("C1,", "C2,")])
+
+    def fail_after_the_rows(connection, name, frame):
+        raise RuntimeError(f"cannot write {name}")  # the calls rows are already inserted by now
+
+    monkeypatch.setattr(Store, "_upsert", staticmethod(fail_after_the_rows))
+    with pytest.raises(StoreError, match="store unchanged"):
+        ingest_files([path], "sample_acd", **where)
+    monkeypatch.undo()
+    with Store(where["store_path"], read_only=True) as store:
+        assert store.table_counts()["calls"] == 0 and store.table_counts()["batches"] == 0
+    assert ingest_files([path], "sample_acd", **where).loc[0, "rows_loaded"] == 2
+
+
+def test_agent_states_profile_loads_and_rejects_a_period_ending_before_it_starts(tmp_path):
+    export = tmp_path / "agent_states.csv"
+    export.write_text(
+        "Agent ID,State,State Start,State End\n"
+        "A1,READY,2026/01/05 08:00:00,2026/01/05 12:00:00\n"
+        "A1,BREAK,2026/01/05 12:00:00,2026/01/05 12:30:00\n"
+        "A2,READY,2026/01/05 09:00:00,2026/01/05 08:00:00\n"
+        "A3,LUNCH,2026/01/05 09:00:00,2026/01/05 10:00:00\n",
+        encoding="utf-8",
+    )
+    summary = ingest_files([export], "sample_agent_states", store_path=tmp_path / "w.duckdb", rejects_dir=tmp_path / "r")
+    row = summary.iloc[0]
+    assert (row["rows_read"], row["rows_loaded"], row["rows_rejected"]) == (4, 2, 2)
+    rejects = pd.read_csv(row["rejects_file"], encoding="utf-8-sig").set_index("line_number")["reject_reason"]
+    assert rejects[4].startswith("end_before_start: State End")
+    assert rejects[5].startswith("unknown_value: State 'LUNCH'")
+    with Store(tmp_path / "w.duckdb", read_only=True) as store:
+        states = store.read_table("agent_states").sort_values("started_at")
+    assert states["state"].tolist() == ["available", "not_ready"]
+    assert states["state_id"].tolist() == ["A1-2026/01/05 08:00:00", "A1-2026/01/05 12:00:00"]

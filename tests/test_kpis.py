@@ -372,3 +372,26 @@ def test_csat_distribution_overall_and_by_queue(store):
     assert by_queue[("billing_zh", 5)] == 1 and by_queue.loc["billing_zh"].sum() == 1
     assert by_queue[("tech_en", 3)] == 1 and by_queue[("tech_en", 4)] == 1 and by_queue.loc["tech_en"].sum() == 2
     assert csat_distribution(store, date_from="2026-01-06")["responses"].sum() == 0
+
+
+def test_occupancy_on_the_sample_matches_its_truth(tmp_path):
+    """Agent states and calls of the generated centre, ingested, give the occupancy its truth implies."""
+    from workbench.ingest import ingest_files
+    from workbench.sample.generate import generate_call_centre
+
+    generate_call_centre(tmp_path / "sample", days=2, seed=3, transcript_calls=0)
+    exports = tmp_path / "sample" / "exports"
+    for export, profile in [("acd_calls.csv", "sample_acd"), ("agent_states.csv", "sample_agent_states")]:
+        summary = ingest_files([exports / export], profile, store_path=tmp_path / "w.duckdb", rejects_dir=tmp_path / "r")
+        assert summary["status"].tolist() == ["succeeded"]
+    truth = pd.read_csv(tmp_path / "sample" / "truth" / "calls.csv")
+    states = pd.read_csv(exports / "agent_states.csv", parse_dates=["State Start", "State End"])
+    ready = states[states["State"] == "READY"]
+    staffed_seconds = (ready["State End"] - ready["State Start"]).dt.total_seconds().sum()
+    # Phantom calls leave the ACD as ANSWERED, so the store counts them as handled too.
+    handled = truth[truth["outcome"].isin(["answered", "transferred", "phantom"]) & truth["agent_id"].notna()]
+    with Store(tmp_path / "w.duckdb", read_only=True) as store:
+        occupancy = compute_kpis(store)["occupancy"].iloc[0]
+    assert 0.3 < occupancy < 1.0
+    # A few calls are rejected on purpose (export defects), hence the tolerance.
+    assert occupancy == pytest.approx(handled["handle_seconds"].sum() / staffed_seconds, rel=0.01)

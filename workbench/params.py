@@ -184,6 +184,7 @@ class IngestOverviewParameters(NotebookParameters):
             ExportToIngest(path="acd_calls.csv", profile="sample_acd"),
             ExportToIngest(path="acd_calls_zh_gb18030.csv", profile="sample_acd_zh"),
             ExportToIngest(path="surveys.csv", profile="sample_surveys"),
+            ExportToIngest(path="agent_states.csv", profile="sample_agent_states"),
         ],
         min_length=1,
         description="exports to ingest, in order (calls before the surveys that refer to them)",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -209,17 +209,35 @@ class Store:
         return counts
 
     # -- writes -----------------------------------------------------------
-    def write_batch(self, frames: Mapping[str, pd.DataFrame], *, batch_id: str | None = None) -> dict[str, int]:
+    def write_batch(
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        *,
+        batch_id: str | None = None,
+        queries: Mapping[str, str] | None = None,
+        delete_where: Mapping[str, tuple[str, Sequence[Any]]] | None = None,
+    ) -> dict[str, int]:
         """Write several tables in one transaction: all rows land, or none do.
 
         Rows whose primary key is already stored are replaced, so writing the
-        same batch twice leaves one copy.
+        same batch twice leaves one copy. ``delete_where`` first removes rows
+        that a new set replaces as a whole (e.g. a call's transcript re-done with
+        fewer segments), in the same transaction, so no stale row is left over.
 
         Args:
             frames: table name -> DataFrame holding that table's columns. Columns
                 the table has but the frame lacks are stored as NULL; required
                 columns must be present and non-null.
             batch_id: recorded in the ``batch_id`` column of tables that have one.
+            queries: table name -> a SELECT run on this store's connection (e.g.
+                over a temp table of checked rows), for rows too many to pass
+                through pandas; same column rules as ``frames``. Its rows must
+                be new: they are inserted, not replaced, so a key already
+                stored (or a NULL in a required column) fails the whole batch.
+                Written in the same transaction as ``frames``.
+            delete_where: table -> (column, values): rows of that table whose
+                column holds one of the values are deleted before anything is
+                written (the table need not be in ``frames``).
 
         Returns:
             Rows written per table.
@@ -232,17 +250,70 @@ class Store:
             raise StoreError(f"{self.path}: opened read-only; cannot write")
         prepared = {name: self._conform(name, frame, batch_id) for name, frame in frames.items()}
         connection = self.connection
+        selects = {name: self._conform_query(connection, name, sql, batch_id) for name, sql in (queries or {}).items()}
+        deletions = self._deletions(delete_where or {})
+        written: dict[str, int] = {}
         connection.execute("BEGIN TRANSACTION")
         try:
+            for sql, values in deletions:
+                connection.execute(sql, [values])
+            for name, sql in selects.items():
+                written[name] = self._insert_query(connection, name, sql)
             for name, frame in prepared.items():
                 self._upsert(connection, name, frame)
+                written[name] = len(frame)
             connection.execute("COMMIT")
         except Exception as exc:
             connection.execute("ROLLBACK")
             if isinstance(exc, StoreError):
                 raise
             raise StoreError(f"{self.path}: batch {batch_id or ''} not written, store unchanged: {exc}") from exc
-        return {name: len(frame) for name, frame in prepared.items()}
+        return written
+
+    @staticmethod
+    def _conform_query(connection: duckdb.DuckDBPyConnection, name: str, sql: str, batch_id: str | None) -> str:
+        """``sql`` wrapped to select exactly the table's columns (missing ones NULL, ``batch_id`` set)."""
+        try:
+            definition = table(name)
+        except KeyError as exc:
+            raise StoreError(str(exc.args[0])) from None
+        found = [d[0] for d in connection.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
+        unknown = [c for c in found if c not in definition.column_names]
+        if unknown:
+            raise StoreError(f"table '{name}': unknown column(s) {unknown}; expected a subset of {definition.column_names}")
+        missing = [c for c in definition.required_columns if c not in found and not (c == "batch_id" and batch_id)]
+        if missing:
+            raise StoreError(f"table '{name}': required column(s) {missing} missing")
+        columns = []
+        for column in definition.column_names:
+            if column == "batch_id" and batch_id is not None:
+                columns.append(f"'{_sql_path(batch_id)}' AS batch_id")
+            elif column in found:
+                columns.append(f'"{column}"')
+            else:
+                columns.append(f'NULL AS "{column}"')
+        return f"SELECT {', '.join(columns)} FROM ({sql})"
+
+    @staticmethod
+    def _insert_query(connection: duckdb.DuckDBPyConnection, name: str, select: str) -> int:
+        columns = ", ".join(f'"{c}"' for c in table(name).column_names)
+        # Plain INSERT: rows of a query are new by contract, and OR REPLACE costs twice the time.
+        return int(connection.execute(f'INSERT INTO "{name}" ({columns}) {select}').fetchone()[0])
+
+    @staticmethod
+    def _deletions(delete_where: Mapping[str, tuple[str, Sequence[Any]]]) -> list[tuple[str, list[Any]]]:
+        statements = []
+        for name, (column, values) in delete_where.items():
+            try:
+                definition = table(name)
+            except KeyError as exc:
+                raise StoreError(str(exc.args[0])) from None
+            if column not in definition.column_names:
+                raise StoreError(f"table '{name}': unknown column '{column}' in delete_where")
+            values = list(values)
+            if values:
+                statements.append((f'DELETE FROM "{name}" WHERE "{column}" = ANY(?)', values))
+        return statements
 
     def _conform(self, name: str, frame: pd.DataFrame, batch_id: str | None) -> pd.DataFrame:
         try:
@@ -279,6 +350,6 @@ class Store:
             connection.unregister("_incoming")
 
 
-def _sql_path(path: Path) -> str:
-    """A path as a single-quoted SQL string literal body."""
+def _sql_path(path: Path | str) -> str:
+    """A path (or any text) as a single-quoted SQL string literal body."""
     return str(path).replace("'", "''")

@@ -1,8 +1,9 @@
 """Ingestion: vendor exports -> canonical tables, through YAML profiles.
 
 ``ingest_files(paths, profile)`` reads each export (CSV with encoding
-detection, Parquet, Excel), validates it row by row, loads the good rows and
-one ``batches`` row atomically, and writes the rest to ``data/rejects/``.
+detection, Parquet, Excel), checks every row with one DuckDB query generated
+from the profile, loads the good rows and one ``batches`` row atomically, and
+writes the rest to ``data/rejects/``.
 """
 
 from workbench.ingest.load import batch_id_for, file_sha256, ingest_file, ingest_files

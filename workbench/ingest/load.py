@@ -4,7 +4,9 @@ A batch id is the profile name plus the file's SHA-256, so the same file
 through the same profile is recognised (and skipped) on a re-run. The rows of
 a file and its ``batches`` row are written in one ``Store.write_batch`` call:
 either both land or neither does. Every input row is loaded, or written to
-``<rejects_dir>/<batch_id>.csv`` with its line number and the reason.
+``<rejects_dir>/<batch_id>.csv`` with its line number and the reason. The
+rows never pass through pandas: reading, checks and the insert all run in the
+store's DuckDB connection; only the rejects are fetched.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from workbench import paths
 from workbench.paths import file_sha256
 from workbench.errors import InputDataError
 from workbench.ingest.profiles import IngestProfile, load_profile
-from workbench.ingest.reading import read_export
-from workbench.ingest.validate import to_canonical
+from workbench.ingest.reading import RawTable, drop_raw, load_raw, sql_string
+from workbench.ingest.validate import check_export
+from workbench.schemas import TABLES
 from workbench.store import Store
 
 SUMMARY_COLUMNS = [
@@ -43,22 +46,80 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _stored_ids(store: Store, table_name: str, key: str, ids: pd.Series) -> set[str]:
-    wanted = [str(i) for i in ids.dropna().unique()]
-    if not wanted:
-        return set()
-    if store.query(f'SELECT count(*) AS n FROM "{table_name}"')["n"].iloc[0] == 0:
-        return set()
-    # A join against the registered frame; a million-element list parameter is far slower.
+def _batch_row(batch_id: str, profile: IngestProfile, path: Path, sha: str, summary: dict, started: datetime,
+               status: str) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "batch_id": batch_id, "kind": profile.table, "source_file": str(path), "file_sha256": sha,
+        "profile": profile.name, "rows_read": summary["rows_read"], "rows_loaded": summary["rows_loaded"],
+        "rows_rejected": summary["rows_rejected"], "rows_duplicate": summary["rows_duplicate"],
+        "started_at": started, "finished_at": _now(), "status": status,
+    }])
+
+
+def _write_rejects(store: Store, checked: str, raw: RawTable, key_header: str, path: Path) -> int:
+    """Write rejected and already-stored rows, with their original values, to ``path``; returns the count.
+
+    Columns: ``line_number``, the vendor headers, ``reject_reason`` (the
+    reasons joined by ``"; "``). Nothing is written when every row loads. The
+    vendor values come from ``checked`` (kept there for rows known to fail);
+    only rows that fail as in-file duplicates alone are looked up in ``raw``.
+    """
+    already = sql_string(f"already_in_store: {key_header} already loaded by an earlier batch")
+    names = [f'"{h.replace(chr(34), chr(34) * 2)}"' for h in raw.headers]
+    reason = f"CASE WHEN len(reasons) > 0 THEN array_to_string(reasons, '; ') ELSE {already} END AS reject_reason"
+    wanted = "(len(reasons) > 0 OR in_store)"
+    kept = ", ".join(f"raw_c{i} AS {n}" for i, n in enumerate(names))
+    rejects = store.query(
+        f"SELECT line_number, {kept}, {reason} FROM {checked} WHERE {wanted} AND raw_kept"
+    )
+    missing = store.query(f"SELECT line_number, {reason} FROM {checked} WHERE {wanted} AND NOT raw_kept")
+    if len(missing):
+        store.connection.register("_reject_lines", missing)
+        try:
+            looked_up = store.query(
+                f"""SELECT m.line_number, {", ".join(f"r.c{i} AS {n}" for i, n in enumerate(names))}, m.reject_reason
+                    FROM _reject_lines m JOIN {raw.name} r USING (line_number)"""
+            )
+        finally:
+            store.connection.unregister("_reject_lines")
+        rejects = pd.concat([rejects, looked_up], ignore_index=True)
+    if len(rejects):
+        rejects = rejects.sort_values("line_number")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rejects.astype(object).where(rejects.notna(), None).to_csv(path, index=False, encoding="utf-8-sig")
+    return len(rejects)
+
+
+def _read_and_check(store: Store, path: Path, profile: IngestProfile) -> tuple[RawTable, str]:
+    """Load the export and run every check into temp table ``checked``; see :func:`check_export`.
+
+    A lazy view over a plain CSV is tried first; when DuckDB refuses a record
+    or reads another number of records than the file has lines, the file is
+    read again with the careful reader, which names bad lines.
+    """
+    import duckdb
+
     connection = store.connection
-    connection.register("_wanted_ids", pd.DataFrame({"k": wanted}))
+    raw = load_raw(path, connection, profile.encoding, profile.separator)
+    if raw.records is None:
+        return raw, check_export(connection, raw, profile, path)
     try:
-        found = connection.execute(
-            f'SELECT t."{key}" AS k FROM "{table_name}" t JOIN _wanted_ids w ON t."{key}" = w.k'
-        ).df()
-    finally:
-        connection.unregister("_wanted_ids")
-    return set(found["k"])
+        checked = check_export(connection, raw, profile, path)
+        if connection.execute(f"SELECT count(*) FROM {checked}").fetchone()[0] == raw.records:
+            return raw, checked
+    except duckdb.Error:
+        pass
+    _drop_temp(store, raw)
+    raw = load_raw(path, connection, profile.encoding, profile.separator, lazy=False)
+    return raw, check_export(connection, raw, profile, path)
+
+
+def _drop_temp(store: Store, raw: RawTable | None) -> None:
+    # Temp tables live in memory until the connection closes; free them as soon as the batch is done.
+    connection = store.connection
+    connection.execute("DROP TABLE IF EXISTS checked")
+    if raw is not None:
+        drop_raw(connection, raw)
 
 
 def ingest_file(
@@ -69,9 +130,16 @@ def ingest_file(
 ) -> dict:
     """Ingest one export; see :func:`ingest_files` for the summary keys.
 
+    The export becomes a temp view of the store's DuckDB connection
+    (:func:`~workbench.ingest.reading.load_raw`), one generated query checks
+    it into a temp table (:func:`~workbench.ingest.validate.check_export`),
+    and the loadable rows are inserted with the ``batches`` row in one
+    transaction. Only the rejects pass through pandas.
+
     Raises:
         InputDataError: the file cannot be decoded or lacks a mapped header
-            (file, line and column named); nothing is written.
+            (file, line and column named); nothing but a ``batches`` row with
+            status ``failed`` is written.
         ParameterError: the profile is invalid.
         StoreError: the store write failed; the store is unchanged.
     """
@@ -87,53 +155,50 @@ def ingest_file(
         if len(done):
             summary["status"] = "skipped"
             return summary
-
-        raw = read_export(path, profile.encoding, profile.separator)
-        canonical, reasons = to_canonical(raw.frame, profile, path)
-        for line, problem in raw.problems.items():
-            reasons[line].insert(0, problem)
-        if profile.require_known_calls:
-            ids = canonical["call_id"]
-            unknown = ids.notna() & ~ids.isin(_stored_ids(store, "calls", "call_id", ids))
-            for line in unknown.index[unknown]:
-                reasons[line].append(
-                    f"unknown_call_id: {profile.columns['call_id']} '{ids[line]}' is not in the store's calls"
-                )
-        rejected = reasons.map(bool).astype(bool)
-        key = profile.key
-        in_store = _stored_ids(store, profile.table, key, canonical.loc[~rejected, key])
-        duplicate = ~rejected & canonical[key].isin(in_store)
-
-        rejects = raw.frame.loc[rejected | duplicate].copy()
-        rejects.insert(0, "line_number", rejects.index)
-        rejects["reject_reason"] = reasons[rejects.index].map("; ".join)
-        rejects.loc[duplicate[rejects.index], "reject_reason"] = (
-            f"already_in_store: {profile.columns[key]} already loaded by an earlier batch"
-        )
-        rejects_file = None
-        if len(rejects):
+        raw = None
+        try:
+            try:
+                raw, checked = _read_and_check(store, path, profile)
+            except InputDataError as exc:
+                # Recorded, so the store shows what was tried; a 'failed' row never counts as loaded.
+                store.write_batch({"batches": _batch_row(batch_id, profile, path, sha, summary, started, "failed")})
+                exc.batch_id = batch_id  # for the summary row of ingest_files
+                raise
+            counts = store.query(
+                f"""SELECT count(*) AS n,
+                           count(*) FILTER (WHERE len(reasons) > 0) AS rejected,
+                           count(*) FILTER (WHERE len(reasons) = 0 AND in_store) AS duplicate
+                    FROM {checked}"""
+            ).iloc[0]
             folder = Path(rejects_dir) if rejects_dir is not None else paths.data_dir() / "rejects"
-            folder.mkdir(parents=True, exist_ok=True)
             rejects_file = folder / f"{batch_id}.csv"
-            rejects.to_csv(rejects_file, index=False, encoding="utf-8-sig")
-
-        loaded = canonical.loc[~rejected & ~duplicate].reset_index(drop=True)
-        summary.update(
-            rows_read=len(raw.frame),
-            rows_loaded=len(loaded),
-            rows_rejected=int(rejected.sum()),
-            rows_duplicate=int(duplicate.sum()),
-            status="succeeded",
-            rejects_file=str(rejects_file) if rejects_file else None,
-        )
-        batch_row = pd.DataFrame([{
-            "batch_id": batch_id, "kind": profile.table, "source_file": str(path), "file_sha256": sha,
-            "profile": profile.name, "rows_read": summary["rows_read"], "rows_loaded": summary["rows_loaded"],
-            "rows_rejected": summary["rows_rejected"], "rows_duplicate": summary["rows_duplicate"],
-            "started_at": started, "finished_at": _now(), "status": "succeeded",
-        }])
-        store.write_batch({profile.table: loaded, "batches": batch_row}, batch_id=batch_id)
+            written = _write_rejects(store, checked, raw, profile.columns[profile.key], rejects_file)
+            summary.update(
+                rows_read=int(counts["n"]),
+                rows_loaded=int(counts["n"] - counts["rejected"] - counts["duplicate"]),
+                rows_rejected=int(counts["rejected"]),
+                rows_duplicate=int(counts["duplicate"]),
+                status="succeeded",
+                rejects_file=str(rejects_file) if written else None,
+            )
+            stored = set(TABLES[profile.table].column_names)
+            columns = ", ".join(f'"{c}"' for c in _checked_columns(store, checked) if c in stored)
+            # The rows carry their line numbers; the table needs no file order, and letting
+            # DuckDB write in any order saves a fifth of the insert's CPU.
+            store.connection.execute("SET preserve_insertion_order = false")
+            store.write_batch(
+                {"batches": _batch_row(batch_id, profile, path, sha, summary, started, "succeeded")},
+                batch_id=batch_id,
+                queries={profile.table: f"SELECT {columns} FROM {checked} WHERE len(reasons) = 0 AND NOT in_store"},
+            )
+        finally:
+            _drop_temp(store, raw)
+            store.connection.execute("RESET preserve_insertion_order")
     return summary
+
+
+def _checked_columns(store: Store, checked: str) -> list[str]:
+    return [d[0] for d in store.connection.execute(f"SELECT * FROM {checked} LIMIT 0").description]
 
 
 def ingest_files(
@@ -159,7 +224,9 @@ def ingest_files(
         rows_duplicate, batch_id, status`` (succeeded | skipped | failed),
         ``rejects_file, error``; ``rows_read == rows_loaded + rows_rejected +
         rows_duplicate``. A skipped file (same hash and profile already
-        loaded) shows zero rows.
+        loaded) shows zero rows. A failed file also gets a ``batches`` row
+        with status ``failed`` (the batches table has no error column; the
+        error is in this summary), which never makes it count as loaded.
     """
     profile = load_profile(profile)
     if isinstance(paths_, (str, Path)):
@@ -171,6 +238,6 @@ def ingest_files(
         except InputDataError as exc:
             row = dict.fromkeys(SUMMARY_COLUMNS)
             row.update(file=str(path), rows_read=0, rows_loaded=0, rows_rejected=0, rows_duplicate=0,
-                       status="failed", error=str(exc))
+                       status="failed", error=str(exc), batch_id=getattr(exc, "batch_id", None))
             rows.append(row)
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

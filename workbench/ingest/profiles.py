@@ -32,6 +32,10 @@ class Cleaning(BaseModel):
             before ``missing_values``/``pseudonymise``) flagged ``test_number``.
         internal_numbers_prefix: caller values starting with one of these are
             flagged ``internal``.
+        queue_entry_column: vendor header of the time a call joined the queue,
+            when the export has one (e.g. ``q_start``); an abandoned call where it
+            is empty (or one of ``null_times``) hung up in the IVR/VRU before
+            reaching a queue and is flagged ``ivr_abandon``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -39,6 +43,7 @@ class Cleaning(BaseModel):
     misdial_below_seconds: float | None = Field(default=None, ge=0)
     test_numbers: list[str] = Field(default_factory=list)
     internal_numbers_prefix: list[str] = Field(default_factory=list)
+    queue_entry_column: str | None = None
 
 
 class IngestProfile(BaseModel):
@@ -81,7 +86,7 @@ class IngestProfile(BaseModel):
 
     name: str = ""
     description: str = ""
-    table: Literal["calls", "surveys", "agents", "queues"]
+    table: Literal["calls", "surveys", "agents", "queues", "agent_states"]
     encoding: Literal["auto", "utf-8", "gb18030"] = "auto"
     columns: dict[str, str] = Field(min_length=1)
     timestamp_format: str = "%Y-%m-%d %H:%M:%S"

@@ -1,206 +1,456 @@
 """Map a raw export onto a canonical table and find the rows that cannot be loaded.
 
-Checks run column by column over the whole frame (vectorised); each failing
-check adds a reason naming the vendor field to the rows it hits, so one row
-can carry several reasons.
+The mapping and every check are one generated DuckDB query over the raw
+strings (a :class:`~workbench.ingest.reading.RawTable`), built from small
+per-check pieces, so a million-row export is validated at DuckDB speed and
+:func:`to_canonical` (pandas in, pandas out) runs the very same SQL. Each
+failing check adds a reason naming the vendor field, so one row can carry
+several reasons; they are joined with ``"; "`` in the order of the checks.
+
+The query is layered (CTEs), so each parse happens once:
+
+1. ``parsed``: per mapped column the parsed value (``p_<column>``) and the
+   text it was parsed from (``t_<column>``);
+2. ``typed``: the canonical values (``v_<column>``): whole numbers, midnight
+   wrap, cleaning flags, missing values, pseudonyms, constants, ids;
+3. ``judged``: whether any check fails, and the checks against the store;
+4. the result: canonical columns plus ``reasons`` (empty when loadable).
+
+Repeated ids are flagged afterwards on the result (:func:`flag_duplicates`).
 """
 
 from __future__ import annotations
 
 import hashlib
-
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from workbench.errors import InputDataError
 from workbench.ingest.profiles import IngestProfile
+from workbench.ingest.reading import BLANK_CHARACTERS, BLANK_CLASS, RawExport, RawTable, register_frame, sql_string
 from workbench.schemas import table
+
+if TYPE_CHECKING:
+    import duckdb
 
 # Value ranges of canonical columns, inclusive.
 RANGES: dict[str, dict[str, tuple[float, float]]] = {"surveys": {"csat": (1, 5)}}
 # (earlier, later) timestamp pairs that must be in order.
 ORDER: dict[str, list[tuple[str, str]]] = {
-    "calls": [("arrived_at", "answered_at"), ("arrived_at", "ended_at"), ("answered_at", "ended_at")]
+    "calls": [("arrived_at", "answered_at"), ("arrived_at", "ended_at"), ("answered_at", "ended_at")],
+    "agent_states": [("started_at", "ended_at")],
 }
-_HMS = r"^\s*(-)?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$"
+#: ``H:MM:SS`` durations (``-`` allowed, so a negative one is named, not a parse error).
+HMS_PATTERN = r"^\s*(-)?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$"
+#: Hours a later clock time may lie before ``arrived_at`` before it counts as the next day.
+MIDNIGHT_WRAP_HOURS = 12
+PSEUDONYM_HEX_DIGITS = 16
 
 
 def _pseudonym(value: str) -> str:
     # Stable across files and runs so repeat callers link up, without storing the number itself.
-    return "h" + hashlib.sha256(value.strip().encode("utf-8")).hexdigest()[:16]
+    # The SQL in _pseudonym_sql gives the same string; a test keeps the two in step.
+    return "h" + hashlib.sha256(value.strip().encode("utf-8")).hexdigest()[:PSEUDONYM_HEX_DIGITS]
 
 
-def _parse_hms(values: pd.Series) -> pd.Series:
-    # Exports repeat a few thousand distinct durations across millions of rows: parse each once.
-    distinct = pd.Series(values.dropna().unique(), dtype="string")
-    parts = distinct.str.extract(_HMS)
-    seconds = parts[1].astype(float) * 3600 + parts[2].astype(float) * 60 + parts[3].astype(float)
-    seconds = seconds.where(parts[0].isna(), -seconds)
-    return values.map(dict(zip(distinct.tolist(), seconds.tolist()))).astype(float)
+def _pseudonym_sql(value: str) -> str:
+    # ``value`` is a canonical value, already stripped (text columns are trimmed when parsed).
+    return f"'h' || left(sha256({value}), {PSEUDONYM_HEX_DIGITS})"
 
 
-def _quote(values: pd.Series) -> pd.Series:
-    return "'" + values.astype(str) + "'"
+def _trim(value: str) -> str:
+    """SQL ``value.strip()``: trims only values that start or end with a blank (the regex is the cheap part)."""
+    edges = sql_string(f"^{BLANK_CLASS}|{BLANK_CLASS}$")
+    return f"CASE WHEN regexp_matches({value}, {edges}) THEN trim({value}, {sql_string(BLANK_CHARACTERS)}) ELSE {value} END"
 
 
-def _cleaning_flags(raw: pd.DataFrame, out: pd.DataFrame, profile: IngestProfile) -> pd.Series:
-    """Comma-separated cleaning flags per row (None when none apply); rows are not rejected."""
-    rules = profile.cleaning
-    assert rules is not None
-    hits: list[tuple[str, pd.Series]] = []
-    false = pd.Series(False, index=out.index)
-    if rules.misdial_below_seconds is not None and "talk_seconds" in out and "outcome" in out:
-        answered = out["outcome"].isin(["answered", "transferred"])
-        hits.append(("misdial", answered & (out["talk_seconds"] < rules.misdial_below_seconds)))
-    header = profile.columns.get("customer_id")
-    caller = raw[header].str.strip() if header else pd.Series(None, index=out.index, dtype=object)
-    hits.append(("test_number", caller.isin(rules.test_numbers) if rules.test_numbers else false))
-    prefixes = tuple(rules.internal_numbers_prefix)
-    hits.append(("internal", caller.map(lambda v: isinstance(v, str) and v.startswith(prefixes)) if prefixes else false))
-    if "outcome" in out:
-        hits.append(("phantom", out["outcome"].eq("phantom")))
-    names = pd.Series([[] for _ in range(len(out))], index=out.index, dtype=object)
-    for name, mask in hits:
-        for line in mask.index[mask.fillna(False).astype(bool)]:
-            names[line].append(name)
-    return names.map(lambda found: ",".join(found) if found else None)
+def _quoted(value: str) -> str:
+    """SQL text ``'<value>'`` as the reasons show a vendor value."""
+    return f"'''' || coalesce(CAST({value} AS VARCHAR), 'None') || ''''"
 
 
-def check_headers(frame: pd.DataFrame, profile: IngestProfile, file: str | Path) -> None:
+def _map_sql(value: str, mapping: dict[str, str]) -> str:
+    cases = " ".join(f"WHEN {sql_string(k)} THEN {sql_string(v)}" for k, v in mapping.items())
+    return f"CASE {value} {cases} END" if mapping else "CAST(NULL AS VARCHAR)"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class _Query:
+    """The pieces of the generated query, filled column by column."""
+
+    parsed: list[str] = field(default_factory=list)  # expressions AS p_/t_ names over the raw table
+    typed: dict[str, str] = field(default_factory=dict)  # canonical column -> expression over `parsed`
+    checks: list[tuple[str, str]] = field(default_factory=list)  # (condition, reason text), in order
+
+    def reason(self, condition: str, message: str) -> None:
+        self.checks.append((condition, message))
+
+
+def check_headers(headers: list[str] | pd.Index, profile: IngestProfile, file: str | Path) -> None:
     """Raise InputDataError (line 1, header named) when a mapped header is absent."""
     mapped = dict(profile.columns)
     if profile.date_column:
         mapped["(date_column)"] = profile.date_column
     for position, header in enumerate(profile.id_columns):
         mapped[f"(id_columns.{position})"] = header
+    if profile.cleaning is not None and profile.cleaning.queue_entry_column:
+        mapped["(cleaning.queue_entry_column)"] = profile.cleaning.queue_entry_column
     for canonical, header in mapped.items():
-        if header not in frame.columns:
+        if header not in list(headers):
             raise InputDataError(
                 f"header '{header}' (mapped to {canonical} by profile '{profile.name}') not found; "
-                f"headers are {list(frame.columns)}",
+                f"headers are {list(headers)}",
                 file=file,
                 row=1,
                 field=header,
             )
 
 
-def to_canonical(raw: pd.DataFrame, profile: IngestProfile, file: str | Path = "<frame>") -> tuple[pd.DataFrame, pd.Series]:
-    """Convert vendor strings to typed canonical columns and collect reject reasons.
+def _map_columns(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
+    """Parse every mapped column; one block per kind, each with its checks."""
+    types = {c.name: c.sql_type for c in table(profile.table).columns}
+    for canonical, header in profile.columns.items():
+        text, kind = f"r.{raw.column(header)}", types[canonical]
+        parsed = f"p_{canonical}"
+        if canonical == "outcome" or canonical in profile.value_maps:
+            mapping = profile.outcomes if canonical == "outcome" else profile.value_maps[canonical]
+            query.parsed.append(f"{_map_sql(text, mapping)} AS {parsed}")
+            query.typed[canonical] = parsed
+            code, where = (
+                ("unknown_outcome", " not in the profile's outcomes") if canonical == "outcome"
+                else ("unknown_value", f" not in value_maps.{canonical}")
+            )
+            query.reason(f"{text} IS NOT NULL AND {parsed} IS NULL",
+                         f"{sql_string(f'{code}: {header} ')} || {_quoted(text)} || {sql_string(where)}")
+        elif kind == "TIMESTAMP":
+            source = text
+            if profile.null_times:
+                listed = ", ".join(sql_string(v) for v in profile.null_times)
+                source = f"CASE WHEN {_trim(text)} IN ({listed}) THEN NULL ELSE {text} END"
+            if profile.date_column:
+                source = f"{_trim(f'r.{raw.column(profile.date_column)}')} || ' ' || {_trim(source)}"
+            stamp = f"try_strptime(t_{canonical}, {sql_string(profile.timestamp_format)})"
+            if "%z" in profile.timestamp_format:  # an offset: convert to the centre's wall-clock time
+                stamp = f"timezone({sql_string(profile.timezone)}, {stamp})"
+            query.parsed.append(f"{source} AS t_{canonical}")
+            query.typed[canonical] = parsed
+            query.parsed.append(f"{stamp} AS {parsed}")
+            query.reason(
+                f"t_{canonical} IS NOT NULL AND {parsed} IS NULL",
+                f"{sql_string(f'bad_timestamp: {header} ')} || {_quoted(f't_{canonical}')} || "
+                + sql_string(" does not match '" + profile.timestamp_format + "'"),
+            )
+        elif kind in ("DOUBLE", "INTEGER", "BIGINT"):
+            if profile.durations.get(canonical) == "hms":
+                # The shape is the regex's; DuckDB's INTERVAL cast does the arithmetic (cheaper than
+                # extracting groups) except for minutes/seconds above 59, which it refuses.
+                parts = f"regexp_extract({text}, {sql_string(HMS_PATTERN)}, ['sign', 'h', 'm', 's'])"
+                by_parts = (
+                    f"(CASE WHEN {parts}['sign'] = '-' THEN -1 ELSE 1 END) * (TRY_CAST({parts}['h'] AS DOUBLE) * 3600 "
+                    f"+ TRY_CAST({parts}['m'] AS DOUBLE) * 60 + TRY_CAST({parts}['s'] AS DOUBLE))"
+                )
+                number = (
+                    f"CASE WHEN regexp_full_match({text}, {sql_string(HMS_PATTERN)}) "
+                    f"THEN coalesce(epoch(TRY_CAST({text} AS INTERVAL)), {by_parts}) END"
+                )
+                expected = "H:MM:SS"
+            else:
+                number = f"TRY_CAST({_trim(text)} AS DOUBLE)"
+                expected = "a number"
+            query.parsed.append(f"{number} AS {parsed}")
+            query.reason(f"{text} IS NOT NULL AND {parsed} IS NULL",
+                         f"{sql_string(f'bad_number: {header} ')} || {_quoted(text)} || {sql_string(f' is not {expected}')}")
+            value = parsed
+            if kind != "DOUBLE":
+                fractional = f"({parsed} IS NOT NULL AND {parsed} % 1 <> 0)"
+                query.reason(fractional, f"{sql_string(f'bad_number: {header} ')} || {_quoted(text)} || ' is not a whole number'")
+                value = f"CASE WHEN {fractional} THEN NULL ELSE {parsed} END"
+            if canonical.endswith("_seconds"):
+                query.reason(f"{value} < 0", f"{sql_string(f'negative_duration: {header} ')} || {_quoted(text)} || ' is negative'")
+            low_high = RANGES.get(profile.table, {}).get(canonical)
+            if low_high:
+                query.reason(
+                    f"({value} < {low_high[0]!r} OR {value} > {low_high[1]!r})",
+                    f"{sql_string(f'out_of_range: {header} ')} || {_quoted(text)} || "
+                    f"{sql_string(f' outside {low_high[0]:g}..{low_high[1]:g}')}",
+                )
+            query.typed[canonical] = value if kind == "DOUBLE" else f"TRY_CAST({value} AS BIGINT)"
+        else:
+            query.parsed.append(f"{_trim(text)} AS {parsed}")
+            query.typed[canonical] = parsed
+
+
+def _midnight_wrap(query: _Query, profile: IngestProfile) -> None:
+    # Only a clock time per column: a call crossing midnight ends "before" it started.
+    if profile.date_column and "arrived_at" in query.typed:
+        arrived = query.typed["arrived_at"]
+        for later in ("answered_at", "ended_at"):
+            if later in query.typed:
+                value = query.typed[later]
+                query.typed[later] = (
+                    f"CASE WHEN {value} < {arrived} - INTERVAL {MIDNIGHT_WRAP_HOURS} HOUR "
+                    f"THEN {value} + INTERVAL 1 DAY ELSE {value} END"
+                )
+
+
+def _cleaning_flags(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
+    """``flags``: comma-separated cleaning rules a row matches (NULL when none); rows are not rejected."""
+    rules = profile.cleaning
+    if rules is None:
+        return
+    hits: list[str] = []
+    outcome, talk = query.typed.get("outcome"), query.typed.get("talk_seconds")
+    if rules.misdial_below_seconds is not None and talk and outcome:
+        hits.append(f"CASE WHEN {outcome} IN ('answered', 'transferred') AND {talk} < {rules.misdial_below_seconds!r} "
+                    "THEN 'misdial' END")
+    header = profile.columns.get("customer_id")
+    # Numbers are matched as exported, before missing_values and pseudonymise.
+    caller = _trim(f"r.{raw.column(header)}") if header else "CAST(NULL AS VARCHAR)"
+    if rules.test_numbers:
+        listed = ", ".join(sql_string(v) for v in rules.test_numbers)
+        hits.append(f"CASE WHEN {caller} IN ({listed}) THEN 'test_number' END")
+    if rules.internal_numbers_prefix:
+        starts = " OR ".join(f"starts_with({caller}, {sql_string(p)})" for p in rules.internal_numbers_prefix)
+        hits.append(f"CASE WHEN {starts} THEN 'internal' END")
+    if rules.queue_entry_column and outcome:
+        entry = f"r.{raw.column(rules.queue_entry_column)}"
+        never_queued = f"{entry} IS NULL"
+        if profile.null_times:
+            never_queued += f" OR {_trim(entry)} IN ({', '.join(sql_string(v) for v in profile.null_times)})"
+        hits.append(f"CASE WHEN {outcome} = 'abandoned' AND ({never_queued}) THEN 'ivr_abandon' END")
+    if outcome:
+        hits.append(f"CASE WHEN {outcome} = 'phantom' THEN 'phantom' END")
+    query.typed["flags"] = f"NULLIF(concat_ws(',', {', '.join(hits)}), '')" if hits else "CAST(NULL AS VARCHAR)"
+
+
+def _identity(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
+    """Missing values, pseudonyms, constants and the primary key (id_columns, id_prefix)."""
+    for canonical, withheld in profile.missing_values.items():
+        if canonical in query.typed:
+            listed = ", ".join(sql_string(v) for v in withheld)
+            value = query.typed[canonical]
+            query.typed[canonical] = f"CASE WHEN {value} IN ({listed}) THEN NULL ELSE {value} END"
+    for canonical in profile.pseudonymise:
+        if canonical in query.typed:
+            query.typed[canonical] = _pseudonym_sql(query.typed[canonical])
+    for canonical, value in profile.constants.items():
+        query.typed[canonical] = sql_string(value)
+    key = profile.key
+    if profile.id_columns and key in query.typed:
+        query.typed[key] = " || '-' || ".join(_trim(f"r.{raw.column(h)}") for h in profile.id_columns)
+        query.reason(
+            f"({query.typed[key]}) IS NULL AND r.{raw.column(profile.columns[key])} IS NOT NULL",
+            sql_string(f"missing_value: one of {profile.id_columns} is empty (required for {key})"),
+        )
+    if key in profile.columns:
+        if profile.table == "calls" and "source_call_id" not in query.typed:
+            query.typed["source_call_id"] = query.typed[key]
+        if profile.id_prefix:
+            query.typed[key] = f"{sql_string(profile.id_prefix)} || ({query.typed[key]})"
+
+
+def _required_and_order(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
+    for canonical in table(profile.table).required_columns:
+        if canonical in query.typed and canonical != "batch_id":
+            header = profile.columns.get(canonical, canonical)
+            empty = f"r.{raw.column(header)} IS NULL" if header in raw.headers else f"v_{canonical} IS NULL"
+            query.reason(empty, sql_string(f"missing_value: {header} is empty (required for {canonical})"))
+    for earlier, later in ORDER.get(profile.table, []):
+        if earlier in query.typed and later in query.typed:
+            first, second = profile.columns[earlier], profile.columns[later]
+            query.reason(
+                f"v_{later} < v_{earlier}",
+                f"{sql_string(f'end_before_start: {second} ')} || {_quoted(f'r.{raw.column(second)}')} || "
+                f"{sql_string(f' is before {first} ')} || {_quoted(f'r.{raw.column(first)}')}",
+            )
+
+
+def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = False) -> str:
+    """The SELECT mapping ``raw`` onto the profile's table, with the reasons of each row.
+
+    Duplicates within the file are not found here but by :func:`flag_duplicates`
+    on the result, so the raw rows are read exactly once (a lazy
+    :class:`RawTable` reads the CSV file itself).
 
     Args:
-        raw: vendor headers as columns, string/None values, indexed by line
-            number (as :func:`workbench.ingest.reading.read_export` returns).
+        raw: the raw strings (:class:`RawTable`), in the same connection.
         profile: the mapping.
+        store_checks: also check against the store's tables of that connection
+            and keep the raw values of the rows that will not load.
 
     Returns:
-        ``(canonical, reasons)``: the canonical frame (same index, columns
-        named in the profile plus ``source_call_id`` for calls) and a Series of
-        lists of reason strings (``"<code>: <Vendor Field> <detail>"``), empty
-        for a loadable row. Duplicates against the store are not checked here.
+        SQL giving ``line_number``, the canonical columns (``source_call_id``
+        and ``flags`` for calls) and ``reasons`` (a list of reason texts, empty
+        for a loadable row; a structural ``problem`` of the record comes first).
+        With ``store_checks`` also ``in_store`` (the key is already loaded),
+        ``store_reason`` (``unknown_call_id`` with ``require_known_calls``, else
+        NULL), ``raw_kept`` and ``raw_c0``, ``raw_c1``, ... (the vendor values,
+        kept for rows that fail a check, are already stored or unknown calls).
 
     Raises:
         InputDataError: a mapped header is missing.
     """
-    check_headers(raw, profile, file)
-    definition = table(profile.table)
-    types = {c.name: c.sql_type for c in definition.columns}
-    reasons = pd.Series([[] for _ in range(len(raw))], index=raw.index, dtype=object)
-
-    def flag(mask: pd.Series, messages: pd.Series | str) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
-            return
-        texts = messages if isinstance(messages, str) else None
-        for line in mask.index[mask]:
-            reasons[line].append(texts if texts is not None else messages[line])
-
-    out = pd.DataFrame(index=raw.index)
-    for canonical, header in profile.columns.items():
-        text = raw[header]
-        present = text.notna()
-        kind = types[canonical]
-        if canonical == "outcome":
-            mapped = text.map(profile.outcomes)
-            flag(present & mapped.isna(), f"unknown_outcome: {header} " + _quote(text) + " not in the profile's outcomes")
-            out[canonical] = mapped
-        elif canonical in profile.value_maps:
-            mapped = text.map(profile.value_maps[canonical])
-            flag(present & mapped.isna(), f"unknown_value: {header} " + _quote(text) + f" not in value_maps.{canonical}")
-            out[canonical] = mapped
-        elif kind == "TIMESTAMP":
-            if profile.null_times:
-                text = text.where(~text.str.strip().isin(profile.null_times))
-                present = text.notna()
-            if profile.date_column:
-                text = (raw[profile.date_column].str.strip() + " " + text.str.strip()).where(present)
-            parsed = pd.to_datetime(text, format=profile.timestamp_format, errors="coerce")
-            if getattr(parsed.dt, "tz", None) is not None:
-                parsed = parsed.dt.tz_convert(profile.timezone).dt.tz_localize(None)
-            flag(present & parsed.isna(), f"bad_timestamp: {header} " + _quote(text) + f" does not match '{profile.timestamp_format}'")
-            out[canonical] = parsed
-        elif kind in ("DOUBLE", "INTEGER", "BIGINT"):
-            if profile.durations.get(canonical) == "hms":
-                number = _parse_hms(text.astype("string"))
-                expected = "H:MM:SS"
-            else:
-                number = pd.to_numeric(text.str.strip(), errors="coerce")
-                expected = "a number"
-            flag(present & number.isna(), f"bad_number: {header} " + _quote(text) + f" is not {expected}")
-            if kind != "DOUBLE":
-                fractional = number.notna() & (number % 1 != 0)
-                flag(fractional, f"bad_number: {header} " + _quote(text) + " is not a whole number")
-                number = number.where(~fractional)
-            if canonical.endswith("_seconds"):
-                flag(number < 0, f"negative_duration: {header} " + _quote(text) + " is negative")
-            low_high = RANGES.get(profile.table, {}).get(canonical)
-            if low_high:
-                flag((number < low_high[0]) | (number > low_high[1]),
-                     f"out_of_range: {header} " + _quote(text) + f" outside {low_high[0]:g}..{low_high[1]:g}")
-            out[canonical] = number.astype("Int64") if kind != "DOUBLE" else number
-        else:
-            out[canonical] = text.str.strip()
-    if profile.date_column and "arrived_at" in out:
-        # Only a clock time per column: a call crossing midnight ends "before" it started.
-        for later in ("answered_at", "ended_at"):
-            if later in out:
-                wrapped = out[later] < out["arrived_at"] - pd.Timedelta(hours=12)
-                out[later] = out[later].where(~wrapped, out[later] + pd.Timedelta(days=1))
-    if profile.cleaning is not None:
-        out["flags"] = _cleaning_flags(raw, out, profile)
-    for canonical, withheld in profile.missing_values.items():
-        if canonical in out:
-            out[canonical] = out[canonical].where(~out[canonical].isin(withheld))
-    for canonical in profile.pseudonymise:
-        if canonical in out:
-            distinct = out[canonical].dropna().unique()
-            out[canonical] = out[canonical].map({value: _pseudonym(value) for value in distinct})
-    for canonical, value in profile.constants.items():
-        out[canonical] = value
-
+    check_headers(list(raw.headers), profile, "<export>")
+    query = _Query()
+    _map_columns(query, raw, profile)
+    _midnight_wrap(query, profile)
+    _cleaning_flags(query, raw, profile)
+    _identity(query, raw, profile)
+    _required_and_order(query, raw, profile)
     key = profile.key
-    if profile.id_columns and key in out:
-        parts = [raw[header].str.strip() for header in profile.id_columns]
-        out[key] = parts[0].str.cat(parts[1:], sep="-")
-        flag(out[key].isna() & raw[profile.columns[key]].notna(),
-             f"missing_value: one of {profile.id_columns} is empty (required for {key})")
-    if key in profile.columns:
-        if profile.table == "calls" and "source_call_id" not in out:
-            out["source_call_id"] = out[key]
-        out[key] = profile.id_prefix + out[key]
-    for canonical in definition.required_columns:
-        if canonical in out and canonical != "batch_id":
-            header = profile.columns.get(canonical, canonical)
-            flag(raw[header].isna() if header in raw else out[canonical].isna(),
-                 f"missing_value: {header} is empty (required for {canonical})")
-    for earlier, later in ORDER.get(profile.table, []):
-        if earlier in out and later in out:
-            flag(out[later] < out[earlier],
-                 f"end_before_start: {profile.columns[later]} " + _quote(raw[profile.columns[later]])
-                 + f" is before {profile.columns[earlier]} " + _quote(raw[profile.columns[earlier]]))
-    if key in out:
-        ids = out[key]
-        first_line = pd.Series(ids.index, index=ids.index).groupby(ids).transform("min")
-        repeated = ids.notna() & ids.duplicated(keep="first")
-        flag(repeated, f"duplicate_in_file: {profile.columns[key]} " + _quote(ids) + " already on line " + first_line.astype("Int64").astype("string"))
-    return out, reasons
+    joins, judged, extra = "", ["r.*"], []
+    # The texts are built only for rows failing some check: most rows pass, and one OR
+    # chain costs far less than building twenty NULL strings per row.
+    judged.append(" OR ".join(["r.problem IS NOT NULL", *(f"({c})" for c, _ in query.checks)]) + " AS failing")
+    if store_checks:
+        store_reason = "CAST(NULL AS VARCHAR)"
+        if profile.require_known_calls:
+            call_header = profile.columns["call_id"]
+            store_reason = (
+                f"CASE WHEN r.v_call_id IS NOT NULL AND k.call_id IS NULL THEN "
+                f"{sql_string(f'unknown_call_id: {call_header} ')} || {_quoted('r.v_call_id')} "
+                "|| ' is not in the store''s calls' END"
+            )
+            joins += "\n  LEFT JOIN (SELECT DISTINCT call_id FROM calls) k ON r.v_call_id = k.call_id"
+        joins += f'\n  LEFT JOIN (SELECT "{key}" AS id FROM "{profile.table}") s ON r.v_{key} = s.id'
+        judged += [f"{store_reason} AS store_reason", "s.id IS NOT NULL AS in_store"]
+        kept = "(failing OR in_store OR store_reason IS NOT NULL)"
+        extra = ["store_reason", "in_store", f"{kept} AS raw_kept"]
+        extra += [f"CASE WHEN {kept} THEN r.c{i} END AS raw_c{i}" for i in range(len(raw.headers))]
+    typed = ",\n    ".join(f"{expression} AS v_{column}" for column, expression in query.typed.items())
+    parsed = ",\n    ".join(["r.*", *query.parsed])
+    output = ", ".join(f"r.v_{column} AS {_ident(column)}" for column in query.typed)
+    reasons = ",\n    ".join(["r.problem", *(f"CASE WHEN {c} THEN {m} END" for c, m in query.checks)])
+    return f"""WITH parsed AS NOT MATERIALIZED (
+  SELECT {parsed}
+  FROM {raw.name} r
+), typed AS NOT MATERIALIZED (
+  SELECT r.*,
+    {typed}
+  FROM parsed r
+), judged AS NOT MATERIALIZED (
+  SELECT {", ".join(judged)}
+  FROM typed r{joins}
+)
+SELECT r.line_number, {output},
+  CASE WHEN failing THEN list_filter([{reasons}], lambda x: x IS NOT NULL) ELSE [] END AS reasons{"".join(", " + e for e in extra)}
+FROM judged r"""
+
+
+def flag_duplicates(connection: duckdb.DuckDBPyConnection, checked: str, profile: IngestProfile) -> int:
+    """Append ``duplicate_in_file`` to the ``reasons`` of repeated ids in table ``checked``; returns the count.
+
+    The first line of an id is kept (whatever else is wrong with it); later
+    lines get ``duplicate_in_file: <id header> '<id>' already on line <n>``.
+    ``checked`` needs ``line_number``, the key column and ``reasons``.
+    """
+    key = profile.key
+    if key not in profile.columns and key not in profile.constants:
+        return 0
+    header = profile.columns.get(key, key)
+    column = _ident(key)
+    connection.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {checked}_repeated AS
+            SELECT {column} AS id, min(line_number) AS first_line FROM {checked}
+            WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(*) > 1"""
+    )
+    try:
+        found = connection.execute(f"SELECT count(*) FROM {checked}_repeated").fetchone()[0]
+        if found:
+            message = (
+                f"{sql_string(f'duplicate_in_file: {header} ')} || {_quoted(f'c.{column}')} "
+                "|| ' already on line ' || CAST(d.first_line AS VARCHAR)"
+            )
+            return int(connection.execute(
+                f"""UPDATE {checked} c SET reasons = list_append(c.reasons, {message})
+                    FROM {checked}_repeated d WHERE c.{column} = d.id AND c.line_number > d.first_line"""
+            ).fetchone()[0])
+        return 0
+    finally:
+        connection.execute(f"DROP TABLE IF EXISTS {checked}_repeated")
+
+
+def check_export(
+    connection: duckdb.DuckDBPyConnection, raw: RawTable, profile: IngestProfile, file: str | Path, name: str = "checked"
+) -> str:
+    """All checks of :func:`canonical_query` (with the store's) into temp table ``name``; returns ``name``.
+
+    After the query: :func:`flag_duplicates`, then ``unknown_call_id`` is
+    appended, so the reasons keep the order of the checks.
+
+    Raises:
+        InputDataError: a mapped header is missing (file, line 1 and header named).
+        duckdb.Error: a lazy CSV view met a record DuckDB's strict reader refuses.
+    """
+    check_headers(list(raw.headers), profile, file)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {canonical_query(raw, profile, store_checks=True)}")
+    flag_duplicates(connection, name, profile)
+    if profile.require_known_calls:
+        connection.execute(
+            f"UPDATE {name} SET reasons = list_append(reasons, store_reason) WHERE store_reason IS NOT NULL"
+        )
+    return name
+
+
+def _as_raw_export(raw: pd.DataFrame) -> RawExport:
+    """Strings (or None) indexed by line number, whatever the frame held."""
+    frame = raw.astype(object).where(raw.notna(), None)
+    frame = frame.map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if not (pd.api.types.is_integer_dtype(frame.index) and frame.index.is_unique):
+        frame.index = pd.RangeIndex(len(frame))
+    return RawExport(frame)
+
+
+def to_canonical(raw: pd.DataFrame, profile: IngestProfile, file: str | Path = "<frame>") -> tuple[pd.DataFrame, pd.Series]:
+    """Convert vendor strings to typed canonical columns and collect reject reasons.
+
+    Runs the same SQL as ingestion (:func:`canonical_query`) on an in-memory
+    DuckDB, without the checks against a store.
+
+    Args:
+        raw: vendor headers as columns, string/None values, indexed by line
+            number (as :func:`workbench.ingest.reading.read_export` returns;
+            another index is kept but counted from 0 for duplicate messages).
+        profile: the mapping.
+        file: named in errors.
+
+    Returns:
+        ``(canonical, reasons)``: the canonical frame (same index, columns
+        named in the profile plus ``source_call_id`` for calls and ``flags``
+        with a cleaning block) and a Series of lists of reason strings
+        (``"<code>: <Vendor Field> <detail>"``), empty for a loadable row.
+        Duplicates against the store are not checked here.
+
+    Raises:
+        InputDataError: a mapped header is missing.
+    """
+    import duckdb
+
+    check_headers([str(c).strip() for c in raw.columns], profile, file)
+    strings = _as_raw_export(raw)
+    connection = duckdb.connect()
+    try:
+        table_ = register_frame(connection, strings, "raw_frame")
+        connection.execute(f"CREATE TEMP TABLE checked AS {canonical_query(table_, profile)}")
+        flag_duplicates(connection, "checked", profile)
+        result = connection.execute("SELECT * FROM checked").df()
+    finally:
+        connection.close()
+    result = result.set_index("line_number").reindex(strings.frame.index)
+    result.index = raw.index
+    reasons = result.pop("reasons").map(list)
+    types = {c.name: c.sql_type for c in table(profile.table).columns}
+    for column in result.columns:
+        if types.get(column) in ("INTEGER", "BIGINT"):
+            result[column] = result[column].astype("Int64")
+        elif types.get(column) == "VARCHAR":
+            result[column] = result[column].astype(object).where(result[column].notna(), None)
+    return result, reasons
