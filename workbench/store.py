@@ -67,6 +67,8 @@ class Store:
             connection = duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.IOException as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc}); is another process writing to it?") from exc
+        # DuckDB's progress bar writes to the terminal mid-line, garbling CLI tables and JSON.
+        connection.execute("SET enable_progress_bar = false")
         if not self.read_only:
             self._ensure_schema(connection)
         else:
