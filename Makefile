@@ -43,6 +43,8 @@ demo: setup
 	$(BIN)/workbench kpis --by queue
 	$(BIN)/workbench run sample_overview --params demo
 	$(BIN)/workbench run kpi_overview --params demo
+	$(BIN)/workbench run staffing_forecast --params demo
+	$(BIN)/workbench run transcription_overview --params demo
 	@echo "Reports: outputs/<notebook>/LATEST names the newest run; open its report.html."
 
 test: setup

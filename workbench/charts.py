@@ -341,3 +341,149 @@ def reject_reasons(counts: pd.DataFrame, *, width: int = 480, height: int | None
         )
         .properties(title="Why rows were rejected", width=width, height=height or max(60, 24 * len(counts)))
     )
+
+
+SPEAKER_COLORS = {"domain": ["agent", "customer", "unknown"], "range": ["#2c6fbb", "#e67e22", "#7f8c8d"]}
+
+
+def dialogue_timeline(segments: pd.DataFrame, *, width: int = 640, height: int = 110) -> alt.Chart:
+    """One call's turns on a time axis, a lane per speaker; the (redacted) text in the tooltip.
+
+    Needs columns ``speaker_role, start_seconds, end_seconds, text`` (one call's
+    ``transcript_segments``). Overlapping bars of the two lanes are overtalk.
+    """
+    import altair as alt
+
+    _check(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "dialogue_timeline")
+    data = segments[["speaker_role", "start_seconds", "end_seconds", "text"]]
+    return (
+        alt.Chart(data, title="Who spoke when")
+        .mark_bar(height=18)
+        .encode(
+            x=alt.X("start_seconds:Q", title="Seconds from the start of the recording"),
+            x2="end_seconds:Q",
+            y=alt.Y("speaker_role:N", title=None, sort=["agent", "customer", "unknown"]),
+            color=alt.Color("speaker_role:N", title="Speaker", scale=alt.Scale(**SPEAKER_COLORS), legend=None),
+            tooltip=[
+                "speaker_role:N",
+                alt.Tooltip("start_seconds:Q", format=".1f"),
+                alt.Tooltip("end_seconds:Q", format=".1f"),
+                "text:N",
+            ],
+        )
+        .properties(width=width, height=height)
+    )
+
+
+def dialogue_table(segments: pd.DataFrame):
+    """One call as a two-column dialogue (agent left, customer right), a pandas Styler rendering to HTML.
+
+    Needs columns ``speaker_role, start_seconds, end_seconds, text``. Each turn
+    is a row holding its time span and its text in its speaker's column; a
+    speaker other than agent or customer goes in the agent column, marked.
+    """
+    import pandas as pd
+
+    _check(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "dialogue_table")
+    ordered = segments.sort_values(["start_seconds", "end_seconds"], kind="stable")
+    role = ordered["speaker_role"].astype(str)
+    text = ordered["text"].astype(str)
+    table = pd.DataFrame(
+        {
+            "time": [f"{s:6.1f}–{e:.1f} s" for s, e in zip(ordered["start_seconds"], ordered["end_seconds"])],
+            "Agent": text.where(role != "customer", "").where(role.isin(["agent", "customer"]), "(" + role + ") " + text),
+            "Customer": text.where(role == "customer", ""),
+        }
+    )
+    return (
+        table.style.hide(axis="index")
+        .set_properties(subset=["Agent"], **{"text-align": "left", "background-color": "#eaf1fb", "width": "45%"})
+        .set_properties(subset=["Customer"], **{"text-align": "right", "background-color": "#fdf0e4", "width": "45%"})
+        .set_properties(subset=["time"], **{"white-space": "nowrap", "color": "#666"})
+    )
+
+
+def forecast_vs_history(
+    history: pd.DataFrame, forecast: pd.DataFrame, *, title: str = "Calls per interval",
+    width: int = 720, height: int = 220,
+) -> alt.LayerChart:
+    """Recent actual volume and the forecast with its prediction band, one series.
+
+    Needs ``history`` with columns ``ds, y`` and ``forecast`` with ``ds, yhat,
+    yhat_lower, yhat_upper`` (already cut to a few weeks and summed over
+    queues when several: together at most 5,000 rows).
+    """
+    import altair as alt
+    import pandas as pd
+
+    _check(history, ["ds", "y"], "forecast_vs_history")
+    _check(forecast, ["ds", "yhat", "yhat_lower", "yhat_upper"], "forecast_vs_history")
+    actual = pd.DataFrame({"ds": pd.to_datetime(history["ds"]), "calls": history["y"].to_numpy(), "series": "actual"})
+    predicted = pd.DataFrame({"ds": pd.to_datetime(forecast["ds"]), "calls": forecast["yhat"].to_numpy(),
+                              "lower": forecast["yhat_lower"].to_numpy(), "upper": forecast["yhat_upper"].to_numpy(),
+                              "series": "forecast"})
+    _check(pd.concat([actual, predicted]), ["ds"], "forecast_vs_history")
+    color = alt.Color("series:N", title=None, scale=alt.Scale(domain=["actual", "forecast"],
+                                                              range=["#555555", "#2c6fbb"]))
+    x = alt.X("ds:T", title=None)
+    band = alt.Chart(predicted).mark_area(opacity=0.25, color="#2c6fbb").encode(
+        x=x, y=alt.Y("lower:Q", title="Calls"), y2="upper:Q")
+    lines = alt.Chart(pd.concat([actual, predicted[["ds", "calls", "series"]]], ignore_index=True)).mark_line(
+        strokeWidth=1).encode(x=x, y=alt.Y("calls:Q", title="Calls"), color=color,
+                              tooltip=[alt.Tooltip("ds:T", format="%a %Y-%m-%d %H:%M"), "calls:Q", "series:N"])
+    return (band + lines).properties(title=title, width=width, height=height)
+
+
+def staffing_heatmap(
+    requirements: pd.DataFrame, measure: str = "scheduled_agents", *, width: int = 720, height: int | None = None
+) -> alt.Chart:
+    """Day x time-of-day heatmap of required (or scheduled) agents.
+
+    Needs columns ``interval_start`` and ``measure`` (``raw_agents``,
+    ``scheduled_agents``, ``calls`` ...), one row per interval: sum over
+    queues first (e.g. ``groupby("interval_start").sum()``).
+    """
+    import altair as alt
+    import pandas as pd
+
+    _check(requirements, ["interval_start", measure], "staffing_heatmap")
+    starts = pd.to_datetime(requirements["interval_start"])
+    data = pd.DataFrame({"day": starts.dt.strftime("%a %Y-%m-%d"), "time": starts.dt.strftime("%H:%M"),
+                         measure: requirements[measure].to_numpy(dtype=float)})
+    label = measure.replace("_", " ")
+    days = data["day"].nunique()
+    return (
+        alt.Chart(data, title=f"{label.capitalize()} per interval and day")
+        .mark_rect()
+        .encode(
+            x=alt.X("time:O", title="Interval start", axis=alt.Axis(labelAngle=-90)),
+            y=alt.Y("day:O", title="Day", sort=None),
+            color=alt.Color(f"{measure}:Q", title=label, scale=alt.Scale(scheme="purples")),
+            tooltip=["day:O", "time:O", alt.Tooltip(f"{measure}:Q", format=",.0f")],
+        )
+        .properties(width=width, height=height if height is not None else max(60, 14 * days))
+    )
+
+
+def backtest_comparison(summary: pd.DataFrame, *, width: int = 420, height: int | None = None) -> alt.Chart:
+    """Mean MASE per series and model, the seasonal-naive baseline beside each model (lower is better).
+
+    Needs columns ``unique_id, model, mase`` (e.g.
+    :func:`workbench.forecast.backtest.summarise_backtest`).
+    """
+    import altair as alt
+
+    _check(summary, ["unique_id", "model", "mase"], "backtest_comparison")
+    series = summary["unique_id"].nunique()
+    return (
+        alt.Chart(summary[["unique_id", "model", "mase"]], title="Backtest: mean MASE (lower is better)")
+        .mark_bar()
+        .encode(
+            y=alt.Y("unique_id:N", title=None),
+            yOffset="model:N",
+            x=alt.X("mase:Q", title="MASE"),
+            color=alt.Color("model:N", title="Model"),
+            tooltip=["unique_id:N", "model:N", alt.Tooltip("mase:Q", format=".3f")],
+        )
+        .properties(width=width, height=height if height is not None else max(60, 36 * series))
+    )

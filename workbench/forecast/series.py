@@ -1,0 +1,338 @@
+"""Interval series in statsforecast's long format ``unique_id, ds, y``.
+
+Series come from the store (offered calls and handle time per queue and
+interval) or from any CSV/Parquet file in that format. :func:`validate_series`
+checks what a model needs before any fit starts, naming the series at fault,
+and :func:`closed_slots` finds the intervals of the week in which a centre
+never receives a call, where forecasts are 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import InputDataError
+
+if TYPE_CHECKING:
+    from workbench.store import Store
+
+__all__ = [
+    "SERIES_COLUMNS",
+    "interval_volumes",
+    "interval_handle_times",
+    "read_series",
+    "validate_series",
+    "infer_interval_minutes",
+    "aggregate_series",
+    "closed_slots",
+    "slot_of_week",
+]
+
+SERIES_COLUMNS = ("unique_id", "ds", "y")
+MINUTES_PER_DAY = 24 * 60
+
+
+def _check_columns(df: pd.DataFrame, columns: tuple[str, ...] | list[str], what: str, file=None) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputDataError(
+            f"{what} needs columns {list(columns)}; missing '{missing[0]}' (found {list(df.columns)})",
+            file=file,
+            field=missing[0],
+        )
+
+
+def _day_bounds(date_from: str | None, date_to: str | None) -> str:
+    """SQL conditions on ``arrived_at`` for an inclusive ISO date range."""
+    conditions = ["outcome <> 'phantom'"]
+    if date_from:
+        conditions.append(f"arrived_at >= DATE '{pd.Timestamp(date_from).date().isoformat()}'")
+    if date_to:
+        conditions.append(f"arrived_at < DATE '{pd.Timestamp(date_to).date().isoformat()}' + INTERVAL 1 DAY")
+    return " AND ".join(conditions)
+
+
+def _queue_filter(queues: list[str] | None) -> tuple[str, list[str]]:
+    if not queues:
+        return "", []
+    return f" AND queue_id IN ({', '.join('?' for _ in queues)})", list(queues)
+
+
+def _complete_grid(counts: pd.DataFrame, interval_minutes: int, fill: float | None) -> pd.DataFrame:
+    """Every interval of every whole day from the first to the last day, per series."""
+    if counts.empty:
+        return pd.DataFrame({"unique_id": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[ns]"),
+                             "y": pd.Series(dtype=float)})
+    first = counts["ds"].min().normalize()
+    last = counts["ds"].max().normalize() + pd.Timedelta(days=1) - pd.Timedelta(minutes=interval_minutes)
+    grid_ds = pd.date_range(first, last, freq=f"{interval_minutes}min")
+    ids = sorted(counts["unique_id"].unique())
+    grid = pd.MultiIndex.from_product([ids, grid_ds], names=["unique_id", "ds"]).to_frame(index=False)
+    out = grid.merge(counts, on=["unique_id", "ds"], how="left")
+    if fill is not None:
+        out["y"] = out["y"].fillna(fill)
+    return out
+
+
+def interval_volumes(
+    store: Store,
+    interval_minutes: int = 30,
+    queues: list[str] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> pd.DataFrame:
+    """Offered calls per queue and interval, zeros included, from the store.
+
+    Offered means every call that reached a queue except ``phantom`` ones (the
+    KPI definition of :mod:`workbench.kpis`). Intervals without calls are 0,
+    over whole days from the first to the last day with calls, so the series
+    has no gaps.
+
+    Args:
+        store: an open :class:`workbench.store.Store` (table ``calls``:
+            ``queue_id``, ``arrived_at``, ``outcome``).
+        interval_minutes: interval length; must divide a day.
+        queues: queue ids to keep; None or empty = all.
+        date_from: first day (ISO date), None = first day in the store.
+        date_to: last day, inclusive (ISO date), None = last day.
+
+    Returns:
+        Columns ``unique_id`` (queue id), ``ds`` (interval start) and ``y``
+        (offered calls), sorted by ``unique_id, ds``.
+    """
+    _check_interval(interval_minutes)
+    where = _day_bounds(date_from, date_to)
+    queue_sql, values = _queue_filter(queues)
+    seconds = interval_minutes * 60
+    # time_bucket on a TIMESTAMP works in wall-clock time, independent of the session's time zone.
+    counts = store.query(
+        f"""
+        SELECT queue_id AS unique_id,
+               time_bucket(INTERVAL '{seconds} seconds', arrived_at) AS ds,
+               count(*)::DOUBLE AS y
+        FROM calls WHERE {where}{queue_sql}
+        GROUP BY ALL
+        """,
+        values,
+    )
+    counts["ds"] = pd.to_datetime(counts["ds"])
+    return _complete_grid(counts, interval_minutes, 0.0).sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def interval_handle_times(
+    store: Store,
+    interval_minutes: int = 30,
+    queues: list[str] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> pd.DataFrame:
+    """Average handle time of answered calls per queue and interval, from the store.
+
+    Handle time is talk + hold + wrap (missing parts as 0) of answered and
+    transferred calls, the KPI definition of ``aht_seconds``.
+
+    Args:
+        store: an open store (table ``calls``: ``queue_id``, ``arrived_at``,
+            ``outcome``, ``talk_seconds``, ``hold_seconds``, ``wrap_seconds``).
+        interval_minutes, queues, date_from, date_to: as :func:`interval_volumes`.
+
+    Returns:
+        Columns ``unique_id``, ``ds``, ``y`` (AHT in seconds, NaN where no call
+        was answered) and ``answered`` (calls averaged), sorted by ``unique_id, ds``.
+    """
+    _check_interval(interval_minutes)
+    where = _day_bounds(date_from, date_to)
+    queue_sql, values = _queue_filter(queues)
+    seconds = interval_minutes * 60
+    frame = store.query(
+        f"""
+        SELECT queue_id AS unique_id,
+               time_bucket(INTERVAL '{seconds} seconds', arrived_at) AS ds,
+               avg(coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(wrap_seconds, 0)) AS y,
+               count(*)::DOUBLE AS answered
+        FROM calls WHERE {where} AND outcome IN ('answered', 'transferred'){queue_sql}
+        GROUP BY ALL
+        """,
+        values,
+    )
+    frame["ds"] = pd.to_datetime(frame["ds"])
+    out = _complete_grid(frame, interval_minutes, None)
+    out["answered"] = out["answered"].fillna(0.0)
+    return out.sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def _check_interval(interval_minutes: int) -> None:
+    if interval_minutes <= 0 or MINUTES_PER_DAY % interval_minutes:
+        raise InputDataError(f"interval_minutes must divide a day (1440 min), found {interval_minutes}",
+                             field="interval_minutes")
+
+
+def read_series(path: str | Path) -> pd.DataFrame:
+    """A long-format series file (CSV or Parquet) with columns ``unique_id, ds, y``.
+
+    Extra columns are dropped; ``unique_id`` becomes a string, ``ds`` a
+    timestamp and ``y`` a float. Use :func:`validate_series` before fitting.
+
+    Raises:
+        InputDataError: the file is missing or of another format, a column is
+            missing, or a ``ds``/``y`` value does not parse (row named).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError("series file not found", file=path)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        raw = pd.read_parquet(path)
+    elif suffix in {".csv", ".txt"}:
+        raw = pd.read_csv(path)
+    else:
+        raise InputDataError(f"expected a .csv or .parquet file, found '{suffix}'", file=path)
+    _check_columns(raw, SERIES_COLUMNS, "a series file", file=path)
+    out = raw[list(SERIES_COLUMNS)].copy()
+    out["unique_id"] = out["unique_id"].astype(str)
+    ds = pd.to_datetime(out["ds"], errors="coerce")
+    y = pd.to_numeric(out["y"], errors="coerce")
+    for name, parsed in (("ds", ds), ("y", y)):
+        bad = parsed.isna() & out[name].notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputDataError(f"cannot parse {out[name].iloc[row]!r}", file=path, row=row + 2, field=name)
+    out["ds"], out["y"] = ds, y.astype(float)
+    return out
+
+
+def infer_interval_minutes(df: pd.DataFrame) -> int:
+    """The interval length of a long-format series: the most common step between timestamps.
+
+    >>> df = pd.DataFrame({"unique_id": "q", "ds": pd.date_range("2026-01-05", periods=4, freq="30min"), "y": 1.0})
+    >>> infer_interval_minutes(df)
+    30
+    """
+    _check_columns(df, ("unique_id", "ds"), "infer_interval_minutes")
+    steps = df.sort_values(["unique_id", "ds"]).groupby("unique_id")["ds"].diff().dropna()
+    steps = steps[steps > pd.Timedelta(0)]
+    if steps.empty:
+        raise InputDataError("cannot infer the interval length: every series has fewer than two timestamps",
+                             field="ds")
+    return int(round(steps.mode().iloc[0].total_seconds() / 60))
+
+
+def validate_series(
+    df: pd.DataFrame,
+    interval_minutes: int | None = None,
+    min_days: float = 0.0,
+) -> int:
+    """Check a long-format series is usable; return its interval length in minutes.
+
+    Args:
+        df: columns ``unique_id``, ``ds``, ``y``.
+        interval_minutes: expected interval length; None = inferred.
+        min_days: each series must cover at least this many days.
+
+    Returns:
+        The interval length in minutes.
+
+    Raises:
+        InputDataError: naming the series and the first offending timestamp:
+            missing column, missing or negative ``y``, duplicate timestamps,
+            gaps (missing intervals, or timestamps off the interval grid), or
+            a series shorter than ``min_days``.
+    """
+    _check_columns(df, SERIES_COLUMNS, "a series")
+    if df.empty:
+        raise InputDataError("the series table is empty", field="y")
+    step_minutes = interval_minutes or infer_interval_minutes(df)
+    _check_interval(step_minutes)
+    step = pd.Timedelta(minutes=step_minutes)
+    for uid, group in df.groupby("unique_id", sort=True):
+        ds = pd.to_datetime(group["ds"]).sort_values()
+        duplicated = ds[ds.duplicated()]
+        if not duplicated.empty:
+            raise InputDataError(f"series '{uid}': duplicate timestamp {duplicated.iloc[0]}", field="ds")
+        y = group["y"]
+        if y.isna().any():
+            raise InputDataError(f"series '{uid}': missing y at {group.loc[y.isna(), 'ds'].iloc[0]}", field="y")
+        if (y < 0).any():
+            bad = group.loc[y < 0].iloc[0]
+            raise InputDataError(f"series '{uid}': negative y {bad['y']} at {bad['ds']}", field="y")
+        diffs = ds.diff().iloc[1:]
+        if (diffs != step).any():
+            position = int(np.flatnonzero((diffs != step).to_numpy())[0])
+            before, after = ds.iloc[position], ds.iloc[position + 1]
+            raise InputDataError(
+                f"series '{uid}': gap between {before} and {after} (expected one row every {step_minutes} min; "
+                "fill missing intervals with 0 if no calls came)",
+                field="ds",
+            )
+        days = len(ds) * step_minutes / MINUTES_PER_DAY
+        if days < min_days:
+            raise InputDataError(
+                f"series '{uid}' is too short to fit: {days:.1f} days of history, at least {min_days:g} needed",
+                field="ds",
+            )
+    return step_minutes
+
+
+def aggregate_series(df: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
+    """Sum a long-format series into coarser intervals (e.g. 6-minute bins into 30 minutes).
+
+    Args:
+        df: columns ``unique_id``, ``ds``, ``y``.
+        interval_minutes: the new interval length.
+
+    Returns:
+        Columns ``unique_id``, ``ds`` (start of the coarser interval), ``y`` (sum).
+    """
+    _check_columns(df, SERIES_COLUMNS, "aggregate_series")
+    _check_interval(interval_minutes)
+    out = df[list(SERIES_COLUMNS)].assign(ds=pd.to_datetime(df["ds"]).dt.floor(f"{interval_minutes}min"))
+    return out.groupby(["unique_id", "ds"], as_index=False, sort=True)["y"].sum()
+
+
+def slot_of_week(ds: pd.Series | pd.DatetimeIndex, interval_minutes: int) -> np.ndarray:
+    """Interval-of-week index: Monday 00:00 = 0, counting intervals of ``interval_minutes``."""
+    ds = pd.DatetimeIndex(ds)
+    minutes = ds.dayofweek * MINUTES_PER_DAY + ds.hour * 60 + ds.minute
+    return np.asarray(minutes // interval_minutes, dtype=np.int64)
+
+
+def closed_slots(df: pd.DataFrame, interval_minutes: int | None = None) -> pd.DataFrame:
+    """Intervals of the week in which a series never had a call: the centre is closed then.
+
+    A slot of the week seen in the history is closed when every observation
+    was 0. A slot never seen (a history shorter than a week) is judged by the
+    same time of day on the days that were seen, so a two-day history still
+    marks the nights closed.
+
+    Args:
+        df: columns ``unique_id``, ``ds``, ``y``.
+        interval_minutes: interval length; None = inferred.
+
+    Returns:
+        One row per series and slot of the week: ``unique_id``, ``slot``
+        (see :func:`slot_of_week`), ``closed`` (bool), ``observations``.
+    """
+    _check_columns(df, SERIES_COLUMNS, "closed_slots")
+    minutes = interval_minutes or infer_interval_minutes(df)
+    per_day = MINUTES_PER_DAY // minutes
+    frame = pd.DataFrame({"unique_id": df["unique_id"].to_numpy(), "slot": slot_of_week(df["ds"], minutes),
+                          "busy": df["y"].to_numpy(dtype=float) > 0})
+    frame["slot_of_day"] = frame["slot"] % per_day
+    by_week = frame.groupby(["unique_id", "slot"]).agg(busy=("busy", "any"), observations=("busy", "size"))
+    by_day = frame.groupby(["unique_id", "slot_of_day"])["busy"].any()
+    ids = sorted(frame["unique_id"].unique())
+    grid = pd.MultiIndex.from_product([ids, range(7 * per_day)], names=["unique_id", "slot"]).to_frame(index=False)
+    grid = grid.merge(by_week.reset_index(), on=["unique_id", "slot"], how="left")
+    grid["slot_of_day"] = grid["slot"] % per_day
+    day_busy = by_day.rename("day_busy").reset_index()
+    grid = grid.merge(day_busy, on=["unique_id", "slot_of_day"], how="left")
+    seen = grid["busy"].notna().to_numpy()
+    busy = np.where(seen, grid["busy"].to_numpy(dtype=object), grid["day_busy"].to_numpy(dtype=object))
+    busy = np.array([bool(v) if v is not None and v == v else False for v in busy])
+    grid["observations"] = grid["observations"].fillna(0).astype(np.int64)
+    grid["closed"] = ~busy
+    return grid[["unique_id", "slot", "closed", "observations"]]
