@@ -340,3 +340,23 @@ def test_redact_segments_copies_counts_and_keeps_missing_text():
 def test_redact_segments_names_a_missing_text_column():
     with pytest.raises(InputDataError, match="'text'"):
         redact_segments(pd.DataFrame({"transcript": ["x"]}))
+
+
+def test_pii_split_across_a_speakers_segments_is_redacted_in_every_part():
+    """Recognisers cut turns at pauses: a number read in two segments must not leak in halves."""
+    segments = pd.DataFrame(
+        {
+            "call_id": ["c1"] * 4,
+            "speaker_role": ["customer", "agent", "customer", "agent"],
+            "start_seconds": [0.0, 3.0, 4.0, 8.0],
+            "text": ["我的手机号是1380013", "好的", "8000，谢谢", "工号1024为您服务"],
+            "language": ["zh"] * 4,
+        }
+    )
+    redacted = redact_segments(segments)
+    assert "1380013" not in redacted["text"].iloc[0] and "8000" not in redacted["text"].iloc[2]
+    assert redacted["pii_count"].tolist() == [1, 0, 1, 0]
+    assert redacted["text"].iloc[1] == "好的" and redacted["text"].iloc[3] == "工号1024为您服务"
+    # Halves in different calls are not joined: the 4-digit tail stays, the 7-digit head is masked on its own.
+    other_call = redact_segments(segments.assign(call_id=["c1", "c1", "c2", "c2"]))
+    assert other_call["pii_count"].tolist() == [1, 0, 0, 0] and other_call["text"].iloc[2] == "8000，谢谢"

@@ -177,6 +177,12 @@ def transcribe(
     store: Optional[Path] = StoreOption,
     output: Optional[Path] = typer.Option(None, "--output", help="Folder for <stem>.json and <stem>.vtt per file (redacted)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar over files."),
+    diarize_model: Optional[str] = typer.Option(
+        None, "--diarize-model", help="Local pyannote diarization pipeline (folder or cached name) to split mono recordings."
+    ),
+    align_model: Optional[str] = typer.Option(
+        None, "--align-model", help="Local wav2vec2 alignment model (folder or cached name) for word timings."
+    ),
 ) -> None:
     """Transcribe recordings into the store (redacted segments, speech metrics, compliance); re-runs skip what is done."""
     import time
@@ -192,6 +198,7 @@ def transcribe(
             files, engine=engine, model=model, language=language, channels=channels,
             call_id_pattern=call_id_pattern, store_path=store, output_dir=output,
             workers=workers, scheduler=scheduler, progress=progress,
+            engine_options={k: v for k, v in (("diarize_model", diarize_model), ("align_model", align_model)) if v},
         )
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)

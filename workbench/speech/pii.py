@@ -53,7 +53,7 @@ from workbench.identifiers import SPOKEN_DIGITS, is_valid_resident_id, luhn_vali
 
 #: Bump when a change alters what gets redacted: stored transcripts made with an
 #: older version are then redone on the next batch (it is part of the resume key).
-REDACTION_VERSION = "1"
+REDACTION_VERSION = "2"
 PII_TYPES: tuple[str, ...] = ("cn_mobile", "resident_id", "bank_card", "email", "phone", "digits")
 MIN_DIGITS = 7
 # Longest run (in digit groups or words) searched for two numbers said back to back.
@@ -376,38 +376,76 @@ def redact_text(text: str, language: str | None = None) -> str:
     return "".join(parts)
 
 
+def _speaker_runs(segments: pd.DataFrame) -> list[list]:
+    """Row labels grouped per call and speaker, each group in time order."""
+    keys = [c for c in ("call_id", "speaker_role") if c in segments.columns]
+    order = segments.sort_values("start_seconds", kind="stable") if "start_seconds" in segments.columns else segments
+    if not keys:
+        return [list(order.index)]
+    return [list(group.index) for _, group in order.groupby(keys, sort=False, dropna=False)]
+
+
 def redact_segments(segments: pd.DataFrame) -> pd.DataFrame:
-    """Redact the text of transcript segments.
+    """Redact the text of transcript segments, including PII split across segments.
+
+    Speech recognisers cut turns at pauses, so a caller reading a number can
+    end one segment with "415-55" and start the next with "zero one four
+    two". Each speaker's segments of a call are therefore searched as one
+    text (joined in time order with a space), and a span crossing a segment
+    boundary is replaced by its token in every segment it touches.
 
     Args:
         segments: needs column ``text`` (missing values stay missing);
-            ``language`` ("zh", "en" or None) is used when present. Other
-            columns are carried through unchanged.
+            ``language`` ("zh", "en" or None) is used when present, and
+            ``call_id``, ``speaker_role`` and ``start_seconds`` to join a
+            speaker's segments when present. Other columns are carried
+            through unchanged.
 
     Returns:
         A copy with ``text`` redacted and an int64 column ``pii_count`` (spans
-        found in the row). The input is not mutated.
+        touching the row). The input is not mutated.
 
     Raises:
         InputDataError: ``text`` is missing.
+
+    >>> frame = pd.DataFrame({"call_id": ["c", "c"], "speaker_role": ["customer"] * 2,
+    ...     "start_seconds": [0.0, 4.0], "text": ["It is 415-55", "5-0142 thanks"], "language": ["en", "en"]})
+    >>> redact_segments(frame)["text"].tolist()
+    ['It is [PHONE]', '[PHONE] thanks']
     """
     if "text" not in segments.columns:
         raise InputDataError(f"segments lacks required column 'text' (has {list(segments.columns)})", field="text")
     out = segments.copy()
-    languages = out["language"] if "language" in out.columns else pd.Series(None, index=out.index, dtype=object)
-    texts, counts = [], []
-    for text, language in zip(out["text"].tolist(), languages.tolist()):
-        language = language if isinstance(language, str) else None
-        spans = find_pii(text, language) if isinstance(text, str) else []
+    texts = dict(zip(out.index, out["text"].tolist()))
+    languages = dict(zip(out.index, out["language"].tolist())) if "language" in out.columns else {}
+    replaced: dict = {label: [] for label in out.index}
+    for run in _speaker_runs(out):
+        labels = [label for label in run if isinstance(texts[label], str)]
+        if not labels:
+            continue
+        language = next((languages.get(label) for label in labels if isinstance(languages.get(label), str)), None)
+        offsets, cursor = [], 0
+        for label in labels:
+            offsets.append(cursor)
+            cursor += len(texts[label]) + 1
+        joined = " ".join(texts[label] for label in labels)
+        for span in find_pii(joined, language):
+            for label, offset in zip(labels, offsets):
+                start, end = max(span.start, offset), min(span.end, offset + len(texts[label]))
+                if start < end:
+                    replaced[label].append((start - offset, end - offset, span.token))
+    redacted, counts = [], []
+    for label in out.index:
+        text, spans = texts[label], sorted(replaced[label])
         counts.append(len(spans))
         if spans:
             parts, cursor = [], 0
-            for span in spans:
-                parts.extend((text[cursor : span.start], span.token))
-                cursor = span.end
+            for start, end, token in spans:
+                parts.extend((text[cursor:start], token))
+                cursor = end
             parts.append(text[cursor:])
             text = "".join(parts)
-        texts.append(text)
-    out["text"] = pd.Series(texts, index=out.index, dtype=segments["text"].dtype if len(texts) else object)
+        redacted.append(text)
+    out["text"] = pd.Series(redacted, index=out.index, dtype=segments["text"].dtype if len(redacted) else object)
     out["pii_count"] = pd.Series(counts, index=out.index, dtype="int64")
     return out

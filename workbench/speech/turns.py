@@ -109,8 +109,11 @@ def transcribe_recording(
         else:
             per_role[role] = segments
     if "unknown" in tracks and not getattr(engine, "can_diarize", False):
-        logger.info("%s: one speaker track (mono or identical channels); roles stay 'unknown' without a "
-                    "diarization model (engine option diarize_model)", recording.path)  # fmt: skip
+        # A warning, so the command line shows it: the user can fix it by providing a model.
+        logger.warning("%s: one speaker track (mono or identical channels); speaker roles stay 'unknown'. "
+                       "To split agent and customer, give a local pyannote diarization pipeline "
+                       "(workbench transcribe --diarize-model DIR, engine option diarize_model)",
+                       recording.path)  # fmt: skip
     return merge_tracks(per_role)
 
 
