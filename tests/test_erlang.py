@@ -565,3 +565,20 @@ def test_what_if_rejects_bad_input(plan: pd.DataFrame) -> None:
         what_if(plan, aht_multiplier=0)
     with pytest.raises(InputDataError, match="service_level_target"):
         what_if(plan, service_level_target=1.0)
+
+
+def test_staffing_rows_fit_the_store_table(tmp_path):
+    import pandas as pd
+
+    from workbench.staffing.erlang import staffing_requirements, staffing_store_rows
+    from workbench.store import Store
+
+    load = pd.DataFrame({"queue_id": ["q1", "q1"], "interval_start": pd.to_datetime(["2026-03-02 09:00", "2026-03-02 09:30"]),
+                         "calls": [100.0, 0.0], "aht_seconds": [180.0, 180.0]})
+    staffing = staffing_requirements(load, interval_minutes=30)
+    rows = staffing_store_rows(staffing, "run-1")
+    with Store(tmp_path / "w.duckdb") as store:
+        assert store.write_batch({"staffing": rows}, batch_id="run-1") == {"staffing": 2}
+        stored = store.read_table("staffing").sort_values("interval_start")
+    assert stored["required_agents"].tolist() == [14, 0] and stored["scheduled_agents"].tolist() == [20, 0]
+    assert "raw_agents" in staffing.columns  # the input keeps its own names

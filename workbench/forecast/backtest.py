@@ -294,3 +294,30 @@ def plan_forecast(df: pd.DataFrame, model: str, folds: int, horizon_days: int) -
                          f"the history is {history_days:.1f} days.")
     return {"history_days": history_days, "model": chosen, "folds": possible, "backtest_models": backtest_models,
             "notes": notes}
+
+
+def forecast_store_rows(forecast: pd.DataFrame, run_id: str, model: str) -> pd.DataFrame:
+    """A forecast in the shape of the store's ``forecasts`` table, so apps can read it without refitting.
+
+    Args:
+        forecast: needs ``unique_id, ds, yhat``; ``yhat_lower``/``yhat_upper`` are kept when present.
+        run_id: id of the run that made it (e.g. the report run folder's name).
+        model: the model that produced it.
+
+    Returns:
+        Columns ``run_id, unique_id, ds, model, yhat, yhat_lower, yhat_upper``; the input is not mutated.
+
+    >>> forecast_store_rows(pd.DataFrame({"unique_id": ["q"], "ds": [pd.Timestamp("2026-03-02")], "yhat": [4.0]}),
+    ...                     "r1", "prophet").iloc[0].tolist()
+    ['r1', 'q', Timestamp('2026-03-02 00:00:00'), 'prophet', 4.0, nan, nan]
+    """
+    missing = [c for c in ("unique_id", "ds", "yhat") if c not in forecast.columns]
+    if missing:
+        raise KeyError(f"forecast_store_rows needs columns {missing}")
+    rows = pd.DataFrame({
+        "run_id": run_id, "unique_id": forecast["unique_id"].astype(str), "ds": pd.to_datetime(forecast["ds"]),
+        "model": model, "yhat": forecast["yhat"].astype(float),
+    })
+    for bound in ("yhat_lower", "yhat_upper"):
+        rows[bound] = forecast[bound].astype(float) if bound in forecast.columns else float("nan")
+    return rows.reset_index(drop=True)

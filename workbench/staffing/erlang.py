@@ -891,3 +891,29 @@ def erlang_a_occupancy(
     0.750028
     """
     return erlang_a(calls, interval_minutes, aht_seconds, agents, mean_patience_seconds, 0)["occupancy"]
+
+
+def staffing_store_rows(staffing: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """Staffing requirements in the shape of the store's ``staffing`` table.
+
+    Args:
+        staffing: a :func:`staffing_requirements` result; needs ``queue_id,
+            interval_start, interval_minutes, calls, aht_seconds, raw_agents,
+            scheduled_agents, service_level``.
+        run_id: id of the run that made it.
+
+    Returns:
+        Columns ``run_id, queue_id, interval_start, interval_minutes, calls,
+        aht_seconds, required_agents, scheduled_agents, service_level``
+        (``required_agents`` is ``raw_agents``); the input is not mutated.
+    """
+    needed = ["queue_id", "interval_start", "interval_minutes", "calls", "aht_seconds", "raw_agents",
+              "scheduled_agents", "service_level"]  # fmt: skip
+    missing = [c for c in needed if c not in staffing.columns]
+    if missing:
+        raise KeyError(f"staffing_store_rows needs columns {missing}")
+    rows = staffing[needed].rename(columns={"raw_agents": "required_agents"}).copy()
+    rows.insert(0, "run_id", run_id)
+    rows["interval_start"] = pd.to_datetime(rows["interval_start"])
+    rows["interval_minutes"] = rows["interval_minutes"].astype(int)
+    return rows.reset_index(drop=True)
