@@ -307,9 +307,10 @@ def forecast_store_rows(forecast: pd.DataFrame, run_id: str, model: str) -> pd.D
     Returns:
         Columns ``run_id, unique_id, ds, model, yhat, yhat_lower, yhat_upper``; the input is not mutated.
 
-    >>> forecast_store_rows(pd.DataFrame({"unique_id": ["q"], "ds": [pd.Timestamp("2026-03-02")], "yhat": [4.0]}),
-    ...                     "r1", "prophet").iloc[0].tolist()
-    ['r1', 'q', Timestamp('2026-03-02 00:00:00'), 'prophet', 4.0, nan, nan]
+    >>> rows = forecast_store_rows(
+    ...     pd.DataFrame({"unique_id": ["q"], "ds": [pd.Timestamp("2026-03-02")], "yhat": [4.0]}), "r1", "prophet")
+    >>> list(rows.columns), rows.loc[0, ["run_id", "model"]].tolist(), float(rows.loc[0, "yhat"])
+    (['run_id', 'unique_id', 'ds', 'model', 'yhat', 'yhat_lower', 'yhat_upper'], ['r1', 'prophet'], 4.0)
     """
     missing = [c for c in ("unique_id", "ds", "yhat") if c not in forecast.columns]
     if missing:
