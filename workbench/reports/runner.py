@@ -301,6 +301,8 @@ def run_notebook(
     kernel_name: str = "python3",
     execution_timeout_seconds: int = 1800,
     start_timeout_seconds: int = 120,
+    context: Mapping[str, Any] | None = None,
+    build_site: bool = True,
 ) -> RunResult:
     """Execute a notebook with validated parameters into ``outputs/<notebook>/<run_id>/``.
 
@@ -310,6 +312,10 @@ def run_notebook(
         parameter_set: a set name under ``parameters/<notebook>/`` or a path to a YAML file.
         run_id: folder name; default ``<UTC time>-<parameters fingerprint>``. Never reused.
         outputs_dir: base folder; default :func:`workbench.paths.outputs_dir`.
+        execution_timeout_seconds: longest a single cell may run before the run fails.
+        start_timeout_seconds: longest the kernel may take to start before the run fails.
+        context: recorded as ``manifest["context"]``, e.g. the report set, report name and date.
+        build_site: rebuild ``<outputs>/index.html`` afterwards (success or failure).
 
     Raises:
         ParameterError: invalid parameters; raised before any folder or kernel exists.
@@ -348,6 +354,9 @@ def run_notebook(
         "inputs": [],
         "outputs": [],
         "error": None,
+        "context": dict(context) if context else None,
+        "timeouts": {"start_timeout_seconds": start_timeout_seconds,
+                     "execution_timeout_seconds": execution_timeout_seconds},
     }
     _write_json(run_dir / MANIFEST_FILE, manifest)  # a killed run still leaves "running" behind
     log.info("running %s into %s", name, run_dir)
@@ -417,6 +426,13 @@ def run_notebook(
     )
     _write_json(run_dir / MANIFEST_FILE, manifest)
     log.info("%s %s in %.1f s: %s", name, status, manifest["duration_seconds"], run_dir)
+    if status == "succeeded":
+        latest = base / name / LATEST_FILE
+        tmp = latest.with_suffix(f".tmp{os.getpid()}")  # parallel workers never share a temporary file
+        tmp.write_text(run_id + "\n", encoding="utf-8")
+        tmp.replace(latest)
+    if build_site:
+        _rebuild_site(base)
 
     if interrupted is not None:
         raise interrupted
@@ -427,10 +443,6 @@ def run_notebook(
             notebook=notebook_path,
             run_dir=run_dir,
         )
-    latest = base / name / LATEST_FILE
-    tmp = latest.with_suffix(".tmp")
-    tmp.write_text(run_id + "\n", encoding="utf-8")
-    tmp.replace(latest)
     return RunResult(
         notebook=name,
         run_id=run_id,
@@ -442,6 +454,16 @@ def run_notebook(
         duration_seconds=manifest["duration_seconds"],
         manifest=manifest,
     )
+
+
+def _rebuild_site(base: Path) -> None:
+    """Rebuild ``<base>/index.html``; a broken site never fails the run it follows."""
+    from workbench.reports.site import build_site
+
+    try:
+        build_site(base)
+    except Exception as exc:  # the run itself is recorded; the index is a convenience
+        log.warning("could not rebuild %s: %s", base / "index.html", exc)
 
 
 def latest_run(notebook: str, outputs_dir: Path | None = None) -> Path | None:

@@ -1,0 +1,395 @@
+"""Alert rules over KPIs and analyses, evaluated after each report run.
+
+Rules live in ``parameters/alerts.yaml`` (format documented in that file)::
+
+    rules:
+      - {id: abandonment_high, kind: abandonment_above, threshold: 0.15, min_offered: 20}
+      - {id: service_level_low, kind: service_level_below, target: 0.8, service_level_seconds: 20}
+      - {id: topic_rising, kind: topic_share_up, min_increase: 0.05, min_z: 3.0}
+      - {id: compliance_breaches, kind: compliance_breaches_above, max_breaches: 5}
+
+:func:`evaluate_rules` reads the store (KPIs through
+:func:`workbench.kpis.compute_kpis`) over a report's period and queues and
+returns one result per rule: ``fired``, ``ok`` or ``no_data`` (with a plain
+sentence saying which data is missing). :func:`apply_alerts` does that for a
+run folder: it writes ``alerts.json``, puts a banner at the top of
+``report.html`` and records both in ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from html import escape
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workbench import paths
+from workbench.errors import ParameterError, StoreError
+
+ALERTS_FILE = "alerts.json"
+BANNER_ID = "workbench-alerts"
+MAX_DETAILS = 50  # rows kept per rule in alerts.json; the count is always complete
+
+Severity = Literal["low", "medium", "high"]
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(..., min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="rule id shown in alerts")
+    severity: Severity = "medium"
+    description: str = ""
+
+
+class AbandonmentAbove(_Rule):
+    """Fires for every queue-day whose abandonment rate is above ``threshold``."""
+
+    kind: Literal["abandonment_above"]
+    threshold: float = Field(..., ge=0.0, le=1.0, description="abandonment rate (0..1) not to exceed")
+    min_offered: int = Field(20, ge=0, description="queue-days with fewer offered calls are ignored")
+
+
+class ServiceLevelBelow(_Rule):
+    """Fires for every queue-day whose service level is below ``target``."""
+
+    kind: Literal["service_level_below"]
+    target: float = Field(..., ge=0.0, le=1.0, description="share answered within service_level_seconds")
+    service_level_seconds: int = Field(20, ge=1, le=600)
+    min_offered: int = Field(20, ge=0, description="queue-days with fewer offered calls are ignored")
+
+
+class TopicShareUp(_Rule):
+    """Fires for a topic whose share of calls rose significantly in the last 7 days against the 7 before."""
+
+    kind: Literal["topic_share_up"]
+    min_increase: float = Field(0.05, gt=0.0, le=1.0, description="rise in share (0..1 points) at least")
+    min_z: float = Field(3.0, ge=0.0, description="two-proportion z statistic at least")
+    min_documents: int = Field(30, ge=1, description="calls with a topic needed in each week")
+
+
+class ComplianceBreachesAbove(_Rule):
+    """Fires when more than ``max_breaches`` compliance checks failed."""
+
+    kind: Literal["compliance_breaches_above"]
+    max_breaches: int = Field(..., ge=0)
+    severities: list[Severity] = Field(default_factory=lambda: ["low", "medium", "high"],
+                                       description="rule severities counted")
+
+
+Rule = Annotated[AbandonmentAbove | ServiceLevelBelow | TopicShareUp | ComplianceBreachesAbove,
+                 Field(discriminator="kind")]
+
+
+class AlertRules(BaseModel):
+    """The contents of ``parameters/alerts.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[Rule] = Field(default_factory=list)
+
+
+def rules_path() -> Path:
+    """``parameters/alerts.yaml``."""
+    return paths.parameters_dir() / "alerts.yaml"
+
+
+def load_rules(path: str | Path | None = None) -> AlertRules:
+    """Read and validate alert rules.
+
+    Raises:
+        ParameterError: naming the file and the field (``rules[1].threshold``).
+    """
+    from workbench.params import read_parameter_file
+
+    path = Path(path) if path is not None else rules_path()
+    values, lines = read_parameter_file(path)
+    try:
+        return AlertRules.model_validate(values)
+    except ValidationError as exc:
+        item = exc.errors()[0]
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"]).lstrip(".")
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        raise ParameterError(message, file=path, row=lines.get(str(item["loc"][0])) if item["loc"] else None,
+                             field=where) from None
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _window_text(date_from: str | None, date_to: str | None) -> str:
+    return f"{date_from or 'first day'} to {date_to or 'last day'}"
+
+
+def _result(rule: _Rule, status: str, message: str, details: list[dict[str, Any]] | None = None,
+            count: int = 0) -> dict[str, Any]:
+    return {"id": rule.id, "kind": getattr(rule, "kind"), "severity": rule.severity, "status": status,
+            "message": message, "count": count, "details": (details or [])[:MAX_DETAILS]}
+
+
+def _records(frame) -> list[dict[str, Any]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def _queue_days(store, rule: _Rule, window: Mapping[str, Any], service_level_seconds: int = 20):
+    from workbench.kpis import compute_kpis
+
+    by = ["queue", "language", "day"] if window.get("language") else ["queue", "day"]
+    table = compute_kpis(store, by=by, date_from=window.get("date_from"), date_to=window.get("date_to"),
+                         service_level_seconds=service_level_seconds, queues=window.get("queues") or None)
+    if window.get("language"):
+        table = table[table["language"] == window["language"]]
+    return table
+
+
+def _kpi_rule(store, rule: AbandonmentAbove | ServiceLevelBelow, window: Mapping[str, Any]) -> dict[str, Any]:
+    seconds = rule.service_level_seconds if isinstance(rule, ServiceLevelBelow) else 20
+    table = _queue_days(store, rule, window, seconds)
+    period = _window_text(window.get("date_from"), window.get("date_to"))
+    if table.empty or table["offered"].sum() == 0:
+        return _result(rule, "no_data", f"no calls in the store for {period}: abandonment and service level "
+                                        "cannot be checked (ingest call records first)")
+    table = table[table["offered"] >= rule.min_offered]
+    if isinstance(rule, AbandonmentAbove):
+        column, bad = "abandonment_rate", table["abandonment_rate"] > rule.threshold
+        what = f"abandonment above {rule.threshold:.0%}"
+    else:
+        column, bad = "service_level", table["service_level"] < rule.target
+        what = f"service level (within {rule.service_level_seconds} s) below {rule.target:.0%}"
+    hits = table[bad.fillna(False)].sort_values(column, ascending=isinstance(rule, ServiceLevelBelow))
+    details = _records(hits[["queue_id", "day", "offered", column]].assign(day=hits["day"].astype(str)))
+    if hits.empty:
+        return _result(rule, "ok", f"no queue-day with {what} ({len(table)} queue-days checked, {period})")
+    worst = details[0]
+    return _result(
+        rule, "fired",
+        f"{len(hits)} queue-days with {what}; worst {worst['queue_id']} on {worst['day']}: "
+        f"{worst[column]:.1%} of {worst['offered']} calls",
+        details, len(hits),
+    )
+
+
+def _topic_rule(store, rule: TopicShareUp, window: Mapping[str, Any]) -> dict[str, Any]:
+    counts = store.query("SELECT count(*) AS n FROM topic_assignments")["n"].iloc[0]
+    if not counts:
+        return _result(rule, "no_data", "no topic model in the store (topic_assignments is empty): "
+                                        "topic shares cannot be compared week over week")
+    model_id = store.query("SELECT max(model_id) AS m FROM topic_assignments")["m"].iloc[0]
+    days = store.query(
+        "SELECT ta.topic_id, CAST(c.arrived_at AS DATE) AS day FROM topic_assignments ta "
+        "JOIN calls c ON c.call_id = ta.call_id WHERE ta.model_id = ?", [model_id]
+    )
+    if days.empty:
+        return _result(rule, "no_data", f"topic model {model_id}: none of its calls is in the calls table, "
+                                        "so their dates (and weekly shares) are unknown")
+    days["day"] = days["day"].astype(str).str.slice(0, 10)
+    end = date.fromisoformat(window["date_to"]) if window.get("date_to") else date.fromisoformat(days["day"].max())
+    this_week = (end - timedelta(days=6)).isoformat(), end.isoformat()
+    last_week = (end - timedelta(days=13)).isoformat(), (end - timedelta(days=7)).isoformat()
+    current = days[(days["day"] >= this_week[0]) & (days["day"] <= this_week[1])]
+    previous = days[(days["day"] >= last_week[0]) & (days["day"] <= last_week[1])]
+    if len(current) < rule.min_documents or len(previous) < rule.min_documents:
+        return _result(rule, "no_data", f"topic model {model_id}: {len(current)} calls in the week to {end} and "
+                                        f"{len(previous)} the week before; {rule.min_documents} needed in each")
+    labels = store.query("SELECT topic_id, label FROM topics WHERE model_id = ?", [model_id])
+    label_of = dict(zip(labels["topic_id"], labels["label"]))
+    n1, n0 = len(current), len(previous)
+    hits = []
+    for topic in sorted(set(current["topic_id"]) - {-1}):
+        x1 = int((current["topic_id"] == topic).sum())
+        x0 = int((previous["topic_id"] == topic).sum())
+        p1, p0, pooled = x1 / n1, x0 / n0, (x1 + x0) / (n1 + n0)
+        spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0)) if 0 < pooled < 1 else 0.0
+        z = (p1 - p0) / spread if spread else 0.0
+        if p1 - p0 >= rule.min_increase and z >= rule.min_z:
+            hits.append({"topic_id": int(topic), "label": label_of.get(topic), "share": round(p1, 4),
+                         "share_previous_week": round(p0, 4), "z": round(z, 2)})
+    hits.sort(key=lambda h: h["share"] - h["share_previous_week"], reverse=True)
+    if not hits:
+        return _result(rule, "ok", f"no topic's share rose by {rule.min_increase:.0%} or more (z >= {rule.min_z}) "
+                                   f"in the week to {end}")
+    top = hits[0]
+    return _result(rule, "fired", f"{len(hits)} topics up week over week; most: {top['label'] or top['topic_id']} "
+                                  f"{top['share_previous_week']:.0%} -> {top['share']:.0%}", hits, len(hits))
+
+
+def _compliance_rule(store, rule: ComplianceBreachesAbove, window: Mapping[str, Any]) -> dict[str, Any]:
+    total = store.query("SELECT count(*) AS n FROM compliance_results")["n"].iloc[0]
+    if not total:
+        return _result(rule, "no_data", "no compliance results in the store (compliance_results is empty): "
+                                        "transcribe recordings to check calls against the compliance rules")
+    breaches = store.query(
+        "SELECT r.call_id, r.rule_id, r.severity, CAST(c.arrived_at AS DATE) AS day FROM compliance_results r "
+        "LEFT JOIN calls c ON c.call_id = r.call_id WHERE NOT r.passed"
+    )
+    breaches = breaches[breaches["severity"].isin(rule.severities) | breaches["severity"].isna()]
+    breaches = breaches.assign(day=breaches["day"].astype(str).str.slice(0, 10).where(breaches["day"].notna()))
+    undated = breaches["day"].isna()
+    in_window = undated.copy()
+    if window.get("date_from") or window.get("date_to"):
+        lo, hi = window.get("date_from") or "0000-01-01", window.get("date_to") or "9999-12-31"
+        in_window |= (breaches["day"] >= lo) & (breaches["day"] <= hi)
+    else:
+        in_window[:] = True
+    breaches = breaches[in_window]
+    count = len(breaches)
+    note = f" ({int(undated[in_window].sum())} of them on recordings without a call record, so undated)" \
+        if undated[in_window].any() else ""
+    details = _records(breaches.groupby(["rule_id", "severity"], dropna=False).size().rename("breaches")
+                       .reset_index().sort_values("breaches", ascending=False)) if count else []
+    if count <= rule.max_breaches:
+        return _result(rule, "ok", f"{count} compliance breaches, at most {rule.max_breaches} allowed{note}",
+                       details, count)
+    return _result(rule, "fired", f"{count} compliance breaches, more than {rule.max_breaches}{note}", details, count)
+
+
+_EVALUATORS = {
+    "abandonment_above": _kpi_rule,
+    "service_level_below": _kpi_rule,
+    "topic_share_up": _topic_rule,
+    "compliance_breaches_above": _compliance_rule,
+}
+
+
+def evaluate_rules(
+    rules: AlertRules,
+    store_path: str | Path | None = None,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    queues: Sequence[str] | None = None,
+    language: str | None = None,
+) -> list[dict[str, Any]]:
+    """One result per rule (``id, kind, severity, status, message, count, details``) over a period.
+
+    ``status`` is ``fired``, ``ok``, ``no_data`` (the message says which data is
+    missing) or ``error`` (the message says what went wrong); one rule's
+    problem never hides the others.
+    """
+    from workbench.store import Store
+
+    window = {"date_from": date_from, "date_to": date_to, "queues": list(queues or []), "language": language}
+    path = Path(store_path) if store_path is not None else paths.store_path()
+    if not path.exists():
+        return [_result(rule, "no_data", f"store not found: {path}") for rule in rules.rules]
+    results = []
+    try:
+        with Store(path, read_only=True) as store:
+            for rule in rules.rules:
+                try:
+                    results.append(_EVALUATORS[rule.kind](store, rule, window))
+                except Exception as exc:  # report it on that rule, keep checking the others
+                    results.append(_result(rule, "error", f"{type(exc).__name__}: {exc}"))
+    except StoreError as exc:
+        return [_result(rule, "error", f"store could not be opened: {exc}") for rule in rules.rules]
+    return results
+
+
+def window_from_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Store, period, queues and language of a report, from its resolved notebook parameters."""
+    from workbench.params import resolve_repo_path
+
+    store = parameters.get("store_path")
+    language = parameters.get("language")
+    return {
+        "store_path": resolve_repo_path(store) if store else None,
+        "date_from": parameters.get("date_from") or parameters.get("start_date"),
+        "date_to": parameters.get("date_to") or parameters.get("end_date"),
+        "queues": list(parameters.get("queues") or []),
+        "language": language if language in {"zh", "en"} else None,
+    }
+
+
+# --------------------------------------------------------------------------- run folder
+
+
+def _s(items: Sequence[Any]) -> str:
+    return "" if len(items) == 1 else "s"
+
+
+def banner_html(alerts: Mapping[str, Any]) -> str:
+    """A self-styled banner: the fired alerts in red, or a green line; rules without data are named."""
+    fired = [r for r in alerts["rules"] if r["status"] == "fired"]
+    missing = [r for r in alerts["rules"] if r["status"] in {"no_data", "error"}]
+    colour, border = ("#fdecea", "#c62828") if fired else ("#e8f5e9", "#2e7d32")
+    items = "".join(f"<li><b>{escape(r['id'])}</b> ({escape(r['severity'])}): {escape(r['message'])}</li>"
+                    for r in fired)
+    missing_text = "".join(f"<li>{escape(r['id'])}: {escape(r['message'])}</li>" for r in missing)
+    heading = f"{len(fired)} alert{_s(fired)}" if fired else "No alerts"
+    return (
+        f'<div id="{BANNER_ID}" style="background:{colour};border-left:6px solid {border};padding:.8em 1.2em;'
+        f'margin:0 0 1em 0;font-family:system-ui,sans-serif;font-size:14px;color:#222">'
+        f"<div style=\"font-size:16px;font-weight:600\">{heading} "
+        f"<span style=\"font-weight:400;color:#555\">({len(alerts['rules'])} rules checked over "
+        f"{escape(_window_text(alerts['window'].get('date_from'), alerts['window'].get('date_to')))})</span></div>"
+        f"{f'<ul>{items}</ul>' if items else ''}"
+        f"{f'<details><summary>{len(missing)} rule{_s(missing)} could not be checked</summary><ul>{missing_text}</ul></details>' if missing else ''}"
+        "</div>"
+    )
+
+
+def insert_banner(html: str, banner: str) -> str:
+    """``html`` with ``banner`` right after ``<body>`` (an earlier banner replaced); a new string."""
+    html = re.sub(rf"<!-- {BANNER_ID} -->.*?<!-- /{BANNER_ID} -->", "", html, count=1, flags=re.S)
+    banner = f"<!-- {BANNER_ID} -->{banner}<!-- /{BANNER_ID} -->"
+    match = re.search(r"<body[^>]*>", html)
+    if match is None:
+        return banner + html
+    return html[: match.end()] + banner + html[match.end():]
+
+
+def apply_alerts(
+    run_dir: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    rules_path: str | Path | None = None,
+    rules: AlertRules | None = None,
+) -> dict[str, Any]:
+    """Evaluate the rules for one run; write ``alerts.json``, the banner and the manifest entry.
+
+    Args:
+        run_dir: a run folder written by :func:`workbench.reports.runner.run_notebook`.
+        parameters: the run's resolved parameters; default its ``manifest.json`` ones.
+        rules_path / rules: the rules; default ``parameters/alerts.yaml``.
+
+    Returns:
+        The contents of ``alerts.json``: ``run_id, notebook, evaluated_at, store, window, rules, alerts``
+        (``alerts`` = the fired rules).
+    """
+    from workbench.paths import file_sha256
+
+    run_dir = Path(run_dir)
+    manifest_path = run_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    parameters = dict(parameters if parameters is not None else manifest.get("parameters") or {})
+    rules = rules or load_rules(rules_path)
+    window = window_from_parameters(parameters)
+    store = window.pop("store_path") or paths.store_path()
+    results = evaluate_rules(rules, store, **window)
+    alerts = {
+        "run_id": manifest.get("run_id"), "notebook": manifest.get("notebook"),
+        "report": (manifest.get("context") or {}).get("report") or manifest.get("notebook"),
+        "report_html": str(run_dir / "report.html"),
+        "evaluated_at": datetime.now(UTC).isoformat(), "store": str(store), "window": window,
+        "rules": results, "alerts": [r for r in results if r["status"] == "fired"],
+    }
+    alerts_path = run_dir / ALERTS_FILE
+    alerts_path.write_text(json.dumps(alerts, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    report = run_dir / "report.html"
+    if report.exists():
+        report.write_text(insert_banner(report.read_text(encoding="utf-8"), banner_html(alerts)), encoding="utf-8")
+    manifest["alerts"] = {"file": ALERTS_FILE, "fired": len(alerts["alerts"]), "rules": len(results),
+                          "no_data": sum(r["status"] == "no_data" for r in results)}
+    outputs = [o for o in manifest.get("outputs") or [] if o.get("path") != ALERTS_FILE]
+    outputs.append({"path": ALERTS_FILE, "sha256": file_sha256(alerts_path), "bytes": alerts_path.stat().st_size,
+                    "rows": len(results)})
+    manifest["outputs"] = outputs
+    tmp = manifest_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    tmp.replace(manifest_path)
+    return alerts

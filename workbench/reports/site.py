@@ -1,0 +1,187 @@
+"""The shared report site: one static ``outputs/index.html`` listing every run.
+
+The page links each run's ``report.html`` and executed notebook with relative
+links, carries its own CSS and no script, so the whole ``outputs/`` folder can
+be copied to any web server or shared drive and read offline. It is rebuilt
+after every run (:func:`workbench.reports.runner.run_notebook` calls
+:func:`build_site`) and by ``workbench report site``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from workbench import paths
+
+INDEX_FILE = "index.html"
+ALERTS_FILE = "alerts.json"
+BATCHES_DIR = "_batches"
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """One run folder as the site shows it."""
+
+    report: str
+    notebook: str
+    run_id: str
+    status: str
+    started_at: str
+    duration_seconds: float | None
+    report_link: str | None
+    notebook_link: str | None
+    alerts: int | None
+    report_set: str | None
+    report_date: str | None
+    error: str | None
+    latest: bool
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # a run still being written, or a stray file: skip it rather than fail the site
+
+
+def collect_runs(outputs_dir: str | Path | None = None) -> list[RunEntry]:
+    """Every ``<outputs>/<notebook>/<run_id>/manifest.json``, latest first.
+
+    The report name is ``manifest["context"]["report"]`` when a report set
+    ran it (e.g. ``kpi_overview[zh]``), otherwise the notebook name.
+    """
+    base = Path(outputs_dir) if outputs_dir is not None else paths.outputs_dir()
+    entries = []
+    for manifest_path in base.glob("*/*/manifest.json"):
+        manifest = _read_json(manifest_path)
+        if not manifest or "run_id" not in manifest:
+            continue
+        run_dir = manifest_path.parent
+        notebook = manifest.get("notebook") or run_dir.parent.name
+        context = manifest.get("context") or {}
+        latest_file = run_dir.parent / "LATEST"
+        latest = latest_file.exists() and latest_file.read_text(encoding="utf-8").strip() == run_dir.name
+        alerts = _read_json(run_dir / ALERTS_FILE)
+        executed = manifest.get("executed_notebook") or f"{notebook}.ipynb"
+        error = manifest.get("error")
+        entries.append(
+            RunEntry(
+                report=context.get("report") or notebook,
+                notebook=notebook,
+                run_id=run_dir.name,
+                status=manifest.get("status", "unknown"),
+                started_at=manifest.get("started_at") or "",
+                duration_seconds=manifest.get("duration_seconds"),
+                report_link=(run_dir / "report.html").relative_to(base).as_posix()
+                if (run_dir / "report.html").exists() else None,
+                notebook_link=(run_dir / executed).relative_to(base).as_posix() if (run_dir / executed).exists() else None,
+                alerts=len(alerts.get("alerts", [])) if alerts else None,
+                report_set=context.get("set"),
+                report_date=context.get("date"),
+                error=f"{error.get('ename')}: {error.get('evalue')}" if isinstance(error, dict) else None,
+                latest=latest,
+            )
+        )
+    return sorted(entries, key=lambda e: (e.started_at, e.run_id), reverse=True)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC",sans-serif;margin:2rem;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4}
+.succeeded{color:#1a7f37;font-weight:600}.failed{color:#c62828;font-weight:600}.running{color:#9a6700}
+.alerts{color:#c62828;font-weight:600}.muted{color:#777}.err{color:#c62828;font-size:.8rem}
+"""
+
+
+def _row(entry: RunEntry) -> str:
+    links = " · ".join(
+        f'<a href="{escape(link)}">{label}</a>'
+        for link, label in ((entry.report_link, "report"), (entry.notebook_link, "notebook"))
+        if link
+    )
+    alerts = (
+        '<span class="muted">-</span>' if entry.alerts is None
+        else f'<span class="alerts">{entry.alerts}</span>' if entry.alerts else "0"
+    )
+    duration = f"{entry.duration_seconds:.0f} s" if isinstance(entry.duration_seconds, (int, float)) else ""
+    error = f'<div class="err">{escape(entry.error[:300])}</div>' if entry.error else ""
+    return (
+        f"<tr><td>{escape(entry.started_at[:19].replace('T', ' '))}</td>"
+        f'<td class="{escape(entry.status)}">{escape(entry.status)}{" (LATEST)" if entry.latest else ""}{error}</td>'
+        f"<td>{links}</td><td>{alerts}</td><td>{escape(entry.report_set or '')}</td>"
+        f"<td>{escape(entry.report_date or '')}</td>"
+        f"<td>{duration}</td><td class=\"muted\">{escape(entry.run_id)}</td></tr>"
+    )
+
+
+def _batches_section(base: Path) -> str:
+    batches = []
+    for path in (base / BATCHES_DIR).glob("*.json"):
+        batch = _read_json(path)
+        if batch and "set" in batch:
+            batches.append(batch)
+    if not batches:
+        return ""
+    batches.sort(key=lambda b: b.get("started_at", ""), reverse=True)
+    rows = "".join(
+        f"<tr><td>{escape(str(b.get('started_at', ''))[:19].replace('T', ' '))}</td><td>{escape(b['set'])}</td>"
+        f"<td>{escape(str(b.get('date', '')))}</td>"
+        f"<td class=\"{'succeeded' if b.get('exit_code') == 0 else 'failed'}\">"
+        f"{b.get('succeeded', 0)} of {len(b.get('reports', []))} succeeded</td>"
+        f"<td>{b.get('alerts', 0)}</td></tr>"
+        for b in batches[:50]
+    )
+    return (
+        "<h2>Report set batches</h2><table><thead><tr><th>started (UTC)</th><th>set</th><th>date</th>"
+        f"<th>status</th><th>alerts</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def render_index(entries: list[RunEntry], batches_html: str = "", title: str = "Workbench reports") -> str:
+    """The index page: latest run per report, batches, then every run grouped by report, latest first."""
+    by_report: dict[str, list[RunEntry]] = {}
+    for entry in entries:
+        by_report.setdefault(entry.report, []).append(entry)
+    header = (
+        "<thead><tr><th>started (UTC)</th><th>status</th><th>links</th><th>alerts</th><th>set</th>"
+        "<th>report date</th><th>took</th><th>run id</th></tr></thead>"
+    )
+    newest = "".join(
+        f"<tr><td>{escape(name)}</td>{_row(runs[0])[4:]}"
+        for name, runs in sorted(by_report.items(), key=lambda item: item[1][0].started_at, reverse=True)
+    )
+    sections = "".join(
+        f'<h2 id="{escape(name)}">{escape(name)}</h2><table>{header}<tbody>{"".join(_row(e) for e in runs)}</tbody></table>'
+        for name, runs in sorted(by_report.items())
+    )
+    latest_table = (
+        f"<h2>Latest run of each report</h2><table><thead><tr><th>report</th>{header[11:]}<tbody>{newest}</tbody></table>"
+        if entries else "<p>No runs yet.</p>"
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{escape(title)}</h1><p class=\"muted\">{len(entries)} runs of {len(by_report)} reports. "
+        "Static page: every link is relative, nothing is loaded from the network.</p>"
+        f"{latest_table}{batches_html}{sections}</body></html>\n"
+    )
+
+
+def build_site(outputs_dir: str | Path | None = None) -> Path:
+    """Write ``<outputs>/index.html`` from the run folders and batch summaries found there; return its path."""
+    base = Path(outputs_dir) if outputs_dir is not None else paths.outputs_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    html = render_index(collect_runs(base), _batches_section(base))
+    index = base / INDEX_FILE
+    tmp = base / f".{INDEX_FILE}.{os.getpid()}.tmp"  # concurrent runs each write their own, then swap atomically
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(index)
+    return index
