@@ -45,7 +45,10 @@ demo: setup
 	$(BIN)/workbench run kpi_overview --params demo
 	$(BIN)/workbench run staffing_forecast --params demo
 	$(BIN)/workbench run transcription_overview --params demo
-	@echo "Reports: outputs/<notebook>/LATEST names the newest run; open its report.html."
+	$(BIN)/workbench report run daily --date latest --workers 2
+	$(BIN)/workbench report site
+	@echo "Reports: outputs/index.html lists every run; outputs/<notebook>/LATEST names the newest run."
+	@echo "Apps: .venv/bin/workbench serve, then open http://127.0.0.1:8866/ (operations dashboard, staffing planner)."
 
 test: setup
 	$(BIN)/lint-imports

@@ -1,0 +1,283 @@
+"""The app classes without a browser: built on a small store, driven by setting widget values."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench.apps import OperationsApp, StaffingApp
+from workbench.apps.serve import query_parameters, validated_url_parameters
+from workbench.params import OperationsAppParameters, StaffingAppParameters
+from workbench.store import Store
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> Path:
+    from workbench.apps.sample_store import build_sample_store
+
+    return build_sample_store(tmp_path_factory.mktemp("apps"), days=2, seed=1)
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("empty") / "warehouse.duckdb"
+    with Store(path):
+        pass
+    return path
+
+
+@pytest.fixture()
+def outputs(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    return tmp_path / "outputs"
+
+
+def operations(store_path: Path, **values) -> OperationsApp:
+    return OperationsApp(OperationsAppParameters(store_path=str(store_path), **values))
+
+
+def staffing(store_path: Path, **values) -> StaffingApp:
+    return StaffingApp(StaffingAppParameters(store_path=str(store_path), **values))
+
+
+# --------------------------------------------------------------------------- operations
+
+
+def test_operations_shows_tiles_charts_and_drill_down(store_path):
+    app = operations(store_path)
+    assert app.notices == []
+    for key in ("offered", "answered", "abandonment_rate", "service_level", "asa_seconds", "aht_seconds", "csat_mean"):
+        assert f"data-kpi='{key}'" in app.tiles.value
+    assert "<svg" in app.heatmap.value and "<svg" in app.trend.value and "<svg" in app.day_chart.value
+    assert len(app.day.options) == 2 and app.day.value == app.day.options[-1]
+    assert app.tables["total"]["offered"].iloc[0] == app.tables["daily"]["offered"].sum()
+    calls = app.tables["calls"]
+    assert (calls["outcome"] == "abandoned").all() and (calls["wait_seconds"] >= 5).all()
+
+
+def test_operations_queue_and_language_filters_change_the_numbers(store_path):
+    app = operations(store_path)
+    everything = int(app.tables["total"]["offered"].iloc[0])
+    app.queue.value = "billing"
+    billing = int(app.tables["total"]["offered"].iloc[0])
+    assert 0 < billing < everything
+    app.language.value = "zh"
+    assert app.selected_queues() == ["billing_zh"]
+    assert 0 < int(app.tables["total"]["offered"].iloc[0]) < billing
+    assert set(app.tables["calls"]["queue_id"]) <= {"billing_zh"}
+
+
+def test_operations_drill_down_lists_the_calls_behind_a_number(store_path):
+    app = operations(store_path)
+    day = app.day.options[0]
+    app.day.value = day
+    one_day = app.tables["day_intervals"]
+    busiest = one_day.sort_values("offered").iloc[-1]
+    app.interval.value = pd.Timestamp(busiest["interval_start"]).strftime("%H:%M")
+    app.call_set.value = "offered"
+    assert len(app.tables["calls"]) == busiest["offered"]
+    app.call_set.value = "answered"
+    assert len(app.tables["calls"]) == busiest["answered"]
+    assert str(pd.Timestamp(app.tables["calls"]["arrived_at"].min()).date()) == day
+
+
+def test_operations_date_range_and_empty_selection(store_path):
+    app = operations(store_path)
+    first = app.first_day
+    app.date_to.value = first
+    app.date_from.value = first
+    assert list(app.day.options) == [first.isoformat()]
+    app.date_from.value = first.replace(year=first.year - 1)
+    app.date_to.value = first.replace(year=first.year - 1)
+    assert any("No calls between" in n for n in app.notices)
+
+
+def test_operations_unknown_queue_falls_back_with_a_notice(store_path):
+    app = operations(store_path, queue="nonexistent")
+    assert app.queue.value == "all"
+    assert any("nonexistent" in n for n in app.notices)
+
+
+def test_operations_says_what_is_missing(empty_store, tmp_path):
+    app = operations(empty_store)
+    assert any("No calls in the store" in n for n in app.notices)
+    assert app.tiles.value == "" and app.heatmap.value == ""
+    missing = operations(tmp_path / "nowhere.duckdb")
+    assert any("No calls in the store" in n for n in missing.notices)
+
+
+def test_operations_interactions_are_fast(store_path):
+    app = operations(store_path)
+    timings = []
+    for queue in ("billing", "sales_en", "all"):
+        started = time.perf_counter()
+        app.queue.value = queue
+        timings.append(time.perf_counter() - started)
+    assert max(timings) < 1.0, timings
+
+
+# --------------------------------------------------------------------------- staffing
+
+
+def test_staffing_reads_the_latest_run_and_raising_the_target_raises_agents(store_path):
+    app = staffing(store_path)
+    assert app.run_id == "sample-run"
+    assert any("settings of run" in n for n in app.notices)  # no run folder: defaults, said plainly
+    base = app.tables["requirements"]
+    assert (base["what_if_raw_agents"] == base["raw_agents"]).all(), "no change must reproduce the stored plan"
+    assert "<svg" in app.heatmap.value and "<svg" in app.day_chart.value and "<svg" in app.forecast_chart.value
+    before = int(base["what_if_raw_agents"].sum())
+    started = time.perf_counter()
+    app.service_level_target.value = 0.95
+    assert time.perf_counter() - started < 1.0
+    after = int(app.tables["requirements"]["what_if_raw_agents"].sum())
+    assert after > before
+    assert f"{after * 0.5:,.0f}" in app.tiles.value
+
+
+def test_staffing_sliders_each_move_the_plan(store_path):
+    app = staffing(store_path)
+
+    def total() -> int:
+        return int(app.tables["requirements"]["what_if_scheduled_agents"].sum())
+
+    base = total()
+    app.volume_uplift.value = 0.3
+    assert total() > base
+    app.volume_uplift.value = 0.0
+    app.aht_multiplier.value = 1.5
+    assert total() > base
+    app.aht_multiplier.value = 1.0
+    app.shrinkage.value = 0.5
+    assert total() > base
+    app.shrinkage.value = 0.3
+    app.target_answer_seconds.value = 60
+    assert total() < base
+
+
+def test_staffing_queue_filter_and_csv_export(store_path, outputs):
+    app = staffing(store_path, queue="billing")
+    assert set(app.tables["requirements"]["queue_id"]) == {"billing_en", "billing_zh"}
+    path = app.export_csv()
+    assert path.parent == outputs / "apps" / "staffing"
+    exported = pd.read_csv(path)
+    assert len(exported) == len(app.tables["requirements"])
+    assert {"interval_start", "raw_agents", "what_if_raw_agents"} <= set(exported.columns)
+    assert "download=" in app.export_link.value and "data:text/csv;base64," in app.export_link.value
+
+
+def test_staffing_uses_the_run_folder_settings_when_present(store_path, outputs):
+    from workbench.params import StaffingForecastParameters
+    from workbench.staffing.erlang import staffing_requirements
+
+    with Store(store_path, read_only=True) as store:
+        plan = store.query("SELECT * FROM staffing WHERE run_id = 'sample-run'")
+    settings = staffing_requirements(plan[["queue_id", "interval_start", "calls", "aht_seconds"]],
+                                     **StaffingForecastParameters().staffing_arguments())
+    table = outputs / "staffing_forecast" / "sample-run" / "tables"
+    table.mkdir(parents=True)
+    settings.to_csv(table / "staffing.csv", index=False)
+    app = staffing(store_path)
+    assert app.settings_source == str(table / "staffing.csv")
+    assert not any("settings of run" in n for n in app.notices)
+
+
+def test_staffing_says_what_is_missing(empty_store):
+    app = staffing(empty_store)
+    assert any("No staffing plan in the store" in n and "staffing_forecast" in n for n in app.notices)
+    assert app.tiles.value == ""
+
+
+def test_staffing_unknown_run_falls_back_to_latest(store_path):
+    app = staffing(store_path, run_id="no-such-run")
+    assert app.run_id == "sample-run"
+    assert any("no-such-run" in n for n in app.notices)
+
+
+# --------------------------------------------------------------------------- URL parameters
+
+
+def test_url_parameters_json_and_per_name():
+    fields = set(OperationsAppParameters.model_fields) | {"parameters"}
+    values, notices = query_parameters(
+        {"parameters": [b'{"queue": "billing", "language": "zh"}'], "interval_minutes": [b"15"],
+         "voila-theme": [b"dark"]}, fields)
+    assert values == {"queue": "billing", "language": "zh", "interval_minutes": 15} and notices == []
+    _, notices = query_parameters({"parameters": [b"{not json"]}, fields)
+    assert notices and "not a JSON object" in notices[0]
+
+
+def test_invalid_url_values_fall_back_to_defaults_with_notices():
+    values, notices = validated_url_parameters(
+        "operations", {"queue": "billing", "service_level_target": 7, "date_from": "yesterday",
+                       "store_path": "/etc/passwd", "colour": "red"})
+    assert values == {"queue": "billing"}
+    text = " ".join(notices)
+    for word in ("service_level_target", "date_from", "store_path", "colour"):
+        assert word in text
+    values, notices = validated_url_parameters("staffing", {"service_level_target": 0.9, "date_from": "x"})
+    assert values == {"service_level_target": 0.9} and len(notices) == 1
+    values, notices = validated_url_parameters("operations", {"date_from": "2026-02-02", "date_to": "2026-01-01"})
+    assert values == {} and notices
+
+
+# --------------------------------------------------------------------------- notebooks and the serve command
+
+
+@pytest.mark.parametrize("name", ["operations", "staffing"])
+def test_app_notebook_parameters_match_the_model(name):
+    import ast
+
+    import papermill
+
+    from workbench import paths
+    from workbench.params import parameter_model
+
+    cell = papermill.inspect_notebook(str(paths.notebooks_dir() / "apps" / f"{name}.ipynb"))
+    defaults = parameter_model(name)().model_dump(mode="json")
+    assert list(cell) == list(defaults)
+    for field, info in cell.items():
+        assert ast.literal_eval(info["default"]) == defaults[field], field
+        assert info["help"], f"parameter '{field}' needs a comment"
+
+
+def test_prelaunch_hook_injects_validated_parameters():
+    from types import SimpleNamespace
+
+    import nbformat
+
+    from workbench import paths
+    from workbench.apps.serve import prelaunch_hook
+
+    notebook = nbformat.read(paths.notebooks_dir() / "apps" / "operations.ipynb", as_version=4)
+    request = SimpleNamespace(request=SimpleNamespace(
+        path="/voila/render/operations.ipynb",
+        query_arguments={"queue": [b"billing"], "csat_target": [b"9"], "store_path": [b"/etc"]}))
+    injected = prelaunch_hook(request, notebook, str(paths.notebooks_dir() / "apps"))
+    cells = [c for c in injected.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1
+    source = cells[0].source
+    assert 'queue = "billing"' in source and "csat_target" in source and "/etc" not in source.split("url_notices")[0]
+    assert "url_notices" in source
+    untouched = prelaunch_hook(SimpleNamespace(request=SimpleNamespace(path="/voila/render/operations.ipynb",
+                                                                       query_arguments={})), notebook, "")
+    assert untouched is notebook
+
+
+def test_serve_warns_when_binding_beyond_localhost(monkeypatch):
+    from typer.testing import CliRunner
+
+    import workbench.apps.serve as serve_module
+    from workbench.cli import app
+
+    calls = []
+    monkeypatch.setattr(serve_module, "serve", lambda **kwargs: calls.append(kwargs))
+    local = CliRunner().invoke(app, ["serve", "--port", "9999"])
+    assert local.exit_code == 0 and calls[-1] == {"port": 9999, "ip": "127.0.0.1"}
+    assert "warning" not in local.output
+    exposed = CliRunner().invoke(app, ["serve", "--ip", "0.0.0.0"])
+    assert exposed.exit_code == 0 and calls[-1]["ip"] == "0.0.0.0"
+    assert "reverse proxy" in exposed.output and "JupyterHub" in exposed.output

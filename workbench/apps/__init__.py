@@ -1,0 +1,26 @@
+"""Voilà apps for managers: each a class here, shown by a thin notebook in ``notebooks/apps/``.
+
+Apps read finished results (the store, ``outputs/``) and never fit a model on
+a click; :mod:`workbench.apps.serve` runs Voilà on ``notebooks/apps`` only.
+
+Adding an app (e.g. contact drivers, satisfaction drivers):
+
+1. a parameter model in :mod:`workbench.params` subclassing ``AppParameters``
+   (so it has ``store_path`` and ``url_notices``), registered under the
+   notebook's name;
+2. a subclass of :class:`App` with ``title``, ``_build`` (controls and
+   ``ipywidgets.HTML`` views, controls registered with ``self._watch``) and
+   ``_render`` (read the store, set the views' values with
+   :func:`workbench.apps.base.chart_svg` / :func:`~workbench.apps.base.table_html`,
+   call ``self.add_notice`` for whatever is missing);
+3. ``notebooks/apps/<name>.ipynb``: a markdown title, the ``parameters`` cell,
+   and one cell validating the parameters, building the app and ending in ``app.container``.
+
+``workbench serve`` then validates its URL parameters with no further change.
+"""
+
+from workbench.apps.base import App
+from workbench.apps.operations import OperationsApp
+from workbench.apps.staffing import StaffingApp
+
+__all__ = ["App", "OperationsApp", "StaffingApp"]

@@ -1,0 +1,192 @@
+"""The shape every Voilà app shares (voila-gallery's country-indicators pattern).
+
+An app is a class: its widgets are built in ``__init__``, every control calls
+``_on_change`` -> ``_update``, and ``container`` is the one thing a notebook
+displays. Apps only read finished results (the store, ``outputs/``); nothing
+here fits or trains anything, so a click costs a query and a redraw.
+
+Charts are drawn to static SVG with vl-convert and put into
+``ipywidgets.HTML`` widgets whose value the callback replaces: no CDN, and no
+large inline-HTML chart inside an ``ipywidgets.Output`` (that hangs Voilà,
+voila-dashboards/voila#1522). Tables go into the ``output`` area, cleared with
+``clear_output(wait=True)`` so the page does not jump while it redraws.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+from IPython.display import HTML, clear_output, display
+
+from workbench.errors import StoreError
+from workbench.store import Store
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+
+#: Widths used across apps, so controls line up.
+CONTROL_LAYOUT = {"width": "260px"}
+NOTICE_STYLE = (
+    "padding:8px 12px;margin:4px 0;border-left:4px solid #d68910;background:#fef5e7;"
+    "color:#5d4037;font-size:14px"
+)
+
+
+def _in_kernel() -> bool:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    """An Altair chart as an SVG string, drawn offline by vl-convert."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_dict())
+
+
+def table_html(frame: pd.DataFrame, *, max_rows: int = 200, caption: str = "") -> str:
+    """A DataFrame as a compact HTML table (at most ``max_rows`` rows, the rest counted)."""
+    shown = frame.head(max_rows).astype(object).where(frame.head(max_rows).notna(), "")
+    more = len(frame) - len(shown)
+    note = f"<p><em>{more:,d} more rows not shown.</em></p>" if more > 0 else ""
+    head = f"<p><strong>{escape(caption)}</strong></p>" if caption else ""
+    body = shown.to_html(index=False, border=0, classes="wb-table", na_rep="", float_format=lambda v: f"{v:,.2f}")
+    return head + body + note
+
+
+class App:
+    """Base of the workbench's Voilà apps.
+
+    Subclasses set :attr:`title`, build their controls and views in
+    :meth:`_build` (registering controls with :meth:`_watch`) and redraw in
+    :meth:`_render`. The base class owns the notice area, the output area, the
+    timing of each update and the store connection (read-only).
+
+    Args:
+        store_path: DuckDB store to read; None = the default store.
+        notices: messages to show from the start (e.g. URL parameters the
+            server rejected).
+    """
+
+    title = "App"
+
+    def __init__(self, store_path: str | Path | None = None, notices: list[str] | tuple[str, ...] = ()) -> None:
+        self.store_path = store_path
+        self._fixed_notices = [str(n) for n in notices]
+        self._notices: list[str] = []
+        self.notice = widgets.HTML(layout={"min_height": "0px"})
+        self.output = widgets.Output()
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.last_update_seconds: float | None = None
+        self._store: Store | None = None
+        self._updating = False
+        self.body = self._build()  # the notebook's markdown cell is the page title
+        self.container = widgets.VBox([self.notice, self.body, self.output],
+                                      layout={"padding": "4px 8px"})
+        self.container.add_class("workbench-app")
+        self._update()
+
+    # -- store -------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The read-only store (opened on first use)."""
+        if self._store is None:
+            self._store = Store(self.store_path, read_only=True)
+        return self._store
+
+    def missing_tables(self, *names: str) -> list[str]:
+        """Those of ``names`` absent from the store or without rows; every name when the store is missing."""
+        try:
+            counts = self.store.table_counts()
+        except StoreError:
+            return list(names)
+        return [name for name in names if not counts.get(name)]
+
+    def close(self) -> None:
+        """Close the store connection."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # -- notices ------------------------------------------------------------
+    def add_notice(self, message: str) -> None:
+        """Show ``message`` in the notice area until the next update."""
+        self._notices.append(message)
+        self._show_notices()
+
+    def _show_notices(self) -> None:
+        messages = self._fixed_notices + self._notices
+        self.notice.value = "".join(f"<div class='wb-notice' style='{NOTICE_STYLE}'>{escape(m)}</div>"
+                                    for m in messages)
+
+    @property
+    def notices(self) -> list[str]:
+        """Every message currently shown."""
+        return self._fixed_notices + self._notices
+
+    # -- update cycle -------------------------------------------------------
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Change widgets without triggering updates."""
+        before, self._updating = self._updating, True
+        try:
+            yield
+        finally:
+            self._updating = before
+
+    def _watch(self, *controls: widgets.Widget) -> None:
+        for control in controls:
+            control.observe(self._on_change, names="value")
+
+    def _on_change(self, change: dict[str, Any] | None = None) -> None:
+        if not self._updating:
+            self._update()
+
+    def _update(self) -> None:
+        """Redraw everything from the current control values; problems become notices."""
+        started = time.perf_counter()
+        self._updating = True
+        self._notices = []
+        try:
+            with self.output:
+                if _in_kernel():
+                    clear_output(wait=True)
+                try:
+                    self._render()
+                except StoreError as exc:
+                    self._notices.append(f"The store cannot be read: {exc}")
+                self._show_output_tables()
+        finally:
+            self._updating = False
+            self._show_notices()
+            self.last_update_seconds = time.perf_counter() - started
+
+    def _show_output_tables(self) -> None:
+        if _in_kernel():  # outside a kernel (tests, scripts) the tables stay in self.tables
+            for _, html in self._output_tables():
+                display(HTML(html))
+
+    def _output_tables(self) -> list[tuple[str, str]]:
+        """(name, HTML) of tables to show in the output area after a render; none by default."""
+        return []
+
+    # -- for subclasses -----------------------------------------------------
+    def _build(self) -> widgets.Widget:
+        """Create controls and views; return the widget shown between notices and output."""
+        raise NotImplementedError
+
+    def _render(self) -> None:
+        """Recompute and redraw from the controls' values."""
+        raise NotImplementedError
+
+    def _ipython_display_(self) -> None:  # the notebook may end in the app itself
+        display(self.container)

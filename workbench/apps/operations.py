@@ -1,0 +1,289 @@
+"""Operations dashboard: KPI tiles against targets, interval heatmap, daily trend, drill-down to calls.
+
+Every number comes from :func:`workbench.kpis.compute_kpis` on the store, so
+the dashboard and the KPI report agree by construction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from workbench import charts
+from workbench.apps.base import CONTROL_LAYOUT, App, _in_kernel, chart_svg, table_html
+from workbench.kpis import compute_kpis
+from workbench.params import OperationsAppParameters
+
+#: The calls behind a number: label -> SQL condition on ``calls`` (T = ?, S = ?).
+CALL_SETS: dict[str, str] = {
+    "offered": "outcome <> 'phantom'",
+    "answered": "outcome IN ('answered', 'transferred')",
+    "answered after the target time": "outcome IN ('answered', 'transferred') AND wait_seconds > {t}",
+    "abandoned": "outcome = 'abandoned' AND wait_seconds >= {s}",
+    "short abandons": "(outcome = 'short_abandon' OR (outcome = 'abandoned' AND wait_seconds < {s}))",
+    "transferred": "outcome = 'transferred'",
+}
+CALL_COLUMNS = ["call_id", "queue_id", "language", "agent_id", "arrived_at", "wait_seconds", "talk_seconds",
+                "hold_seconds", "wrap_seconds", "outcome"]
+DEFAULT_DAYS = 14
+SHORT_ABANDON_SECONDS = 5
+WHOLE_DAY = "whole day"
+
+
+def _family(queue_id: str) -> str:
+    return queue_id.rsplit("_", 1)[0] if "_" in queue_id else queue_id
+
+
+def _tile(label: str, value: str, target: str, ok: bool | None, key: str) -> str:
+    colour = {True: "#1e8449", False: "#c0392b", None: "#555"}[ok]
+    return (
+        f"<div class='wb-tile' data-kpi='{key}' style='display:inline-block;min-width:120px;margin:4px;"
+        f"padding:8px 10px;border:1px solid #ddd;border-top:4px solid {colour};border-radius:4px'>"
+        f"<div style='font-size:12px;color:#555'>{escape(label)}</div>"
+        f"<div class='wb-value' style='font-size:22px;font-weight:600;color:{colour}'>{escape(value)}</div>"
+        f"<div style='font-size:11px;color:#777'>{escape(target)}</div></div>"
+    )
+
+
+class OperationsApp(App):
+    """KPI tiles, interval heatmap and daily trend with queue, language and date filters.
+
+    Drill-down: pick a day to see its intervals, and an interval (or the
+    whole day) and a kind of call to list the calls behind the number.
+
+    Args:
+        params: the notebook's validated parameters (filters' start values and targets).
+        notices: messages shown from the start.
+    """
+
+    title = "Operations dashboard"
+
+    def __init__(self, params: OperationsAppParameters | None = None, notices: list[str] | tuple[str, ...] = ()):
+        self.params = params or OperationsAppParameters()
+        super().__init__(self.params.store_file(), [*self.params.url_notices, *notices])
+
+    @classmethod
+    def from_parameters(cls, values: dict[str, Any] | None = None) -> OperationsApp:
+        """Build from raw parameter values (validated with :class:`OperationsAppParameters`)."""
+        return cls(OperationsAppParameters.model_validate(values or {}))
+
+    # -- building -------------------------------------------------------------
+    def _build(self) -> widgets.Widget:
+        p = self.params
+        self._queue_languages = pd.DataFrame(columns=["queue_id", "language"])
+        first = last = None
+        self._missing = self.missing_tables("calls")
+        if not self._missing:
+            self._queue_languages = self.store.query(
+                "SELECT DISTINCT queue_id, language FROM calls WHERE outcome <> 'phantom' ORDER BY 1, 2")
+            bounds = self.store.query("SELECT min(arrived_at) AS a, max(arrived_at) AS b FROM calls")
+            first, last = bounds["a"].iloc[0].date(), bounds["b"].iloc[0].date()
+        self.first_day, self.last_day = first, last
+        queue_ids = sorted(self._queue_languages["queue_id"].unique())
+        families = sorted({_family(q) for q in queue_ids} - set(queue_ids))
+        options = ["all", *families, *queue_ids]
+        queue = p.queue
+        if queue not in options:
+            if queue_ids:
+                self._fixed_notices.append(f"Queue '{queue}' is not in the store; showing all queues "
+                                           f"(known: {', '.join(queue_ids)}).")
+            queue = "all"
+        date_to = p.date_to or last or date.today()
+        date_from = p.date_from or (date_to - timedelta(days=DEFAULT_DAYS - 1))
+        if first is not None and date_from < first:
+            date_from = first
+        self.queue = widgets.Dropdown(options=options, value=queue, description="Queue", layout=CONTROL_LAYOUT)
+        self.language = widgets.Dropdown(options=["all", "zh", "en"], value=p.language, description="Language",
+                                         layout=CONTROL_LAYOUT)
+        self.date_from = widgets.DatePicker(value=date_from, description="From", layout=CONTROL_LAYOUT)
+        self.date_to = widgets.DatePicker(value=date_to, description="To", layout=CONTROL_LAYOUT)
+        self.measure = widgets.Dropdown(options=[(v, k) for k, v in charts.HEATMAP_MEASURES.items()],
+                                        value="service_level", description="Heatmap", layout=CONTROL_LAYOUT)
+        self.day = widgets.Dropdown(options=[], description="Day", layout=CONTROL_LAYOUT)
+        self.interval = widgets.Dropdown(options=[WHOLE_DAY], value=WHOLE_DAY, description="Interval",
+                                         layout=CONTROL_LAYOUT)
+        self.call_set = widgets.Dropdown(options=list(CALL_SETS), value="abandoned", description="Calls",
+                                         layout=CONTROL_LAYOUT)
+        for control, name in ((self.queue, "queue"), (self.language, "language"), (self.date_from, "date-from"),
+                              (self.date_to, "date-to"), (self.day, "day"), (self.interval, "interval"),
+                              (self.call_set, "call-set"), (self.measure, "measure")):
+            control.add_class(f"wb-{name}")
+        self.tiles = widgets.HTML()
+        self.heatmap = widgets.HTML()
+        self.trend = widgets.HTML()
+        self.day_chart = widgets.HTML()
+        for view, name in ((self.tiles, "tiles"), (self.heatmap, "heatmap"), (self.trend, "trend"),
+                           (self.day_chart, "day-chart")):
+            view.add_class(f"wb-{name}")
+        self._watch(self.queue, self.language, self.date_from, self.date_to, self.measure)
+        self.day.observe(self._on_drill, names="value")
+        self.interval.observe(self._on_drill, names="value")
+        self.call_set.observe(self._on_drill, names="value")
+        filters = widgets.HBox([self.queue, self.language, self.date_from, self.date_to],
+                               layout={"flex_flow": "row wrap"})
+        drill = widgets.HBox([self.day, self.interval, self.call_set], layout={"flex_flow": "row wrap"})
+        return widgets.VBox([
+            filters, self.tiles, self.measure, self.heatmap, self.trend,
+            widgets.HTML("<h3 style='margin:8px 0 2px'>Drill down: a day, its intervals, the calls behind a number</h3>"),
+            drill, self.day_chart,
+        ])
+
+    # -- data -----------------------------------------------------------------
+    def selected_queues(self) -> list[str]:
+        """Queue ids matching the queue and language filters (empty = nothing matches)."""
+        table = self._queue_languages
+        if self.queue.value != "all":
+            table = table[(table["queue_id"] == self.queue.value) | (table["queue_id"].map(_family) == self.queue.value)]
+        if self.language.value != "all":
+            table = table[table["language"] == self.language.value]
+        return sorted(table["queue_id"].unique())
+
+    def _kpi_args(self) -> dict[str, Any]:
+        return {
+            "interval_minutes": self.params.interval_minutes,
+            "service_level_seconds": self.params.service_level_seconds,
+            "short_abandon_seconds": SHORT_ABANDON_SECONDS,
+            "queues": self._queues if self._filtered else None,
+        }
+
+    # -- rendering --------------------------------------------------------------
+    def _render(self) -> None:
+        self.tables.clear()
+        if self._missing:
+            self.add_notice(f"No calls in the store ({self.store.path}): load them first with `make demo` or "
+                            "`workbench ingest <export> --profile <profile>`. Nothing to show yet.")
+            for view in (self.tiles, self.heatmap, self.trend, self.day_chart):
+                view.value = ""
+            return
+        first, last = self.date_from.value, self.date_to.value
+        if first is None or last is None or last < first:
+            self.add_notice("Pick a 'From' day on or before the 'To' day.")
+            return
+        self._queues = self.selected_queues()
+        self._filtered = self.queue.value != "all" or self.language.value != "all"
+        if self._filtered and not self._queues:
+            self.add_notice(f"No queue matches queue '{self.queue.value}' and language '{self.language.value}'.")
+            return
+        window = {"date_from": first.isoformat(), "date_to": last.isoformat()}
+        total = compute_kpis(self.store, **window, **self._kpi_args())
+        daily = compute_kpis(self.store, by=["day"], **window, **self._kpi_args())
+        intervals = compute_kpis(self.store, by=["interval"], **window, **self._kpi_args())
+        self.tables.update(total=total, daily=daily, intervals=intervals)
+        self.tiles.value = self._tiles_html(total.iloc[0])
+        if daily.empty:
+            self.add_notice(f"No calls between {first} and {last} for this selection "
+                            f"(the store holds {self.first_day} to {self.last_day}).")
+            self.heatmap.value = self.trend.value = ""
+        else:
+            self.heatmap.value = chart_svg(charts.interval_heatmap(intervals, self.measure.value, width=640))
+            self.trend.value = chart_svg(charts.daily_kpi_trend(daily, self.params.service_level_seconds,
+                                                                width=640, height=120))
+        if self.missing_tables("surveys"):
+            self.add_notice("CSAT needs survey responses and the store's surveys table is empty: "
+                            "ingest the survey export to fill the CSAT tile.")
+        days = [d.date().isoformat() if hasattr(d, "date") else str(d) for d in pd.to_datetime(daily["day"])]
+        keep = self.day.value if self.day.value in days else (days[-1] if days else None)
+        with self._quiet():
+            self.day.options = days
+            self.day.value = keep
+        self._render_drill()
+
+    def _on_drill(self, change: dict[str, Any] | None = None) -> None:
+        if self._updating:
+            return
+        if change is not None and change.get("owner") is self.day:
+            with self._quiet():
+                self.interval.options = [WHOLE_DAY]
+                self.interval.value = WHOLE_DAY
+        self._update_drill()
+
+    def _update_drill(self) -> None:
+        import time
+
+        from IPython.display import clear_output
+
+        started = time.perf_counter()
+        with self.output:
+            if _in_kernel():
+                clear_output(wait=True)
+            self._render_drill()
+            self._show_output_tables()
+        self.last_update_seconds = time.perf_counter() - started
+
+    def _render_drill(self) -> None:
+        day = self.day.value
+        if day is None or "intervals" not in self.tables:
+            self.day_chart.value = ""
+            self.tables.pop("calls", None)
+            return
+        intervals = self.tables["intervals"]
+        one_day = intervals[pd.to_datetime(intervals["interval_start"]).dt.date.astype(str) == day]
+        self.tables["day_intervals"] = one_day
+        self.day_chart.value = chart_svg(charts.interval_profile(
+            one_day, self.params.service_level_target, title=f"{day}: calls offered and service level per interval",
+            width=640))
+        starts = [pd.Timestamp(t).strftime("%H:%M") for t in one_day["interval_start"]]
+        if list(self.interval.options) != [WHOLE_DAY, *starts]:
+            keep = self.interval.value if self.interval.value in starts else WHOLE_DAY
+            with self._quiet():
+                self.interval.options = [WHOLE_DAY, *starts]
+                self.interval.value = keep
+        start = pd.Timestamp(day)
+        end = start + pd.Timedelta(days=1)
+        if self.interval.value != WHOLE_DAY:
+            start = pd.Timestamp(f"{day} {self.interval.value}")
+            end = start + pd.Timedelta(minutes=self.params.interval_minutes)
+        self.tables["calls"] = self.calls_behind(self.call_set.value, start, end)
+
+    def calls_behind(self, call_set: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """The calls counted in ``call_set`` (a key of :data:`CALL_SETS`) arriving in [start, end)."""
+        condition = CALL_SETS[call_set].format(t=float(self.params.service_level_seconds),
+                                               s=float(SHORT_ABANDON_SECONDS))
+        sql = (f"SELECT {', '.join(CALL_COLUMNS)} FROM calls WHERE {condition} "
+               "AND arrived_at >= CAST(? AS TIMESTAMP) AND arrived_at < CAST(? AS TIMESTAMP)")
+        parameters: list[Any] = [start.isoformat(), end.isoformat()]
+        if self._filtered:
+            sql += f" AND queue_id IN ({', '.join(['?'] * len(self._queues))})"
+            parameters += self._queues
+        return self.store.query(sql + " ORDER BY arrived_at", parameters)
+
+    def _output_tables(self) -> list[tuple[str, str]]:
+        calls = self.tables.get("calls")
+        if calls is None or self.day.value is None:
+            return []
+        where = self.day.value if self.interval.value == WHOLE_DAY else f"{self.day.value} {self.interval.value}"
+        caption = f"{len(calls):,d} calls {self.call_set.value}, {where}"
+        return [("calls", table_html(calls, caption=caption))]
+
+    def _tiles_html(self, row: pd.Series) -> str:
+        p = self.params
+
+        def number(value: Any, fmt: str) -> str:
+            return "n/a" if value is None or pd.isna(value) else fmt.format(value)
+
+        def at_most(value: Any, limit: float) -> bool | None:
+            return None if value is None or pd.isna(value) else bool(value <= limit)
+
+        def at_least(value: Any, limit: float) -> bool | None:
+            return None if value is None or pd.isna(value) else bool(value >= limit)
+
+        tiles = [
+            _tile("Offered", number(row["offered"], "{:,.0f}"), "calls reaching a queue", None, "offered"),
+            _tile("Answered", number(row["answered"], "{:,.0f}"), "incl. transferred", None, "answered"),
+            _tile("Abandonment", number(row["abandonment_rate"], "{:.1%}"), f"target ≤ {p.abandonment_target:.0%}",
+                  at_most(row["abandonment_rate"], p.abandonment_target), "abandonment_rate"),
+            _tile(f"Service level ({p.service_level_seconds} s)", number(row["service_level"], "{:.1%}"),
+                  f"target ≥ {p.service_level_target:.0%}", at_least(row["service_level"], p.service_level_target),
+                  "service_level"),
+            _tile("ASA", number(row["asa_seconds"], "{:,.1f} s"), f"target ≤ {p.asa_target_seconds:g} s",
+                  at_most(row["asa_seconds"], p.asa_target_seconds), "asa_seconds"),
+            _tile("AHT", number(row["aht_seconds"], "{:,.0f} s"), f"target ≤ {p.aht_target_seconds:g} s",
+                  at_most(row["aht_seconds"], p.aht_target_seconds), "aht_seconds"),
+            _tile("CSAT", number(row["csat_mean"], "{:.2f}"), f"target ≥ {p.csat_target:g} (1-5)",
+                  at_least(row["csat_mean"], p.csat_target), "csat_mean"),
+        ]
+        return "<div style='display:flex;flex-wrap:wrap'>" + "".join(tiles) + "</div>"

@@ -1,0 +1,291 @@
+"""Staffing planner: the stored plan and what-if sliders recomputed with Erlang (no refitting).
+
+Reads the store's ``staffing`` and ``forecasts`` tables (written by
+``notebooks/staffing_forecast.ipynb`` under a run id) and re-plans with
+:func:`workbench.staffing.what_if.what_if`. The store keeps the plan's
+numbers but not its settings (targets, occupancy cap, callers' patience), so
+those come from the run's ``outputs/staffing_forecast/<run_id>/tables/staffing.csv``
+when it exists, else from the staffing notebook's defaults with Erlang C
+(the app says so).
+"""
+
+from __future__ import annotations
+
+import base64
+import warnings
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from workbench import charts, paths
+from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg
+from workbench.params import StaffingAppParameters, StaffingForecastParameters
+from workbench.staffing.what_if import what_if
+
+#: Settings :func:`what_if` needs on each row, besides the plan's numbers.
+SETTINGS = ["service_level_target", "target_answer_seconds", "max_occupancy", "shrinkage",
+            "mean_patience_seconds", "max_abandonment"]
+EXPORT_COLUMNS = ["queue_id", "interval_start", "interval_minutes", "calls", "aht_seconds", "raw_agents",
+                  "scheduled_agents", "what_if_calls", "what_if_aht_seconds", "what_if_service_level_target",
+                  "what_if_target_answer_seconds", "what_if_shrinkage", "what_if_raw_agents",
+                  "what_if_scheduled_agents", "what_if_service_level", "what_if_occupancy"]
+ALL_DAYS = "all days"
+
+
+def _family(queue_id: str) -> str:
+    return queue_id.rsplit("_", 1)[0] if "_" in queue_id else queue_id
+
+
+def latest_staffing_run(store) -> str | None:
+    """The run id of the newest plan in ``store``'s ``staffing`` table (by its batch's finish time, else by id)."""
+    runs = store.query(
+        "SELECT s.run_id, max(b.finished_at) AS finished FROM (SELECT DISTINCT run_id FROM staffing) s "
+        "LEFT JOIN batches b ON b.batch_id = 'staffing_forecast-' || s.run_id "
+        "GROUP BY s.run_id ORDER BY finished DESC NULLS LAST, s.run_id DESC LIMIT 1")
+    return None if runs.empty else str(runs["run_id"].iloc[0])
+
+
+class StaffingApp(App):
+    """Required agents per interval from the stored plan, with what-if sliders and CSV export.
+
+    Args:
+        params: validated parameters (run, queue and the sliders' start values).
+        notices: messages shown from the start.
+    """
+
+    title = "Staffing planner"
+
+    def __init__(self, params: StaffingAppParameters | None = None, notices: list[str] | tuple[str, ...] = ()):
+        self.params = params or StaffingAppParameters()
+        super().__init__(self.params.store_file(), [*self.params.url_notices, *notices])
+
+    @classmethod
+    def from_run(cls, run_id: str | None = None, **values: Any) -> StaffingApp:
+        """The planner on one stored run (None = the latest)."""
+        return cls(StaffingAppParameters.model_validate({"run_id": run_id, **values}))
+
+    # -- loading --------------------------------------------------------------
+    def _load_plan(self) -> pd.DataFrame | None:
+        self._missing = self.missing_tables("staffing")
+        if self._missing:
+            return None
+        run_id = self.params.run_id or latest_staffing_run(self.store)
+        plan = self.store.query("SELECT * FROM staffing WHERE run_id = ? ORDER BY queue_id, interval_start", [run_id])
+        if plan.empty:
+            known = ", ".join(self.store.query("SELECT DISTINCT run_id FROM staffing ORDER BY 1")["run_id"])
+            self._fixed_notices.append(f"Staffing run '{run_id}' is not in the store; showing the latest "
+                                       f"(known runs: {known}).")
+            run_id = latest_staffing_run(self.store)
+            plan = self.store.query("SELECT * FROM staffing WHERE run_id = ? ORDER BY queue_id, interval_start",
+                                    [run_id])
+        self.run_id = run_id
+        plan = plan.rename(columns={"required_agents": "raw_agents"})
+        plan["interval_minutes"] = plan["interval_minutes"].astype(float)
+        return self._with_settings(plan, run_id)
+
+    def _with_settings(self, plan: pd.DataFrame, run_id: str) -> pd.DataFrame:
+        """``plan`` with the settings it was made with, from the run folder or the defaults."""
+        table = paths.outputs_dir() / "staffing_forecast" / run_id / "tables" / "staffing.csv"
+        if table.is_file():
+            stored = pd.read_csv(table, usecols=lambda c: c in {"queue_id", "interval_start", *SETTINGS})
+            stored["interval_start"] = pd.to_datetime(stored["interval_start"])
+            merged = plan.merge(stored, on=["queue_id", "interval_start"], how="left")
+            if not merged[SETTINGS].isna().any().any():
+                self.settings_source = str(table)
+                return merged
+        defaults = StaffingForecastParameters()
+        self.settings_source = "defaults"
+        self._fixed_notices.append(
+            f"The settings of run '{run_id}' were not found ({table} is missing); the what-if assumes the staffing "
+            f"notebook's defaults: service level {defaults.service_level_target:.0%} in "
+            f"{defaults.target_answer_seconds} s, occupancy cap {defaults.max_occupancy:.0%}, shrinkage "
+            f"{defaults.shrinkage:.0%}, Erlang C.")
+        return plan.assign(service_level_target=defaults.service_level_target,
+                           target_answer_seconds=float(defaults.target_answer_seconds),
+                           max_occupancy=defaults.max_occupancy, shrinkage=defaults.shrinkage,
+                           mean_patience_seconds=float("inf"), max_abandonment=defaults.max_abandonment)
+
+    # -- building -------------------------------------------------------------
+    def _build(self) -> widgets.Widget:
+        p = self.params
+        self.run_id = None
+        self.settings_source = ""
+        self.plan = self._load_plan()
+        self.forecast = None
+        if self.plan is not None and not self.missing_tables("forecasts"):
+            self.forecast = self.store.query(
+                "SELECT unique_id AS queue_id, ds, yhat, yhat_lower, yhat_upper FROM forecasts WHERE run_id = ?",
+                [self.run_id])
+        plan = self.plan if self.plan is not None else pd.DataFrame(columns=["queue_id", "interval_start", *SETTINGS])
+        queue_ids = sorted(plan["queue_id"].unique())
+        families = sorted({_family(q) for q in queue_ids} - set(queue_ids))
+        options = ["all", *families, *queue_ids]
+        queue = p.queue
+        if queue not in options:
+            if queue_ids:
+                self._fixed_notices.append(f"Queue '{queue}' is not in the plan; showing all queues "
+                                           f"(known: {', '.join(queue_ids)}).")
+            queue = "all"
+
+        def start(value: float | None, column: str, fallback: float) -> float:
+            if value is not None:
+                return value
+            return float(plan[column].median()) if len(plan) else fallback
+
+        slider = {"continuous_update": False, "layout": {"width": "560px"}, "style": {"description_width": "200px"}}
+        self.queue = widgets.Dropdown(options=options, value=queue, description="Queue", layout=CONTROL_LAYOUT)
+        self.service_level_target = widgets.FloatSlider(
+            value=start(p.service_level_target, "service_level_target", 0.8), min=0.5, max=0.99, step=0.01,
+            readout_format=".0%", description="Service-level target", **slider)
+        self.target_answer_seconds = widgets.IntSlider(
+            value=int(start(p.target_answer_seconds, "target_answer_seconds", 20)), min=5, max=120, step=5,
+            description="Answer within (s)", **slider)
+        self.aht_multiplier = widgets.FloatSlider(value=p.aht_multiplier, min=0.5, max=2.0, step=0.05,
+                                                  readout_format=".2f", description="AHT multiplier", **slider)
+        self.shrinkage = widgets.FloatSlider(value=start(p.shrinkage, "shrinkage", 0.3), min=0.0, max=0.8,
+                                             step=0.01, readout_format=".0%", description="Shrinkage", **slider)
+        self.volume_uplift = widgets.FloatSlider(value=p.volume_uplift, min=-0.5, max=1.0, step=0.01,
+                                                 readout_format="+.0%", description="Volume uplift", **slider)
+        days = sorted({d.date().isoformat() for d in pd.to_datetime(plan["interval_start"])})
+        self.day = widgets.Dropdown(options=[ALL_DAYS, *days], value=days[0] if days else ALL_DAYS,
+                                    description="Day", layout=CONTROL_LAYOUT)
+        self.export_button = widgets.Button(description="Export CSV", icon="download",
+                                            tooltip="Write the requirement table to outputs/ and offer a download")
+        self.export_link = widgets.HTML()
+        self.export_button.on_click(self.export_csv)
+        for control, name in ((self.queue, "queue"), (self.day, "day"), (self.service_level_target, "sl-target"),
+                              (self.target_answer_seconds, "answer-seconds"), (self.aht_multiplier, "aht"),
+                              (self.shrinkage, "shrinkage"), (self.volume_uplift, "uplift"),
+                              (self.export_button, "export")):
+            control.add_class(f"wb-{name}")
+        self.tiles = widgets.HTML()
+        self.heatmap = widgets.HTML()
+        self.day_chart = widgets.HTML()
+        self.forecast_chart = widgets.HTML()
+        for view, name in ((self.tiles, "tiles"), (self.heatmap, "heatmap"), (self.day_chart, "day-chart"),
+                           (self.forecast_chart, "forecast-chart")):
+            view.add_class(f"wb-{name}")
+        self._watch(self.queue, self.service_level_target, self.target_answer_seconds, self.aht_multiplier,
+                    self.shrinkage, self.volume_uplift, self.day)
+        source = widgets.HTML(
+            f"<p style='color:#555;margin:2px 0'>Run <code>{escape(str(self.run_id))}</code>; "
+            f"recomputed with Erlang {'A' if self._erlang_a() else 'C'} on every change (no refitting).</p>")
+        sliders = widgets.VBox([self.service_level_target, self.target_answer_seconds, self.aht_multiplier,
+                                self.shrinkage, self.volume_uplift])
+        return widgets.VBox([
+            source, widgets.HBox([self.queue, self.day]), sliders, self.tiles, self.day_chart, self.heatmap,
+            self.forecast_chart, widgets.HBox([self.export_button, self.export_link]),
+        ])
+
+    def _erlang_a(self) -> bool:
+        return self.plan is not None and bool(pd.to_numeric(self.plan["mean_patience_seconds"]).lt(float("inf")).any())
+
+    # -- computing ------------------------------------------------------------
+    def selected(self) -> pd.DataFrame:
+        """The stored plan's rows for the chosen queue (all columns)."""
+        plan = self.plan
+        if self.queue.value != "all":
+            plan = plan[(plan["queue_id"] == self.queue.value) | (plan["queue_id"].map(_family) == self.queue.value)]
+        return plan
+
+    def requirements(self) -> pd.DataFrame:
+        """The what-if for the chosen queue and slider values (see :func:`what_if` for the columns)."""
+        return what_if(self.selected(), service_level_target=self.service_level_target.value,
+                       target_answer_seconds=self.target_answer_seconds.value,
+                       aht_multiplier=self.aht_multiplier.value, volume_uplift=self.volume_uplift.value,
+                       shrinkage=self.shrinkage.value)
+
+    # -- rendering --------------------------------------------------------------
+    def _render(self) -> None:
+        self.tables.clear()
+        if self.plan is None:
+            self.add_notice(f"No staffing plan in the store ({self.store.path}): the table "
+                            f"'{', '.join(self._missing)}' is empty. Run the staffing notebook first "
+                            "(`workbench run staffing_forecast --params demo`, part of `make demo`).")
+            for view in (self.tiles, self.heatmap, self.day_chart, self.forecast_chart):
+                view.value = ""
+            return
+        if self.forecast is None:
+            self.add_notice("The store's forecasts table is empty: the forecast band is not shown.")
+        result = self.requirements()
+        self.tables["requirements"] = result
+        hours = result["interval_minutes"].iloc[0] / 60 if len(result) else 0.5
+        per_interval = result.groupby("interval_start", as_index=False)[
+            ["calls", "raw_agents", "what_if_raw_agents", "scheduled_agents", "what_if_scheduled_agents"]].sum()
+        self.tables["per_interval"] = per_interval
+        self.tiles.value = self._tiles_html(result, per_interval, hours)
+        self.heatmap.value = chart_svg(charts.staffing_heatmap(
+            per_interval.assign(what_if_required_agents=per_interval["what_if_raw_agents"]),
+            "what_if_required_agents", width=640))
+        shown = per_interval
+        if self.day.value != ALL_DAYS:
+            shown = per_interval[pd.to_datetime(per_interval["interval_start"]).dt.date.astype(str) == self.day.value]
+        self.day_chart.value = chart_svg(charts.agents_what_if(
+            pd.DataFrame({"interval_start": shown["interval_start"], "baseline": shown["raw_agents"],
+                          "what_if": shown["what_if_raw_agents"]}),
+            title=f"Required agents per interval ({self.day.value}): stored plan and what-if", width=640))
+        if self.forecast is not None:
+            forecast = self.forecast[self.forecast["queue_id"].isin(result["queue_id"].unique())]
+            total = forecast.groupby("ds", as_index=False)[["yhat", "yhat_lower", "yhat_upper"]].sum()
+            if self.day.value != ALL_DAYS:
+                total = total[pd.to_datetime(total["ds"]).dt.date.astype(str) == self.day.value]
+            with warnings.catch_warnings():  # no history to draw: pandas warns about concatenating nothing
+                warnings.simplefilter("ignore", FutureWarning)
+                self.forecast_chart.value = chart_svg(charts.forecast_vs_history(
+                    pd.DataFrame({"ds": pd.Series(dtype="datetime64[ns]"), "y": pd.Series(dtype=float)}), total,
+                    title="Stored forecast: calls per interval with its 80 % band", width=640, height=160))
+
+    def _tiles_html(self, result: pd.DataFrame, per_interval: pd.DataFrame, hours: float) -> str:
+        def tile(label: str, key: str, base: float, new: float, fmt: str) -> str:
+            change = new - base
+            colour = "#555" if abs(change) < 1e-9 else ("#c0392b" if change > 0 else "#1e8449")
+            return (
+                f"<div class='wb-tile' data-kpi='{key}' style='display:inline-block;min-width:150px;margin:4px;"
+                f"padding:8px 10px;border:1px solid #ddd;border-top:4px solid #6a3d9a;border-radius:4px'>"
+                f"<div style='font-size:12px;color:#555'>{escape(label)}</div>"
+                f"<div class='wb-value' style='font-size:22px;font-weight:600'>{fmt.format(new)}</div>"
+                f"<div style='font-size:11px;color:{colour}'>stored plan {fmt.format(base)} "
+                f"({'+' if change >= 0 else ''}{fmt.format(change)})</div></div>")
+
+        with_calls = result[result["what_if_calls"] > 0]
+        level = (float((with_calls["what_if_service_level"] * with_calls["what_if_calls"]).sum()
+                       / with_calls["what_if_calls"].sum()) if len(with_calls) else float("nan"))
+        tiles = [
+            tile("Agent-hours on the phones", "required_agent_hours", result["raw_agents"].sum() * hours,
+                 result["what_if_raw_agents"].sum() * hours, "{:,.0f}"),
+            tile("Paid agent-hours (after shrinkage)", "scheduled_agent_hours",
+                 result["scheduled_agents"].sum() * hours, result["what_if_scheduled_agents"].sum() * hours,
+                 "{:,.0f}"),
+            tile("Peak agents in an interval", "peak_required_agents", per_interval["raw_agents"].max(),
+                 per_interval["what_if_raw_agents"].max(), "{:,.0f}"),
+            f"<div class='wb-tile' data-kpi='expected_service_level' style='display:inline-block;min-width:150px;"
+            f"margin:4px;padding:8px 10px;border:1px solid #ddd;border-top:4px solid #6a3d9a;border-radius:4px'>"
+            f"<div style='font-size:12px;color:#555'>Expected service level</div>"
+            f"<div class='wb-value' style='font-size:22px;font-weight:600'>{level:.1%}</div>"
+            f"<div style='font-size:11px;color:#555'>call-weighted, at the what-if agents</div></div>",
+        ]
+        return "<div style='display:flex;flex-wrap:wrap'>" + "".join(tiles) + "</div>"
+
+    # -- export ---------------------------------------------------------------
+    def export_csv(self, _button: Any = None, folder: str | Path | None = None) -> Path | None:
+        """Write the current requirement table to ``outputs/apps/staffing/`` and offer it as a download link."""
+        result = self.tables.get("requirements")
+        if result is None or result.empty:
+            self.export_link.value = "<em>Nothing to export.</em>"
+            return None
+        out_dir = Path(folder) if folder is not None else paths.outputs_dir() / "apps" / "staffing"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        name = f"requirements_{self.run_id}_{self.queue.value}_{stamp}.csv"
+        text = result[[c for c in EXPORT_COLUMNS if c in result.columns]].to_csv(index=False)
+        path = out_dir / name
+        path.write_text(text, encoding="utf-8")
+        payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
+        self.export_link.value = (
+            f"<a class='wb-download' download='{escape(name)}' href='data:text/csv;base64,{payload}'>"
+            f"Download {escape(name)}</a> <span style='color:#555'>(also saved as {escape(str(path))})</span>")
+        return path
