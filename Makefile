@@ -44,6 +44,7 @@ demo: setup
 	$(BIN)/workbench run sample_overview --params demo
 	$(BIN)/workbench run kpi_overview --params demo
 	$(BIN)/workbench run staffing_forecast --params demo
+	$(BIN)/workbench run satisfaction_drivers --params demo
 	$(BIN)/workbench run transcription_overview --params demo
 	$(BIN)/workbench report run daily --date latest --workers 2
 	$(BIN)/workbench report site

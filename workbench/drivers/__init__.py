@@ -1,0 +1,38 @@
+"""Satisfaction drivers: what moves CSAT, with bootstrap uncertainty and survey-response weighting.
+
+``table`` builds the per-call driver table from the store (or reads a file);
+``models`` fits the interpretable and flexible models, effect curves, what-if
+and call-mix-adjusted agent effects.
+"""
+
+from workbench.drivers.models import (
+    DriverAnalysis,
+    agent_effects,
+    analyse_drivers,
+    effect_curves,
+    response_weights,
+    what_if,
+)
+from workbench.drivers.table import (
+    MIN_SURVEYS,
+    call_features,
+    check_driver_table,
+    default_features,
+    driver_table_from_store,
+    read_driver_file,
+)
+
+__all__ = [
+    "MIN_SURVEYS",
+    "DriverAnalysis",
+    "agent_effects",
+    "analyse_drivers",
+    "call_features",
+    "check_driver_table",
+    "default_features",
+    "driver_table_from_store",
+    "effect_curves",
+    "read_driver_file",
+    "response_weights",
+    "what_if",
+]

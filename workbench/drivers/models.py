@@ -1,0 +1,548 @@
+"""What moves CSAT: two driver models side by side, with bootstrap uncertainty.
+
+Both models predict *top box* (CSAT at or above a threshold):
+
+* ``logistic``: logistic regression, a piecewise-linear spline for waiting
+  time, one-hot categories; its effects are on the log-odds scale.
+* ``boosting``: gradient boosting on the same columns, plus permutation importance.
+
+An effect is the same contrast for both models and for any truth: the average
+change in the log-odds of top box when a feature moves by its ``step`` (one
+standard deviation for a numeric feature, 0 -> 1 for a binary one), averaged
+over the surveyed calls weighted to stand for all calls. A categorical feature's
+effect is the spread (share-weighted standard deviation) of its levels' average
+log-odds: a size without a direction. Under an ordered logit (the sample's true
+model), log-odds of top box move exactly as the latent score does, so the
+logistic effects are on the truth's scale. Intervals are 95 % percentile
+intervals over Bayesian-bootstrap refits (every row reweighted by an Exp(1)
+draw); the spread of a categorical feature is biased upward by noise, so its
+interval is a guide rather than a coverage claim.
+
+Survey response is not random, so each surveyed call carries an inverse
+probability weight from a response model fitted on every answered call
+(:func:`response_weights`); :func:`analyse_drivers` uses them by default and
+reports what weighting changed. Weighting corrects response that depends on
+call features (waiting, language, repeat calls); response that depends on the
+score itself (callers with a 1 or a 5 answer more often, as in the sample
+centre) is invisible to any weighting on call features and inflates the
+strongest effects somewhat: on the sample, ``resolved`` comes out at 1.6-1.7
+log-odds against a true 1.4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
+
+from workbench.drivers.table import check_driver_table, default_features
+from workbench.errors import InputDataError
+
+CURVE_FEATURES = ("wait_seconds", "talk_seconds", "hold_seconds", "transferred")
+SPLINE_FEATURES = ("wait_seconds",)
+PROPENSITY_FEATURES = (
+    "wait_seconds", "talk_seconds", "hold_seconds", "transferred", "abandoned_callback", "repeat_contact",
+    "called_again", "queue_id", "language", "hour", "weekday",
+)  # fmt: skip
+AGENT_ADJUSTERS = ("topic", "queue_id", "wait_seconds")
+# Inverse-probability weights above this quantile are capped: a handful of
+# near-zero propensities would otherwise decide the whole fit.
+WEIGHT_CAP_QUANTILE = 0.99
+_EPS = 1e-4
+
+
+def _kinds(frame: pd.DataFrame, features: Sequence[str]) -> dict[str, str]:
+    """numeric | binary | categorical per feature, from its values."""
+    kinds = {}
+    for name in features:
+        values = frame[name]
+        if values.dtype == bool:
+            kinds[name] = "binary"
+        elif pd.api.types.is_numeric_dtype(values):
+            kinds[name] = "binary" if set(values.dropna().unique()) <= {0, 1} else "numeric"
+        else:
+            kinds[name] = "categorical"
+    return kinds
+
+
+def _wait_knots(values: pd.Series) -> np.ndarray:
+    """Knots for a piecewise-linear waiting-time spline: 0, 2 and 5 minutes, and the longest wait.
+
+    Fixed, round knots rather than quantiles: most calls wait 0 s, so quantile
+    knots crowd near 0 and let a handful of short waits bend the curve.
+    """
+    top = max(float(values.max()), 1.0)
+    knots = np.unique([0.0, *[k for k in (120.0, 300.0) if k < top], top])
+    return knots.reshape(-1, 1)
+
+
+def _preprocessor(frame: pd.DataFrame, kinds: dict[str, str], splines: bool) -> ColumnTransformer:
+    parts = []
+    for name, kind in kinds.items():
+        if kind == "categorical":
+            encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False)
+            parts.append((name, make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), encoder), [name]))
+        elif splines and name in SPLINE_FEATURES and kind == "numeric":
+            spline = SplineTransformer(degree=1, knots=_wait_knots(frame[name]), extrapolation="linear")
+            parts.append((name, make_pipeline(SimpleImputer(strategy="median"), spline, StandardScaler()), [name]))
+        else:
+            parts.append((name, make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), [name]))
+    return ColumnTransformer(parts)
+
+
+def _logistic(frame: pd.DataFrame, kinds: dict[str, str]) -> Pipeline:
+    # Mild L2 only keeps rare one-hot levels finite; with standardised columns
+    # and hundreds of surveys it moves the effects by far less than their CI.
+    model = LogisticRegression(C=10.0, max_iter=2000)
+    return Pipeline([("prep", _preprocessor(frame, kinds, splines=True)), ("model", model)])
+
+
+def _boosting(frame: pd.DataFrame, kinds: dict[str, str], seed: int) -> Pipeline:
+    model = GradientBoostingClassifier(
+        n_estimators=120, max_depth=3, learning_rate=0.05, subsample=0.8, min_samples_leaf=20, random_state=seed
+    )
+    return Pipeline([("prep", _preprocessor(frame, kinds, splines=False)), ("model", model)])
+
+
+def _fit(model: Pipeline, x: pd.DataFrame, y: np.ndarray, w: np.ndarray) -> Pipeline:
+    return model.fit(x, y, model__sample_weight=w)
+
+
+def _logit(model: Pipeline, x: pd.DataFrame) -> np.ndarray:
+    p = np.clip(model.predict_proba(x)[:, 1], _EPS, 1 - _EPS)
+    return np.log(p / (1 - p))
+
+
+def _levels(frame: pd.DataFrame, name: str) -> list:
+    counts = frame[name].fillna("missing").value_counts()
+    return list(counts.index)
+
+
+def _effects(
+    model: Pipeline, x: pd.DataFrame, w: np.ndarray, kinds: dict[str, str], steps: dict[str, float]
+) -> dict[str, float]:
+    """The module's contrast for every feature (see the module docstring)."""
+    base = _logit(model, x)
+    out = {}
+    for name, kind in kinds.items():
+        if kind == "numeric":
+            moved = x.assign(**{name: x[name] + steps[name]})
+            out[name] = float(np.average(_logit(model, moved) - base, weights=w))
+        elif kind == "binary":
+            high = _logit(model, x.assign(**{name: 1.0}))
+            low = _logit(model, x.assign(**{name: 0.0}))
+            out[name] = float(np.average(high - low, weights=w))
+        else:
+            levels = _levels(x, name)
+            shares = x[name].fillna("missing").value_counts().reindex(levels).to_numpy(dtype=float)
+            means = np.array([np.average(_logit(model, x.assign(**{name: level})), weights=w) for level in levels])
+            centre = np.average(means, weights=shares)
+            out[name] = float(np.sqrt(np.average((means - centre) ** 2, weights=shares)))
+    return out
+
+
+def response_weights(calls: pd.DataFrame, features: Sequence[str] = PROPENSITY_FEATURES) -> pd.DataFrame:
+    """Survey response propensity of every answered call, and inverse-probability weights.
+
+    Args:
+        calls: one row per answered call (surveyed or not), as from
+            :func:`workbench.drivers.table.call_features`; needs ``call_id``,
+            ``surveyed`` and the ``features`` present (missing ones are skipped).
+        features: call features known for every call, whether surveyed or not.
+
+    Returns:
+        ``call_id``, ``surveyed``, ``propensity`` (estimated probability of a
+        response) and ``weight`` (1 / propensity for surveyed calls, capped at
+        the 99th percentile and scaled to mean 1 over them; 0 otherwise).
+
+    Raises:
+        InputDataError: ``surveyed`` is missing or holds one value only.
+    """
+    if "surveyed" not in calls.columns:
+        raise InputDataError("response weights need a 'surveyed' column over all calls", field="surveyed")
+    surveyed = calls["surveyed"].astype(bool).to_numpy()
+    if surveyed.all() or not surveyed.any():
+        raise InputDataError("response weights need surveyed and non-surveyed calls", field="surveyed")
+    usable = [f for f in features if f in calls.columns and calls[f].notna().mean() > 0.5 and calls[f].nunique() > 1]
+    kinds = _kinds(calls, usable)
+    model = Pipeline([("prep", _preprocessor(calls, kinds, splines=True)), ("model", LogisticRegression(max_iter=2000))])
+    model.fit(calls[usable], surveyed.astype(int))
+    propensity = np.clip(model.predict_proba(calls[usable])[:, 1], 1e-3, 1.0)
+    raw = np.where(surveyed, 1.0 / propensity, 0.0)
+    cap = np.quantile(raw[surveyed], WEIGHT_CAP_QUANTILE)
+    weight = np.minimum(raw, cap)
+    weight = np.where(surveyed, weight / weight[surveyed].mean(), 0.0)
+    return pd.DataFrame(
+        {"call_id": calls["call_id"].to_numpy(), "surveyed": surveyed, "propensity": propensity, "weight": weight}
+    )
+
+
+@dataclass
+class DriverAnalysis:
+    """Everything :func:`analyse_drivers` found; tables are plain DataFrames.
+
+    Attributes:
+        drivers: ``model, feature, kind, step, effect, ci_low, ci_high,
+            direction, rank`` (+ ``importance``, ``importance_sd`` for boosting).
+        disagreements: ``feature, rank_logistic, rank_boosting, effect_logistic,
+            effect_boosting, issue`` where the models differ.
+        weighting: ``feature, effect_unweighted, effect_weighted, change`` (logistic).
+        weighting_summary: top-box rate unweighted and weighted, weight range,
+            effective sample size, or why weighting was off.
+        notes: plain sentences on what was absent, dropped or assumed.
+    """
+
+    drivers: pd.DataFrame
+    disagreements: pd.DataFrame
+    weighting: pd.DataFrame
+    weighting_summary: dict
+    notes: list[str]
+    rows: pd.DataFrame = field(repr=False)
+    weights: np.ndarray = field(repr=False)
+    kinds: dict[str, str] = field(repr=False)
+    fits: dict[str, list[Pipeline]] = field(repr=False)  # model -> [full fit, bootstrap fits...]
+    target: str = "csat"
+    positive_threshold: float = 4.0
+
+    def drivers_csv(self) -> pd.DataFrame:
+        """The output contract: ``model, feature, effect, ci_low, ci_high, rank``."""
+        return self.drivers[["model", "feature", "effect", "ci_low", "ci_high", "rank"]].copy()
+
+
+def _ranked(model_name: str, effects: dict, boot: list[dict], kinds: dict, steps: dict) -> pd.DataFrame:
+    frame = pd.DataFrame({"feature": list(effects), "effect": list(effects.values())})
+    samples = pd.DataFrame(boot)[frame["feature"]] if boot else None
+    if samples is not None and len(samples) >= 2:
+        frame["ci_low"] = samples.quantile(0.025).to_numpy()
+        frame["ci_high"] = samples.quantile(0.975).to_numpy()
+    else:
+        frame["ci_low"] = np.nan
+        frame["ci_high"] = np.nan
+    frame["kind"] = frame["feature"].map(kinds)
+    frame["step"] = frame["feature"].map(lambda f: steps.get(f, 1.0) if kinds[f] == "numeric" else np.nan)
+    sign = np.sign(frame["effect"])
+    frame["direction"] = np.where(frame["kind"] == "categorical", "varies by level",
+                                  np.where(sign > 0, "raises CSAT", np.where(sign < 0, "lowers CSAT", "none")))  # fmt: skip
+    frame.insert(0, "model", model_name)
+    frame = frame.sort_values("effect", key=np.abs, ascending=False).reset_index(drop=True)
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    return frame
+
+
+def _disagreements(drivers: pd.DataFrame) -> pd.DataFrame:
+    wide = drivers.pivot(index="feature", columns="model", values=["rank", "effect", "ci_low", "ci_high"])
+    rows = []
+    for feature in wide.index:
+        r_l, r_b = wide.loc[feature, ("rank", "logistic")], wide.loc[feature, ("rank", "boosting")]
+        e_l, e_b = wide.loc[feature, ("effect", "logistic")], wide.loc[feature, ("effect", "boosting")]
+        issues = []
+        sure_l = wide.loc[feature, ("ci_low", "logistic")] > 0 or wide.loc[feature, ("ci_high", "logistic")] < 0
+        sure_b = wide.loc[feature, ("ci_low", "boosting")] > 0 or wide.loc[feature, ("ci_high", "boosting")] < 0
+        if np.sign(e_l) != np.sign(e_b) and (sure_l or sure_b):
+            issues.append("opposite directions")
+        if abs(r_l - r_b) >= 3:
+            issues.append(f"rank {int(r_l)} vs {int(r_b)}")
+        if issues:
+            rows.append({"feature": feature, "rank_logistic": int(r_l), "rank_boosting": int(r_b),
+                         "effect_logistic": e_l, "effect_boosting": e_b, "issue": "; ".join(issues)})  # fmt: skip
+    columns = ["feature", "rank_logistic", "rank_boosting", "effect_logistic", "effect_boosting", "issue"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def analyse_drivers(
+    table: pd.DataFrame,
+    *,
+    target: str = "csat",
+    positive_threshold: float = 4.0,
+    features: Sequence[str] | None = None,
+    weighting: bool = True,
+    n_bootstrap: int = 50,
+    n_bootstrap_boosting: int | None = None,
+    seed: int = 0,
+) -> DriverAnalysis:
+    """Fit both driver models with bootstrap intervals.
+
+    Args:
+        table: a driver table: either every answered call with ``surveyed``
+            (from :func:`workbench.drivers.table.call_features`, weighting
+            possible) or only surveyed rows (weighting off, said in ``notes``).
+            Needs ``target`` and the ``features``.
+        target: the CSAT column.
+        positive_threshold: top box is ``target >= positive_threshold``.
+        features: driver columns; default :func:`default_features`.
+        weighting: apply inverse-probability-of-response weights.
+        n_bootstrap: bootstrap refits of the logistic model (0 = no intervals).
+        n_bootstrap_boosting: of the boosting model (default: a third of ``n_bootstrap``).
+        seed: seeds the bootstrap and the boosting.
+
+    Returns:
+        A :class:`DriverAnalysis`.
+
+    Raises:
+        InputDataError: see :func:`workbench.drivers.table.check_driver_table`.
+    """
+    notes: list[str] = []
+    absent = table.attrs.get("absent_tables")
+    if absent:
+        notes.append(f"Absent from the store, so not used: {', '.join(absent)}.")
+    if features is None:
+        features = default_features(table, target)
+        if target in table.columns:
+            left_out = [c for c in table.columns if c not in features and c in
+                        ("silence_share", "overtalk_share", "compliance_breaches", "topic")]  # fmt: skip
+            if left_out:
+                notes.append(f"Left out (too few surveyed calls have them, or one value only): {', '.join(left_out)}.")
+    features = list(features)
+    rows = check_driver_table(table, target, features, positive_threshold)
+
+    summary: dict = {"weighting": "off"}
+    weights = np.ones(len(rows))
+    if weighting:
+        if "surveyed" in table.columns and (~table["surveyed"].astype(bool)).any():
+            propensity = response_weights(table)
+            by_call = dict(zip(propensity["call_id"], propensity["weight"]))
+            weights = rows["call_id"].map(by_call).fillna(1.0).to_numpy(dtype=float)
+            ess = weights.sum() ** 2 / (weights**2).sum()
+            summary = {
+                "weighting": "inverse probability of response",
+                "calls": int(len(table)),
+                "surveyed": int(len(rows)),
+                "response_rate": round(float(len(rows) / len(table)), 4),
+                "weight_min": round(float(weights.min()), 3),
+                "weight_max": round(float(weights.max()), 3),
+                "effective_sample_size": round(float(ess), 1),
+            }
+        else:
+            notes.append("Weighting off: the table holds surveyed calls only, so response cannot be modelled.")
+    summary["top_box_unweighted"] = round(float(rows["top_box"].mean()), 4)
+    summary["top_box_weighted"] = round(float(np.average(rows["top_box"], weights=weights)), 4)
+
+    x = rows[features].copy()
+    kinds = _kinds(x, features)
+    for name, kind in kinds.items():
+        if kind == "binary":
+            x[name] = x[name].astype(float)
+        elif kind == "categorical":
+            x[name] = x[name].astype("string").fillna("missing").astype(object)
+    steps = {name: float(x[name].std()) or 1.0 for name, kind in kinds.items() if kind == "numeric"}
+    y = rows["top_box"].to_numpy()
+    rng = np.random.default_rng(seed)
+    n_boost_b = n_bootstrap // 3 if n_bootstrap_boosting is None else n_bootstrap_boosting
+
+    fits: dict[str, list[Pipeline]] = {}
+    tables = []
+    for name, builder, n_b in (
+        ("logistic", lambda: _logistic(x, kinds), n_bootstrap),
+        ("boosting", lambda: _boosting(x, kinds, seed), n_boost_b),
+    ):
+        full = _fit(builder(), x, y, weights)
+        models = [full]
+        boot = []
+        for _ in range(n_b):
+            # Bayesian bootstrap (Exp(1) weights on every row) rather than
+            # resampled rows: duplicated rows defeat the trees' minimum leaf
+            # size and subsampling, and shift boosting's bootstrap distribution.
+            fitted = _fit(builder(), x, y, weights * rng.exponential(1.0, len(x)))
+            models.append(fitted)
+            boot.append(_effects(fitted, x, weights, kinds, steps))
+        fits[name] = models
+        ranked = _ranked(name, _effects(full, x, weights, kinds, steps), boot, kinds, steps)
+        if name == "boosting":
+            result = permutation_importance(full, x, y, scoring="neg_log_loss", n_repeats=5, random_state=seed,
+                                            sample_weight=weights)  # fmt: skip
+            importance = dict(zip(features, result.importances_mean))
+            spread = dict(zip(features, result.importances_std))
+            ranked["importance"] = ranked["feature"].map(importance)
+            ranked["importance_sd"] = ranked["feature"].map(spread)
+        tables.append(ranked)
+    drivers = pd.concat(tables, ignore_index=True)
+
+    unweighted = _effects(_fit(_logistic(x, kinds), x, y, np.ones(len(x))), x, np.ones(len(x)), kinds, steps)
+    weighted = drivers[drivers["model"] == "logistic"].set_index("feature")["effect"]
+    change = pd.DataFrame({"feature": list(unweighted), "effect_unweighted": list(unweighted.values())})
+    change["effect_weighted"] = change["feature"].map(weighted)
+    change["change"] = change["effect_weighted"] - change["effect_unweighted"]
+    return DriverAnalysis(
+        drivers=drivers, disagreements=_disagreements(drivers), weighting=change, weighting_summary=summary,
+        notes=notes, rows=rows, weights=weights, kinds=kinds, fits=fits,
+        target=target, positive_threshold=positive_threshold,
+    )  # fmt: skip
+
+
+def _features_frame(analysis: DriverAnalysis) -> pd.DataFrame:
+    x = analysis.rows[list(analysis.kinds)].copy()
+    for name, kind in analysis.kinds.items():
+        if kind == "binary":
+            x[name] = x[name].astype(float)
+        elif kind == "categorical":
+            x[name] = x[name].astype("string").fillna("missing").astype(object)
+    return x
+
+
+def _interval(values: np.ndarray) -> tuple[float, float]:
+    if len(values) < 2:
+        return (np.nan, np.nan)
+    return float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))
+
+
+def effect_curves(
+    analysis: DriverAnalysis, features: Sequence[str] = CURVE_FEATURES, points: int = 15
+) -> pd.DataFrame:
+    """Partial dependence of the top-box probability, with bootstrap intervals.
+
+    Args:
+        analysis: from :func:`analyse_drivers`.
+        features: numeric or binary features to trace (those not modelled are skipped).
+        points: grid points per numeric feature, from 0 to its 99th percentile.
+
+    Returns:
+        ``model, feature, value, top_box, ci_low, ci_high``: the weighted mean
+        predicted probability of top box with every call set to ``value``.
+    """
+    x = _features_frame(analysis)
+    records = []
+    for name in features:
+        kind = analysis.kinds.get(name)
+        if kind == "binary":
+            grid = np.array([0.0, 1.0])
+        elif kind == "numeric":
+            grid = np.linspace(max(float(x[name].min()), 0.0), float(x[name].quantile(0.99)) or 1.0, points)
+        else:
+            continue
+        for model_name, fits in analysis.fits.items():
+            curves = np.array([[np.average(m.predict_proba(x.assign(**{name: v}))[:, 1], weights=analysis.weights)
+                                for v in grid] for m in fits])  # fmt: skip
+            for j, value in enumerate(grid):
+                low, high = _interval(curves[1:, j])
+                records.append({"model": model_name, "feature": name, "value": float(value),
+                                "top_box": float(curves[0, j]), "ci_low": low, "ci_high": high})  # fmt: skip
+    return pd.DataFrame(records, columns=["model", "feature", "value", "top_box", "ci_low", "ci_high"])
+
+
+def what_if(analysis: DriverAnalysis, feature: str, change: float | None = None, *, set_to: float | None = None,
+            model: str = "logistic") -> pd.DataFrame:  # fmt: skip
+    """Expected change in the top-box share for a stated change in one driver.
+
+    Args:
+        analysis: from :func:`analyse_drivers`.
+        feature: a modelled numeric or binary feature.
+        change: added to every call's value (e.g. ``-30`` for 30 s less
+            waiting); seconds and shares never go below 0.
+        set_to: instead of ``change``, set every call to this value (e.g.
+            ``transferred`` set to 0: no transfers).
+        model: ``logistic`` or ``boosting``.
+
+    Returns:
+        One row: ``model, feature, scenario, top_box_now, top_box_after,
+        change, ci_low, ci_high`` (change in the share of calls in top box,
+        0..1, with a bootstrap 95 % interval).
+
+    Raises:
+        InputDataError: the feature was not modelled or is categorical, or
+            neither/both of ``change`` and ``set_to`` are given.
+    """
+    if analysis.kinds.get(feature) not in ("numeric", "binary"):
+        raise InputDataError(f"what-if needs a modelled numeric or binary feature; '{feature}' is not one",
+                             field=feature)  # fmt: skip
+    if (change is None) == (set_to is None):
+        raise InputDataError("give exactly one of change or set_to", field=feature)
+    x = _features_frame(analysis)
+    if set_to is not None:
+        moved = x.assign(**{feature: float(set_to)})
+        scenario = f"{feature} set to {set_to:g}"
+    else:
+        moved = x.assign(**{feature: np.maximum(x[feature] + change, 0.0)})
+        scenario = f"{feature} {change:+g}"
+    w = analysis.weights
+    deltas, now, after = [], None, None
+    for k, fitted in enumerate(analysis.fits[model]):
+        p0 = np.average(fitted.predict_proba(x)[:, 1], weights=w)
+        p1 = np.average(fitted.predict_proba(moved)[:, 1], weights=w)
+        if k == 0:
+            now, after = p0, p1
+        else:
+            deltas.append(p1 - p0)
+    low, high = _interval(np.array(deltas))
+    return pd.DataFrame([{"model": model, "feature": feature, "scenario": scenario, "top_box_now": now,
+                          "top_box_after": after, "change": after - now, "ci_low": low, "ci_high": high}])  # fmt: skip
+
+
+def agent_effects(
+    table: pd.DataFrame,
+    *,
+    target: str = "csat",
+    positive_threshold: float = 4.0,
+    adjust_for: Sequence[str] = AGENT_ADJUSTERS,
+) -> pd.DataFrame:
+    """Agent effects on top box, adjusted for call mix and shrunk toward the mean.
+
+    A logistic model of top box on the call-mix columns gives each survey an
+    expected probability; an agent's raw effect is the one-step log-odds shift
+    that matches their observed top boxes, with its standard error. Empirical
+    Bayes (a normal random intercept, variance by the method of moments)
+    shrinks each raw effect toward 0 by its precision, so an agent with three
+    surveys is not ranked on luck.
+
+    Args:
+        table: surveyed rows (others are dropped); needs ``agent_id``,
+            ``target`` and the ``adjust_for`` columns present (absent ones skipped).
+        target: the CSAT column.
+        positive_threshold: top box is ``target >= positive_threshold``.
+        adjust_for: call-mix columns the comparison holds fixed.
+
+    Returns:
+        One row per agent, strongest first: ``agent_id, surveys, top_box_rate,
+        expected_rate, raw_effect, effect, ci_low, ci_high, shrinkage, differs``
+        (effects in log-odds of top box; ``differs`` when the 95 % interval
+        excludes 0).
+
+    Raises:
+        InputDataError: ``agent_id`` missing, or see ``check_driver_table``.
+    """
+    if "agent_id" not in table.columns:
+        raise InputDataError("agent effects need an 'agent_id' column", field="agent_id")
+    adjusters = [c for c in adjust_for if c in table.columns and table[c].nunique() > 1]
+    rows = check_driver_table(table, target, adjusters, positive_threshold) if adjusters else None
+    if rows is None:
+        rows = check_driver_table(table.assign(_one=1.0), target, ["_one"], positive_threshold)
+    rows = rows[rows["agent_id"].notna()].reset_index(drop=True)
+    y = rows["top_box"].to_numpy(dtype=float)
+    if adjusters:
+        x = rows[adjusters].copy()
+        kinds = _kinds(x, adjusters)
+        for name, kind in kinds.items():
+            if kind == "categorical":
+                x[name] = x[name].astype("string").fillna("missing").astype(object)
+        p = _fit(_logistic(x, kinds), x, y.astype(int), np.ones(len(x))).predict_proba(x)[:, 1]
+    else:
+        p = np.full(len(rows), y.mean())
+    grouped = pd.DataFrame({"agent_id": rows["agent_id"].to_numpy(), "y": y, "p": p, "info": p * (1 - p)})
+    agg = grouped.groupby("agent_id").agg(surveys=("y", "size"), top_box_rate=("y", "mean"),
+                                          expected_rate=("p", "mean"), resid=("y", "sum"), p_sum=("p", "sum"),
+                                          info=("info", "sum"))  # fmt: skip
+    raw = (agg["resid"] - agg["p_sum"]) / agg["info"]
+    se2 = 1.0 / agg["info"]
+    # Method of moments: spread of raw effects beyond their sampling noise.
+    tau2 = max(float(np.average(raw**2, weights=1 / se2) - np.average(se2, weights=1 / se2)), 1e-4)
+    keep = tau2 / (tau2 + se2)
+    out = pd.DataFrame({
+        "agent_id": agg.index, "surveys": agg["surveys"].to_numpy(), "top_box_rate": agg["top_box_rate"].to_numpy(),
+        "expected_rate": agg["expected_rate"].to_numpy(), "raw_effect": raw.to_numpy(),
+        "effect": (keep * raw).to_numpy(),
+    })  # fmt: skip
+    sd = np.sqrt(keep * se2).to_numpy()
+    out["ci_low"] = out["effect"] - 1.96 * sd
+    out["ci_high"] = out["effect"] + 1.96 * sd
+    out["shrinkage"] = (1 - keep).to_numpy()
+    out["differs"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
+    out.attrs["agent_sd"] = float(np.sqrt(tau2))
+    return out.sort_values("effect", key=np.abs, ascending=False).reset_index(drop=True)

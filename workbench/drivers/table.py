@@ -1,0 +1,299 @@
+"""The driver table: one row per answered call with its features and, when surveyed, its CSAT.
+
+:func:`call_features` turns the store's ``calls`` and ``surveys`` (plus
+``topic_assignments``, ``speech_metrics`` and ``compliance_results`` when
+present) into one row per eligible call, surveyed or not: the non-surveyed
+rows are what the response-propensity model needs. :func:`driver_table_from_store`
+reads those tables; :func:`read_driver_file` reads any CSV/Parquet instead, and
+:func:`check_driver_table` validates either before a model sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import InputDataError
+
+# Fewer surveys than this cannot support a model with a dozen drivers and a
+# bootstrap: about ten outcomes per parameter is the usual floor.
+MIN_SURVEYS = 100
+# Of each outcome class (top box and not top box), at least this many.
+MIN_PER_CLASS = 10
+
+NUMERIC_FEATURES = (
+    "wait_seconds", "talk_seconds", "hold_seconds", "hour", "silence_share", "overtalk_share",
+    "compliance_breaches",
+)  # fmt: skip
+BINARY_FEATURES = ("transferred", "abandoned_callback", "repeat_contact", "called_again")
+CATEGORICAL_FEATURES = ("topic", "queue_id", "language", "weekday")
+DEFAULT_FEATURES = (
+    "wait_seconds", "talk_seconds", "hold_seconds", "transferred", "abandoned_callback", "repeat_contact",
+    "called_again", "topic", "queue_id", "language", "hour", "weekday", "silence_share", "overtalk_share",
+    "compliance_breaches",
+)  # fmt: skip
+# Speech and compliance features exist only for transcribed calls; below this
+# share of surveyed rows they are left out of the default features.
+MIN_COVERAGE = 0.5
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputDataError(f"{where} needs columns {list(columns)}; missing {missing}", field=missing[0])
+
+
+def _previous_within(frame: pd.DataFrame, mask: np.ndarray, seconds: float) -> np.ndarray:
+    """For each call, whether the same customer had a call in ``mask`` in the ``seconds`` before it arrived."""
+    known = frame["customer_id"].notna().to_numpy()
+    arrived = frame["arrived_at"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
+    out = np.zeros(len(frame), dtype=bool)
+    order = np.lexsort((arrived, frame["customer_id"].fillna("").to_numpy()))
+    customers = frame["customer_id"].fillna("").to_numpy()[order]
+    times = arrived[order]
+    flagged = mask[order]
+    last_flagged = -np.inf
+    for k in range(len(order)):
+        if k == 0 or customers[k] != customers[k - 1]:
+            last_flagged = -np.inf
+        out[order[k]] = known[order[k]] and times[k] - last_flagged <= seconds
+        if flagged[k]:
+            last_flagged = times[k]
+    return out
+
+
+def call_features(
+    calls: pd.DataFrame,
+    surveys: pd.DataFrame,
+    *,
+    topic_assignments: pd.DataFrame | None = None,
+    speech_metrics: pd.DataFrame | None = None,
+    compliance_results: pd.DataFrame | None = None,
+    repeat_days: float = 7.0,
+    callback_minutes: float = 60.0,
+) -> pd.DataFrame:
+    """Features of every answered call, with its CSAT where a survey came back.
+
+    Args:
+        calls: the store's ``calls``; needs ``call_id``, ``queue_id``,
+            ``language``, ``customer_id``, ``agent_id``, ``arrived_at``,
+            ``wait_seconds``, ``talk_seconds``, ``hold_seconds``, ``outcome``.
+        surveys: needs ``call_id`` and ``csat`` (1-5); the last response per call
+            counts (by ``surveyed_at`` when present).
+        topic_assignments: optional; ``call_id``, ``topic_id`` (and ``model_id``,
+            the latest model being used).
+        speech_metrics: optional; ``call_id``, ``silence_share``, ``overtalk_share``.
+        compliance_results: optional; ``call_id``, ``passed``.
+        repeat_days: window for ``repeat_contact`` (this call follows another
+            call by the same customer) and ``called_again`` (another call
+            follows this one), in days.
+        callback_minutes: window for ``abandoned_callback`` (an abandoned call
+            by the same customer shortly before).
+
+    Returns:
+        One row per answered or transferred call: ``call_id``, ``agent_id``,
+        ``customer_id``, ``surveyed`` (bool), ``csat`` (float, NaN unless
+        surveyed) and the :data:`DEFAULT_FEATURES` (speech and compliance
+        columns NaN where those tables lack the call, ``topic`` ``unknown``).
+        ``attrs["absent_tables"]`` lists the optional tables not given.
+    """
+    _require(
+        calls,
+        ["call_id", "queue_id", "language", "customer_id", "agent_id", "arrived_at", "wait_seconds",
+         "talk_seconds", "hold_seconds", "outcome"],
+        "calls",
+    )  # fmt: skip
+    _require(surveys, ["call_id", "csat"], "surveys")
+    frame = calls.copy()
+    frame["arrived_at"] = pd.to_datetime(frame["arrived_at"])
+    outcome = frame["outcome"].astype(str).to_numpy()
+    not_phantom = outcome != "phantom"
+    abandoned = np.isin(outcome, ["abandoned", "short_abandon"])
+    frame["abandoned_callback"] = _previous_within(frame, abandoned, callback_minutes * 60.0)
+    frame["repeat_contact"] = _previous_within(frame, not_phantom, repeat_days * 86400.0)
+    # called_again looks forward: reverse time and reuse the same scan.
+    mirrored = frame.assign(arrived_at=pd.Timestamp("2100-01-01") - (frame["arrived_at"] - pd.Timestamp("1970-01-01")))
+    frame["called_again"] = _previous_within(mirrored, not_phantom, repeat_days * 86400.0)
+
+    frame = frame[np.isin(outcome, ["answered", "transferred"])].copy()
+    frame["transferred"] = frame["outcome"].eq("transferred")
+    for column in ("wait_seconds", "talk_seconds", "hold_seconds"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype(float)
+    frame["hour"] = frame["arrived_at"].dt.hour.astype(float)
+    frame["weekday"] = frame["arrived_at"].dt.dayofweek.map(dict(enumerate(_WEEKDAYS)))
+
+    answers = surveys.sort_values("surveyed_at", kind="stable") if "surveyed_at" in surveys.columns else surveys
+    answers = answers[["call_id", "csat"]].dropna().drop_duplicates("call_id", keep="last")
+    frame = frame.merge(answers, on="call_id", how="left", validate="one_to_one")
+    frame["surveyed"] = frame["csat"].notna()
+    frame["csat"] = pd.to_numeric(frame["csat"], errors="coerce").astype(float)
+
+    absent = []
+    if topic_assignments is not None and len(topic_assignments):
+        topics = topic_assignments.dropna(subset=["call_id"])
+        if "model_id" in topics.columns:
+            topics = topics[topics["model_id"] == topics["model_id"].max()]
+        topics = topics.drop_duplicates("call_id", keep="last")
+        frame = frame.merge(topics[["call_id", "topic_id"]], on="call_id", how="left")
+        frame["topic"] = frame.pop("topic_id").map(lambda t: "unknown" if pd.isna(t) else f"topic_{int(t)}")
+    else:
+        absent.append("topic_assignments")
+        frame["topic"] = "unknown"
+    if speech_metrics is not None and len(speech_metrics):
+        speech = speech_metrics.drop_duplicates("call_id", keep="last")[["call_id", "silence_share", "overtalk_share"]]
+        frame = frame.merge(speech, on="call_id", how="left")
+    else:
+        absent.append("speech_metrics")
+        frame["silence_share"] = np.nan
+        frame["overtalk_share"] = np.nan
+    if compliance_results is not None and len(compliance_results):
+        breaches = (~compliance_results["passed"].astype(bool)).groupby(compliance_results["call_id"]).sum()
+        frame["compliance_breaches"] = frame["call_id"].map(breaches).astype(float)
+    else:
+        absent.append("compliance_results")
+        frame["compliance_breaches"] = np.nan
+    for column in BINARY_FEATURES:
+        frame[column] = frame[column].astype(float)
+    frame = frame[["call_id", "agent_id", "customer_id", "surveyed", "csat", *DEFAULT_FEATURES]].reset_index(drop=True)
+    frame.attrs["absent_tables"] = absent
+    return frame
+
+
+def driver_table_from_store(store, *, repeat_days: float = 7.0, callback_minutes: float = 60.0) -> pd.DataFrame:
+    """:func:`call_features` over an open :class:`workbench.store.Store`.
+
+    Args:
+        store: an open store with ``calls`` and ``surveys`` loaded.
+        repeat_days: see :func:`call_features`.
+        callback_minutes: see :func:`call_features`.
+
+    Returns:
+        The :func:`call_features` frame; ``attrs["absent_tables"]`` names the
+        optional tables that held no rows.
+    """
+    counts = store.table_counts()
+    optional = {
+        name: store.read_table(name) if counts.get(name, 0) else None
+        for name in ("topic_assignments", "speech_metrics", "compliance_results")
+    }
+    return call_features(
+        store.read_table("calls"), store.read_table("surveys"), repeat_days=repeat_days,
+        callback_minutes=callback_minutes, **optional,
+    )  # fmt: skip
+
+
+def read_driver_file(path: str | Path) -> pd.DataFrame:
+    """Read a driver table from CSV or Parquet (one row per call or survey).
+
+    Args:
+        path: a ``.csv`` or ``.parquet`` file with a target column and feature columns.
+
+    Returns:
+        The table, ``attrs["source_path"]`` set to the file.
+
+    Raises:
+        InputDataError: the file is missing or of another format.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError("driver table not found (expected a CSV or Parquet file, or 'store')", file=path)
+    if path.suffix.lower() == ".parquet":
+        frame = pd.read_parquet(path)
+    elif path.suffix.lower() in (".csv", ".txt"):
+        frame = pd.read_csv(path)
+    else:
+        raise InputDataError(f"expected a .csv or .parquet file, found '{path.suffix}'", file=path)
+    frame.attrs["source_path"] = str(path)
+    return frame
+
+
+def default_features(table: pd.DataFrame, target: str = "csat") -> list[str]:
+    """The features to model when none are named.
+
+    Args:
+        table: a driver table.
+        target: its target column (never a feature).
+
+    Returns:
+        :data:`DEFAULT_FEATURES` present in the table, without those covering
+        fewer than :data:`MIN_COVERAGE` of the surveyed rows or holding one
+        value only; for a table of other columns, every column except the
+        target and identifiers.
+    """
+    rows = table[table[target].notna()] if target in table.columns else table
+    known = [c for c in DEFAULT_FEATURES if c in table.columns]
+    if not known:
+        skip = {target, "call_id", "agent_id", "customer_id", "surveyed", "survey_id"}
+        known = [c for c in table.columns if c not in skip]
+    keep = []
+    for column in known:
+        values = rows[column]
+        if values.notna().mean() < MIN_COVERAGE or values.nunique(dropna=True) < 2:
+            continue
+        keep.append(column)
+    return keep
+
+
+def check_driver_table(
+    table: pd.DataFrame, target: str, features: Sequence[str], positive_threshold: float
+) -> pd.DataFrame:
+    """Validate a driver table and return its rows with a target.
+
+    Args:
+        table: needs ``target`` and every column in ``features``.
+        target: the satisfaction column (numeric, e.g. CSAT 1-5).
+        features: the driver columns.
+        positive_threshold: target at or above this is "top box".
+
+    Returns:
+        A copy of the rows whose target is present, with ``top_box`` (0/1) added.
+
+    Raises:
+        InputDataError: the target or a feature column is missing (named), the
+            target is not numeric, holds one value only, has too few surveys
+            (the message says how many are needed), or one top-box class is
+            too rare to model.
+    """
+    where = table.attrs.get("source_path")
+    if target not in table.columns:
+        raise InputDataError(f"target column '{target}' not found; columns are {list(table.columns)}",
+                             file=where, field=target)  # fmt: skip
+    missing = [c for c in features if c not in table.columns]
+    if missing:
+        raise InputDataError(f"feature columns not found: {missing}", file=where, field=missing[0])
+    if not features:
+        raise InputDataError("no feature columns to model (name some with --features)", file=where)
+    values = table[target]
+    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+        numeric = pd.to_numeric(values.dropna(), errors="coerce")
+        bad = values.dropna()[numeric.isna()]
+        if len(bad):
+            raise InputDataError(
+                f"target '{target}' must be numeric (e.g. CSAT 1-5); found non-numeric values such as {bad.iloc[0]!r}",
+                file=where, field=target,
+            )  # fmt: skip
+    rows = table[pd.to_numeric(values, errors="coerce").notna()].copy()
+    rows[target] = pd.to_numeric(rows[target]).astype(float)
+    if rows[target].nunique() < 2:
+        found = rows[target].iloc[0] if len(rows) else "nothing"
+        raise InputDataError(f"target '{target}' holds one value only ({found}); nothing to explain",
+                             file=where, field=target)  # fmt: skip
+    if len(rows) < MIN_SURVEYS:
+        raise InputDataError(
+            f"too few surveys: {len(rows)} rows with a '{target}', at least {MIN_SURVEYS} are needed "
+            "for a driver analysis (load more days of surveys)", file=where, field=target,
+        )  # fmt: skip
+    rows["top_box"] = (rows[target] >= positive_threshold).astype(int)
+    counts = rows["top_box"].value_counts()
+    if counts.get(1, 0) < MIN_PER_CLASS or counts.get(0, 0) < MIN_PER_CLASS:
+        raise InputDataError(
+            f"top box ('{target}' >= {positive_threshold}) has {counts.get(1, 0)} rows and the rest "
+            f"{counts.get(0, 0)}; each needs at least {MIN_PER_CLASS} (change --positive-threshold)",
+            file=where, field=target,
+        )  # fmt: skip
+    return rows.reset_index(drop=True)
