@@ -46,6 +46,7 @@ demo: setup
 	$(BIN)/workbench run staffing_forecast --params demo
 	$(BIN)/workbench run satisfaction_drivers --params demo
 	$(BIN)/workbench run transcription_overview --params demo
+	$(BIN)/workbench run topic_overview --params demo
 	$(BIN)/workbench report run daily --date latest --workers 2
 	$(BIN)/workbench report site
 	@echo "Reports: outputs/index.html lists every run; outputs/<notebook>/LATEST names the newest run."

@@ -487,3 +487,218 @@ def backtest_comparison(summary: pd.DataFrame, *, width: int = 420, height: int 
         )
         .properties(width=width, height=height if height is not None else max(60, 36 * series))
     )
+
+
+# --------------------------------------------------------------------------- apps
+
+
+def interval_profile(
+    kpis: pd.DataFrame, service_level_target: float, *, title: str = "Intervals", width: int = 720, height: int = 180
+) -> alt.LayerChart:
+    """Calls offered per interval (bars) with service level (line, right axis) and its target (rule).
+
+    Needs columns ``interval_start, offered, service_level`` (e.g. one day of
+    ``compute_kpis(store, by=["interval"])``).
+    """
+    import altair as alt
+    import pandas as pd
+
+    _check(kpis, ["interval_start", "offered", "service_level"], "interval_profile")
+    data = pd.DataFrame({"time": pd.to_datetime(kpis["interval_start"]).dt.strftime("%H:%M"),
+                         "offered": kpis["offered"].to_numpy(), "service_level": kpis["service_level"].to_numpy()})
+    x = alt.X("time:O", title="Interval start", axis=alt.Axis(labelAngle=-90))
+    tooltip = ["time:O", "offered:Q", alt.Tooltip("service_level:Q", format=".1%")]
+    bars = alt.Chart(data).mark_bar(color="#9ecae1").encode(x=x, y=alt.Y("offered:Q", title="Calls offered"),
+                                                            tooltip=tooltip)
+    level = alt.Chart(data).mark_line(point=True, color="#31a354").encode(
+        x=x, y=alt.Y("service_level:Q", title="Service level", axis=alt.Axis(format="%"),
+                     scale=alt.Scale(domain=[0, 1])), tooltip=tooltip)
+    target = alt.Chart(pd.DataFrame({"target": [service_level_target]})).mark_rule(
+        color="#31a354", strokeDash=[4, 3]).encode(y=alt.Y("target:Q", scale=alt.Scale(domain=[0, 1])))
+    return (alt.layer(bars, alt.layer(level, target)).resolve_scale(y="independent")
+            .properties(title=title, width=width, height=height))
+
+
+def agents_what_if(
+    plan: pd.DataFrame, *, title: str = "Required agents per interval", width: int = 720, height: int = 200
+) -> alt.Chart:
+    """Required agents per interval: the stored plan and the what-if, one step line each.
+
+    Needs columns ``interval_start, baseline, what_if`` (agents on the phones,
+    summed over queues; at most 5,000 rows).
+    """
+    import altair as alt
+    import pandas as pd
+
+    _check(plan, ["interval_start", "baseline", "what_if"], "agents_what_if")
+    data = pd.DataFrame({"interval_start": pd.to_datetime(plan["interval_start"]),
+                         "stored plan": plan["baseline"].to_numpy(), "what-if": plan["what_if"].to_numpy()})
+    long = data.melt("interval_start", var_name="plan", value_name="agents")
+    return (
+        alt.Chart(long, title=title)
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=alt.X("interval_start:T", title=None),
+            y=alt.Y("agents:Q", title="Agents on the phones"),
+            color=alt.Color("plan:N", title=None, scale=alt.Scale(domain=["stored plan", "what-if"],
+                                                                  range=["#999999", "#6a3d9a"])),
+            tooltip=[alt.Tooltip("interval_start:T", format="%a %H:%M"), "plan:N", "agents:Q"],
+        )
+        .properties(width=width, height=height)
+    )
+
+
+# --------------------------------------------------------------------------- topics
+
+
+def topic_sizes(topics: pd.DataFrame, *, width: int = 420, height: int | None = None) -> alt.Chart:
+    """Documents per topic as horizontal bars, largest first, new topics highlighted.
+
+    Needs columns ``topic, label, size``; uses ``is_new`` when present.
+    """
+    import altair as alt
+
+    _check(topics, ["topic", "label", "size"], "topic_sizes")
+    data = topics[["topic", "label", "size"]].copy()
+    data["name"] = data["topic"].astype(str) + " " + data["label"].astype(str).str.slice(0, 40)
+    data["new"] = topics["is_new"].fillna(False).astype(bool).map({True: "new", False: "known"}) \
+        if "is_new" in topics.columns else "known"  # fmt: skip
+    return (
+        alt.Chart(data, title="Documents per topic")
+        .mark_bar()
+        .encode(
+            x=alt.X("size:Q", title="Documents"),
+            y=alt.Y("name:N", sort="-x", title=None),
+            color=alt.Color("new:N", title=None, scale=alt.Scale(domain=["known", "new"], range=["#4c78a8", "#e45756"])),
+            tooltip=["topic:Q", "label:N", "size:Q", "new:N"],
+        )
+        .properties(width=width, height=height or max(120, 18 * len(data)))
+    )
+
+
+def topic_share_over_time(shares: pd.DataFrame, *, width: int = 640, height: int = 240) -> alt.Chart:
+    """Stacked share of each topic per period.
+
+    Needs columns ``period, topic, share`` (from ``workbench.topics.analysis.topic_share_over_time``);
+    uses ``label`` when present.
+    """
+    import altair as alt
+
+    _check(shares, ["period", "topic", "share"], "topic_share_over_time")
+    data = shares.copy()
+    data["name"] = data["label"].astype(str) if "label" in data.columns else data["topic"].astype(str)
+    return (
+        alt.Chart(data, title="Topic share per period")
+        .mark_bar()
+        .encode(
+            x=alt.X("period:T", title=None),
+            y=alt.Y("share:Q", title="Share of documents", axis=alt.Axis(format="%"), stack="normalize"),
+            color=alt.Color("name:N", title="Topic"),
+            tooltip=[alt.Tooltip("period:T"), "name:N", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(width=width, height=height)
+    )
+
+
+def topic_pain(pain: pd.DataFrame, *, width: int = 420, height: int = 300) -> alt.Chart:
+    """Topics by volume share (x) and harm (y, 1 = average); bubble size is pain = share x harm.
+
+    Needs columns ``topic, share, harm, pain``; uses ``label`` when present.
+    """
+    import altair as alt
+    import pandas as pd
+
+    _check(pain, ["topic", "share", "harm", "pain"], "topic_pain")
+    data = pain.copy()
+    data["name"] = data["label"].astype(str) if "label" in data.columns else data["topic"].astype(str)
+    points = alt.Chart(data, title="Pain: volume x harm").mark_circle(opacity=0.7, color="#e45756").encode(
+        x=alt.X("share:Q", title="Share of documents", axis=alt.Axis(format="%")),
+        y=alt.Y("harm:Q", title="Harm (1 = average)"),
+        size=alt.Size("pain:Q", legend=None),
+        tooltip=["name:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("harm:Q", format=".2f"),
+                 alt.Tooltip("pain:Q", format=".3f")],  # fmt: skip
+    )
+    labels = points.mark_text(align="left", dx=7, fontSize=10, color="#333333").encode(text="name:N")
+    average = alt.Chart(pd.DataFrame({"harm": [1.0]})).mark_rule(strokeDash=[4, 3], color="#999999").encode(y="harm:Q")
+    return alt.layer(points, labels, average).properties(width=width, height=height)
+
+
+def driver_effects(drivers: pd.DataFrame, *, width: int = 260, height: int | None = None) -> alt.HConcatChart:
+    """Ranked satisfaction drivers per model: effect (log-odds of top box) with its 95 % interval.
+
+    Needs columns ``model, feature, effect, ci_low, ci_high, rank`` (as from
+    ``workbench.drivers.analyse_drivers(...).drivers``).
+    """
+    import altair as alt
+    import pandas as pd
+
+    _check(drivers, ["model", "feature", "effect", "ci_low", "ci_high", "rank"], "driver_effects")
+    panels = []
+    for model, data in drivers.groupby("model", sort=False):
+        data = data.copy()
+        tall = height or 22 * len(data)
+        order = list(data.sort_values("rank")["feature"])
+        y = alt.Y("feature:N", sort=order, title=None)
+        base = alt.Chart(data, title=f"{model}")
+        bars = base.mark_rule(strokeWidth=2, color="#999999").encode(
+            y=y, x=alt.X("ci_low:Q", title="Effect on log-odds of top box"), x2="ci_high:Q"
+        )
+        points = base.mark_point(filled=True, size=60).encode(
+            y=y, x="effect:Q",
+            color=alt.condition(alt.datum.effect < 0, alt.value("#e45756"), alt.value("#4c78a8")),
+            tooltip=["feature:N", alt.Tooltip("effect:Q", format=".3f"), alt.Tooltip("ci_low:Q", format=".3f"),
+                     alt.Tooltip("ci_high:Q", format=".3f"), "rank:Q"],
+        )  # fmt: skip
+        zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="x:Q")
+        panels.append(alt.layer(bars, points, zero).properties(width=width, height=tall))
+    return alt.hconcat(*panels)
+
+
+def driver_curves(curves: pd.DataFrame, *, width: int = 220, height: int = 170) -> alt.Chart:
+    """Partial-dependence curves of the top-box share, one panel per feature, a line per model with its band.
+
+    Needs columns ``model, feature, value, top_box, ci_low, ci_high`` (as
+    from ``workbench.drivers.effect_curves``).
+    """
+    import altair as alt
+
+    _check(curves, ["model", "feature", "value", "top_box", "ci_low", "ci_high"], "driver_curves")
+    base = alt.Chart().encode(
+        x=alt.X("value:Q", title=None), color=alt.Color("model:N", title="Model")
+    )
+    band = base.mark_area(opacity=0.2).encode(y=alt.Y("ci_low:Q", title="Top-box share", axis=alt.Axis(format="%")),
+                                              y2="ci_high:Q")  # fmt: skip
+    line = base.mark_line(point=True).encode(
+        y="top_box:Q", tooltip=["model:N", "feature:N", "value:Q", alt.Tooltip("top_box:Q", format=".1%")]
+    )
+    return (
+        alt.layer(band, line, data=curves.copy())
+        .properties(width=width, height=height)
+        .facet(facet=alt.Facet("feature:N", title=None), columns=2)
+        .resolve_scale(x="independent")
+    )
+
+
+def agent_effects(agents: pd.DataFrame, *, width: int = 420, height: int | None = None, top: int = 25) -> alt.Chart:
+    """Call-mix-adjusted, shrunk agent effects with 95 % intervals; the ``top`` most extreme agents.
+
+    Needs columns ``agent_id, effect, ci_low, ci_high, surveys, differs`` (as
+    from ``workbench.drivers.agent_effects``).
+    """
+    import altair as alt
+    import pandas as pd
+
+    _check(agents, ["agent_id", "effect", "ci_low", "ci_high", "surveys", "differs"], "agent_effects")
+    data = agents.reindex(agents["effect"].abs().sort_values(ascending=False).index).head(top).copy()
+    order = list(data.sort_values("effect")["agent_id"])
+    y = alt.Y("agent_id:N", sort=order, title=None)
+    base = alt.Chart(data, title="Agents vs the average, after call mix (log-odds of top box)")
+    rules = base.mark_rule(color="#999999").encode(y=y, x=alt.X("ci_low:Q", title="Adjusted effect"), x2="ci_high:Q")
+    points = base.mark_point(filled=True).encode(
+        y=y, x="effect:Q", size=alt.Size("surveys:Q", title="Surveys"),
+        color=alt.Color("differs:N", title="Differs", scale=alt.Scale(domain=[True, False], range=["#e45756", "#aaaaaa"])),
+        tooltip=["agent_id:N", "surveys:Q", alt.Tooltip("effect:Q", format=".2f"), alt.Tooltip("ci_low:Q", format=".2f"),
+                 alt.Tooltip("ci_high:Q", format=".2f")],
+    )  # fmt: skip
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="x:Q")
+    return alt.layer(rules, points, zero).properties(width=width, height=height or 16 * len(data))

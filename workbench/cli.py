@@ -140,6 +140,25 @@ def run(
     typer.echo(f"{result.status}: {result.run_dir}")
 
 
+@app.command("serve")
+def serve(
+    port: int = typer.Option(8866, "--port", min=1, max=65535, help="Port to listen on."),
+    ip: str = typer.Option("127.0.0.1", "--ip", help="Address to bind; anything but localhost needs auth in front."),
+) -> None:
+    """Serve the manager apps (notebooks/apps) with Voilà: code hidden, URL parameters validated, localhost only."""
+    from workbench.apps.serve import LOCAL_ADDRESSES, apps_dir, serve as serve_apps
+
+    if ip not in LOCAL_ADDRESSES:
+        typer.secho(
+            f"warning: binding {ip}: the apps have no login of their own; anyone who can reach this address sees "
+            "the data. Put a reverse proxy with authentication or JupyterHub in front (see README).",
+            fg=typer.colors.YELLOW, err=True,
+        )
+    shown = f"[{ip}]" if ":" in ip else ip
+    typer.echo(f"serving {apps_dir()} at http://{shown}:{port}/ (Ctrl-C stops)")
+    serve_apps(port=port, ip=ip)
+
+
 @app.command("ingest")
 def ingest(
     files: list[Path] = typer.Argument(..., help="Export files (CSV in UTF-8 or GB18030, Excel, Parquet)."),
@@ -215,6 +234,161 @@ def transcribe(
         raise typer.Exit(1)
 
 
+@app.command("drivers")
+def drivers(
+    table: str = typer.Argument(..., help="'store' (a driver table built from calls, surveys, topics, speech metrics "
+                                          "and compliance) or a CSV/Parquet file with a target column."),
+    target: str = typer.Option("csat", "--target", help="Satisfaction column (numeric, e.g. CSAT 1-5)."),
+    positive_threshold: float = typer.Option(4.0, "--positive-threshold", help="Top box: target at or above this."),
+    features: str = typer.Option("", "--features", help="Comma-separated driver columns (default: all known ones present)."),
+    output: Optional[Path] = typer.Option(None, "--output", help="Folder for drivers.csv (model, feature, effect, ci_low, ci_high, rank)."),
+    weighting: bool = typer.Option(True, "--weighting/--no-weighting", help="Inverse-probability-of-response weights."),
+    bootstrap: int = typer.Option(50, "--bootstrap", min=0, help="Bootstrap refits for the intervals."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and the boosting."),
+    store: Optional[Path] = StoreOption,
+) -> None:
+    """What moves CSAT: ranked drivers from a logistic and a boosting model, with bootstrap intervals."""
+    from workbench.drivers import analyse_drivers, driver_table_from_store, read_driver_file
+    from workbench.errors import WorkbenchError
+    from workbench.store import Store
+
+    names = [name.strip() for name in features.split(",") if name.strip()] or None
+    try:
+        if table == "store":
+            with Store(store, read_only=True) as opened:
+                frame = driver_table_from_store(opened)
+        else:
+            frame = read_driver_file(table)
+        analysis = analyse_drivers(frame, target=target, positive_threshold=positive_threshold, features=names,
+                                   weighting=weighting, n_bootstrap=bootstrap, seed=seed)
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    shown = ["model", "rank", "feature", "effect", "ci_low", "ci_high", "direction"]
+    typer.echo(analysis.drivers[shown].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    for note in analysis.notes:
+        typer.echo(note)
+    if len(analysis.disagreements):
+        typer.echo("Where the models disagree:")
+        typer.echo(analysis.disagreements.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo("Weighting: " + json.dumps(analysis.weighting_summary))
+    if output is not None:
+        output.mkdir(parents=True, exist_ok=True)
+        analysis.drivers_csv().to_csv(output / "drivers.csv", index=False)
+        typer.echo(f"drivers -> {output / 'drivers.csv'}")
+
+
+report_app = typer.Typer(help="Report sets: several notebook runs, alerts, e-mail and the shared site.",
+                         no_args_is_help=True)
+schedule_app = typer.Typer(help="When report sets run: parameters/reports/schedule.yaml.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+app.add_typer(schedule_app, name="schedule")
+
+
+@report_app.command("run")
+def report_run(
+    report_set: str = typer.Argument(..., help="Set name under parameters/reports/ (daily, weekly) or a YAML path."),
+    date: Optional[str] = typer.Option(None, "--date", help="Report date: ISO date, today, yesterday or latest "
+                                                            "(last day with calls); default the set's."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Reports run in parallel in this many local processes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default "
+                                                                      "$WORKBENCH_DASK_SCHEDULER); used instead of --workers."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and list the reports; run nothing."),
+    mail: bool = typer.Option(True, "--mail/--no-mail", help="E-mail per the set's options when SMTP is configured."),
+) -> None:
+    """Run a report set: exit 0 when all reports succeeded, 1 when any failed, 2 for invalid parameters."""
+    from workbench.errors import ParameterError, WorkbenchError
+    from workbench.reports.sets import EXIT_PARAMETERS, describe_plan, plan_report_set, run_report_set
+
+    try:
+        plan = plan_report_set(report_set, date)
+    except ParameterError as exc:
+        _fail(str(exc), exit_code=EXIT_PARAMETERS)
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=EXIT_PARAMETERS)
+    typer.echo(describe_plan(plan))
+    if dry_run:
+        return
+    batch = run_report_set(plan, workers=workers, scheduler=scheduler, send_mail=mail)
+    typer.echo(batch.table())
+    for item in batch.mail:
+        typer.echo(f"mail {item['kind']} {item.get('report', '')}: {item['status']} {item.get('error', '')}".rstrip())
+    typer.echo(f"summary: {batch.summary_path}")
+    raise typer.Exit(batch.exit_code)
+
+
+@report_app.command("site")
+def report_site(
+    outputs: Optional[Path] = typer.Option(None, "--outputs", help="Outputs folder (default outputs/)."),
+) -> None:
+    """Rebuild outputs/index.html: every run by report and date, latest first (static, offline)."""
+    from workbench.reports.site import build_site
+
+    typer.echo(str(build_site(outputs)))
+
+
+@schedule_app.command("list")
+def schedule_list(
+    schedule_file: Optional[Path] = typer.Option(None, "--file", help="Schedule file (default "
+                                                                      "parameters/reports/schedule.yaml)."),
+    count: int = typer.Option(3, "--count", min=1, help="Next run times shown per entry."),
+) -> None:
+    """Show each scheduled set with its next run times (local and UTC)."""
+    from datetime import UTC, datetime
+
+    from workbench.errors import ParameterError
+    from workbench.reports.schedule import load_schedule, upcoming
+
+    try:
+        jobs = load_schedule(schedule_file)
+    except ParameterError as exc:
+        _fail(str(exc), exit_code=2)
+    for row in upcoming(jobs, datetime.now(UTC), count):
+        typer.echo(f"{row['set']:12s} {row['cron']:16s} {row['timezone']:18s} {row['next']}  ({row['next_utc']})")
+
+
+@schedule_app.command("install")
+def schedule_install(
+    schedule_file: Optional[Path] = typer.Option(None, "--file", help="Schedule file."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the crontab lines; change nothing."),
+) -> None:
+    """Write the schedule into the user's crontab (replacing an earlier workbench block)."""
+    from workbench.errors import ParameterError
+    from workbench.reports.schedule import crontab_lines, install_crontab, load_schedule
+
+    try:
+        lines = crontab_lines(load_schedule(schedule_file))
+        if dry_run:
+            typer.echo("\n".join(lines))
+            return
+        install_crontab(lines)
+    except ParameterError as exc:
+        _fail(str(exc), exit_code=2)
+    typer.echo("\n".join(lines))
+    typer.echo("installed into the crontab")
+
+
+@schedule_app.command("run")
+def schedule_run(
+    schedule_file: Optional[Path] = typer.Option(None, "--file", help="Schedule file."),
+) -> None:
+    """Long-running loop: fire each set when its cron expression is due (Ctrl-C to stop)."""
+    import logging
+
+    from workbench.errors import ParameterError
+    from workbench.reports.schedule import Scheduler, load_schedule, run_set_subprocess
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        jobs = load_schedule(schedule_file)
+    except ParameterError as exc:
+        _fail(str(exc), exit_code=2)
+    typer.echo(f"{len(jobs)} scheduled sets; waiting")
+    try:
+        Scheduler(jobs, run_set_subprocess).run()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+
+
 @app.command("export")
 def export(
     out_dir: Path = typer.Argument(..., help="Folder for the Parquet dataset (one sub-folder per table)."),
@@ -236,6 +410,73 @@ def export(
         _fail(str(exc), exit_code=2)
     for name, rows in written.items():
         typer.echo(f"{name:22s} {rows:>10,d} rows -> {out_dir / name}")
+
+
+topics_app = typer.Typer(help="Topic mining of call texts with BERTopic (offline, Mandarin and English).",
+                         no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+
+@topics_app.command("fit")
+def topics_fit(
+    texts: str = typer.Argument(..., help="'store' (the store's transcripts) or a CSV/Parquet file of texts."),
+    text_column: str = typer.Option("text", "--text-column", help="Column holding the text (files only)."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="Column holding the document id (files; default row number)."),
+    language: str = typer.Option("auto", "--language", help="auto | en | zh | mixed"),
+    output: Optional[Path] = typer.Option(None, "--output", help="Run folder (default outputs/topics/<run id>)."),
+    n_topics: Optional[int] = typer.Option(None, "--n-topics", min=2, help="Topics when roughly known (PCA+KMeans); default: HDBSCAN decides."),
+    embedding: str = typer.Option("auto", "--embedding", help="auto | minilm | tfidf_svd | sentence_transformers"),
+    embedding_model: Optional[str] = typer.Option(None, "--embedding-model", help="sentence-transformers name (local cache) or folder."),
+    max_outlier_share: float = typer.Option(0.05, "--max-outlier-share", min=0.0, max=1.0, help="Outliers reassigned down to this share."),
+    previous: Optional[str] = typer.Option(None, "--previous", help="Run folder to match ids and labels to (default: the output parent's LATEST; 'none' for none)."),
+    whole_call: bool = typer.Option(False, "--whole-call", help="Store texts: every speaker, not only the customer."),
+    store: Optional[Path] = StoreOption,
+    record: Optional[bool] = typer.Option(None, "--record/--no-record", help="Write topics and assignments to the store (default: when TEXTS is store)."),
+) -> None:
+    """Fit a topic model; writes assignments.csv, topics.csv and the saved model into the run folder."""
+    from workbench.errors import WorkbenchError
+    from workbench.topics.pipeline import fit_job, load_texts
+
+    try:
+        docs = load_texts(texts, text_column=text_column, id_column=id_column, store_path=store, whole_call=whole_call)
+        run, folder = fit_job(
+            docs, output=output, previous=True if previous is None else (False if previous == "none" else previous),
+            store_path=store, record=(texts == "store") if record is None else record, language=language,
+            n_topics=n_topics, embedding=embedding, embedding_model=embedding_model,
+            max_outlier_share=max_outlier_share, show_progress=True,
+        )
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    typer.echo(run.topics[["topic", "label", "size", "is_new", "top_words"]].to_string(index=False, max_colwidth=60))
+    info = run.info
+    typer.echo(f"{info['documents']} documents, {len(run.topics)} topics, language {info['language']}, "
+               f"embedding {info['embedding']}, clustering {info['clustering']}; outliers: {info['outliers']['reason']}")
+    typer.echo(f"run folder: {folder}")
+
+
+@topics_app.command("assign")
+def topics_assign(
+    texts: str = typer.Argument(..., help="'store' (the store's transcripts) or a CSV/Parquet file of texts."),
+    model: Path = typer.Option(..., "--model", help="Run folder written by `workbench topics fit`."),
+    text_column: str = typer.Option("text", "--text-column", help="Column holding the text (files only)."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="Column holding the document id (files)."),
+    output: Optional[Path] = typer.Option(None, "--output", help="Folder for assignments.csv (default: print CSV)."),
+    whole_call: bool = typer.Option(False, "--whole-call", help="Store texts: every speaker, not only the customer."),
+    store: Optional[Path] = StoreOption,
+) -> None:
+    """Put new texts into a fitted model's topics without refitting."""
+    from workbench.errors import WorkbenchError
+    from workbench.topics.pipeline import assign_job, load_texts
+
+    try:
+        docs = load_texts(texts, text_column=text_column, id_column=id_column, store_path=store, whole_call=whole_call)
+        assigned = assign_job(model, docs, output=output)
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    if output is None:
+        typer.echo(assigned.to_csv(index=False), nl=False)
+    else:
+        typer.echo(f"{len(assigned)} texts assigned -> {output / 'assignments.csv'}")
 
 
 @app.command("kpis")

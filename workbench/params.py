@@ -337,6 +337,82 @@ class StaffingForecastParameters(NotebookParameters):
         }
 
 
+@register_notebook_parameters("topic_overview")
+class TopicOverviewParameters(NotebookParameters):
+    """Parameters of ``notebooks/topic_overview.ipynb``."""
+
+    store_path: str = Field(
+        "data/warehouse.duckdb",
+        min_length=1,
+        description="DuckDB store with calls, surveys and transcripts; relative paths are resolved against the repo root",
+    )
+    sample_dir: str = Field(
+        "data/generated", min_length=1, description="generated sample whose transcripts.csv is used when the store has too few"
+    )
+    source: Literal["auto", "store", "sample"] = Field(
+        "auto", description="texts: the store's transcripts, the sample's transcripts.csv, or auto (store when it has enough)"
+    )
+    whole_call: bool = Field(False, description="model every speaker's turns; False = the customer's only")
+    min_documents: int = Field(20, ge=2, le=1_000_000, description="fewest documents worth modelling")
+    language: Literal["auto", "en", "zh", "mixed"] = Field("auto", description="language of the texts; auto = detect")
+    n_topics: int | None = Field(20, ge=2, le=500, description="topics when roughly known (PCA+KMeans); None = HDBSCAN decides")
+    embedding: Literal["auto", "minilm", "tfidf_svd", "sentence_transformers"] = Field(
+        "auto", description="embedding backend (offline)"
+    )
+    embedding_model: str | None = Field(None, description="sentence-transformers name (local cache) or folder")
+    max_outlier_share: float = Field(0.05, ge=0.0, le=1.0, description="outliers are reassigned down to this share")
+    period: Literal["D", "W-MON"] = Field("W-MON", description="period of the share-over-time and emerging-topic tables")
+    alpha: float = Field(0.05, gt=0.0, lt=1.0, description="significance level of the emerging-topic test")
+    repeat_window_days: int = Field(7, ge=1, le=90, description="a call is a repeat contact when the caller calls again within this")
+    examples_per_topic: int = Field(3, ge=0, le=20, description="redacted example texts shown per topic")
+    record_in_store: bool = Field(True, description="write topics and assignments to the store under the run id")
+
+    def store_file(self) -> Path:
+        """``store_path`` as an absolute path (relative to the repository root)."""
+        return resolve_repo_path(self.store_path)
+
+    def sample_folder(self) -> Path:
+        """``sample_dir`` as an absolute path."""
+        return resolve_repo_path(self.sample_dir)
+
+    def fit_options(self) -> dict[str, Any]:
+        """Keyword options of :func:`workbench.topics.model.fit_topics`."""
+        return {"language": self.language, "n_topics": self.n_topics, "embedding": self.embedding,
+                "embedding_model": self.embedding_model, "max_outlier_share": self.max_outlier_share,
+                "examples_per_topic": self.examples_per_topic}  # fmt: skip
+
+
+@register_notebook_parameters("satisfaction_drivers")
+class SatisfactionDriversParameters(NotebookParameters):
+    """Parameters of ``notebooks/satisfaction_drivers.ipynb``."""
+
+    store_path: str = Field(
+        "data/warehouse.duckdb",
+        min_length=1,
+        description="DuckDB store with ingested calls and surveys; relative paths are resolved against the repo root",
+    )
+    table_path: str | None = Field(
+        None, description="CSV/Parquet driver table to use instead of the store (relative to the repo root); None = store"
+    )
+    target: str = Field("csat", min_length=1, description="satisfaction column, numeric (CSAT 1-5)")
+    positive_threshold: float = Field(4.0, description="top box: target at or above this")
+    features: list[str] = Field(default_factory=list, description="driver columns; empty = every known driver present")
+    weighting: bool = Field(True, description="weight surveys by inverse probability of response")
+    n_bootstrap: int = Field(40, ge=0, le=1000, description="bootstrap refits of the logistic model for intervals")
+    repeat_days: int = Field(7, ge=1, le=90, description="repeat-contact window, in days")
+    what_if_feature: str = Field("wait_seconds", min_length=1, description="numeric or binary driver of the what-if")
+    what_if_change: float = Field(-30.0, description="change added to what_if_feature on every call (e.g. -30 s)")
+    seed: int = Field(0, ge=0, description="seed of the bootstrap and the boosting")
+
+    def store_file(self) -> Path:
+        """``store_path`` as an absolute path (relative to the repository root)."""
+        return resolve_repo_path(self.store_path)
+
+    def table_file(self) -> Path | None:
+        """``table_path`` as an absolute path, or None (use the store)."""
+        return resolve_repo_path(self.table_path) if self.table_path else None
+
+
 def resolve_repo_path(value: str | Path) -> Path:
     """An absolute path; a relative one is taken relative to the repository root, not the cwd."""
     path = Path(value).expanduser()
@@ -496,3 +572,61 @@ def check_parameter_files(parameters_dir: str | Path | None = None) -> list[Para
                 continue
             errors.extend(parameter_errors(folder.name, values, source=path, lines=lines))
     return errors
+
+
+# --------------------------------------------------------------------------- app models
+#
+# Voilà apps under notebooks/apps/ take their parameters from the URL; the
+# server validates them with these models before the notebook runs and keeps
+# the defaults for any value that fails (``url_notices`` says which).
+
+
+class AppParameters(NotebookParameters):
+    """Fields every app shares: where the store is and what the server rejected."""
+
+    store_path: str | None = Field(
+        None, description="DuckDB store to read; None = data/warehouse.duckdb or $WORKBENCH_STORE; not settable by URL"
+    )
+    url_notices: list[str] = Field(
+        default_factory=list, description="set by `workbench serve`: URL parameters rejected and why"
+    )
+
+    def store_file(self) -> Path:
+        """``store_path`` as an absolute path, or the default store."""
+        return resolve_repo_path(self.store_path) if self.store_path else paths.store_path()
+
+
+@register_notebook_parameters("operations")
+class OperationsAppParameters(AppParameters):
+    """Parameters of ``notebooks/apps/operations.ipynb`` (the operations dashboard)."""
+
+    queue: str = Field("all", min_length=1, description="queue id (billing_zh) or family (billing); 'all' = every queue")
+    language: Literal["all", "zh", "en"] = Field("all", description="language line to include")
+    date_from: date | None = Field(None, description="first day shown (ISO date); None = 13 days before the last")
+    date_to: date | None = Field(None, description="last day shown (ISO date); None = the last day in the store")
+    interval_minutes: Literal[15, 30, 60] = Field(30, description="length of an intraday interval")
+    service_level_seconds: int = Field(20, ge=1, le=600, description="service-level threshold T on the wait")
+    service_level_target: float = Field(0.8, ge=0.0, le=1.0, description="target share answered within T")
+    abandonment_target: float = Field(0.05, ge=0.0, le=1.0, description="highest acceptable abandonment rate")
+    asa_target_seconds: float = Field(30.0, ge=0.0, le=3600.0, description="highest acceptable ASA")
+    aht_target_seconds: float = Field(360.0, ge=1.0, le=7200.0, description="highest acceptable AHT")
+    csat_target: float = Field(4.0, ge=1.0, le=5.0, description="lowest acceptable mean CSAT (1-5)")
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> OperationsAppParameters:
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError(f"date_to {self.date_to} is before date_from {self.date_from}")
+        return self
+
+
+@register_notebook_parameters("staffing")
+class StaffingAppParameters(AppParameters):
+    """Parameters of ``notebooks/apps/staffing.ipynb`` (the staffing planner)."""
+
+    run_id: str | None = Field(None, description="staffing run to show; None = the latest in the store")
+    queue: str = Field("all", min_length=1, description="queue id (billing_zh) or family (billing); 'all' = every queue")
+    service_level_target: float | None = Field(None, ge=0.05, le=0.99, description="start value; None = the plan's")
+    target_answer_seconds: int | None = Field(None, ge=1, le=600, description="start value; None = the plan's")
+    aht_multiplier: float = Field(1.0, ge=0.5, le=2.0, description="handle time factor (1.1 = calls 10 % longer)")
+    shrinkage: float | None = Field(None, ge=0.0, le=0.8, description="start value; None = the plan's")
+    volume_uplift: float = Field(0.0, ge=-0.5, le=1.0, description="extra share of calls (0.05 = 5 % more)")

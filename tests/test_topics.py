@@ -1,0 +1,363 @@
+"""Topic mining: real BERTopic fits, offline, on generated call transcripts in English and Mandarin.
+
+NMI threshold: the issue's goal is NMI >= 0.8 in each language. On the sample's
+call-level customer text the default pipeline measured 0.97-1.0 (TF-IDF+SVD,
+PCA+KMeans) and MiniLM 0.97 in English, so 0.8 leaves room for template changes
+while still failing any pipeline that mixes contact reasons (word-count
+baselines on whole sentences score ~0.3-0.6 here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+from workbench.errors import InputDataError, ParameterError
+from workbench.topics import analysis
+from workbench.topics.model import assign_topics, fit_topics, load_run, match_topics, read_labels, save_run
+
+NMI_GOAL = 0.8
+
+
+def _calls(language: str, count: int, seed: int, topics: list[str] | None = None) -> pd.DataFrame:
+    from workbench.sample.catalog import TOPICS
+
+    names = topics or [t.topic_id for t in TOPICS]
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "call_id": [f"C{language}{seed}-{i:05d}" for i in range(count)],
+            "language": language,
+            "topic_id": rng.choice(names, size=count),
+            "agent_id": "A1",
+            "talk_seconds": rng.uniform(200, 500, size=count).round(),
+        }
+    )
+
+
+def _documents(language: str, count: int, seed: int, topics: list[str] | None = None) -> pd.DataFrame:
+    """Customer turns of generated calls, one document per call: ``id, text, topic_id``."""
+    from workbench.sample.transcripts import generate_transcripts
+    from workbench.topics.data import sample_documents
+
+    calls = _calls(language, count, seed, topics)
+    agents = pd.DataFrame({"agent_id": ["A1"], "uses_prohibited_phrase": [False]})
+    segments = generate_transcripts(calls, agents, seed)["segments"]
+    docs = sample_documents(segments)
+    return docs.merge(calls[["call_id", "topic_id"]], on="call_id")
+
+
+@pytest.fixture(scope="module")
+def en_docs() -> pd.DataFrame:
+    return _documents("en", 400, seed=11)
+
+
+@pytest.fixture(scope="module")
+def zh_docs() -> pd.DataFrame:
+    return _documents("zh", 400, seed=12)
+
+
+@pytest.fixture(scope="module")
+def en_run(en_docs):
+    return fit_topics(en_docs, n_topics=10)  # auto: whole calls are long texts -> TF-IDF+SVD
+
+
+@pytest.fixture(scope="module")
+def zh_run(zh_docs):
+    return fit_topics(zh_docs, n_topics=10)
+
+
+def _nmi(docs: pd.DataFrame, assignments: pd.DataFrame) -> float:
+    merged = docs[["id", "topic_id"]].merge(assignments, on="id")
+    assert len(merged) == len(docs)
+    return normalized_mutual_info_score(merged["topic_id"], merged["topic"])
+
+
+@pytest.mark.slow
+def test_english_topics_recovered(en_docs, en_run):
+    assert _nmi(en_docs, en_run.assignments) >= NMI_GOAL
+    assert en_run.info["language"] == "en" and en_run.info["clustering"] == "kmeans"
+    assert en_run.info["embedding"] == "tfidf_svd"
+    assert len(en_run.topics) == 10 and en_run.topics["size"].sum() == len(en_docs)
+    words = ", ".join(en_run.topics["top_words"])
+    for filler in ("hello", "thank", "um,", "yeah"):
+        assert filler not in words.split(", ")
+
+
+@pytest.mark.slow
+def test_chinese_topics_recovered_with_chinese_words(zh_docs, zh_run):
+    assert zh_run.info["language"] == "zh" and zh_run.info["embedding"] == "tfidf_svd"
+    assert _nmi(zh_docs, zh_run.assignments) >= NMI_GOAL
+    words = [w for row in zh_run.topics["top_words"] for w in row.split(", ")]
+    assert all(len(w) <= 8 for w in words), "jieba words, not whole sentences"
+    assert not {"喂", "您好", "请问", "的", "了", "我"} & set(words)
+    assert {"退款", "密码"} <= set(words)
+
+
+@pytest.mark.slow
+def test_minilm_backend_offline_on_english(en_docs, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    docs = en_docs.head(150)
+    run = fit_topics(docs, n_topics=10, embedding="minilm")
+    assert run.info["embedding"] == "minilm"
+    assert _nmi(docs, run.assignments) >= NMI_GOAL
+
+
+@pytest.mark.slow
+def test_two_runs_give_the_same_ids(zh_docs, zh_run):
+    again = fit_topics(zh_docs, n_topics=10)
+    pd.testing.assert_frame_equal(again.assignments, zh_run.assignments)
+    assert list(again.topics["top_words"]) == list(zh_run.topics["top_words"])
+
+
+@pytest.mark.slow
+def test_refit_keeps_ids_and_labels_and_flags_new_topics(tmp_path):
+    nine = ["bill_dispute", "payment_failed", "refund_request", "internet_outage", "password_reset",
+            "device_setup", "service_complaint", "cancel_service", "plan_upgrade"]  # fmt: skip
+    first_docs = _documents("en", 300, seed=21, topics=nine)
+    first = fit_topics(first_docs, n_topics=9, embedding="tfidf_svd")
+    save_run(first, tmp_path / "first")
+    previous = load_run(tmp_path / "first")
+    truth_to_id = first_docs.merge(first.assignments, on="id").groupby("topic_id")["topic"].agg(lambda s: s.mode()[0])
+    labels_file = tmp_path / "labels.yaml"
+    labels_file.write_text(f"labels:\n  {truth_to_id['refund_request']}: Refunds\n", encoding="utf-8")
+    labels = read_labels(labels_file)
+
+    second_docs = _documents("en", 330, seed=22)  # other calls, and a tenth reason: new_line
+    second = fit_topics(second_docs, n_topics=10, embedding="tfidf_svd", previous=previous, labels=labels)
+    mapped = second_docs.merge(second.assignments, on="id").groupby("topic_id")["topic"].agg(lambda s: s.mode()[0])
+    for reason in nine:
+        assert mapped[reason] == truth_to_id[reason], reason
+    topics = second.topics.set_index("topic")
+    assert topics.at[mapped["refund_request"], "label"] == "Refunds"
+    assert bool(topics.at[mapped["new_line"], "is_new"]) and mapped["new_line"] not in set(truth_to_id)
+    assert topics["is_new"].sum() == 1
+    assert second.info["previous_model_id"] == previous.info["model_id"]
+
+
+@pytest.mark.slow
+def test_save_load_and_assign_new_texts(zh_docs, zh_run, tmp_path):
+    save_run(zh_run, tmp_path / "run")
+    for name in ("assignments.csv", "topics.csv", "run.json", "centroids.npy"):
+        assert (tmp_path / "run" / name).is_file()
+    assert list((tmp_path / "run" / "model").glob("*.safetensors"))
+    loaded = load_run(tmp_path / "run")
+    new_docs = _documents("zh", 120, seed=13)
+    assigned = assign_topics(loaded, new_docs)
+    assert list(assigned.columns) == ["id", "topic", "probability"] and len(assigned) == len(new_docs)
+    assert _nmi(new_docs, assigned) >= NMI_GOAL
+    assert assigned["probability"].between(0, 1).all()
+
+
+@pytest.mark.slow
+def test_hdbscan_outliers_reduced_to_the_allowed_share(en_docs):
+    run = fit_topics(en_docs, embedding="tfidf_svd", min_topic_size=15, max_outlier_share=0.0)
+    report = run.info["outliers"]
+    assert run.info["clustering"] == "hdbscan"
+    assert report["after"] == 0 and (run.assignments["topic"] != -1).all()
+    assert report["reason"]
+    assert _nmi(en_docs, run.assignments) >= 0.7  # HDBSCAN picks its own number of topics
+
+
+@pytest.mark.parametrize("texts", [[], ["", "  "], ["same words"] * 30])
+def test_empty_or_identical_corpus_is_a_clear_error(texts):
+    docs = pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts})
+    from workbench.topics.model import prepare_documents
+
+    with pytest.raises(InputDataError, match="empty|identical"):
+        fit_topics(prepare_documents(docs), n_topics=3, embedding="tfidf_svd")
+
+
+def test_bad_parameters_are_named():
+    docs = pd.DataFrame({"id": ["1", "2"], "text": ["a b", "c d"]})
+    with pytest.raises(ParameterError, match="max_outlier_share"):
+        fit_topics(docs, max_outlier_share=1.5)
+    with pytest.raises(ParameterError, match="unknown embedding backend"):
+        fit_topics(docs, embedding="nope")
+
+
+def test_auto_backend_follows_language_and_length():
+    from workbench.topics.embeddings import resolve_backend
+
+    assert resolve_backend("auto", "en", ["short question about my bill"] * 3) == "minilm"
+    assert resolve_backend("auto", "en", ["long " * 200] * 3) == "tfidf_svd"
+    assert resolve_backend("auto", "zh", ["我想申请退款"]) == "tfidf_svd"
+    assert resolve_backend("auto", "mixed") == "tfidf_svd"
+
+
+def test_match_topics_by_word_weights():
+    previous = {0: {"refund": 1.0, "money": 0.5}, 1: {"password": 1.0, "reset": 0.8}}
+    current = {5: {"password": 0.9, "locked": 0.3}, 6: {"refund": 0.7, "money": 0.6}, 7: {"router": 1.0}}
+    mapping, best = match_topics(previous, current)
+    assert mapping == {5: 1, 6: 0, 7: None}
+    assert best[7] == 0.0 and best[6] > 0.9
+
+
+def test_tokenize_cuts_chinese_and_keeps_english_words():
+    from workbench.topics.text import redact, tokenize
+
+    assert tokenize("喂，您好，我想申请退款 refund please")[-2:] == ["refund", "please"]
+    assert "退款" in tokenize("我想申请退款")
+    assert tokenize("Thank you for calling, hello") == ["hello"]  # the phrase is gone; the word is a stop word later
+    assert redact("call me on 138 0013 8000 or a@b.com") == "call me on [redacted] or [redacted]"
+    assert redact("it's six four six, five five five, one two. I have one or two") == "it's [redacted]. I have one or two"
+    assert redact("号码是一九八七零二四四七零七") == "号码是[redacted]"
+
+
+# --------------------------------------------------------------------------- analyses
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "call_id": [f"c{i}" for i in range(12)],
+            "topic": [0, 0, 0, 1, 1, -1, 0, 1, 1, 1, 1, 1],
+            "arrived_at": pd.to_datetime(["2026-01-05"] * 6 + ["2026-01-12"] * 6),
+            "queue_id": ["billing_en"] * 6 + ["tech_support_en"] * 6,
+            "csat": [5, 4, np.nan, 1, 2, 3, 5, 1, 2, np.nan, 1, 2],
+            "handle_seconds": [100, 120, 110, 400, 500, 200, 100, 450, 480, 400, 420, 460],
+            "repeat_contact": [False, False, False, True, True, False, False, True, False, True, True, False],
+        }
+    )
+
+
+def test_topic_share_over_time_sums_to_one_per_week():
+    frame = _frame()
+    before = frame.copy()
+    shares = analysis.topic_share_over_time(frame)
+    assert shares.groupby("period")["share"].sum().round(6).eq(1).all()
+    by_queue = analysis.topic_share(frame, ["queue_id"])
+    assert set(by_queue.columns) == {"queue_id", "topic", "documents", "share"}
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_emerging_topics_need_significance():
+    rows = []
+    for week, counts in (("2026-01-05", {0: 50, 1: 50}), ("2026-01-12", {0: 20, 1: 80})):
+        for topic, n in counts.items():
+            rows += [{"topic": topic, "arrived_at": pd.Timestamp(week)}] * n
+    out = analysis.emerging_topics(pd.DataFrame(rows))
+    flagged = out[out["emerging"]]
+    assert list(flagged["topic"]) == [1] and flagged["p_value"].iloc[0] < 0.001
+    small = pd.DataFrame([{"topic": t, "arrived_at": pd.Timestamp(w)} for w, t in
+                          [("2026-01-05", 0), ("2026-01-05", 1), ("2026-01-12", 1), ("2026-01-12", 1)]])  # fmt: skip
+    assert not analysis.emerging_topics(small)["emerging"].any()  # 1 -> 2 mentions is not a trend
+    assert analysis.emerging_topics(small[small["arrived_at"] == "2026-01-05"]).empty
+
+
+def test_pain_table_ranks_harmful_topics_first():
+    pain = analysis.pain_table(_frame())
+    assert list(pain["topic"]) == [1, 0]  # topic 1: low CSAT, long calls, repeats
+    assert pain.loc[0, "harm"] > 1 > pain.loc[1, "harm"]
+    assert pain["share"].sum() == pytest.approx(1.0)
+    with pytest.raises(InputDataError, match="csat"):
+        analysis.pain_table(_frame()[["topic"]])
+
+
+def test_repeat_contacts_within_window():
+    calls = pd.DataFrame(
+        {"call_id": ["a", "b", "c", "d"], "customer_id": ["x", "x", "y", "x"],
+         "arrived_at": pd.to_datetime(["2026-01-01", "2026-01-03", "2026-01-01", "2026-02-01"])}
+    )  # fmt: skip
+    assert list(analysis.repeat_contacts(calls)) == [True, False, False, False]
+
+
+def test_store_round_trip(tmp_path):
+    from workbench.store import Store
+    from workbench.topics.data import store_documents, write_run
+
+    with Store(tmp_path / "w.duckdb") as store:
+        segments = pd.DataFrame(
+            {"call_id": ["c1", "c1", "c2"], "segment_index": [0, 1, 0], "speaker_role": ["agent", "customer", "customer"],
+             "start_seconds": [0.0, 2.0, 0.0], "end_seconds": [1.0, 3.0, 1.0],
+             "text": ["hello", "refund please", "password reset"], "language": "en"}
+        )  # fmt: skip
+        store.write_batch({"transcript_segments": segments})
+        docs = store_documents(store)
+        assert list(docs["id"]) == ["c1", "c2"] and docs.loc[0, "text"] == "refund please"
+        whole = store_documents(store, speakers=("customer", "agent"))
+        assert whole.loc[0, "text"] == "hello refund please"
+        turns = store_documents(store, unit="turn")
+        assert list(turns["id"]) == ["c1:1", "c2:0"]
+        assignments = pd.DataFrame({"id": ["c1", "c2"], "topic": [0, 1], "probability": [0.9, 0.8]})
+        topics = pd.DataFrame({"topic": [0, 1], "label": ["a", "b"], "size": [1, 1], "top_words": ["x", "y"],
+                               "is_new": [False, True]})  # fmt: skip
+        write_run(store, "m1", assignments, topics)
+        write_run(store, "m1", assignments, topics)  # idempotent
+        assert store.table_counts()["topic_assignments"] == 2 and store.table_counts()["topics"] == 2
+
+
+@pytest.mark.slow
+def test_cli_fit_then_assign(zh_docs, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    monkeypatch.setenv("WORKBENCH_PARAMETERS_DIR", str(tmp_path / "parameters"))
+    texts = tmp_path / "texts.csv"
+    zh_docs[["call_id", "text"]].head(200).to_csv(texts, index=False)
+    runner = CliRunner()
+    out = tmp_path / "runs" / "r1"
+    result = runner.invoke(app, ["topics", "fit", str(texts), "--id-column", "call_id", "--n-topics", "10",
+                                 "--language", "zh", "--output", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assignments = pd.read_csv(out / "assignments.csv")
+    assert list(assignments.columns) == ["id", "topic", "probability"] and len(assignments) == 200
+    topics = pd.read_csv(out / "topics.csv")
+    assert {"topic", "label", "size", "top_words", "examples"} <= set(topics.columns)
+    assert (tmp_path / "runs" / "LATEST").read_text().strip() == "r1"
+
+    new = tmp_path / "new.parquet"
+    zh_docs[["call_id", "text"]].tail(50).to_parquet(new)
+    result = runner.invoke(app, ["topics", "assign", str(new), "--model", str(out), "--id-column", "call_id",
+                                 "--output", str(tmp_path / "assigned")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(tmp_path / "assigned" / "assignments.csv")) == 50
+
+    result = runner.invoke(app, ["topics", "fit", str(texts), "--text-column", "nope"])
+    assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_topic_charts_build_from_analysis_tables():
+    from workbench import charts
+
+    frame = _frame()
+    topics = pd.DataFrame({"topic": [-1, 0, 1], "label": ["outliers", "billing", "outage"], "size": [1, 4, 7],
+                           "is_new": [False, False, True]})  # fmt: skip
+    assert charts.topic_sizes(topics).to_dict()["mark"]["type"] == "bar"
+    shares = analysis.topic_share_over_time(frame).merge(topics[["topic", "label"]], on="topic")
+    assert charts.topic_share_over_time(shares).to_dict()
+    pain = analysis.pain_table(frame).merge(topics[["topic", "label"]], on="topic")
+    assert len(charts.topic_pain(pain).to_dict()["layer"]) == 3
+    with pytest.raises(InputDataError, match="harm"):
+        charts.topic_pain(pain.drop(columns="harm"))
+
+
+@pytest.mark.slow
+def test_cli_fit_from_the_store_records_the_run(zh_docs, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+    from workbench.store import Store
+
+    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    monkeypatch.setenv("WORKBENCH_PARAMETERS_DIR", str(tmp_path / "parameters"))
+    docs = zh_docs.head(120)
+    segments = pd.DataFrame({"call_id": docs["call_id"], "segment_index": 1, "speaker_role": "customer",
+                             "start_seconds": 0.0, "end_seconds": 5.0, "text": docs["text"], "language": "zh"})  # fmt: skip
+    agent = segments.assign(segment_index=0, speaker_role="agent", text="您好，请问有什么可以帮您？")
+    store_file = tmp_path / "w.duckdb"
+    with Store(store_file) as store:
+        store.write_batch({"transcript_segments": pd.concat([agent, segments], ignore_index=True)})
+    result = CliRunner().invoke(app, ["topics", "fit", "store", "--store", str(store_file), "--n-topics", "10",
+                                      "--output", str(tmp_path / "runs" / "m1")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Store(store_file, read_only=True) as store:
+        counts = store.table_counts()
+        stored = store.query("SELECT DISTINCT model_id FROM topic_assignments")
+    assert counts["topic_assignments"] == 120 and counts["topics"] == 10
+    assert list(stored["model_id"]) == ["m1"]
+    assert _nmi(docs, pd.read_csv(tmp_path / "runs" / "m1" / "assignments.csv", dtype={"id": str})) >= NMI_GOAL

@@ -1,0 +1,110 @@
+"""Text handling shared by the embedding pipelines and the c-TF-IDF vectorizer.
+
+Chinese has no spaces, so scikit-learn's default token pattern turns a whole
+Chinese sentence into one "word"; :func:`tokenize` cuts it with jieba and keeps
+English words whole, so mixed-language calls work too. Call-centre filler
+(greetings, "thank you for calling", 喂/您好) says nothing about why a
+customer called and would otherwise top every topic's word list.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Multi-word filler removed before tokenising (single words are stop words below).
+FILLER_PHRASES: tuple[str, ...] = (
+    "thank you for calling", "thanks for calling", "how can i help you", "how may i help you",
+    "is there anything else", "have a nice day", "have a good day", "thank you", "thanks",
+    "麻烦你了", "不好意思", "请稍等", "请问一下", "没有了", "暂时没有了",
+)  # fmt: skip
+
+FILLER_WORDS: tuple[str, ...] = (
+    "hello", "hi", "hey", "um", "uh", "mm", "hmm", "yeah", "okay", "ok", "yes", "right", "sure", "oh", "please",
+    "i'm", "it's", "i've", "i'd", "i'll", "don't", "can't", "didn't", "doesn't", "isn't", "that's", "you're",
+    "what's", "there's", "won't", "wasn't", "let's", "we're", "they're", "does", "got", "just", "really",
+    "喂", "您好", "你好", "请问", "嗯", "嗯嗯", "哦", "啊", "好的", "好", "行", "对", "是的", "谢谢", "麻烦", "那个",
+)  # fmt: skip
+
+CHINESE_STOP_WORDS: tuple[str, ...] = (
+    "的", "了", "我", "你", "您", "他", "她", "它", "我们", "你们", "他们", "是", "在", "也", "就", "都", "和", "与",
+    "或", "而", "及", "着", "过", "吗", "吧", "呢", "呀", "啦", "么", "这", "那", "这个", "这样", "那么", "什么",
+    "怎么", "一个", "一下", "一些", "有", "没有", "没", "不", "要", "想", "会", "能", "可以", "还", "又", "再", "很",
+    "太", "把", "被", "给", "让", "跟", "从", "到", "对于", "因为", "所以", "但是", "如果", "就是", "还是", "已经",
+    "自己", "现在", "今天", "昨天", "一直", "我的", "你的", "这边", "那边", "上", "下", "里", "中", "个", "多",
+    "说", "看", "看看", "知道", "帮", "帮我", "下来", "起来", "一", "二", "两", "几", "号", "年", "月", "日",
+)  # fmt: skip
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_KEEP = re.compile(r"[\u3400-\u9fffA-Za-z]")
+_FILLER_RE = re.compile("|".join(re.escape(p) for p in sorted(FILLER_PHRASES, key=len, reverse=True)), re.IGNORECASE)
+# Long digit runs (phone, card, id numbers) and emails: masked in examples shown to people.
+_SPOKEN = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)"
+_PII_RE = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|\d[\d \-]{4,}\d|[一二三四五六七八九零〇幺两]{6,}"
+    rf"|\b{_SPOKEN}(?:[\s,.-]+{_SPOKEN}){{3,}}\b",
+    re.IGNORECASE,
+)
+
+
+def cjk_share(text: str) -> float:
+    """Share of the letters of ``text`` that are Chinese characters (0 when it has none)."""
+    letters = _KEEP.findall(text)
+    return sum(1 for ch in letters if _CJK.match(ch)) / len(letters) if letters else 0.0
+
+
+def detect_language(texts: list[str]) -> str:
+    """``zh``, ``en`` or ``mixed`` from the share of Chinese characters over the corpus."""
+    sample = " ".join(texts[:2000])
+    share = cjk_share(sample)
+    if share >= 0.6:
+        return "zh"
+    if share <= 0.05:
+        return "en"
+    return "mixed"
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary load to stderr otherwise
+    jieba.initialize()
+    return jieba
+
+
+def strip_filler(text: str) -> str:
+    """``text`` without call-centre filler phrases."""
+    return _FILLER_RE.sub(" ", text)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words: jieba for Chinese runs, whole words for Latin script; digits and punctuation dropped.
+
+    Module-level (not a lambda) so fitted scikit-learn pipelines using it pickle.
+    """
+    text = strip_filler(str(text))
+    if not _CJK.search(text):
+        # Single letters are left-overs of contractions with curly apostrophes ("it’s" -> "s").
+        return [w.lower() for w in _LATIN_WORD.findall(text) if len(w) > 1]
+    tokens = []
+    for piece in _jieba().lcut(text):
+        piece = piece.strip().lower()
+        if piece and _KEEP.search(piece) and not piece[0].isdigit() and not (piece.isascii() and len(piece) < 2):
+            tokens.append(piece)
+    return tokens
+
+
+def stop_words() -> list[str]:
+    """English (scikit-learn's list), Chinese and call-centre filler stop words."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(set(ENGLISH_STOP_WORDS) | set(CHINESE_STOP_WORDS) | set(FILLER_WORDS))
+
+
+def redact(text: str) -> str:
+    """``text`` with emails and long digit runs (phone, card, id numbers) masked as ``[redacted]``."""
+    return _PII_RE.sub("[redacted]", str(text))
