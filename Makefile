@@ -50,7 +50,7 @@ demo: setup
 	$(BIN)/workbench report run daily --date latest --workers 2
 	$(BIN)/workbench report site
 	@echo "Reports: outputs/index.html lists every run; outputs/<notebook>/LATEST names the newest run."
-	@echo "Apps: .venv/bin/workbench serve, then open http://127.0.0.1:8866/ (operations dashboard, staffing planner)."
+	@echo "Apps: .venv/bin/workbench serve, then open http://127.0.0.1:8866/ (operations, staffing, topics, satisfaction)."
 
 test: setup
 	$(BIN)/lint-imports

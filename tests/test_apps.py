@@ -8,9 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench.apps import OperationsApp, StaffingApp
+from workbench.apps import OperationsApp, SatisfactionApp, StaffingApp, TopicsApp
 from workbench.apps.serve import query_parameters, validated_url_parameters
-from workbench.params import OperationsAppParameters, StaffingAppParameters
+from workbench.params import (
+    OperationsAppParameters,
+    SatisfactionAppParameters,
+    StaffingAppParameters,
+    TopicsAppParameters,
+)
 from workbench.store import Store
 
 
@@ -197,6 +202,146 @@ def test_staffing_unknown_run_falls_back_to_latest(store_path):
     assert any("no-such-run" in n for n in app.notices)
 
 
+# --------------------------------------------------------------------------- topics
+
+
+@pytest.fixture(scope="module")
+def topics_store(tmp_path_factory) -> Path:
+    from workbench.apps.sample_store import add_sample_topics, build_sample_store
+
+    return add_sample_topics(build_sample_store(tmp_path_factory.mktemp("topics"), days=3, seed=1))
+
+
+def topics(store_path: Path, **values) -> TopicsApp:
+    return TopicsApp(TopicsAppParameters(store_path=str(store_path), **values))
+
+
+def test_topics_shows_shares_emerging_pain_and_redacted_examples(topics_store, outputs):
+    from workbench.apps.sample_store import SAMPLE_TOPIC_MODEL
+
+    app = topics(topics_store)
+    assert app.notices == [] and app.model_id == SAMPLE_TOPIC_MODEL
+    for view in (app.sizes_chart, app.share_chart, app.pain_chart):
+        assert "<svg" in view.value
+    assert app.tables["sizes"]["size"].sum() == 300
+    shares = app.tables["shares"]
+    assert shares["period"].nunique() == 3
+    assert shares.groupby("period")["share"].sum().round(2).eq(1.0).all()
+    emerging = app.tables["emerging"]
+    assert emerging.loc[emerging["emerging"], "label"].tolist() == ["cancel_contract"]
+    assert "cancel_contract" in app.emerging.value
+    pain = app.tables["pain"]
+    assert list(pain["rank"]) == [1, 2, 3] and pain["pain"].is_monotonic_decreasing
+    assert "Pain" in app.pain.value
+    examples = app.tables["examples"]["text"]
+    assert 1 <= len(examples) <= 3 and examples.str.contains("bill").all()
+    assert "13812345678" not in app.examples.value and "[redacted]" in app.examples.value
+
+
+def test_topics_controls_change_the_output(topics_store, outputs):
+    app = topics(topics_store)
+    everything = int(app.tables["sizes"]["size"].sum())
+    started = time.perf_counter()
+    app.queue.value = "billing"
+    assert time.perf_counter() - started < 1.0
+    billing = int(app.tables["sizes"]["size"].sum())
+    assert 0 < billing < everything
+    app.topic.value = 1
+    assert app.tables["examples"]["text"].str.contains("password").all()
+    app.period.value = "W-MON"
+    assert app.tables["shares"]["period"].nunique() <= 2
+
+
+def test_topics_examples_fall_back_to_the_run_folder(topics_store, outputs):
+    from workbench.apps.sample_store import SAMPLE_TOPIC_MODEL
+
+    folder = outputs / "topics" / SAMPLE_TOPIC_MODEL
+    folder.mkdir(parents=True)
+    pd.DataFrame({"topic": [0, 1, 2], "examples": ["bill one | bill two, 13812345678", "pw", "cancel"]}).to_csv(
+        folder / "topics.csv", index=False)
+    app = topics(topics_store)
+    assert app.run_examples[0] == ["bill one", "bill two, 13812345678"]
+    docs = app.selected().assign(call_id="not-transcribed")
+    assert app.example_texts(0, docs) == ["bill one", "bill two, [redacted]"]
+
+
+def test_topics_unknown_model_and_queue_fall_back_with_notices(topics_store, outputs):
+    app = topics(topics_store, model_id="no-such-model", queue="nowhere")
+    assert app.model_id is not None and app.queue.value == "all"
+    assert any("no-such-model" in n for n in app.notices) and any("nowhere" in n for n in app.notices)
+
+
+def test_topics_says_what_is_missing(store_path, empty_store, tmp_path):
+    for path in (store_path, empty_store, tmp_path / "nowhere.duckdb"):
+        app = topics(path)
+        assert any("No topic results in the store" in n and "workbench topics fit store" in n
+                   and "topic_overview" in n for n in app.notices), app.notices
+        assert app.sizes_chart.value == "" and app.examples.value == ""
+
+
+# --------------------------------------------------------------------------- satisfaction
+
+
+def satisfaction_run(outputs: Path, run_id: str = "20260102-000000", *, latest: bool = True,
+                     agents: bool = True) -> Path:
+    from workbench.apps.sample_store import write_sample_satisfaction_run
+
+    return write_sample_satisfaction_run(outputs, run_id, latest=latest, agents=agents)
+
+
+def satisfaction(**values) -> SatisfactionApp:
+    return SatisfactionApp(SatisfactionAppParameters(**values))
+
+
+def test_satisfaction_shows_drivers_curves_what_if_and_agents(outputs):
+    satisfaction_run(outputs)
+    app = satisfaction()
+    assert app.notices == [] and app.run_id == "20260102-000000"
+    for view in (app.drivers_chart, app.curves_chart, app.agents_chart):
+        assert "<svg" in view.value
+    assert "wait_seconds" in app.drivers_table.value and "A2" in app.agents_table.value
+    result = app.tables["what_if"].iloc[0]
+    assert (result["from_value"], result["to_value"]) == (60.0, 30.0)  # the curve's middle, minus 30 s
+    assert result["top_box_from"] == pytest.approx(0.7) and result["change"] == pytest.approx(0.05)
+    assert "+5.0%" in app.what_if.value and "+4.0%" in app.what_if.value  # curve read and the notebook's own
+
+
+def test_satisfaction_what_if_follows_the_controls_without_refitting(outputs):
+    satisfaction_run(outputs)
+    app = satisfaction(what_if_from=120.0)
+    started = time.perf_counter()
+    app.change.value = -120.0
+    assert time.perf_counter() - started < 1.0
+    assert app.tables["what_if"]["change"].iloc[0] == pytest.approx(0.2)
+    app.change.value = -500.0
+    assert app.tables["what_if"]["clipped"].iloc[0] and "held at its ends" in app.what_if.value
+    app.feature.value = "transferred"
+    row = app.tables["what_if"].iloc[0]
+    assert (row["from_value"], row["to_value"], row["change"]) == (1.0, 0.0, pytest.approx(0.2))
+    app.model.value = "boosting"
+    assert app.tables["what_if"]["model"].iloc[0] == "boosting"
+    app.differs_only.value = True
+    assert list(app.tables["agents"]["agent_id"]) == ["A1", "A2"]
+
+
+def test_satisfaction_run_choice_and_partial_runs(outputs):
+    satisfaction_run(outputs, "20260101-000000", latest=False, agents=False)
+    satisfaction_run(outputs, "20260102-000000")
+    assert satisfaction(run_id="20260101-000000").run_id == "20260101-000000"
+    partial = satisfaction(run_id="20260101-000000")
+    assert any("agent_effects.csv" in n for n in partial.notices) and partial.agents_table.value == ""
+    unknown = satisfaction(run_id="nope", what_if_feature="talk_seconds")
+    assert unknown.run_id == "20260102-000000"
+    assert any("nope" in n for n in unknown.notices) and any("talk_seconds" in n for n in unknown.notices)
+
+
+def test_satisfaction_says_what_is_missing(outputs):
+    app = satisfaction()
+    assert any("No satisfaction-driver results" in n and "workbench run satisfaction_drivers --params demo" in n
+               for n in app.notices), app.notices
+    assert app.drivers_chart.value == "" and app.what_if.value == ""
+
+
 # --------------------------------------------------------------------------- URL parameters
 
 
@@ -227,7 +372,7 @@ def test_invalid_url_values_fall_back_to_defaults_with_notices():
 # --------------------------------------------------------------------------- notebooks and the serve command
 
 
-@pytest.mark.parametrize("name", ["operations", "staffing"])
+@pytest.mark.parametrize("name", ["operations", "staffing", "topics", "satisfaction"])
 def test_app_notebook_parameters_match_the_model(name):
     import ast
 

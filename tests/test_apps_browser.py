@@ -38,13 +38,14 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`workbench serve` on a free port against a freshly built two-day store."""
-    from workbench.apps.sample_store import build_sample_store
+    """`workbench serve` on a free port against a freshly built two-day store, a topic run and satisfaction tables."""
+    from workbench.apps.sample_store import add_sample_topics, build_sample_store, write_sample_satisfaction_run
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (make setup does)")
     folder = tmp_path_factory.mktemp("served")
-    store = build_sample_store(folder, days=2, seed=1)
+    store = add_sample_topics(build_sample_store(folder, days=2, seed=1))
+    write_sample_satisfaction_run(folder / "outputs")
     port = free_port()
     env = {**os.environ, "WORKBENCH_STORE": str(store), "WORKBENCH_OUTPUTS_DIR": str(folder / "outputs")}
     workbench = Path(sys.executable).with_name("workbench")
@@ -105,16 +106,16 @@ class Visit:
             self.external.append(route.request.url)
             route.abort()
 
-    def open(self, path: str) -> float:
-        """Navigate and wait for the tiles and the first chart; one reload if the page stalls."""
+    def open(self, path: str, ready: tuple[str, str] = (".wb-tiles .wb-tile", ".wb-heatmap svg")) -> float:
+        """Navigate and wait for the ``ready`` selectors (tiles and first chart); one reload if the page stalls."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         started = time.perf_counter()
         for attempt in (1, 2):
             try:
                 self.page.goto(self.base + path, timeout=LOAD_TIMEOUT_MS, wait_until="commit")
-                self.page.wait_for_selector(".wb-tiles .wb-tile", timeout=LOAD_TIMEOUT_MS // attempt)
-                self.page.wait_for_selector(".wb-heatmap svg", timeout=LOAD_TIMEOUT_MS)
+                self.page.wait_for_selector(ready[0], timeout=LOAD_TIMEOUT_MS // attempt)
+                self.page.wait_for_selector(ready[1], timeout=LOAD_TIMEOUT_MS)
                 return time.perf_counter() - started
             except PlaywrightTimeout:
                 if attempt == 2:
@@ -216,6 +217,42 @@ def test_staffing_app_in_a_browser(server, browser):
     visit.close()
 
 
+def test_topics_app_in_a_browser(server, browser):
+    visit = Visit(browser, server["base"])
+    seconds = visit.open("/voila/render/topics.ipynb", ready=(".wb-sizes-chart svg", ".wb-examples li"))
+    print(f"topics first render {seconds:.1f} s")
+    visit.check_clean(APPS / "topics.ipynb")
+    assert visit.page.locator(".wb-share-chart svg").count() == 1 and visit.page.locator(".wb-pain-chart svg").count() == 1
+    assert visit.page.locator(".wb-notice").count() == 0
+    text = visit.page.inner_text("body")
+    assert "Emerging topics" in text and "[redacted]" in text and "13812345678" not in text
+    visit.screenshot("topics")
+
+    before = visit.page.inner_html(".wb-sizes-chart")
+    visit.page.select_option(".wb-queue select", "billing")
+    visit.page.wait_for_function(
+        "(before) => document.querySelector('.wb-sizes-chart').innerHTML !== before", arg=before, timeout=15_000)
+    visit.check_clean(APPS / "topics.ipynb")
+    visit.close()
+
+
+def test_satisfaction_app_in_a_browser(server, browser):
+    visit = Visit(browser, server["base"])
+    seconds = visit.open("/voila/render/satisfaction.ipynb", ready=(".wb-drivers-chart svg", ".wb-what-if-result"))
+    print(f"satisfaction first render {seconds:.1f} s")
+    visit.check_clean(APPS / "satisfaction.ipynb")
+    assert visit.page.locator(".wb-curves-chart svg").count() == 1 and visit.page.locator(".wb-agents-chart svg").count() == 1
+    assert visit.page.locator(".wb-notice").count() == 0
+    assert visit.page.locator(".wb-what-if-result .wb-value").inner_text() == "+5.0%"
+    visit.screenshot("satisfaction")
+
+    visit.page.select_option(".wb-feature select", "transferred")
+    visit.page.wait_for_function(
+        "() => document.querySelector('.wb-what-if-result .wb-value').innerText === '+20.0%'", timeout=15_000)
+    visit.check_clean(APPS / "satisfaction.ipynb")
+    visit.close()
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
@@ -266,4 +303,4 @@ def test_the_index_lists_only_the_apps(server):
     with urllib.request.urlopen(server["base"] + "/", timeout=30) as response:
         page = response.read().decode("utf-8")
     linked = set(re.findall(r"([\w-]+)\.ipynb", page))
-    assert linked == {"operations", "staffing"}, linked
+    assert linked == {"operations", "staffing", "topics", "satisfaction"}, linked

@@ -591,7 +591,7 @@ def topic_share_over_time(shares: pd.DataFrame, *, width: int = 640, height: int
         alt.Chart(data, title="Topic share per period")
         .mark_bar()
         .encode(
-            x=alt.X("period:T", title=None),
+            x=alt.X("yearmonthdate(period):O", title=None),  # one bar per period (a time axis makes day bars hairlines)
             y=alt.Y("share:Q", title="Share of documents", axis=alt.Axis(format="%"), stack="normalize"),
             color=alt.Color("name:N", title="Topic"),
             tooltip=[alt.Tooltip("period:T"), "name:N", alt.Tooltip("share:Q", format=".1%")],
@@ -618,7 +618,9 @@ def topic_pain(pain: pd.DataFrame, *, width: int = 420, height: int = 300) -> al
         tooltip=["name:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("harm:Q", format=".2f"),
                  alt.Tooltip("pain:Q", format=".3f")],  # fmt: skip
     )
-    labels = points.mark_text(align="left", dx=7, fontSize=10, color="#333333").encode(text="name:N")
+    # size=value: the points' size channel would otherwise set the labels' font size
+    labels = points.mark_text(align="left", dx=7, fontSize=10, color="#333333").encode(text="name:N",
+                                                                                       size=alt.value(10))
     average = alt.Chart(pd.DataFrame({"harm": [1.0]})).mark_rule(strokeDash=[4, 3], color="#999999").encode(y="harm:Q")
     return alt.layer(points, labels, average).properties(width=width, height=height)
 

@@ -630,3 +630,27 @@ class StaffingAppParameters(AppParameters):
     aht_multiplier: float = Field(1.0, ge=0.5, le=2.0, description="handle time factor (1.1 = calls 10 % longer)")
     shrinkage: float | None = Field(None, ge=0.0, le=0.8, description="start value; None = the plan's")
     volume_uplift: float = Field(0.0, ge=-0.5, le=1.0, description="extra share of calls (0.05 = 5 % more)")
+
+
+@register_notebook_parameters("topics")
+class TopicsAppParameters(AppParameters):
+    """Parameters of ``notebooks/apps/topics.ipynb`` (contact drivers and topics)."""
+
+    model_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+                                 description="topic run to show; None = the latest in the store")
+    queue: str = Field("all", min_length=1, description="queue id (billing_zh) or family (billing); 'all' = every queue")
+    period: Literal["D", "W-MON"] = Field("D", description="period of shares and emerging topics: D (days) or W-MON (weeks)")
+    alpha: float = Field(0.05, gt=0.0, lt=0.5, description="significance level of the emerging-topic test")
+    examples_per_topic: int = Field(3, ge=1, le=20, description="redacted example texts shown for the chosen topic")
+
+
+@register_notebook_parameters("satisfaction")
+class SatisfactionAppParameters(AppParameters):
+    """Parameters of ``notebooks/apps/satisfaction.ipynb`` (satisfaction drivers)."""
+
+    run_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+                               description="satisfaction_drivers run to show; None = the one LATEST names")
+    model: Literal["logistic", "boosting"] = Field("logistic", description="model whose curves drive the what-if")
+    what_if_feature: str = Field("wait_seconds", min_length=1, description="driver of the what-if (one with an effect curve)")
+    what_if_from: float | None = Field(None, description="driver value every call starts at; None = the middle of its curve")
+    what_if_change: float = Field(-30.0, ge=-10000.0, le=10000.0, description="change added to the driver on every call")

@@ -3,7 +3,12 @@
 Apps read finished results (the store, ``outputs/``) and never fit a model on
 a click; :mod:`workbench.apps.serve` runs Voilà on ``notebooks/apps`` only.
 
-Adding an app (e.g. contact drivers, satisfaction drivers):
+The apps: :class:`OperationsApp` (operations dashboard), :class:`StaffingApp`
+(staffing planner), :class:`TopicsApp` (contact drivers and topics: the store's
+``topics`` and ``topic_assignments``) and :class:`SatisfactionApp`
+(satisfaction drivers: the latest ``outputs/satisfaction_drivers/<run_id>/tables/``).
+
+Adding an app:
 
 1. a parameter model in :mod:`workbench.params` subclassing ``AppParameters``
    (so it has ``store_path`` and ``url_notices``), registered under the
@@ -21,6 +26,8 @@ Adding an app (e.g. contact drivers, satisfaction drivers):
 
 from workbench.apps.base import App
 from workbench.apps.operations import OperationsApp
+from workbench.apps.satisfaction import SatisfactionApp
 from workbench.apps.staffing import StaffingApp
+from workbench.apps.topics import TopicsApp
 
-__all__ = ["App", "OperationsApp", "StaffingApp"]
+__all__ = ["App", "OperationsApp", "SatisfactionApp", "StaffingApp", "TopicsApp"]

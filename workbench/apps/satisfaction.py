@@ -1,0 +1,293 @@
+"""Satisfaction drivers: ranked drivers with intervals, effect curves, a what-if and the adjusted agent table.
+
+Reads the tables a finished run of ``notebooks/satisfaction_drivers.ipynb``
+saved under ``outputs/satisfaction_drivers/<run_id>/tables/`` (``LATEST`` names
+the newest run): ``drivers_detail.csv`` (else ``drivers.csv``),
+``effect_curves.csv``, ``what_if.csv`` and ``agent_effects.csv``. The what-if
+interpolates the saved effect curves (expected top-box share with every call
+set to a value), so nothing is refitted on a click.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from workbench import charts, paths
+from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg, table_html
+from workbench.params import SatisfactionAppParameters
+
+NOTEBOOK = "satisfaction_drivers"
+MISSING_HOW = "Run the satisfaction-drivers notebook first: `workbench run satisfaction_drivers --params demo`."
+DRIVER_COLUMNS = ["rank", "feature", "kind", "step", "effect", "ci_low", "ci_high", "direction"]
+AGENT_COLUMNS = ["agent_id", "surveys", "top_box_rate", "expected_rate", "effect", "ci_low", "ci_high", "shrinkage",
+                 "differs"]
+
+
+def runs_folder() -> Path:
+    """``outputs/satisfaction_drivers``."""
+    return paths.outputs_dir() / NOTEBOOK
+
+
+def latest_run_id() -> str | None:
+    """The run ``outputs/satisfaction_drivers/LATEST`` names, if any."""
+    latest = runs_folder() / "LATEST"
+    if not latest.is_file():
+        return None
+    return latest.read_text(encoding="utf-8").strip() or None
+
+
+def interpolate_curve(curve: pd.DataFrame, value: float) -> dict[str, float]:
+    """``top_box``, ``ci_low``, ``ci_high`` of one model's curve of one feature at ``value`` (clipped to its range)."""
+    curve = curve.sort_values("value")
+    x = curve["value"].to_numpy(dtype=float)
+    at = float(np.clip(value, x.min(), x.max()))
+    return {"value": at, **{c: float(np.interp(at, x, curve[c].to_numpy(dtype=float)))
+                            for c in ("top_box", "ci_low", "ci_high")}}
+
+
+def _share(value: float, sign: bool = False) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    return f"{value:+.1%}" if sign else f"{value:.1%}"
+
+
+def _band(low: float, high: float, sign: bool = False) -> str:
+    if pd.isna(low) or pd.isna(high):
+        return "no interval saved"
+    return f"{_share(low, sign)} to {_share(high, sign)}"
+
+
+class SatisfactionApp(App):
+    """What moves CSAT, from the latest satisfaction-drivers run: drivers, curves, what-if, agents.
+
+    Args:
+        params: validated parameters (run, model, what-if start values).
+        notices: messages shown from the start.
+    """
+
+    title = "Satisfaction drivers"
+
+    def __init__(self, params: SatisfactionAppParameters | None = None, notices: list[str] | tuple[str, ...] = ()):
+        self.params = params or SatisfactionAppParameters()
+        super().__init__(self.params.store_file(), [*self.params.url_notices, *notices])
+
+    # -- loading --------------------------------------------------------------
+    def _read(self, name: str) -> pd.DataFrame | None:
+        path = self.tables_dir / f"{name}.csv" if self.tables_dir is not None else None
+        if path is None or not path.is_file():
+            return None
+        try:
+            frame = pd.read_csv(path)
+        except pd.errors.EmptyDataError:
+            return None
+        return frame if len(frame) else None
+
+    def _load(self) -> None:
+        self.run_id = self.params.run_id or latest_run_id()
+        if self.params.run_id and not (runs_folder() / self.params.run_id / "tables").is_dir():
+            latest = latest_run_id()
+            self._fixed_notices.append(f"Satisfaction run '{self.params.run_id}' has no tables in {runs_folder()}; "
+                                       f"showing the latest ({latest or 'none'}).")
+            self.run_id = latest
+        folder = runs_folder() / self.run_id / "tables" if self.run_id else None
+        self.tables_dir = folder if folder is not None and folder.is_dir() else None
+        self.drivers = self._read("drivers_detail")
+        if self.drivers is None:
+            self.drivers = self._read("drivers")
+        self.curves = self._read("effect_curves")
+        self.saved_what_if = self._read("what_if")
+        self.agents = self._read("agent_effects")
+
+    # -- building -------------------------------------------------------------
+    def _build(self) -> widgets.Widget:
+        p = self.params
+        self._svg_cache: dict[tuple, str] = {}
+        self._load()
+        curves = self.curves if self.curves is not None else pd.DataFrame(columns=["model", "feature", "value"])
+        features = list(dict.fromkeys(curves["feature"]))
+        models = list(dict.fromkeys(curves["model"])) or ["logistic", "boosting"]
+        feature = p.what_if_feature
+        if features and feature not in features:
+            self._fixed_notices.append(f"'{feature}' has no effect curve in this run; the what-if uses "
+                                       f"'{features[0]}' (curves: {', '.join(features)}).")
+            feature = features[0]
+        self.model = widgets.Dropdown(options=models, value=p.model if p.model in models else models[0],
+                                      description="Model", layout=CONTROL_LAYOUT)
+        self.feature = widgets.Dropdown(options=features, value=feature if features else None,
+                                        description="What if", layout=CONTROL_LAYOUT)
+        self.start_value = widgets.FloatText(value=self._default_start(feature) if p.what_if_from is None
+                                             else p.what_if_from, description="Every call at", layout=CONTROL_LAYOUT,
+                                             style={"description_width": "initial"})
+        change = -1.0 if self._is_binary(feature) and abs(p.what_if_change) > 1 else p.what_if_change
+        self.change = widgets.FloatText(value=change, description="Change by", layout=CONTROL_LAYOUT,
+                                        style={"description_width": "initial"})
+        self.differs_only = widgets.Checkbox(value=False, description="Only agents who differ from the average",
+                                             indent=False)
+        for control, name in ((self.model, "model"), (self.feature, "feature"), (self.start_value, "from"),
+                              (self.change, "change"), (self.differs_only, "differs-only")):
+            control.add_class(f"wb-{name}")
+        self.drivers_chart = widgets.HTML()
+        self.drivers_table = widgets.HTML()
+        self.curves_chart = widgets.HTML()
+        self.what_if = widgets.HTML()
+        self.agents_chart = widgets.HTML()
+        self.agents_table = widgets.HTML()
+        for view, name in ((self.drivers_chart, "drivers-chart"), (self.drivers_table, "drivers"),
+                           (self.curves_chart, "curves-chart"), (self.what_if, "what-if"),
+                           (self.agents_chart, "agents-chart"), (self.agents_table, "agents")):
+            view.add_class(f"wb-{name}")
+        self.feature.observe(self._feature_changed, names="value")
+        self._watch(self.model, self.start_value, self.change, self.differs_only)
+        source = widgets.HTML(
+            f"<p style='color:#555;margin:2px 0'>Run <code>{escape(str(self.run_id))}</code> of the "
+            "satisfaction-drivers notebook (finished results; the what-if reads its saved effect curves, nothing is "
+            "refitted).</p>" if self.tables_dir is not None else "")
+        return widgets.VBox([
+            source, self.model, self.drivers_chart, self.drivers_table, self.curves_chart,
+            widgets.HBox([self.feature, self.start_value, self.change]), self.what_if,
+            self.differs_only, self.agents_chart, self.agents_table,
+        ])
+
+    def _default_start(self, feature: str | None) -> float:
+        """The middle of ``feature``'s curve (rounded), 1 for a yes/no driver (so a change of -1 removes it)."""
+        if self.curves is None or feature is None:
+            return 0.0
+        values = self.curves.loc[self.curves["feature"] == feature, "value"]
+        if values.empty:
+            return 0.0
+        if self._is_binary(feature):
+            return 1.0
+        return float(round((values.min() + values.max()) / 2))
+
+    def _is_binary(self, feature: str | None) -> bool:
+        values = self.curves.loc[self.curves["feature"] == feature, "value"] if self.curves is not None else []
+        return len(values) > 0 and set(pd.Series(values).round(6)) <= {0.0, 1.0}
+
+    def _feature_changed(self, change: dict) -> None:
+        """A new driver starts from its own typical value (a yes/no driver: from yes to no)."""
+        if self._updating:
+            return
+        with self._quiet():
+            self.start_value.value = self._default_start(change["new"])
+            if self._is_binary(change["new"]):
+                self.change.value = -1.0
+            elif self._is_binary(change["old"]):
+                self.change.value = self.params.what_if_change
+        self._update()
+
+    def _svg(self, key: tuple, draw) -> str:
+        """A chart's SVG, drawn once per key (the what-if inputs do not redraw the charts)."""
+        if key not in self._svg_cache:
+            self._svg_cache[key] = chart_svg(draw())
+        return self._svg_cache[key]
+
+    # -- computing ------------------------------------------------------------
+    def what_if_result(self) -> pd.DataFrame:
+        """The what-if on the saved curve of the chosen model and driver: one row (empty when no curve)."""
+        columns = ["model", "feature", "from_value", "to_value", "top_box_from", "top_box_to", "change",
+                   "band_from_low", "band_from_high", "band_to_low", "band_to_high", "clipped"]
+        if self.curves is None or self.feature.value is None:
+            return pd.DataFrame(columns=columns)
+        curve = self.curves[(self.curves["feature"] == self.feature.value) & (self.curves["model"] == self.model.value)]
+        if curve.empty:
+            return pd.DataFrame(columns=columns)
+        start, end = float(self.start_value.value), float(self.start_value.value) + float(self.change.value)
+        a, b = interpolate_curve(curve, start), interpolate_curve(curve, end)
+        return pd.DataFrame([{
+            "model": self.model.value, "feature": self.feature.value, "from_value": a["value"], "to_value": b["value"],
+            "top_box_from": a["top_box"], "top_box_to": b["top_box"], "change": b["top_box"] - a["top_box"],
+            "band_from_low": a["ci_low"], "band_from_high": a["ci_high"], "band_to_low": b["ci_low"],
+            "band_to_high": b["ci_high"], "clipped": a["value"] != start or b["value"] != end,
+        }], columns=columns)
+
+    # -- rendering --------------------------------------------------------------
+    def _render(self) -> None:
+        self.tables.clear()
+        views = (self.drivers_chart, self.drivers_table, self.curves_chart, self.what_if, self.agents_chart,
+                 self.agents_table)
+        if self.tables_dir is None:
+            where = runs_folder()
+            self.add_notice(f"No satisfaction-driver results: no finished run in {where} (its LATEST file names "
+                            f"none). {MISSING_HOW}")
+            for view in views:
+                view.value = ""
+            return
+        missing = [name for name, frame in (("drivers_detail.csv / drivers.csv", self.drivers),
+                                            ("effect_curves.csv", self.curves), ("agent_effects.csv", self.agents))
+                   if frame is None]
+        if missing:
+            self.add_notice(f"Run '{self.run_id}' saved no {', '.join(missing)} in {self.tables_dir} (the notebook "
+                            f"found too little data for them). {MISSING_HOW}")
+        self._render_drivers()
+        self._render_curves()
+        self._render_agents()
+
+    def _render_drivers(self) -> None:
+        if self.drivers is None:
+            self.drivers_chart.value = self.drivers_table.value = ""
+            return
+        self.tables["drivers"] = self.drivers
+        self.drivers_chart.value = self._svg(("drivers",), lambda: charts.driver_effects(self.drivers, width=300))
+        shown = self.drivers[self.drivers["model"] == self.model.value].sort_values("rank")
+        self.drivers_table.value = table_html(
+            shown[[c for c in DRIVER_COLUMNS if c in shown.columns]],
+            caption=f"Ranked drivers ({self.model.value}): effect on the log-odds of top box, 95 % interval")
+
+    def _render_curves(self) -> None:
+        if self.curves is None:
+            self.curves_chart.value = ""
+            self.what_if.value = "<p>No effect curves in this run: no what-if.</p>"
+            return
+        curves = self.curves[self.curves["model"] == self.model.value]
+        self.curves_chart.value = (self._svg(("curves", self.model.value), lambda: charts.driver_curves(curves))
+                                  if len(curves) else "")
+        result = self.what_if_result()
+        self.tables["what_if"] = result
+        if result.empty:
+            self.what_if.value = (f"<p>No {escape(str(self.model.value))} curve for "
+                                  f"{escape(str(self.feature.value))}.</p>")
+            return
+        row = result.iloc[0]
+        colour = "#1e8449" if row["change"] > 0 else ("#c0392b" if row["change"] < 0 else "#555")
+        clipped = (" <em>(values outside the curve's range were held at its ends)</em>" if row["clipped"] else "")
+        saved = ""
+        if self.saved_what_if is not None:
+            same = self.saved_what_if[self.saved_what_if["model"] == self.model.value]
+            if len(same):
+                s = same.iloc[0]
+                saved = (f"<div style='font-size:12px;color:#555'>The notebook's own what-if ({escape(str(s['scenario']))}"
+                         f", on the actual calls): {_share(s['change'], True)} (95 % interval "
+                         f"{_band(s['ci_low'], s['ci_high'], True)}).</div>")
+        self.what_if.value = (
+            f"<div class='wb-what-if-result' style='padding:8px 10px;border:1px solid #ddd;border-radius:4px;"
+            f"max-width:760px'>With every call's <strong>{escape(str(row['feature']))}</strong> at "
+            f"{row['from_value']:,.4g}, the expected top-box share is {_share(row['top_box_from'])} (band "
+            f"{_band(row['band_from_low'], row['band_from_high'])}); at {row['to_value']:,.4g} it is "
+            f"{_share(row['top_box_to'])} (band {_band(row['band_to_low'], row['band_to_high'])}).{clipped}"
+            f"<div class='wb-value' style='font-size:22px;font-weight:600;color:{colour}'>{_share(row['change'], True)}</div>"
+            f"<div style='font-size:12px;color:#555'>change in the top-box share, {escape(str(row['model']))} model, "
+            f"read off its saved effect curve</div>{saved}</div>")
+
+    def _render_agents(self) -> None:
+        if self.agents is None:
+            self.agents_chart.value = self.agents_table.value = ""
+            return
+        agents = self.agents
+        if self.differs_only.value:
+            agents = agents[agents["differs"].astype(str).str.lower() == "true"]
+        self.tables["agents"] = agents
+        if agents.empty:
+            self.agents_chart.value = ""
+            self.agents_table.value = "<p>No agent differs from the average once call mix is held fixed.</p>"
+            return
+        chart = agents.assign(agent_id=agents["agent_id"].astype(str),
+                              differs=agents["differs"].astype(str).str.lower() == "true")
+        self.agents_chart.value = self._svg(("agents", self.differs_only.value), lambda: charts.agent_effects(chart))
+        self.agents_table.value = table_html(
+            agents[[c for c in AGENT_COLUMNS if c in agents.columns]],
+            caption="Agents after call mix: effect on the log-odds of top box, shrunk toward the average")

@@ -1,0 +1,239 @@
+"""Contact drivers and topics: shares and trends, emerging topics, the pain table, redacted examples.
+
+Reads a finished topic run from the store's ``topics`` and ``topic_assignments``
+tables (written by ``workbench topics fit store`` or ``notebooks/topic_overview.ipynb``)
+and joins it to ``calls`` and ``surveys``; shares, emerging topics and pain are
+the cheap analyses of :mod:`workbench.topics.analysis`. No model is fitted here.
+Examples are redacted text only: the run folder's ``topics.csv`` examples
+(redacted when fitted) or the store's redacted ``transcript_segments``, passed
+through :func:`workbench.topics.text.redact` once more before they are shown.
+"""
+
+from __future__ import annotations
+
+from html import escape
+import ipywidgets as widgets
+import pandas as pd
+
+from workbench import charts, paths
+from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg, table_html
+from workbench.params import TopicsAppParameters
+from workbench.topics import analysis
+from workbench.topics.text import redact
+
+MISSING_HOW = ("Fit topics first: `workbench topics fit store` (needs transcripts in the store) or run the topic "
+               "notebook (`workbench run topic_overview --params demo`, notebooks/topic_overview.ipynb).")
+EMERGING_COLUMNS = ["label", "previous_documents", "documents", "previous_share", "share", "share_change", "p_value",
+                    "emerging"]
+PAIN_COLUMNS = ["rank", "label", "documents", "share", "csat_mean", "handle_seconds_mean", "repeat_contact_rate",
+                "harm", "pain"]
+
+
+def _family(queue_id: str) -> str:
+    return queue_id.rsplit("_", 1)[0] if "_" in queue_id else queue_id
+
+
+def latest_topic_model(store) -> str | None:
+    """The newest model id in ``store``'s ``topics`` table (timestamp ids first, newest first)."""
+    found = store.query("SELECT DISTINCT model_id FROM topics ORDER BY regexp_matches(model_id, '^[0-9]') DESC, "
+                        "model_id DESC LIMIT 1")
+    return None if found.empty else str(found["model_id"].iloc[0])
+
+
+class TopicsApp(App):
+    """Why customers call: topic shares over time, emerging topics, pain and redacted examples.
+
+    Args:
+        params: validated parameters (model run, queue, period, test level).
+        notices: messages shown from the start.
+    """
+
+    title = "Contact drivers and topics"
+
+    def __init__(self, params: TopicsAppParameters | None = None, notices: list[str] | tuple[str, ...] = ()):
+        self.params = params or TopicsAppParameters()
+        super().__init__(self.params.store_file(), [*self.params.url_notices, *notices])
+
+    # -- loading --------------------------------------------------------------
+    def _load(self) -> None:
+        self.model_id = None
+        self.topics = None
+        self.documents = None
+        self._missing = self.missing_tables("topics", "topic_assignments")
+        if self._missing:
+            return
+        model_id = self.params.model_id or latest_topic_model(self.store)
+        known = list(self.store.query("SELECT DISTINCT model_id FROM topics ORDER BY 1")["model_id"])
+        if model_id not in known:
+            self._fixed_notices.append(f"Topic run '{model_id}' is not in the store; showing the latest "
+                                       f"(known runs: {', '.join(known)}).")
+            model_id = latest_topic_model(self.store)
+        self.model_id = model_id
+        self.topics = self.store.query(
+            "SELECT topic_id AS topic, label, size, top_words, is_new FROM topics WHERE model_id = ? ORDER BY topic_id",
+            [model_id])
+        assignments = self.store.query(
+            "SELECT document_id AS id, call_id, topic_id AS topic, probability FROM topic_assignments "
+            "WHERE model_id = ?", [model_id])
+        calls = self.store.query("SELECT call_id, queue_id, language, customer_id, arrived_at, outcome, talk_seconds, "
+                                 "hold_seconds, wrap_seconds FROM calls WHERE call_id IN "
+                                 "(SELECT call_id FROM topic_assignments WHERE model_id = ?)", [model_id])
+        surveys = self.store.query("SELECT call_id, csat FROM surveys WHERE call_id IN "
+                                   "(SELECT call_id FROM topic_assignments WHERE model_id = ?)", [model_id])
+        documents = analysis.with_call_context(assignments, calls, surveys)
+        self.documents = documents.merge(self.topics[["topic", "label"]], on="topic", how="left")
+        if self.documents["arrived_at"].isna().all():
+            self._fixed_notices.append(
+                "None of the topic run's documents matches a call in the store: shares over time, emerging topics "
+                "and pain need the calls (ingest the call records the transcripts belong to).")
+        self.run_examples = self._run_folder_examples(model_id)
+
+    def _run_folder_examples(self, model_id: str) -> dict[int, list[str]]:
+        """Redacted examples saved with the run (``outputs/topics/<model_id>/topics.csv``), when present."""
+        path = paths.outputs_dir() / "topics" / model_id / "topics.csv"
+        if not path.is_file():
+            return {}
+        try:
+            saved = pd.read_csv(path, usecols=["topic", "examples"])
+        except (ValueError, OSError):
+            return {}
+        return {int(t): [e.strip() for e in str(x).split(" | ") if e.strip()]
+                for t, x in zip(saved["topic"], saved["examples"]) if pd.notna(x)}
+
+    # -- building -------------------------------------------------------------
+    def _build(self) -> widgets.Widget:
+        p = self.params
+        self._load()
+        documents = self.documents if self.documents is not None else pd.DataFrame(columns=["queue_id"])
+        queue_ids = sorted(q for q in documents["queue_id"].dropna().unique())
+        families = sorted({_family(q) for q in queue_ids} - set(queue_ids))
+        options = ["all", *families, *queue_ids]
+        queue = p.queue
+        if queue not in options:
+            if queue_ids:
+                self._fixed_notices.append(f"Queue '{queue}' has no topic documents; showing all queues "
+                                           f"(known: {', '.join(queue_ids)}).")
+            queue = "all"
+        topics = self.topics if self.topics is not None else pd.DataFrame(columns=["topic", "label"])
+        topic_options = [(f"{t} {label}", int(t)) for t, label in zip(topics["topic"], topics["label"])]
+        self.queue = widgets.Dropdown(options=options, value=queue, description="Queue", layout=CONTROL_LAYOUT)
+        self.period = widgets.Dropdown(options=[("Days", "D"), ("Weeks", "W-MON")], value=p.period,
+                                       description="Period", layout=CONTROL_LAYOUT)
+        self.topic = widgets.Dropdown(options=topic_options, value=topic_options[0][1] if topic_options else None,
+                                      description="Examples of", layout={"width": "420px"})
+        for control, name in ((self.queue, "queue"), (self.period, "period"), (self.topic, "topic")):
+            control.add_class(f"wb-{name}")
+        self.sizes_chart = widgets.HTML()
+        self.share_chart = widgets.HTML()
+        self.emerging = widgets.HTML()
+        self.pain_chart = widgets.HTML()
+        self.pain = widgets.HTML()
+        self.examples = widgets.HTML()
+        for view, name in ((self.sizes_chart, "sizes-chart"), (self.share_chart, "share-chart"),
+                           (self.emerging, "emerging"), (self.pain_chart, "pain-chart"), (self.pain, "pain"),
+                           (self.examples, "examples")):
+            view.add_class(f"wb-{name}")
+        self._watch(self.queue, self.period, self.topic)
+        source = widgets.HTML(
+            f"<p style='color:#555;margin:2px 0'>Topic run <code>{escape(str(self.model_id))}</code> from the store "
+            "(finished results; nothing is refitted here).</p>" if self.model_id else "")
+        return widgets.VBox([source, widgets.HBox([self.queue, self.period]), self.sizes_chart, self.share_chart,
+                             self.emerging, self.pain_chart, self.pain, self.topic, self.examples])
+
+    # -- computing ------------------------------------------------------------
+    def selected(self) -> pd.DataFrame:
+        """The documents of the chosen queue (every document for 'all')."""
+        docs = self.documents
+        if self.queue.value != "all":
+            queues = docs["queue_id"].fillna("")
+            docs = docs[(queues == self.queue.value) | (queues.map(_family) == self.queue.value)]
+        return docs
+
+    def example_texts(self, topic: int, documents: pd.DataFrame | None = None) -> list[str]:
+        """Up to ``examples_per_topic`` redacted texts of ``topic``: the chosen queue's most typical calls, else the run's."""
+        n = self.params.examples_per_topic
+        docs = self.selected() if documents is None else documents
+        members = docs[docs["topic"] == topic].sort_values("probability", ascending=False, kind="stable")
+        texts: list[str] = []
+        ids = [str(c) for c in members["call_id"].dropna().head(n * 3)]
+        if ids and not self.missing_tables("transcript_segments"):
+            found = self.store.query(
+                "SELECT call_id, string_agg(text, ' ' ORDER BY segment_index) AS text FROM transcript_segments "
+                "WHERE call_id = ANY(?) AND speaker_role = 'customer' AND trim(text) <> '' GROUP BY call_id", [ids])
+            by_call = dict(zip(found["call_id"], found["text"]))
+            texts = [by_call[c] for c in ids if c in by_call]
+        if not texts:
+            texts = self.run_examples.get(int(topic), [])
+        unique = list(dict.fromkeys(redact(t)[:300] for t in texts))
+        return unique[:n]
+
+    # -- rendering --------------------------------------------------------------
+    def _render(self) -> None:
+        self.tables.clear()
+        views = (self.sizes_chart, self.share_chart, self.emerging, self.pain_chart, self.pain, self.examples)
+        if self.documents is None:
+            self.add_notice(f"No topic results in the store ({self.store.path}): the table(s) "
+                            f"'{', '.join(self._missing)}' are empty. {MISSING_HOW}")
+            for view in views:
+                view.value = ""
+            return
+        docs = self.selected()
+        sizes = docs.groupby("topic").size().rename("size").reset_index()
+        sizes = sizes.merge(self.topics[["topic", "label", "is_new"]], on="topic", how="left")
+        self.tables["sizes"] = sizes
+        self.sizes_chart.value = chart_svg(charts.topic_sizes(sizes, width=520)) if len(sizes) else ""
+        dated = docs[docs["arrived_at"].notna()]
+        labels = self.topics[["topic", "label"]]
+        if dated.empty:
+            self.add_notice("No dated documents for this selection: shares over time, emerging topics and pain "
+                            "need the documents' calls in the store.")
+            for view in views[1:5]:
+                view.value = ""
+        else:
+            shares = analysis.topic_share_over_time(dated, freq=self.period.value).merge(labels, on="topic", how="left")
+            self.tables["shares"] = shares
+            self.share_chart.value = chart_svg(charts.topic_share_over_time(shares, width=640))
+            self._render_emerging(dated, labels)
+            self._render_pain(dated, labels)
+        self._render_examples(docs)
+
+    def _render_emerging(self, dated: pd.DataFrame, labels: pd.DataFrame) -> None:
+        emerging = analysis.emerging_topics(dated, freq=self.period.value, alpha=self.params.alpha)
+        if emerging.empty:
+            self.tables["emerging"] = emerging
+            unit = "days" if self.period.value == "D" else "weeks"
+            self.emerging.value = (f"<p><strong>Emerging topics</strong></p><p>Fewer than two {unit} of dated "
+                                   "documents: nothing to compare yet.</p>")
+            return
+        latest = emerging[emerging["period"] == emerging["period"].max()].merge(labels, on="topic", how="left")
+        self.tables["emerging"] = latest
+        flagged = int(latest["emerging"].sum())
+        caption = (f"Emerging topics: {pd.Timestamp(latest['period'].iloc[0]):%Y-%m-%d} against "
+                   f"{pd.Timestamp(latest['previous_period'].iloc[0]):%Y-%m-%d}, {flagged} growing beyond chance "
+                   f"(one-sided z-test, p < {self.params.alpha:g})")
+        self.emerging.value = table_html(latest[EMERGING_COLUMNS].head(10), caption=caption)
+
+    def _render_pain(self, dated: pd.DataFrame, labels: pd.DataFrame) -> None:
+        pain = analysis.pain_table(dated)
+        pain = pain.merge(labels, on="topic", how="left")
+        self.tables["pain"] = pain
+        if pain.empty:
+            self.pain_chart.value = ""
+            self.pain.value = "<p>No pain table: no topic documents with call measures.</p>"
+            return
+        self.pain_chart.value = chart_svg(charts.topic_pain(pain, width=520, height=260))
+        self.pain.value = table_html(pain[PAIN_COLUMNS].head(15),
+                                     caption="Pain: share x harm (harm 1.0 = average), most painful first")
+
+    def _render_examples(self, docs: pd.DataFrame) -> None:
+        topic = self.topic.value
+        if topic is None:
+            self.examples.value = ""
+            return
+        texts = self.example_texts(int(topic), docs)
+        self.tables["examples"] = pd.DataFrame({"topic": int(topic), "text": texts})
+        label = dict(zip(self.topics["topic"], self.topics["label"])).get(topic, str(topic))
+        items = "".join(f"<li class='wb-example'>{escape(t)}</li>" for t in texts) or "<li><em>No example texts for "\
+                "this topic in this selection.</em></li>"
+        self.examples.value = (f"<p><strong>Redacted examples: {escape(str(label))}</strong></p>"
+                               f"<ul style='max-width:900px'>{items}</ul>")
