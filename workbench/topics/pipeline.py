@@ -26,8 +26,8 @@ def runs_dir() -> Path:
 
 
 def labels_path() -> Path:
-    """Human topic labels: ``parameters/topics/labels.yaml``."""
-    return paths.parameters_dir() / "topics" / "labels.yaml"
+    """Human topic labels: ``parameters/topic_labels.yaml``."""
+    return paths.parameters_dir() / "topic_labels.yaml"
 
 
 def new_run_id() -> str:
@@ -96,7 +96,7 @@ def fit_job(
         docs: ``id, text`` (``call_id`` used for the store when present).
         output: run folder (default ``outputs/topics/<run id>``); its parent's ``LATEST`` is updated.
         previous: a run folder to match, True for the parent's ``LATEST``, False/None for none.
-        labels_file: YAML of human labels (default ``parameters/topics/labels.yaml``).
+        labels_file: YAML of human labels (default ``parameters/topic_labels.yaml``).
         store_path: store to record into (with ``record``).
         record: write ``topics`` and ``topic_assignments`` rows under the run id.
         **fit_options: passed to :func:`workbench.topics.model.fit_topics`.
