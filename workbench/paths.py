@@ -14,8 +14,10 @@ Environment variables:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -73,3 +75,29 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def hub_offline() -> Iterator[None]:
+    """Forbid Hugging Face Hub downloads inside the block (``HF_HUB_OFFLINE=1``, ``TRANSFORMERS_OFFLINE=1``).
+
+    huggingface_hub reads the variable once, at import, so its constant is
+    switched too for the duration of the block; the caller's settings are
+    restored afterwards. Model loaders (transcription, embeddings) wrap their
+    loads in it, so a missing local model fails fast instead of downloading.
+    """
+    from huggingface_hub import constants
+
+    saved = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    saved_constant = constants.HF_HUB_OFFLINE
+    os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = saved_constant
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from workbench.errors import MissingComponentError, ParameterError
+from workbench.paths import hub_offline
 
 logger = logging.getLogger(__name__)
 
@@ -211,30 +212,6 @@ def _check_model_dir(directory: Path) -> Path:
 def _looks_like_path(value: str) -> bool:
     # "Systran/faster-whisper-small" is a repo id; "./models/small" or "/srv/models/small" a directory.
     return value.startswith((".", "~", "/", "\\")) or (len(value) > 1 and value[1] == ":")
-
-
-@contextlib.contextmanager
-def hub_offline() -> Iterator[None]:
-    """Forbid Hugging Face Hub downloads inside the block (``HF_HUB_OFFLINE=1``).
-
-    huggingface_hub reads the variable once, at import, so its constant is
-    switched too for the duration of the block.
-    """
-    from huggingface_hub import constants
-
-    saved = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
-    saved_constant = constants.HF_HUB_OFFLINE
-    os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    constants.HF_HUB_OFFLINE = True
-    try:
-        yield
-    finally:
-        constants.HF_HUB_OFFLINE = saved_constant
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _cached_repo_dir(repo_id: str) -> Path | None:

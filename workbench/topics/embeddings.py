@@ -23,38 +23,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from workbench.errors import MissingComponentError, ParameterError
+from workbench.paths import hub_offline
 
 PIPELINE_FILE = "embedding_pipeline.joblib"
 SPEC_FILE = "embedding.json"
-
-
-@contextmanager
-def offline():
-    """Forbid Hugging Face downloads while a model loads (restoring the caller's settings)."""
-    keys = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({k: "1" for k in keys})
-    # huggingface_hub reads the variable once at import; an already imported hub needs its constant set too.
-    import huggingface_hub.constants as hub
-
-    saved_constant = hub.HF_HUB_OFFLINE
-    hub.HF_HUB_OFFLINE = True
-    try:
-        yield
-    finally:
-        hub.HF_HUB_OFFLINE = saved_constant
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 class Embedder:
@@ -142,7 +120,7 @@ def _sentence_transformer(ref: str):
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:  # pragma: no cover - in the locked stack
         raise MissingComponentError("sentence-transformers is not installed; pip install sentence-transformers") from exc
-    with offline():
+    with hub_offline():
         try:
             return SentenceTransformer(ref, device="cpu")
         except Exception as exc:

@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError, ParameterError
-from workbench.topics.embeddings import Embedder, load_embedder, make_embedder, offline
+from workbench.paths import hub_offline
+from workbench.topics.embeddings import Embedder, load_embedder, make_embedder
 from workbench.topics.text import detect_language, redact, stop_words, tokenize
 
 ASSIGNMENT_COLUMNS = ["id", "topic", "probability"]
@@ -518,7 +519,7 @@ def load_run(folder: str | Path) -> TopicRun:
     meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     embedder = load_embedder(folder / "embedding")
     # BERTopic.load tries the recorded model name on the Hugging Face hub first; offline that fails fast.
-    with offline():
+    with hub_offline():
         model = BERTopic.load(str(folder / "model"), embedding_model=embedder.model)
     matrix = np.load(folder / "centroids.npy")
     centroids = {int(t): matrix[i] for i, t in enumerate(meta.pop("centroid_topics"))}
