@@ -104,22 +104,7 @@ def interval_volumes(
         Columns ``unique_id`` (queue id), ``ds`` (interval start) and ``y``
         (offered calls), sorted by ``unique_id, ds``.
     """
-    _check_interval(interval_minutes)
-    where = _day_bounds(date_from, date_to)
-    queue_sql, values = _queue_filter(queues)
-    seconds = interval_minutes * 60
-    # time_bucket on a TIMESTAMP works in wall-clock time, independent of the session's time zone.
-    counts = store.query(
-        f"""
-        SELECT queue_id AS unique_id,
-               time_bucket(INTERVAL '{seconds} seconds', arrived_at) AS ds,
-               count(*)::DOUBLE AS y
-        FROM calls WHERE {where}{queue_sql}
-        GROUP BY ALL
-        """,
-        values,
-    )
-    counts["ds"] = pd.to_datetime(counts["ds"])
+    counts = _per_interval(store, "count(*)::DOUBLE AS y", "TRUE", interval_minutes, queues, date_from, date_to)
     return _complete_grid(counts, interval_minutes, 0.0).sort_values(["unique_id", "ds"], ignore_index=True)
 
 
@@ -144,25 +129,45 @@ def interval_handle_times(
         Columns ``unique_id``, ``ds``, ``y`` (AHT in seconds, NaN where no call
         was answered) and ``answered`` (calls averaged), sorted by ``unique_id, ds``.
     """
+    frame = _per_interval(
+        store,
+        "avg(coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(wrap_seconds, 0)) AS y, "
+        "count(*)::DOUBLE AS answered",
+        "outcome IN ('answered', 'transferred')",
+        interval_minutes, queues, date_from, date_to,
+    )
+    out = _complete_grid(frame, interval_minutes, None)
+    out["answered"] = out["answered"].fillna(0.0)
+    return out.sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def _per_interval(
+    store: Store,
+    measures_sql: str,
+    condition_sql: str,
+    interval_minutes: int,
+    queues: list[str] | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> pd.DataFrame:
+    """``unique_id`` (queue), ``ds`` (interval start) and the given aggregates over matching calls."""
     _check_interval(interval_minutes)
     where = _day_bounds(date_from, date_to)
     queue_sql, values = _queue_filter(queues)
     seconds = interval_minutes * 60
+    # time_bucket on a TIMESTAMP works in wall-clock time, independent of the session's time zone.
     frame = store.query(
         f"""
         SELECT queue_id AS unique_id,
                time_bucket(INTERVAL '{seconds} seconds', arrived_at) AS ds,
-               avg(coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(wrap_seconds, 0)) AS y,
-               count(*)::DOUBLE AS answered
-        FROM calls WHERE {where} AND outcome IN ('answered', 'transferred'){queue_sql}
+               {measures_sql}
+        FROM calls WHERE {where} AND {condition_sql}{queue_sql}
         GROUP BY ALL
         """,
         values,
     )
     frame["ds"] = pd.to_datetime(frame["ds"])
-    out = _complete_grid(frame, interval_minutes, None)
-    out["answered"] = out["answered"].fillna(0.0)
-    return out.sort_values(["unique_id", "ds"], ignore_index=True)
+    return frame
 
 
 def _check_interval(interval_minutes: int) -> None:
