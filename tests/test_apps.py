@@ -1,14 +1,17 @@
-"""The app classes without a browser: built on a small store, driven by setting widget values."""
+"""The app classes without a browser: built on a small store, driven by setting widget values.
+
+How fast an interaction is gets measured by ``make bench`` (tests/bench_apps.py), not asserted here.
+"""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from workbench.apps import OperationsApp, SatisfactionApp, StaffingApp, TopicsApp
+from workbench.apps.operations import WHOLE_DAY
 from workbench.apps.serve import query_parameters, validated_url_parameters
 from workbench.params import (
     OperationsAppParameters,
@@ -56,7 +59,11 @@ def test_operations_shows_tiles_charts_and_drill_down(store_path):
     assert app.notices == []
     for key in ("offered", "answered", "abandonment_rate", "service_level", "asa_seconds", "aht_seconds", "csat_mean"):
         assert f"data-kpi='{key}'" in app.tiles.value
-    assert "<svg" in app.heatmap.value and "<svg" in app.trend.value and "<svg" in app.day_chart.value
+    assert len(app.day_chart.spec["layer"]) == 2 and "interval" in app.day_chart.selections.traits()
+    heatmap_rows = app.heatmap.spec["datasets"][app.heatmap.spec["data"]["name"]]
+    assert len(heatmap_rows) == len(app.tables["intervals"])
+    assert {"day", "time"} <= set(heatmap_rows[0]) and "cell" in app.heatmap.selections.traits()
+    assert "day" in app.trend.selections.traits()
     assert len(app.day.options) == 2 and app.day.value == app.day.options[-1]
     assert app.tables["total"]["offered"].iloc[0] == app.tables["daily"]["offered"].sum()
     calls = app.tables["calls"]
@@ -89,6 +96,39 @@ def test_operations_drill_down_lists_the_calls_behind_a_number(store_path):
     assert str(pd.Timestamp(app.tables["calls"]["arrived_at"].min()).date()) == day
 
 
+def click(chart, selection: str, **values) -> None:
+    """What the browser sends when a chart mark is clicked (Vega's point-selection signal)."""
+    signal = {"vlPoint": {"or": [values]}} if values else None  # None: the pick was cleared
+    chart._vl_selections = {selection: {"value": signal, "store": []}}
+
+
+def test_operations_clicking_the_charts_drills_down(store_path):
+    app = operations(store_path)
+    first, last = app.day.options
+    assert app.day.value == last
+    click(app.trend, "day", day_key=first)
+    assert app.day.value == first and app.interval.value == WHOLE_DAY
+    assert str(pd.Timestamp(app.tables["calls"]["arrived_at"].min()).date()) == first
+    busiest = app.tables["day_intervals"].sort_values("offered").iloc[-1]
+    start = pd.Timestamp(busiest["interval_start"])
+    app.call_set.value = "offered"
+    click(app.heatmap, "cell", day=last, time=start.strftime("%H:%M"))
+    assert app.day.value == last and app.interval.value == start.strftime("%H:%M")
+    calls = app.tables["calls"]
+    assert len(calls) == app.tables["day_intervals"].set_index("interval_start").loc[
+        pd.Timestamp(f"{last} {start:%H:%M}"), "offered"]
+    assert (pd.to_datetime(calls["arrived_at"]).dt.strftime("%Y-%m-%d %H:%M").str[:10] == last).all()
+    drawn = app.day_chart.spec
+    quietest = app.tables["day_intervals"].sort_values("offered").iloc[0]
+    click(app.day_chart, "interval", time=pd.Timestamp(quietest["interval_start"]).strftime("%H:%M"))
+    assert len(app.tables["calls"]) == quietest["offered"]
+    assert app.day_chart.spec is drawn, "picking an interval of the same day keeps the chart (and its highlight)"
+    click(app.heatmap, "cell")  # a cleared pick (double click) keeps the drill-down
+    assert app.day.value == last and app.interval.value == pd.Timestamp(quietest["interval_start"]).strftime("%H:%M")
+    app.queue.value = "billing"  # redrawing the charts clears their picks but not the drill-down
+    assert app.day.value == last
+
+
 def test_operations_date_range_and_empty_selection(store_path):
     app = operations(store_path)
     first = app.first_day
@@ -109,19 +149,9 @@ def test_operations_unknown_queue_falls_back_with_a_notice(store_path):
 def test_operations_says_what_is_missing(empty_store, tmp_path):
     app = operations(empty_store)
     assert any("No calls in the store" in n for n in app.notices)
-    assert app.tiles.value == "" and app.heatmap.value == ""
+    assert app.tiles.value == "" and app.heatmap.chart is None and app.trend.chart is None
     missing = operations(tmp_path / "nowhere.duckdb")
     assert any("No calls in the store" in n for n in missing.notices)
-
-
-def test_operations_interactions_are_fast(store_path):
-    app = operations(store_path)
-    timings = []
-    for queue in ("billing", "sales_en", "all"):
-        started = time.perf_counter()
-        app.queue.value = queue
-        timings.append(time.perf_counter() - started)
-    assert max(timings) < 1.0, timings
 
 
 # --------------------------------------------------------------------------- staffing
@@ -135,9 +165,7 @@ def test_staffing_reads_the_latest_run_and_raising_the_target_raises_agents(stor
     assert (base["what_if_raw_agents"] == base["raw_agents"]).all(), "no change must reproduce the stored plan"
     assert "<svg" in app.heatmap.value and "<svg" in app.day_chart.value and "<svg" in app.forecast_chart.value
     before = int(base["what_if_raw_agents"].sum())
-    started = time.perf_counter()
     app.service_level_target.value = 0.95
-    assert time.perf_counter() - started < 1.0
     after = int(app.tables["requirements"]["what_if_raw_agents"].sum())
     assert after > before
     assert f"{after * 0.5:,.0f}" in app.tiles.value
@@ -241,9 +269,7 @@ def test_topics_shows_shares_emerging_pain_and_redacted_examples(topics_store, o
 def test_topics_controls_change_the_output(topics_store, outputs):
     app = topics(topics_store)
     everything = int(app.tables["sizes"]["size"].sum())
-    started = time.perf_counter()
     app.queue.value = "billing"
-    assert time.perf_counter() - started < 1.0
     billing = int(app.tables["sizes"]["size"].sum())
     assert 0 < billing < everything
     app.topic.value = 1
@@ -309,9 +335,7 @@ def test_satisfaction_shows_drivers_curves_what_if_and_agents(outputs):
 def test_satisfaction_what_if_follows_the_controls_without_refitting(outputs):
     satisfaction_run(outputs)
     app = satisfaction(what_if_from=120.0)
-    started = time.perf_counter()
     app.change.value = -120.0
-    assert time.perf_counter() - started < 1.0
     assert app.tables["what_if"]["change"].iloc[0] == pytest.approx(0.2)
     app.change.value = -500.0
     assert app.tables["what_if"]["clipped"].iloc[0] and "held at its ends" in app.what_if.value
@@ -421,8 +445,22 @@ def test_serve_warns_when_binding_beyond_localhost(monkeypatch):
     calls = []
     monkeypatch.setattr(serve_module, "serve", lambda **kwargs: calls.append(kwargs))
     local = CliRunner().invoke(app, ["serve", "--port", "9999"])
-    assert local.exit_code == 0 and calls[-1] == {"port": 9999, "ip": "127.0.0.1"}
+    assert local.exit_code == 0 and calls[-1] == {"port": 9999, "ip": "127.0.0.1", "spare_kernels": 1}
     assert "warning" not in local.output
+    cold = CliRunner().invoke(app, ["serve", "--spare-kernels", "0"])
+    assert cold.exit_code == 0 and calls[-1]["spare_kernels"] == 0
+    assert CliRunner().invoke(app, ["serve", "--spare-kernels", "-1"]).exit_code == 2
     exposed = CliRunner().invoke(app, ["serve", "--ip", "0.0.0.0"])
     assert exposed.exit_code == 0 and calls[-1]["ip"] == "0.0.0.0"
     assert "reverse proxy" in exposed.output and "JupyterHub" in exposed.output
+
+
+def test_serve_runs_voila_with_the_warm_kernel_pool():
+    from workbench.apps.kernel_pool import WarmKernelPool
+    from workbench.apps.serve import voila_arguments
+
+    arguments = voila_arguments(8866, "127.0.0.1", spare_kernels=2)
+    manager = next(a for a in arguments if a.startswith("--VoilaConfiguration.multi_kernel_manager_class="))
+    module, _, name = manager.split("=", 1)[1].rpartition(".")
+    assert getattr(__import__(module, fromlist=[name]), name) is WarmKernelPool
+    assert "--WarmKernelPool.spare_kernels=2" in arguments and "--VoilaConfiguration.preheat_kernel=False" in arguments

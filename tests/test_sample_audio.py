@@ -14,6 +14,7 @@ import pytest
 from workbench.errors import MissingComponentError
 from workbench.paths import sample_dir
 from workbench.sample import audio
+from workbench.speech.metrics import word_error_rate
 
 RECORDINGS = sample_dir() / "recordings"
 WAVS = sorted(RECORDINGS.glob("*.wav"))
@@ -149,19 +150,18 @@ def _words(text: str) -> list[str]:
     return out
 
 
-def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
-    """Levenshtein distance over words divided by the reference length.
+def _wer(reference: list[str], hypothesis: list[str]) -> float:
+    """:func:`word_error_rate` of two :func:`_words` lists.
 
-    >>> word_error_rate(["a", "b", "c"], ["a", "x", "c", "d"])
+    The library normalises again: that only spells each digit out (one word for
+    one), so the rate is that of the lists. (It would split a mixed token such
+    as "5g" in two; the English scripts have none.) :func:`_words` stays the
+    test's own normalisation, as the library's does not read "oh" as zero.
+
+    >>> _wer(["a", "b", "c"], ["a", "x", "c", "d"])
     0.6666666666666666
     """
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        current = [i]
-        for j, hyp in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
-        previous = current
-    return previous[-1] / max(1, len(reference))
+    return word_error_rate(" ".join(reference), " ".join(hypothesis))
 
 
 def test_word_normalisation_treats_spoken_and_written_digits_alike():
@@ -192,7 +192,7 @@ def test_english_recordings_transcribe_per_channel(whisper_model, path):
         )
         hypothesis = _words(" ".join(s["text"] for s in result["segments"]))
         reference = _words(" ".join(s["text"] for s in meta["segments"] if s["speaker"] == speaker))
-        wer = word_error_rate(reference, hypothesis)
+        wer = _wer(reference, hypothesis)
         print(f"{path.stem} {speaker}: WER {wer:.3f}")
         assert wer < 0.25, (speaker, " ".join(hypothesis))
         errors += wer * len(reference)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,38 +12,19 @@ import pytest
 
 from workbench import paths, schemas
 from workbench.errors import InputDataError, ParameterError
-from workbench.sample.catalog import LANGUAGES, TOPICS
 from workbench.sample.transcript_templates import DISCLOSURE, PROHIBITED
-from workbench.sample.transcripts import generate_transcripts
 from workbench.speech.compliance import RESULT_COLUMNS, ComplianceRule, evaluate_compliance, load_rules
 from workbench.speech.pii import redact_segments
 
-N_CALLS = 3000
-
-
-def sample_segments(n: int = N_CALLS, seed: int = 11) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(segments with speaker_role, compliance truth) of ``n`` calls on both lines (~3 s)."""
-    rng = np.random.default_rng(seed)
-    agent_ids = [f"A{1001 + i}" for i in range(30)]
-    topics = [TOPICS[i % len(TOPICS)] for i in range(n)]
-    calls = pd.DataFrame(
-        {
-            "call_id": [f"C{i:06d}" for i in range(n)],
-            "language": [LANGUAGES[(i // len(TOPICS)) % 2] for i in range(n)],
-            "queue": [t.queue for t in topics],
-            "topic_id": [t.topic_id for t in topics],
-            "agent_id": rng.choice(agent_ids, size=n),
-            "talk_seconds": np.round(rng.lognormal(np.log(280), 0.55, size=n), 1),
-        }
-    )
-    agents = pd.DataFrame({"agent_id": agent_ids, "uses_prohibited_phrase": [i % 3 == 0 for i in range(30)]})
-    out = generate_transcripts(calls, agents, seed=seed)
-    return out["segments"].rename(columns={"speaker": "speaker_role"}), out["compliance"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # no conftest.py; --import-mode=importlib
+from speech_corpus import sample_transcripts  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def sample() -> tuple[pd.DataFrame, pd.DataFrame]:
-    return sample_segments()
+    """(segments with speaker_role, compliance truth) of 3000 calls on both lines (~3 s)."""
+    out = sample_transcripts(seed=11, prohibited_every=3)
+    return out["segments"].rename(columns={"speaker": "speaker_role"}), out["compliance"]
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,12 +13,12 @@ import pytest
 from workbench import paths
 from workbench.errors import InputDataError
 from workbench.identifiers import EN_DIGIT_WORDS, ZH_DIGITS, resident_id_checksum, spoken_to_digits
-from workbench.sample.catalog import LANGUAGES, TOPICS
 from workbench.sample.transcripts import PII_TYPES as SAMPLE_PII_TYPES
-from workbench.sample.transcripts import generate_transcripts
 from workbench.speech.pii import PII_TYPES, PiiSpan, find_pii, redact_segments, redact_text
 
-N_CALLS = 3000
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # no conftest.py; --import-mode=importlib
+from speech_corpus import sample_transcripts  # noqa: E402
+
 # What each kind of the generator's truth must be labelled as.
 EXPECTED_LABELS = {
     "cn_mobile": {"cn_mobile"},
@@ -29,28 +31,10 @@ EXPECTED_LABELS = {
 }
 
 
-def sample_transcripts(n: int = N_CALLS, seed: int = 7) -> dict[str, pd.DataFrame]:
-    """Transcripts of ``n`` answered calls on both lines, without the queue simulation (~3 s)."""
-    rng = np.random.default_rng(seed)
-    agent_ids = [f"A{1001 + i}" for i in range(30)]
-    topics = [TOPICS[i % len(TOPICS)] for i in range(n)]
-    calls = pd.DataFrame(
-        {
-            "call_id": [f"C{i:06d}" for i in range(n)],
-            "language": [LANGUAGES[(i // len(TOPICS)) % 2] for i in range(n)],
-            "queue": [t.queue for t in topics],
-            "topic_id": [t.topic_id for t in topics],
-            "agent_id": rng.choice(agent_ids, size=n),
-            "talk_seconds": np.round(rng.lognormal(np.log(280), 0.55, size=n), 1),
-        }
-    )
-    agents = pd.DataFrame({"agent_id": agent_ids, "uses_prohibited_phrase": [i % 4 == 0 for i in range(30)]})
-    return generate_transcripts(calls, agents, seed=seed)
-
-
 @pytest.fixture(scope="module")
 def sample() -> dict[str, pd.DataFrame]:
-    return sample_transcripts()
+    """Transcripts of 3000 answered calls on both lines (~3 s)."""
+    return sample_transcripts(seed=7, prohibited_every=4)
 
 
 @pytest.fixture(scope="module")

@@ -246,23 +246,40 @@ def daily_kpi_trend(
     *,
     width: int = 640,
     height: int = 160,
+    pick: str | None = None,
 ) -> alt.VConcatChart:
     """Calls offered per day (bars) above service level per day (line), sharing the day axis.
 
     Needs columns ``day, offered, service_level`` (e.g. ``compute_kpis(store, by=["day"])``).
+
+    Args:
+        daily: one row per day.
+        service_level_seconds: the threshold T named in the title.
+        width: chart width in pixels.
+        height: height of each panel in pixels.
+        pick: name of a click selection on the bars, holding the clicked day
+            as ``day_key`` (``YYYY-MM-DD``); the picked bar stays opaque, the
+            rest fade. None: a static chart.
     """
     import altair as alt
+    import pandas as pd
 
     _check(daily, ["day", "offered", "service_level"], "daily_kpi_trend")
     data = daily[["day", "offered", "service_level"]].assign(day=daily["day"].astype(str))
+    # A string copy of the day: the temporal field is parsed to a timestamp in the browser.
+    data["day_key"] = pd.to_datetime(data["day"]).dt.strftime("%Y-%m-%d")
     x = alt.X("day:T", title="Day", timeUnit="yearmonthdate")
     tooltip = ["day:T", "offered:Q", alt.Tooltip("service_level:Q", format=".1%")]
     offered = (
-        alt.Chart(data, title="Calls offered per day")
-        .mark_bar(color="#4c78a8")
+        alt.Chart(data, title="Calls offered per day" + (" (click a day to drill down)" if pick else ""))
+        .mark_bar(color="#4c78a8", cursor="pointer" if pick else "default")
         .encode(x=x, y=alt.Y("offered:Q", title="Calls offered"), tooltip=tooltip)
         .properties(width=width, height=height)
     )
+    if pick:
+        selection = alt.selection_point(name=pick, fields=["day_key"], on="click", clear="dblclick")
+        offered = offered.add_params(selection).encode(
+            opacity=alt.condition(selection, alt.value(1.0), alt.value(0.45)))
     service = (
         alt.Chart(data, title=f"Service level per day (answered within {service_level_seconds:g} s)")
         .mark_line(point=True, color="#54a24b")
@@ -280,13 +297,27 @@ HEATMAP_MEASURES = {"service_level": "Service level", "offered": "Calls offered"
 
 
 def interval_heatmap(
-    kpis: pd.DataFrame, measure: str = "service_level", *, width: int = 720, height: int | None = None
+    kpis: pd.DataFrame,
+    measure: str = "service_level",
+    *,
+    width: int = 720,
+    height: int | None = None,
+    pick: str | None = None,
 ) -> alt.Chart:
     """Day x time-of-day heatmap (rect marks) of one KPI per interval.
 
     Needs columns ``interval_start`` (timestamp of the interval start, e.g.
     ``compute_kpis(store, by=["interval"])``) and ``measure``, one of
     ``service_level``, ``offered`` or ``abandonment_rate``.
+
+    Args:
+        kpis: one row per interval.
+        measure: the KPI coloured.
+        width: chart width in pixels.
+        height: chart height in pixels; None: 12 per day.
+        pick: name of a click selection of one cell, holding ``day``
+            (``YYYY-MM-DD``) and ``time`` (``HH:MM``); the rest of the grid
+            fades. None: a static chart.
     """
     import altair as alt
     import pandas as pd
@@ -305,9 +336,10 @@ def interval_heatmap(
         else alt.Scale(scheme="blues")
     )  # fmt: skip
     days = data["day"].nunique()
-    return (
-        alt.Chart(data, title=f"{HEATMAP_MEASURES[measure]} per interval and day")
-        .mark_rect()
+    title = f"{HEATMAP_MEASURES[measure]} per interval and day" + (" (click a cell to drill down)" if pick else "")
+    chart = (
+        alt.Chart(data, title=title)
+        .mark_rect(cursor="pointer" if pick else "default")
         .encode(
             x=alt.X("time:O", title="Interval start", axis=alt.Axis(labelAngle=-90)),
             y=alt.Y("day:O", title="Day"),
@@ -319,6 +351,10 @@ def interval_heatmap(
         )
         .properties(width=width, height=height if height is not None else max(60, 12 * days))
     )
+    if pick:
+        selection = alt.selection_point(name=pick, fields=["day", "time"], on="click", clear="dblclick")
+        chart = chart.add_params(selection).encode(opacity=alt.condition(selection, alt.value(1.0), alt.value(0.5)))
+    return chart
 
 
 def reject_reasons(counts: pd.DataFrame, *, width: int = 480, height: int | None = None) -> alt.Chart:
@@ -493,12 +529,27 @@ def backtest_comparison(summary: pd.DataFrame, *, width: int = 420, height: int 
 
 
 def interval_profile(
-    kpis: pd.DataFrame, service_level_target: float, *, title: str = "Intervals", width: int = 720, height: int = 180
+    kpis: pd.DataFrame,
+    service_level_target: float,
+    *,
+    title: str = "Intervals",
+    width: int = 720,
+    height: int = 180,
+    pick: str | None = None,
 ) -> alt.LayerChart:
     """Calls offered per interval (bars) with service level (line, right axis) and its target (rule).
 
     Needs columns ``interval_start, offered, service_level`` (e.g. one day of
     ``compute_kpis(store, by=["interval"])``).
+
+    Args:
+        kpis: one row per interval.
+        service_level_target: drawn as a dashed rule.
+        title: chart title.
+        width: chart width in pixels.
+        height: chart height in pixels.
+        pick: name of a click selection on the bars, holding the clicked
+            interval's ``time`` (``HH:MM``). None: a static chart.
     """
     import altair as alt
     import pandas as pd
@@ -508,8 +559,11 @@ def interval_profile(
                          "offered": kpis["offered"].to_numpy(), "service_level": kpis["service_level"].to_numpy()})
     x = alt.X("time:O", title="Interval start", axis=alt.Axis(labelAngle=-90))
     tooltip = ["time:O", "offered:Q", alt.Tooltip("service_level:Q", format=".1%")]
-    bars = alt.Chart(data).mark_bar(color="#9ecae1").encode(x=x, y=alt.Y("offered:Q", title="Calls offered"),
-                                                            tooltip=tooltip)
+    bars = alt.Chart(data).mark_bar(color="#9ecae1", cursor="pointer" if pick else "default").encode(
+        x=x, y=alt.Y("offered:Q", title="Calls offered"), tooltip=tooltip)
+    if pick:
+        selection = alt.selection_point(name=pick, fields=["time"], on="click", clear="dblclick")
+        bars = bars.add_params(selection).encode(opacity=alt.condition(selection, alt.value(1.0), alt.value(0.5)))
     level = alt.Chart(data).mark_line(point=True, color="#31a354").encode(
         x=x, y=alt.Y("service_level:Q", title="Service level", axis=alt.Axis(format="%"),
                      scale=alt.Scale(domain=[0, 1])), tooltip=tooltip)

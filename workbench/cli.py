@@ -144,6 +144,8 @@ def run(
 def serve(
     port: int = typer.Option(8866, "--port", min=1, max=65535, help="Port to listen on."),
     ip: str = typer.Option("127.0.0.1", "--ip", help="Address to bind; anything but localhost needs auth in front."),
+    spare_kernels: int = typer.Option(1, "--spare-kernels", min=0, max=8,
+                                      help="Kernels kept started and loaded for the next visits (0: start one per visit)."),
 ) -> None:
     """Serve the manager apps (notebooks/apps) with Voilà: code hidden, URL parameters validated, localhost only."""
     from workbench.apps.serve import LOCAL_ADDRESSES, apps_dir, serve as serve_apps
@@ -156,7 +158,7 @@ def serve(
         )
     shown = f"[{ip}]" if ":" in ip else ip
     typer.echo(f"serving {apps_dir()} at http://{shown}:{port}/ (Ctrl-C stops)")
-    serve_apps(port=port, ip=ip)
+    serve_apps(port=port, ip=ip, spare_kernels=spare_kernels)
 
 
 @app.command("ingest")

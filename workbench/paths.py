@@ -10,6 +10,9 @@ Environment variables:
     WORKBENCH_OUTPUTS_DIR: per-run products (default ``<root>/outputs``).
     WORKBENCH_STORE: the DuckDB file (default ``<data>/warehouse.duckdb``).
     WORKBENCH_PARAMETERS_DIR: YAML parameter sets (default ``<root>/parameters``).
+    WORKBENCH_CACHE_DIR: derived files worth keeping between runs, such as the
+        apps' bundled chart JavaScript (default ``$XDG_CACHE_HOME/workbench``,
+        else ``~/.cache/workbench``).
 """
 
 from __future__ import annotations
@@ -61,6 +64,12 @@ def store_path() -> Path:
 def parameters_dir() -> Path:
     """YAML parameter sets, ``parameters/<notebook>/<set>.yaml`` (``WORKBENCH_PARAMETERS_DIR``)."""
     return _env_path("WORKBENCH_PARAMETERS_DIR", root_dir() / "parameters")
+
+
+def cache_dir() -> Path:
+    """Derived, rebuildable files kept between runs (``WORKBENCH_CACHE_DIR``)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return _env_path("WORKBENCH_CACHE_DIR", base / "workbench")
 
 
 def notebooks_dir() -> Path:

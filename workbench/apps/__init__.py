@@ -16,7 +16,8 @@ Adding an app:
 2. a subclass of :class:`App` with ``title``, ``_build`` (controls and
    ``ipywidgets.HTML`` views, controls registered with ``self._watch``) and
    ``_render`` (read the store, set the views' values with
-   :func:`workbench.apps.base.chart_svg` / :func:`~workbench.apps.base.table_html`,
+   :func:`workbench.apps.base.chart_svg` / :func:`~workbench.apps.base.table_html`, or
+   set the ``chart`` of a :func:`~workbench.apps.base.clickable_chart` for drill-down by click,
    call ``self.add_notice`` for whatever is missing);
 3. ``notebooks/apps/<name>.ipynb``: a markdown title, the ``parameters`` cell,
    and one cell validating the parameters, building the app and ending in ``app.container``.
@@ -24,10 +25,20 @@ Adding an app:
 ``workbench serve`` then validates its URL parameters with no further change.
 """
 
-from workbench.apps.base import App
-from workbench.apps.operations import OperationsApp
-from workbench.apps.satisfaction import SatisfactionApp
-from workbench.apps.staffing import StaffingApp
-from workbench.apps.topics import TopicsApp
+import sys
+
+# Every app visit starts a fresh kernel. Importing altair imports jsonschema,
+# whose format checkers import rfc3987_syntax when it is installed (jupyter
+# pulls it in), and that builds lark grammars for about a second on each start
+# for "iri" checks that no Vega-Lite spec uses. Marking it absent before
+# anything imports jsonschema skips only those two checks.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+from workbench.apps.base import App  # noqa: E402
+from workbench.apps.operations import OperationsApp  # noqa: E402
+from workbench.apps.satisfaction import SatisfactionApp  # noqa: E402
+from workbench.apps.staffing import StaffingApp  # noqa: E402
+from workbench.apps.topics import TopicsApp  # noqa: E402
 
 __all__ = ["App", "OperationsApp", "SatisfactionApp", "StaffingApp", "TopicsApp"]

@@ -8,14 +8,17 @@ here fits or trains anything, so a click costs a query and a redraw.
 Charts are drawn to static SVG with vl-convert and put into
 ``ipywidgets.HTML`` widgets whose value the callback replaces: no CDN, and no
 large inline-HTML chart inside an ``ipywidgets.Output`` (that hangs Voilà,
-voila-dashboards/voila#1522). Tables go into the ``output`` area, cleared with
+voila-dashboards/voila#1522). A chart that answers clicks (drill-down) is an
+``altair.JupyterChart`` made by :func:`clickable_chart`, with its JavaScript
+from vl-convert's offline bundle. Tables go into the ``output`` area, cleared with
 ``clear_output(wait=True)`` so the page does not jump while it redraws.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html import escape
 from pathlib import Path
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 from IPython.display import HTML, clear_output, display
 
+from workbench import paths
 from workbench.errors import StoreError
 from workbench.store import Store
 
@@ -51,6 +55,60 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
     import vl_convert as vlc
 
     return vlc.vegalite_to_svg(chart.to_dict())
+
+
+def _enable_offline_chart_widgets() -> None:
+    """Make ``altair.JupyterChart`` load its JavaScript from vl-convert's bundle, not a CDN.
+
+    Bundling takes over a second per kernel, and every app visit is a fresh
+    kernel, so the bundle is kept in the cache folder, keyed by the altair and
+    vl-convert versions that made it.
+    """
+    import altair as alt
+    import vl_convert as vlc
+
+    chart_widget = alt.JupyterChart
+    if chart_widget._is_offline:
+        return
+    bundle = paths.cache_dir() / "js" / f"altair-{alt.__version__}-vl-convert-{vlc.__version__}.js"
+    if bundle.exists():
+        chart_widget._esm = bundle.read_text(encoding="utf-8")
+        chart_widget._is_offline = True
+        return
+    chart_widget.enable_offline()
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    partial = bundle.with_suffix(f".{os.getpid()}.part")
+    partial.write_text(chart_widget._esm, encoding="utf-8")
+    partial.replace(bundle)  # atomic: a kernel starting alongside never reads half a file
+
+
+def clickable_chart(selection: str, on_pick: Callable[[list[dict[str, Any]]], None], css_class: str) -> Any:
+    """An empty interactive chart widget (``altair.JupyterChart``) reporting clicks.
+
+    Set its ``chart`` attribute to an Altair chart holding a point selection
+    named ``selection``; each click calls ``on_pick`` with the picked data
+    (a list of ``{field: value}``; empty when the pick is cleared). Drawn as
+    SVG, offline.
+
+    Args:
+        selection: the selection parameter's name in the charts given later.
+        on_pick: called with the picked values after every click.
+        css_class: class put on the widget (tests and page styles find it by it).
+    """
+    import altair as alt
+
+    _enable_offline_chart_widgets()
+    widget = alt.JupyterChart(None, embed_options={"renderer": "svg", "actions": False})
+    widget.add_class(css_class)
+
+    def picked(change: dict[str, Any]) -> None:
+        # altair's own observer has already turned the raw Vega state into widget.selections
+        state = getattr(widget.selections, selection, None)
+        if selection in change["new"] and state is not None:
+            on_pick(list(state.value))
+
+    widget.observe(picked, names="_vl_selections")
+    return widget
 
 
 def table_html(frame: pd.DataFrame, *, max_rows: int = 200, caption: str = "") -> str:

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from workbench import charts
-from workbench.apps.base import CONTROL_LAYOUT, App, _in_kernel, chart_svg, table_html
+from workbench.apps.base import CONTROL_LAYOUT, App, _in_kernel, clickable_chart, table_html
 from workbench.kpis import compute_kpis
 from workbench.params import OperationsAppParameters
 
@@ -52,8 +52,10 @@ def _tile(label: str, value: str, target: str, ok: bool | None, key: str) -> str
 class OperationsApp(App):
     """KPI tiles, interval heatmap and daily trend with queue, language and date filters.
 
-    Drill-down: pick a day to see its intervals, and an interval (or the
-    whole day) and a kind of call to list the calls behind the number.
+    Drill-down: click a day on the daily trend or a cell of the heatmap (or
+    pick them in the Day and Interval lists) for that day's intervals; click an
+    interval there for the calls behind the number; the Calls list says which
+    calls.
 
     Args:
         params: the notebook's validated parameters (filters' start values and targets).
@@ -113,12 +115,11 @@ class OperationsApp(App):
                               (self.call_set, "call-set"), (self.measure, "measure")):
             control.add_class(f"wb-{name}")
         self.tiles = widgets.HTML()
-        self.heatmap = widgets.HTML()
-        self.trend = widgets.HTML()
-        self.day_chart = widgets.HTML()
-        for view, name in ((self.tiles, "tiles"), (self.heatmap, "heatmap"), (self.trend, "trend"),
-                           (self.day_chart, "day-chart")):
-            view.add_class(f"wb-{name}")
+        self.tiles.add_class("wb-tiles")
+        self.heatmap = clickable_chart("cell", self._on_cell_click, "wb-heatmap")
+        self.trend = clickable_chart("day", self._on_day_click, "wb-trend")
+        self.day_chart = clickable_chart("interval", self._on_interval_click, "wb-day-chart")
+        self._day_chart_drawn: tuple[str, int] | None = None  # (day, id of the intervals table) on show
         self._watch(self.queue, self.language, self.date_from, self.date_to, self.measure)
         self.day.observe(self._on_drill, names="value")
         self.interval.observe(self._on_drill, names="value")
@@ -156,8 +157,8 @@ class OperationsApp(App):
         if self._missing:
             self.add_notice(f"No calls in the store ({self.store.path}): load them first with `make demo` or "
                             "`workbench ingest <export> --profile <profile>`. Nothing to show yet.")
-            for view in (self.tiles, self.heatmap, self.trend, self.day_chart):
-                view.value = ""
+            self.tiles.value = ""
+            self.heatmap.chart = self.trend.chart = self.day_chart.chart = None
             return
         first, last = self.date_from.value, self.date_to.value
         if first is None or last is None or last < first:
@@ -177,11 +178,11 @@ class OperationsApp(App):
         if daily.empty:
             self.add_notice(f"No calls between {first} and {last} for this selection "
                             f"(the store holds {self.first_day} to {self.last_day}).")
-            self.heatmap.value = self.trend.value = ""
+            self.heatmap.chart = self.trend.chart = None
         else:
-            self.heatmap.value = chart_svg(charts.interval_heatmap(intervals, self.measure.value, width=640))
-            self.trend.value = chart_svg(charts.daily_kpi_trend(daily, self.params.service_level_seconds,
-                                                                width=640, height=120))
+            self.heatmap.chart = charts.interval_heatmap(intervals, self.measure.value, width=640, pick="cell")
+            self.trend.chart = charts.daily_kpi_trend(daily, self.params.service_level_seconds, width=640,
+                                                      height=120, pick="day")
         if self.missing_tables("surveys"):
             self.add_notice("CSAT needs survey responses and the store's surveys table is empty: "
                             "ingest the survey export to fill the CSAT tile.")
@@ -191,6 +192,27 @@ class OperationsApp(App):
             self.day.options = days
             self.day.value = keep
         self._render_drill()
+
+    def _on_day_click(self, picked: list[dict[str, Any]]) -> None:
+        """A click on the daily trend: drill into that day (a cleared pick keeps the drill)."""
+        if picked and picked[0].get("day_key") in self.day.options:
+            self.day.value = picked[0]["day_key"]  # the Day list's observer redraws
+
+    def _on_cell_click(self, picked: list[dict[str, Any]]) -> None:
+        """A click on a heatmap cell: drill into that day and interval."""
+        if not picked or picked[0].get("day") not in self.day.options:
+            return
+        day, start = picked[0]["day"], picked[0].get("time")
+        with self._quiet():
+            self.day.value = day
+            self.interval.options = [WHOLE_DAY, start] if start else [WHOLE_DAY]
+            self.interval.value = start or WHOLE_DAY
+        self._update_drill()
+
+    def _on_interval_click(self, picked: list[dict[str, Any]]) -> None:
+        """A click on an interval of the day chart: list the calls of that interval."""
+        if picked and picked[0].get("time") in self.interval.options:
+            self.interval.value = picked[0]["time"]
 
     def _on_drill(self, change: dict[str, Any] | None = None) -> None:
         if self._updating:
@@ -217,15 +239,19 @@ class OperationsApp(App):
     def _render_drill(self) -> None:
         day = self.day.value
         if day is None or "intervals" not in self.tables:
-            self.day_chart.value = ""
+            self.day_chart.chart = self._day_chart_drawn = None
             self.tables.pop("calls", None)
             return
         intervals = self.tables["intervals"]
         one_day = intervals[pd.to_datetime(intervals["interval_start"]).dt.date.astype(str) == day]
         self.tables["day_intervals"] = one_day
-        self.day_chart.value = chart_svg(charts.interval_profile(
-            one_day, self.params.service_level_target, title=f"{day}: calls offered and service level per interval",
-            width=640))
+        # Redraw only for a new day or new numbers: a redraw would drop the clicked interval's highlight.
+        if self._day_chart_drawn != (day, id(intervals)):
+            self.day_chart.chart = charts.interval_profile(
+                one_day, self.params.service_level_target,
+                title=f"{day}: calls offered and service level per interval (click one for its calls)",
+                width=640, pick="interval")
+            self._day_chart_drawn = (day, id(intervals))
         starts = [pd.Timestamp(t).strftime("%H:%M") for t in one_day["interval_start"]]
         if list(self.interval.options) != [WHOLE_DAY, *starts]:
             keep = self.interval.value if self.interval.value in starts else WHOLE_DAY

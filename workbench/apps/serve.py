@@ -12,9 +12,12 @@ Choices, and why:
   Papermill's ``parameterize_notebook``, before any kernel starts. A value
   that fails is dropped (the notebook's default stays) and the app shows why.
   ``store_path`` is never taken from a URL.
-* No preheated kernels: Voilà cannot combine them with a prelaunch hook, and
-  validated URL parameters matter more than the ~2-3 s a warm kernel saves
-  (measured in ``tests/bench_apps.py``).
+* Warm spare kernels instead of Voilà's preheated ones: preheating runs the
+  notebook before the visit, which cannot be combined with a prelaunch hook.
+  :class:`workbench.apps.kernel_pool.WarmKernelPool` keeps kernels started
+  with the apps' imports done and hands one to each visit, so URL parameters
+  are still validated and the page skips the kernel start (both measured in
+  ``tests/bench_apps.py``).
 * The ``workbench`` template is Voilà's lab template without its Font Awesome
   CDN link, so a page makes no request beyond this server.
 * Localhost by default. Voilà has no authentication of its own here: binding
@@ -143,7 +146,7 @@ def prelaunch_hook(req: Any, notebook: Any, cwd: str) -> Any:
     return parameterize_notebook(notebook, values, kernel_name="python3", language="python")
 
 
-def voila_arguments(port: int, ip: str) -> list[str]:
+def voila_arguments(port: int, ip: str, spare_kernels: int = 1) -> list[str]:
     """Command-line arguments of the Voilà application ``serve`` starts."""
     return [
         str(apps_dir()),
@@ -156,16 +159,24 @@ def voila_arguments(port: int, ip: str) -> list[str]:
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.classic_tree=True",
         "--VoilaConfiguration.preheat_kernel=False",
+        "--VoilaConfiguration.multi_kernel_manager_class=workbench.apps.kernel_pool.WarmKernelPool",
+        f"--WarmKernelPool.spare_kernels={spare_kernels}",
     ]
 
 
-def serve(port: int = 8866, ip: str = "127.0.0.1") -> None:
-    """Run Voilà on the apps folder until interrupted (blocks)."""
+def serve(port: int = 8866, ip: str = "127.0.0.1", spare_kernels: int = 1) -> None:
+    """Run Voilà on the apps folder until interrupted (blocks).
+
+    Args:
+        port: port to listen on.
+        ip: address to bind (anything but localhost belongs behind authentication).
+        spare_kernels: kernels kept started and loaded for the next visits (0: none).
+    """
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(SHARE_DIR), os.environ.get("JUPYTER_PATH")) if p)
     from voila.app import Voila
 
     app = Voila()
-    app.initialize(voila_arguments(port, ip))
+    app.initialize(voila_arguments(port, ip, spare_kernels))
     app.voila_configuration.prelaunch_hook = prelaunch_hook
     # /voila/files/ serves nothing (set here: traitlets' command line cannot give an empty list).
     app.voila_configuration.file_allowlist = []

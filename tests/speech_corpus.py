@@ -1,0 +1,44 @@
+"""Sample transcript corpus of the speech tests: shared by tests/test_speech_pii.py and tests/test_speech_compliance.py.
+
+Not a test module (no ``test_`` prefix). The test modules import it after
+putting this folder on ``sys.path`` (pytest runs with ``--import-mode=importlib``
+and there is no conftest.py, so ``tests/`` is not importable by itself)::
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from speech_corpus import sample_transcripts
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workbench.sample.catalog import LANGUAGES, TOPICS
+from workbench.sample.transcripts import generate_transcripts
+
+
+def sample_transcripts(seed: int, prohibited_every: int, n: int = 3000) -> dict[str, pd.DataFrame]:
+    """Transcripts of ``n`` answered calls on both lines, without the queue simulation (~3 s for 3000).
+
+    Calls cycle through every topic, the language alternating by round of
+    topics; of the 30 agents, every ``prohibited_every``-th uses a prohibited
+    phrase. Returns the tables of :func:`~workbench.sample.transcripts.generate_transcripts`
+    (``segments``, ``pii_spans``, ``compliance``...).
+    """
+    rng = np.random.default_rng(seed)
+    agent_ids = [f"A{1001 + i}" for i in range(30)]
+    topics = [TOPICS[i % len(TOPICS)] for i in range(n)]
+    calls = pd.DataFrame(
+        {
+            "call_id": [f"C{i:06d}" for i in range(n)],
+            "language": [LANGUAGES[(i // len(TOPICS)) % 2] for i in range(n)],
+            "queue": [t.queue for t in topics],
+            "topic_id": [t.topic_id for t in topics],
+            "agent_id": rng.choice(agent_ids, size=n),
+            "talk_seconds": np.round(rng.lognormal(np.log(280), 0.55, size=n), 1),
+        }
+    )
+    agents = pd.DataFrame(
+        {"agent_id": agent_ids, "uses_prohibited_phrase": [i % prohibited_every == 0 for i in range(30)]}
+    )
+    return generate_transcripts(calls, agents, seed=seed)
