@@ -9,6 +9,7 @@ steps are shared with tests/bench_apps.py through tests/apps_browser_support.py.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import urllib.error
@@ -23,9 +24,11 @@ from apps_browser_support import (  # noqa: E402
     APPS,
     Visit,
     chromium,
+    free_port,
     operations_queue_filter,
     prepare_sample_data,
     require_chromium,
+    running,
     satisfaction_what_if_feature,
     serve_apps,
     staffing_service_level_slider,
@@ -236,3 +239,34 @@ def test_the_index_lists_only_the_apps(server):
         page = response.read().decode("utf-8")
     linked = set(re.findall(r"([\w-]+)\.ipynb", page))
     assert linked == {"operations", "staffing", "topics", "satisfaction"}, linked
+
+
+def test_a_page_stuck_loading_offers_a_reload(tmp_path, browser):
+    """Our template's stall notice: a page whose loading text has not moved for 45 s says so and offers a reload."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from workbench.apps.serve import SHARE_DIR
+
+    notebook = tmp_path / "slow.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("import time\ntime.sleep(20)")],
+                                metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                         "language": "python"}}), notebook)
+    port = free_port()
+    env = {**os.environ, "JUPYTER_PATH": os.pathsep.join(p for p in (str(SHARE_DIR), os.environ.get("JUPYTER_PATH")) if p)}
+    command = [str(Path(sys.executable).with_name("voila")), str(notebook), "--no-browser", f"--port={port}",
+               "--Voila.ip=127.0.0.1", "--template=workbench"]
+    with running(command, env, tmp_path / "slow.log", port) as slow:
+        visit = Visit(browser, slow.base)
+        visit.page.clock.install()
+        visit.page.goto(slow.base + "/", wait_until="commit")
+        visit.page.wait_for_function("() => (document.getElementById('loading_text') || {}).textContent === "
+                                     "'Executing 1 of 1'", timeout=60_000)
+        visit.page.clock.run_for(30_000)
+        assert visit.page.locator("#wb-stalled").count() == 0, "no notice before 45 s"
+        visit.page.clock.run_for(30_000)
+        notice = visit.page.locator("#wb-stalled")
+        notice.wait_for(state="visible", timeout=10_000)
+        assert "Reload the page" in notice.inner_text()
+        assert visit.external == []
+        visit.close()

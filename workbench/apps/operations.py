@@ -188,7 +188,7 @@ class OperationsApp(App):
                             "ingest the survey export to fill the CSAT tile.")
         days = [d.date().isoformat() if hasattr(d, "date") else str(d) for d in pd.to_datetime(daily["day"])]
         keep = self.day.value if self.day.value in days else (days[-1] if days else None)
-        with self._quiet():
+        with self._quiet(), self.day.hold_sync():
             self.day.options = days
             self.day.value = keep
         self._render_drill()
@@ -203,11 +203,22 @@ class OperationsApp(App):
         if not picked or picked[0].get("day") not in self.day.options:
             return
         day, start = picked[0]["day"], picked[0].get("time")
-        with self._quiet():
+        starts = self._interval_starts(day)
+        # Options and value go to the page in one message: sent apart, the page may
+        # snap the list back to its first entry and send "whole day" back.
+        with self._quiet(), self.interval.hold_sync():
             self.day.value = day
-            self.interval.options = [WHOLE_DAY, start] if start else [WHOLE_DAY]
-            self.interval.value = start or WHOLE_DAY
+            self.interval.options = [WHOLE_DAY, *starts]
+            self.interval.value = start if start in starts else WHOLE_DAY
         self._update_drill()
+
+    def _interval_starts(self, day: str) -> list[str]:
+        """``HH:MM`` of each interval of ``day`` in the current KPI table."""
+        intervals = self.tables.get("intervals")
+        if intervals is None:
+            return []
+        starts = pd.to_datetime(intervals["interval_start"])
+        return [t.strftime("%H:%M") for t in starts[starts.dt.date.astype(str) == day]]
 
     def _on_interval_click(self, picked: list[dict[str, Any]]) -> None:
         """A click on an interval of the day chart: list the calls of that interval."""
@@ -218,8 +229,8 @@ class OperationsApp(App):
         if self._updating:
             return
         if change is not None and change.get("owner") is self.day:
-            with self._quiet():
-                self.interval.options = [WHOLE_DAY]
+            with self._quiet(), self.interval.hold_sync():
+                self.interval.options = [WHOLE_DAY, *self._interval_starts(self.day.value)]
                 self.interval.value = WHOLE_DAY
         self._update_drill()
 
@@ -255,7 +266,7 @@ class OperationsApp(App):
         starts = [pd.Timestamp(t).strftime("%H:%M") for t in one_day["interval_start"]]
         if list(self.interval.options) != [WHOLE_DAY, *starts]:
             keep = self.interval.value if self.interval.value in starts else WHOLE_DAY
-            with self._quiet():
+            with self._quiet(), self.interval.hold_sync():
                 self.interval.options = [WHOLE_DAY, *starts]
                 self.interval.value = keep
         start = pd.Timestamp(day)
