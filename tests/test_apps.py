@@ -464,3 +464,5 @@ def test_serve_runs_voila_with_the_warm_kernel_pool():
     module, _, name = manager.split("=", 1)[1].rpartition(".")
     assert getattr(__import__(module, fromlist=[name]), name) is WarmKernelPool
     assert "--WarmKernelPool.spare_kernels=2" in arguments and "--VoilaConfiguration.preheat_kernel=False" in arguments
+    assert "--WarmKernelPool.cull_connected=False" in arguments, "a page still open keeps its kernel"
+    assert any(a.startswith("--WarmKernelPool.cull_idle_timeout=") for a in arguments)

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -270,3 +271,21 @@ def test_a_page_stuck_loading_offers_a_reload(tmp_path, browser):
         assert "Reload the page" in notice.inner_text()
         assert visit.external == []
         visit.close()
+
+
+def test_leaving_an_app_shuts_its_kernel_down(server, browser):
+    """Voilà's page asks for its kernel's shutdown on leaving; the server must accept it (voila#1458)."""
+    visit = Visit(browser, server.base)
+    visit.open_app("staffing")
+    before = server.log.read_text(encoding="utf-8", errors="replace").count("Kernel shutdown:")
+    visit.page.unroute("**/*")  # the shutdown request goes out while the page unloads, past any route handler
+    visit.page.goto("about:blank")
+    visit.close()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        log = server.log.read_text(encoding="utf-8", errors="replace")
+        if log.count("Kernel shutdown:") > before:
+            break
+        time.sleep(0.2)
+    assert log.count("Kernel shutdown:") > before, "the kernel outlived its page"
+    assert "_xsrf' argument missing" not in log

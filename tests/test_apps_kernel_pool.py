@@ -38,9 +38,14 @@ async def _exercise() -> dict[str, object]:
         refilling = pool._filling
         other_folder = await pool.start_kernel(path="..", kernel_name="python3")  # not the spares' folder
         await refilling
+        pool.cull_idle_timeout = 1  # seconds; neither kernel has a page connected
+        await asyncio.sleep(1.5)
+        await pool.cull_kernel_if_idle(pool.spare_kernel_ids[0])
+        await pool.cull_kernel_if_idle(other_folder)
+        culled = {"spare": pool.spare_kernel_ids[0] not in pool, "other": other_folder not in pool}
         result = {
             "warmed": warmed, "spare": spare, "handed": handed, "handed_out": pool.spares_handed_out,
-            "other_folder": other_folder, "refilled": pool.spare_kernel_ids, "kernels": set(pool.list_kernel_ids()),
+            "other_folder": other_folder, "refilled": pool.spare_kernel_ids, "kernels": set(pool.list_kernel_ids()), "culled": culled,
         }
     finally:
         await pool.shutdown_all()
@@ -54,5 +59,6 @@ def test_a_visit_gets_the_warm_spare_and_the_pool_refills_with_a_new_kernel():
     assert result["handed"] == result["spare"] and result["handed_out"] == 1
     assert result["other_folder"] != result["spare"] and result["other_folder"] not in result["refilled"]
     assert len(result["refilled"]) == 1 and result["refilled"][0] != result["spare"], "a spare serves one visit"
-    assert result["kernels"] == {result["spare"], result["other_folder"], *result["refilled"]}
+    assert result["kernels"] == {result["spare"], *result["refilled"]}, "the idle visit kernel was culled"
+    assert result["culled"] == {"spare": False, "other": True}, "culling never takes a spare"
     assert result["left_running"] == []

@@ -10,6 +10,8 @@ kernels started *and* loaded, and hands one to the next visit:
   another visitor.
 * A spare is refilled in the background as soon as one is taken; a visit that
   finds no spare starts a kernel as usual.
+* Idle-kernel culling (``cull_idle_timeout``, set by ``workbench serve`` for
+  kernels whose page is gone without saying so) never takes a spare.
 * Unlike Voilà's preheated kernels, nothing of the notebook runs before the
   visit, so URL parameters are still validated and injected by the prelaunch
   hook (see :mod:`workbench.apps.serve`), and no result is stale.
@@ -68,6 +70,11 @@ class WarmKernelPool(AsyncMappingKernelManager):
         started = await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
         self.fill_spares()
         return started
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Cull as configured, except the spares: idle is what they are for."""
+        if kernel_id not in self._spares:
+            await super().cull_kernel_if_idle(kernel_id)
 
     def fill_spares(self) -> None:
         """Start topping the pool up in the background (no-op while a top-up runs)."""

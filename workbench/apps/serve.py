@@ -43,6 +43,8 @@ NOT_FROM_URL = frozenset({"store_path", "url_notices"})
 #: Folder added to JUPYTER_PATH so Voilà finds the ``workbench`` template.
 SHARE_DIR = Path(__file__).resolve().parent / "share"
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1"})
+#: A kernel no page has been connected to for this long is shut down.
+CULL_IDLE_SECONDS = 3600
 
 
 def apps_dir() -> Path:
@@ -126,6 +128,11 @@ def prelaunch_hook(req: Any, notebook: Any, cwd: str) -> Any:
 
     from workbench.errors import ParameterError
 
+    # Voilà's page asks the server to shut its kernel down when it closes, with the
+    # _xsrf cookie, but its render handler never sets that cookie, so every request
+    # was refused and each visit's kernel lived until the server stopped
+    # (voila-dashboards/voila#1458). Reading the token sets the cookie on this response.
+    _ = req.xsrf_token
     name = Path(unquote(req.request.path)).stem
     try:
         model = parameter_model(name)
@@ -161,6 +168,11 @@ def voila_arguments(port: int, ip: str, spare_kernels: int = 1) -> list[str]:
         "--VoilaConfiguration.preheat_kernel=False",
         "--VoilaConfiguration.multi_kernel_manager_class=workbench.apps.kernel_pool.WarmKernelPool",
         f"--WarmKernelPool.spare_kernels={spare_kernels}",
+        # A closed page shuts its kernel down; these catch pages that vanished without
+        # saying so (a crashed browser, a lost network): no page connected for an hour.
+        f"--WarmKernelPool.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        "--WarmKernelPool.cull_interval=300",
+        "--WarmKernelPool.cull_connected=False",
     ]
 
 
