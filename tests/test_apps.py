@@ -422,7 +422,7 @@ def test_prelaunch_hook_injects_validated_parameters():
     from workbench.apps.serve import prelaunch_hook
 
     notebook = nbformat.read(paths.notebooks_dir() / "apps" / "operations.ipynb", as_version=4)
-    request = SimpleNamespace(request=SimpleNamespace(
+    request = SimpleNamespace(xsrf_token=b"t", request=SimpleNamespace(
         path="/voila/render/operations.ipynb",
         query_arguments={"queue": [b"billing"], "csat_target": [b"9"], "store_path": [b"/etc"]}))
     injected = prelaunch_hook(request, notebook, str(paths.notebooks_dir() / "apps"))
@@ -431,8 +431,8 @@ def test_prelaunch_hook_injects_validated_parameters():
     source = cells[0].source
     assert 'queue = "billing"' in source and "csat_target" in source and "/etc" not in source.split("url_notices")[0]
     assert "url_notices" in source
-    untouched = prelaunch_hook(SimpleNamespace(request=SimpleNamespace(path="/voila/render/operations.ipynb",
-                                                                       query_arguments={})), notebook, "")
+    untouched = prelaunch_hook(SimpleNamespace(xsrf_token=b"t", request=SimpleNamespace(
+        path="/voila/render/operations.ipynb", query_arguments={})), notebook, "")
     assert untouched is notebook
 
 
