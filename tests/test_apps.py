@@ -125,8 +125,10 @@ def test_operations_clicking_the_charts_drills_down(store_path):
     assert app.day_chart.spec is drawn, "picking an interval of the same day keeps the chart (and its highlight)"
     click(app.heatmap, "cell")  # a cleared pick (double click) keeps the drill-down
     assert app.day.value == last and app.interval.value == pd.Timestamp(quietest["interval_start"]).strftime("%H:%M")
+    before = app.day_chart.spec
     app.queue.value = "billing"  # redrawing the charts clears their picks but not the drill-down
     assert app.day.value == last
+    assert app.day_chart.spec != before, "the day chart follows the filter"
 
 
 def test_operations_date_range_and_empty_selection(store_path):

@@ -119,7 +119,8 @@ class OperationsApp(App):
         self.heatmap = clickable_chart("cell", self._on_cell_click, "wb-heatmap")
         self.trend = clickable_chart("day", self._on_day_click, "wb-trend")
         self.day_chart = clickable_chart("interval", self._on_interval_click, "wb-day-chart")
-        self._day_chart_drawn: tuple[str, int] | None = None  # (day, id of the intervals table) on show
+        self._renders = 0  # counts full redraws: the day chart follows the numbers of the latest one
+        self._day_chart_drawn: tuple[str, int] | None = None  # (day, redraw count) shown in the day chart
         self._watch(self.queue, self.language, self.date_from, self.date_to, self.measure)
         self.day.observe(self._on_drill, names="value")
         self.interval.observe(self._on_drill, names="value")
@@ -174,6 +175,7 @@ class OperationsApp(App):
         daily = compute_kpis(self.store, by=["day"], **window, **self._kpi_args())
         intervals = compute_kpis(self.store, by=["interval"], **window, **self._kpi_args())
         self.tables.update(total=total, daily=daily, intervals=intervals)
+        self._renders += 1
         self.tiles.value = self._tiles_html(total.iloc[0])
         if daily.empty:
             self.add_notice(f"No calls between {first} and {last} for this selection "
@@ -257,13 +259,13 @@ class OperationsApp(App):
         one_day = intervals[pd.to_datetime(intervals["interval_start"]).dt.date.astype(str) == day]
         self.tables["day_intervals"] = one_day
         # Redraw only for a new day or new numbers: a redraw would drop the clicked interval's highlight.
-        if self._day_chart_drawn != (day, id(intervals)):
+        if self._day_chart_drawn != (day, self._renders):
             self.day_chart.chart = charts.interval_profile(
                 one_day, self.params.service_level_target,
                 title=f"{day}: calls offered and service level per interval (click one for its calls)",
                 width=640, pick="interval")
-            self._day_chart_drawn = (day, id(intervals))
-        starts = [pd.Timestamp(t).strftime("%H:%M") for t in one_day["interval_start"]]
+            self._day_chart_drawn = (day, self._renders)
+        starts = self._interval_starts(day)
         if list(self.interval.options) != [WHOLE_DAY, *starts]:
             keep = self.interval.value if self.interval.value in starts else WHOLE_DAY
             with self._quiet(), self.interval.hold_sync():
