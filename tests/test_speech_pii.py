@@ -215,6 +215,11 @@ def test_whisper_style_variants_of_every_span_are_redacted(sample):
         ("zhangwei1985 ＠ 163.com", [("email", "zhangwei1985 ＠ 163.com")]),
         ("one two three four five six seven", [("digits", "one two three four five six seven")]),
         ("13800138000 11010519491231002X", [("cn_mobile", "13800138000"), ("resident_id", "11010519491231002X")]),
+        ("老身份证号110105491231002", [("resident_id", "110105491231002")]),
+        ("幺幺零幺零五 四九幺二三幺 零零二", [("resident_id", "幺幺零幺零五 四九幺二三幺 零零二")]),
+        ("old ID one one zero one zero five four nine one two three one zero zero two",
+         [("resident_id", "one one zero one zero five four nine one two three one zero zero two")]),
+        ("号码110105491331002", [("digits", "110105491331002")]),  # month 13: not an ID, still masked
     ],
 )  # fmt: skip
 def test_literal_pii(text, expected):

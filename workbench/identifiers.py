@@ -106,6 +106,35 @@ def is_valid_resident_id(number: str, today: dt.date | None = None) -> bool:
     return resident_id_checksum(number[:17]) == number[17].upper()
 
 
+def is_valid_old_resident_id(number: str) -> bool:
+    """Whether a string is a well-formed first-generation (15-digit) resident ID number.
+
+    Cards of this kind were issued until 2004 and are no longer valid, but
+    their numbers live on in old records and in what customers read out.
+    Layout: a 6-digit area code (first two a province code,
+    :data:`PROVINCE_CODES`), a birth date ``YYMMDD`` in the 1900s, and a
+    3-digit sequence number; there is no check digit.
+
+    Args:
+        number: the 15 digits, without spaces.
+
+    Examples:
+        >>> is_valid_old_resident_id("110105491231002")
+        True
+        >>> is_valid_old_resident_id("110105491331002")  # month 13
+        False
+        >>> is_valid_old_resident_id("990105491231002")  # no such province
+        False
+    """
+    if len(number) != 15 or not (number.isascii() and number.isdigit()) or number[:2] not in PROVINCE_CODES:
+        return False
+    try:
+        dt.date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return False
+    return True
+
+
 def luhn_check_digit(partial: str) -> str:
     """Digit that makes ``partial + digit`` pass the Luhn (mod 10) check.
 

@@ -8,7 +8,9 @@ What is recognised, and the token each span becomes:
 ``cn_mobile``   ``[CN_MOBILE]``   11-digit Chinese mobile number ``1[3-9]...``,
                                   optionally with ``+86`` / ``0086``
 ``resident_id`` ``[RESIDENT_ID]`` 18-character resident ID with a valid province,
-                                  birth date and GB 11643 check character
+                                  birth date and GB 11643 check character; or a
+                                  first-generation 15-digit ID (province, birth
+                                  date ``YYMMDD``, no check digit)
 ``bank_card``   ``[BANK_CARD]``   13-19 digit card number that passes Luhn
 ``email``       ``[EMAIL]``       e-mail address, also spelled out ("james dot
                                   smith at gmail dot com", "艾特", "点")
@@ -49,11 +51,17 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbench.errors import InputDataError
-from workbench.identifiers import SPOKEN_DIGITS, is_valid_resident_id, luhn_valid, resident_id_checksum
+from workbench.identifiers import (
+    SPOKEN_DIGITS,
+    is_valid_old_resident_id,
+    is_valid_resident_id,
+    luhn_valid,
+    resident_id_checksum,
+)
 
 #: Bump when a change alters what gets redacted: stored transcripts made with an
 #: older version are then redone on the next batch (it is part of the resume key).
-REDACTION_VERSION = "2"
+REDACTION_VERSION = "3"
 PII_TYPES: tuple[str, ...] = ("cn_mobile", "resident_id", "bank_card", "email", "phone", "digits")
 MIN_DIGITS = 7
 # Longest run (in digit groups or words) searched for two numbers said back to back.
@@ -210,7 +218,9 @@ def _classify(digits: str, check_x: bool, plus: bool, first_group: str) -> str |
     if check_x:
         return None
     if 13 <= n <= 19 and digits[0] in "23456" and luhn_valid(digits):
-        return "bank_card"
+        return "bank_card"  # before old IDs: a card's checksum is stronger evidence than an ID's layout
+    if n == 15 and not plus and is_valid_old_resident_id(digits):
+        return "resident_id"
     if n == 11 and first_group == "1" and _nanp(digits[1:]):
         return "phone"  # "1 415 555 0142", "+1 (415) ...": the country code said apart
     country = {11: "", 13: "86", 15: "0086"}.get(n)
