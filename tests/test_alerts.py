@@ -285,3 +285,28 @@ def test_set_run_fires_alert_on_seeded_breach_and_mails_it(seeded_store, tmp_pat
     index = (out / "index.html").read_text(encoding="utf-8")
     assert f"kpi_overview/{run_dir.name}/report.html" in index and '<span class="alerts">1</span>' in index
     assert alerts_module.ALERTS_FILE == "alerts.json"
+
+
+def test_single_run_evaluates_alerts_when_asked(seeded_store, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(json.dumps(RULES), encoding="utf-8")
+    window = ["-p", f"store_path={seeded_store}", "-p", "date_from=2026-03-01", "-p", "date_to=2026-03-02"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("rules:\n  - {id: x, kind: abandonment_above, threshold: 2}\n", encoding="utf-8")
+    refused = CliRunner().invoke(app, ["run", "kpi_overview", "--params", "smoke", *window,
+                                       "--alerts", "--alert-rules", str(broken)])
+    assert refused.exit_code == 2 and "broken.yaml" in refused.output
+    assert not (tmp_path / "outputs").exists(), "a broken rules file is refused before the notebook runs"
+
+    result = CliRunner().invoke(app, ["run", "kpi_overview", "--params", "smoke", *window,
+                                      "--alerts", "--alert-rules", str(rules)])
+    assert result.exit_code == 0, result.output
+    assert "alert abandonment_high:" in result.output and "1 of 4 alert rules fired" in result.output
+    [run_dir] = (tmp_path / "outputs" / "kpi_overview").glob("*/alerts.json")
+    assert json.loads(run_dir.read_text(encoding="utf-8"))["alerts"][0]["id"] == "abandonment_high"
+    assert "abandonment_high" in (run_dir.parent / "report.html").read_text(encoding="utf-8")

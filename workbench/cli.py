@@ -118,6 +118,9 @@ def run(
     notebook: str = typer.Argument(..., help="Notebook name (e.g. sample_overview) or path."),
     parameter_set: Optional[str] = typer.Option(None, "--params", help="Parameter set name or YAML path."),
     set_values: list[str] = typer.Option([], "-p", "--set", help="Override one parameter: key=value (YAML value)."),
+    alerts: bool = typer.Option(False, "--alerts", help="Evaluate the alert rules on the run's window afterwards."),
+    alert_rules: Optional[Path] = typer.Option(None, "--alert-rules",
+                                               help="Alert rules file (with --alerts; default parameters/alerts.yaml)."),
 ) -> None:
     """Execute a pipeline notebook with Papermill into outputs/<notebook>/<run_id>/."""
     import yaml
@@ -131,6 +134,14 @@ def run(
         if not sep:
             _fail(f"-p {item!r}: expected key=value", exit_code=2)
         overrides[key.strip()] = yaml.safe_load(value)
+    rules = None
+    if alerts:
+        from workbench.reports.alerts import load_rules
+
+        try:  # a broken rules file is refused before any kernel starts
+            rules = load_rules(alert_rules)
+        except ParameterError as exc:
+            _fail(str(exc), exit_code=2)
     try:
         result = run_notebook(notebook, overrides or None, parameter_set=parameter_set)
     except ParameterError as exc:
@@ -138,6 +149,14 @@ def run(
     except NotebookRunError as exc:
         _fail(str(exc), exit_code=3)
     typer.echo(f"{result.status}: {result.run_dir}")
+    if rules is not None:
+        from workbench.reports.alerts import apply_alerts
+
+        evaluated = apply_alerts(result.run_dir, rules=rules)
+        for fired in evaluated["alerts"]:
+            typer.echo(f"alert {fired['id']}: {fired['message']}")
+        typer.echo(f"{len(evaluated['alerts'])} of {len(evaluated['rules'])} alert rules fired "
+                   f"({result.run_dir / 'alerts.json'})")
 
 
 @app.command("serve")
