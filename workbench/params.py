@@ -505,6 +505,29 @@ _StringDateLoader.yaml_implicit_resolvers = {
 }
 
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def load_model_file(path: str | Path, model: type[ModelT]) -> ModelT:
+    """A YAML file validated with ``model``; the first problem raised naming file, line and field.
+
+    The field is written as a path into the file (``rules[1].threshold``).
+
+    Raises:
+        ParameterError: the file is missing, not a YAML mapping, or does not fit ``model``.
+    """
+    path = Path(path)
+    values, lines = read_parameter_file(path)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        item = exc.errors()[0]
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"]).lstrip(".")
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        raise ParameterError(message, file=path, row=lines.get(str(item["loc"][0])) if item["loc"] else None,
+                             field=where) from None
+
+
 def read_parameter_file(path: str | Path) -> tuple[dict[str, Any], dict[str, int]]:
     """Raw overrides from a YAML parameter file and the 1-based line of each key.
 

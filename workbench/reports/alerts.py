@@ -27,10 +27,10 @@ from html import escape
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from workbench import paths
-from workbench.errors import ParameterError, StoreError
+from workbench.errors import StoreError
 
 ALERTS_FILE = "alerts.json"
 BANNER_ID = "workbench-alerts"
@@ -105,18 +105,9 @@ def load_rules(path: str | Path | None = None) -> AlertRules:
     Raises:
         ParameterError: naming the file and the field (``rules[1].threshold``).
     """
-    from workbench.params import read_parameter_file
+    from workbench.params import load_model_file
 
-    path = Path(path) if path is not None else rules_path()
-    values, lines = read_parameter_file(path)
-    try:
-        return AlertRules.model_validate(values)
-    except ValidationError as exc:
-        item = exc.errors()[0]
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"]).lstrip(".")
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-        raise ParameterError(message, file=path, row=lines.get(str(item["loc"][0])) if item["loc"] else None,
-                             field=where) from None
+    return load_model_file(path if path is not None else rules_path(), AlertRules)
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workbench import paths
 from workbench.errors import ParameterError
@@ -219,19 +219,11 @@ def load_schedule(path: str | Path | None = None) -> list[Job]:
     Raises:
         ParameterError: naming the file and the field (``entries[1].cron``).
     """
-    from workbench.params import read_parameter_file
+    from workbench.params import load_model_file
     from workbench.reports.sets import set_path
 
     path = Path(path) if path is not None else schedule_path()
-    values, lines = read_parameter_file(path)
-    try:
-        parsed = ScheduleFile.model_validate(values)
-    except ValidationError as exc:
-        item = exc.errors()[0]
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"]).lstrip(".")
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-        raise ParameterError(message, file=path, row=lines.get(str(item["loc"][0])) if item["loc"] else None,
-                             field=where) from None
+    parsed = load_model_file(path, ScheduleFile)
     jobs = []
     for i, entry in enumerate(parsed.entries):
         zone = entry.timezone or parsed.timezone
