@@ -13,7 +13,8 @@ Adding an app:
 1. a parameter model in :mod:`workbench.params` subclassing ``AppParameters``
    (so it has ``store_path`` and ``url_notices``), registered under the
    notebook's name;
-2. a subclass of :class:`App` with ``title``, ``_build`` (controls and
+2. a subclass of :class:`App` with ``title``, ``parameters_model`` (that
+   model), ``_build`` (controls and
    ``ipywidgets.HTML`` views, controls registered with ``self._watch``) and
    ``_render`` (read the store, set the views' values with
    :func:`workbench.apps.base.chart_svg` / :func:`~workbench.apps.base.table_html`, or

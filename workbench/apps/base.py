@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -34,6 +33,8 @@ from workbench.store import Store
 if TYPE_CHECKING:
     import altair as alt
     import pandas as pd
+
+    from workbench.params import AppParameters
 
 #: Widths used across apps, so controls line up.
 CONTROL_LAYOUT = {"width": "260px"}
@@ -124,22 +125,25 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 200, caption: str = "") -
 class App:
     """Base of the workbench's Voilà apps.
 
-    Subclasses set :attr:`title`, build their controls and views in
-    :meth:`_build` (registering controls with :meth:`_watch`) and redraw in
-    :meth:`_render`. The base class owns the notice area, the output area, the
-    timing of each update and the store connection (read-only).
+    Subclasses set :attr:`title` and :attr:`parameters_model`, build their
+    controls and views in :meth:`_build` (registering controls with
+    :meth:`_watch`) and redraw in :meth:`_render`. The base class owns the
+    parameters, the notice area, the output area, the timing of each update
+    and the store connection (read-only).
 
     Args:
-        store_path: DuckDB store to read; None = the default store.
-        notices: messages to show from the start (e.g. URL parameters the
-            server rejected).
+        params: the notebook's validated parameters; None = the model's defaults.
+        notices: messages to show from the start, after the URL parameters
+            the server rejected (``params.url_notices``).
     """
 
     title = "App"
+    parameters_model: type[AppParameters]
 
-    def __init__(self, store_path: str | Path | None = None, notices: list[str] | tuple[str, ...] = ()) -> None:
-        self.store_path = store_path
-        self._fixed_notices = [str(n) for n in notices]
+    def __init__(self, params: AppParameters | None = None, notices: list[str] | tuple[str, ...] = ()) -> None:
+        self.params = params or self.parameters_model()
+        self.store_path = self.params.store_file()
+        self._fixed_notices = [str(n) for n in (*self.params.url_notices, *notices)]
         self._notices: list[str] = []
         self.notice = widgets.HTML(layout={"min_height": "0px"})
         self.output = widgets.Output()

@@ -63,15 +63,8 @@ class OperationsApp(App):
     """
 
     title = "Operations dashboard"
-
-    def __init__(self, params: OperationsAppParameters | None = None, notices: list[str] | tuple[str, ...] = ()):
-        self.params = params or OperationsAppParameters()
-        super().__init__(self.params.store_file(), [*self.params.url_notices, *notices])
-
-    @classmethod
-    def from_parameters(cls, values: dict[str, Any] | None = None) -> OperationsApp:
-        """Build from raw parameter values (validated with :class:`OperationsAppParameters`)."""
-        return cls(OperationsAppParameters.model_validate(values or {}))
+    parameters_model = OperationsAppParameters
+    params: OperationsAppParameters
 
     # -- building -------------------------------------------------------------
     def _build(self) -> widgets.Widget:

@@ -71,10 +71,8 @@ class SatisfactionApp(App):
     """
 
     title = "Satisfaction drivers"
-
-    def __init__(self, params: SatisfactionAppParameters | None = None, notices: list[str] | tuple[str, ...] = ()):
-        self.params = params or SatisfactionAppParameters()
-        super().__init__(self.params.store_file(), [*self.params.url_notices, *notices])
+    parameters_model = SatisfactionAppParameters
+    params: SatisfactionAppParameters
 
     # -- loading --------------------------------------------------------------
     def _read(self, name: str) -> pd.DataFrame | None:

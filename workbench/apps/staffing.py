@@ -58,15 +58,8 @@ class StaffingApp(App):
     """
 
     title = "Staffing planner"
-
-    def __init__(self, params: StaffingAppParameters | None = None, notices: list[str] | tuple[str, ...] = ()):
-        self.params = params or StaffingAppParameters()
-        super().__init__(self.params.store_file(), [*self.params.url_notices, *notices])
-
-    @classmethod
-    def from_run(cls, run_id: str | None = None, **values: Any) -> StaffingApp:
-        """The planner on one stored run (None = the latest)."""
-        return cls(StaffingAppParameters.model_validate({"run_id": run_id, **values}))
+    parameters_model = StaffingAppParameters
+    params: StaffingAppParameters
 
     # -- loading --------------------------------------------------------------
     def _load_plan(self) -> pd.DataFrame | None:

@@ -49,10 +49,8 @@ class TopicsApp(App):
     """
 
     title = "Contact drivers and topics"
-
-    def __init__(self, params: TopicsAppParameters | None = None, notices: list[str] | tuple[str, ...] = ()):
-        self.params = params or TopicsAppParameters()
-        super().__init__(self.params.store_file(), [*self.params.url_notices, *notices])
+    parameters_model = TopicsAppParameters
+    params: TopicsAppParameters
 
     # -- loading --------------------------------------------------------------
     def _load(self) -> None:
