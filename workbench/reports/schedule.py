@@ -7,13 +7,27 @@
       - {set: daily, cron: "30 6 * * *"}
       - {set: weekly, cron: "0 7 * * mon", timezone: Europe/London}
 
-:class:`CronExpression` parses the five standard fields (minute, hour, day of
-month, month, day of week; ``*``, lists, ranges, ``/`` steps, month and day
-names, ``@daily``-style shortcuts; when both day fields are restricted either
-may match, as in cron). :func:`next_fire` finds the next wall-clock match in a
-time zone (a local time skipped by a daylight-saving change does not fire; a
-repeated one fires once). :class:`Scheduler` fires due sets with an injectable
-clock and sleep, so a test drives it through days in milliseconds.
+:class:`CronExpression` checks five-field cron expressions with croniter:
+``*``, lists, ranges, ``/`` steps, month and day names, ``@daily``-style
+shortcuts, and the extensions ``L`` (last day of the month; ``L5`` last
+Friday), ``#`` (``fri#2``, the second Friday), ``W`` (nearest weekday) and
+``?`` (any) in the day fields. When both day fields are restricted either may
+match, as in cron. :func:`next_fire` finds the next wall-clock match in a time
+zone. Around daylight-saving changes it behaves like cron (cron(8): "jobs which
+would have run in the time that was skipped will be run soon after the change
+... those jobs that fall into the repeated time will not be re-run"):
+
+* a time skipped by a spring-forward jump fires at the first minute after the
+  jump (``30 2 * * *`` in New York on 2026-03-08 fires at 03:00 EDT; ``30 1
+  * * *`` in London on 2026-03-29 at 02:00 BST), which is what croniter returns;
+* a time repeated by a fall-back fires once, on its first pass (01:30 EDT, not
+  again at 01:30 EST);
+* an expression with ``*`` in its minute or hour field (``0 * * * *``,
+  ``@hourly``) follows real time instead: nothing is made up for a skipped
+  hour, and a repeated hour fires again.
+
+:class:`Scheduler` fires due sets with an injectable clock and sleep, so a test
+drives it through days in milliseconds.
 """
 
 from __future__ import annotations
@@ -25,11 +39,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from croniter import CroniterBadDateError, CroniterError, croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workbench import paths
@@ -37,98 +52,65 @@ from workbench.errors import ParameterError
 
 log = logging.getLogger(__name__)
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-_DAYS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
 _SHORTCUTS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
               "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
+_FIELDS = "minute hour day-of-month month day-of-week"
+# A fixed point far enough back that "never matches within croniter's search window" is a property of
+# the expression, not of today's date.
+_PROBE_START = datetime(2000, 1, 1, tzinfo=UTC)
 CRON_MARK_BEGIN = "# >>> workbench schedule >>>"
 CRON_MARK_END = "# <<< workbench schedule <<<"
 
 
-def _parse_field(text: str, low: int, high: int, names: dict[str, int], what: str) -> frozenset[int]:
-    values: set[int] = set()
-
-    def number(token: str) -> int:
-        token = token.lower()
-        if token in names:
-            return names[token]
-        if not token.isdigit():
-            raise ValueError(f"{what}: {token!r} is not a number{' or name' if names else ''}")
-        return int(token)
-
-    for part in text.split(","):
-        body, _, step_text = part.partition("/")
-        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
-        if step_text and step is None:
-            raise ValueError(f"{what}: bad step {step_text!r}")
-        if body == "*":
-            start, end = low, high
-        elif "-" in body:
-            first, last = body.split("-", 1)
-            start, end = number(first), number(last)
-        else:
-            start = end = number(body)
-            if step:
-                end = high  # "5/15" means from 5 to the end in steps of 15, as in cron
-        if not (low <= start <= high and low <= end <= high) or start > end:
-            raise ValueError(f"{what}: {part!r} is outside {low}-{high}")
-        values.update(range(start, end + 1, step or 1))
-    if what == "day of week" and 7 in values:  # 7 is Sunday too
-        values = (values - {7}) | {0}
-    return frozenset(values)
-
-
 @dataclass(frozen=True)
 class CronExpression:
-    """A parsed five-field cron expression."""
+    """A checked five-field cron expression (croniter syntax).
+
+    Attributes:
+        text: the expression as written.
+        fields: the five fields, ``@`` shortcuts expanded.
+    """
 
     text: str
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    days: frozenset[int]
-    months: frozenset[int]
-    weekdays: frozenset[int]  # 0 = Sunday
-    day_restricted: bool
-    weekday_restricted: bool
+    fields: tuple[str, str, str, str, str]
 
     @classmethod
     def parse(cls, text: str) -> CronExpression:
-        """Parse ``"30 6 * * mon-fri"``.
+        """Check ``"30 6 * * mon-fri"``, ``"0 9 L * *"``, ``"0 9 ? * fri#2"`` or ``"@daily"``.
 
         Raises:
-            ValueError: saying which field is wrong.
+            ValueError: saying what is wrong (field count, a field's value, a date that never comes).
 
-        >>> sorted(CronExpression.parse("*/20 6 * * mon-fri").minutes)
-        [0, 20, 40]
+        >>> CronExpression.parse("@daily").fields
+        ('0', '0', '*', '*', '*')
         """
-        expanded = _SHORTCUTS.get(text.strip().lower(), text)
-        fields = expanded.split()
+        stripped = text.strip()
+        if stripped.startswith("@"):
+            if stripped.lower() not in _SHORTCUTS:
+                raise ValueError(f"unknown shortcut {stripped!r}: expected one of {', '.join(_SHORTCUTS)}")
+            stripped = _SHORTCUTS[stripped.lower()]
+        fields = stripped.split()
+        # croniter also takes seconds and years (6 or 7 fields); crontab lines cannot carry them.
         if len(fields) != 5:
-            raise ValueError(f"expected 5 fields (minute hour day month weekday), found {len(fields)} in {text!r}")
-        minute, hour, day, month, weekday = fields
-        return cls(
-            text=text,
-            minutes=_parse_field(minute, 0, 59, {}, "minute"),
-            hours=_parse_field(hour, 0, 23, {}, "hour"),
-            days=_parse_field(day, 1, 31, {}, "day of month"),
-            months=_parse_field(month, 1, 12, _MONTHS, "month"),
-            weekdays=_parse_field(weekday, 0, 7, _DAYS, "day of week"),
-            day_restricted=not day.startswith("*"),
-            weekday_restricted=not weekday.startswith("*"),
-        )
+            raise ValueError(f"expected 5 fields ({_FIELDS}), found {len(fields)} in {text!r}")
+        expanded = " ".join(fields)
+        try:
+            croniter(expanded, _PROBE_START).get_next(datetime)
+        except CroniterBadDateError:
+            raise ValueError(f"{text!r} never matches (a day that no month has?)") from None
+        except CroniterError as exc:
+            raise ValueError(f"{text!r} is not a valid cron expression: {exc}") from None
+        return cls(text=text, fields=tuple(fields))  # type: ignore[arg-type]
 
-    def matches_day(self, year: int, month: int, day: int) -> bool:
-        """Whether the date matches the month and day fields (either day field when both are restricted)."""
-        from datetime import date
+    @property
+    def expanded(self) -> str:
+        """The five fields joined (``@daily`` becomes ``0 0 * * *``)."""
+        return " ".join(self.fields)
 
-        if month not in self.months:
-            return False
-        weekday = (date(year, month, day).weekday() + 1) % 7  # Python: Monday 0; cron: Sunday 0
-        in_days, in_weekdays = day in self.days, weekday in self.weekdays
-        if self.day_restricted and self.weekday_restricted:
-            return in_days or in_weekdays
-        return in_days and in_weekdays
+    @property
+    def follows_real_time(self) -> bool:
+        """Whether the minute or hour field starts with ``*``: cron's rule for jobs that ignore DST adjustments."""
+        return self.fields[0].startswith("*") or self.fields[1].startswith("*")
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -138,29 +120,36 @@ def _zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from None
 
 
+def _repeated_pass(local: datetime) -> bool:
+    """Whether ``local`` is the second occurrence of a wall-clock time repeated by a fall-back."""
+    return local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
+
+
 def next_fire(cron: CronExpression, after: datetime, timezone: str = "UTC") -> datetime:
-    """The first matching wall-clock minute in ``timezone`` strictly after ``after``, as an aware UTC datetime.
+    """The first fire time strictly after ``after``, as an aware UTC datetime.
+
+    Wall-clock times in ``timezone``; daylight-saving changes are handled as
+    cron does (see the module docstring): a skipped time fires at the first
+    minute after the jump, a repeated time fires once.
 
     >>> str(next_fire(CronExpression.parse("30 6 * * *"), datetime(2026, 3, 1, tzinfo=UTC), "Asia/Shanghai"))
     '2026-03-01 22:30:00+00:00'
+    >>> str(next_fire(CronExpression.parse("30 2 * * *"), datetime(2026, 3, 7, 12, tzinfo=UTC), "America/New_York"))
+    '2026-03-08 07:00:00+00:00'
     """
     if after.tzinfo is None:
         raise ValueError("after must be timezone-aware")
-    zone = _zone(timezone)
-    local = after.astimezone(zone)
-    day = local.date()
-    for _ in range(366 * 5):  # a valid expression matches within a few years (Feb 29 on a weekday)
-        if cron.matches_day(day.year, day.month, day.day):
-            for hour in sorted(cron.hours):
-                for minute in sorted(cron.minutes):
-                    wall = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-                    moment = wall.astimezone(UTC)
-                    if moment.astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
-                        continue  # skipped by a daylight-saving jump: this wall time never happens
-                    if moment > after:
-                        return moment
-        day += timedelta(days=1)
-    raise ValueError(f"{cron.text!r} never matches")
+    times = croniter(cron.expanded, after.astimezone(_zone(timezone)))
+    while True:
+        local = times.get_next(datetime)
+        if cron.follows_real_time:
+            # croniter may move a minute of a skipped hour to the first minute after the jump; a job
+            # that follows real time simply has no run in an hour that did not happen.
+            if not croniter.match(cron.expanded, local.replace(tzinfo=None)):
+                continue
+        elif _repeated_pass(local):
+            continue  # croniter returns both passes of a repeated time; cron runs a fixed-time job once
+        return local.astimezone(UTC)
 
 
 # --------------------------------------------------------------------------- the schedule file
@@ -269,6 +258,10 @@ def crontab_lines(jobs: Sequence[Job], root: Path | None = None, executable: str
     systemd-cron; Debian's vixie cron ignores it and uses the machine's zone,
     so there keep entries in the machine's time zone). Output goes to
     ``outputs/schedule.log``.
+
+    Raises:
+        ParameterError: an expression uses ``L``, ``W`` or ``#``, which cron
+            daemons do not understand (``?`` is written as ``*``).
     """
     root = root or paths.root_dir()
     log_file = paths.outputs_dir() / "schedule.log"
@@ -276,9 +269,20 @@ def crontab_lines(jobs: Sequence[Job], root: Path | None = None, executable: str
     for job in jobs:
         command = " ".join(shlex.quote(part) for part in set_command(job, root, executable))
         lines += [f"CRON_TZ={job.timezone}",
-                  f"{job.cron.text} cd {shlex.quote(str(root))} && {command} >> {shlex.quote(str(log_file))} 2>&1"]
+                  f"{_crontab_when(job)} cd {shlex.quote(str(root))} && {command} >> {shlex.quote(str(log_file))} 2>&1"]
     lines.append(CRON_MARK_END)
     return lines
+
+
+def _crontab_when(job: Job) -> str:
+    """The job's five fields as a cron daemon reads them."""
+    minute, hour, day, month, weekday = job.cron.fields
+    # Day-of-month has no names, so any letter there is an extension; day names never start with L.
+    if any(mark in day.upper() for mark in "LW") or any(
+            "#" in part or part.upper().startswith("L") for part in weekday.split(",")):
+        raise ParameterError(f"set {job.set_name!r}: cron {job.cron.text!r} uses L, W or #, which cron daemons do not "
+                             "understand; use `workbench schedule run` for this entry, or plain fields")
+    return " ".join([minute, hour, day.replace("?", "*"), month, weekday.replace("?", "*")])
 
 
 def merge_crontab(existing: str, lines: Sequence[str]) -> str:
