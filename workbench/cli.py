@@ -162,22 +162,44 @@ def run(
 @app.command("serve")
 def serve(
     port: int = typer.Option(8866, "--port", min=1, max=65535, help="Port to listen on."),
-    ip: str = typer.Option("127.0.0.1", "--ip", help="Address to bind; anything but localhost needs auth in front."),
+    ip: str = typer.Option("127.0.0.1", "--ip", help="Address to bind; anything but loopback requires an access token."),
     spare_kernels: int = typer.Option(1, "--spare-kernels", min=0, max=8,
                                       help="Kernels kept started and loaded for the next visits (0: start one per visit)."),
+    max_kernels: Optional[int] = typer.Option(None, "--max-kernels", min=0,
+                                              help="Most app pages served at once, each a kernel of ~330 MB "
+                                                   "(default: one per 0.5 GB of memory, at most 8; 0: no cap)."),
+    max_kernels_per_client: Optional[int] = typer.Option(None, "--max-kernels-per-client", min=0,
+                                                         help="Most pages one client address holds at once (default 3; "
+                                                              "behind a reverse proxy every visitor is the proxy; 0: no cap)."),
+    connect_timeout: Optional[float] = typer.Option(None, "--connect-timeout", min=0,
+                                                    help="Seconds a page's kernel may wait, idle, for its page to "
+                                                         "connect before it is shut down (default 60; 0: never)."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="WORKBENCH_SERVE_TOKEN", show_envvar=True,
+                                        help="Access token every visitor must bring (?token= once, then a cookie). "
+                                             "Binding beyond loopback without one generates one."),
+    allow_host: Optional[list[str]] = typer.Option(None, "--allow-host",
+                                                   help="A further name the server is reached by (Host header), e.g. "
+                                                        "its DNS name; repeatable. Other names get 403."),
 ) -> None:
-    """Serve the manager apps (notebooks/apps) with Voilà: code hidden, URL parameters validated, localhost only."""
-    from workbench.apps.serve import LOCAL_ADDRESSES, apps_dir, serve as serve_apps
+    """Serve the manager apps (notebooks/apps) with Voilà: code hidden, URL parameters validated, kernels capped."""
+    from workbench.apps.serve import access_token, apps_dir, serve as serve_apps
 
-    if ip not in LOCAL_ADDRESSES:
-        typer.secho(
-            f"warning: binding {ip}: the apps have no login of their own; anyone who can reach this address sees "
-            "the data. Put a reverse proxy with authentication or JupyterHub in front (see README).",
-            fg=typer.colors.YELLOW, err=True,
-        )
+    required, generated = access_token(ip, token)
+    options = {"max_kernels": max_kernels, "max_kernels_per_client": max_kernels_per_client,
+               "connect_timeout": connect_timeout, "token": required, "allowed_hosts": allow_host or None}
+    given = {name: value for name, value in options.items() if value is not None}  # the rest: serve's defaults
     shown = f"[{ip}]" if ":" in ip else ip
-    typer.echo(f"serving {apps_dir()} at http://{shown}:{port}/ (Ctrl-C stops)")
-    serve_apps(port=port, ip=ip, spare_kernels=spare_kernels)
+    url = f"http://{shown}:{port}/"
+    if generated:
+        # Shown once, on the terminal only: the server's log never holds it.
+        typer.secho(f"binding {ip}: visitors need the access token in the URL below (generated; give --token or "
+                    "WORKBENCH_SERVE_TOKEN to choose one). It travels in clear over HTTP: beyond a trusted network "
+                    "put a reverse proxy with TLS, or JupyterHub, in front (see README).", fg=typer.colors.YELLOW, err=True)
+        url += f"?token={required}"
+    elif required:
+        typer.echo("visitors need the access token (?token=... once, then a cookie)")
+    typer.echo(f"serving {apps_dir()} at {url} (Ctrl-C stops)")
+    serve_apps(port=port, ip=ip, spare_kernels=spare_kernels, **given)
 
 
 @app.command("ingest")
@@ -294,7 +316,9 @@ def drivers(
     typer.echo("Weighting: " + json.dumps(analysis.weighting_summary))
     if output is not None:
         output.mkdir(parents=True, exist_ok=True)
-        analysis.drivers_csv().to_csv(output / "drivers.csv", index=False)
+        from workbench.csvfiles import write_csv
+
+        write_csv(analysis.drivers_csv(), output / "drivers.csv")
         typer.echo(f"drivers -> {output / 'drivers.csv'}")
 
 
@@ -495,7 +519,9 @@ def topics_assign(
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
     if output is None:
-        typer.echo(assigned.to_csv(index=False), nl=False)
+        from workbench.csvfiles import csv_text
+
+        typer.echo(csv_text(assigned), nl=False)
     else:
         typer.echo(f"{len(assigned)} texts assigned -> {output / 'assignments.csv'}")
 
@@ -534,7 +560,9 @@ def kpis(
     if output_format == "json":
         text = table.to_json(orient="records", date_format="iso", indent=2)
     elif output_format == "csv":
-        text = table.to_csv(index=False)
+        from workbench.csvfiles import csv_text
+
+        text = csv_text(table)
     else:
         text = table.to_string(index=False)
     if output is not None:
@@ -616,7 +644,9 @@ def forecast_fit(
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
     output.mkdir(parents=True, exist_ok=True)
-    result.to_csv(output / "forecast.csv", index=False)
+    from workbench.csvfiles import write_csv
+
+    write_csv(result, output / "forecast.csv")
     typer.echo(f"{result['unique_id'].nunique()} series x {horizon_days} days forecast with {model} "
                f"in {time.perf_counter() - started:.1f} s -> {output / 'forecast.csv'}")
 
@@ -647,7 +677,9 @@ def forecast_backtest(
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
     output.mkdir(parents=True, exist_ok=True)
-    result[["unique_id", "model", "fold", "mase", "wape"]].to_csv(output / "backtest.csv", index=False)
+    from workbench.csvfiles import write_csv
+
+    write_csv(result[["unique_id", "model", "fold", "mase", "wape"]], output / "backtest.csv")
     typer.echo(summarise_backtest(result).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     typer.echo(f"-> {output / 'backtest.csv'}")
 

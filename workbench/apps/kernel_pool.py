@@ -18,16 +18,32 @@ kernels started *and* loaded, and hands one to the next visit:
 * A spare starts in the apps folder with the server's environment; the
   per-request variables Voilà gives a kernel (``QUERY_STRING``, ...) are not
   in it. The apps read their parameters from the notebook, never from those.
+
+Caps, because every page request costs a kernel (~330 MB) and the server may be
+reachable by anyone on the network:
+
+* ``max_kernels`` kernels serve pages at once (the spares come on top), and one
+  client (the request's remote address; behind a reverse proxy that is the
+  proxy) holds at most ``max_kernels_per_client`` of them. A request over either
+  cap gets :class:`KernelCapReached` (HTTP 503) and no kernel starts.
+* A page's kernel that no page has connected to ``connect_timeout`` seconds
+  after it last did anything (its page was fetched by a script, or never
+  loaded) is shut down; the hour-long idle culling is for pages that did connect.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+from datetime import timedelta
 from typing import Any
 
+from jupyter_server._tz import utcnow
+from jupyter_server.base.call_context import CallContext
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from traitlets import Integer, Unicode
+from tornado.ioloop import PeriodicCallback
+from tornado.web import HTTPError
+from traitlets import Float, Integer, Unicode
 
 #: Run in each spare kernel: the imports and one-time set-ups every app pays for.
 WARM_UP_CODE = """
@@ -40,24 +56,60 @@ del _alt, _pd, _vlc, _offline
 """
 
 
+class KernelCapReached(HTTPError):
+    """HTTP 503: a page request found the kernel cap (``per_client``: the requesting client's own cap) reached."""
+
+    def __init__(self, message: str, per_client: bool) -> None:
+        super().__init__(503, message)
+        self.per_client = per_client
+
+
 class WarmKernelPool(AsyncMappingKernelManager):
-    """Kernel manager keeping ``spare_kernels`` started, warmed kernels for the next visits."""
+    """Kernel manager keeping ``spare_kernels`` started, warmed kernels for the next visits, with caps."""
 
     spare_kernels = Integer(1, config=True, help="Kernels kept started and warmed for the next visits (0: none).")
     spare_kernel_name = Unicode("python3", config=True, help="Kernel spec of the spares (the apps' kernel).")
     spare_path = Unicode("", config=True, help="API path of the spares' working folder ('' = the served root).")
+    max_kernels = Integer(0, config=True, help="Most kernels serving pages at once, spares not counted (0: no cap).")
+    max_kernels_per_client = Integer(0, config=True, help="Most kernels one client address holds (0: no cap).")
+    connect_timeout = Float(0.0, config=True, help="Seconds a page's kernel may sit idle with no page ever "
+                                                   "connected before it is shut down (0: never).")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._spares: list[str] = []
+        self._warming: set[str] = set()
         self._filling: asyncio.Task | None = None
+        self._starting: list[str | None] = []  # the client of each visit whose kernel is being started
+        self._clients: dict[str, str | None] = {}
+        self._handed_at: dict[str, Any] = {}
+        self._connected: set[str] = set()
+        self._connect_checks: PeriodicCallback | None = None
         self.spares_handed_out = 0
         from tornado.ioloop import IOLoop
 
         IOLoop.current().add_callback(self.fill_spares)  # warm up before the first visit, once the server runs
+        IOLoop.current().add_callback(self._start_connect_checks)
 
     async def start_kernel(self, *, kernel_id: str | None = None, path: str | None = None, **kwargs: Any) -> str:
-        """A spare when one fits the request (same kernel spec and folder), else a new kernel."""
+        """A spare when one fits the request (same kernel spec and folder), else a new kernel.
+
+        Raises:
+            KernelCapReached: ``max_kernels`` pages are served already, or the
+                requesting client holds ``max_kernels_per_client`` of them.
+        """
+        client = _requesting_client()
+        self._admit(client)  # before any await: concurrent requests cannot both slip under a cap
+        self._starting.append(client)
+        try:
+            started = await self._spare_or_new(kernel_id=kernel_id, path=path, **kwargs)
+        finally:
+            self._starting.remove(client)
+        self._clients[started] = client
+        self._handed_at[started] = utcnow()
+        return started
+
+    async def _spare_or_new(self, *, kernel_id: str | None, path: str | None, **kwargs: Any) -> str:
         fits = (kernel_id is None and kwargs.get("kernel_name", self.spare_kernel_name) == self.spare_kernel_name
                 and self._cwd(path) == self._cwd(self.spare_path))  # fmt: skip
         while fits and self._spares:
@@ -70,6 +122,66 @@ class WarmKernelPool(AsyncMappingKernelManager):
         started = await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
         self.fill_spares()
         return started
+
+    @property
+    def visit_kernel_ids(self) -> list[str]:
+        """Ids of the kernels serving pages (every kernel but the spares and those being warmed)."""
+        return [k for k in self.list_kernel_ids() if k not in self._spares and k not in self._warming]
+
+    def _admit(self, client: str | None) -> None:
+        visits = self.visit_kernel_ids
+        if self.max_kernels > 0 and len(visits) + len(self._starting) >= self.max_kernels:
+            self.log.warning("Refusing a page for %s: %d kernels serve pages (the cap)", client, self.max_kernels)
+            raise KernelCapReached(f"{self.max_kernels} pages are open (the server's cap)", per_client=False)
+        if self.max_kernels_per_client > 0 and client is not None:
+            held = sum(self._clients.get(k) == client for k in visits) + self._starting.count(client)
+            if held >= self.max_kernels_per_client:
+                self.log.warning("Refusing a page for %s: it holds %d kernels (the cap per client)", client, held)
+                raise KernelCapReached(f"{held} pages are open from {client} (the cap per client)", per_client=True)
+
+    def notify_connect(self, kernel_id: str) -> None:
+        """Count a page's connection, and remember that this kernel's page did connect."""
+        self._connected.add(kernel_id)
+        super().notify_connect(kernel_id)
+
+    async def cull_unconnected(self) -> list[str]:
+        """Shut down the page kernels no page ever connected to, idle for ``connect_timeout`` seconds; their ids.
+
+        A busy kernel is never taken: its page is still being rendered.
+        """
+        if self.connect_timeout <= 0:
+            return []
+        now, culled = utcnow(), []
+        for kernel_id in self.visit_kernel_ids:
+            kernel = self._kernels.get(kernel_id)
+            if kernel is None or kernel_id in self._connected or getattr(kernel, "execution_state", None) == "busy":
+                continue
+            # A spare's last activity is its warm-up, long before the visit it now serves.
+            since = max(getattr(kernel, "last_activity", now), self._handed_at.get(kernel_id, now))
+            if now - since > timedelta(seconds=self.connect_timeout):
+                self.log.warning("Culling kernel %s: no page connected to it within %s s", kernel_id, self.connect_timeout)
+                try:
+                    await self.shutdown_kernel(kernel_id)
+                except Exception as exc:  # one kernel that cannot be shut down must not stop the others
+                    self.log.warning("Could not cull kernel %s: %s", kernel_id, exc)
+                    continue
+                culled.append(kernel_id)
+        self._forget_gone()
+        return culled
+
+    def _forget_gone(self) -> None:
+        alive = set(self.list_kernel_ids())
+        for record in (self._clients, self._handed_at):
+            for kernel_id in [k for k in record if k not in alive]:
+                del record[kernel_id]
+        self._connected &= alive
+
+    def _start_connect_checks(self) -> None:
+        if self.connect_timeout > 0 and self._connect_checks is None:
+            # Checked a few times per timeout, so a page is culled within ~1.25 timeouts.
+            interval = min(5.0, max(0.2, self.connect_timeout / 4))
+            self._connect_checks = PeriodicCallback(self.cull_unconnected, interval * 1000)
+            self._connect_checks.start()
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         """Cull as configured, except the spares: idle is what they are for."""
@@ -91,14 +203,24 @@ class WarmKernelPool(AsyncMappingKernelManager):
 
     async def _fill(self) -> None:
         while len(self._spares) < self.spare_kernels:
+            kernel_id = None
             try:
                 kernel_id = await super().start_kernel(path=self.spare_path, kernel_name=self.spare_kernel_name,
                                                        env=dict(os.environ))  # fmt: skip
+                self._warming.add(kernel_id)
                 await self._warm(kernel_id)
             except Exception as exc:  # a pool that cannot fill must not take the server down
                 self.log.warning("Could not start a warm kernel: %s", exc)
                 return
+            finally:
+                self._warming.discard(kernel_id)
             self._spares.append(kernel_id)
+
+    async def shutdown_all(self, now: bool = False) -> None:
+        """Shut every kernel down, and stop the checks for pages that never connect."""
+        if self._connect_checks is not None:
+            self._connect_checks.stop()
+        await super().shutdown_all(now=now)
 
     async def _warm(self, kernel_id: str) -> None:
         client = self.get_kernel(kernel_id).client()
@@ -110,3 +232,12 @@ class WarmKernelPool(AsyncMappingKernelManager):
                 self.log.warning("Warm-up of kernel %s failed: %s", kernel_id, reply["content"].get("evalue"))
         finally:
             client.stop_channels()
+
+
+def _requesting_client() -> str | None:
+    """The remote address of the HTTP request being handled (None outside one, e.g. a spare's start)."""
+    # Jupyter Server records the handler of the request in progress in a context variable;
+    # Voilà starts a page's kernel within that request.
+    handler = CallContext.get(CallContext.JUPYTER_HANDLER)
+    request = getattr(handler, "request", None)
+    return getattr(request, "remote_ip", None)
