@@ -13,6 +13,10 @@ Environment variables:
     WORKBENCH_CACHE_DIR: derived files worth keeping between runs, such as the
         apps' bundled chart JavaScript (default ``$XDG_CACHE_HOME/workbench``,
         else ``~/.cache/workbench``).
+    WORKBENCH_PSEUDONYM_KEY_FILE: the secret key of caller-number pseudonyms
+        (default ``$XDG_CONFIG_HOME/workbench/pseudonym.key``, else
+        ``~/.config/workbench/pseudonym.key``); see :mod:`workbench.pseudonyms`.
+        ``WORKBENCH_PSEUDONYM_KEY`` gives the key itself instead.
 """
 
 from __future__ import annotations
@@ -70,6 +74,16 @@ def cache_dir() -> Path:
     """Derived, rebuildable files kept between runs (``WORKBENCH_CACHE_DIR``)."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return _env_path("WORKBENCH_CACHE_DIR", base / "workbench")
+
+
+def pseudonym_key_file() -> Path:
+    """Key file of :mod:`workbench.pseudonyms` (``WORKBENCH_PSEUDONYM_KEY_FILE``).
+
+    Outside the repository and the store on purpose: a store copied elsewhere
+    does not carry what it takes to reverse its pseudonyms.
+    """
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return _env_path("WORKBENCH_PSEUDONYM_KEY_FILE", base / "workbench" / "pseudonym.key")
 
 
 def notebooks_dir() -> Path:

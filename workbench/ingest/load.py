@@ -19,11 +19,13 @@ from pathlib import Path
 import pandas as pd
 
 from workbench import paths
+from workbench.csvfiles import write_csv
 from workbench.paths import file_sha256
-from workbench.errors import InputDataError
+from workbench.pseudonyms import ANY_PATTERN, current_key
+from workbench.errors import InputDataError, ParameterError, StoreError
 from workbench.ingest.profiles import IngestProfile, load_profile
 from workbench.ingest.reading import RawTable, drop_raw, load_raw, sql_string
-from workbench.ingest.validate import check_export
+from workbench.ingest.validate import check_export, masked_headers
 from workbench.schemas import TABLES
 from workbench.store import Store
 
@@ -56,38 +58,97 @@ def _batch_row(batch_id: str, profile: IngestProfile, path: Path, sha: str, summ
     }])
 
 
-def _write_rejects(store: Store, checked: str, raw: RawTable, key_header: str, path: Path) -> int:
-    """Write rejected and already-stored rows, with their original values, to ``path``; returns the count.
+def _write_rejects(store: Store, checked: str, raw: RawTable, profile: IngestProfile, path: Path) -> int:
+    """Write rejected and already-stored rows to ``path``; returns the count.
 
     Columns: ``line_number``, the vendor headers, ``reject_reason`` (the
-    reasons joined by ``"; "``). Nothing is written when every row loads. The
-    vendor values come from ``checked`` (kept there for rows known to fail);
-    only rows that fail as in-file duplicates alone are looked up in ``raw``.
+    reasons joined by ``"; "``). A rejected row carries its original values,
+    except columns the profile pseudonymises, which carry the canonical value
+    (pseudonym, or empty for a withheld number) as the store would. A row
+    skipped as already loaded carries only its line number and id. Nothing is
+    written when every row loads. The vendor values come from ``checked``
+    (kept there for rows known to fail); only rows that fail as in-file
+    duplicates alone are looked up in ``raw``. Cells a spreadsheet would run
+    as formulas are neutralised (:mod:`workbench.csvfiles`).
     """
+    key_header = profile.columns[profile.key]
     already = sql_string(f"already_in_store: {key_header} already loaded by an earlier batch")
     names = [f'"{h.replace(chr(34), chr(34) * 2)}"' for h in raw.headers]
-    reason = f"CASE WHEN len(reasons) > 0 THEN array_to_string(reasons, '; ') ELSE {already} END AS reject_reason"
-    wanted = "(len(reasons) > 0 OR in_store)"
+    reason = "array_to_string(reasons, '; ') AS reject_reason"
     kept = ", ".join(f"raw_c{i} AS {n}" for i, n in enumerate(names))
-    rejects = store.query(
-        f"SELECT line_number, {kept}, {reason} FROM {checked} WHERE {wanted} AND raw_kept"
+    rejects = store.query(f"SELECT line_number, {kept}, {reason} FROM {checked} WHERE len(reasons) > 0 AND raw_kept")
+    # raw_c<key> is the only value kept for these rows (see canonical_query).
+    stored = store.query(
+        f"SELECT line_number, {kept}, {already} AS reject_reason FROM {checked} WHERE len(reasons) = 0 AND in_store"
     )
-    missing = store.query(f"SELECT line_number, {reason} FROM {checked} WHERE {wanted} AND NOT raw_kept")
+    masked = masked_headers(profile)
+    canonical = [f'"{masked[h]}" AS _masked_{i}' for i, h in enumerate(raw.headers) if h in masked]
+    missing = store.query(
+        f"SELECT {', '.join(['line_number', *canonical, reason])} FROM {checked} WHERE len(reasons) > 0 AND NOT raw_kept"
+    )
+    parts = [rejects, stored]
     if len(missing):
+        values = [f"m._masked_{i}" if h in masked else f"r.c{i}" for i, h in enumerate(raw.headers)]
         store.connection.register("_reject_lines", missing)
         try:
             looked_up = store.query(
-                f"""SELECT m.line_number, {", ".join(f"r.c{i} AS {n}" for i, n in enumerate(names))}, m.reject_reason
+                f"""SELECT m.line_number, {", ".join(f"{v} AS {n}" for v, n in zip(values, names))}, m.reject_reason
                     FROM _reject_lines m JOIN {raw.name} r USING (line_number)"""
             )
         finally:
             store.connection.unregister("_reject_lines")
-        rejects = pd.concat([rejects, looked_up], ignore_index=True)
-    if len(rejects):
-        rejects = rejects.sort_values("line_number")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        rejects.astype(object).where(rejects.notna(), None).to_csv(path, index=False, encoding="utf-8-sig")
+        parts.append(looked_up)
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return 0
+    rejects = pd.concat(parts, ignore_index=True).sort_values("line_number")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(rejects.astype(object).where(rejects.notna(), None), path, encoding="utf-8-sig")
     return len(rejects)
+
+
+def rejects_path(rejects_dir: str | Path | None, batch_id: str) -> Path:
+    """``<rejects_dir>/<batch_id>.csv`` (default folder ``<data>/rejects``).
+
+    Raises:
+        ParameterError: the file would lie outside the folder (a batch id is
+            built from the profile name, which the profile model already
+            restricts; this is the second line of defence).
+    """
+    folder = (Path(rejects_dir) if rejects_dir is not None else paths.data_dir() / "rejects").resolve()
+    path = (folder / f"{batch_id}.csv").resolve()
+    if path.parent != folder:
+        raise ParameterError(f"rejects file '{batch_id}.csv' would be written outside the rejects folder; "
+                             "check the profile's name", file=folder, field="name")
+    return path
+
+
+def check_pseudonym_key(store: Store, profile: IngestProfile) -> None:
+    """Refuse to add pseudonyms of the current key to a table holding pseudonyms of another key.
+
+    Pseudonyms of two keys (or of the earlier unkeyed ``h`` + SHA-256 scheme)
+    never match, so repeat callers would silently stop linking across the two
+    loads; each pseudonym starts with its key's fingerprint, which tells them apart.
+
+    Raises:
+        StoreError: the profile's table already holds such pseudonyms (how many, and what to do, named).
+    """
+    if not profile.pseudonymise:
+        return
+    prefix = current_key().prefix
+    for column in profile.pseudonymise:
+        found = store.query(
+            f"""SELECT count(*) AS n FROM "{profile.table}"
+                WHERE NOT starts_with("{column}", {sql_string(prefix)})
+                  AND regexp_matches("{column}", {sql_string(ANY_PATTERN)})"""
+        )["n"].iloc[0]
+        if found:
+            raise StoreError(
+                f"{store.path}: {found} {profile.table}.{column} value(s) are pseudonyms made under another key "
+                f"(or the earlier unkeyed scheme); pseudonyms of key {prefix[1:]} would not link to them. "
+                "Load into a new store, or set WORKBENCH_PSEUDONYM_KEY (or WORKBENCH_PSEUDONYM_KEY_FILE) "
+                "to the key this store was loaded with."
+            )
 
 
 def _read_and_check(store: Store, path: Path, profile: IngestProfile) -> tuple[RawTable, str]:
@@ -141,13 +202,16 @@ def ingest_file(
             (file, line and column named); nothing but a ``batches`` row with
             status ``failed`` is written.
         ParameterError: the profile is invalid.
-        StoreError: the store write failed; the store is unchanged.
+        StoreError: the store write failed, or the profile's table holds
+            pseudonyms of another key (:func:`check_pseudonym_key`); the store
+            is unchanged.
     """
     profile = load_profile(profile)
     path = Path(path)
     started = _now()
     sha = file_sha256(path)
     batch_id = batch_id_for(sha, profile.name)
+    rejects_file = rejects_path(rejects_dir, batch_id)
     summary = dict.fromkeys(SUMMARY_COLUMNS)
     summary.update(file=str(path), batch_id=batch_id, rows_read=0, rows_loaded=0, rows_rejected=0, rows_duplicate=0)
     with Store(store_path) as store:
@@ -155,6 +219,7 @@ def ingest_file(
         if len(done):
             summary["status"] = "skipped"
             return summary
+        check_pseudonym_key(store, profile)
         raw = None
         try:
             try:
@@ -170,9 +235,7 @@ def ingest_file(
                            count(*) FILTER (WHERE len(reasons) = 0 AND in_store) AS duplicate
                     FROM {checked}"""
             ).iloc[0]
-            folder = Path(rejects_dir) if rejects_dir is not None else paths.data_dir() / "rejects"
-            rejects_file = folder / f"{batch_id}.csv"
-            written = _write_rejects(store, checked, raw, profile.columns[profile.key], rejects_file)
+            written = _write_rejects(store, checked, raw, profile, rejects_file)
             summary.update(
                 rows_read=int(counts["n"]),
                 rows_loaded=int(counts["n"] - counts["rejected"] - counts["duplicate"]),

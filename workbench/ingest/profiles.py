@@ -7,6 +7,7 @@ mapping fails before any row is read. See ``parameters/ingest/README.md``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,8 @@ from workbench.schemas import TABLES
 
 OUTCOMES = ("answered", "abandoned", "short_abandon", "transferred", "phantom")
 Outcome = Literal["answered", "abandoned", "short_abandon", "transferred", "phantom"]
+#: A profile name is part of file names (batch ids, rejects files): letters, digits, ``_ . -``, no ``..``.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
 class Cleaning(BaseModel):
@@ -50,7 +53,9 @@ class IngestProfile(BaseModel):
     """One vendor export -> one canonical table.
 
     Attributes:
-        name: profile name (the YAML file's stem); part of every batch id.
+        name: profile name (the YAML file's stem); part of every batch id and
+            rejects file name, so it is limited to :data:`NAME_PATTERN` (empty
+            only for a profile built in code).
         table: canonical table the rows go to (see :mod:`workbench.schemas`).
         encoding: ``auto`` tries UTF-8 (BOM or not) strictly, then GB18030.
         columns: canonical column -> vendor header.
@@ -64,8 +69,9 @@ class IngestProfile(BaseModel):
         constants: canonical column -> value for every row (e.g. ``language: zh``).
         missing_values: canonical column -> vendor values meaning "unknown"
             (e.g. ``anonymous`` caller numbers), stored as NULL.
-        pseudonymise: canonical columns replaced by a stable SHA-256 pseudonym
-            (caller numbers: repeat contacts still link, the number is not stored).
+        pseudonymise: mapped text columns replaced by a stable keyed pseudonym
+            (:mod:`workbench.pseudonyms`; caller numbers: repeat contacts still
+            link, the number is neither stored nor written to rejects files).
         id_prefix: prepended to the primary-key id so ids of two sources cannot clash.
         require_known_calls: reject rows whose ``call_id`` is not in the store's
             ``calls`` table (load calls first); for surveys and other call-level tables.
@@ -105,6 +111,15 @@ class IngestProfile(BaseModel):
     id_columns: list[str] = Field(default_factory=list)
     cleaning: Cleaning | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, value: str) -> str:
+        # Part of paths: "../x" or "/x" would write rejects outside their folder.
+        if value and (not re.match(NAME_PATTERN, value) or ".." in value):
+            raise ValueError(f"'{value}' is not a usable profile name: expected 1-64 letters, digits, '_', '.' "
+                             "or '-', starting with a letter or digit, without '..'")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -129,6 +144,12 @@ class IngestProfile(BaseModel):
             raise ValueError("require_known_calls: needs a mapped call_id on a table other than calls")
         if "outcome" in self.columns and not self.outcomes:
             raise ValueError("outcomes: the outcome column is mapped but no vendor codes are listed")
+        types = {c.name: c.sql_type for c in TABLES[self.table].columns}
+        for column in self.pseudonymise:
+            if column not in self.columns or types.get(column) != "VARCHAR" or column in self.value_maps \
+                    or column == "outcome":
+                raise ValueError(f"pseudonymise: '{column}' is not a mapped text column without a value map "
+                                 f"of table '{self.table}'")
         if self.cleaning is not None and self.table != "calls":
             raise ValueError("cleaning: only for table 'calls'")
         return self

@@ -21,7 +21,6 @@ Repeated ids are flagged afterwards on the result (:func:`flag_duplicates`).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +30,7 @@ import pandas as pd
 from workbench.errors import InputDataError
 from workbench.ingest.profiles import IngestProfile
 from workbench.ingest.reading import BLANK_CHARACTERS, BLANK_CLASS, RawExport, RawTable, register_frame, sql_string
+from workbench.pseudonyms import prepare_connection, pseudonym_sql
 from workbench.schemas import table
 
 if TYPE_CHECKING:
@@ -47,18 +47,6 @@ ORDER: dict[str, list[tuple[str, str]]] = {
 HMS_PATTERN = r"^\s*(-)?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$"
 #: Hours a later clock time may lie before ``arrived_at`` before it counts as the next day.
 MIDNIGHT_WRAP_HOURS = 12
-PSEUDONYM_HEX_DIGITS = 16
-
-
-def _pseudonym(value: str) -> str:
-    # Stable across files and runs so repeat callers link up, without storing the number itself.
-    # The SQL in _pseudonym_sql gives the same string; a test keeps the two in step.
-    return "h" + hashlib.sha256(value.strip().encode("utf-8")).hexdigest()[:PSEUDONYM_HEX_DIGITS]
-
-
-def _pseudonym_sql(value: str) -> str:
-    # ``value`` is a canonical value, already stripped (text columns are trimmed when parsed).
-    return f"'h' || left(sha256({value}), {PSEUDONYM_HEX_DIGITS})"
 
 
 def _trim(value: str) -> str:
@@ -239,7 +227,8 @@ def _identity(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
             query.typed[canonical] = f"CASE WHEN {value} IN ({listed}) THEN NULL ELSE {value} END"
     for canonical in profile.pseudonymise:
         if canonical in query.typed:
-            query.typed[canonical] = _pseudonym_sql(query.typed[canonical])
+            # The value is already stripped: text columns are trimmed when parsed.
+            query.typed[canonical] = pseudonym_sql(query.typed[canonical])
     for canonical, value in profile.constants.items():
         query.typed[canonical] = sql_string(value)
     key = profile.key
@@ -292,7 +281,9 @@ def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = 
         With ``store_checks`` also ``in_store`` (the key is already loaded),
         ``store_reason`` (``unknown_call_id`` with ``require_known_calls``, else
         NULL), ``raw_kept`` and ``raw_c0``, ``raw_c1``, ... (the vendor values,
-        kept for rows that fail a check, are already stored or unknown calls).
+        kept for rows that fail a check or name unknown calls; of rows already
+        stored only the key's value is kept). Columns the profile pseudonymises
+        are kept as their canonical value (pseudonym or NULL), never as exported.
 
     Raises:
         InputDataError: a mapped header is missing.
@@ -321,9 +312,14 @@ def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = 
             joins += "\n  LEFT JOIN (SELECT DISTINCT call_id FROM calls) k ON r.v_call_id = k.call_id"
         joins += f'\n  LEFT JOIN (SELECT "{key}" AS id FROM "{profile.table}") s ON r.v_{key} = s.id'
         judged += [f"{store_reason} AS store_reason", "s.id IS NOT NULL AS in_store"]
-        kept = "(failing OR in_store OR store_reason IS NOT NULL)"
+        kept = "(failing OR store_reason IS NOT NULL)"
         extra = ["store_reason", "in_store", f"{kept} AS raw_kept"]
-        extra += [f"CASE WHEN {kept} THEN r.c{i} END AS raw_c{i}" for i in range(len(raw.headers))]
+        masked = masked_headers(profile)
+        for i, header in enumerate(raw.headers):
+            value = f"r.v_{masked[header]}" if header in masked else f"r.c{i}"
+            # A row skipped as already loaded is named by its line and id; its other values are not needed.
+            when = f"({kept} OR in_store)" if header == profile.columns.get(key) else kept
+            extra.append(f"CASE WHEN {when} THEN {value} END AS raw_c{i}")
     typed = ",\n    ".join(f"{expression} AS v_{column}" for column, expression in query.typed.items())
     parsed = ",\n    ".join(["r.*", *query.parsed])
     output = ", ".join(f"r.v_{column} AS {_ident(column)}" for column in query.typed)
@@ -342,6 +338,22 @@ def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = 
 SELECT r.line_number, {output},
   CASE WHEN failing THEN list_filter([{reasons}], lambda x: x IS NOT NULL) ELSE [] END AS reasons{"".join(", " + e for e in extra)}
 FROM judged r"""
+
+
+def masked_headers(profile: IngestProfile) -> dict[str, str]:
+    """Vendor header -> canonical column, for the headers of columns the profile pseudonymises.
+
+    Their exported values must not leave ingestion anywhere (store, rejects
+    files, reasons): wherever a vendor value would be shown, the canonical
+    value (pseudonym, or NULL for a withheld number) is shown instead.
+    """
+    return {profile.columns[c]: c for c in profile.pseudonymise if c in profile.columns}
+
+
+def prepare(connection: duckdb.DuckDBPyConnection, profile: IngestProfile) -> None:
+    """Make ``connection`` ready for the profile's query (the pseudonym key, when it pseudonymises)."""
+    if profile.pseudonymise:
+        prepare_connection(connection)
 
 
 def flag_duplicates(connection: duckdb.DuckDBPyConnection, checked: str, profile: IngestProfile) -> int:
@@ -390,6 +402,7 @@ def check_export(
         duckdb.Error: a lazy CSV view met a record DuckDB's strict reader refuses.
     """
     check_headers(list(raw.headers), profile, file)
+    prepare(connection, profile)
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {canonical_query(raw, profile, store_checks=True)}")
     flag_duplicates(connection, name, profile)
     if profile.require_known_calls:
@@ -439,6 +452,7 @@ def to_canonical(raw: pd.DataFrame, profile: IngestProfile, file: str | Path = "
     connection = duckdb.connect()
     try:
         table_ = register_frame(connection, strings, "raw_frame")
+        prepare(connection, profile)
         connection.execute(f"CREATE TEMP TABLE checked AS {canonical_query(table_, profile)}")
         flag_duplicates(connection, "checked", profile)
         result = connection.execute("SELECT * FROM checked").df()

@@ -1,0 +1,111 @@
+"""The one CSV writer for files people open: cells that a spreadsheet would run as a formula are neutralised.
+
+Excel, LibreOffice and Google Sheets evaluate a cell that begins with ``=``,
+``+``, ``-`` or ``@`` (and some also after a leading tab or carriage return)
+as a formula, so a caller-supplied value such as ``=HYPERLINK(...)`` in a
+rejects file or a queue name in a KPI table could run when an analyst opens
+it. Following the OWASP advice on CSV injection, such a text cell is written
+with a leading apostrophe (``'=HYPERLINK(...)``), which spreadsheets show as
+text and do not evaluate. Column names are treated the same way.
+
+What is left as it is:
+
+* numbers in numeric columns (``-3.5`` stays ``-3.5``);
+* text that is a plain decimal number (``"-3.5"``, ``"+86"``, ``"-1e3"``):
+  a spreadsheet reads it as that number, a constant that runs nothing, and
+  prefixing would turn numbers that arrive as text (every rejects file is
+  text) into words;
+* dates, booleans and missing values.
+
+The workbench reads its own files back with :func:`read_csv`, which removes
+that apostrophe again (a cell that really began with ``'=`` reads back as
+``=``: the one case that does not survive the round trip).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+#: First characters that make a spreadsheet evaluate a cell.
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER = re.compile(r"^[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def safe_cell(value: object) -> object:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula.
+
+    >>> safe_cell("=1+2"), safe_cell("@SUM(A1)"), safe_cell("-3.5"), safe_cell(-3.5), safe_cell("billing")
+    ("'=1+2", "'@SUM(A1)", '-3.5', -3.5, 'billing')
+    """
+    if isinstance(value, str) and _TRIGGER.match(value) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _is_text(series: pd.Series) -> bool:
+    dtype = series.dtype
+    return (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype))
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names are safe to open in a spreadsheet.
+
+    See the module docstring for what changes; numeric, date and boolean
+    columns are returned untouched. ``frame`` is not modified.
+    """
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if not _is_text(column):
+            continue
+        values = column.astype(object)
+        texts = values.map(lambda v: isinstance(v, str))
+        hostile = texts & values.where(texts, "").str.match(_TRIGGER) & ~values.where(texts, "").str.match(_PLAIN_NUMBER)
+        if hostile.any():
+            out.isetitem(position, values.where(~hostile, "'" + values.where(hostile, "")))
+    out.columns = [safe_cell(name) for name in out.columns]
+    return out
+
+
+def restore(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`neutralise` on a frame read from such a file: ``'=x`` becomes ``=x`` again."""
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if not _is_text(column):
+            continue
+        values = column.astype(object)
+        texts = values.map(lambda v: isinstance(v, str))
+        marked = texts & values.where(texts, "").str.match(r"^'[=+\-@\t\r]")
+        if marked.any():
+            out.isetitem(position, values.where(~marked, values.where(marked, "").str.slice(1)))
+    out.columns = [c[1:] if isinstance(c, str) and re.match(r"^'[=+\-@\t\r]", c) else c for c in out.columns]
+    return out
+
+
+def read_csv(path: str | Path, **options) -> pd.DataFrame:
+    """Read a CSV file written by :func:`write_csv` (``pandas.read_csv`` options), then :func:`restore` it."""
+    return restore(pd.read_csv(path, **options))
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (no index), neutralised by :func:`neutralise`."""
+    return neutralise(frame).to_csv(index=False)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, encoding: str = "utf-8") -> Path:
+    """Write ``frame`` to ``path`` as CSV (no index), neutralised by :func:`neutralise`; returns the path.
+
+    Args:
+        frame: any columns; text cells are neutralised, numbers are not.
+        path: the file to write (its folder must exist).
+        encoding: ``utf-8-sig`` puts a byte-order mark first, which Excel
+            needs to read UTF-8 (e.g. Chinese) text correctly.
+    """
+    neutralise(frame).to_csv(path, index=False, encoding=encoding)
+    return Path(path)
