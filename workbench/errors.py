@@ -71,5 +71,9 @@ class NotebookRunError(WorkbenchError):
         super().__init__(f"{notebook}: {message}")
 
 
+class MailError(WorkbenchError):
+    """E-mail could not be sent, or not safely (unverified certificate, credentials without encryption)."""
+
+
 class MissingComponentError(WorkbenchError):
     """An optional model or program is not available; the message says how to provide it."""

@@ -8,8 +8,15 @@ Environment variables (nothing is sent unless ``WORKBENCH_SMTP_HOST`` is set):
     WORKBENCH_SMTP_PASSWORD   its password
     WORKBENCH_SMTP_FROM       sender (default ``workbench@<host name>``)
     WORKBENCH_SMTP_TO         recipients, comma-separated
-    WORKBENCH_SMTP_SECURITY   none | starttls | ssl (default none)
+    WORKBENCH_SMTP_SECURITY   none | starttls | ssl (default starttls when a user is set, else none)
+    WORKBENCH_SMTP_CA_FILE    PEM file of the CA certificates to trust instead of the system's
+                              (for a server whose certificate a private CA signed)
     WORKBENCH_SITE_URL        base URL where outputs/ is served; links in mails point there
+
+With ``starttls`` and ``ssl`` the server's certificate and host name are
+verified. A user and password are never sent over an unencrypted connection:
+security ``none`` with a user is refused before connecting, and so is a server
+that does not offer STARTTLS.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -24,7 +32,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import WorkbenchError
+from workbench.errors import MailError, WorkbenchError
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     security: str = "none"
+    ca_file: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> SmtpSettings | None:
@@ -50,7 +59,9 @@ class SmtpSettings:
         host = env.get("WORKBENCH_SMTP_HOST", "").strip()
         if not host:
             return None
-        security = env.get("WORKBENCH_SMTP_SECURITY", "none").strip().lower() or "none"
+        user = env.get("WORKBENCH_SMTP_USER") or None
+        # A password must never travel in clear text, so with a login the default is STARTTLS.
+        security = env.get("WORKBENCH_SMTP_SECURITY", "").strip().lower() or ("starttls" if user else "none")
         if security not in {"none", "starttls", "ssl"}:
             raise WorkbenchError(f"WORKBENCH_SMTP_SECURITY: expected none, starttls or ssl, found {security!r}")
         default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
@@ -65,26 +76,79 @@ class SmtpSettings:
         return cls(
             host=host, port=port, recipients=recipients,
             sender=env.get("WORKBENCH_SMTP_FROM") or f"workbench@{socket.gethostname()}",
-            user=env.get("WORKBENCH_SMTP_USER") or None, password=env.get("WORKBENCH_SMTP_PASSWORD") or None,
-            security=security,
+            user=user, password=env.get("WORKBENCH_SMTP_PASSWORD") or None,
+            security=security, ca_file=env.get("WORKBENCH_SMTP_CA_FILE") or None,
         )
 
 
+_NAME_MISMATCH = {62, 64}  # OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """A client context that verifies the server's certificate and host name.
+
+    Trusts ``settings.ca_file`` when set, else the system's CA certificates.
+
+    Raises:
+        MailError: the CA file is missing or holds no usable certificate.
+    """
+    try:
+        context = ssl.create_default_context(cafile=settings.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise MailError(f"WORKBENCH_SMTP_CA_FILE {settings.ca_file}: expected a PEM file of CA certificates, "
+                        f"could not load it ({exc})") from None
+    # create_default_context() sets both already; said again so no later edit can silently drop them
+    # (smtplib without a context verifies nothing).
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.check_hostname = True
+    return context
+
+
 def send_message(message: EmailMessage, settings: SmtpSettings, timeout_seconds: float = 30) -> None:
-    """Deliver one message (From/To filled in from ``settings`` when absent)."""
+    """Deliver one message (From/To filled in from ``settings`` when absent).
+
+    With security ``starttls`` or ``ssl`` the server's certificate and host
+    name are verified (:func:`tls_context`) before anything else is sent.
+
+    Raises:
+        MailError: a user with security ``none`` (refused before connecting), a
+            server without STARTTLS, a certificate that cannot be verified, or
+            any other failure to deliver; the message names the server.
+    """
     import smtplib
 
+    where = f"SMTP server {settings.host}:{settings.port}"
+    if settings.user and settings.security not in {"starttls", "ssl"}:
+        raise MailError(f"WORKBENCH_SMTP_USER is set but WORKBENCH_SMTP_SECURITY is {settings.security!r}: the "
+                        f"password would cross the network in clear text; set it to starttls or ssl")
+    context = tls_context(settings) if settings.security in {"starttls", "ssl"} else None
     if "From" not in message:
         message["From"] = settings.sender
     if "To" not in message:
         message["To"] = ", ".join(settings.recipients)
-    smtp_class = smtplib.SMTP_SSL if settings.security == "ssl" else smtplib.SMTP
-    with smtp_class(settings.host, settings.port, timeout=timeout_seconds) as smtp:
-        if settings.security == "starttls":
-            smtp.starttls()
-        if settings.user:
-            smtp.login(settings.user, settings.password or "")
-        smtp.send_message(message)
+    try:
+        if settings.security == "ssl":
+            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout_seconds, context=context)
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=timeout_seconds)
+        with smtp:
+            if settings.security == "starttls":
+                smtp.ehlo()
+                if not smtp.has_extn("starttls"):
+                    raise MailError(f"{where} does not offer STARTTLS, and WORKBENCH_SMTP_SECURITY=starttls "
+                                    f"forbids going on without encryption")
+                smtp.starttls(context=context)
+            if settings.user:
+                smtp.login(settings.user, settings.password or "")
+            smtp.send_message(message)
+    except ssl.SSLCertVerificationError as exc:
+        hint = ("it was issued for another host name: set WORKBENCH_SMTP_HOST to a name the certificate lists"
+                if exc.verify_code in _NAME_MISMATCH else
+                "if a private CA signed it, set WORKBENCH_SMTP_CA_FILE to that CA's certificate")
+        raise MailError(f"{where}: its certificate could not be verified ({exc.verify_message}); nothing was sent; "
+                        f"{hint}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailError(f"{where}: {type(exc).__name__}: {exc}") from exc
 
 
 def report_link(run_dir: Path, outputs_dir: Path | None = None) -> str:
@@ -182,4 +246,4 @@ def send_alerts(run_dirs: Sequence[str | Path], settings: SmtpSettings | None = 
 
 
 __all__ = ["SmtpSettings", "build_alerts_message", "build_report_message", "send_alerts", "send_message",
-           "send_report"]
+           "send_report", "tls_context"]
