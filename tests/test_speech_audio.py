@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import workbench
 from workbench.errors import InputDataError, ParameterError
 from workbench.paths import sample_dir
-from workbench.speech.audio import Recording, channels_identical, load_recording, speaker_tracks
+from workbench.speech.audio import (
+    DUAL_MONO_CORRELATION,
+    Recording,
+    channel_similarity,
+    channels_dual_mono,
+    channels_identical,
+    load_recording,
+    speaker_tracks,
+)
 
 RATE_HZ = 16_000
+SHARED = Path(workbench.__file__).resolve().parents[2] / "shared" / "datasets"
+STEREO_CLIP = SHARED / "audio_en_stereo_2speaker" / "stereo_diarization.wav"  # one real speaker per channel
+REAL_MONO_CLIPS = [SHARED / "audio_zh_aishell_wenet" / "aishell-BAC009S0724W0121.wav",
+                   SHARED / "audio_zh_aishell_wenet" / "librispeech-1995-1837-0001.wav"]  # fmt: skip
+needs_shared = pytest.mark.skipif(not STEREO_CLIP.exists(), reason="../shared/datasets not present")
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="the ffmpeg program is not installed")
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
 
 def write_wav(path: Path, *channels: np.ndarray, rate_hz: int = RATE_HZ) -> Path:
@@ -95,10 +113,12 @@ def test_channels_differing_by_one_sample_step_still_count_as_identical(tmp_path
     assert list(speaker_tracks(recording)) == ["unknown"]
 
 
-def test_same_voice_at_another_level_is_not_identical(tmp_path):
+def test_same_voice_at_another_level_is_one_signal_not_two_speakers(tmp_path):
+    # Not identical sample for sample, but a gain difference does not make a second speaker.
     signal = tone(1.0, 440)
     recording = load_recording(write_wav(tmp_path / "levels.wav", signal, (signal // 2).astype("<i2")))
-    assert list(speaker_tracks(recording)) == ["agent", "customer"]
+    assert not channels_identical(*recording.channels)
+    assert list(speaker_tracks(recording)) == ["unknown"]
     assert channels_identical(np.zeros(10, np.float32), np.zeros(10, np.float32))
     assert not channels_identical(np.zeros(10, np.float32), np.zeros(11, np.float32))
 
@@ -200,3 +220,130 @@ def test_missing_file_is_an_input_error(tmp_path):
         load_recording(tmp_path / "nowhere.wav")
     with pytest.raises(InputDataError, match="not found"):
         load_recording(tmp_path)  # a directory is not a recording
+
+
+# --------------------------------------------------------------------------- dual mono: one signal on both channels
+
+
+def dual_mono(voice: np.ndarray, seed: int = 0, noise_db: float = 34.0) -> tuple[np.ndarray, np.ndarray]:
+    """Two copies of one float voice as int16 channels, the way a recorder writes dual mono.
+
+    Each side gets its own noise (34 dB below the voice gives a correlation
+    of ~0.9996, the figure seen on a real file); the right side is 3 dB
+    quieter and one sample late.
+    """
+    rng = np.random.default_rng(seed)
+    level = float(np.sqrt(np.mean(np.square(voice, dtype=np.float64))))
+
+    def noise() -> np.ndarray:
+        return rng.standard_normal(voice.size) * level / 10 ** (noise_db / 20)
+
+    left = voice + noise()
+    right = 0.7 * np.concatenate([[0.0], voice[:-1]]) + noise()
+    return tuple(np.clip(np.round(c * 32768), -32768, 32767).astype("<i2") for c in (left, right))
+
+
+def ffmpeg_round_trip(source: Path, target: Path, *args: str) -> Path:
+    """``source`` encoded by the ffmpeg program with ``args`` into ``target`` (a codec round trip)."""
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), *args, str(target)], check=True)
+    return target
+
+
+def espeak(tmp_path: Path, text: str, voice: str = "en-us") -> np.ndarray:
+    """espeak-ng speech as float samples at 16 kHz (decoded by the workbench's own reader)."""
+    path = tmp_path / f"espeak_{abs(hash((text, voice)))}.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "160", "-w", str(path), text], check=True, capture_output=True)
+    return load_recording(path).channels[0]
+
+
+def test_near_identical_channels_are_mono_though_not_identical(tmp_path):
+    # Independent noise 34 dB down on each side, a gain difference and a one-sample offset:
+    # the file of the issue (correlation ~0.9996) that was transcribed as two speakers.
+    voice = load_recording(sample_dir() / "recordings" / "rec_en_001.wav").channels[0]
+    recording = load_recording(write_wav(tmp_path / "dual.wav", *dual_mono(voice)))
+    left, right = recording.channels
+    assert not channels_identical(left, right)
+    assert channel_similarity(left, right) == pytest.approx(0.9996, abs=0.0003)
+    assert channels_dual_mono(left, right)
+    for layout in ("auto", "agent-left", "agent-right"):
+        assert list(speaker_tracks(recording, layout)) == ["unknown"]
+
+
+def test_committed_two_party_calls_keep_agent_and_customer():
+    for path in sorted((sample_dir() / "recordings").glob("rec_*.wav")):
+        recording = load_recording(path)
+        assert channel_similarity(*recording.channels) < 0.1, path.name
+        assert list(speaker_tracks(recording)) == ["agent", "customer"], path.name
+
+
+def test_dual_mono_track_lines_the_copies_up_instead_of_cancelling_them(tmp_path):
+    voice = load_recording(sample_dir() / "recordings" / "rec_en_001.wav").channels[0]
+    shifted = np.concatenate([np.zeros(5, np.float32), voice[:-5]])
+    recording = Recording(tmp_path / "x.wav", RATE_HZ, (voice, -0.5 * shifted), voice.size / RATE_HZ)
+    assert channel_similarity(*recording.channels) == pytest.approx(1.0, abs=1e-4)  # inverted polarity too
+    track = speaker_tracks(recording)["unknown"]
+    assert track.dtype == np.float32 and track.size == voice.size
+    # Averaged unaligned, the inverted copy would cancel half the voice; lined up, 0.75 of it remains.
+    np.testing.assert_allclose(track[:-5], 0.75 * voice[:-5], atol=1e-6)
+
+
+def test_one_silent_channel_is_still_two_parties():
+    voice = load_recording(sample_dir() / "recordings" / "rec_en_001.wav").channels[0]
+    silent = np.zeros_like(voice)
+    assert channel_similarity(voice, silent) == 0.0 and not channels_dual_mono(voice, silent)
+
+
+@needs_espeak
+def test_espeak_speech_on_both_channels_is_mono_and_two_voices_are_not(tmp_path):
+    # Runs without ../shared: synthetic speech, one sentence duplicated vs two voices.
+    agent = espeak(tmp_path, "Thank you for calling, this is Anna, how can I help you today?")
+    customer = espeak(tmp_path, "Hi, I was charged twice for my last order.", voice="en-gb")
+    recording = load_recording(write_wav(tmp_path / "dual.wav", *dual_mono(agent)))
+    assert not channels_identical(*recording.channels)
+    assert channel_similarity(*recording.channels) >= DUAL_MONO_CORRELATION
+    assert list(speaker_tracks(recording)) == ["unknown"]
+    n = min(agent.size, customer.size)
+    scale = lambda x: np.round(x[:n] * 32768).astype("<i2")  # noqa: E731
+    two = load_recording(write_wav(tmp_path / "two.wav", scale(agent), scale(customer)))
+    assert channel_similarity(*two.channels) < 0.2
+    assert list(speaker_tracks(two)) == ["agent", "customer"]
+
+
+@needs_shared
+def test_real_two_speaker_stereo_keeps_each_speaker(tmp_path):
+    recording = load_recording(STEREO_CLIP)
+    similarity = channel_similarity(*recording.channels)
+    assert similarity < 0.1, similarity  # measured 0.05
+    assert list(speaker_tracks(recording)) == ["agent", "customer"]
+    if shutil.which("ffmpeg"):  # the same call after telephone coding
+        phone = ffmpeg_round_trip(STEREO_CLIP, tmp_path / "phone.wav", "-ar", "8000", "-c:a", "pcm_mulaw")
+        assert list(speaker_tracks(load_recording(phone))) == ["agent", "customer"]
+
+
+@needs_shared
+@pytest.mark.parametrize("clip", REAL_MONO_CLIPS, ids=lambda p: p.stem.split("-")[0])
+def test_real_clip_on_both_channels_is_mono(tmp_path, clip):
+    voice = load_recording(clip).channels[0]
+    path = write_wav(tmp_path / "dual.wav", *dual_mono(voice))
+    recording = load_recording(path)
+    assert not channels_identical(*recording.channels)
+    assert list(speaker_tracks(recording)) == ["unknown"]
+    # The mono track is the voice itself (lined up and averaged), not a comb-filtered mix.
+    track = speaker_tracks(recording)["unknown"]
+    assert np.corrcoef(track[: voice.size], voice[: track.size])[0, 1] > 0.999
+
+
+@needs_shared
+@needs_ffmpeg
+@pytest.mark.parametrize("codec", [("-c:a", "libmp3lame", "-b:a", "64k"),
+                                   ("-c:a", "libmp3lame", "-b:a", "32k", "-joint_stereo", "1"),
+                                   ("-ar", "8000", "-c:a", "pcm_mulaw")],
+                         ids=["mp3-64k", "mp3-32k-joint", "mulaw-8k"])  # fmt: skip
+def test_real_dual_mono_stays_mono_through_codecs(tmp_path, codec):
+    suffix = ".mp3" if "libmp3lame" in codec else ".wav"
+    for clip in REAL_MONO_CLIPS:
+        source = write_wav(tmp_path / f"{clip.stem}.wav", *dual_mono(load_recording(clip).channels[0]))
+        recording = load_recording(ffmpeg_round_trip(source, tmp_path / f"{clip.stem}_coded{suffix}", *codec))
+        similarity = channel_similarity(*recording.channels)
+        assert similarity >= DUAL_MONO_CORRELATION, (clip.name, similarity)  # measured 0.97-0.9997
+        assert list(speaker_tracks(recording)) == ["unknown"]

@@ -250,6 +250,34 @@ def test_changed_audio_is_transcribed_again(calls, tmp_path):
     assert segments[segments["call_id"] == "call-001"]["speaker_role"].tolist() == ["agent"]
 
 
+def test_dual_mono_call_is_stored_as_one_unknown_speaker_with_no_talk_ratio(tmp_path):
+    # One voice on both channels (a mono recorder writing stereo), 34 dB of independent noise per side:
+    # stored as one 'unknown' speaker, so the talk ratio and overtalk see no second party.
+    path = write_call(tmp_path / "audio" / "dual.wav", turns=(("agent", 0.2, 1.2), ("agent", 1.6, 2.6)))
+    with wave.open(str(path)) as wav:
+        left = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, 2)[:, 0].astype(float)
+    noise = np.random.default_rng(5).normal(0, np.sqrt(np.mean(left**2)) / 10 ** (34 / 20), (left.size, 2))
+    both = np.clip(left[:, None] + noise, -32768, 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(RATE_HZ)
+        out.writeframes(both.tobytes())
+    assert run([path], tmp_path)["status"].tolist() == ["succeeded"]
+    stored = tables(tmp_path / "w.duckdb")
+    assert stored["transcript_segments"]["speaker_role"].tolist() == ["unknown", "unknown"]
+    metrics = stored["speech_metrics"].iloc[0]
+    assert pd.isna(metrics["agent_talk_share"]) and pd.isna(metrics["overtalk_count"])
+
+
+def test_a_new_channel_split_rule_transcribes_stored_calls_again(calls, tmp_path, monkeypatch):
+    from workbench.speech import audio
+
+    run(calls, tmp_path)
+    monkeypatch.setattr(audio, "CHANNEL_SPLIT_VERSION", "another-rule")
+    assert run(calls, tmp_path)["status"].eq("succeeded").all()
+
+
 def test_interrupted_batch_loses_and_duplicates_nothing(calls, tmp_path):
     long_call = write_call(tmp_path / "audio" / "call-004.wav", seconds=INTERRUPT_SECONDS)
     files = [calls[0], long_call, *calls[1:]]

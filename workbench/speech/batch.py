@@ -120,9 +120,13 @@ def parameters_hash(
     ...                      redaction_version="1", rules_version="r")
     True
     """
+    from workbench.speech.audio import CHANNEL_SPLIT_VERSION
+
     key = {
         "engine": {k: v for k, v in engine_parameters.items() if k not in _NOT_IN_RESUME_KEY},
         "channels": channels,
+        # How stereo is split into speakers (dual mono is one speaker) changes the stored roles.
+        "channel_split": CHANNEL_SPLIT_VERSION,
         "language": language,
         "redaction": redaction_version,
         "rules": rules_version,

@@ -110,7 +110,7 @@ def transcribe_recording(
             per_role[role] = segments
     if "unknown" in tracks and not getattr(engine, "can_diarize", False):
         # A warning, so the command line shows it: the user can fix it by providing a model.
-        logger.warning("%s: one speaker track (mono or identical channels); speaker roles stay 'unknown'. "
+        logger.warning("%s: one speaker track (mono, or one signal on both channels); speaker roles stay 'unknown'. "
                        "To split agent and customer, give a local pyannote diarization pipeline "
                        "(workbench transcribe --diarize-model DIR, engine option diarize_model)",
                        recording.path)  # fmt: skip
