@@ -449,7 +449,10 @@ def serve(port: int = 8866, ip: str = "127.0.0.1", spare_kernels: int = 1, *, ma
     # /voila/files/ serves nothing (set here: traitlets' command line cannot give an empty list).
     app.voila_configuration.file_allowlist = []
     app.voila_configuration.file_denylist = [".*"]
-    # Merged into the Tornado application's settings when it starts; the guard reads it from there.
-    app.tornado_settings = {**app.tornado_settings,
+    from jupyter_server.log import log_request
+
+    # Merged into the Tornado application's settings when it starts; the guard reads the policy from there.
+    # Jupyter Server's request logger replaces Tornado's, which wrote refused URLs with their ?token= in full.
+    app.tornado_settings = {**app.tornado_settings, "log_function": log_request,
                             "workbench_access": AccessPolicy.for_binding(ip, port, token, allowed_hosts)}
     app.start()
