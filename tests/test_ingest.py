@@ -74,6 +74,11 @@ def test_shipped_profiles_validate(name):
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"outcomes": {"ANSWERED": "picked_up"}}, "outcomes.ANSWERED"),
         ({"columns": {"call_id": "Call ID", "shoe_size": "Shoe"}}, "columns"),
+        ({"name": "../../x"}, "name"),  # a name is part of the rejects file's path
+        ({"name": "/tmp/x"}, "name"),
+        ({"name": "a..b"}, "name"),
+        ({"pseudonymise": ["talk_seconds"]}, "pseudonymise"),  # not a text column
+        ({"pseudonymise": ["queue_id"]}, "pseudonymise"),  # a value map would show the exported value
     ],
 )
 def test_bad_profile_names_file_and_field(tmp_path, change, field):
@@ -521,3 +526,77 @@ def test_agent_states_profile_loads_and_rejects_a_period_ending_before_it_starts
         states = store.read_table("agent_states").sort_values("started_at")
     assert states["state"].tolist() == ["available", "not_ready"]
     assert states["state_id"].tolist() == ["A1-2026/01/05 08:00:00", "A1-2026/01/05 12:00:00"]
+
+
+# -- personal data and hostile cells in rejects files ------------------------------
+
+
+def test_rejects_carry_pseudonyms_never_the_exported_caller_numbers(tmp_path, where):
+    ingest_files([_write(tmp_path / "a.csv", [HEADER, GOOD.replace(",1,2,", ",13900000001,2,")])], "sample_acd", **where)
+    rows = [
+        GOOD.replace("C1,", "C2,").replace(",1,2,", ",13900000002,2,").replace("ANSWERED", "CALLBACK"),  # line 2
+        GOOD.replace("C1,", "C3,").replace(",1,2,", ",anonymous,2,").replace("ANSWERED", "CALLBACK"),  # withheld
+        GOOD.replace("C1,", "C4,").replace(",1,2,", ",13900000004,2,"),  # loads
+        GOOD.replace("C1,", "C4,").replace(",1,2,", ",13900000005,2,"),  # duplicate_in_file only: looked up
+        GOOD.replace(",1,2,", ",13900000001,2,"),  # already loaded: line and id only
+    ]
+    summary = ingest_files([_write(tmp_path / "b.csv", [HEADER, *rows])], "sample_acd", **where)
+    text = Path(summary.loc[0, "rejects_file"]).read_text(encoding="utf-8-sig")
+    assert "139000000" not in text and "anonymous" not in text
+    rejects = _rejects(summary).set_index("line_number")
+    assert rejects.loc["2", "ANI"] == pseudonym("13900000002")
+    assert pd.isna(rejects.loc["3", "ANI"])  # a withheld number is empty, as in the store
+    assert rejects.loc["5", "ANI"] == pseudonym("13900000005")
+    assert rejects.loc["6", ["Call ID", "reject_reason"]].tolist() == [
+        "C1", "already_in_store: Call ID already loaded by an earlier batch"]
+    assert rejects.loc["6"].drop(["Call ID", "reject_reason"]).isna().all()
+
+
+def test_rejects_neutralise_cells_a_spreadsheet_would_run(tmp_path, where):
+    hostile = "=cmd|' /C calc'!A0"
+    rows = [GOOD.replace("ANSWERED", "@SUM(1+1)").replace(",A1,", ",+A1,"),
+            GOOD.replace("C1,", "C2,").replace("0:04:00", "-0:04:00").replace(",A1,", f",{hostile},")]
+    summary = ingest_files([_write(tmp_path / "f.csv", [HEADER, *rows])], "sample_acd", **where)
+    rejects = _rejects(summary).set_index("line_number")
+    assert rejects.loc["2", "Disposition"] == "'@SUM(1+1)" and rejects.loc["2", "Agent ID"] == "'+A1"
+    assert rejects.loc["3", "Agent ID"] == "'" + hostile and rejects.loc["3", "Talk Time"] == "'-0:04:00"
+    assert rejects.loc["2", "Line"] == "English"
+
+
+def test_rejects_path_never_leaves_its_folder(tmp_path):
+    from workbench.ingest.load import rejects_path
+
+    assert rejects_path(tmp_path, "sample_acd-0123") == (tmp_path / "sample_acd-0123.csv").resolve()
+    for batch_id in ("../../x", "/tmp/x", "a/../../x"):
+        with pytest.raises(ParameterError):
+            rejects_path(tmp_path, batch_id)
+
+
+def test_profile_named_outside_the_rejects_folder_is_refused_naming_the_file(tmp_path):
+    import yaml
+
+    values = {**load_profile("sample_acd").model_dump(), "name": "../../escaped"}
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParameterError) as info:
+        load_profile(path)
+    assert info.value.file == str(path) and info.value.field == "name"
+    assert "../../escaped" in str(info.value)
+
+
+def test_pseudonyms_of_another_key_are_not_mixed_into_a_store(tmp_path, where, monkeypatch):
+    from workbench.errors import StoreError
+
+    ingest_files([_write(tmp_path / "a.csv", [HEADER, GOOD])], "sample_acd", **where)
+    monkeypatch.setenv("WORKBENCH_PSEUDONYM_KEY", "a-different-key-0123456789abcdef0123456789")
+    with pytest.raises(StoreError, match="another key"):
+        ingest_files([_write(tmp_path / "b.csv", [HEADER, GOOD.replace("C1,", "C2,")])], "sample_acd", **where)
+    with Store(where["store_path"], read_only=True) as store:
+        assert store.table_counts()["calls"] == 1
+    monkeypatch.undo()  # the first key again: loads
+    assert ingest_files([tmp_path / "b.csv"], "sample_acd", **where).loc[0, "status"] == "succeeded"
+    # a store loaded under the earlier unkeyed scheme ('h' + 16 hex digits of SHA-256) is refused too
+    with Store(where["store_path"]) as store:
+        store.connection.execute("UPDATE calls SET customer_id = 'h0123456789abcdef' WHERE call_id = 'C1'")
+    with pytest.raises(StoreError, match="1 calls.customer_id"):
+        ingest_files([_write(tmp_path / "c.csv", [HEADER, GOOD.replace("C1,", "C3,")])], "sample_acd", **where)
