@@ -11,6 +11,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 import wave
@@ -41,6 +42,9 @@ ENGLISH = sorted(RECORDINGS.glob("rec_en_*.wav"))
 SHARED = Path(workbench.__file__).resolve().parents[2] / "shared" / "datasets"
 STEREO_CLIP = SHARED / "audio_en_stereo_2speaker" / "stereo_diarization.wav"
 AISHELL_CLIP = SHARED / "audio_zh_aishell_wenet" / "aishell-BAC009S0724W0121.wav"
+LIBRISPEECH_CLIP = SHARED / "audio_zh_aishell_wenet" / "librispeech-1995-1837-0001.wav"
+LIBRISPEECH_TEXT = ("IT WAS THE FIRST GREAT SORROW OF HIS LIFE IT WAS NOT SO MUCH THE LOSS OF THE COTTON ITSELF "
+                    "BUT THE FANTASY THE HOPES THE DREAMS BUILT AROUND IT")  # corpus transcript (see SOURCE.md)
 # The clip's two channels (faster-whisper's own test pins these; see SOURCE.md there).
 LEFT_CHANNEL_TEXT = "He began a confused complaint against the wizard, who had vanished behind the curtain on the left."
 RIGHT_CHANNEL_TEXT = "The horizon seems extremely distant."
@@ -344,6 +348,62 @@ def test_identical_channels_transcribe_as_one_unknown_speaker(whisperx_english, 
     result = transcribe_recording(load_recording(path), whisperx_english)
     assert set(result["speaker_role"]) == {"unknown"}
     assert word_error_rate(LEFT_CHANNEL_TEXT, " ".join(result["text"])) < 0.15
+
+
+def _dual_mono_wav(voice: np.ndarray, path: Path) -> Path:
+    """One voice on both channels as a recorder writes it: 34 dB of noise per side (correlation
+    ~0.9996, not bit-identical), the right side 3 dB quieter and one sample late."""
+    rng = np.random.default_rng(0)
+    level = float(np.sqrt(np.mean(np.square(voice, dtype=np.float64)))) / 10 ** (34 / 20)
+    left = voice + rng.standard_normal(voice.size) * level
+    right = 0.7 * np.concatenate([[0.0], voice[:-1]]) + rng.standard_normal(voice.size) * level
+    frames = np.clip(np.round(np.stack([left, right], axis=1) * 32768), -32768, 32767).astype("<i2")
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(16_000)
+        wav.writeframes(frames.tobytes())
+    return path
+
+
+def _assert_one_unknown_speaker_said_it_once(result: pd.DataFrame, reference: str) -> float:
+    assert set(result["speaker_role"]) == {"unknown"}, result[["speaker_role", "text"]]
+    heard = " ".join(result["text"])
+    wer = word_error_rate(reference, heard)
+    assert len(heard.split()) <= 1.3 * len(reference.split()), heard  # said once, not twice
+    metrics = speech_metrics(result.assign(call_id="dual")).iloc[0]
+    assert pd.isna(metrics["agent_talk_share"]) and pd.isna(metrics["overtalk_count"])  # no second party
+    return wer
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+@pytest.mark.skipif(not LIBRISPEECH_CLIP.exists(), reason="../shared/datasets not present")
+def test_real_voice_on_both_channels_is_transcribed_once_as_one_speaker(whisperx_english, tmp_path):
+    path = _dual_mono_wav(load_recording(LIBRISPEECH_CLIP).channels[0], tmp_path / "dual_mono.wav")
+    if shutil.which("ffmpeg"):  # as a recorder stores it: mp3, joint stereo
+        coded = tmp_path / "dual_mono.mp3"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(path), "-c:a", "libmp3lame", "-b:a", "32k",
+                        "-joint_stereo", "1", str(coded)], check=True)  # fmt: skip
+        path = coded
+    wer = _assert_one_unknown_speaker_said_it_once(transcribe_recording(load_recording(path), whisperx_english),
+                                                   LIBRISPEECH_TEXT)  # fmt: skip
+    print(f"dual-mono LibriSpeech clip ({path.suffix}): WER {wer:.3f}")
+    assert wer < 0.25
+
+
+@pytest.mark.asr
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_synthetic_voice_on_both_channels_is_transcribed_once_as_one_speaker(whisperx_english, tmp_path):
+    # The same check without ../shared: espeak-ng speech duplicated onto both channels.
+    text = "Thank you for calling the billing line. Your refund was sent this morning."
+    spoken = tmp_path / "espeak.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(spoken), text], check=True, capture_output=True)
+    path = _dual_mono_wav(load_recording(spoken).channels[0], tmp_path / "dual_mono.wav")
+    wer = _assert_one_unknown_speaker_said_it_once(transcribe_recording(load_recording(path), whisperx_english), text)
+    print(f"dual-mono espeak sentence: WER {wer:.3f}")
+    assert wer < 0.3
 
 
 @pytest.mark.asr
