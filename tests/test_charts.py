@@ -113,3 +113,30 @@ def test_kpi_builders_do_not_mutate_their_input():
     charts.interval_heatmap(INTERVAL_KPIS)
     pd.testing.assert_frame_equal(DAY_KPIS, before_days)
     pd.testing.assert_frame_equal(INTERVAL_KPIS, before_intervals)
+
+
+def _grey_pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+
+
+def _one_character(text: str) -> alt.Chart:
+    return alt.Chart(pd.DataFrame({"x": [1]})).mark_text(text=text, fontSize=40).properties(width=80, height=60)
+
+
+def test_chinese_text_is_drawn_with_glyphs_not_boxes():
+    # Without a CJK font every Chinese character is drawn as the same .notdef box, so two
+    # different characters give identical images; with one, they differ.
+    first, second = (_grey_pixels(charts.to_png(_one_character(c))) for c in ("接", "通"))
+    assert (first < 128).sum() > 100, "nothing drawn"
+    assert (first != second).sum() > 100, "two Chinese characters render alike: no CJK font (apt-get install fonts-noto-cjk)"
+
+
+def test_chart_with_chinese_labels_renders_to_png():
+    png = charts.to_png(charts.kpi_queue_comparison(QUEUE_KPIS.assign(queue_id=["账单_中文", "技术支持"])))
+    assert png.startswith(b"\x89PNG")
+    assert charts.register_chart_fonts(), "no CJK font folder found"

@@ -21,6 +21,43 @@ if TYPE_CHECKING:
 MAX_CHART_ROWS = 5000
 OFFLINE_KINDS = ("svg", "png", "html")
 LANGUAGE_COLORS = {"domain": ["zh", "en"], "range": ["#c0392b", "#2c6fbb"]}
+# Where Debian's fonts-noto-cjk (installed by `make setup`) and other CJK fonts live;
+# WORKBENCH_FONT_DIRS (os.pathsep-separated) adds folders, e.g. on another system.
+CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto",
+                 "/usr/share/fonts/opentype/noto-cjk", "/usr/share/fonts/truetype/wqy")  # fmt: skip
+_registered_font_dirs: list[str] | None = None
+
+
+def register_chart_fonts() -> list[str]:
+    """Give the offline renderer (vl-convert) the CJK fonts; return the folders registered.
+
+    vl-convert draws PNG/PDF text with its own font database: without a CJK
+    font every Chinese character becomes the same empty box. It reads the
+    system fonts, but registering the folders explicitly also covers fonts
+    kept elsewhere (``WORKBENCH_FONT_DIRS``). Done once per process.
+    """
+    global _registered_font_dirs
+    if _registered_font_dirs is not None:
+        return list(_registered_font_dirs)
+    import os
+    from pathlib import Path
+
+    import vl_convert as vlc
+
+    extra = [d for d in os.environ.get("WORKBENCH_FONT_DIRS", "").split(os.pathsep) if d]
+    folders = [d for d in (*extra, *CJK_FONT_DIRS) if Path(d).is_dir()]
+    for folder in folders:
+        vlc.register_font_directory(folder)
+    _registered_font_dirs = folders
+    return list(folders)
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:
+    """Render a chart to PNG bytes offline, Chinese text drawn with a CJK font."""
+    import vl_convert as vlc
+
+    register_chart_fonts()
+    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
 
 
 def enable_offline_rendering(kind: str = "svg") -> str:
@@ -33,6 +70,8 @@ def enable_offline_rendering(kind: str = "svg") -> str:
     """
     import altair as alt
 
+    if kind == "png":
+        register_chart_fonts()
     if kind in ("svg", "png"):
         alt.renderers.enable(kind)
     elif kind == "html":
