@@ -224,13 +224,86 @@ def _kernel_environment(run_dir: Path) -> Iterator[None]:
 # --------------------------------------------------------------------------- rendering
 
 
+# Everything a report may show. Markup outside these lists is escaped into visible text,
+# never dropped silently: a reader sees "<script>..." where an export carried it. No <img>:
+# charts come from the template (SVG/PNG outputs), and an image in data could call home.
+REPORT_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details", "div", "dl",
+    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li",
+    "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "style", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+})
+REPORT_ATTRIBUTES = {
+    "*": ["class", "id", "title", "style", "lang", "dir", "align", "data-mime-type"],
+    "a": ["href", "name", "rel"],
+    "td": ["colspan", "rowspan", "headers"],
+    "th": ["colspan", "rowspan", "headers", "scope"],
+    "col": ["span"], "colgroup": ["span"], "ol": ["start"], "style": ["type"],
+}
+# Output types a report renders; anything else (JavaScript, widget views, mermaid
+# sources, Vega specs) would be run or inserted unescaped by the HTML template.
+REPORT_OUTPUT_TYPES = frozenset({
+    "text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg",
+    "image/svg+xml",  # drawn through <img src="data:...">, where SVG cannot run script
+})
+# The lab template without its <script> elements (require.js, MathJax, mermaid):
+# offline reports use none of them, and a report free of script is easy to check.
+_REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def clean_report_html(fragment: Any) -> str:
+    """HTML from a notebook (a rendered Markdown cell or a ``text/html`` output) reduced to report formatting.
+
+    Tags outside :data:`REPORT_TAGS` are escaped into text; attributes outside
+    :data:`REPORT_ATTRIBUTES` (every ``on*`` handler) are dropped; links keep
+    only http(s), mailto and relative URLs; inline styles keep only harmless
+    CSS properties. Used as the ``clean_html`` filter of the report exporter.
+    """
+    import bleach
+    from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES, CSSSanitizer
+
+    text = fragment.decode() if isinstance(fragment, bytes) else str(fragment)
+    css = CSSSanitizer(allowed_css_properties=ALLOWED_CSS_PROPERTIES | {"min-width", "max-width", "padding",
+                                                                        "margin", "border", "text-overflow"})
+    return bleach.clean(text, tags=REPORT_TAGS, attributes=REPORT_ATTRIBUTES, css_sanitizer=css, strip=False,
+                        strip_comments=True)
+
+
+def _keep_report_outputs(nb: Any) -> None:
+    """Drop, in place, every output type a report does not render (see :data:`REPORT_OUTPUT_TYPES`)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if data is not None:
+                for mimetype in [m for m in data if m not in REPORT_OUTPUT_TYPES]:
+                    del data[mimetype]
+
+
 def render_html(executed_notebook: Path, html_path: Path) -> None:
-    """Render a notebook to HTML without code cells and without CDN requests (MathJax, require.js, mermaid, widgets)."""
+    """Render a notebook to a sanitised HTML report: no code cells, no CDN requests, no script.
+
+    Every Markdown cell and HTML or Markdown output goes through
+    :func:`clean_report_html` (nbconvert's ``sanitize_html`` with this
+    workbench's allow-list), output types that could run script are dropped,
+    and the page template carries no ``<script>``. Altair charts drawn as SVG or
+    PNG (``charts.enable_offline_rendering("svg")``) stay; charts rendered as
+    inline HTML with Vega scripts would not, so reports never use them.
+
+    Raises:
+        WorkbenchError: executable markup survived (nothing is written then).
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
+    from workbench.safe_display import executable_markup
+
     nb = nbformat.read(executed_notebook, as_version=4)
     nb.metadata.pop("widgets", None)  # its presence makes the template load the widget manager from a CDN
+    _keep_report_outputs(nb)
     exporter = HTMLExporter(
         exclude_input=True,
         exclude_input_prompt=True,
@@ -239,8 +312,14 @@ def render_html(executed_notebook: Path, html_path: Path) -> None:
         require_js_url="",
         mermaid_js_url="",  # nbconvert >= 7.17 names a cdnjs module for mermaid diagrams
         mermaid_layout_elk_js_url="",
+        sanitize_html=True,
+        filters={"clean_html": clean_report_html},
     )
+    exporter.raw_template = _REPORT_TEMPLATE
     body, _ = exporter.from_notebook_node(nb)
+    findings = executable_markup(body)
+    if findings:
+        raise WorkbenchError(f"{html_path.name} would carry executable markup: {'; '.join(findings[:5])}")
     html_path.write_text(body, encoding="utf-8")
 
 
