@@ -12,9 +12,12 @@ from workbench.drivers import (
     analyse_drivers,
     call_features,
     check_driver_table,
+    default_features,
     effect_curves,
+    held_out_importance,
     read_driver_file,
     response_weights,
+    screen_columns,
     what_if,
 )
 from workbench.errors import InputDataError
@@ -372,3 +375,114 @@ def test_driver_charts_render_offline_and_name_missing_columns():
     with pytest.raises(InputDataError, match="missing") as caught:
         charts.driver_effects(ranked.drop(columns="ci_low"))
     assert caught.value.field == "ci_low"
+
+
+# --------------------------------------------------------------------------- which columns are used
+
+
+def survey_with_noise(seed: int = 3, n: int = 2000) -> pd.DataFrame:
+    """Surveyed calls whose top box depends on waiting, transfers, repeat contact and talk time, plus
+    two pure-noise columns and the kinds of columns a driver analysis must leave out."""
+    rng = np.random.default_rng(seed)
+    wait = rng.exponential(60.0, n)
+    transfers = np.minimum(rng.poisson(0.5, n), 3)
+    repeat = (rng.random(n) < 0.25).astype(int)
+    talk = rng.gamma(4.0, 60.0, n)
+    hour = rng.integers(8, 21, n)
+    latent = 1.6 - 0.8 * wait / 60.0 - 0.7 * transfers - 0.8 * repeat - 0.4 * (talk - 240.0) / 120.0
+    top = rng.random(n) < 1 / (1 + np.exp(-latent))
+    return pd.DataFrame({
+        "call_id": [f"C{i:05d}" for i in range(n)],
+        "csat": np.where(top, rng.choice([4, 5], n), rng.choice([1, 2, 3], n)),
+        "wait_seconds": wait.round(1), "transfers": transfers, "repeat_contact": repeat,
+        "talk_seconds": talk.round(1), "hour": hour,
+        "noise_score": rng.normal(0.0, 1.0, n), "noise_group": rng.choice(["red", "green", "blue", "amber"], n),
+        "site": "HQ", "supervisor_note": np.nan,
+        "agent_name": rng.choice([f"agent {k}" for k in range(120)], n),
+        "comment": [f"caller {i} said something" for i in range(n)],
+    })  # fmt: skip
+
+
+def test_screen_columns_uses_every_usable_column_and_says_why_others_are_left_out():
+    table = survey_with_noise(n=400)
+    before = table.copy()
+    screen = screen_columns(table, "csat").set_index("column")
+    pd.testing.assert_frame_equal(table, before)
+    used = ["wait_seconds", "transfers", "repeat_contact", "talk_seconds", "hour", "noise_score", "noise_group"]
+    assert screen.index[screen["used"]].tolist() == used
+    reasons = screen.loc[~screen["used"], "reason"]
+    assert reasons["call_id"].startswith("identifier") and reasons["csat"] == "the target itself"
+    assert reasons["site"].startswith("constant") and reasons["supervisor_note"].startswith("all missing")
+    assert "too many levels" in reasons["agent_name"] and "identifier-like" in reasons["comment"]
+    assert default_features(table, "csat") == used
+
+    named = screen_columns(table, "csat", ["transfers"]).set_index("column")
+    assert named.index[named["used"]].tolist() == ["transfers"]
+    assert named.loc["wait_seconds", "reason"] == "not named in the features asked for"
+    # the store's table: identifiers, the survey flag and empty speech columns stay out, as before
+    store_like = table.assign(surveyed=True, agent_id="A1", silence_share=np.nan)
+    left = screen_columns(store_like, "csat").set_index("column")
+    assert not left.loc[["surveyed", "agent_id", "silence_share"], "used"].any()
+
+
+@pytest.fixture(scope="module")
+def noisy_analysis():
+    table = survey_with_noise()
+    return table, analyse_drivers(table, n_bootstrap=0, n_bootstrap_boosting=0, seed=1)
+
+
+@pytest.mark.slow
+def test_a_true_driver_outside_the_known_list_is_used_and_noise_ranks_below_the_true_drivers(noisy_analysis):
+    _, analysis = noisy_analysis
+    assert {"transfers", "noise_score", "noise_group"} <= set(analysis.kinds)
+    truth = ["wait_seconds", "transfers", "repeat_contact", "talk_seconds"]
+    for model in ("logistic", "boosting"):
+        ranked = analysis.drivers[analysis.drivers["model"] == model].set_index("feature")["rank"]
+        assert ranked[truth].max() < ranked[["noise_score", "noise_group"]].min(), (model, ranked)
+    boosting = analysis.drivers[analysis.drivers["model"] == "boosting"].set_index("feature")
+    print(boosting[["effect", "importance", "importance_sd"]].round(4))
+    importance = boosting["importance"]
+    assert importance[truth].min() > importance[["noise_score", "noise_group"]].max()
+    # held out, noise is worth about nothing: well under a tenth of a true driver's importance
+    assert importance[["noise_score", "noise_group"]].abs().max() < 0.1 * importance["transfers"]
+    left = analysis.left_out().set_index("column")["reason"]
+    assert set(left.index) == {"call_id", "csat", "site", "supervisor_note", "agent_name", "comment"}
+    assert any(note.startswith("Columns left out:") and "site (constant" in note for note in analysis.notes)
+
+
+@pytest.mark.slow
+def test_held_out_importance_does_not_reward_what_the_model_memorised(noisy_analysis):
+    from sklearn.inspection import permutation_importance
+
+    from workbench.drivers.models import _boosting, _features_frame, _fit
+
+    _, analysis = noisy_analysis
+    x = _features_frame(analysis)
+    y = analysis.rows["top_box"].to_numpy()
+    w = analysis.weights
+    in_sample = permutation_importance(_fit(_boosting(x, analysis.kinds, 1), x, y, w), x, y, scoring="neg_log_loss",
+                                       n_repeats=5, random_state=1, sample_weight=w)  # fmt: skip
+    fitted_on = dict(zip(x.columns, in_sample.importances_mean))
+    held_out = held_out_importance(lambda: _boosting(x, analysis.kinds, 1), x, y, w, seed=1).set_index("feature")
+    print({k: round(v, 4) for k, v in fitted_on.items()}, held_out.round(4).to_dict())
+    # on the rows it was fitted on, the boosting model gains from shuffling nothing but noise it memorised
+    assert fitted_on["noise_score"] > 0.002
+    assert held_out.loc["noise_score", "importance"] < fitted_on["noise_score"] / 3
+
+
+@pytest.mark.slow
+def test_cli_uses_every_usable_column_and_prints_those_left_out(tmp_path):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    path = tmp_path / "survey.csv"
+    survey_with_noise(n=600).to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["drivers", str(path), "--bootstrap", "0", "--output", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(tmp_path / "out" / "drivers.csv")
+    assert {"transfers", "noise_score", "noise_group", "wait_seconds", "hour"} <= set(out["feature"])
+    assert "Columns left out:" in result.output
+    for expected in ("call_id (identifier)", "csat (the target itself)", "site (constant", "supervisor_note (all missing",
+                     "agent_name (text with too many levels", "comment (identifier-like text"):
+        assert expected in result.output, expected

@@ -10,6 +10,7 @@ from workbench.drivers.models import (
     agent_effects,
     analyse_drivers,
     effect_curves,
+    held_out_importance,
     response_weights,
     what_if,
 )
@@ -20,6 +21,7 @@ from workbench.drivers.table import (
     default_features,
     driver_table_from_store,
     read_driver_file,
+    screen_columns,
 )
 
 __all__ = [
@@ -32,7 +34,9 @@ __all__ = [
     "default_features",
     "driver_table_from_store",
     "effect_curves",
+    "held_out_importance",
     "read_driver_file",
     "response_weights",
+    "screen_columns",
     "what_if",
 ]

@@ -4,7 +4,10 @@ Both models predict *top box* (CSAT at or above a threshold):
 
 * ``logistic``: logistic regression, a piecewise-linear spline for waiting
   time, one-hot categories; its effects are on the log-odds scale.
-* ``boosting``: gradient boosting on the same columns, plus permutation importance.
+* ``boosting``: gradient boosting on the same columns, plus permutation
+  importance measured on held-out folds (fit on k-1 folds, permute on the
+  fold left out, average): importance on the rows a model was fitted on
+  rewards whatever it memorised, so pure noise would rank.
 
 An effect is the same contrast for both models and for any truth: the average
 change in the log-odds of top box when a feature moves by its ``step`` (one
@@ -41,10 +44,11 @@ from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
 
-from workbench.drivers.table import check_driver_table, default_features
+from workbench.drivers.table import check_driver_table, screen_columns
 from workbench.errors import InputDataError
 
 CURVE_FEATURES = ("wait_seconds", "talk_seconds", "hold_seconds", "transferred")
@@ -57,6 +61,9 @@ AGENT_ADJUSTERS = ("topic", "queue_id", "wait_seconds")
 # Inverse-probability weights above this quantile are capped: a handful of
 # near-zero propensities would otherwise decide the whole fit.
 WEIGHT_CAP_QUANTILE = 0.99
+# Held-out permutation importance: folds and permutations per fold.
+IMPORTANCE_FOLDS = 5
+IMPORTANCE_REPEATS = 5
 _EPS = 1e-4
 
 
@@ -150,6 +157,42 @@ def _effects(
     return out
 
 
+def held_out_importance(
+    builder, x: pd.DataFrame, y: np.ndarray, w: np.ndarray, *, folds: int = IMPORTANCE_FOLDS,
+    repeats: int = IMPORTANCE_REPEATS, seed: int = 0,
+) -> pd.DataFrame:
+    """Permutation importance on held-out folds: fit on k-1 folds, permute each feature on the fold left out.
+
+    Args:
+        builder: returns a fresh, unfitted model pipeline (called once per fold).
+        x: the feature frame (one column per feature); not changed.
+        y: 0/1 outcome per row.
+        w: row weights, used both to fit and to score.
+        folds: stratified folds (fewer when the rarer class has fewer rows).
+        repeats: permutations per feature and fold.
+        seed: seeds the folds and the permutations.
+
+    Returns:
+        ``feature, importance, importance_sd``: the mean drop in weighted
+        log-likelihood per row (``neg_log_loss``) when the feature is shuffled
+        on data the model never saw, over every fold and permutation, and its
+        standard deviation. A feature the model cannot use out of sample
+        scores about 0.
+    """
+    k = int(min(folds, np.bincount(np.asarray(y, dtype=int)).min()))
+    if k < 2:
+        raise InputDataError("held-out importance needs at least two rows of each outcome", field="top_box")
+    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    drops = []
+    for train, test in splitter.split(x, y):
+        fitted = _fit(builder(), x.iloc[train], y[train], w[train])
+        result = permutation_importance(fitted, x.iloc[test], y[test], scoring="neg_log_loss", n_repeats=repeats,
+                                        random_state=seed, sample_weight=w[test])  # fmt: skip
+        drops.append(result.importances)
+    every = np.concatenate(drops, axis=1)
+    return pd.DataFrame({"feature": list(x.columns), "importance": every.mean(axis=1), "importance_sd": every.std(axis=1)})
+
+
 def response_weights(calls: pd.DataFrame, features: Sequence[str] = PROPENSITY_FEATURES) -> pd.DataFrame:
     """Survey response propensity of every answered call, and inverse-probability weights.
 
@@ -192,13 +235,16 @@ class DriverAnalysis:
 
     Attributes:
         drivers: ``model, feature, kind, step, effect, ci_low, ci_high,
-            direction, rank`` (+ ``importance``, ``importance_sd`` for boosting).
+            direction, rank`` (+ ``importance``, ``importance_sd`` for boosting:
+            permutation importance on held-out folds, see :func:`held_out_importance`).
         disagreements: ``feature, rank_logistic, rank_boosting, effect_logistic,
             effect_boosting, issue`` where the models differ.
         weighting: ``feature, effect_unweighted, effect_weighted, change`` (logistic).
         weighting_summary: top-box rate unweighted and weighted, weight range,
             effective sample size, or why weighting was off.
         notes: plain sentences on what was absent, dropped or assumed.
+        columns: ``column, used, reason`` for every column of the input table
+            (:func:`workbench.drivers.table.screen_columns`).
     """
 
     drivers: pd.DataFrame
@@ -212,6 +258,12 @@ class DriverAnalysis:
     fits: dict[str, list[Pipeline]] = field(repr=False)  # model -> [full fit, bootstrap fits...]
     target: str = "csat"
     positive_threshold: float = 4.0
+    columns: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "used", "reason"]),
+                                  repr=False)  # fmt: skip
+
+    def left_out(self) -> pd.DataFrame:
+        """The input columns not modelled, with the reason: ``column, reason``."""
+        return self.columns.loc[~self.columns["used"].astype(bool), ["column", "reason"]].reset_index(drop=True)
 
     def drivers_csv(self) -> pd.DataFrame:
         """The output contract: ``model, feature, effect, ci_low, ci_high, rank``."""
@@ -278,7 +330,9 @@ def analyse_drivers(
             Needs ``target`` and the ``features``.
         target: the CSAT column.
         positive_threshold: top box is ``target >= positive_threshold``.
-        features: driver columns; default :func:`default_features`.
+        features: driver columns; default: every usable column
+            (:func:`workbench.drivers.table.screen_columns`; the columns left
+            out and why are in ``columns`` and ``notes``).
         weighting: apply inverse-probability-of-response weights.
         n_bootstrap: bootstrap refits of the logistic model (0 = no intervals).
         n_bootstrap_boosting: of the boosting model (default: a third of ``n_bootstrap``).
@@ -294,13 +348,13 @@ def analyse_drivers(
     absent = table.attrs.get("absent_tables")
     if absent:
         notes.append(f"Absent from the store, so not used: {', '.join(absent)}.")
+    screen = screen_columns(table, target, features)
     if features is None:
-        features = default_features(table, target)
-        if target in table.columns:
-            left_out = [c for c in table.columns if c not in features and c in
-                        ("silence_share", "overtalk_share", "compliance_breaches", "topic")]  # fmt: skip
-            if left_out:
-                notes.append(f"Left out (too few surveyed calls have them, or one value only): {', '.join(left_out)}.")
+        features = screen.loc[screen["used"], "column"].tolist()
+    left_out = screen[~screen["used"]]
+    if len(left_out):
+        notes.append("Columns left out: " + "; ".join(f"{c} ({r})" for c, r in zip(left_out["column"], left_out["reason"]))
+                     + ".")  # fmt: skip
     features = list(features)
     rows = check_driver_table(table, target, features, positive_threshold)
 
@@ -357,12 +411,9 @@ def analyse_drivers(
         fits[name] = models
         ranked = _ranked(name, _effects(full, x, weights, kinds, steps), boot, kinds, steps)
         if name == "boosting":
-            result = permutation_importance(full, x, y, scoring="neg_log_loss", n_repeats=5, random_state=seed,
-                                            sample_weight=weights)  # fmt: skip
-            importance = dict(zip(features, result.importances_mean))
-            spread = dict(zip(features, result.importances_std))
-            ranked["importance"] = ranked["feature"].map(importance)
-            ranked["importance_sd"] = ranked["feature"].map(spread)
+            held_out = held_out_importance(builder, x, y, weights, seed=seed).set_index("feature")
+            ranked["importance"] = ranked["feature"].map(held_out["importance"])
+            ranked["importance_sd"] = ranked["feature"].map(held_out["importance_sd"])
         tables.append(ranked)
     drivers = pd.concat(tables, ignore_index=True)
 
@@ -374,7 +425,7 @@ def analyse_drivers(
     return DriverAnalysis(
         drivers=drivers, disagreements=_disagreements(drivers), weighting=change, weighting_summary=summary,
         notes=notes, rows=rows, weights=weights, kinds=kinds, fits=fits,
-        target=target, positive_threshold=positive_threshold,
+        target=target, positive_threshold=positive_threshold, columns=screen,
     )  # fmt: skip
 
 

@@ -38,6 +38,19 @@ DEFAULT_FEATURES = (
 # Speech and compliance features exist only for transcribed calls; below this
 # share of surveyed rows they are left out of the default features.
 MIN_COVERAGE = 0.5
+# A text column with more levels than this is free text, not a category: one-hot
+# columns for hundreds of rare levels only let the models memorise rows.
+MAX_LEVELS = 50
+# A text column whose distinct values cover at least this share of the rows is
+# an identifier (a call id, a timestamp written as text), whatever its name.
+ID_LIKE_SHARE = 0.9
+#: Columns that identify a row or a person and are never drivers.
+ID_COLUMNS = ("call_id", "agent_id", "customer_id", "survey_id", "id")
+#: Bookkeeping columns of the driver table and why they are not drivers.
+BOOKKEEPING_COLUMNS = {
+    "surveyed": "survey-response flag (used for the response weights, not a driver)",
+    "top_box": "derived from the target",
+}
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -212,31 +225,97 @@ def read_driver_file(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def _looks_like_id(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in ID_COLUMNS or lowered.endswith(("_id", "_uuid")) or lowered == "uuid"
+
+
+def _leave_out_reason(name: str, values: pd.Series, target: str) -> str | None:
+    """Why ``values`` (a column over the rows with a target) cannot be a driver, or None if it can."""
+    if name == target:
+        return "the target itself"
+    if name in BOOKKEEPING_COLUMNS:
+        return BOOKKEEPING_COLUMNS[name]
+    if name.lower() in ID_COLUMNS:
+        extra = "; agent effects are estimated separately, with call mix held fixed" if name == "agent_id" else ""
+        return f"identifier{extra}"
+    present = values.dropna()
+    if present.empty:
+        return f"all missing on the rows with a '{target}'"
+    missing = 1.0 - len(present) / len(values)
+    if missing > 1.0 - MIN_COVERAGE:
+        return f"missing on {missing:.0%} of the rows with a '{target}' (at most {1 - MIN_COVERAGE:.0%} allowed)"
+    levels = present.nunique()
+    if levels < 2:
+        return f"constant (one value only: {present.iloc[0]!r})"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "a timestamp (derive hour or weekday from it instead)"
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        whole = pd.api.types.is_bool_dtype(values) or bool((present == np.floor(present)).all())
+        if _looks_like_id(name) and whole and levels == len(present):
+            return "identifier (a different number on every row)"
+        return None
+    if levels >= ID_LIKE_SHARE * len(present) and levels > MAX_LEVELS:
+        return f"identifier-like text ({levels:,} distinct values in {len(present):,} rows)"
+    if levels > MAX_LEVELS:
+        return f"text with too many levels ({levels:,} distinct values, at most {MAX_LEVELS} modelled)"
+    return None
+
+
+def screen_columns(
+    table: pd.DataFrame, target: str = "csat", features: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Which columns of a driver table can be drivers, and why the others cannot.
+
+    Every column is judged on the rows that have a target: identifiers
+    (:data:`ID_COLUMNS`, and text or whole-number ``*_id`` columns with a
+    different value on nearly every row), bookkeeping columns
+    (:data:`BOOKKEEPING_COLUMNS`), the target itself, columns missing on more
+    than ``1 - MIN_COVERAGE`` of those rows (or on all of them), constants,
+    timestamps and text with more than :data:`MAX_LEVELS` levels are left out;
+    every other column is used. With ``features`` named, exactly those are
+    used and the rest are left out as not named.
+
+    Args:
+        table: a driver table (any columns).
+        target: its target column.
+        features: the driver columns asked for; None: every usable column.
+
+    Returns:
+        One row per column of ``table``, in table order: ``column``, ``used``
+        (bool) and ``reason`` (why it was left out; empty when used). The
+        input is not changed.
+    """
+    rows = table
+    if target in table.columns:
+        rows = table[pd.to_numeric(table[target], errors="coerce").notna()]
+    named = None if features is None else set(features)
+    records = []
+    for name in table.columns:
+        reason = _leave_out_reason(str(name), rows[name], target)
+        if named is not None:
+            reason = None if name in named else (reason or "not named in the features asked for")
+            if name in named and name == target:
+                reason = "the target itself"
+        records.append({"column": name, "used": reason is None, "reason": reason or ""})
+    return pd.DataFrame(records, columns=["column", "used", "reason"])
+
+
 def default_features(table: pd.DataFrame, target: str = "csat") -> list[str]:
-    """The features to model when none are named.
+    """The features to model when none are named: every usable column.
 
     Args:
         table: a driver table.
         target: its target column (never a feature).
 
     Returns:
-        :data:`DEFAULT_FEATURES` present in the table, without those covering
-        fewer than :data:`MIN_COVERAGE` of the surveyed rows or holding one
-        value only; for a table of other columns, every column except the
-        target and identifiers.
+        The columns :func:`screen_columns` marks as used, in table order; for a
+        table from :func:`call_features` these are the :data:`DEFAULT_FEATURES`
+        that at least :data:`MIN_COVERAGE` of the surveyed rows have and that
+        hold more than one value.
     """
-    rows = table[table[target].notna()] if target in table.columns else table
-    known = [c for c in DEFAULT_FEATURES if c in table.columns]
-    if not known:
-        skip = {target, "call_id", "agent_id", "customer_id", "surveyed", "survey_id"}
-        known = [c for c in table.columns if c not in skip]
-    keep = []
-    for column in known:
-        values = rows[column]
-        if values.notna().mean() < MIN_COVERAGE or values.nunique(dropna=True) < 2:
-            continue
-        keep.append(column)
-    return keep
+    screen = screen_columns(table, target)
+    return screen.loc[screen["used"], "column"].tolist()
 
 
 def check_driver_table(
