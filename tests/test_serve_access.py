@@ -327,14 +327,18 @@ def test_kernel_caps_busy_page_and_unconnected_pages_culled(tmp_path):
         # The first page is left: its kernel goes, and its client may open a page again.
         first_open.close()
         _leave(served, first, first_kernel, "127.0.0.1")
-        _poll(lambda: served.kernels() == 1, "the left page's kernel to end", served)
+        _poll(lambda: served.request(f"/api/kernels/{first_kernel}").status == 404, "the left page's kernel to end",
+              served)
+        assert served.kernels() == 1
         again = served.request(PAGE, client="127.0.0.1")
         assert again.status == 200
         assert served.request(PAGE, client="127.0.0.3").status == 503, "the cap is full again"
 
         # Nothing ever connects to that page: it is culled, and its slot serves the next client.
         again_kernel = _kernel_id(again)
-        _poll(lambda: served.kernels() == 1, "the never-connected page's kernel to be culled", served)
+        _poll(lambda: served.request(f"/api/kernels/{again_kernel}").status == 404,
+              "the never-connected page's kernel to be culled", served)
+        assert served.kernels() == 1
         log = served.log_text()
         assert f"Culling kernel {again_kernel}: no page connected" in log
         assert f"Culling kernel {other_kernel}" not in log, "a connected page is never culled for that"
@@ -407,4 +411,4 @@ def test_an_app_works_in_a_browser_with_the_token_link(token_server):
         _poll(lambda: served.kernels() == 0, "the left page's kernel to end", served)
         page.close()
     log = served.log_text()
-    assert "_xsrf' argument missing" not in log and "Culling kernel" not in log
+    assert "_xsrf' argument missing" not in log and "no page connected" not in log
