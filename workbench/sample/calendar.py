@@ -1,11 +1,12 @@
 """The sample centre's calendar: opening hours, day types, holidays, promotions.
 
-Chinese public holidays come from ``holidays.China`` (pure data, offline).
-The package also names the weekend days that become working days to make up
-for bridge days ("Day off (substituted from 01/04/2026)"), so those make-up
-workdays (调休) are treated as ordinary weekdays. A run of three or more off
-days that contains a public holiday is a holiday period; its weekend days are
-holidays too, and the first working day after it has a backlog surge.
+Which days are public holidays, bridge days off and make-up working days
+(调休) comes from :func:`workbench.workdays.day_kinds`, the same answer
+forecasting uses, with holiday names in a fixed language so that the same
+seed gives the same bytes under any locale. Make-up workdays are ordinary
+weekdays. A run of three or more off days that contains a public holiday is
+a holiday period; its weekend days are holidays too, and the first working
+day after it has a backlog surge.
 
 Promotion days are drawn per calendar month from the seed alone (not from the
 generated window), so a date is a promotion day in every window that covers it.
@@ -14,7 +15,6 @@ generated window), so a date is a promotion day in every window that covers it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 
 import numpy as np
@@ -23,8 +23,10 @@ import pandas as pd
 from workbench.errors import InputDataError
 from workbench.sample.catalog import LANGUAGES, QUEUE_NAMES, queue_id
 from workbench.sample.randomness import stream
+from workbench.workdays import day_kinds
 
 TIMEZONE = "Asia/Shanghai"
+COUNTRY = "CN"
 OPEN_HOUR = 8
 CLOSE_HOUR = 22
 INTERVAL_MINUTES = 30
@@ -54,7 +56,6 @@ _PROMOTIONS = (
     ("Bill credit campaign", "billing", 0.0),
     ("New handset pre-order", "sales", 0.10),
 )
-_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
 
 
 def _parse_date(start_date: str) -> dt.date:
@@ -72,33 +73,16 @@ def window_dates(start_date: str, days: int) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range(days)]
 
 
-def _china_holidays(first: dt.date, last: dt.date) -> tuple[dict[dt.date, str], set[dt.date]]:
-    """Public holidays by date and make-up workdays, from ``holidays.China``."""
-    return _china_holidays_for_years(first.year - 1, last.year + 1)
-
-
-@functools.lru_cache(maxsize=8)
-def _china_holidays_for_years(first_year: int, last_year: int) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
-    import holidays
-
-    years = range(first_year, last_year + 1)
-    table = holidays.China(years=years)
-    named = {day: str(name) for day, name in sorted(table.items())}
-    makeup: set[dt.date] = set()
-    for name in named.values():
-        for match in _SUBSTITUTED.finditer(name):
-            month, day, year = (int(g) for g in match.groups())
-            makeup.add(dt.date(year, month, day))
-    return named, frozenset(makeup)
-
-
 def _holiday_days(first: dt.date, last: dt.date) -> dict[dt.date, tuple[str, str, float]]:
     """Every special day near the window: date -> (event_type, name, multiplier)."""
-    named, makeup = _china_holidays(first, last)
     lo = first - dt.timedelta(days=40)
     hi = last + dt.timedelta(days=40)
     span = [lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
-    off = {d: (d in named) or (d.weekday() >= 5 and d not in makeup) for d in span}
+    kinds = day_kinds(span, COUNTRY)
+    named = {d: name for d, name, kind in zip(span, kinds["holiday_name"], kinds["kind"]) if kind == "public_holiday"}
+    bridge = {d for d, flag in zip(span, kinds["bridge"]) if flag}
+    makeup = [d for d, kind in zip(span, kinds["kind"]) if kind == "makeup_workday"]
+    off = {d: kind in ("weekend", "public_holiday") for d, kind in zip(span, kinds["kind"])}
     special: dict[dt.date, tuple[str, str, float]] = {}
     run: list[dt.date] = []
     for d in span + [hi + dt.timedelta(days=1)]:
@@ -107,15 +91,15 @@ def _holiday_days(first: dt.date, last: dt.date) -> dict[dt.date, tuple[str, str
             continue
         if len(run) >= 3 and any(x in named for x in run):
             # Name the period after its most frequent holiday ("Chinese New Year").
-            bases = [re.sub(r"\s*\(.*\)$", "", named[x]) for x in run if x in named]
-            real = [b for b in bases if not b.startswith("Day off")] or bases
+            real = [re.sub(r"\s*\(.*\)$", "", named[x]) for x in run if x in named and x not in bridge]
+            real = real or [re.sub(r"\s*\(.*\)$", "", named[x]) for x in run if x in named]
             main = max(real, key=lambda b: (real.count(b), -real.index(b)))
             for x in run:
                 if x in named and "Chinese New Year's Eve" in named[x]:
                     special[x] = ("public_holiday", named[x], SPRING_FESTIVAL_EVE_MULTIPLIER)
                 elif x in named and "Spring Festival" in named[x]:
                     special[x] = ("public_holiday", named[x], SPRING_FESTIVAL_MULTIPLIER)
-                elif x in named and named[x].startswith("Day off"):
+                elif x in bridge:
                     special[x] = ("public_holiday", f"{main} bridge day off", BRIDGE_DAY_MULTIPLIER)
                 elif x in named:
                     special[x] = ("public_holiday", named[x], HOLIDAY_MULTIPLIER)
@@ -210,18 +194,21 @@ def build_calendar(start_date: str, days: int, seed: int) -> pd.DataFrame:
     dates = window_dates(start_date, days)
     events = build_events(start_date, days, seed)
     special = _holiday_days(dates[0], dates[-1])
-    makeup = _china_holidays(dates[0], dates[-1])[1]
+    kinds = day_kinds(dates, COUNTRY)["kind"].tolist()
     rows = []
-    for i, d in enumerate(dates):
+    for i, (d, day_kind) in enumerate(zip(dates, kinds)):
+        makeup = day_kind == "makeup_workday"
         kind = special.get(d, ("", "", 1.0))[0]
         if kind in ("public_holiday", "holiday_period"):
             day_type = "holiday"
-        elif d in makeup or d.weekday() < 5:
+        elif makeup or day_kind == "workday":
             day_type = "weekday"
         else:
             day_type = "weekend"
-        # A make-up Saturday is busy like a mid-week day, not like a weekend.
-        dow = DAY_OF_WEEK_MULTIPLIER[2] if d in makeup else DAY_OF_WEEK_MULTIPLIER[d.weekday()]
+        # A make-up Saturday is busy like a mid-week day, not like a weekend. Not
+        # like the weekday it replaces either: Monday's level carries a weekend's
+        # backlog that a make-up day after a working Friday does not have.
+        dow = DAY_OF_WEEK_MULTIPLIER[2] if makeup else DAY_OF_WEEK_MULTIPLIER[d.weekday()]
         if day_type == "holiday":
             dow = 1.0  # the holiday multiplier already says how quiet it is
         rows.append(
