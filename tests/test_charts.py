@@ -140,3 +140,32 @@ def test_chart_with_chinese_labels_renders_to_png():
     png = charts.to_png(charts.kpi_queue_comparison(QUEUE_KPIS.assign(queue_id=["账单_中文", "技术支持"])))
     assert png.startswith(b"\x89PNG")
     assert charts.register_chart_fonts(), "no CJK font folder found"
+
+
+HOSTILE_LABELS = ["bad\uffffqueue", "ctl\x01\x08", "ok_队列"]
+
+
+def test_xml_safe_text_replaces_characters_xml_forbids_and_keeps_the_input():
+    frame = pd.DataFrame({"queue_id": HOSTILE_LABELS, "offered": [1, 2, 3]})
+    cleaned = charts.xml_safe_text(frame)
+    assert list(cleaned["queue_id"]) == ["bad\ufffdqueue", "ctl\ufffd\ufffd", "ok_队列"]
+    assert frame["queue_id"][0] == "bad\uffffqueue"  # not mutated
+    assert list(cleaned["offered"]) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("renderer", ["svg", "png"])
+def test_a_label_with_a_non_xml_character_does_not_kill_the_process(renderer, tmp_path):
+    # vl-convert aborts the process on such a character (a Rust panic), so render in a child.
+    import subprocess
+    import sys
+
+    script = (
+        "import pandas as pd\nfrom workbench import charts\n"
+        f"kpis = pd.DataFrame({{'queue_id': {HOSTILE_LABELS!r}, 'offered': [1, 2, 3],"
+        " 'service_level': [0.8, 0.5, None], 'abandonment_rate': [0.1, 0.0, 0.2]})\n"
+        "chart = charts.kpi_queue_comparison(kpis)\n"
+        f"out = charts.to_{renderer}(chart)\nprint(len(out) > 100)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "True"

@@ -52,12 +52,61 @@ def register_chart_fonts() -> list[str]:
     return list(folders)
 
 
+# Characters XML cannot hold: vl-convert aborts the whole process (a Rust panic that
+# cannot unwind) on one of them in a label, so a hostile queue name would kill a kernel.
+_NON_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+
+
+def xml_safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells hold no character XML forbids (each becomes U+FFFD)."""
+    text_columns = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) == "string"]
+    if not text_columns:
+        return frame
+    cleaned = frame.copy()
+    for column in text_columns:
+        values = cleaned[column]
+        is_text = values.map(lambda v: isinstance(v, str))
+        cleaned[column] = values.where(~is_text, values.astype(str).str.replace(_NON_XML, "\ufffd", regex=True))
+    return cleaned
+
+
+def _safe_data_transformer(data=None, max_rows: int = MAX_CHART_ROWS):
+    from altair.vegalite.data import default_data_transformer
+
+    if data is None:
+        return lambda frame: _safe_data_transformer(frame, max_rows=max_rows)
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        data = xml_safe_text(data)
+    return default_data_transformer(data, max_rows=max_rows)
+
+
+def enable_safe_chart_data() -> None:
+    """Make every chart's data pass :func:`xml_safe_text` on its way to the renderer (once per process)."""
+    import altair as alt
+
+    if "workbench" not in alt.data_transformers.names():
+        alt.data_transformers.register("workbench", _safe_data_transformer)
+    if alt.data_transformers.active == "default":
+        alt.data_transformers.enable("workbench")
+
+
 def to_png(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:
     """Render a chart to PNG bytes offline, Chinese text drawn with a CJK font."""
     import vl_convert as vlc
 
     register_chart_fonts()
+    enable_safe_chart_data()
     return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to an SVG string offline (text stays text: the viewer's fonts draw it)."""
+    import vl_convert as vlc
+
+    enable_safe_chart_data()
+    return vlc.vegalite_to_svg(chart.to_dict())
 
 
 def enable_offline_rendering(kind: str = "svg") -> str:
@@ -70,6 +119,7 @@ def enable_offline_rendering(kind: str = "svg") -> str:
     """
     import altair as alt
 
+    enable_safe_chart_data()
     if kind == "png":
         register_chart_fonts()
     if kind in ("svg", "png"):
@@ -451,13 +501,15 @@ def dialogue_timeline(segments: pd.DataFrame, *, width: int = 640, height: int =
 
 
 def dialogue_table(segments: pd.DataFrame):
-    """One call as a two-column dialogue (agent left, customer right), a pandas Styler rendering to HTML.
+    """One call as a two-column dialogue (agent left, customer right), a pandas Styler rendering to escaped HTML.
 
     Needs columns ``speaker_role, start_seconds, end_seconds, text``. Each turn
     is a row holding its time span and its text in its speaker's column; a
     speaker other than agent or customer goes in the agent column, marked.
     """
     import pandas as pd
+
+    from workbench import safe_display
 
     _check(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "dialogue_table")
     ordered = segments.sort_values(["start_seconds", "end_seconds"], kind="stable")
@@ -471,7 +523,7 @@ def dialogue_table(segments: pd.DataFrame):
         }
     )
     return (
-        table.style.hide(axis="index")
+        safe_display.table(table)  # transcript text is what callers said: escaped, never markup
         .set_properties(subset=["Agent"], **{"text-align": "left", "background-color": "#eaf1fb", "width": "45%"})
         .set_properties(subset=["Customer"], **{"text-align": "right", "background-color": "#fdf0e4", "width": "45%"})
         .set_properties(subset=["time"], **{"white-space": "nowrap", "color": "#666"})

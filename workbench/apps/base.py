@@ -53,9 +53,9 @@ def _in_kernel() -> bool:
 
 def chart_svg(chart: alt.TopLevelMixin) -> str:
     """An Altair chart as an SVG string, drawn offline by vl-convert."""
-    import vl_convert as vlc
+    from workbench import charts
 
-    return vlc.vegalite_to_svg(chart.to_dict())
+    return charts.to_svg(chart)
 
 
 def _enable_offline_chart_widgets() -> None:
