@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Mapping
+from html import escape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
@@ -113,9 +114,24 @@ def table(
     ``.format()`` call, which would replace the escaping formatter. The index is
     hidden unless ``index=True``. Does not change ``frame``.
     """
-    styler = frame.style.format(formatter, precision=precision, na_rep=na_rep, thousands=thousands, escape="html")
+    import pandas as pd
+
+    # Styler escapes only str cells; a list or other object would reach the page through str() unescaped.
+    shown = frame.copy()
+    for column in range(shown.shape[1]):
+        values = shown.iloc[:, column]
+        if values.dtype == object and not values.map(lambda v: isinstance(v, str) or _is_missing(v, pd)).all():
+            shown.isetitem(column, values.map(lambda v: v if isinstance(v, str) or _is_missing(v, pd) else str(v)))
+    for axis in ("index", "columns"):  # axis names are shown as they are, with no formatter of their own
+        labels = getattr(shown, axis)
+        setattr(shown, axis, labels.set_names([escape(n) if isinstance(n, str) else n for n in labels.names]))
+    styler = shown.style.format(formatter, precision=precision, na_rep=na_rep, thousands=thousands, escape="html")
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     return styler if index else styler.hide(axis="index")
+
+
+def _is_missing(value: Any, pd: Any) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 # --------------------------------------------------------------------------- checking rendered HTML
