@@ -19,6 +19,7 @@ import pandas as pd
 
 from workbench import charts, paths
 from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg, table_html
+from workbench.csvfiles import read_csv
 from workbench.params import SatisfactionAppParameters
 
 NOTEBOOK = "satisfaction_drivers"
@@ -80,7 +81,7 @@ class SatisfactionApp(App):
         if path is None or not path.is_file():
             return None
         try:
-            frame = pd.read_csv(path)
+            frame = read_csv(path)
         except pd.errors.EmptyDataError:
             return None
         return frame if len(frame) else None

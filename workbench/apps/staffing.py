@@ -22,6 +22,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from workbench import charts, paths
+from workbench.csvfiles import csv_text, read_csv
 from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg
 from workbench.params import StaffingAppParameters, StaffingForecastParameters
 from workbench.staffing.what_if import what_if
@@ -84,7 +85,7 @@ class StaffingApp(App):
         """``plan`` with the settings it was made with, from the run folder or the defaults."""
         table = paths.outputs_dir() / "staffing_forecast" / run_id / "tables" / "staffing.csv"
         if table.is_file():
-            stored = pd.read_csv(table, usecols=lambda c: c in {"queue_id", "interval_start", *SETTINGS})
+            stored = read_csv(table, usecols=lambda c: c in {"queue_id", "interval_start", *SETTINGS})
             stored["interval_start"] = pd.to_datetime(stored["interval_start"])
             merged = plan.merge(stored, on=["queue_id", "interval_start"], how="left")
             if not merged[SETTINGS].isna().any().any():
@@ -274,7 +275,7 @@ class StaffingApp(App):
         out_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"requirements_{self.run_id}_{self.queue.value}_{stamp}.csv"
-        text = result[[c for c in EXPORT_COLUMNS if c in result.columns]].to_csv(index=False)
+        text = csv_text(result[[c for c in EXPORT_COLUMNS if c in result.columns]])
         path = out_dir / name
         path.write_text(text, encoding="utf-8")
         payload = base64.b64encode(text.encode("utf-8")).decode("ascii")

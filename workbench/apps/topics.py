@@ -17,6 +17,7 @@ import pandas as pd
 
 from workbench import charts, paths
 from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg, table_html
+from workbench.csvfiles import read_csv
 from workbench.params import TopicsAppParameters
 from workbench.topics import analysis
 from workbench.topics.text import redact
@@ -92,7 +93,7 @@ class TopicsApp(App):
         if not path.is_file():
             return {}
         try:
-            saved = pd.read_csv(path, usecols=["topic", "examples"])
+            saved = read_csv(path, usecols=["topic", "examples"])
         except (ValueError, OSError):
             return {}
         return {int(t): [e.strip() for e in str(x).split(" | ") if e.strip()]

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from workbench.csvfiles import write_csv
 from workbench.paths import file_sha256 as sha256_file
 
 RUN_DIR_ENV = "WORKBENCH_RUN_DIR"
@@ -77,13 +78,16 @@ def record_frames(frames: Mapping[str, Any]):
 
 
 def save_table(frame, name: str) -> Path | None:
-    """Write ``frame`` to ``<run>/tables/<name>.csv`` and record it; None when interactive."""
+    """Write ``frame`` to ``<run>/tables/<name>.csv`` and record it; None when interactive.
+
+    Text cells a spreadsheet would run as formulas are neutralised (:mod:`workbench.csvfiles`).
+    """
     run_dir = current_run_dir()
     if run_dir is None:
         return None
     path = run_dir / "tables" / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    write_csv(frame, path)
     _append(OUTPUTS_FILE, {"path": str(path.relative_to(run_dir)), "rows": len(frame)})
     return path
 

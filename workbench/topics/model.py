@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.csvfiles import read_csv, write_csv
 from workbench.errors import InputDataError, ParameterError
 from workbench.paths import hub_offline
 from workbench.topics.embeddings import Embedder, load_embedder, make_embedder
@@ -500,8 +501,8 @@ def save_run(run: TopicRun, folder: str | Path) -> Path:
     np.save(folder / "centroids.npy", np.vstack([run.centroids[t] for t in topic_ids]))
     meta = {**run.info, "id_map": {str(k): v for k, v in run.id_map.items()}, "centroid_topics": topic_ids}
     (folder / "run.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    run.assignments[ASSIGNMENT_COLUMNS].to_csv(folder / "assignments.csv", index=False)
-    run.topics.to_csv(folder / "topics.csv", index=False)
+    write_csv(run.assignments[ASSIGNMENT_COLUMNS], folder / "assignments.csv")
+    write_csv(run.topics, folder / "topics.csv")
     return folder
 
 
@@ -524,8 +525,8 @@ def load_run(folder: str | Path) -> TopicRun:
     matrix = np.load(folder / "centroids.npy")
     centroids = {int(t): matrix[i] for i, t in enumerate(meta.pop("centroid_topics"))}
     id_map = {int(k): int(v) for k, v in meta.pop("id_map").items()}
-    topics = pd.read_csv(folder / "topics.csv")
-    assignments = pd.read_csv(folder / "assignments.csv", dtype={"id": str})
+    topics = read_csv(folder / "topics.csv")
+    assignments = read_csv(folder / "assignments.csv", dtype={"id": str})
     return TopicRun(model, embedder, id_map, assignments, topics, centroids, meta)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from workbench import paths
+from workbench.csvfiles import write_csv
 from workbench.errors import InputDataError
 from workbench.store import Store
 from workbench.topics.data import read_documents, store_documents, write_run
@@ -135,7 +136,7 @@ def assign_job(model_dir: str | Path, docs: pd.DataFrame, *, output: str | Path 
     assigned.insert(2, "label", assigned["topic"].map(labels))
     if output is not None:
         Path(output).mkdir(parents=True, exist_ok=True)
-        assigned.to_csv(Path(output) / "assignments.csv", index=False)
+        write_csv(assigned, Path(output) / "assignments.csv")
     return assigned
 
 
