@@ -315,9 +315,9 @@ def drivers(
         typer.echo(analysis.disagreements.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     typer.echo("Weighting: " + json.dumps(analysis.weighting_summary))
     if output is not None:
-        output.mkdir(parents=True, exist_ok=True)
         from workbench.csvfiles import write_csv
 
+        output.mkdir(parents=True, exist_ok=True)
         write_csv(analysis.drivers_csv(), output / "drivers.csv")
         typer.echo(f"drivers -> {output / 'drivers.csv'}")
 
