@@ -70,7 +70,7 @@ def test_shipped_profiles_validate(name):
     ("change", "field"),
     [
         ({"colums": {}}, "colums"),
-        ({"encoding": "latin-1"}, "encoding"),
+        ({"encoding": "ebcdic"}, "encoding"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"outcomes": {"ANSWERED": "picked_up"}}, "outcomes.ANSWERED"),
         ({"columns": {"call_id": "Call ID", "shoe_size": "Shoe"}}, "columns"),

@@ -177,6 +177,9 @@ def test_every_bank_row_is_accounted_for(bank_store):
     assert row["status"] == "succeeded"
     assert row["rows_read"] == 33_344  # SOURCE.md
     assert row["rows_read"] == row["rows_loaded"] + row["rows_rejected"] + row["rows_duplicate"]
+    # one record per physical line, no blank lines, UTF-8: nothing to warn about
+    assert (row["physical_lines"], row["blank_lines"], row["continuation_lines"]) == (33_344, 0, 0)
+    assert pd.isna(row["warning"])
     with Store(store_path) as store:
         counts = store.query("SELECT outcome, count(*) AS n FROM calls GROUP BY outcome")
         days = store.query("SELECT count(DISTINCT CAST(arrived_at AS DATE)) AS d FROM calls")["d"][0]

@@ -204,7 +204,7 @@ def serve(
 
 @app.command("ingest")
 def ingest(
-    files: list[Path] = typer.Argument(..., help="Export files (CSV in UTF-8 or GB18030, Excel, Parquet)."),
+    files: list[Path] = typer.Argument(..., help="Export files (CSV/TXT in the profile's encoding, Excel .xlsx, Parquet)."),
     profile: str = typer.Option(..., "--profile", help="Profile name under parameters/ingest/ or a YAML path."),
     store: Optional[Path] = StoreOption,
     rejects_dir: Optional[Path] = typer.Option(None, "--rejects-dir", help="Where rejected rows go (default data/rejects)."),
@@ -217,10 +217,16 @@ def ingest(
         summary = ingest_files(files, profile, store_path=store, rejects_dir=rejects_dir)
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
-    columns = ["file", "status", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "rejects_file", "error"]
+    columns = ["file", "status", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "physical_lines",
+               "blank_lines", "rejects_file", "error"]
     typer.echo(summary[[c for c in columns if c in summary.columns]].to_string(index=False))
-    usable = summary["status"].isin(["succeeded", "skipped"]).any()
-    if not usable:
+    for file, warning in zip(summary["file"], summary.get("warning", [])):
+        if isinstance(warning, str) and warning:
+            typer.secho(f"warning: {file}: {warning}", fg=typer.colors.YELLOW, err=True)
+    failed = int((summary["status"] == "failed").sum())
+    if failed:
+        # The other files are loaded; the exit code still tells a scheduler that something needs a look.
+        typer.secho(f"{failed} of {len(summary)} file(s) failed; see 'error' above", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
 
 

@@ -24,15 +24,20 @@ from workbench.paths import file_sha256
 from workbench.pseudonyms import ANY_PATTERN, current_key
 from workbench.errors import InputDataError, ParameterError, StoreError
 from workbench.ingest.profiles import IngestProfile, load_profile
-from workbench.ingest.reading import RawTable, drop_raw, load_raw, sql_string
+from workbench.ingest.reading import RawTable, check_readable, drop_raw, load_raw, sql_string
 from workbench.ingest.validate import check_export, masked_headers
 from workbench.schemas import TABLES
 from workbench.store import Store
 
 SUMMARY_COLUMNS = [
     "file", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate",
-    "batch_id", "status", "rejects_file", "error",
+    "physical_lines", "blank_lines", "continuation_lines",
+    "batch_id", "status", "rejects_file", "error", "warning",
 ]
+_ZERO_COUNTS = dict.fromkeys(
+    ["rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "physical_lines", "blank_lines", "continuation_lines"],
+    0,
+)
 
 
 def batch_id_for(sha256: str, profile_name: str) -> str:
@@ -209,11 +214,12 @@ def ingest_file(
     profile = load_profile(profile)
     path = Path(path)
     started = _now()
+    check_readable(path)  # a missing file or a folder fails as this file's row, not the whole batch
     sha = file_sha256(path)
     batch_id = batch_id_for(sha, profile.name)
     rejects_file = rejects_path(rejects_dir, batch_id)
     summary = dict.fromkeys(SUMMARY_COLUMNS)
-    summary.update(file=str(path), batch_id=batch_id, rows_read=0, rows_loaded=0, rows_rejected=0, rows_duplicate=0)
+    summary.update(file=str(path), batch_id=batch_id, **_ZERO_COUNTS)
     with Store(store_path) as store:
         done = store.query("SELECT status FROM batches WHERE batch_id = ? AND status = 'succeeded'", [batch_id])
         if len(done):
@@ -243,7 +249,11 @@ def ingest_file(
                 rows_duplicate=int(counts["duplicate"]),
                 status="succeeded",
                 rejects_file=str(rejects_file) if written else None,
+                warning="; ".join(raw.warnings) or None,
             )
+            if raw.lines is not None:
+                summary.update(physical_lines=raw.lines, blank_lines=raw.blank_lines,
+                               continuation_lines=raw.lines - summary["rows_read"] - raw.blank_lines)
             stored = set(TABLES[profile.table].column_names)
             columns = ", ".join(f'"{c}"' for c in _checked_columns(store, checked) if c in stored)
             # The rows carry their line numbers; the table needs no file order, and letting
@@ -272,9 +282,10 @@ def ingest_files(
 ) -> pd.DataFrame:
     """Ingest several exports through one profile, one batch per file.
 
-    A malformed file (undecodable, missing a mapped header) is reported in
-    its summary row (``status`` failed, ``error`` naming file, line and
-    column) and the other files continue. Store failures propagate.
+    A file that cannot be used (missing, a folder, not a text export,
+    undecodable, missing a mapped header) is reported in its summary row
+    (``status`` failed, ``error`` naming file, line and column) and the other
+    files continue. Store failures propagate.
 
     Args:
         paths_: export files (CSV, Parquet or Excel).
@@ -284,12 +295,18 @@ def ingest_files(
 
     Returns:
         One row per file: ``file, rows_read, rows_loaded, rows_rejected,
-        rows_duplicate, batch_id, status`` (succeeded | skipped | failed),
-        ``rejects_file, error``; ``rows_read == rows_loaded + rows_rejected +
-        rows_duplicate``. A skipped file (same hash and profile already
-        loaded) shows zero rows. A failed file also gets a ``batches`` row
-        with status ``failed`` (the batches table has no error column; the
-        error is in this summary), which never makes it count as loaded.
+        rows_duplicate, physical_lines, blank_lines, continuation_lines,
+        batch_id, status`` (succeeded | skipped | failed), ``rejects_file,
+        error, warning``; ``rows_read == rows_loaded + rows_rejected +
+        rows_duplicate`` and every line after the header is accounted for:
+        ``physical_lines == rows_read + blank_lines + continuation_lines``
+        (lines a quoted value runs on to; for Excel and Parquet, data rows).
+        ``warning`` says what loaded but may be wrong (an encoding the
+        detector doubts). A skipped file (same hash and profile already
+        loaded) shows zero rows. A failed file that could be read also gets a
+        ``batches`` row with status ``failed`` (the batches table has no error
+        column; the error is in this summary), which never makes it count as
+        loaded.
     """
     profile = load_profile(profile)
     if isinstance(paths_, (str, Path)):
@@ -300,7 +317,7 @@ def ingest_files(
             rows.append(ingest_file(path, profile, store_path, rejects_dir))
         except InputDataError as exc:
             row = dict.fromkeys(SUMMARY_COLUMNS)
-            row.update(file=str(path), rows_read=0, rows_loaded=0, rows_rejected=0, rows_duplicate=0,
+            row.update(file=str(path), **_ZERO_COUNTS,
                        status="failed", error=str(exc), batch_id=getattr(exc, "batch_id", None))
             rows.append(row)
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -57,7 +57,10 @@ class IngestProfile(BaseModel):
             rejects file name, so it is limited to :data:`NAME_PATTERN` (empty
             only for a profile built in code).
         table: canonical table the rows go to (see :mod:`workbench.schemas`).
-        encoding: ``auto`` tries UTF-8 (BOM or not) strictly, then GB18030.
+        encoding: ``auto`` reads UTF-16 with a byte-order mark, else tries UTF-8
+            (BOM or not) strictly, then GB18030; any other value is used as
+            declared (``utf-16`` needs a byte-order mark, ``utf-16-le``/``-be``
+            do not). A non-UTF-8 decode the detector doubts loads with a warning.
         columns: canonical column -> vendor header.
         timestamp_format: ``strptime`` format of every timestamp column.
         timezone: IANA zone of the centre; timestamps carrying an offset are
@@ -93,7 +96,9 @@ class IngestProfile(BaseModel):
     name: str = ""
     description: str = ""
     table: Literal["calls", "surveys", "agents", "queues", "agent_states"]
-    encoding: Literal["auto", "utf-8", "gb18030"] = "auto"
+    encoding: Literal[
+        "auto", "utf-8", "gb18030", "big5", "cp1252", "latin-1", "utf-16", "utf-16-le", "utf-16-be"
+    ] = "auto"
     columns: dict[str, str] = Field(min_length=1)
     timestamp_format: str = "%Y-%m-%d %H:%M:%S"
     timezone: str = "Asia/Shanghai"

@@ -9,13 +9,23 @@ Two ways in: :func:`read_export` gives a pandas frame (notebooks, tests), and
 of :mod:`workbench.ingest.validate`. A plain CSV (no quotes, no blank lines,
 one field count) is read by DuckDB itself, in the same pass as the checks;
 anything else goes through the careful Python reader, which names bad lines.
+
+Before a text export is decoded it is checked for what it really is: a
+workbook, PDF or archive under a ``.csv`` name, or UTF-16 text, is named as
+such instead of failing as undecodable bytes. The profile's encoding decides
+how the text is decoded; when that is not UTF-8, a detector
+(charset-normalizer) only warns when the bytes look like another encoding.
+Every physical line is accounted for: as part of a record, or as a skipped
+blank line (:attr:`RawExport.lines`, :attr:`RawExport.blank_lines`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,12 +38,18 @@ if TYPE_CHECKING:
     import duckdb
 
 _BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 #: Characters that make a cell blank, as Python's ``str.strip`` would: ASCII
 #: whitespace plus the no-break and ideographic spaces of Chinese exports.
 BLANK_CHARACTERS = " \t\n\r\x0b\x0c\xa0\u3000"
 #: RE2 class of those characters. Regexes test them: a custom-set ``trim`` costs
 #: ~0.3 s per million cells, a regex ~0.05 s.
 BLANK_CLASS = "[ \\t\\n\\r\\x0b\\x0c\u00a0\u3000]"
+#: Bytes of non-UTF-8 text given to the encoding detector: lines holding a non-ASCII byte, up to this size.
+DETECTION_SAMPLE_BYTES = 64 * 1024
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_GLOB_CHARACTERS = re.compile(r"[*?\[]")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 
 
 @dataclass
@@ -46,24 +62,262 @@ class RawExport:
             record's start, header = 1; for Excel and Parquet the data row
             number + 1, so the header is row 1 there too).
         problems: line number -> structural problem of that record (wrong
-            number of fields); such rows are rejected, not loaded.
+            number of fields, a quote never closed, a NUL byte); such rows
+            are rejected, not loaded.
         encoding: the encoding used (CSV only).
+        lines: physical lines after the header (CSV), or data rows (Excel,
+            Parquet); None when not counted. ``lines == len(frame) +
+            blank_lines + continuation lines`` (lines of a quoted value that
+            runs over several lines).
+        blank_lines: empty lines skipped (they are not records).
+        warnings: things that loaded but may be wrong, e.g. the encoding
+            detector disagreeing with the encoding used.
     """
 
     frame: pd.DataFrame
     problems: dict[int, str] = field(default_factory=dict)
     encoding: str | None = None
+    lines: int | None = None
+    blank_lines: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- what a file really is ----------------------------------------------------
+
+
+def _zip_contents(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        return "a ZIP archive (damaged or cut short)"
+    if any(n.startswith("xl/") for n in names):
+        return "an Excel workbook (.xlsx)"
+    if any(n.startswith("word/") for n in names):
+        return "a Word document (.docx)"
+    if any(n.startswith("ppt/") for n in names):
+        return "a PowerPoint file (.pptx)"
+    if "content.xml" in names:
+        return "an OpenDocument file (.ods/.odt)"
+    return "a ZIP archive"
+
+
+def sniff_binary(data: bytes) -> str | None:
+    """What a file holding ``data`` really is, when its first bytes say it is not text, else None.
+
+    >>> sniff_binary(b"%PDF-1.7 ...")
+    'a PDF document'
+    >>> sniff_binary(b"Call ID,Skill") is None
+    True
+    """
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_contents(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "an Excel 97-2003 workbook (.xls) or another Office 97-2003 file"
+    if data.startswith(b"%PDF-"):
+        return "a PDF document"
+    if data.startswith(b"\x1f\x8b"):
+        return "a gzip-compressed file"
+    if data.startswith(b"PAR1"):
+        return "a Parquet file"
+    if data.startswith((b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07")):
+        return "a 7-Zip or RAR archive"
+    return None
+
+
+_BINARY_ADVICE = {
+    "an Excel workbook (.xlsx)": "rename it to .xlsx to load its first sheet, or save it as CSV",
+    "an Excel 97-2003 workbook (.xls) or another Office 97-2003 file": "open it and save it as .xlsx or CSV",
+    "a Parquet file": "rename it to .parquet",
+}
+
+
+def _refuse_binary(data: bytes, file: str | Path) -> None:
+    found = sniff_binary(data)
+    if found is not None:
+        advice = _BINARY_ADVICE.get(found, "export the data as CSV, Excel (.xlsx) or Parquet")
+        raise InputDataError(
+            f"not a text export: the file is {found} (it starts with bytes {data[:4]!r}); {advice}",
+            file=file, row=1,
+        )
+
+
+def _utf16_layout(data: bytes) -> tuple[str, bool] | None:
+    """``(codec, has_bom)`` when ``data`` is UTF-16 text, else None.
+
+    Without a byte-order mark, UTF-16 shows itself by NUL bytes in every other
+    position (the high byte of each ASCII character: delimiters, digits, line ends).
+    """
+    for bom, codec in _UTF16_BOMS.items():
+        if data.startswith(bom):
+            return codec, True
+    sample = data[: 4096 - 4096 % 2]
+    sample = sample[: len(sample) - len(sample) % 2]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.3 * half and even <= 0.05 * half:
+        return "utf-16-le", False
+    if even >= 0.3 * half and odd <= 0.05 * half:
+        return "utf-16-be", False
+    return None
+
+
+def _decode_utf16(data: bytes, encoding: str, file: str | Path) -> tuple[str, str] | None:
+    """Decode UTF-16 text as the profile allows; None when ``data`` is not UTF-16 and none is declared.
+
+    ``auto`` and ``utf-16`` read UTF-16 with a byte-order mark, which decides
+    the byte order; without one the byte order must be declared
+    (``utf-16-le``/``utf-16-be``).
+    """
+    layout = _utf16_layout(data)
+    if not encoding.startswith("utf-16"):
+        if layout is None:
+            return None
+        codec, bom = layout
+        if bom and encoding != "auto":
+            raise InputDataError(
+                f"the file starts with a {codec.upper()} byte-order mark, but the profile's encoding is {encoding}; "
+                "set encoding: auto or utf-16 in the profile, or save the file as UTF-8", file=file, row=1,
+            )
+        if not bom:
+            raise InputDataError(
+                f"the file looks like {codec.upper()} text without a byte-order mark (every other byte is NUL); "
+                f"set encoding: {codec} in the profile, or save the file as UTF-8", file=file, row=1,
+            )
+    elif layout is not None and layout[1]:
+        codec, bom = layout
+        if encoding not in ("utf-16", codec):
+            raise InputDataError(
+                f"the profile's encoding is {encoding}, but the file starts with a {codec.upper()} byte-order mark; "
+                "set encoding: utf-16", file=file, row=1,
+            )
+    elif encoding == "utf-16":
+        looks = f" (it looks like {layout[0]})" if layout is not None else ""
+        raise InputDataError(
+            f"encoding utf-16 needs a byte-order mark and the file has none{looks}; declare utf-16-le or utf-16-be",
+            file=file, row=1,
+        )
+    else:
+        codec, bom = encoding, False
+    body = data[2:] if bom else data
+    try:
+        return body.decode(codec), codec
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].decode(codec, errors="replace").count("\n") + 1
+        offset = exc.start + (2 if bom else 0)
+        raise InputDataError(f"cannot decode as {codec} (bytes at offset {offset})", file=file, row=line) from None
+
+
+# -- encodings ----------------------------------------------------------------
+
+
+def _family(codec: str) -> str:
+    """Group codecs that read the same text the same way (the detector names several per family)."""
+    name = codec.lower().replace("-", "_")
+    if name in ("gb18030", "gbk", "gb2312", "hz", "cp936"):
+        return "gb18030"
+    if name in ("big5", "big5hkscs", "cp950"):
+        return "big5"
+    if name in ("utf_8", "utf_8_sig", "ascii"):
+        return "utf-8"
+    if name in ("latin_1", "iso8859_1", "cp1252", "latin1"):
+        return "single-byte"
+    try:
+        from charset_normalizer.utils import is_multi_byte_encoding
+    except ImportError:
+        return name
+    return name if is_multi_byte_encoding(name) else "single-byte"
+
+
+_DESCRIPTIONS = {
+    "big5": ("Big5 (Traditional Chinese)", "big5"),
+    "gb18030": ("GB18030/GBK (Simplified Chinese)", "gb18030"),
+    "single-byte": ("a single-byte encoding such as Windows-1252 or Latin-1 (Western European)", "cp1252 (or latin-1)"),
+}
+
+
+def _non_ascii_sample(data: bytes, limit: int = DETECTION_SAMPLE_BYTES) -> bytes:
+    """Whole lines of ``data`` holding a byte above 0x7F, up to about ``limit`` bytes.
+
+    The detector judges the non-ASCII text; ASCII lines (ids, times, numbers)
+    only dilute it, and in a Western file the few accented names may lie anywhere.
+    """
+    parts, size, position = [], 0, 0
+    while size < limit:
+        found = _HIGH_BYTE.search(data, position)
+        if found is None:
+            break
+        start = data.rfind(b"\n", 0, found.start()) + 1
+        end = data.find(b"\n", found.start())
+        end = len(data) if end < 0 else end + 1
+        parts.append(data[start:end])
+        size += end - start
+        position = end
+    return b"".join(parts)
+
+
+def _detected(data: bytes) -> list[str]:
+    """Codecs charset-normalizer finds plausible for the non-ASCII lines of ``data``, best first."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # the detector only adds warnings; decoding never depends on it
+        return []
+    sample = _non_ascii_sample(data)
+    found = [match.encoding for match in from_bytes(sample)] if sample else []
+    # UTF-16/32 shows in its NUL layout (checked before decoding); on a few accented
+    # characters the detector offers it anyway.
+    return [c for c in found if not c.startswith(("utf_16", "utf_32"))]
+
+
+def encoding_warning(data: bytes, used: str, declared: str) -> str | None:
+    """A warning when ``data``, decoded as ``used``, looks like text in another encoding, else None.
+
+    UTF-8 and UTF-16 decode only real text of their own, so they are not
+    second-guessed. A GB18030 decode (the ``auto`` fallback) also "succeeds" on
+    most Big5 and Latin-1 files, as mojibake; the detector catches those. It
+    can mislabel short or Western text, so it only warns: the profile's
+    encoding still decides, and no warning is given when the encoding used is
+    among the detector's candidates.
+    """
+    if _family(used) in ("utf-8",) or used.startswith("utf-16"):
+        return None
+    candidates = _detected(data)
+    if not candidates or _family(used) in {_family(c) for c in candidates}:
+        return None
+    best = _family(candidates[0])
+    described, setting = _DESCRIPTIONS.get(best, (candidates[0], None))
+    how = "the profile's encoding is auto and the file is not UTF-8" if declared == "auto" else "as the profile declares"
+    advice = f"set encoding: {setting} in the profile" if setting else "save the file as UTF-8"
+    # The detector's name for a single-byte guess is often an odd one (cp1006 for German names): not shown.
+    detected = "" if best == "single-byte" else f" (detected {candidates[0]})"
+    return (
+        f"decoded as {used.upper()} ({how}), but the text looks like {described}{detected}; "
+        f"if names or queues look garbled, {advice}"
+    )
 
 
 def decode(data: bytes, encoding: str, file: str | Path) -> tuple[str, str]:
-    """Decode ``data``: ``auto`` tries UTF-8 (BOM stripped) strictly, then GB18030.
+    """Decode ``data`` as the profile's ``encoding`` says.
+
+    ``auto`` reads UTF-16 with a byte-order mark, else tries UTF-8 (BOM
+    stripped) strictly, then GB18030. Any other encoding is used as declared
+    (a UTF-8 BOM is stripped for ``utf-8``). Files that are not text at all
+    (workbook, PDF, archive) are named before any decoding.
 
     Returns:
-        The text and the encoding used.
+        The text and the encoding used (``utf-8``, ``gb18030``, ``utf-16-le``, ...).
 
     Raises:
-        InputDataError: naming the line of the first undecodable byte.
+        InputDataError: not a text file (what it is named), UTF-16 the profile
+            does not allow (the encoding to declare named), or undecodable
+            bytes (line and offset named, and the encoding the bytes look like).
     """
+    _refuse_binary(data, file)
+    utf16 = _decode_utf16(data, encoding, file)
+    if utf16 is not None:
+        return utf16
     candidates = ["utf-8-sig", "gb18030"] if encoding == "auto" else ["utf-8-sig" if encoding == "utf-8" else encoding]
     first_error: UnicodeDecodeError | None = None
     for candidate in candidates:
@@ -73,25 +327,53 @@ def decode(data: bytes, encoding: str, file: str | Path) -> tuple[str, str]:
             first_error = first_error or exc
     assert first_error is not None
     line = data[: first_error.start].count(b"\n") + 1
+    guesses = [c for c in _detected(data) if _family(c) not in {_family(t) for t in candidates}]
+    hint = ""
+    if guesses:
+        described, setting = _DESCRIPTIONS.get(_family(guesses[0]), (guesses[0], None))
+        hint = f"; the bytes look like {described}" + (f": set encoding: {setting} in the profile" if setting else "")
     raise InputDataError(
         f"cannot decode as {' or '.join(candidates)} (byte {data[first_error.start:first_error.start + 1]!r} "
-        f"at offset {first_error.start})",
+        f"at offset {first_error.start}){hint}",
         file=file,
         row=line,
     )
 
 
+def check_readable(path: str | Path) -> Path:
+    """``path`` as a :class:`~pathlib.Path` when it is a file that can be opened.
+
+    Raises:
+        InputDataError: the path does not exist, is a folder, or cannot be
+            opened (the reason named), so a batch reports it and goes on.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputDataError("is a folder, not a file; list the export files in it (e.g. folder/*.csv)", file=path)
+    if not path.exists():
+        raise InputDataError("file not found", file=path)
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputDataError(f"cannot open the file: {exc.strerror or exc}", file=path) from None
+    return path
+
+
+# -- CSV readers ----------------------------------------------------------------
+
+
 def _read_simple_csv(text: str, separator: str) -> pd.DataFrame | None:
-    """C-engine read of an export with no quoting and no blank lines, else None.
+    """C-engine read of an export with no quoting, no blank lines and no NUL, else None.
 
     Most ACD exports are that plain; then every physical line is one record, so
     line numbers stay exact while pandas' C parser does the work.
     """
-    if '"' in text or "\r" in text.replace("\r\n", "\n"):
+    if '"' in text or "\x00" in text or "\r" in text.replace("\r\n", "\n"):
         return None
-    lines = text.replace("\r\n", "\n").rstrip("\n").split("\n")
+    lines = text.replace("\r\n", "\n").removesuffix("\n").split("\n")
     if len(lines) < 2 or any(line == "" for line in lines):
-        return None
+        return None  # blank lines (trailing ones too) are counted by the careful reader
     width = lines[0].count(separator)
     if any(line.count(separator) != width for line in lines):
         return None  # records with the wrong field count: the careful reader names them
@@ -105,31 +387,161 @@ def _read_simple_csv(text: str, separator: str) -> pd.DataFrame | None:
     return frame
 
 
-def _read_csv(path: Path, encoding: str, separator: str = ",") -> RawExport:
-    text, used = decode(path.read_bytes(), encoding, path)
-    simple = _read_simple_csv(text, separator)
-    if simple is not None and len(set(simple.columns)) == len(simple.columns):
-        return RawExport(simple, {}, used)
+class _Records:
+    """The careful reader's state: records with their first line, problems, and the line count."""
+
+    def __init__(self, text: str, separator: str, headers: list[str]) -> None:
+        self.text = text
+        self.separator = separator
+        self.headers = headers
+        self.rows: list[list[str | None]] = []
+        self.lines: list[int] = []
+        self.problems: dict[int, str] = {}
+        self.blank = 0
+        self.has_nul = "\x00" in text
+        self._starts: list[int] | None = None
+
+    def starts(self) -> list[int]:
+        """Offset of each physical line (line ``n`` starts at ``starts()[n - 1]``), split as ``csv`` splits."""
+        if self._starts is None:
+            starts = [0, *(m.end() for m in _LINE_END.finditer(self.text))]
+            if starts[-1] == len(self.text):
+                starts.pop()  # a final line end opens no new line
+            self._starts = starts
+        return self._starts
+
+    def line_text(self, number: int) -> str:
+        starts = self.starts()
+        end = starts[number] if number < len(starts) else len(self.text)
+        return self.text[starts[number - 1]:end].rstrip("\r\n")
+
+    def add(self, line: int, record: list[str], problem: str | None = None) -> None:
+        width = len(self.headers)
+        problems = [problem] if problem else []
+        if len(record) != width and not problem:
+            problems.append(f"field_count: expected {width} fields, found {len(record)}")
+        if self.has_nul:
+            holding = [h for h, v in zip(self.headers, record) if "\x00" in v]
+            if holding:
+                problems.append(
+                    f"nul_character: {', '.join(holding)} {'holds' if len(holding) == 1 else 'hold'} a NUL byte (\\x00)"
+                )
+        if problems:
+            self.problems[line] = "; ".join(problems)
+        record = (record + [""] * width)[:width]
+        self.rows.append([value if value.strip() != "" else None for value in record])
+        self.lines.append(line)
+
+
+def _quote_problem(records: _Records, start: int, end: int, record: list[str]) -> str | None:
+    """Why a record running from line ``start`` to ``end`` is a quote left open, or None when it is sound.
+
+    A value may legitimately hold line breaks inside quotes; such a record has
+    the header's field count and well-formed quotes. Anything else is a quote
+    opened on ``start`` that the lenient reader closed somewhere later (or at
+    the end of the file), joining lines that are records of their own.
+    """
+    width = len(records.headers)
+    if end > start and len(record) != width:
+        return (f"not closed on that line: read as one record it runs to line {end} "
+                f"and has {len(record)} fields, expected {width}")
+    starts = records.starts()
+    segment = records.text[starts[start - 1]:starts[end] if end < len(starts) else len(records.text)]
+    if '"' not in segment:
+        return None
+    try:
+        for _ in csv.reader(io.StringIO(segment, newline=""), delimiter=records.separator, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return "never closed" + (f" (lines {start} to {end}, the end of the file, would be one value)"
+                                     if end > start else "")
+        if end > start:
+            return f"not closed on that line: read as one record, lines {start} to {end} are malformed ({exc})"
+    return None
+
+
+def _read_records(text: str, separator: str, path: Path) -> RawExport:
+    """The careful reader: every record with its first physical line, every line accounted for.
+
+    A quote that is opened and never closed makes a lenient CSV reader swallow
+    the rest of the file into one value; one closed many lines later joins
+    those lines into one record. Such a record's first line is rejected alone
+    (``unclosed_quote``, the line named) and reading starts again on the next
+    line, so the other lines keep their own rows and reasons.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
         header = next(reader)
     except StopIteration:
         raise InputDataError("empty file: no header line", file=path, row=1) from None
-    header = [h.strip() for h in header]
-    width = len(header)
-    rows, lines, problems = [], [], {}
-    start = reader.line_num + 1
-    for record in reader:
-        if record:  # blank lines are not records
-            if len(record) != width:
-                problems[start] = f"field_count: expected {width} fields, found {len(record)}"
-                record = (record + [""] * width)[:width]
-            rows.append([value if value.strip() != "" else None for value in record])
-            lines.append(start)
-        start = reader.line_num + 1
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
-    frame.index = pd.Index(lines, name="line_number")
-    return RawExport(frame, problems, used)
+    except csv.Error as exc:
+        raise InputDataError(f"header line cannot be read as CSV: {exc}", file=path, row=1) from None
+    if reader.line_num > 1:
+        raise InputDataError(
+            f"a quote opened on line 1 (the header) is not closed on that line; the header runs to line "
+            f"{reader.line_num}", file=path, row=1,
+        )
+    headers = [h.strip() for h in header]
+    for header_name in headers:
+        if "\x00" in header_name:
+            raise InputDataError("header holds a NUL byte (\\x00): the file is binary or UTF-16, not a CSV text",
+                                 file=path, row=1, field=header_name.replace("\x00", ""))
+    records = _Records(text, separator, headers)
+    base = 0  # physical lines before the text the current reader reads
+    start = 2
+    while True:
+        broken: str | None = None
+        last: tuple[int, int] | None = None  # (first line, last line) of the latest record
+        try:
+            for record in reader:
+                end = base + reader.line_num
+                if not record:  # an empty line is not a record
+                    records.blank += 1
+                elif end > start and (broken := _quote_problem(records, start, end, record)):
+                    break
+                else:
+                    records.add(start, record)
+                    last = (start, end)
+                start = end + 1
+        except csv.Error as exc:  # e.g. a value grown past the csv module's field size limit
+            broken = f"not closed on that line: reading on from it fails ({exc})"
+        total = base + reader.line_num
+        if broken is None and last is not None and last[0] == last[1] == total:
+            # A quote still open at the end of the file on the last line: the lenient reader closes it silently.
+            if '"' in records.line_text(total) and (broken := _quote_problem(records, total, total, [])):
+                records.rows.pop()
+                records.lines.pop()
+                records.problems.pop(total, None)
+                start = total
+        if broken is None:
+            break
+        alone = next(csv.reader([records.line_text(start)], delimiter=separator), [])
+        records.add(start, alone, f"unclosed_quote: a quote opened on line {start} is {broken}")
+        total = len(records.starts())
+        if start >= total:
+            break
+        base = start
+        reader = csv.reader(io.StringIO(text[records.starts()[start]:], newline=""), delimiter=separator)
+        start += 1
+    frame = pd.DataFrame(records.rows, columns=headers, dtype=object)
+    frame.index = pd.Index(records.lines, name="line_number")
+    return RawExport(frame, records.problems, lines=total - 1, blank_lines=records.blank)
+
+
+def _read_csv(path: Path, encoding: str, separator: str = ",") -> RawExport:
+    data = path.read_bytes()
+    text, used = decode(data, encoding, path)
+    warning = encoding_warning(data, used, encoding)
+    del data
+    simple = _read_simple_csv(text, separator)
+    if simple is not None and len(set(simple.columns)) == len(simple.columns):
+        raw = RawExport(simple, {}, lines=len(simple))
+    else:
+        raw = _read_records(text, separator, path)
+    raw.encoding = used
+    raw.warnings = [warning] if warning else []
+    return raw
 
 
 def _as_strings(frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
@@ -140,32 +552,50 @@ def _as_strings(frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
     return frame
 
 
+def _check_workbook(path: Path) -> None:
+    """Name what an ``.xlsx`` that is not a ZIP workbook really is (openpyxl only says "not a zip file")."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        return
+    found = sniff_binary(head)
+    if found is None:
+        found = "a text file (CSV?): rename it to .csv" if b"\x00" not in head else "not an Excel workbook"
+    raise InputDataError(f"not an .xlsx workbook: the file is {found}", file=path, row=1)
+
+
 def read_export(path: str | Path, encoding: str = "auto", separator: str = ",") -> RawExport:
     """Read ``path`` by extension (``.csv``/``.txt``, ``.parquet``, ``.xlsx``/``.xlsm``) as strings.
 
     ``separator`` is the field separator of CSV/TXT files (e.g. ``"\\t"``).
 
     Raises:
-        InputDataError: undecodable bytes (line named), an empty file,
-            repeated header names, or an unreadable file.
+        InputDataError: a missing or unreadable file, a file that is not what
+            its name says (workbook, PDF, UTF-16 under another encoding),
+            undecodable bytes (line named), an empty file, repeated header
+            names, a header that runs over lines, or an unreadable workbook.
     """
-    path = Path(path)
+    path = check_readable(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         raw = _read_csv(path, encoding, separator)
     elif suffix == ".parquet":
         try:
-            raw = RawExport(_as_strings(pd.read_parquet(path), 2))
+            frame = _as_strings(pd.read_parquet(path), 2)
         except Exception as exc:
             raise InputDataError(f"cannot read Parquet: {exc}", file=path) from exc
+        raw = RawExport(frame, lines=len(frame))
     elif suffix in (".xlsx", ".xlsm"):
+        _check_workbook(path)
         try:
             sheet = pd.read_excel(path, dtype=str, engine="openpyxl")
         except Exception as exc:
             raise InputDataError(f"cannot read Excel workbook: {exc}", file=path) from exc
-        raw = RawExport(_as_strings(sheet, 2))
+        raw = RawExport(_as_strings(sheet, 2), lines=len(sheet))
     else:
-        raise InputDataError(f"unsupported file type '{suffix}' (expected .csv, .parquet or .xlsx)", file=path)
+        hint = " (.xls is Excel 97-2003: save it as .xlsx or CSV)" if suffix == ".xls" else ""
+        raise InputDataError(f"unsupported file type '{suffix}' (expected .csv, .txt, .parquet or .xlsx){hint}",
+                             file=path)
     seen: set[str] = set()
     for column in raw.frame.columns:
         if column in seen:
@@ -192,12 +622,19 @@ class RawTable:
         records: for a lazy view over the CSV file itself, the number of
             records it must yield (one per physical line after the header);
             None when the rows are already in a table.
+        lines: physical lines after the header, or data rows (see
+            :attr:`RawExport.lines`); None when not counted.
+        blank_lines: empty lines skipped.
+        warnings: see :attr:`RawExport.warnings`.
     """
 
     name: str
     headers: tuple[str, ...]
     encoding: str | None = None
     records: int | None = None
+    lines: int | None = None
+    blank_lines: int = 0
+    warnings: tuple[str, ...] = ()
 
     def column(self, header: str) -> str:
         """Quoted SQL column of a vendor header."""
@@ -207,6 +644,29 @@ class RawTable:
 def sql_string(value: str) -> str:
     """``value`` as a SQL string literal."""
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def literal_file(connection: duckdb.DuckDBPyConnection, path: str | Path) -> str | None:
+    """``path`` written so that DuckDB's file readers open exactly that file, or None when it cannot be.
+
+    ``read_csv``, ``read_parquet`` and ``read_json`` take ``*``, ``?`` and
+    ``[...]`` in a path as a glob pattern (``calls[1].csv`` reads
+    ``calls1.csv``) and have no escape character; a one-character class such as
+    ``[[]`` matches the character itself. DuckDB also expands a leading ``~``,
+    so the path is made absolute. An escaped pattern is checked with DuckDB's
+    own ``glob()``: only when it names this one file is it returned (a
+    backslash next to a glob character, for one, cannot be written); the
+    caller then reads the file through Python instead.
+    """
+    name = str(Path(path).absolute())
+    if not _GLOB_CHARACTERS.search(name):
+        return name
+    pattern = _GLOB_CHARACTERS.sub(lambda m: f"[{m.group()}]", name)
+    try:
+        found = connection.execute("SELECT file FROM glob(?)", [pattern]).fetchall()
+    except Exception:  # a pattern DuckDB refuses: read through Python
+        return None
+    return pattern if found == [(name,)] else None
 
 
 def _blank_to_null(column: str) -> str:
@@ -229,13 +689,13 @@ def _check_header(headers: list[str], path: Path) -> None:
 def _plain_records(data: bytes, separator: str) -> int | None:
     """Data records of a file whose every physical line is one record, else None.
 
-    Cheap byte counts only (no copy of the file): no quote character, line ends
-    all LF or all CRLF, a header and at least one more line. Blank lines and
-    wrong field counts are left to DuckDB: it skips blank lines (the caller
-    compares its row count with this one) and its strict mode refuses a wrong
-    field count, so either sends the file to the careful reader.
+    Cheap byte counts only (no copy of the file): no quote character, no NUL
+    byte, line ends all LF or all CRLF, a header and at least one more line.
+    Blank lines and wrong field counts are left to DuckDB: it skips blank lines
+    (the caller compares its row count with this one) and its strict mode
+    refuses a wrong field count, so either sends the file to the careful reader.
     """
-    if len(separator.encode()) != 1 or b'"' in data:
+    if len(separator.encode()) != 1 or b'"' in data or b"\x00" in data:
         return None
     newlines = data.count(b"\n")
     if b"\r" in data and data.count(b"\r") != newlines:
@@ -263,11 +723,14 @@ def _load_plain_csv(
     """
     import duckdb
 
+    source = _csv_source(connection, csv_path, headers, separator)
+    if source is None:
+        return False
     staged = f"{name}_text"
     try:
         connection.execute(
             f"CREATE OR REPLACE TEMP TABLE {staged} AS "
-            f"SELECT row_number() OVER () + 1 AS line_number, * FROM {_csv_source(csv_path, headers, separator)}"
+            f"SELECT row_number() OVER () + 1 AS line_number, * FROM {source}"
         )
     except duckdb.Error:
         connection.execute(f"DROP TABLE IF EXISTS {staged}")
@@ -283,24 +746,34 @@ def _load_plain_csv(
     return True
 
 
-def _csv_source(csv_path: Path, headers: list[str], separator: str) -> str:
+def _csv_source(connection: duckdb.DuckDBPyConnection, csv_path: Path, headers: list[str],
+                separator: str) -> str | None:
+    """``read_csv(...)`` of exactly ``csv_path`` (see :func:`literal_file`), or None when it cannot be named."""
+    file = literal_file(connection, csv_path)
+    if file is None:
+        return None
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers)))
     # auto_detect off: no sniffing, no '#' comment lines, no quote handling;
     # strict: a record with another field count is an error, not padded.
-    return f"""read_csv({sql_string(str(csv_path))}, header=true, auto_detect=false,
+    return f"""read_csv({sql_string(file)}, header=true, auto_detect=false,
         delim={sql_string(separator)}, quote='', escape='', comment='', strict_mode=true, null_padding=false,
         columns={{{columns}}})"""
 
 
 def _lazy_view(connection: duckdb.DuckDBPyConnection, csv_path: Path, headers: list[str], separator: str,
-               name: str) -> None:
+               name: str) -> bool:
+    """A view over the file itself; False when DuckDB cannot be given its path literally."""
+    source = _csv_source(connection, csv_path, headers, separator)
+    if source is None:
+        return False
     # row_number() OVER () over a single table keeps the file's order (DuckDB's documented
     # order preservation), so it is the physical line number minus one.
     cells = ", ".join(f'{_blank_to_null(f"c{i}")} AS "c{i}"' for i in range(len(headers)))
     connection.execute(
         f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT row_number() OVER () + 1 AS line_number, "
-        f"CAST(NULL AS VARCHAR) AS problem, {cells} FROM {_csv_source(csv_path, headers, separator)}"
+        f"CAST(NULL AS VARCHAR) AS problem, {cells} FROM {source}"
     )
+    return True
 
 
 def register_frame(connection: duckdb.DuckDBPyConnection, raw: RawExport, name: str) -> RawTable:
@@ -326,7 +799,8 @@ def register_frame(connection: duckdb.DuckDBPyConnection, raw: RawExport, name: 
         connection.unregister(f"{name}_frame")
     cells = ", ".join(f'{_blank_to_null(f"c{i}")} AS "c{i}"' for i in range(len(headers)))
     connection.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT line_number, problem, {cells} FROM {name}_text")
-    return RawTable(name, tuple(headers), raw.encoding)
+    return RawTable(name, tuple(headers), raw.encoding, lines=raw.lines, blank_lines=raw.blank_lines,
+                    warnings=tuple(raw.warnings))
 
 
 def drop_raw(connection: duckdb.DuckDBPyConnection, raw: RawTable) -> None:
@@ -349,20 +823,20 @@ def load_raw(
     (no quotes, one kind of line end) in UTF-8 becomes a lazy view over the
     file: the checks read it once, in the same pass, and DuckDB checks the
     UTF-8 and the field counts; if it refuses the file, or yields another
-    number of records, call again with ``lazy=False``. A plain GB18030 file is
-    loaded through a temporary UTF-8 copy (DuckDB has no GB18030 decoder
-    offline); quoted or irregular CSVs, Parquet and Excel go through
-    :func:`read_export`.
+    number of records, call again with ``lazy=False``. A plain GB18030 (or
+    other declared non-UTF-8) file is loaded through a temporary UTF-8 copy
+    (DuckDB has no GB18030 decoder offline); quoted or irregular CSVs, UTF-16,
+    Parquet and Excel go through :func:`read_export`. DuckDB is only ever given
+    the file's own path (:func:`literal_file`), never a pattern.
 
     Raises:
-        InputDataError: undecodable bytes (line named), an empty file,
-            repeated header names, or an unreadable file.
+        InputDataError: see :func:`read_export`.
     """
-    path = Path(path)
+    path = check_readable(path)
     if path.suffix.lower() in (".csv", ".txt"):
         data = path.read_bytes()
         records = _plain_records(data, separator)
-        if records is not None:
+        if records is not None and sniff_binary(data) is None and _utf16_layout(data) is None:
             if lazy and encoding in ("auto", "utf-8"):
                 try:
                     headers = _header(data, separator, "utf-8")
@@ -370,11 +844,12 @@ def load_raw(
                     headers = None
                 if headers is not None:
                     _check_header(headers, path)
-                    _lazy_view(connection, path, headers, separator, name)
-                    return RawTable(name, tuple(headers), "utf-8", records)
+                    if _lazy_view(connection, path, headers, separator, name):
+                        return RawTable(name, tuple(headers), "utf-8", records, lines=records)
             # Not UTF-8, or DuckDB refused it: decode here, which names the line of a bad byte.
             text, used = decode(data, encoding, path)
             if used != "utf-8":
+                warning = encoding_warning(data, used, encoding)
                 headers = [h.strip() for h in text[: text.find("\n")].rstrip("\r").split(separator)]
                 _check_header(headers, path)
                 with tempfile.TemporaryDirectory(prefix="workbench-ingest-") as folder:
@@ -382,6 +857,7 @@ def load_raw(
                     copy.write_bytes(text.encode("utf-8"))
                     del text
                     if _load_plain_csv(connection, copy, headers, separator, name, records):
-                        return RawTable(name, tuple(headers), used)
+                        return RawTable(name, tuple(headers), used, lines=records,
+                                        warnings=(warning,) if warning else ())
             del data
     return register_frame(connection, read_export(path, encoding, separator), name)
