@@ -96,3 +96,16 @@ class ModelIntegrityError(MissingComponentError):
         self.expected_sha256 = expected_sha256
         self.actual_sha256 = actual_sha256
         super().__init__(message)
+
+
+class NoCallsInPeriod(WorkbenchError):
+    """A report's period holds no calls: the report stops after saying so, and counts as a success.
+
+    Raised by :func:`workbench.reports.period.stop_if_no_calls` inside a report
+    notebook; the runner records the run as succeeded with ``empty_period: true``
+    and the message in its manifest. In Jupyter or Voila it stops "run all"
+    with the message alone, not a traceback.
+    """
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
+        return [f"{type(self).__name__}: {self}"]

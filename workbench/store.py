@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -134,6 +134,46 @@ class Store:
         definition = table(name)
         order = ", ".join(f'"{k}"' for k in definition.primary_key) or "1"
         return self.query(f'SELECT * FROM "{name}" ORDER BY {order}')
+
+    def count_calls(
+        self,
+        date_from: date | str | None = None,
+        date_to: date | str | None = None,
+        *,
+        queues: Sequence[str] = (),
+        language: str | None = None,
+    ) -> int:
+        """Calls (phantom records left out) that arrived in a period of local dates, the one test of "no calls".
+
+        The period is the same as the KPIs' (:func:`workbench.kpis.compute_kpis`):
+        ``arrived_at`` from the start of ``date_from`` to the end of
+        ``date_to``; either end may be open.
+
+        Args:
+            date_from: first day included (ISO date), or no lower bound.
+            date_to: last day included (whole day), or no upper bound.
+            queues: ``queue_id`` values to keep; empty = every queue.
+            language: ``language`` to keep; None or ``all`` = every language.
+
+        Returns:
+            The number of non-phantom calls in the period and selection (0 for an empty store).
+        """
+        where, parameters = ["outcome <> 'phantom'"], []
+        if date_from is not None:
+            where.append("arrived_at >= CAST(? AS TIMESTAMP)")
+            parameters.append(str(date_from)[:10])
+        if date_to is not None:
+            last = date.fromisoformat(str(date_to)[:10]) + timedelta(days=1)
+            where.append("arrived_at < CAST(? AS TIMESTAMP)")
+            parameters.append(last.isoformat())
+        if queues:
+            where.append(f"queue_id IN ({', '.join(['?'] * len(queues))})")
+            parameters += [str(q) for q in queues]
+        if language not in (None, "all"):
+            where.append("language = ?")
+            parameters.append(language)
+        sql = f"SELECT count(*) FROM calls WHERE {' AND '.join(where)}"
+        return int(self.connection.execute(sql, parameters).fetchone()[0])
 
     def table_counts(self) -> dict[str, int]:
         """Row count of every canonical table."""

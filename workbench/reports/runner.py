@@ -12,7 +12,9 @@
    parameters, inputs and outputs with SHA-256);
 4. on success points ``outputs/<notebook>/LATEST`` at the run; on failure keeps
    the folder, records the failing cell in the manifest and raises
-   NotebookRunError.
+   NotebookRunError. A report that stopped because its period holds no calls
+   (:mod:`workbench.reports.period`) succeeded: ``empty_period: true`` and the
+   ``message`` in the manifest.
 
 Papermill and nbconvert are imported inside the functions so the CLI starts fast.
 """
@@ -36,7 +38,7 @@ from typing import Any
 import yaml
 
 from workbench import __version__, paths
-from workbench.errors import NotebookRunError, ParameterError, WorkbenchError
+from workbench.errors import NoCallsInPeriod, NotebookRunError, ParameterError, WorkbenchError
 from workbench.params import (
     parameter_set_path,
     read_parameter_file,
@@ -475,6 +477,12 @@ def run_notebook(
     execute_seconds = time.perf_counter() - clock
     if error is None:
         error = _error_from_notebook(executed)
+    empty_message = None
+    if error is not None and error.get("ename") == NoCallsInPeriod.__name__ and executed.exists():
+        from workbench.reports.period import finish_empty_period
+
+        empty_message = finish_empty_period(executed)  # the report stopped on purpose: no calls in its period
+        error = None if empty_message is not None else error
 
     clock = time.perf_counter()
     report = run_dir / REPORT_FILE
@@ -502,6 +510,8 @@ def run_notebook(
         executed_notebook=executed.name,
         report=REPORT_FILE if report.exists() else None,
         error=error,
+        empty_period=empty_message is not None,
+        message=empty_message,
     )
     _write_json(run_dir / MANIFEST_FILE, manifest)
     log.info("%s %s in %.1f s: %s", name, status, manifest["duration_seconds"], run_dir)

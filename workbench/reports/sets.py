@@ -141,6 +141,8 @@ class BatchResult:
         lines = [f"{'report':32s} {'status':10s} {'alerts':>6s} {'seconds':>8s}  run folder / error"]
         for r in self.reports:
             detail = r.get("run_dir") or ""
+            if r.get("empty_period"):
+                detail = f"{detail}  (no calls in this period)".strip()
             if r.get("error"):
                 detail = f"{detail}  {r['error']}".strip()
             alerts = "" if r.get("alerts") is None else str(r["alerts"])
@@ -430,7 +432,8 @@ def execute_job(
     A plain function of plain values, so it can run in another process or on a Dask worker.
 
     Returns:
-        ``{report, notebook, status, run_id, run_dir, duration_seconds, error, alerts}``.
+        ``{report, notebook, status, run_id, run_dir, duration_seconds, error, alerts}``, and
+        ``empty_period`` (true when the report's period held no calls) once it succeeded.
     """
     import time
 
@@ -454,6 +457,7 @@ def execute_job(
         )
         run_dir = result.run_dir
         outcome["status"] = "succeeded"
+        outcome["empty_period"] = bool(result.manifest.get("empty_period"))
     except NotebookRunError as exc:
         run_dir = Path(exc.run_dir) if exc.run_dir else None
         outcome["error"] = str(exc).splitlines()[0][:500]

@@ -109,7 +109,7 @@ def read_generated(sample_dir: str | Path, names: Sequence[str] | None = None) -
     return frames
 
 
-def filter_calls(
+def select_calls(
     calls: pd.DataFrame,
     *,
     start_date: date | str | None = None,
@@ -117,19 +117,18 @@ def filter_calls(
     queues: Sequence[str] = (),
     language: str = "all",
 ) -> pd.DataFrame:
-    """Calls within a period, on some queues and a language line.
+    """Calls within a period, on some queues and a language line; possibly none.
 
     Needs columns ``date_local, queue, queue_id, language``. ``queues`` holds
     base names (``billing``) or queue ids (``billing_zh``); empty means all.
+    The input is not changed.
 
     Raises:
-        ParameterError: an unknown queue or language, or a period with no calls
-            (the message gives the sample's first and last day).
+        ParameterError: an unknown queue or language.
     """
-    _require(calls, ["date_local", "queue", "queue_id", "language"], "filter_calls")
+    _require(calls, ["date_local", "queue", "queue_id", "language"], "select_calls")
     keep = pd.Series(True, index=calls.index)
     days = calls["date_local"].astype(str)
-    first, last = days.min(), days.max()
     if start_date is not None:
         keep &= days >= str(start_date)
     if end_date is not None:
@@ -145,8 +144,30 @@ def filter_calls(
         if language not in set(calls["language"]):
             raise ParameterError(f"no calls in language '{language}'", field="language")
         keep &= calls["language"] == language
-    selected = calls[keep].copy()
+    return calls[keep].copy()
+
+
+def filter_calls(
+    calls: pd.DataFrame,
+    *,
+    start_date: date | str | None = None,
+    end_date: date | str | None = None,
+    queues: Sequence[str] = (),
+    language: str = "all",
+) -> pd.DataFrame:
+    """Calls within a period, on some queues and a language line: :func:`select_calls`, never empty.
+
+    Needs columns ``date_local, queue, queue_id, language``. ``queues`` holds
+    base names (``billing``) or queue ids (``billing_zh``); empty means all.
+
+    Raises:
+        ParameterError: an unknown queue or language, or a period with no calls
+            (the message gives the sample's first and last day).
+    """
+    selected = select_calls(calls, start_date=start_date, end_date=end_date, queues=queues, language=language)
     if selected.empty:
+        days = calls["date_local"].astype(str)
+        first, last = days.min(), days.max()
         raise ParameterError(
             f"no calls between {start_date or first} and {end_date or last} for the chosen queues and language; "
             f"the sample covers {first} to {last}",

@@ -1,0 +1,189 @@
+"""Reports on a period with no calls: one check, one message, one recorded state.
+
+A report notebook that takes a period (``kpi_overview``: ``date_from`` /
+``date_to``; ``sample_overview``: ``start_date`` / ``end_date``) calls
+:func:`stop_if_no_calls` right after its heading. When the period and
+selection hold no calls, the notebook shows "No calls in this period" with the
+period and where it looked, records that source as its input and stops; the
+runner (:func:`workbench.reports.runner.run_notebook`) then records the run as
+**succeeded** with ``empty_period: true`` and the message in ``manifest.json``,
+and ``report.html`` shows the heading and the message instead of empty tables
+or a traceback. Every period report of a set ends in that same state.
+
+:func:`check_period` is the one place that decides: calls in the store are
+counted by :meth:`workbench.store.Store.count_calls` (the KPIs' period and
+population: phantom records never count); the generated sample's calls, which
+``sample_overview`` reads instead of the store, by
+:func:`workbench.sample.reading.select_calls`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import NoCallsInPeriod
+
+#: ``manifest.json`` key set by the runner: true when the report's period held no calls.
+EMPTY_PERIOD_KEY = "empty_period"
+
+
+@dataclass(frozen=True)
+class PeriodCheck:
+    """What :func:`check_period` found.
+
+    Attributes:
+        source: the store file or sample folder counted in.
+        date_from / date_to: the period (None = open end).
+        selection: queues and language line, in words (``all queues``).
+        calls: calls in the period and selection.
+        source_calls: calls in the whole source (its row count for the manifest).
+    """
+
+    source: Path
+    date_from: date | None
+    date_to: date | None
+    selection: str
+    calls: int
+    source_calls: int
+
+    @property
+    def empty(self) -> bool:
+        """True when the period holds no calls."""
+        return self.calls == 0
+
+    @property
+    def period(self) -> str:
+        """The period in words: ``2026-03-01 to 2026-03-07``."""
+        return f"{self.date_from or 'the first day'} to {self.date_to or 'the last day'}"
+
+    @property
+    def message(self) -> str:
+        """The plain sentence a report's manifest keeps for this period."""
+        if not self.empty:
+            return f"{self.calls:,} calls from {self.period} ({self.selection}) in {self.source}."
+        return (f"No calls in this period: {self.period} ({self.selection}) holds no calls in {self.source} "
+                f"({self.source_calls:,} calls in all). Nothing to report; the run succeeded with an empty period.")
+
+
+def _selection(queues: list[str], language: str | None) -> str:
+    parts = [f"queues {', '.join(queues)}" if queues else "all queues"]
+    if language and language != "all":
+        parts.append(f"language {language}")
+    return ", ".join(parts)
+
+
+def check_period(params: Any) -> PeriodCheck | None:
+    """Count the calls in a report's period, from the source the report reads.
+
+    Args:
+        params: a validated notebook parameter model: one with ``store_path``
+            and ``date_from`` / ``date_to`` (read through the store), or one
+            with ``sample_dir`` and ``start_date`` / ``end_date`` (the
+            generated sample's ``truth/calls.csv``); ``queues`` and
+            ``language`` narrow the selection when present.
+
+    Returns:
+        A :class:`PeriodCheck`, or None for parameters without a period.
+
+    Raises:
+        StoreError: the store is missing or not a workbench store.
+        InputDataError: the sample folder or its calls file is missing.
+        ParameterError: an unknown queue or language in the sample.
+    """
+    queues = list(getattr(params, "queues", None) or [])
+    language = getattr(params, "language", None)
+    if hasattr(params, "date_from") and hasattr(params, "store_file"):
+        from workbench.store import Store
+
+        first, last = params.date_from, params.date_to
+        with Store(params.store_file(), read_only=True) as store:
+            calls = store.count_calls(first, last, queues=queues, language=language)
+            everything = store.count_calls()
+        return PeriodCheck(params.store_file(), first, last, _selection(queues, language), calls, everything)
+    if hasattr(params, "start_date") and hasattr(params, "sample_path"):
+        from workbench.sample import reading
+
+        first, last = params.start_date, params.end_date
+        frame = reading.read_generated(params.sample_path(), ["calls"])["calls"]
+        selected = reading.select_calls(frame, start_date=first, end_date=last, queues=queues,
+                                        language=language or "all")  # fmt: skip
+        source = Path(frame.attrs.get("source_path", params.sample_path()))
+        return PeriodCheck(source, first, last, _selection(queues, language), len(selected), len(frame))
+    return None
+
+
+def stop_if_no_calls(params: Any) -> PeriodCheck | None:
+    """In a report notebook: stop with a clear message when the period holds no calls.
+
+    Shows the message (Markdown), records the source counted in as the run's
+    input, and raises :class:`~workbench.errors.NoCallsInPeriod`, which the
+    runner turns into a succeeded run with ``empty_period: true``. Otherwise
+    does nothing visible.
+
+    Args:
+        params: the notebook's validated parameters (see :func:`check_period`).
+
+    Returns:
+        The :class:`PeriodCheck` when the period holds calls (None without a period).
+
+    Raises:
+        NoCallsInPeriod: the period and selection hold no calls.
+    """
+    check = check_period(params)
+    if check is None or not check.empty:
+        return check
+    from IPython.display import display
+
+    from workbench.reports.record import record_input
+    from workbench.safe_display import code, markdown
+
+    record_input(check.source, rows=check.source_calls, name="calls" if check.source.suffix == ".csv" else "store")
+    display(markdown(
+        "### No calls in this period\n\n{period} ({selection}) holds no calls in {source} ({total:,} calls in all). "
+        "Nothing to report: this run succeeded with an empty period.",
+        period=check.period, selection=check.selection, source=code(check.source), total=check.source_calls,
+    ))  # fmt: skip
+    raise NoCallsInPeriod(check.message)
+
+
+def finish_empty_period(executed: Path) -> str | None:
+    """Turn an executed notebook stopped by :class:`NoCallsInPeriod` into a clean, finished report.
+
+    Removes Papermill's error banners, the stop's error output and the cells
+    that never ran after it, and clears the exception flag, so ``report.html``
+    ends with the message.
+
+    Args:
+        executed: the executed notebook (rewritten in place).
+
+    Returns:
+        The message, or None when the notebook was not stopped that way.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    stop, message = None, None
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") == NoCallsInPeriod.__name__:
+                stop, message = index, output.get("evalue")
+                break
+        if stop is not None:
+            break
+    if stop is None:
+        return None
+    kept = []
+    for index, cell in enumerate(nb.cells[: stop + 1]):
+        if "papermill-error-cell-tag" in cell.metadata.get("tags", []):
+            continue
+        if index == stop:
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
+            cell.metadata.get("papermill", {}).update(exception=False, status="completed")
+        kept.append(cell)
+    nb.cells = kept
+    nb.metadata.setdefault("papermill", {})["exception"] = False
+    nbformat.write(nb, executed)
+    return message
