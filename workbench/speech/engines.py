@@ -25,6 +25,10 @@ Models, offline (nothing is ever downloaded; see :func:`resolve_model`):
 * Anything bigger: a local CTranslate2 model directory, or a name already in
   the local Hugging Face cache.
 
+The bundled models (and the VAD models inside the faster-whisper and whisperx
+wheels) are checked against the SHA-256 recorded in ``model_files.json``
+before they load (:func:`workbench.model_files.verify_model_files`).
+
 Language: ``"auto"`` detects the language of each recording, but only among
 :data:`CENTRE_LANGUAGES` (English and Mandarin): free detection picked Thai
 for Mandarin speech in measurements, and the centre only runs these two lines.

@@ -15,7 +15,9 @@ and fails offline, so every backend below works from files on this machine.
                            Face cache only) or a local folder
 =========================  ==================================================
 
-Heavy libraries are imported inside functions so importing the package stays cheap.
+The packaged MiniLM files are checked against their recorded SHA-256 before
+they load (:func:`workbench.model_files.verify_model_files`). Heavy libraries
+are imported inside functions so importing the package stays cheap.
 """
 
 from __future__ import annotations
