@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from workbench.apps.kernel_pool import WarmKernelPool
+from workbench.apps.kernel_pool import KernelCapReached, WarmKernelPool
 from workbench.apps.serve import apps_dir
 
 pytestmark = pytest.mark.slow
@@ -62,3 +62,43 @@ def test_a_visit_gets_the_warm_spare_and_the_pool_refills_with_a_new_kernel():
     assert result["kernels"] == {result["spare"], *result["refilled"]}, "the idle visit kernel was culled"
     assert result["culled"] == {"spare": False, "other": True}, "culling never takes a spare"
     assert result["left_running"] == []
+
+
+async def _caps_and_unconnected_culling() -> dict[str, object]:
+    pool = WarmKernelPool(root_dir=str(apps_dir()), spare_kernels=1, max_kernels=1, connect_timeout=0.5)
+    try:
+        while not pool.spare_kernel_ids:
+            await asyncio.sleep(0.2)
+        await pool._filling
+        spare = pool.spare_kernel_ids[0]
+        await asyncio.sleep(1)  # the spare's last activity, its warm-up, is now older than connect_timeout
+        spare_culled = await pool.cull_unconnected()
+        handed = await pool.start_kernel(path="", kernel_name="python3")
+        culled_at_hand_out = await pool.cull_unconnected()
+        try:
+            await pool.start_kernel(path="", kernel_name="python3")
+            refused = None
+        except KernelCapReached as exc:
+            refused = (exc.status_code, exc.per_client)
+        await pool._filling  # the refill, which the cap does not count
+        for _ in range(600):  # polled: the pool's own periodic check culls it once idle for connect_timeout
+            if handed not in pool:
+                break
+            await asyncio.sleep(0.1)
+        culled = handed not in pool
+        after_cull = await pool.start_kernel(path="", kernel_name="python3")
+        result = {"spare": spare, "spare_culled": spare_culled, "handed": handed, "culled_at_hand_out": culled_at_hand_out,
+                  "refused": refused, "culled": culled, "after_cull": after_cull, "visits": pool.visit_kernel_ids}
+    finally:
+        await pool.shutdown_all()
+    return result
+
+
+def test_the_cap_refuses_a_visit_and_a_kernel_no_page_connects_to_is_culled_but_not_at_hand_out():
+    result = asyncio.run(_caps_and_unconnected_culling())
+    assert result["spare_culled"] == [], "a spare waits for its visit, however long"
+    assert result["handed"] == result["spare"]
+    assert result["culled_at_hand_out"] == [], "a spare's old warm-up activity does not count against its visit"
+    assert result["refused"] == (503, False), "max_kernels=1: the second visit is refused although a spare waits"
+    assert result["culled"], "no page ever connected to the visit's kernel"
+    assert result["visits"] == [result["after_cull"]], "the culled visit's slot serves the next one"
