@@ -433,6 +433,12 @@ class _Records:
         self.lines.append(line)
 
 
+def _last_line(text: str) -> str:
+    """The last physical line of ``text`` without its line end (no line offsets computed)."""
+    end = len(text) - (2 if text.endswith("\r\n") else 1 if text.endswith(("\r", "\n")) else 0)
+    return text[max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1:end]
+
+
 def _quote_problem(records: _Records, start: int, end: int, record: list[str]) -> str | None:
     """Why a record running from line ``start`` to ``end`` is a quote left open, or None when it is sound.
 
@@ -488,6 +494,8 @@ def _read_records(text: str, separator: str, path: Path) -> RawExport:
             raise InputDataError("header holds a NUL byte (\\x00): the file is binary or UTF-16, not a CSV text",
                                  file=path, row=1, field=header_name.replace("\x00", ""))
     records = _Records(text, separator, headers)
+    width, plain = len(headers), not records.has_nul
+    rows, lines = records.rows, records.lines
     base = 0  # physical lines before the text the current reader reads
     start = 2
     while True:
@@ -501,7 +509,11 @@ def _read_records(text: str, separator: str, path: Path) -> RawExport:
                 elif end > start and (broken := _quote_problem(records, start, end, record)):
                     break
                 else:
-                    records.add(start, record)
+                    if plain and len(record) == width:  # the common case, inlined
+                        rows.append([value if value.strip() != "" else None for value in record])
+                        lines.append(start)
+                    else:
+                        records.add(start, record)
                     last = (start, end)
                 start = end + 1
         except csv.Error as exc:  # e.g. a value grown past the csv module's field size limit
@@ -509,7 +521,7 @@ def _read_records(text: str, separator: str, path: Path) -> RawExport:
         total = base + reader.line_num
         if broken is None and last is not None and last[0] == last[1] == total:
             # A quote still open at the end of the file on the last line: the lenient reader closes it silently.
-            if '"' in records.line_text(total) and (broken := _quote_problem(records, total, total, [])):
+            if '"' in _last_line(text) and (broken := _quote_problem(records, total, total, [])):
                 records.rows.pop()
                 records.lines.pop()
                 records.problems.pop(total, None)
