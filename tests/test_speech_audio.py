@@ -251,7 +251,7 @@ def ffmpeg_round_trip(source: Path, target: Path, *args: str) -> Path:
 
 def espeak(tmp_path: Path, text: str, voice: str = "en-us") -> np.ndarray:
     """espeak-ng speech as float samples at 16 kHz (decoded by the workbench's own reader)."""
-    path = tmp_path / f"espeak_{abs(hash((text, voice)))}.wav"
+    path = tmp_path / f"espeak_{len(list(tmp_path.glob('espeak_*.wav')))}.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-s", "160", "-w", str(path), text], check=True, capture_output=True)
     return load_recording(path).channels[0]
 
