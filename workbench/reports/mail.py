@@ -183,16 +183,35 @@ def build_report_message(run_dir: str | Path, *, attach: bool = True) -> EmailMe
     from workbench.reports.alerts import banner_html
 
     banner = banner_html(alerts) if alerts else ""
+    attachment = _attachable_report(run_dir / "report.html") if attach else None
+    note = " (also attached)" if attachment is not None else (
+        " (not attached: the file carries script or other executable markup)"
+        if attach and (run_dir / "report.html").exists() else "")
     message.add_alternative(
         f"<html><body>{banner}<p><b>{escape(report)}</b>: {escape(manifest['status'])} "
         f"(run {escape(manifest['run_id'])})</p><p><a href=\"{escape(link)}\">Open the report</a>"
-        f"{' (also attached)' if attach else ''}</p></body></html>",
+        f"{note}</p></body></html>",
         subtype="html",
     )
-    if attach and (run_dir / "report.html").exists():
-        message.add_attachment((run_dir / "report.html").read_bytes(), maintype="text", subtype="html",
+    if attachment is not None:
+        message.add_attachment(attachment, maintype="text", subtype="html",
                                filename=f"{report}-{manifest['run_id']}.html")
     return message
+
+
+def _attachable_report(path: Path) -> bytes | None:
+    """The report's bytes, or None when it is missing or carries executable markup.
+
+    Reports rendered by the runner are sanitised and free of script; one
+    rendered by an older version may not be, and a mail client would open it
+    from the attachment with no site policy around it.
+    """
+    from workbench.safe_display import executable_markup
+
+    if not path.exists():
+        return None
+    data = path.read_bytes()
+    return None if executable_markup(data.decode("utf-8", errors="replace")) else data
 
 
 def send_report(run_dir: str | Path, settings: SmtpSettings | None = None, *, attach: bool = True) -> EmailMessage:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from workbench import paths
 
@@ -49,6 +50,15 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None  # a run still being written, or a stray file: skip it rather than fail the site
 
 
+def _link(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` as a URL path, each part percent-encoded.
+
+    Folder names come from notebook names and run ids; encoded, a name such as
+    ``javascript:x`` or ``a"b`` stays a relative path and never becomes a scheme or markup.
+    """
+    return "/".join(quote(part, safe="") for part in path.relative_to(base).parts)
+
+
 def collect_runs(outputs_dir: str | Path | None = None) -> list[RunEntry]:
     """Every ``<outputs>/<notebook>/<run_id>/manifest.json``, latest first.
 
@@ -77,9 +87,8 @@ def collect_runs(outputs_dir: str | Path | None = None) -> list[RunEntry]:
                 status=manifest.get("status", "unknown"),
                 started_at=manifest.get("started_at") or "",
                 duration_seconds=manifest.get("duration_seconds"),
-                report_link=(run_dir / "report.html").relative_to(base).as_posix()
-                if (run_dir / "report.html").exists() else None,
-                notebook_link=(run_dir / executed).relative_to(base).as_posix() if (run_dir / executed).exists() else None,
+                report_link=_link(run_dir / "report.html", base) if (run_dir / "report.html").exists() else None,
+                notebook_link=_link(run_dir / executed, base) if (run_dir / executed).exists() else None,
                 alerts=len(alerts.get("alerts", [])) if alerts else None,
                 report_set=context.get("set"),
                 report_date=context.get("date"),
@@ -135,8 +144,8 @@ def _batches_section(base: Path) -> str:
         f"<tr><td>{escape(str(b.get('started_at', ''))[:19].replace('T', ' '))}</td><td>{escape(b['set'])}</td>"
         f"<td>{escape(str(b.get('date', '')))}</td>"
         f"<td class=\"{'succeeded' if b.get('exit_code') == 0 else 'failed'}\">"
-        f"{b.get('succeeded', 0)} of {len(b.get('reports', []))} succeeded</td>"
-        f"<td>{b.get('alerts', 0)}</td></tr>"
+        f"{escape(str(b.get('succeeded', 0)))} of {len(b.get('reports', []))} succeeded</td>"
+        f"<td>{escape(str(b.get('alerts', 0)))}</td></tr>"
         for b in batches[:50]
     )
     return (
