@@ -13,7 +13,7 @@ import workbench
 from workbench.cli import app
 from workbench.errors import InputDataError
 from workbench.forecast import backtest as bt
-from workbench.forecast.daytypes import learn_day_types
+from workbench.forecast.daytypes import assign_day_types, learn_day_types, weekday_day_types
 from workbench.forecast.handle_time import forecast_handle_time, workload
 from workbench.forecast.models import MODELS, fit_predict, holiday_calendar, read_events
 from workbench.forecast.series import (
@@ -25,6 +25,7 @@ from workbench.forecast.series import (
     slot_of_week,
     validate_series,
 )
+from workbench.params import StaffingForecastParameters
 
 runner = CliRunner()
 SHARED = Path(workbench.__file__).resolve().parents[2] / "shared"
@@ -63,8 +64,11 @@ def two_series() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def prophet_forecast(two_series) -> pd.DataFrame:
-    """Prophet (learned day types, CN holidays) on both series, 7 days ahead; fitted once per module."""
-    return bt.forecast(two_series, "prophet", horizon_days=7, options={"uncertainty_samples": 50})
+    """Prophet (learned day types, no holidays) on both series, 7 days ahead; fitted once per module.
+
+    No country: the series know no holidays, and their Friday-Saturday weekend contradicts the Chinese
+    calendar, in which Sunday 2026-01-04 is a make-up working day that works as a Friday."""
+    return bt.forecast(two_series, "prophet", horizon_days=7, options={"uncertainty_samples": 50, "country": None})
 
 
 # --------------------------------------------------------------------------- series
@@ -228,6 +232,61 @@ def test_day_types_find_a_friday_saturday_weekend():
     assert len({types[d] for d in (6, 0, 1, 2, 3)}) == 1 and types[0] != types[4]
     western = learn_day_types(centre_series(days=21, weekend=(5, 6)))
     assert western[5] == western[6] == "sunday_saturday" and western[4] == western[0]
+
+
+#: 2026 make-up working days (调休) and the weekday each works as: that of the bridge day off it pays for.
+MAKEUP_2026_WORKS_AS = {"2026-01-04": "friday", "2026-02-14": "friday", "2026-02-28": "monday",
+                        "2026-05-09": "tuesday", "2026-09-20": "tuesday", "2026-10-10": "wednesday"}
+
+
+def test_makeup_days_take_the_type_of_the_weekday_they_replace():
+    ds = pd.date_range("2026-01-01", "2026-12-31 23:00", freq="6h")
+    types = pd.Series(assign_day_types(ds, weekday_day_types(), "CN", holidays_like=6), index=ds)
+    for day, name in MAKEUP_2026_WORKS_AS.items():
+        assert set(types[day]) == {name}, day
+    assert set(types["2026-02-07"]) == {"saturday"}  # an ordinary Saturday stays one
+    for holiday in ("2026-01-01", "2026-02-17", "2026-05-05", "2026-10-01"):
+        assert set(types[holiday]) == {"sunday"}, holiday  # public holidays take holidays_like's type
+    own = assign_day_types(pd.to_datetime(["2026-02-17", "2026-02-16"]), weekday_day_types(), "CN", eves_like=4)
+    assert own.tolist() == ["tuesday", "monday"]  # without holidays_like a holiday keeps its weekday
+    assert assign_day_types(pd.to_datetime(["2026-02-14"]), weekday_day_types(), None).tolist() == ["saturday"]
+
+
+def _makeup_series(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """Eight weeks to Sunday 2026-05-03: working days (make-up days included) ~3x the volume of weekends and
+    public holidays, each with its own intraday shape; the daily truth by date."""
+    from workbench.workdays import day_kinds
+
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2026-03-08", "2026-05-03 23:30", freq="30min")
+    kinds = day_kinds(ds.normalize().unique(), "CN").set_index("date")["kind"]
+    working = kinds.reindex(ds.normalize()).isin(["workday", "makeup_workday"]).to_numpy()
+    hour = np.asarray(ds.hour + ds.minute / 60)
+    peaks = np.exp(-((hour - 10) ** 2) / 3) + 0.8 * np.exp(-((hour - 15) ** 2) / 4) + 0.2
+    flat = 0.3 * np.exp(-((hour - 13) ** 2) / 10) + 0.1
+    rate = np.where(working, 30 * peaks, 10 * peaks.mean() / flat.mean() * flat) * ((hour >= 8) & (hour < 22))
+    history = pd.DataFrame({"ds": ds, "y": rng.poisson(rate).astype(float)})
+    return history, pd.Series(working.reshape(-1, 48)[:, 0], index=ds.normalize().unique())
+
+
+@pytest.mark.slow
+def test_prophet_forecasts_a_makeup_saturday_at_weekday_level():
+    """The product's Prophet configuration, one fit: Saturday 2026-05-09 (调休, pays for Tuesday 5 May) in the
+    horizon is forecast like a weekday, the Labour Day holidays 4-5 May like a weekend."""
+    history, working = _makeup_series()
+    daily = history.groupby(history["ds"].dt.normalize())["y"].sum()
+    weekday_level = daily[working.to_numpy()].mean()
+    saturday_level = daily[daily.index.dayofweek == 5].mean()
+    assert weekday_level > 2.5 * saturday_level
+    options = StaffingForecastParameters().model_options() | {"uncertainty_samples": 0}
+    horizon = pd.date_range("2026-05-04", "2026-05-10 23:30", freq="30min")
+    forecast = fit_predict(history, horizon, "prophet", options=options)
+    per_day = forecast.groupby(forecast["ds"].dt.normalize())["yhat"].sum()
+    makeup = per_day[pd.Timestamp("2026-05-09")]
+    assert abs(makeup - weekday_level) < abs(makeup - saturday_level)
+    assert abs(makeup - weekday_level) < 0.2 * weekday_level
+    for holiday in ("2026-05-04", "2026-05-05"):
+        assert per_day[pd.Timestamp(holiday)] < 0.5 * weekday_level, holiday
 
 
 # --------------------------------------------------------------------------- backtest

@@ -13,6 +13,11 @@ averaged over a few weeks each, still differ by chance, and a short history
 must not split them for that. For counts with mean ``lam`` per slot averaged
 over ``n_a`` and ``n_b`` days the expected absolute difference is
 ``sqrt(2 / pi) * sqrt(lam / n_a + lam / n_b)``.
+
+Which type a given date takes is :func:`assign_day_types`: that of the weekday
+it works as (:func:`workbench.workdays.day_kinds`), so a make-up working day
+(调休) takes the type of the weekday it replaces, not a Saturday's; public
+holidays and their eves can be moved to another weekday's type.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.workdays import day_kinds
 
-__all__ = ["WEEKDAY_NAMES", "weekday_day_types", "learn_day_types", "profile_distance", "noise_distance"]
+__all__ = ["WEEKDAY_NAMES", "weekday_day_types", "learn_day_types", "assign_day_types", "profile_distance",
+           "noise_distance"]
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -125,3 +132,50 @@ def learn_day_types(
             nearest = min(seen, key=lambda s: (min((day - s) % 7, (s - day) % 7), s))
             mapping[day] = mapping[nearest]
     return mapping
+
+
+def assign_day_types(
+    ds: pd.Series | pd.DatetimeIndex,
+    day_types: dict[int, str],
+    country: str | None = "CN",
+    holidays_like: int | None = None,
+    eves_like: int | None = None,
+) -> np.ndarray:
+    """The day type of each timestamp, from the weekday its day works as.
+
+    Args:
+        ds: timestamps (any time of day).
+        day_types: weekday (0 = Monday) -> type name, for all seven weekdays.
+        country: public holidays and make-up working days of this country
+            (:func:`workbench.workdays.day_kinds`); None = weekdays only.
+        holidays_like: weekday whose type public holidays take; None = the
+            type of their own weekday.
+        eves_like: weekday whose type the day before a public holiday (not
+            a holiday itself) takes; None = its own.
+
+    Returns:
+        Type names, one per timestamp. A make-up working day takes the type
+        of the weekday it replaces (Saturday 2026-02-14 pays for Friday
+        2026-02-20, so it is a Friday); an eve that is a make-up day takes
+        ``eves_like``'s type when that is set.
+
+    >>> types = {d: "weekend" if d >= 5 else "weekday" for d in range(7)}
+    >>> assign_day_types(pd.to_datetime(["2026-02-07", "2026-02-14", "2026-02-17"]), types, holidays_like=6).tolist()
+    ['weekend', 'weekday', 'weekend']
+    """
+    missing = sorted(set(range(7)) - set(day_types))
+    if missing:
+        raise InputDataError(f"day_types must map every weekday 0-6, missing {missing}", field="day_types")
+    days = pd.DatetimeIndex(pd.to_datetime(ds)).normalize()
+    if len(days) == 0:
+        return np.array([], dtype=object)
+    unique = days.unique()
+    kinds = day_kinds(unique.union(unique + pd.Timedelta(days=1)), country).set_index("date")
+    weekday = kinds["works_as"].reindex(days).to_numpy(dtype=np.int64).copy()
+    holiday = (kinds["kind"] == "public_holiday").reindex(days).to_numpy(dtype=bool)
+    if eves_like is not None:
+        eve = (kinds["kind"] == "public_holiday").reindex(days + pd.Timedelta(days=1)).to_numpy(dtype=bool)
+        weekday[eve & ~holiday] = eves_like
+    if holidays_like is not None:
+        weekday[holiday] = holidays_like
+    return np.array([day_types[d] for d in weekday], dtype=object)

@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError, MissingComponentError
-from workbench.forecast.daytypes import WEEKDAY_NAMES, learn_day_types, weekday_day_types
+from workbench.forecast.daytypes import WEEKDAY_NAMES, assign_day_types, learn_day_types, weekday_day_types
 from workbench.forecast.series import MINUTES_PER_DAY, slot_of_week
+from workbench.workdays import makeup_workdays, public_holidays
 
 __all__ = [
     "MODELS",
@@ -218,6 +219,10 @@ def read_events(path: str | Path) -> pd.DataFrame:
 def holiday_calendar(country: str | None, years: list[int], events: pd.DataFrame | None = None) -> pd.DataFrame:
     """Public holidays of ``country`` (the ``holidays`` package) plus events, one row per day.
 
+    Holiday names are English whatever the machine's language
+    (:func:`workbench.workdays.public_holidays`), so a fitted model's holiday
+    terms have the same names everywhere.
+
     Args:
         country: ISO country code (``CN``, ``IL``, ...) or None for none.
         years: calendar years to cover.
@@ -228,13 +233,7 @@ def holiday_calendar(country: str | None, years: list[int], events: pd.DataFrame
     """
     rows: list[tuple[pd.Timestamp, str]] = []
     if country:
-        import holidays
-
-        try:
-            calendar = holidays.country_holidays(country, years=years)
-        except NotImplementedError:
-            raise InputDataError(f"the holidays package knows no country '{country}'", field="country") from None
-        rows.extend((pd.Timestamp(day), str(name)) for day, name in calendar.items())
+        rows.extend(public_holidays(country, years)[["date", "name"]].itertuples(index=False, name=None))
     table = pd.DataFrame(rows, columns=["date", "event"])
     if events is not None and not events.empty:
         table = pd.concat([table, events[["date", "event"]]], ignore_index=True)
@@ -273,8 +272,11 @@ class ProphetModel:
     forecasts clipped at 0 by :func:`fit_predict`.
 
     Args:
-        country: public holidays from the ``holidays`` package (``CN``,
-            ``IL``, ...); None = none.
+        country: public holidays and make-up working days from the
+            ``holidays`` package (``CN``, ``IL``, ...); None = none. A make-up
+            working day (调休) takes the day type of the weekday it replaces
+            (:func:`workbench.forecast.daytypes.assign_day_types`) and is
+            left out when day types are learned.
         events: ``date, event`` table of extra special days (:func:`read_events`).
         day_types: ``learned`` (:func:`learn_day_types`), ``weekday`` (seven
             types) or a mapping weekday (0 = Monday) -> type name.
@@ -359,19 +361,11 @@ class ProphetModel:
         return np.expm1(y) if kind == "log1p" else y
 
     def _type_columns(self, ds: pd.Series) -> pd.DataFrame:
-        """One boolean column per day type; holidays (and eves) moved to ``holidays_like``'s (``eves_like``'s) type."""
-        weekday = ds.dt.dayofweek.to_numpy().copy()
-        days = ds.dt.normalize()
-        # Only public holidays change a day's type; events (promotions, outages) keep theirs.
-        holiday = days.isin(self.public_holidays).to_numpy()
-        eves_like = self.options["eves_like"]
-        if eves_like is not None:
-            eve = (days + pd.Timedelta(days=1)).isin(self.public_holidays).to_numpy() & ~holiday
-            weekday[eve] = eves_like
-        like = self.options["holidays_like"]
-        if like is not None:
-            weekday[holiday] = like
-        types = np.array([self.day_types[d] for d in weekday], dtype=object)
+        """One boolean column per day type (:func:`assign_day_types`): make-up working days take the type of the
+        weekday they replace, holidays (and eves) ``holidays_like``'s (``eves_like``'s)."""
+        # Only public holidays and make-up days change a day's type; events (promotions, outages) keep theirs.
+        types = assign_day_types(ds, self.day_types, self.options["country"], self.options["holidays_like"],
+                                 self.options["eves_like"])
         return pd.DataFrame({f"is_{name}": types == name for name in self.type_names}, index=ds.index)
 
     def _levels(self, types: pd.DataFrame) -> pd.DataFrame:
@@ -389,7 +383,6 @@ class ProphetModel:
         self.interval_minutes = interval_minutes
         years = list(range(frame["ds"].dt.year.min() - 1, frame["ds"].dt.year.max() + 3))
         calendar = holiday_calendar(opts["country"], years, self.events)
-        self.public_holidays = pd.DatetimeIndex(holiday_calendar(opts["country"], years)["date"].unique())
         if isinstance(opts["day_types"], dict):
             self.day_types = {int(k): str(v) for k, v in opts["day_types"].items()}
             if set(self.day_types) != set(range(7)):
@@ -398,8 +391,10 @@ class ProphetModel:
         elif opts["day_types"] == "weekday":
             self.day_types = weekday_day_types()
         else:
+            # A make-up Saturday worked like a weekday would blur the Saturday profile.
+            makeup = makeup_workdays(opts["country"], years)["date"]
             self.day_types = learn_day_types(frame, tolerance=opts["day_type_tolerance"],
-                                             exclude_dates=list(calendar["date"].unique()))
+                                             exclude_dates=list(calendar["date"].unique()) + list(makeup))
         self.type_names = sorted(set(self.day_types.values()))
         # Closed slots are known zeros: leaving them out lets the seasonalities
         # spend their flexibility on the open hours (Prophet allows gaps).
