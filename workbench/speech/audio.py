@@ -10,12 +10,15 @@ to produce (WAV/PCM, G.711 A-law and mu-law, MP3, Opus, FLAC, ...).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from workbench.errors import InputDataError, ParameterError
+
+logger = logging.getLogger(__name__)
 
 SAMPLE_RATE_HZ = 16_000
 CHANNEL_LAYOUTS = ("auto", "agent-left", "agent-right", "mono")
@@ -254,13 +257,21 @@ def channels_dual_mono(left: np.ndarray, right: np.ndarray, sample_rate_hz: int 
     return channel_similarity(left, right, sample_rate_hz) >= DUAL_MONO_CORRELATION
 
 
-def _mix_dual_mono(left: np.ndarray, right: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-    """One track from two copies of a signal: the right side lined up (offset, polarity) and averaged.
+def _dual_mono_track(left: np.ndarray, right: np.ndarray, sample_rate_hz: int) -> np.ndarray | None:
+    """One track from two copies of a signal (see :func:`channels_dual_mono`), else None.
 
-    Averaging unaligned copies would comb-filter them, and an inverted copy would cancel the voice.
+    The right side is lined up (offset, polarity) and averaged with the left:
+    averaging unaligned copies would comb-filter them, and an inverted copy
+    would cancel the voice.
     """
-    n = min(left.size, right.size)
+    if channels_identical(left, right):
+        return ((left + right) / np.float32(2)).astype(np.float32)
     r, lag = _lagged_correlation(left, right, int(round(DUAL_MONO_MAX_LAG_SECONDS * sample_rate_hz)))
+    if abs(r) < DUAL_MONO_CORRELATION:
+        return None
+    logger.info("both channels carry one signal (similarity %.4f >= %s, offset %d samples): treated as mono",
+                abs(r), DUAL_MONO_CORRELATION, lag)  # fmt: skip
+    n = min(left.size, right.size)
     aligned = np.zeros(n, dtype=np.float32)
     if lag >= 0:
         aligned[lag:] = right[: n - lag]
@@ -306,10 +317,11 @@ def speaker_tracks(recording: Recording, channels: str = "auto") -> dict[str, np
         return {"unknown": arrays[0]}
     if channels == "mono":
         return {"unknown": np.mean(np.stack(arrays), axis=0, dtype=np.float32)}
-    if len(arrays) == 2 and channels_dual_mono(arrays[0], arrays[1], recording.sample_rate_hz):
-        # One signal on both sides: transcribing each would report agent and customer saying the
-        # same words at once, so it gets the mono treatment (one 'unknown' speaker).
-        return {"unknown": _mix_dual_mono(arrays[0], arrays[1], recording.sample_rate_hz)}
+    # One signal on both sides: transcribing each would report agent and customer saying the
+    # same words at once, so it gets the mono treatment (one 'unknown' speaker).
+    single = _dual_mono_track(*arrays, recording.sample_rate_hz) if len(arrays) == 2 else None
+    if single is not None:
+        return {"unknown": single}
     if len(arrays) > 2:
         raise InputDataError(
             f"{len(arrays)} audio channels found; expected 1 (mono) or 2 (agent and customer), "
