@@ -242,6 +242,20 @@ def test_last_line_with_an_open_quote_is_rejected(tmp_path):
     assert raw.lines == 2
 
 
+def test_value_past_the_csv_field_limit_rejects_its_line_only(tmp_path):
+    import csv
+
+    huge = "z" * (csv.field_size_limit() + 10)
+    lines = [_row("F1", agent='"A1"'), _row("F2", agent=huge), _row("F3")]  # a quote sends it to the careful reader
+    raw = read_export(_write(tmp_path / "huge.csv", [HEADER, *lines]))
+    assert raw.frame["id"].tolist() == ["F1", "F2", "F3"]
+    assert list(raw.problems) == [3] and raw.problems[3].startswith("bad_record: line 3 cannot be read as CSV")
+    opened = [_row("G1", agent='"' + huge), _row("G2")]  # an open quote grows past the limit
+    raw = read_export(_write(tmp_path / "open.csv", [HEADER, *opened]))
+    assert raw.frame["id"].tolist() == ["G1", "G2"]
+    assert raw.problems[2].startswith("unclosed_quote: a quote opened on line 2")
+
+
 # -- a batch carries on past a bad item -------------------------------------------------
 
 

@@ -518,6 +518,8 @@ def _read_records(text: str, separator: str, path: Path) -> RawExport:
                 start = end + 1
         except csv.Error as exc:  # e.g. a value grown past the csv module's field size limit
             broken = f"not closed on that line: reading on from it fails ({exc})"
+            if '"' not in records.line_text(start):
+                broken = f"bad_record: line {start} cannot be read as CSV ({exc})"
         total = base + reader.line_num
         if broken is None and last is not None and last[0] == last[1] == total:
             # A quote still open at the end of the file on the last line: the lenient reader closes it silently.
@@ -528,8 +530,13 @@ def _read_records(text: str, separator: str, path: Path) -> RawExport:
                 start = total
         if broken is None:
             break
-        alone = next(csv.reader([records.line_text(start)], delimiter=separator), [])
-        records.add(start, alone, f"unclosed_quote: a quote opened on line {start} is {broken}")
+        line = records.line_text(start)
+        try:
+            alone = next(csv.reader([line], delimiter=separator), [])
+        except csv.Error:  # the line alone is still too long for the csv module: keep its text as it is
+            alone = line.split(separator)
+        records.add(start, alone, broken if broken.startswith("bad_record:")
+                    else f"unclosed_quote: a quote opened on line {start} is {broken}")
         total = len(records.starts())
         if start >= total:
             break
