@@ -28,23 +28,43 @@ def _pyproject_direct() -> set[str]:
     return names
 
 
-def _environment_yml_direct() -> set[str]:
-    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip_section = next(item["pip"] for item in spec["dependencies"] if isinstance(item, dict))
-    return {_normalise(r) for r in pip_section if not r.startswith("-")}
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)")
+
+
+def _lock_entries() -> dict[str, tuple[str, list[str]]]:
+    """Each pin of the lock: name -> (version, its --hash values)."""
+    entries: dict[str, tuple[str, list[str]]] = {}
+    current = None
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        match = PIN.match(line)
+        if match:
+            current = _normalise(match.group(1))
+            entries[current] = (match.group(2), [])
+        elif line.strip().startswith("--hash=") and current:
+            entries[current][1].append(line.strip().rstrip(" \\").removeprefix("--hash="))
+    return entries
 
 
 def _lock() -> dict[str, str]:
-    pins = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, _, version = line.partition("==")
-            pins[_normalise(name)] = version
-    return pins
+    return {name: version for name, (version, _) in _lock_entries().items()}
 
 
-def test_environment_yml_and_pyproject_name_the_same_direct_dependencies():
-    assert _environment_yml_direct() == _pyproject_direct()
+def test_every_pin_of_the_lock_carries_its_sha256_hashes():
+    entries = _lock_entries()
+    assert len(entries) > 200
+    unhashed = sorted(name for name, (_, hashes) in entries.items() if not hashes)
+    assert not unhashed, f"pins without --hash: {unhashed}"
+    bad = [h for _, hashes in entries.values() for h in hashes if not re.fullmatch(r"sha256:[0-9a-f]{64}", h)]
+    assert not bad
+
+
+def test_build_tools_are_current_and_pinned_alike():
+    pins = _lock()
+    setuptools = tuple(int(part) for part in pins["setuptools"].split(".")[:3])
+    # 78.1.1 fixed the last published setuptools vulnerability (CVE-2025-47273, path traversal).
+    assert setuptools >= (78, 1, 1)
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    assert build == [f"setuptools=={pins['setuptools']}"]
 
 
 def test_requirements_in_matches_pyproject():
@@ -64,7 +84,9 @@ def test_environment_yml_targets_python_311_and_installs_from_the_lock():
     spec = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "python=3.11" in spec["dependencies"]
     pip_section = next(item["pip"] for item in spec["dependencies"] if isinstance(item, dict))
-    assert "-r requirements.lock" in pip_section
+    # conda runs `pip install -U -r` on these lines: pip options that a requirements file
+    # cannot hold (--no-deps) or an editable install in hash-checking mode would fail there.
+    assert pip_section == ["-r requirements.lock"]
 
 
 def test_cli_help_lists_commands_without_heavy_imports():
