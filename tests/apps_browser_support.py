@@ -291,7 +291,18 @@ class Visit:
         return path
 
     def close(self) -> None:
-        self.page.close()
+        """Leave the page as a closing tab does, then close it.
+
+        Playwright's ``page.close()`` skips the page's unload handlers, where
+        Voilà asks the server to shut the kernel down; without them every
+        visit's kernel would outlive its page and count against the server's
+        kernel caps (per client, and every visit here comes from 127.0.0.1).
+        """
+        try:
+            self.page.unroute("**/*")  # the shutdown request goes out while the page unloads, past any route handler
+            self.page.goto("about:blank")
+        finally:
+            self.page.close()
 
 
 # -- the apps ------------------------------------------------------------------------

@@ -35,10 +35,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from jupyter_server._tz import utcnow
 from jupyter_server.base.call_context import CallContext
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import PeriodicCallback
@@ -106,7 +105,7 @@ class WarmKernelPool(AsyncMappingKernelManager):
         finally:
             self._starting.remove(client)
         self._clients[started] = client
-        self._handed_at[started] = utcnow()
+        self._handed_at[started] = datetime.now(timezone.utc)
         return started
 
     async def _spare_or_new(self, *, kernel_id: str | None, path: str | None, **kwargs: Any) -> str:
@@ -151,7 +150,7 @@ class WarmKernelPool(AsyncMappingKernelManager):
         """
         if self.connect_timeout <= 0:
             return []
-        now, culled = utcnow(), []
+        now, culled = datetime.now(timezone.utc), []
         for kernel_id in self.visit_kernel_ids:
             kernel = self._kernels.get(kernel_id)
             if kernel is None or kernel_id in self._connected or getattr(kernel, "execution_state", None) == "busy":
