@@ -440,6 +440,7 @@ def serve(port: int = 8866, ip: str = "127.0.0.1", spare_kernels: int = 1, *, ma
         """Voilà with every handler behind the access policy."""
 
         def init_handlers(self) -> list[Any]:
+            """Voilà's handlers, each with the access policy in front."""
             return guarded_handlers(super().init_handlers())
 
     app = WorkbenchVoila()
