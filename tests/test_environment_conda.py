@@ -96,5 +96,5 @@ def test_an_environment_holding_the_lock_serves_as_the_stack(tmp_path):
     assert f"using the environment {stack_prefix} as the stack" in done.stdout
     assert not (tmp_path / "cache").exists(), "nothing is installed when the stack is given"
     probe = subprocess.run([str(checkout / ".venv" / "bin" / "python"), "-c", "import workbench, whisperx; print(workbench.__file__)"],
-                           capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert probe.stdout.strip().startswith(str(checkout / "workbench"))
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert probe.stdout.strip().splitlines()[-1:] == [str(checkout / "workbench" / "__init__.py")], probe.stdout + probe.stderr[-2000:]
