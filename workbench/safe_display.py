@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from html import escape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
@@ -112,16 +112,15 @@ def table(
     Formatting goes through the arguments (``formatter`` as in ``Styler.format``:
     a format string, a callable or a dict by column), not through a later
     ``.format()`` call, which would replace the escaping formatter. The index is
-    hidden unless ``index=True``. Does not change ``frame``.
+    hidden unless ``index=True``. Cells holding lists or other objects are
+    shown as their ``str()``, escaped too. Does not change ``frame``.
     """
-    import pandas as pd
-
     # Styler escapes only str cells; a list or other object would reach the page through str() unescaped.
     shown = frame.copy()
     for column in range(shown.shape[1]):
         values = shown.iloc[:, column]
-        if values.dtype == object and not values.map(lambda v: isinstance(v, str) or _is_missing(v, pd)).all():
-            shown.isetitem(column, values.map(lambda v: v if isinstance(v, str) or _is_missing(v, pd) else str(v)))
+        if values.dtype == object and not values.map(_is_text_or_missing).all():
+            shown.isetitem(column, values.map(lambda v: v if _is_text_or_missing(v) else str(v)))
     for axis in ("index", "columns"):  # axis names are shown as they are, with no formatter of their own
         labels = getattr(shown, axis)
         setattr(shown, axis, labels.set_names([escape(n) if isinstance(n, str) else n for n in labels.names]))
@@ -130,8 +129,10 @@ def table(
     return styler if index else styler.hide(axis="index")
 
 
-def _is_missing(value: Any, pd: Any) -> bool:
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+def _is_text_or_missing(value: Any) -> bool:
+    import pandas as pd
+
+    return isinstance(value, str) or value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 # --------------------------------------------------------------------------- checking rendered HTML
