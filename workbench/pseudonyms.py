@@ -25,8 +25,10 @@ scheme, :data:`FOREIGN_PATTERN`) from its own, and ingestion refuses to mix them
 
 The same function exists twice: :func:`pseudonym` in Python and
 :func:`pseudonym_sql` in DuckDB SQL (HMAC written out from its definition,
-RFC 2104, over DuckDB's native ``sha256``, so a million values take well under
-a second with no Python per row); a test keeps the two in step.
+RFC 2104, over DuckDB's native ``sha256``: no Python per row, about 1-2.5 s per
+million values on two busy cores, three to four times the unkeyed hash, as HMAC
+hashes four blocks where a plain hash of a phone number hashes one); a test
+keeps the two in step.
 """
 
 from __future__ import annotations
