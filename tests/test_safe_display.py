@@ -374,3 +374,39 @@ def test_ingest_report_shows_rejected_cells_as_text(tmp_path):
     assert executable_markup(html) == []
     shown = text_of(html)
     assert HOSTILE[0] in shown and HOSTILE[1] in shown and HOSTILE[4] in shown
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_topic_report_shows_hostile_transcripts_and_queues_as_text(tmp_path, monkeypatch):
+    """Topic examples (what callers said) and the queue x language split come from data: both stay text."""
+    from workbench.reports.runner import run_notebook
+    from workbench.store import Store
+
+    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))  # the topic run folder goes there too
+    themes = ["my bill is wrong and I was charged twice this month",
+              "I cannot log in and need to reset my password",
+              f"the parcel never arrived {HOSTILE[0]} {HOSTILE[1]} where is my delivery"]
+    turns, calls = [], []
+    for n in range(36):
+        call_id = f"c{n:03d}"
+        turns.append({"call_id": call_id, "turn_index": 0, "speaker": "customer", "text": themes[n % 3],
+                      "language": "en"})
+        calls.append({"call_id": call_id, "queue_id": HOSTILE[4], "language": HOSTILE[2],
+                      "arrived_at": datetime(2026, 3, 1 + n % 2, 9) + timedelta(minutes=n), "wait_seconds": 5.0,
+                      "talk_seconds": 100.0, "outcome": "answered"})
+    sample = tmp_path / "sample"
+    sample.mkdir()
+    pd.DataFrame(turns).to_csv(sample / "transcripts.csv", index=False)
+    store = tmp_path / "store.duckdb"
+    with Store(store) as opened:
+        opened.write_batch({"calls": pd.DataFrame(calls)}, batch_id="seed")
+    result = run_notebook("topic_overview", {
+        "store_path": str(store), "sample_dir": str(sample), "source": "sample", "min_documents": 10, "n_topics": 3,
+        "embedding": "tfidf_svd", "period": "D", "record_in_store": False,
+    })
+    html = result.report_html.read_text(encoding="utf-8")
+    assert executable_markup(html) == []
+    shown = text_of(html)
+    assert HOSTILE[0] in shown and HOSTILE[1] in shown  # the examples, as text
+    assert HOSTILE[4] in shown and HOSTILE[2] in shown  # the queue x language split, as text
