@@ -552,6 +552,16 @@ def test_rejects_carry_pseudonyms_never_the_exported_caller_numbers(tmp_path, wh
     assert rejects.loc["6"].drop(["Call ID", "reject_reason"]).isna().all()
 
 
+def test_rejects_of_a_misaligned_record_hold_no_caller_number(tmp_path, where):
+    # one field too many before the caller number shifts it into the DNIS column
+    shifted = GOOD.replace("C1,", "C2,").replace(",1,2,", ",x,13900000009,2,") + "z"
+    summary = ingest_files([_write(tmp_path / "s.csv", [HEADER, GOOD, shifted])], "sample_acd", **where)
+    text = Path(summary.loc[0, "rejects_file"]).read_text(encoding="utf-8-sig")
+    assert "13900000009" not in text
+    rejects = _rejects(summary)
+    assert rejects["line_number"].tolist() == ["3"] and rejects["reject_reason"][0].startswith("field_count")
+
+
 def test_rejects_neutralise_cells_a_spreadsheet_would_run(tmp_path, where):
     hostile = "=cmd|' /C calc'!A0"
     rows = [GOOD.replace("ANSWERED", "@SUM(1+1)").replace(",A1,", ",+A1,"),

@@ -283,7 +283,9 @@ def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = 
         NULL), ``raw_kept`` and ``raw_c0``, ``raw_c1``, ... (the vendor values,
         kept for rows that fail a check or name unknown calls; of rows already
         stored only the key's value is kept). Columns the profile pseudonymises
-        are kept as their canonical value (pseudonym or NULL), never as exported.
+        are kept as their canonical value (pseudonym or NULL), never as exported;
+        when the profile pseudonymises, a record with a structural ``problem``
+        keeps no other values (its fields may be shifted).
 
     Raises:
         InputDataError: a mapped header is missing.
@@ -319,6 +321,10 @@ def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = 
             value = f"r.v_{masked[header]}" if header in masked else f"r.c{i}"
             # A row skipped as already loaded is named by its line and id; its other values are not needed.
             when = f"({kept} OR in_store)" if header == profile.columns.get(key) else kept
+            if masked and header not in masked:
+                # A record with a structural problem (field count, open quote) may hold the caller number in any
+                # column; its line number says where to look in the export.
+                when = f"({when}) AND r.problem IS NULL"
             extra.append(f"CASE WHEN {when} THEN {value} END AS raw_c{i}")
     typed = ",\n    ".join(f"{expression} AS v_{column}" for column, expression in query.typed.items())
     parsed = ",\n    ".join(["r.*", *query.parsed])
