@@ -48,7 +48,7 @@ ID_LIKE_SHARE = 0.9
 ID_COLUMNS = ("call_id", "agent_id", "customer_id", "survey_id", "id")
 #: Bookkeeping columns of the driver table and why they are not drivers.
 BOOKKEEPING_COLUMNS = {
-    "surveyed": "survey-response flag (used for the response weights, not a driver)",
+    "surveyed": "survey-response flag, used for the response weights, not a driver",
     "top_box": "derived from the target",
 }
 
@@ -244,21 +244,21 @@ def _leave_out_reason(name: str, values: pd.Series, target: str) -> str | None:
         return f"all missing on the rows with a '{target}'"
     missing = 1.0 - len(present) / len(values)
     if missing > 1.0 - MIN_COVERAGE:
-        return f"missing on {missing:.0%} of the rows with a '{target}' (at most {1 - MIN_COVERAGE:.0%} allowed)"
+        return f"missing on {missing:.0%} of the rows with a '{target}', at most {1 - MIN_COVERAGE:.0%} allowed"
     levels = present.nunique()
     if levels < 2:
-        return f"constant (one value only: {present.iloc[0]!r})"
+        return f"constant: one value only, {present.iloc[0]!r}"
     if pd.api.types.is_datetime64_any_dtype(values):
-        return "a timestamp (derive hour or weekday from it instead)"
+        return "a timestamp; derive hour or weekday from it instead"
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         whole = pd.api.types.is_bool_dtype(values) or bool((present == np.floor(present)).all())
         if _looks_like_id(name) and whole and levels == len(present):
-            return "identifier (a different number on every row)"
+            return "identifier: a different number on every row"
         return None
     if levels >= ID_LIKE_SHARE * len(present) and levels > MAX_LEVELS:
-        return f"identifier-like text ({levels:,} distinct values in {len(present):,} rows)"
+        return f"identifier-like text: {levels:,} distinct values in {len(present):,} rows"
     if levels > MAX_LEVELS:
-        return f"text with too many levels ({levels:,} distinct values, at most {MAX_LEVELS} modelled)"
+        return f"text with too many levels: {levels:,} distinct values, at most {MAX_LEVELS} modelled"
     return None
 
 
