@@ -297,3 +297,21 @@ def test_sample_exports_load_without_warnings(tmp_path, where):
         assert row.status == "succeeded" and pd.isna(row.warning), (file, row.warning)
         assert row.physical_lines == row.rows_read + row.blank_lines + row.continuation_lines
     assert read_export(exports / "acd_calls_zh_gb18030.csv").warnings == []
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_an_extra_empty_trailing_field_is_a_field_count_problem_on_every_path(tmp_path, line_end):
+    # DuckDB's strict mode lets "2,13800002222,b," pass under a three-column header.
+    import duckdb
+
+    from workbench.ingest import reading
+
+    path = tmp_path / "calls.csv"
+    path.write_text(line_end.join(["id,caller,queue", "1,13800001111,a", "2,13800002222,b,", "3,13800003333,"]) + line_end)
+    careful = read_export(path, "utf-8")
+    connection = duckdb.connect()
+    table = reading.load_raw(path, connection)
+    problems = dict(connection.execute(f"SELECT line_number, problem FROM {table.name} WHERE problem IS NOT NULL").fetchall())
+    assert problems == {3: "field_count: expected 3 fields, found 4"} == careful.problems
+    # A last field that is simply empty is fine.
+    assert connection.execute(f'SELECT "c2" FROM {table.name} WHERE line_number = 4').fetchone() == (None,)

@@ -723,6 +723,12 @@ def _plain_records(data: bytes, separator: str) -> int | None:
     header_end = data.find(b"\n")
     if lines < 2 or header_end < 0 or separator.encode() not in data[:header_end]:
         return None  # no data line, or one column (where a blank line would be a record)
+    # DuckDB's strict mode lets a line end in one extra, empty field ("2,b," under a
+    # two-column header) pass as if it were not there. It refuses a line with too few
+    # fields, so once it has accepted the file, a separator count above one header's
+    # worth per line means some line has too many: the careful reader names it.
+    if data.count(separator.encode()) != data[:header_end].count(separator.encode()) * lines:
+        return None
     return lines - 1
 
 
