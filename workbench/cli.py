@@ -289,7 +289,7 @@ def drivers(
                                           "and compliance) or a CSV/Parquet file with a target column."),
     target: str = typer.Option("csat", "--target", help="Satisfaction column (numeric, e.g. CSAT 1-5)."),
     positive_threshold: float = typer.Option(4.0, "--positive-threshold", help="Top box: target at or above this."),
-    features: str = typer.Option("", "--features", help="Comma-separated driver columns (default: all known ones present)."),
+    features: str = typer.Option("", "--features", help="Comma-separated driver columns (default: every usable column; the rest are listed with why)."),
     output: Optional[Path] = typer.Option(None, "--output", help="Folder for drivers.csv (model, feature, effect, ci_low, ci_high, rank)."),
     weighting: bool = typer.Option(True, "--weighting/--no-weighting", help="Inverse-probability-of-response weights."),
     bootstrap: int = typer.Option(50, "--bootstrap", min=0, help="Bootstrap refits for the intervals."),
