@@ -400,7 +400,7 @@ def survey_with_noise(seed: int = 3, n: int = 2000) -> pd.DataFrame:
         "site": "HQ", "supervisor_note": np.nan,
         "agent_name": rng.choice([f"agent {k}" for k in range(120)], n),
         "comment": [f"caller {i} said something" for i in range(n)],
-    })  # fmt: skip
+    }).assign(csat_label=lambda t: t["csat"].map({1: "awful", 2: "poor", 3: "fair", 4: "good", 5: "great"}))  # fmt: skip
 
 
 def test_screen_columns_uses_every_usable_column_and_says_why_others_are_left_out():
@@ -414,6 +414,7 @@ def test_screen_columns_uses_every_usable_column_and_says_why_others_are_left_ou
     assert reasons["call_id"].startswith("identifier") and reasons["csat"] == "the target itself"
     assert reasons["site"].startswith("constant") and reasons["supervisor_note"].startswith("all missing")
     assert "too many levels" in reasons["agent_name"] and "identifier-like" in reasons["comment"]
+    assert reasons["csat_label"].startswith("the target in another form")
     assert default_features(table, "csat") == used
 
     named = screen_columns(table, "csat", ["transfers"]).set_index("column")
@@ -446,7 +447,7 @@ def test_a_true_driver_outside_the_known_list_is_used_and_noise_ranks_below_the_
     # held out, noise is worth about nothing: well under a tenth of a true driver's importance
     assert importance[["noise_score", "noise_group"]].abs().max() < 0.1 * importance["transfers"]
     left = analysis.left_out().set_index("column")["reason"]
-    assert set(left.index) == {"call_id", "csat", "site", "supervisor_note", "agent_name", "comment"}
+    assert set(left.index) == {"call_id", "csat", "site", "supervisor_note", "agent_name", "comment", "csat_label"}
     assert any(note.startswith("Columns left out:") and "site (constant" in note for note in analysis.notes)
 
 
@@ -484,5 +485,6 @@ def test_cli_uses_every_usable_column_and_prints_those_left_out(tmp_path):
     assert {"transfers", "noise_score", "noise_group", "wait_seconds", "hour"} <= set(out["feature"])
     assert "Columns left out:" in result.output
     for expected in ("call_id (identifier)", "csat (the target itself)", "site (constant", "supervisor_note (all missing",
-                     "agent_name (text with too many levels", "comment (identifier-like text"):
+                     "agent_name (text with too many levels", "comment (identifier-like text",
+                     "csat_label (the target in another form"):
         assert expected in result.output, expected

@@ -230,7 +230,18 @@ def _looks_like_id(name: str) -> bool:
     return lowered in ID_COLUMNS or lowered.endswith(("_id", "_uuid")) or lowered == "uuid"
 
 
-def _leave_out_reason(name: str, values: pd.Series, target: str) -> str | None:
+def _determines(values: pd.Series, outcome: pd.Series) -> bool:
+    """Whether every level of ``values`` (present, with enough rows each) holds one ``outcome`` value only."""
+    present = values.notna()
+    if present.sum() < 20:
+        return False
+    per_level = outcome[present].groupby(values[present]).agg(["nunique", "size"])
+    if len(per_level) < 2 or per_level["size"].min() < 5:
+        return False
+    return bool((per_level["nunique"] == 1).all())
+
+
+def _leave_out_reason(name: str, values: pd.Series, target: str, outcome: pd.Series | None = None) -> str | None:
     """Why ``values`` (a column over the rows with a target) cannot be a driver, or None if it can."""
     if name == target:
         return "the target itself"
@@ -250,6 +261,8 @@ def _leave_out_reason(name: str, values: pd.Series, target: str) -> str | None:
         return f"constant: one value only, {present.iloc[0]!r}"
     if pd.api.types.is_datetime64_any_dtype(values):
         return "a timestamp; derive hour or weekday from it instead"
+    if outcome is not None and _determines(values, outcome):
+        return f"the target in another form: each of its values goes with one '{target}' value only"
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         whole = pd.api.types.is_bool_dtype(values) or bool((present == np.floor(present)).all())
         if _looks_like_id(name) and whole and levels == len(present):
@@ -272,8 +285,9 @@ def screen_columns(
     different value on nearly every row), bookkeeping columns
     (:data:`BOOKKEEPING_COLUMNS`), the target itself, columns missing on more
     than ``1 - MIN_COVERAGE`` of those rows (or on all of them), constants,
-    timestamps and text with more than :data:`MAX_LEVELS` levels are left out;
-    every other column is used. With ``features`` named, exactly those are
+    timestamps, the target in another form (a column each of whose levels goes
+    with a single target value, e.g. a "very satisfied" label) and text with
+    more than :data:`MAX_LEVELS` levels are left out; every other column is used. With ``features`` named, exactly those are
     used and the rest are left out as not named.
 
     Args:
@@ -286,13 +300,14 @@ def screen_columns(
         (bool) and ``reason`` (why it was left out; empty when used). The
         input is not changed.
     """
-    rows = table
+    rows, outcome = table, None
     if target in table.columns:
-        rows = table[pd.to_numeric(table[target], errors="coerce").notna()]
+        numeric = pd.to_numeric(table[target], errors="coerce")
+        rows, outcome = table[numeric.notna()], numeric[numeric.notna()]
     named = None if features is None else set(features)
     records = []
     for name in table.columns:
-        reason = _leave_out_reason(str(name), rows[name], target)
+        reason = _leave_out_reason(str(name), rows[name], target, outcome)
         if named is not None:
             reason = None if name in named else (reason or "not named in the features asked for")
             if name in named and name == target:
