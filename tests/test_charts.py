@@ -169,3 +169,25 @@ def test_a_label_with_a_non_xml_character_does_not_kill_the_process(renderer, tm
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "True"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_chromium_draws_chinese_in_screenshots():
+    # Screenshots of apps and reports (and Chromium's print to PDF) draw text through
+    # fontconfig: without a CJK font, different characters become the same box.
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from apps_browser_support import chromium
+
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 120, "height": 80})
+        shots = []
+        for character in ("接", "通"):
+            page.set_content(f"<html><body style='margin:0;font-size:48px;background:#fff'>{character}</body></html>")
+            shots.append(_grey_pixels(page.screenshot()))
+        page.close()
+    assert (shots[0] < 128).sum() > 100, "nothing drawn"
+    assert (shots[0] != shots[1]).sum() > 100, "two Chinese characters look alike: no CJK font for Chromium"
