@@ -19,14 +19,15 @@ NETWORK = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECAS
 
 
 def fake_run(outputs: Path, notebook: str, run_id: str, status: str, *, report: str | None = None,
-             alerts: int | None = None, latest: bool = False) -> Path:
+             alerts: int | None = None, latest: bool = False, empty_period: bool = False) -> Path:
     run_dir = outputs / notebook / run_id
     run_dir.mkdir(parents=True)
     started = datetime.strptime(run_id[:16], "%Y%m%dT%H%M%SZ").isoformat() + "+00:00"
     manifest = {"run_id": run_id, "notebook": notebook, "status": status, "started_at": started,
                 "duration_seconds": 4.2, "executed_notebook": f"{notebook}.ipynb",
                 "context": {"report": report, "set": "daily"} if report else None,
-                "error": {"ename": "ValueError", "evalue": "bad <input>"} if status == "failed" else None}
+                "error": {"ename": "ValueError", "evalue": "bad <input>"} if status == "failed" else None,
+                "empty_period": empty_period}
     (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     (run_dir / "report.html").write_text("<html><body>r</body></html>", encoding="utf-8")
     (run_dir / f"{notebook}.ipynb").write_text("{}", encoding="utf-8")
@@ -67,6 +68,15 @@ def test_index_lists_runs_by_report_latest_first_with_relative_links(tmp_path):
     assert '<span class="alerts">2</span>' in html and "2 of 3 succeeded" in html
     for link in re.findall(r'href="([^"]+)"', html):
         assert (out / link).is_file(), link
+
+
+def test_index_marks_a_report_of_a_period_without_calls(tmp_path):
+    out = tmp_path / "outputs"
+    fake_run(out, "kpi_overview", "20260301T063000Z-aaaaaaaa", "succeeded", report="kpi_daily", empty_period=True)
+    fake_run(out, "kpi_overview", "20260302T063000Z-bbbbbbbb", "succeeded", report="kpi_daily", latest=True)
+    html = build_site(out).read_text(encoding="utf-8")
+    assert html.count("no calls in this period") == 1
+    assert [e.empty_period for e in collect_runs(out)] == [False, True]
 
 
 def test_report_site_command_rebuilds_the_index(tmp_path):

@@ -41,6 +41,7 @@ class RunEntry:
     report_date: str | None
     error: str | None
     latest: bool
+    empty_period: bool = False
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -94,6 +95,7 @@ def collect_runs(outputs_dir: str | Path | None = None) -> list[RunEntry]:
                 report_date=context.get("date"),
                 error=f"{error.get('ename')}: {error.get('evalue')}" if isinstance(error, dict) else None,
                 latest=latest,
+                empty_period=bool(manifest.get("empty_period")),
             )
         )
     return sorted(entries, key=lambda e: (e.started_at, e.run_id), reverse=True)
@@ -122,9 +124,11 @@ def _row(entry: RunEntry) -> str:
     )
     duration = f"{entry.duration_seconds:.0f} s" if isinstance(entry.duration_seconds, (int, float)) else ""
     error = f'<div class="err">{escape(entry.error[:300])}</div>' if entry.error else ""
+    # A report for a period without calls succeeds on purpose; say so, so nobody reads it as figures.
+    empty = '<div class="muted">no calls in this period</div>' if entry.empty_period else ""
     return (
         f"<tr><td>{escape(entry.started_at[:19].replace('T', ' '))}</td>"
-        f'<td class="{escape(entry.status)}">{escape(entry.status)}{" (LATEST)" if entry.latest else ""}{error}</td>'
+        f'<td class="{escape(entry.status)}">{escape(entry.status)}{" (LATEST)" if entry.latest else ""}{empty}{error}</td>'
         f"<td>{links}</td><td>{alerts}</td><td>{escape(entry.report_set or '')}</td>"
         f"<td>{escape(entry.report_date or '')}</td>"
         f"<td>{duration}</td><td class=\"muted\">{escape(entry.run_id)}</td></tr>"
