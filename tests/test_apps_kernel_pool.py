@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 import pytest
 
@@ -91,6 +93,8 @@ async def _caps_and_unconnected_culling() -> dict[str, object]:
                   "refused": refused, "culled": culled, "after_cull": after_cull, "visits": pool.visit_kernel_ids}
     finally:
         await pool.shutdown_all()
+    result["left_running"] = pool.list_kernel_ids()
+    result["connection_dir"] = pool.connection_dir
     return result
 
 
@@ -102,3 +106,7 @@ def test_the_cap_refuses_a_visit_and_a_kernel_no_page_connects_to_is_culled_but_
     assert result["refused"] == (503, False), "max_kernels=1: the second visit is refused although a spare waits"
     assert result["culled"], "no page ever connected to the visit's kernel"
     assert result["visits"] == [result["after_cull"]], "the culled visit's slot serves the next one"
+    # The refill started by the last visit is shut down too, not left running past the pool.
+    assert result["left_running"] == []
+    assert result["connection_dir"] and os.path.realpath(result["connection_dir"]) != os.getcwd()
+    assert not list(Path.cwd().glob("kernel-*.json")), "connection files belong in the runtime folder"

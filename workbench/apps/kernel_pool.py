@@ -84,7 +84,14 @@ class WarmKernelPool(AsyncMappingKernelManager):
         self._handed_at: dict[str, Any] = {}
         self._connected: set[str] = set()
         self._connect_checks: PeriodicCallback | None = None
+        self._closing = False
         self.spares_handed_out = 0
+        if not self.connection_dir:
+            # jupyter_client's default '' writes kernel-*.json into the working folder (a checkout).
+            from jupyter_core.paths import jupyter_runtime_dir
+
+            self.connection_dir = jupyter_runtime_dir()
+            os.makedirs(self.connection_dir, exist_ok=True)
         from tornado.ioloop import IOLoop
 
         IOLoop.current().add_callback(self.fill_spares)  # warm up before the first visit, once the server runs
@@ -189,7 +196,7 @@ class WarmKernelPool(AsyncMappingKernelManager):
 
     def fill_spares(self) -> None:
         """Start topping the pool up in the background (no-op while a top-up runs)."""
-        if self.spare_kernels > 0 and (self._filling is None or self._filling.done()):
+        if self.spare_kernels > 0 and not self._closing and (self._filling is None or self._filling.done()):
             self._filling = asyncio.ensure_future(self._fill())
 
     @property
@@ -201,7 +208,7 @@ class WarmKernelPool(AsyncMappingKernelManager):
         return None if path is None else os.path.realpath(self.cwd_for_path(path))
 
     async def _fill(self) -> None:
-        while len(self._spares) < self.spare_kernels:
+        while len(self._spares) < self.spare_kernels and not self._closing:
             kernel_id = None
             try:
                 kernel_id = await super().start_kernel(path=self.spare_path, kernel_name=self.spare_kernel_name,
@@ -217,8 +224,14 @@ class WarmKernelPool(AsyncMappingKernelManager):
 
     async def shutdown_all(self, now: bool = False) -> None:
         """Shut every kernel down, and stop the checks for pages that never connect."""
+        self._closing = True  # no top-up may start a kernel after this
         if self._connect_checks is not None:
             self._connect_checks.stop()
+        filling = self._filling
+        if filling is not None and not filling.done():
+            # A spare being started is only in the pool once its start returns: wait for it,
+            # so it is shut down with the rest instead of outliving the server.
+            await asyncio.gather(filling, return_exceptions=True)
         await super().shutdown_all(now=now)
 
     async def _warm(self, kernel_id: str) -> None:
