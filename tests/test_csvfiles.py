@@ -49,6 +49,13 @@ def test_files_read_back_as_written(tmp_path):
     pd.testing.assert_frame_equal(read_csv(path), frame)
 
 
+def test_values_already_starting_with_an_apostrophe_survive_the_round_trip(tmp_path):
+    frame = pd.DataFrame({"label": ["'=1+2", "''@x", "'plain", "=y"]})
+    path = write_csv(frame, tmp_path / "t.csv")
+    assert "''=1+2" in path.read_text()
+    pd.testing.assert_frame_equal(read_csv(path), frame)
+
+
 def test_kpis_csv_output(tmp_path):
     from workbench.store import Store
 

@@ -18,8 +18,8 @@ What is left as it is:
 * dates, booleans and missing values.
 
 The workbench reads its own files back with :func:`read_csv`, which removes
-that apostrophe again (a cell that really began with ``'=`` reads back as
-``=``: the one case that does not survive the round trip).
+that apostrophe again. A cell that already begins with apostrophes before
+such a character (``'=x``) gets one more, so every value survives the round trip.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ import pandas as pd
 
 #: First characters that make a spreadsheet evaluate a cell.
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_TRIGGER = re.compile(r"^[=+\-@\t\r]")
+# Leading apostrophes included: "'=x" is written "''=x", so reading back strips exactly one.
+_TRIGGER = re.compile(r"^'*[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -40,6 +41,8 @@ def safe_cell(value: object) -> object:
 
     >>> safe_cell("=1+2"), safe_cell("@SUM(A1)"), safe_cell("-3.5"), safe_cell(-3.5), safe_cell("billing")
     ("'=1+2", "'@SUM(A1)", '-3.5', -3.5, 'billing')
+    >>> safe_cell("'=1+2")
+    "''=1+2"
     """
     if isinstance(value, str) and _TRIGGER.match(value) and not _PLAIN_NUMBER.match(value):
         return "'" + value
@@ -81,10 +84,10 @@ def restore(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         values = column.astype(object)
         texts = values.map(lambda v: isinstance(v, str))
-        marked = texts & values.where(texts, "").str.match(r"^'[=+\-@\t\r]")
+        marked = texts & values.where(texts, "").str.match(r"^'+[=+\-@\t\r]")
         if marked.any():
             out.isetitem(position, values.where(~marked, values.where(marked, "").str.slice(1)))
-    out.columns = [c[1:] if isinstance(c, str) and re.match(r"^'[=+\-@\t\r]", c) else c for c in out.columns]
+    out.columns = [c[1:] if isinstance(c, str) and re.match(r"^'+[=+\-@\t\r]", c) else c for c in out.columns]
     return out
 
 
