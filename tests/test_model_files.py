@@ -72,8 +72,11 @@ def fake_package(site: Path, module: str, model_root: str, source: Path) -> Path
 
 
 def use_fake_package(monkeypatch, site: Path, module: str) -> None:
+    # The real module first, so that undoing the delitem puts it back: otherwise the fake
+    # would stay in sys.modules and every later test would load the tampered files.
+    importlib.import_module(module)
     monkeypatch.syspath_prepend(str(site))
-    monkeypatch.delitem(sys.modules, module, raising=False)
+    monkeypatch.delitem(sys.modules, module)
     importlib.invalidate_caches()
 
 
