@@ -55,3 +55,16 @@ def test_a_short_key_is_refused(monkeypatch):
 
 def test_blanks_around_a_value_do_not_change_its_pseudonym():
     assert pseudonym(" 13800138000\t") == pseudonym("13800138000") != pseudonym("13800138001")
+
+
+@pytest.mark.parametrize("kind", ["folder", "binary", "unwritable parent"])
+def test_an_unusable_key_file_is_a_parameter_error_naming_it(tmp_path, monkeypatch, kind):
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    key_file = {"folder": tmp_path, "binary": tmp_path / "bad.key",
+                "unwritable parent": tmp_path / "file" / "pseudonym.key"}[kind]
+    (tmp_path / "bad.key").write_bytes(b"\xff\xfe\x00 not text")
+    (tmp_path / "file").write_text("a file where a folder should be")
+    monkeypatch.setenv("WORKBENCH_PSEUDONYM_KEY_FILE", str(key_file))
+    with pytest.raises(ParameterError, match="pseudonym key file") as caught:
+        current_key()
+    assert caught.value.file == str(key_file)

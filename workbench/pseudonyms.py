@@ -109,9 +109,15 @@ def _load(from_environment: str | None, key_file: Path) -> PseudonymKey:
                 f"the pseudonym key must have at least {MIN_KEY_CHARACTERS} characters, "
                 f"found {len(from_environment.strip())}", field=KEY_VARIABLE)
         return _from_text(from_environment)
-    if not key_file.exists():
-        _create_key_file(key_file)
-    text = key_file.read_text(encoding="utf-8").strip()
+    try:
+        if not key_file.exists():
+            _create_key_file(key_file)
+        text = key_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:  # a folder, no access, not text: say so, not a traceback
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ParameterError(f"cannot read or create the pseudonym key file: {reason}; point "
+                             f"WORKBENCH_PSEUDONYM_KEY_FILE at a readable text file or set {KEY_VARIABLE}",
+                             file=key_file) from None
     if len(text) < MIN_KEY_CHARACTERS:
         raise ParameterError(f"the pseudonym key must have at least {MIN_KEY_CHARACTERS} characters, "
                              f"found {len(text)}", file=key_file)
