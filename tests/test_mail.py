@@ -275,3 +275,10 @@ def test_security_defaults_to_starttls_when_a_user_is_set():
     relay = mail.SmtpSettings.from_env(base)  # an unauthenticated relay: nothing secret to protect
     assert (relay.security, relay.port, relay.ca_file) == ("none", 25, None)
     assert issubclass(MailError, WorkbenchError)
+
+
+def test_report_link_percent_encodes_folder_names_as_the_site_does(tmp_path, monkeypatch):
+    run_dir = tmp_path / "kpi_overview" / "2026-03 #1?x"
+    run_dir.mkdir(parents=True)
+    monkeypatch.setenv("WORKBENCH_SITE_URL", "https://reports.example/outputs/")
+    assert mail.report_link(run_dir, tmp_path) == "https://reports.example/outputs/kpi_overview/2026-03%20%231%3Fx/report.html"

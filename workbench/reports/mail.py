@@ -152,12 +152,14 @@ def send_message(message: EmailMessage, settings: SmtpSettings, timeout_seconds:
 
 
 def report_link(run_dir: Path, outputs_dir: Path | None = None) -> str:
-    """The report's URL under ``WORKBENCH_SITE_URL``, else its ``file://`` path."""
+    """The report's URL under ``WORKBENCH_SITE_URL`` (folder names percent-encoded), else its ``file://`` path."""
+    from workbench.reports.site import url_path
+
     report = run_dir / "report.html"
     base = os.environ.get("WORKBENCH_SITE_URL", "").rstrip("/")
     outputs = outputs_dir or run_dir.parent.parent
     if base:
-        return f"{base}/{report.relative_to(outputs).as_posix()}"
+        return f"{base}/{url_path(report, outputs)}"
     return report.resolve().as_uri()
 
 

@@ -51,7 +51,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None  # a run still being written, or a stray file: skip it rather than fail the site
 
 
-def _link(path: Path, base: Path) -> str:
+def url_path(path: Path, base: Path) -> str:
     """``path`` relative to ``base`` as a URL path, each part percent-encoded.
 
     Folder names come from notebook names and run ids; encoded, a name such as
@@ -88,8 +88,8 @@ def collect_runs(outputs_dir: str | Path | None = None) -> list[RunEntry]:
                 status=manifest.get("status", "unknown"),
                 started_at=manifest.get("started_at") or "",
                 duration_seconds=manifest.get("duration_seconds"),
-                report_link=_link(run_dir / "report.html", base) if (run_dir / "report.html").exists() else None,
-                notebook_link=_link(run_dir / executed, base) if (run_dir / executed).exists() else None,
+                report_link=url_path(run_dir / "report.html", base) if (run_dir / "report.html").exists() else None,
+                notebook_link=url_path(run_dir / executed, base) if (run_dir / executed).exists() else None,
                 alerts=len(alerts.get("alerts", [])) if alerts else None,
                 report_set=context.get("set"),
                 report_date=context.get("date"),
