@@ -33,6 +33,8 @@ import pandas as pd
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Leading apostrophes included: "'=x" is written "''=x", so reading back strips exactly one.
 _TRIGGER = re.compile(r"^'*[=+\-@\t\r]")
+# What neutralise wrote: one apostrophe more than the value had.
+_MARKED = re.compile(r"^'+[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -55,40 +57,40 @@ def _is_text(series: pd.Series) -> bool:
             or isinstance(dtype, pd.CategoricalDtype))
 
 
+def _rewrite_text(frame: pd.DataFrame, selects, change, name) -> pd.DataFrame:
+    """A copy of ``frame`` with ``change`` applied to the text cells ``selects`` picks, and ``name`` to column names."""
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if not _is_text(column):
+            continue
+        values = column.astype(object)
+        texts = values.map(lambda v: isinstance(v, str))
+        strings = values.where(texts, "")
+        selected = texts & selects(strings)
+        if selected.any():
+            out.isetitem(position, values.where(~selected, change(strings)))
+    out.columns = [name(c) for c in out.columns]
+    return out
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and column names are safe to open in a spreadsheet.
 
     See the module docstring for what changes; numeric, date and boolean
     columns are returned untouched. ``frame`` is not modified.
     """
-    out = frame.copy()
-    for position in range(out.shape[1]):
-        column = out.iloc[:, position]
-        if not _is_text(column):
-            continue
-        values = column.astype(object)
-        texts = values.map(lambda v: isinstance(v, str))
-        hostile = texts & values.where(texts, "").str.match(_TRIGGER) & ~values.where(texts, "").str.match(_PLAIN_NUMBER)
-        if hostile.any():
-            out.isetitem(position, values.where(~hostile, "'" + values.where(hostile, "")))
-    out.columns = [safe_cell(name) for name in out.columns]
-    return out
+    return _rewrite_text(frame, lambda s: s.str.match(_TRIGGER) & ~s.str.match(_PLAIN_NUMBER),
+                         lambda s: "'" + s, safe_cell)
+
+
+def _unmark(value: object) -> object:
+    return value[1:] if isinstance(value, str) and _MARKED.match(value) else value
 
 
 def restore(frame: pd.DataFrame) -> pd.DataFrame:
     """Undo :func:`neutralise` on a frame read from such a file: ``'=x`` becomes ``=x`` again."""
-    out = frame.copy()
-    for position in range(out.shape[1]):
-        column = out.iloc[:, position]
-        if not _is_text(column):
-            continue
-        values = column.astype(object)
-        texts = values.map(lambda v: isinstance(v, str))
-        marked = texts & values.where(texts, "").str.match(r"^'+[=+\-@\t\r]")
-        if marked.any():
-            out.isetitem(position, values.where(~marked, values.where(marked, "").str.slice(1)))
-    out.columns = [c[1:] if isinstance(c, str) and re.match(r"^'+[=+\-@\t\r]", c) else c for c in out.columns]
-    return out
+    return _rewrite_text(frame, lambda s: s.str.match(_MARKED), lambda s: s.str.slice(1), _unmark)
 
 
 def read_csv(path: str | Path, **options) -> pd.DataFrame:
