@@ -110,3 +110,37 @@ def test_the_cap_refuses_a_visit_and_a_kernel_no_page_connects_to_is_culled_but_
     assert result["left_running"] == []
     assert result["connection_dir"] and os.path.realpath(result["connection_dir"]) != os.getcwd()
     assert not list(Path.cwd().glob("kernel-*.json")), "connection files belong in the runtime folder"
+
+
+def test_a_kernel_still_starting_counts_once_against_the_cap(monkeypatch):
+    """Jupyter Server lists a kernel before its start returns (it waits for the kernel to be ready):
+    neither a spare being started nor a visit's own kernel may count twice or as a page meanwhile."""
+    import uuid
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    async def exercise() -> tuple[list[str], set[str]]:
+        release = asyncio.Event()
+
+        async def listed_before_ready(self, *, kernel_id=None, path=None, **kwargs):
+            kernel_id = kernel_id or str(uuid.uuid4())
+            self._kernels[kernel_id] = object()  # listed now, as Jupyter Server does, ready later
+            await release.wait()
+            return kernel_id
+
+        monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", listed_before_ready)
+        pool = WarmKernelPool(root_dir=str(apps_dir()), spare_kernels=1, max_kernels=2)
+        await asyncio.sleep(0.05)  # the constructor's top-up: a spare is being started
+        first = asyncio.ensure_future(pool.start_kernel(path="..", kernel_name="python3"))
+        await asyncio.sleep(0.05)  # the first visit's kernel is listed, not yet ready
+        second = asyncio.ensure_future(pool.start_kernel(path="..", kernel_name="python3"))
+        await asyncio.sleep(0.05)
+        release.set()
+        visits = await asyncio.gather(first, second)
+        filling = pool._filling
+        if filling is not None:
+            await asyncio.gather(filling, return_exceptions=True)  # the fake spare cannot warm: dropped
+        return visits, set(pool.list_kernel_ids())
+
+    visits, listed = asyncio.run(exercise())
+    assert len(set(visits)) == 2 and set(visits) <= listed

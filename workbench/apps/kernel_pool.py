@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -79,7 +80,9 @@ class WarmKernelPool(AsyncMappingKernelManager):
         self._spares: list[str] = []
         self._warming: set[str] = set()
         self._filling: asyncio.Task | None = None
-        self._starting: list[str | None] = []  # the client of each visit whose kernel is being started
+        # Visits whose kernel is being started: the id it will get -> the client. Jupyter Server lists a
+        # kernel before its start returns, so ids are chosen up front and such a kernel counts once.
+        self._starting: dict[str, str | None] = {}
         self._clients: dict[str, str | None] = {}
         self._handed_at: dict[str, Any] = {}
         self._connected: set[str] = set()
@@ -106,16 +109,17 @@ class WarmKernelPool(AsyncMappingKernelManager):
         """
         client = _requesting_client()
         self._admit(client)  # before any await: concurrent requests cannot both slip under a cap
-        self._starting.append(client)
+        new_id = kernel_id or str(uuid.uuid4())
+        self._starting[new_id] = client
         try:
-            started = await self._spare_or_new(kernel_id=kernel_id, path=path, **kwargs)
+            started = await self._spare_or_new(kernel_id=kernel_id, new_id=new_id, path=path, **kwargs)
         finally:
-            self._starting.remove(client)
+            self._starting.pop(new_id, None)
         self._clients[started] = client
         self._handed_at[started] = datetime.now(timezone.utc)
         return started
 
-    async def _spare_or_new(self, *, kernel_id: str | None, path: str | None, **kwargs: Any) -> str:
+    async def _spare_or_new(self, *, kernel_id: str | None, new_id: str, path: str | None, **kwargs: Any) -> str:
         fits = (kernel_id is None and kwargs.get("kernel_name", self.spare_kernel_name) == self.spare_kernel_name
                 and self._cwd(path) == self._cwd(self.spare_path))  # fmt: skip
         while fits and self._spares:
@@ -125,14 +129,15 @@ class WarmKernelPool(AsyncMappingKernelManager):
                 self.log.info("Handing out warm kernel %s (%d left)", spare, len(self._spares))
                 self.fill_spares()
                 return spare
-        started = await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+        started = await super().start_kernel(kernel_id=new_id, path=path, **kwargs)
         self.fill_spares()
         return started
 
     @property
     def visit_kernel_ids(self) -> list[str]:
-        """Ids of the kernels serving pages (every kernel but the spares and those being warmed)."""
-        return [k for k in self.list_kernel_ids() if k not in self._spares and k not in self._warming]
+        """Ids of the kernels serving pages (every kernel but the spares and those being started or warmed)."""
+        return [k for k in self.list_kernel_ids()
+                if k not in self._spares and k not in self._warming and k not in self._starting]
 
     def _admit(self, client: str | None) -> None:
         visits = self.visit_kernel_ids
@@ -140,7 +145,7 @@ class WarmKernelPool(AsyncMappingKernelManager):
             self.log.warning("Refusing a page for %s: %d kernels serve pages (the cap)", client, self.max_kernels)
             raise KernelCapReached(f"{self.max_kernels} pages are open (the server's cap)", per_client=False)
         if self.max_kernels_per_client > 0 and client is not None:
-            held = sum(self._clients.get(k) == client for k in visits) + self._starting.count(client)
+            held = sum(self._clients.get(k) == client for k in visits) + list(self._starting.values()).count(client)
             if held >= self.max_kernels_per_client:
                 self.log.warning("Refusing a page for %s: it holds %d kernels (the cap per client)", client, held)
                 raise KernelCapReached(f"{held} pages are open from {client} (the cap per client)", per_client=True)
@@ -209,11 +214,11 @@ class WarmKernelPool(AsyncMappingKernelManager):
 
     async def _fill(self) -> None:
         while len(self._spares) < self.spare_kernels and not self._closing:
-            kernel_id = None
+            kernel_id = str(uuid.uuid4())
+            self._warming.add(kernel_id)  # before the start: Jupyter Server lists the kernel before it is ready
             try:
-                kernel_id = await super().start_kernel(path=self.spare_path, kernel_name=self.spare_kernel_name,
-                                                       env=dict(os.environ))  # fmt: skip
-                self._warming.add(kernel_id)
+                await super().start_kernel(kernel_id=kernel_id, path=self.spare_path,
+                                           kernel_name=self.spare_kernel_name, env=dict(os.environ))  # fmt: skip
                 await self._warm(kernel_id)
             except Exception as exc:  # a pool that cannot fill must not take the server down
                 self.log.warning("Could not start a warm kernel: %s", exc)
