@@ -62,6 +62,10 @@ def text_of(html: str) -> str:
     ('<a href="data:text/html,<script>alert(1)</script>">x</a>', "data: URL in href of <a>"),
     ('<p style="width: expression(alert(1))">x</p>', "scripted CSS in the style of <p>"),
     ("<style>p { background: url(javascript:alert(1)) }</style>", "scripted CSS in a <style> element"),
+    # Comments a browser closes sooner than Python's parser: the script after them runs.
+    ("<!--><script>alert(1)</script>-->", "<script> element after a comment a browser has closed"),
+    ("<!-- x --!><img src=x onerror=alert(1)>-->", "onerror attribute on <img> after a comment a browser has closed"),
+    ("<![CDATA[><script>alert(1)</script>]]>", "<script> element after a CDATA section a browser has closed"),
 ])
 def test_executable_markup_is_found(html, finding):
     assert finding in executable_markup(html)

@@ -189,6 +189,17 @@ class _MarkupScanner(HTMLParser):
         if self._in_style and any(h in _normalised(data) for h in _CSS_HAZARDS):
             self.findings.append("scripted CSS in a <style> element")
 
+    def handle_comment(self, data: str) -> None:
+        # A browser closes a comment sooner than this parser does: right after "<!-->" or "<!--->", and at
+        # "--!>". What follows is live markup there, though it reads as comment here.
+        live = data[1:] if data.startswith(">") else data[2:] if data.startswith("->") else data.partition("--!>")[2]
+        self.findings += [f"{finding} after a comment a browser has closed" for finding in executable_markup(live)]
+
+    def unknown_decl(self, data: str) -> None:
+        # Outside SVG and MathML a browser ends "<![CDATA[" at the first ">"; this parser waits for "]]>".
+        live = data.partition(">")[2]
+        self.findings += [f"{finding} after a CDATA section a browser has closed" for finding in executable_markup(live)]
+
 
 def executable_markup(html: str) -> list[str]:
     """What in ``html`` could run code in a browser: one line per finding, empty when none.
