@@ -229,3 +229,12 @@ def test_outputs_dir_honours_environment(tiny, tmp_path, monkeypatch):
     [run_dir] = (tmp_path / "env_outputs" / "tiny").iterdir()
     assert manifest_of(run_dir)["status"] == "failed"
     assert calls[0]["cwd"] == str(run_dir)
+
+
+def test_importing_the_reports_package_leaves_heavy_modules_unloaded():
+    import subprocess
+
+    code = ("import sys, workbench.reports, workbench.reports.record, workbench.reports.schedule;"
+            "print([m for m in ('pandas', 'papermill', 'nbconvert') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

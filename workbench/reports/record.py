@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.csvfiles import write_csv
 from workbench.paths import file_sha256 as sha256_file
 
 RUN_DIR_ENV = "WORKBENCH_RUN_DIR"
@@ -87,6 +86,8 @@ def save_table(frame, name: str) -> Path | None:
         return None
     path = run_dir / "tables" / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
+    from workbench.csvfiles import write_csv  # imports pandas, which importing workbench.reports must not
+
     write_csv(frame, path)
     _append(OUTPUTS_FILE, {"path": str(path.relative_to(run_dir)), "rows": len(frame)})
     return path
