@@ -26,9 +26,6 @@ from typing import Any
 
 from workbench.errors import NoCallsInPeriod
 
-#: ``manifest.json`` key set by the runner: true when the report's period held no calls.
-EMPTY_PERIOD_KEY = "empty_period"
-
 
 @dataclass(frozen=True)
 class PeriodCheck:
