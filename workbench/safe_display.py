@@ -198,7 +198,8 @@ class _MarkupScanner(HTMLParser):
     def unknown_decl(self, data: str) -> None:
         # Outside SVG and MathML a browser ends "<![CDATA[" at the first ">"; this parser waits for "]]>".
         live = data.partition(">")[2]
-        self.findings += [f"{finding} after a CDATA section a browser has closed" for finding in executable_markup(live)]
+        self.findings += [f"{finding} after a CDATA section a browser has closed"
+                          for finding in executable_markup(live)]
 
 
 def executable_markup(html: str) -> list[str]:

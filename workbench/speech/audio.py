@@ -242,8 +242,19 @@ def channel_similarity(left: np.ndarray, right: np.ndarray, sample_rate_hz: int 
     >>> channel_similarity(voice, other) < 0.1
     True
     """
-    max_lag = int(round(DUAL_MONO_MAX_LAG_SECONDS * sample_rate_hz))
-    return abs(_lagged_correlation(left, right, max_lag)[0])
+    return abs(_lagged_correlation(left, right, _max_lag(sample_rate_hz))[0])
+
+
+def _max_lag(sample_rate_hz: int) -> int:
+    return int(round(DUAL_MONO_MAX_LAG_SECONDS * sample_rate_hz))
+
+
+def _one_signal(left: np.ndarray, right: np.ndarray, sample_rate_hz: int) -> tuple[float, int] | None:
+    """``(r, lag)`` lining ``right`` up with ``left`` when both carry one signal, else None."""
+    if channels_identical(left, right):
+        return 1.0, 0
+    r, lag = _lagged_correlation(left, right, _max_lag(sample_rate_hz))
+    return (r, lag) if abs(r) >= DUAL_MONO_CORRELATION else None
 
 
 def channels_dual_mono(left: np.ndarray, right: np.ndarray, sample_rate_hz: int = SAMPLE_RATE_HZ) -> bool:
@@ -252,9 +263,7 @@ def channels_dual_mono(left: np.ndarray, right: np.ndarray, sample_rate_hz: int 
     Such a file has no per-speaker channels, whatever its layout says
     (see :func:`channel_similarity` for the figures behind the threshold).
     """
-    if channels_identical(left, right):
-        return True
-    return channel_similarity(left, right, sample_rate_hz) >= DUAL_MONO_CORRELATION
+    return _one_signal(left, right, sample_rate_hz) is not None
 
 
 def _dual_mono_track(left: np.ndarray, right: np.ndarray, sample_rate_hz: int) -> np.ndarray | None:
@@ -264,11 +273,10 @@ def _dual_mono_track(left: np.ndarray, right: np.ndarray, sample_rate_hz: int) -
     averaging unaligned copies would comb-filter them, and an inverted copy
     would cancel the voice.
     """
-    if channels_identical(left, right):
-        return ((left + right) / np.float32(2)).astype(np.float32)
-    r, lag = _lagged_correlation(left, right, int(round(DUAL_MONO_MAX_LAG_SECONDS * sample_rate_hz)))
-    if abs(r) < DUAL_MONO_CORRELATION:
+    found = _one_signal(left, right, sample_rate_hz)
+    if found is None:
         return None
+    r, lag = found
     logger.info("both channels carry one signal (similarity %.4f >= %s, offset %d samples): treated as mono",
                 abs(r), DUAL_MONO_CORRELATION, lag)  # fmt: skip
     n = min(left.size, right.size)
