@@ -79,6 +79,19 @@ def test_index_marks_a_report_of_a_period_without_calls(tmp_path):
     assert [e.empty_period for e in collect_runs(out)] == [False, True]
 
 
+def test_stray_json_of_another_shape_is_skipped_not_fatal(tmp_path):
+    out = tmp_path / "outputs"
+    run_dir = fake_run(out, "kpi_overview", "20260301T063000Z-aaaaaaaa", "succeeded")
+    (run_dir / "alerts.json").write_text('["alerts"]', encoding="utf-8")
+    (out / "kpi_overview" / "20260302T063000Z-bbbbbbbb").mkdir()
+    (out / "kpi_overview" / "20260302T063000Z-bbbbbbbb" / "manifest.json").write_text('"run_id"', encoding="utf-8")
+    (out / "_batches").mkdir()
+    (out / "_batches" / "stray.json").write_text('["set"]', encoding="utf-8")
+    index = build_site(out).read_text(encoding="utf-8")
+    assert [e.run_id for e in collect_runs(out)] == ["20260301T063000Z-aaaaaaaa"]
+    assert "20260301T063000Z-aaaaaaaa" in index
+
+
 def test_report_site_command_rebuilds_the_index(tmp_path):
     out = tmp_path / "outputs"
     fake_run(out, "kpi_overview", "20260301T063000Z-aaaaaaaa", "succeeded")

@@ -46,9 +46,10 @@ class RunEntry:
 
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # a run still being written, or a stray file: skip it rather than fail the site
+    return data if isinstance(data, dict) else None  # valid JSON of another shape is a stray file too
 
 
 def url_path(path: Path, base: Path) -> str:
