@@ -200,6 +200,17 @@ def test_report_html_is_sanitised_and_keeps_headings_tables_and_charts(tmp_path)
     assert html.count('src="data:image/svg+xml;base64,') == 1  # the chart, drawn as an image
 
 
+def test_report_css_fetches_nothing():
+    """A report opens without requests of its own: CSS that would load a file is text, plain CSS stays."""
+    cleaned = runner.clean_report_html(
+        "<style>@import url(https://e.test/a.css);</style><style>p { background: u\\72l(https://e.test/b) }</style>"
+        "<style>td { color: red }</style><p style='cursor: url(https://e.test/c), auto; color: red'>x</p>")
+    assert "<style>td { color: red }</style>" in cleaned
+    assert "&lt;style&gt;@import url(https://e.test/a.css);&lt;/style&gt;" in cleaned
+    assert "&lt;style&gt;p { background: u\\72l(https://e.test/b) }&lt;/style&gt;" in cleaned
+    assert '<p style="color: red;">x</p>' in cleaned
+
+
 def test_report_is_not_written_when_markup_would_survive(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "clean_report_html", lambda fragment: str(fragment))  # as if the sanitiser let everything through
     report = tmp_path / "report.html"

@@ -26,6 +26,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -248,6 +249,10 @@ REPORT_OUTPUT_TYPES = frozenset({
     "text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg",
     "image/svg+xml",  # drawn through <img src="data:...">, where SVG cannot run script
 })
+# CSS that fetches a file when the report is opened (or hovered): <style> elements are not
+# filtered by property as style attributes are, so one that could is escaped into text.
+_CSS_FETCH = re.compile(r"url\s*\(|image-set\s*\(|@import|\\", re.IGNORECASE)
+_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 # The lab template without its <script> elements (require.js, MathJax, mermaid):
 # offline reports use none of them, and a report free of script is easy to check.
 _REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
@@ -263,16 +268,23 @@ def clean_report_html(fragment: Any) -> str:
     Tags outside :data:`REPORT_TAGS` are escaped into text; attributes outside
     :data:`REPORT_ATTRIBUTES` (every ``on*`` handler) are dropped; links keep
     only http(s), mailto and relative URLs; inline styles keep only harmless
-    CSS properties. Used as the ``clean_html`` filter of the report exporter.
+    CSS properties, and a ``<style>`` element that would fetch a file
+    (``url(``, ``@import``) is escaped into text, so a report makes no request
+    of its own. Used as the ``clean_html`` filter of the report exporter.
     """
+    from html import escape
+
     import bleach
     from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES, CSSSanitizer
 
     text = fragment.decode() if isinstance(fragment, bytes) else str(fragment)
-    css = CSSSanitizer(allowed_css_properties=ALLOWED_CSS_PROPERTIES | {"min-width", "max-width", "padding",
-                                                                        "margin", "border", "text-overflow"})
-    return bleach.clean(text, tags=REPORT_TAGS, attributes=REPORT_ATTRIBUTES, css_sanitizer=css, strip=False,
-                        strip_comments=True)
+    # bleach allows "cursor", whose url() would fetch an image on hover.
+    css = CSSSanitizer(allowed_css_properties=(ALLOWED_CSS_PROPERTIES - {"cursor"})
+                       | {"min-width", "max-width", "padding", "margin", "border", "text-overflow"})  # fmt: skip
+    cleaned = bleach.clean(text, tags=REPORT_TAGS, attributes=REPORT_ATTRIBUTES, css_sanitizer=css, strip=False,
+                           strip_comments=True)  # fmt: skip
+    return _STYLE_ELEMENT.sub(
+        lambda m: escape(m.group(0), quote=False) if _CSS_FETCH.search(m.group(0)) else m.group(0), cleaned)
 
 
 def _keep_report_outputs(nb: Any) -> None:
