@@ -98,3 +98,10 @@ def test_an_environment_holding_the_lock_serves_as_the_stack(tmp_path):
     probe = subprocess.run([str(checkout / ".venv" / "bin" / "python"), "-c", "import workbench, whisperx; print(workbench.__file__)"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert probe.stdout.strip().splitlines()[-1:] == [str(checkout / "workbench" / "__init__.py")], probe.stdout + probe.stderr[-2000:]
+    # Another stack for the same lock rebuilds the overlay instead of keeping the old one.
+    other = tmp_path / "other-stack"
+    other.symlink_to(stack_prefix)
+    again = subprocess.run(["bash", str(checkout / ".ci" / "ensure-env")], capture_output=True, text=True,
+                           env={**env, "WORKBENCH_STACK": str(other)}, timeout=600)  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert str(other) in (checkout / ".venv" / ".overlay").read_text()
