@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import wave
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,9 @@ import pytest
 import workbench
 from workbench import paths
 from workbench.speech.audio import DUAL_MONO_CORRELATION, channel_similarity, load_recording
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ holds the shared speech test support
+from speech_corpus import pcm16, write_wav  # noqa: E402
 
 SHARED = Path(workbench.__file__).resolve().parents[2] / "shared" / "datasets"
 STEREO = SHARED / "audio_en_stereo_2speaker" / "stereo_diarization.wav"
@@ -50,13 +53,7 @@ CODECS = {"mp3-64k": (".mp3", "-c:a", "libmp3lame", "-b:a", "64k"),
 
 def _write(path: Path, left: np.ndarray, right: np.ndarray) -> Path:
     n = min(left.size, right.size)
-    frames = np.clip(np.round(np.stack([left[:n], right[:n]], axis=1) * 32768), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(2)
-        wav.setsampwidth(2)
-        wav.setframerate(16_000)
-        wav.writeframes(frames.tobytes())
-    return path
+    return write_wav(path, pcm16(left[:n]), pcm16(right[:n]))
 
 
 def _coded(path: Path, name: str) -> Path:

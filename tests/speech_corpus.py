@@ -1,4 +1,4 @@
-"""Sample transcript corpus of the speech tests: shared by tests/test_speech_pii.py and tests/test_speech_compliance.py.
+"""Sample transcript corpus and WAV writing shared by the speech tests and benchmarks.
 
 Not a test module (no ``test_`` prefix). The test modules import it after
 putting this folder on ``sys.path`` (pytest runs with ``--import-mode=importlib``
@@ -9,6 +9,9 @@ and there is no conftest.py, so ``tests/`` is not importable by itself)::
 """
 
 from __future__ import annotations
+
+import wave
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,3 +45,19 @@ def sample_transcripts(seed: int, prohibited_every: int, n: int = 3000) -> dict[
         {"agent_id": agent_ids, "uses_prohibited_phrase": [i % prohibited_every == 0 for i in range(30)]}
     )
     return generate_transcripts(calls, agents, seed=seed)
+
+
+def pcm16(signal: np.ndarray) -> np.ndarray:
+    """Float samples (full scale 1.0) as int16 PCM: rounded, clipped."""
+    return np.clip(np.round(np.asarray(signal, dtype=float) * 32768), -32768, 32767).astype("<i2")
+
+
+def write_wav(path: Path, *channels: np.ndarray, rate_hz: int = 16_000) -> Path:
+    """Write int16 channels (equal length) as a PCM WAV with the standard-library wave module."""
+    frames = np.stack([np.asarray(c, dtype="<i2") for c in channels], axis=1)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(len(channels))
+        wav.setsampwidth(2)
+        wav.setframerate(rate_hz)
+        wav.writeframes(frames.tobytes())
+    return path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import wave
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from workbench.speech.audio import (
     speaker_tracks,
 )
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ holds the shared speech test support
+from speech_corpus import write_wav  # noqa: E402
+
 RATE_HZ = 16_000
 SHARED = Path(workbench.__file__).resolve().parents[2] / "shared" / "datasets"
 STEREO_CLIP = SHARED / "audio_en_stereo_2speaker" / "stereo_diarization.wav"  # one real speaker per channel
@@ -31,17 +35,6 @@ REAL_MONO_CLIPS = [SHARED / "audio_zh_aishell_wenet" / "aishell-BAC009S0724W0121
 needs_shared = pytest.mark.skipif(not STEREO_CLIP.exists(), reason="../shared/datasets not present")
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="the ffmpeg program is not installed")
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-
-
-def write_wav(path: Path, *channels: np.ndarray, rate_hz: int = RATE_HZ) -> Path:
-    """Write int16 channels (equal length) as a PCM WAV with the standard-library wave module."""
-    frames = np.stack([np.asarray(c, dtype="<i2") for c in channels], axis=1)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(len(channels))
-        wav.setsampwidth(2)
-        wav.setframerate(rate_hz)
-        wav.writeframes(frames.tobytes())
-    return path
 
 
 def tone(seconds: float, hz: float, amplitude: int = 8000, rate_hz: int = RATE_HZ) -> np.ndarray:

@@ -30,6 +30,9 @@ from workbench.speech import batch
 from workbench.speech.batch import call_id_from_filename, transcribe_files
 from workbench.store import Store
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ holds the shared speech test support
+from speech_corpus import write_wav  # noqa: E402
+
 RATE_HZ = 16_000
 RECORDINGS = sorted((sample_dir() / "recordings").glob("*.wav"))
 AGENT_SCRIPT = "Thank you for calling, this call may be recorded for quality and training purposes."
@@ -103,12 +106,7 @@ def write_call(path: Path, seconds: float = 4.0, turns=(("agent", 0.2, 1.2), ("c
         span = (t >= start) & (t < end)
         samples[span, column] += amplitude * np.sin(2 * np.pi * 440 * t[span])
     path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(RATE_HZ)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
+    return write_wav(path, *(np.clip(samples, -1, 1) * 32767).astype("<i2").T, rate_hz=RATE_HZ)
 
 
 @pytest.fixture
@@ -258,11 +256,7 @@ def test_dual_mono_call_is_stored_as_one_unknown_speaker_with_no_talk_ratio(tmp_
         left = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, 2)[:, 0].astype(float)
     noise = np.random.default_rng(5).normal(0, np.sqrt(np.mean(left**2)) / 10 ** (34 / 20), (left.size, 2))
     both = np.clip(left[:, None] + noise, -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(RATE_HZ)
-        out.writeframes(both.tobytes())
+    write_wav(path, *both.T, rate_hz=RATE_HZ)
     assert run([path], tmp_path)["status"].tolist() == ["succeeded"]
     stored = tables(tmp_path / "w.duckdb")
     assert stored["transcript_segments"]["speaker_role"].tolist() == ["unknown", "unknown"]

@@ -37,6 +37,9 @@ from workbench.speech.engines import (
 from workbench.speech.metrics import character_error_rate, speech_metrics, word_error_rate
 from workbench.speech.turns import merge_tracks, transcribe_recording
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ holds the shared speech test support
+from speech_corpus import pcm16, write_wav  # noqa: E402
+
 RECORDINGS = sample_dir() / "recordings"
 ENGLISH = sorted(RECORDINGS.glob("rec_en_*.wav"))
 SHARED = Path(workbench.__file__).resolve().parents[2] / "shared" / "datasets"
@@ -339,12 +342,7 @@ def test_shared_stereo_clip_keeps_each_speaker_on_its_channel(whisperx_english):
 def test_identical_channels_transcribe_as_one_unknown_speaker(whisperx_english, tmp_path):
     with wave.open(str(STEREO_CLIP)) as wav:
         left = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)[:, 0]
-    path = tmp_path / "dual_mono.wav"
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(2)
-        wav.setsampwidth(2)
-        wav.setframerate(16_000)
-        wav.writeframes(np.repeat(left, 2).tobytes())
+    path = write_wav(tmp_path / "dual_mono.wav", left, left)
     result = transcribe_recording(load_recording(path), whisperx_english)
     assert set(result["speaker_role"]) == {"unknown"}
     assert word_error_rate(LEFT_CHANNEL_TEXT, " ".join(result["text"])) < 0.15
@@ -357,13 +355,7 @@ def _dual_mono_wav(voice: np.ndarray, path: Path) -> Path:
     level = float(np.sqrt(np.mean(np.square(voice, dtype=np.float64)))) / 10 ** (34 / 20)
     left = voice + rng.standard_normal(voice.size) * level
     right = 0.7 * np.concatenate([[0.0], voice[:-1]]) + rng.standard_normal(voice.size) * level
-    frames = np.clip(np.round(np.stack([left, right], axis=1) * 32768), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(2)
-        wav.setsampwidth(2)
-        wav.setframerate(16_000)
-        wav.writeframes(frames.tobytes())
-    return path
+    return write_wav(path, pcm16(left), pcm16(right))
 
 
 def _assert_one_unknown_speaker_said_it_once(result: pd.DataFrame, reference: str) -> float:
