@@ -85,6 +85,16 @@ class Server:
     outputs: Path | None = None
 
 
+def stop_process(process: subprocess.Popen, timeout_seconds: float) -> None:
+    """Terminate a server process, killing it if it does not end within ``timeout_seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout_seconds)
+
+
 @contextmanager
 def running(command: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[Server]:
     """Start ``command`` (a server on ``port``), wait until ``/`` answers, stop it on exit."""
@@ -106,12 +116,7 @@ def running(command: list[str], env: dict[str, str], log: Path, port: int) -> It
                     time.sleep(0.3)
             yield Server(base=base, log=log, process=process)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+            stop_process(process, timeout_seconds=15)
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # no conftest.py; --import-mode=importlib
-from apps_browser_support import SERVER_START_SECONDS, free_port  # noqa: E402
+from apps_browser_support import SERVER_START_SECONDS, free_port, stop_process  # noqa: E402
 
 from workbench.apps.serve import (  # noqa: E402
     RETRY_AFTER_SECONDS,
@@ -242,12 +242,7 @@ def serving(folder: Path, *options: str, env: dict[str, str] | None = None) -> I
                     time.sleep(0.3)
             yield served
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
+            stop_process(process, timeout_seconds=30)
 
 
 def _kernel_id(page: Reply) -> str:
