@@ -29,8 +29,6 @@ from pathlib import Path
 
 import pandas as pd
 
-#: First characters that make a spreadsheet evaluate a cell.
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Leading apostrophes included: "'=x" is written "''=x", so reading back strips exactly one.
 _TRIGGER = re.compile(r"^'*[=+\-@\t\r]")
 # What neutralise wrote: one apostrophe more than the value had.

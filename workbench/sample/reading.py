@@ -157,8 +157,7 @@ def filter_calls(
 ) -> pd.DataFrame:
     """Calls within a period, on some queues and a language line: :func:`select_calls`, never empty.
 
-    Needs columns ``date_local, queue, queue_id, language``. ``queues`` holds
-    base names (``billing``) or queue ids (``billing_zh``); empty means all.
+    Arguments and needed columns as for :func:`select_calls`.
 
     Raises:
         ParameterError: an unknown queue or language, or a period with no calls
