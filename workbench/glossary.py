@@ -157,6 +157,10 @@ def _as_date(value: Any, field: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
+        pass
+    try:  # a timestamp names its day
+        return datetime.fromisoformat(str(value)).date()
+    except ValueError:
         raise ParameterError(f"expected an ISO date such as 2026-01-05, found {value!r}", field=field) from None
 
 

@@ -158,17 +158,13 @@ class Store:
         Returns:
             The number of non-phantom calls in the period and selection (0 for an empty store).
         """
-        where, parameters = ["outcome <> 'phantom'"], []
-        if date_from is not None:
-            where.append("arrived_at >= CAST(? AS TIMESTAMP)")
-            parameters.append(str(date_from)[:10])
-        if date_to is not None:
-            last = date.fromisoformat(str(date_to)[:10]) + timedelta(days=1)
-            where.append("arrived_at < CAST(? AS TIMESTAMP)")
-            parameters.append(last.isoformat())
+        from workbench import glossary
+
+        period_sql, parameters = glossary.Period.of(date_from, date_to).sql_condition("arrived_at")
+        where = [glossary.call_set_sql("offered"), period_sql]
         if queues:
-            where.append(f"queue_id IN ({', '.join(['?'] * len(queues))})")
-            parameters += [str(q) for q in queues]
+            where.append("queue_id = ANY(?)")
+            parameters.append([str(q) for q in queues])
         if language not in (None, "all"):
             where.append("language = ?")
             parameters.append(language)

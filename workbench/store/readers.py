@@ -1,0 +1,265 @@
+"""Named store readers: what apps, reports, notebooks and the CLI need from the store.
+
+Those layers hold no SQL: they ask for "the latest staffing run", "the calls
+behind this number" or "the texts of these calls" by name, and the query lives
+here, next to the tables it reads. Which calls count and how a period is
+bounded come from :mod:`workbench.glossary`, as in the KPIs.
+
+Every reader takes an open :class:`workbench.store.Store` first and returns a
+DataFrame (or a plain value), never a cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from workbench import glossary
+from workbench.errors import ParameterError
+from workbench.schemas import TABLES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from workbench.store import Store
+
+#: Columns of a call shown when drilling down to the calls behind a number.
+CALL_COLUMNS: tuple[str, ...] = ("call_id", "queue_id", "language", "agent_id", "arrived_at", "wait_seconds",
+                                 "talk_seconds", "hold_seconds", "wrap_seconds", "outcome")
+#: Columns of a call that analyses join to other results (topics, drivers).
+CONTEXT_COLUMNS: tuple[str, ...] = ("call_id", "queue_id", "language", "customer_id", "arrived_at", "outcome",
+                                    "wait_seconds", "talk_seconds", "hold_seconds", "wrap_seconds")
+
+#: Run kind -> (table, run id column, prefix of the batch id that writes a run).
+RUN_KINDS: dict[str, tuple[str, str, str]] = {
+    "staffing": ("staffing", "run_id", "staffing_forecast-"),
+    "forecasts": ("forecasts", "run_id", "staffing_forecast-"),
+    "topics": ("topics", "model_id", "topics-"),
+}
+
+
+def _in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``column = ANY(?)`` with the list as one parameter (any length, no SQL text built from values)."""
+    return f"{column} = ANY(?)", [[str(v) for v in values]]
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def table_row_count(store: Store, table: str) -> int:
+    """Rows in canonical table ``table`` (0 when it is empty)."""
+    if table not in TABLES:
+        raise ParameterError(f"unknown table {table!r}; known: {', '.join(TABLES)}", field="table")
+    return int(store.query(f'SELECT count(*) AS n FROM "{table}"')["n"].iloc[0])
+
+
+# --------------------------------------------------------------------------- calls
+
+
+def call_day_range(store: Store) -> tuple[date | None, date | None]:
+    """First and last local day with a (non-phantom) call; (None, None) for a store without calls."""
+    found = store.query("SELECT CAST(min(arrived_at) AS DATE) AS first_day, CAST(max(arrived_at) AS DATE) AS last_day "
+                        f"FROM calls WHERE {glossary.call_set_sql('offered')}")
+    first, last = found["first_day"].iloc[0], found["last_day"].iloc[0]
+
+    def as_date(value: Any) -> date | None:
+        if value is None or value != value:  # None or NaT
+            return None
+        return value.date() if isinstance(value, datetime) or hasattr(value, "to_pydatetime") else value
+
+    return as_date(first), as_date(last)
+
+
+def queue_languages(store: Store) -> pd.DataFrame:
+    """Every (``queue_id``, ``language``) pair with offered calls, sorted."""
+    return store.query("SELECT DISTINCT queue_id, language FROM calls "
+                       f"WHERE {glossary.call_set_sql('offered')} ORDER BY 1, 2")
+
+
+def calls_in_set(
+    store: Store,
+    call_set: str,
+    *,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    queues: Sequence[str] | None = None,
+    target_answer_seconds: float = glossary.DEFAULT_TARGET_ANSWER_SECONDS,
+    short_abandon_seconds: float = glossary.DEFAULT_SHORT_ABANDON_SECONDS,
+) -> pd.DataFrame:
+    """The calls behind a number: those of :data:`workbench.glossary.CALL_SETS` ``call_set`` arriving in [start, end).
+
+    Args:
+        call_set: a glossary call set (``offered``, ``answered``, ``abandoned``, ...).
+        start: first arrival included (local timestamp), or open.
+        end: first arrival excluded, or open.
+        queues: queue ids to keep; None or empty = every queue.
+
+    Returns:
+        :data:`CALL_COLUMNS`, ordered by ``arrived_at``.
+    """
+    where = [glossary.call_set_sql(call_set, target_answer_seconds=target_answer_seconds,
+                                   short_abandon_seconds=short_abandon_seconds)]
+    parameters: list[Any] = []
+    if start is not None:
+        where.append("arrived_at >= CAST(? AS TIMESTAMP)")
+        parameters.append(str(start))
+    if end is not None:
+        where.append("arrived_at < CAST(? AS TIMESTAMP)")
+        parameters.append(str(end))
+    if queues:
+        condition, values = _in_list("queue_id", queues)
+        where.append(condition)
+        parameters += values
+    return store.query(f"SELECT {', '.join(CALL_COLUMNS)} FROM calls WHERE {' AND '.join(where)} "
+                       "ORDER BY arrived_at, call_id", parameters)
+
+
+def _call_filter(call_ids: Sequence[str] | None, topic_model_id: str | None) -> tuple[str, list[Any]]:
+    if call_ids is not None and topic_model_id is not None:
+        raise ParameterError("give call_ids or topic_model_id, not both", field="call_ids")
+    if call_ids is not None:
+        return _in_list("call_id", call_ids)
+    if topic_model_id is not None:
+        return "call_id IN (SELECT call_id FROM topic_assignments WHERE model_id = ?)", [str(topic_model_id)]
+    return "TRUE", []
+
+
+def calls_with_context(
+    store: Store, *, call_ids: Sequence[str] | None = None, topic_model_id: str | None = None
+) -> pd.DataFrame:
+    """Calls with the columns analyses join to (:data:`CONTEXT_COLUMNS`): all, the given ids, or a topic run's."""
+    condition, parameters = _call_filter(call_ids, topic_model_id)
+    return store.query(f"SELECT {', '.join(CONTEXT_COLUMNS)} FROM calls WHERE {condition} ORDER BY call_id",
+                       parameters)
+
+
+def surveys_of_calls(
+    store: Store, *, call_ids: Sequence[str] | None = None, topic_model_id: str | None = None
+) -> pd.DataFrame:
+    """Survey responses (``call_id``, ``csat``) of all calls, the given ids, or a topic run's calls."""
+    condition, parameters = _call_filter(call_ids, topic_model_id)
+    return store.query(f"SELECT call_id, csat FROM surveys WHERE {condition} ORDER BY call_id", parameters)
+
+
+def queue_waits(store: Store) -> pd.DataFrame:
+    """``queue_id, outcome, wait_seconds`` of every call: the input of patience estimates."""
+    return store.query("SELECT queue_id, outcome, wait_seconds FROM calls ORDER BY call_id")
+
+
+def cleaning_flags(store: Store) -> pd.DataFrame:
+    """The ``flags`` of every call a cleaning rule flagged."""
+    return store.query("SELECT flags FROM calls WHERE flags IS NOT NULL ORDER BY call_id")
+
+
+def call_texts(store: Store, call_ids: Sequence[str], *, speaker_role: str | None = "customer") -> pd.DataFrame:
+    """``call_id, text``: each call's (redacted) transcript segments joined in order.
+
+    Args:
+        speaker_role: keep only this speaker's segments (``customer`` by
+            default, what a topic example shows); None = every segment.
+    """
+    condition, parameters = _in_list("call_id", call_ids)
+    if speaker_role is not None:
+        condition += " AND speaker_role = ?"
+        parameters.append(speaker_role)
+    return store.query(
+        "SELECT call_id, string_agg(text, ' ' ORDER BY segment_index) AS text FROM transcript_segments "
+        f"WHERE {condition} AND trim(text) <> '' GROUP BY call_id ORDER BY call_id", parameters)
+
+
+def speech_metrics(store: Store, call_ids: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``speech_metrics`` for the given calls, by call."""
+    condition, parameters = _in_list("call_id", call_ids)
+    return store.query(f"SELECT * FROM speech_metrics WHERE {condition} ORDER BY call_id", parameters)
+
+
+def compliance_results(store: Store, call_ids: Sequence[str]) -> pd.DataFrame:
+    """``call_id, rule_id, passed, severity, score, evidence`` of the given calls, failures first."""
+    condition, parameters = _in_list("call_id", call_ids)
+    return store.query("SELECT call_id, rule_id, passed, severity, score, evidence FROM compliance_results "
+                       f"WHERE {condition} ORDER BY passed, call_id, rule_id", parameters)
+
+
+def compliance_breach_days(store: Store) -> pd.DataFrame:
+    """Failed compliance checks with the local day of their call: ``call_id, rule_id, severity, day``.
+
+    ``day`` is an ISO date string, or missing when the call is not in ``calls``.
+    """
+    found = store.query(
+        "SELECT r.call_id, r.rule_id, r.severity, CAST(CAST(c.arrived_at AS DATE) AS VARCHAR) AS day "
+        "FROM compliance_results r LEFT JOIN calls c ON c.call_id = r.call_id WHERE NOT r.passed "
+        "ORDER BY r.call_id, r.rule_id")
+    return found
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def batches(store: Store, batch_ids: Sequence[str]) -> pd.DataFrame:
+    """The ``batches`` rows of the given ids, in the order they finished."""
+    condition, parameters = _in_list("batch_id", batch_ids)
+    return store.query(
+        "SELECT batch_id, kind, profile, status, rows_read, rows_loaded, rows_rejected, rows_duplicate, finished_at "
+        f"FROM batches WHERE {condition} ORDER BY finished_at, batch_id", parameters)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def _run_kind(kind: str) -> tuple[str, str, str]:
+    if kind not in RUN_KINDS:
+        raise ParameterError(f"unknown run kind {kind!r}; known: {', '.join(RUN_KINDS)}", field="kind")
+    return RUN_KINDS[kind]
+
+
+def run_ids(store: Store, kind: str) -> list[str]:
+    """Every run of ``kind`` (staffing, forecasts, topics) in the store, newest first (see :func:`latest_run_id`)."""
+    table, column, prefix = _run_kind(kind)
+    found = store.query(
+        f"SELECT r.{column} AS run_id, max(b.finished_at) AS finished "
+        f"FROM (SELECT DISTINCT {column} FROM {table}) r "
+        f"LEFT JOIN batches b ON b.batch_id = ? || r.{column} "
+        f"GROUP BY r.{column} "
+        f"ORDER BY finished DESC NULLS LAST, regexp_matches(r.{column}, '^[0-9]') DESC, r.{column} DESC",
+        [prefix])
+    return [str(run) for run in found["run_id"]]
+
+
+def latest_run_id(store: Store, kind: str) -> str | None:
+    """The newest run of ``kind`` (``staffing``, ``forecasts`` or ``topics``), or None when there is none.
+
+    The one definition of "latest": the run whose writing batch
+    (``<prefix><run id>`` in ``batches``) finished last; runs without such a
+    batch come after, timestamp-like ids (``20260105T...``, which sort in time
+    order) first, newest first, then other ids in reverse order.
+    """
+    runs = run_ids(store, kind)
+    return runs[0] if runs else None
+
+
+def staffing_plan(store: Store, run_id: str) -> pd.DataFrame:
+    """Every row of staffing run ``run_id``, by queue and interval (empty when the run is unknown)."""
+    return store.query("SELECT * FROM staffing WHERE run_id = ? ORDER BY queue_id, interval_start", [str(run_id)])
+
+
+def forecast_run(store: Store, run_id: str) -> pd.DataFrame:
+    """Forecast run ``run_id`` as ``queue_id, ds, yhat, yhat_lower, yhat_upper`` (one model per run)."""
+    return store.query("SELECT unique_id AS queue_id, ds, yhat, yhat_lower, yhat_upper FROM forecasts "
+                       "WHERE run_id = ? ORDER BY unique_id, ds", [str(run_id)])
+
+
+def topic_run(store: Store, model_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Topic run ``model_id``: (topics ``topic, label, size, top_words, is_new``; assignments ``id, call_id, topic, probability``)."""
+    topics = store.query("SELECT topic_id AS topic, label, size, top_words, is_new FROM topics WHERE model_id = ? "
+                         "ORDER BY topic_id", [str(model_id)])
+    assignments = store.query("SELECT document_id AS id, call_id, topic_id AS topic, probability "
+                              "FROM topic_assignments WHERE model_id = ? ORDER BY document_id", [str(model_id)])
+    return topics, assignments
+
+
+def topic_days(store: Store, model_id: str) -> pd.DataFrame:
+    """``topic_id, day`` (ISO date string) of every assignment of run ``model_id`` whose call is in ``calls``."""
+    return store.query(
+        "SELECT ta.topic_id, CAST(CAST(c.arrived_at AS DATE) AS VARCHAR) AS day FROM topic_assignments ta "
+        "JOIN calls c ON c.call_id = ta.call_id WHERE ta.model_id = ? ORDER BY ta.document_id", [str(model_id)])
