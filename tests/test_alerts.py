@@ -83,7 +83,7 @@ def test_period_and_queue_filters_apply(seeded_store):
 def test_missing_data_is_said_plainly(seeded_store, tmp_path):
     results = by_id(evaluate_rules(AlertRules.model_validate(RULES), seeded_store))
     assert results["topic_rising"]["status"] == "no_data"
-    assert "topic_assignments is empty" in results["topic_rising"]["message"]
+    assert "topics table is empty" in results["topic_rising"]["message"]
     assert results["compliance_breaches"]["status"] == "no_data"
     assert "compliance_results is empty" in results["compliance_breaches"]["message"]
     empty = evaluate_rules(AlertRules.model_validate(RULES), seeded_store, date_from="2027-01-01")
@@ -124,6 +124,46 @@ def test_compliance_and_topic_rules_fire_on_seeded_rows(seeded_store):
     everything = by_id(evaluate_rules(AlertRules.model_validate(RULES), seeded_store))["compliance_breaches"]
     assert everything["status"] == "fired" and everything["count"] == 3 and "without a call record" in everything[
         "message"]
+
+
+def topic_run_frames(model_id: str, calls: pd.DataFrame, topic_ids: list[int], finished_at: str) -> dict:
+    """A topic run as the topic pipeline stores it: topics, assignments and the batch that wrote them."""
+    return {
+        "topics": pd.DataFrame({"model_id": model_id, "topic_id": [0, 1], "label": [f"{model_id} a", f"{model_id} b"]}),
+        "topic_assignments": pd.DataFrame({"model_id": model_id, "document_id": list(calls["call_id"]),
+                                           "call_id": list(calls["call_id"]), "topic_id": topic_ids}),
+        "batches": pd.DataFrame({"batch_id": [f"topics-{model_id}"], "kind": ["topics"], "status": ["succeeded"],
+                                 "finished_at": [pd.Timestamp(finished_at)]}),
+    }
+
+
+def test_topic_rule_reads_the_latest_run_of_the_store_readers(seeded_store):
+    """The newest run is the one whose batch finished last, not the largest id: the apps' run."""
+    from workbench.store import Store, readers
+
+    week1 = calls_frame("2026-02-20", "sales_en", 100, 0, start=1000)
+    week2 = calls_frame("2026-03-01", "sales_en", 100, 0, start=2000)
+    calls = pd.concat([week1, week2], ignore_index=True)
+    flat = [1] * 10 + [0] * 90 + [1] * 10 + [0] * 90  # "zz_old": no topic moves
+    rising = [1] * 10 + [0] * 90 + [1] * 50 + [0] * 50  # "m_new": topic 1 from 10 % to 50 %
+    with Store(seeded_store) as store:
+        store.write_batch({"calls": calls}, batch_id="seed2")
+        store.write_batch(topic_run_frames("zz_old", calls, flat, "2026-03-01T08:00:00"), batch_id="topics-zz_old")
+        store.write_batch(topic_run_frames("m_new", calls, rising, "2026-03-02T08:00:00"), batch_id="topics-m_new")
+        latest = readers.latest_run_id(store, "topics")
+    assert latest == "m_new"
+    topic = by_id(evaluate_rules(AlertRules.model_validate(RULES), seeded_store, date_to="2026-03-01"))["topic_rising"]
+    assert topic["status"] == "fired" and f"topic model {latest}" in topic["message"]
+    assert topic["details"][0]["label"] == "m_new b"
+
+
+def test_bad_period_names_the_field(seeded_store):
+    with pytest.raises(ParameterError) as caught:
+        evaluate_rules(AlertRules.model_validate(RULES), seeded_store, date_from="2026-02-30")
+    assert caught.value.field == "date_from"
+    with pytest.raises(ParameterError) as caught:
+        alerts_module.window_from_parameters({"date_from": "2026-03-02", "date_to": "2026-03-01"})
+    assert caught.value.field == "date_to"
 
 
 def test_rules_file_errors_name_file_and_field(tmp_path):

@@ -13,6 +13,14 @@ from typing import Optional
 
 import typer
 
+from workbench.glossary import (
+    DEFAULT_INTERVAL_MINUTES,
+    DEFAULT_REPEAT_WINDOW_DAYS,
+    DEFAULT_SHORT_ABANDON_SECONDS,
+    DEFAULT_TARGET_ANSWER_SECONDS,
+)
+from workbench.registries import ASR_ENGINES, EMBEDDINGS, FORECAST_MODELS
+
 app = typer.Typer(
     help="Call-centre analytics workbench: call records, surveys and recordings to decisions.",
     no_args_is_help=True,
@@ -24,7 +32,10 @@ store_app = typer.Typer(help="The DuckDB store of canonical tables.", no_args_is
 app.add_typer(params_app, name="params")
 app.add_typer(store_app, name="store")
 
-StoreOption = typer.Option(None, "--store", help="DuckDB file (default data/warehouse.duckdb or $WORKBENCH_STORE).")
+StoreOption = typer.Option(None, "--store", help="DuckDB file (default: the configured store, $WORKBENCH_STORE, "
+                                                  "else $WORKBENCH_DATA_DIR/warehouse.duckdb, else data/warehouse.duckdb).")
+QueuesOption = typer.Option([], "--queues", help="Queue id (billing_zh) or family (billing) to include; "
+                                                 "repeatable; none = every queue.")
 
 
 def _fail(message: str, exit_code: int = 1) -> None:
@@ -45,14 +56,14 @@ def sample_data(
     out: Path = typer.Option(..., "--out", help="Folder to write the sample call centre into."),
     days: int = typer.Option(28, "--days", min=1, max=730, help="Days of traffic to simulate."),
     seed: int = typer.Option(7, "--seed", help="Random seed: same seed, same bytes."),
-    start_date: str = typer.Option("2026-01-05", "--start-date", help="First simulated day (ISO date)."),
+    date_from: str = typer.Option("2026-01-05", "--date-from", help="First simulated day (ISO date)."),
     transcript_calls: int = typer.Option(1200, "--transcript-calls", min=0, help="Answered calls to write transcripts for."),
 ) -> None:
     """Generate a simulated call centre with its hidden truth under OUT/truth/."""
     from workbench.sample.generate import generate_call_centre
 
     summary = generate_call_centre(
-        out, days=days, seed=seed, start_date=start_date, transcript_calls=transcript_calls
+        out, days=days, seed=seed, date_from=date_from, transcript_calls=transcript_calls
     )
     typer.echo(json.dumps(summary, indent=2, default=str))
 
@@ -233,8 +244,8 @@ def ingest(
 @app.command("transcribe")
 def transcribe(
     files: list[Path] = typer.Argument(..., help="Call recordings (stereo: agent left, customer right by default)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Model name or local model folder (default: the engine's offline model)."),
-    engine: str = typer.Option("whisperx", "--engine", help="whisperx | faster-whisper"),
+    asr_model: Optional[str] = typer.Option(None, "--asr-model", help="Speech recognition model name or local model folder (default: the engine's offline model)."),
+    engine: str = typer.Option("whisperx", "--engine", help=" | ".join(ASR_ENGINES.names())),
     language: str = typer.Option("auto", "--language", help="auto | en | zh"),
     channels: str = typer.Option("auto", "--channels", help="auto | agent-left | agent-right | mono"),
     call_id_pattern: Optional[str] = typer.Option(
@@ -263,7 +274,7 @@ def transcribe(
     clock = time.perf_counter()
     try:
         summary = transcribe_files(
-            files, engine=engine, model=model, language=language, channels=channels,
+            files, engine=engine, asr_model=asr_model, language=language, channels=channels,
             call_id_pattern=call_id_pattern, store_path=store, output_dir=output,
             workers=workers, scheduler=scheduler, progress=progress,
             engine_options={k: v for k, v in (("diarize_model", diarize_model), ("align_model", align_model)) if v},
@@ -294,6 +305,8 @@ def drivers(
     weighting: bool = typer.Option(True, "--weighting/--no-weighting", help="Inverse-probability-of-response weights."),
     bootstrap: int = typer.Option(50, "--bootstrap", min=0, help="Bootstrap refits for the intervals."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and the boosting."),
+    repeat_window_days: int = typer.Option(DEFAULT_REPEAT_WINDOW_DAYS, "--repeat-window-days", min=1,
+                                           help="TABLE store: days in which another call by the customer is a repeat."),
     store: Optional[Path] = StoreOption,
 ) -> None:
     """What moves CSAT: ranked drivers from a logistic and a boosting model, with bootstrap intervals."""
@@ -305,7 +318,7 @@ def drivers(
     try:
         if table == "store":
             with Store(store, read_only=True) as opened:
-                frame = driver_table_from_store(opened)
+                frame = driver_table_from_store(opened, repeat_window_days=repeat_window_days)
         else:
             frame = read_driver_file(table)
         analysis = analyse_drivers(frame, target=target, positive_threshold=positive_threshold, features=names,
@@ -476,7 +489,7 @@ def topics_fit(
     language: str = typer.Option("auto", "--language", help="auto | en | zh | mixed"),
     output: Optional[Path] = typer.Option(None, "--output", help="Run folder (default outputs/topics/<run id>)."),
     n_topics: Optional[int] = typer.Option(None, "--n-topics", min=2, help="Topics when roughly known (PCA+KMeans); default: HDBSCAN decides."),
-    embedding: str = typer.Option("auto", "--embedding", help="auto | minilm | tfidf_svd | sentence_transformers"),
+    embedding: str = typer.Option("auto", "--embedding", help=" | ".join(("auto", *EMBEDDINGS.names()))),
     embedding_model: Optional[str] = typer.Option(None, "--embedding-model", help="sentence-transformers name (local cache) or folder."),
     max_outlier_share: float = typer.Option(0.05, "--max-outlier-share", min=0.0, max=1.0, help="Outliers reassigned down to this share."),
     previous: Optional[str] = typer.Option(None, "--previous", help="Run folder to match ids and labels to (default: the output parent's LATEST; 'none' for none)."),
@@ -508,7 +521,7 @@ def topics_fit(
 @topics_app.command("assign")
 def topics_assign(
     texts: str = typer.Argument(..., help="'store' (the store's transcripts) or a CSV/Parquet file of texts."),
-    model: Path = typer.Option(..., "--model", help="Run folder written by `workbench topics fit`."),
+    topic_run: Path = typer.Option(..., "--topic-run", help="Run folder written by `workbench topics fit`."),
     text_column: str = typer.Option("text", "--text-column", help="Column holding the text (files only)."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Column holding the document id (files)."),
     output: Optional[Path] = typer.Option(None, "--output", help="Folder for assignments.csv (default: print CSV)."),
@@ -521,7 +534,7 @@ def topics_assign(
 
     try:
         docs = load_texts(texts, text_column=text_column, id_column=id_column, store_path=store, whole_call=whole_call)
-        assigned = assign_job(model, docs, output=output)
+        assigned = assign_job(topic_run, docs, output=output)
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
     if output is None:
@@ -535,9 +548,17 @@ def topics_assign(
 @app.command("kpis")
 def kpis(
     by: str = typer.Option("", "--by", help="Comma-separated: queue, language, agent, day, interval."),
-    interval_minutes: int = typer.Option(30, "--interval-minutes", help="Interval length for --by interval."),
-    date_from: Optional[str] = typer.Option(None, "--from", help="First day (ISO date)."),
-    date_to: Optional[str] = typer.Option(None, "--to", help="Last day, inclusive (ISO date)."),
+    interval_minutes: int = typer.Option(DEFAULT_INTERVAL_MINUTES, "--interval-minutes",
+                                         help="Interval length for --by interval."),
+    date_from: Optional[str] = typer.Option(None, "--date-from", help="First day (ISO date)."),
+    date_to: Optional[str] = typer.Option(None, "--date-to", help="Last day, inclusive (ISO date)."),
+    queues: list[str] = QueuesOption,
+    target_answer_seconds: float = typer.Option(DEFAULT_TARGET_ANSWER_SECONDS, "--target-answer-seconds",
+                                                help="Service level: answered within this wait."),
+    short_abandon_seconds: float = typer.Option(DEFAULT_SHORT_ABANDON_SECONDS, "--short-abandon-seconds",
+                                                help="Abandons quicker than this are short abandons."),
+    repeat_window_days: int = typer.Option(DEFAULT_REPEAT_WINDOW_DAYS, "--repeat-window-days", min=1,
+                                           help="FCR: days in which another call by the customer is a repeat."),
     output_format: str = typer.Option("table", "--format", help="table | csv | json | parquet"),
     output: Optional[Path] = typer.Option(None, "--output", help="File for parquet (and optionally csv/json)."),
     store: Optional[Path] = StoreOption,
@@ -555,7 +576,9 @@ def kpis(
     try:
         with Store(store, read_only=True) as opened:
             table = compute_kpis(
-                opened, by=keys, interval_minutes=interval_minutes, date_from=date_from, date_to=date_to
+                opened, by=keys, interval_minutes=interval_minutes, date_from=date_from, date_to=date_to,
+                target_answer_seconds=target_answer_seconds, short_abandon_seconds=short_abandon_seconds,
+                repeat_window_days=repeat_window_days, queues=queues or None,
             )
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
@@ -585,7 +608,7 @@ SeriesArgument = typer.Argument(..., help="'store' (offered calls per queue x in
 HorizonOption = typer.Option(7, "--horizon-days", min=1, help="Days to forecast (per fold for backtest).")
 IntervalOption = typer.Option(30, "--interval-minutes", help="Interval length; a file's series are summed into it.")
 ForecastOutputOption = typer.Option(Path("outputs/forecast"), "--output", help="Folder for the CSV written.")
-ModelOption = typer.Option("prophet", "--model", help="prophet | seasonal_naive | profile | mstl")
+ForecastModelOption = typer.Option("prophet", "--forecast-model", help=" | ".join(FORECAST_MODELS.names()))
 CountryOption = typer.Option("CN", "--country", help="Public holidays of this country (ISO code); 'none' for none.")
 EventsOption = typer.Option(None, "--events", help="CSV of special days: columns date, event.")
 WorkersOption = typer.Option(1, "--workers", min=1, help="Worker processes (one series x fold each).")
@@ -595,7 +618,7 @@ ModelOptionsOption = typer.Option(
 )
 
 
-def _forecast_inputs(series: str, store: Optional[Path], interval_minutes: int, model: str,
+def _forecast_inputs(series: str, store: Optional[Path], interval_minutes: int, forecast_model: str,
                      country: str, events: Optional[Path], extra: list[str]):
     """The series table and the model options a forecast command works on."""
     from workbench.errors import InputDataError
@@ -609,7 +632,7 @@ def _forecast_inputs(series: str, store: Optional[Path], interval_minutes: int, 
     else:
         table = aggregate_series(read_series(series), interval_minutes)
     options = {}
-    if model == "prophet":
+    if forecast_model == "prophet":
         options = {"country": None if country.lower() == "none" else country,
                    "events": read_events(events) if events else None}
     for item in extra:
@@ -629,7 +652,7 @@ def forecast_fit(
     horizon_days: int = HorizonOption,
     interval_minutes: int = IntervalOption,
     output: Path = ForecastOutputOption,
-    model: str = ModelOption,
+    forecast_model: str = ForecastModelOption,
     country: str = CountryOption,
     events: Optional[Path] = EventsOption,
     workers: int = WorkersOption,
@@ -645,15 +668,16 @@ def forecast_fit(
 
     started = time.perf_counter()
     try:
-        table, options = _forecast_inputs(series, store, interval_minutes, model, country, events, option)
-        result = forecast(table, model, horizon_days, interval_minutes, options, workers, scheduler, progress=True)
+        table, options = _forecast_inputs(series, store, interval_minutes, forecast_model, country, events, option)
+        result = forecast(table, forecast_model, horizon_days, interval_minutes, options, workers, scheduler,
+                          progress=True)
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
     output.mkdir(parents=True, exist_ok=True)
     from workbench.csvfiles import write_csv
 
     write_csv(result, output / "forecast.csv")
-    typer.echo(f"{result['unique_id'].nunique()} series x {horizon_days} days forecast with {model} "
+    typer.echo(f"{result['unique_id'].nunique()} series x {horizon_days} days forecast with {forecast_model} "
                f"in {time.perf_counter() - started:.1f} s -> {output / 'forecast.csv'}")
 
 
@@ -664,7 +688,7 @@ def forecast_backtest(
     interval_minutes: int = IntervalOption,
     folds: int = typer.Option(3, "--folds", min=1, help="Rolling origins, horizon-days apart, ending at the end."),
     output: Path = ForecastOutputOption,
-    model: str = ModelOption,
+    forecast_model: str = ForecastModelOption,
     country: str = CountryOption,
     events: Optional[Path] = EventsOption,
     workers: int = WorkersOption,
@@ -677,9 +701,9 @@ def forecast_backtest(
     from workbench.forecast.backtest import backtest, summarise_backtest
 
     try:
-        table, options = _forecast_inputs(series, store, interval_minutes, model, country, events, option)
-        result = backtest(table, [model], folds, horizon_days, interval_minutes, {model: options}, workers,
-                          scheduler, progress=True)
+        table, options = _forecast_inputs(series, store, interval_minutes, forecast_model, country, events, option)
+        result = backtest(table, [forecast_model], folds, horizon_days, interval_minutes, {forecast_model: options},
+                          workers, scheduler, progress=True)
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
     output.mkdir(parents=True, exist_ok=True)
@@ -699,7 +723,8 @@ def erlang(
     target_service_level: Optional[float] = typer.Option(
         None, "--target-service-level", help="Find the agents to answer this share (0..1) within the target."
     ),
-    target_answer_seconds: float = typer.Option(20, "--target-answer-seconds", help="Service-level threshold."),
+    target_answer_seconds: float = typer.Option(DEFAULT_TARGET_ANSWER_SECONDS, "--target-answer-seconds",
+                                                help="Service-level threshold."),
     target_asa_seconds: Optional[float] = typer.Option(
         None, "--target-asa-seconds", help="Find the agents for at most this average speed of answer."
     ),
@@ -753,8 +778,8 @@ def erlang(
         # JSON has no infinity: an unstable queue's ASA is null.
         typer.echo(json.dumps({k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in result.items()}))
         return
-    model = "Erlang C" if patience_seconds is None else f"Erlang A (mean patience {patience_seconds:g} s)"
-    typer.echo(f"{model}, {calls:g} calls in {interval_minutes:g} min, AHT {aht_seconds:g} s")
+    formula = "Erlang C" if patience_seconds is None else f"Erlang A (mean patience {patience_seconds:g} s)"
+    typer.echo(f"{formula}, {calls:g} calls in {interval_minutes:g} min, AHT {aht_seconds:g} s")
     for key, value in result.items():
         typer.echo(f"{key:24s} {value:.4f}" if isinstance(value, float) else f"{key:24s} {value}")
 

@@ -4,12 +4,13 @@ Rules live in ``parameters/alerts.yaml`` (format documented in that file)::
 
     rules:
       - {id: abandonment_high, kind: abandonment_above, threshold: 0.15, min_offered: 20}
-      - {id: service_level_low, kind: service_level_below, target: 0.8, service_level_seconds: 20}
+      - {id: service_level_low, kind: service_level_below, target: 0.8, target_answer_seconds: 20}
       - {id: topic_rising, kind: topic_share_up, min_increase: 0.05, min_z: 3.0}
       - {id: compliance_breaches, kind: compliance_breaches_above, max_breaches: 5}
 
 :func:`evaluate_rules` reads the store (KPIs through
-:func:`workbench.kpis.compute_kpis`) over a report's period and queues and
+:func:`workbench.kpis.compute_kpis`, everything else through the named readers
+of :mod:`workbench.store.readers`) over a report's period and queues and
 returns one result per rule: ``fired``, ``ok`` or ``no_data`` (with a plain
 sentence saying which data is missing). :func:`apply_alerts` does that for a
 run folder: it writes ``alerts.json``, puts a banner at the top of
@@ -31,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workbench import paths
 from workbench.errors import StoreError
+from workbench.glossary import DEFAULT_TARGET_ANSWER_SECONDS, Period
 
 ALERTS_FILE = "alerts.json"
 BANNER_ID = "workbench-alerts"
@@ -59,13 +61,17 @@ class ServiceLevelBelow(_Rule):
     """Fires for every queue-day whose service level is below ``target``."""
 
     kind: Literal["service_level_below"]
-    target: float = Field(..., ge=0.0, le=1.0, description="share answered within service_level_seconds")
-    service_level_seconds: int = Field(20, ge=1, le=600)
+    target: float = Field(..., ge=0.0, le=1.0, description="share answered within target_answer_seconds")
+    target_answer_seconds: int = Field(DEFAULT_TARGET_ANSWER_SECONDS, ge=1, le=600,
+                                       description="service-level threshold: answered within this wait counts")
     min_offered: int = Field(20, ge=0, description="queue-days with fewer offered calls are ignored")
 
 
 class TopicShareUp(_Rule):
-    """Fires for a topic whose share of calls rose significantly in the last 7 days against the 7 before."""
+    """Fires for a topic whose share of calls rose significantly in the last 7 days against the 7 before.
+
+    Read from the latest topic run (:func:`workbench.store.readers.latest_run_id`), the same run the apps show.
+    """
 
     kind: Literal["topic_share_up"]
     min_increase: float = Field(0.05, gt=0.0, le=1.0, description="rise in share (0..1 points) at least")
@@ -113,7 +119,7 @@ def load_rules(path: str | Path | None = None) -> AlertRules:
 # --------------------------------------------------------------------------- evaluation
 
 
-def _window_text(date_from: str | None, date_to: str | None) -> str:
+def _window_text(date_from: Any, date_to: Any) -> str:
     return f"{date_from or 'first day'} to {date_to or 'last day'}"
 
 
@@ -127,21 +133,21 @@ def _records(frame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
-def _queue_days(store, rule: _Rule, window: Mapping[str, Any], service_level_seconds: int = 20):
+def _queue_days(store, window: Mapping[str, Any], target_answer_seconds: int = DEFAULT_TARGET_ANSWER_SECONDS):
     from workbench.kpis import compute_kpis
 
     by = ["queue", "language", "day"] if window.get("language") else ["queue", "day"]
-    table = compute_kpis(store, by=by, date_from=window.get("date_from"), date_to=window.get("date_to"),
-                         service_level_seconds=service_level_seconds, queues=window.get("queues") or None)
+    table = compute_kpis(store, by=by, **window["period"].to_parameters(),
+                         target_answer_seconds=target_answer_seconds, queues=window.get("queues") or None)
     if window.get("language"):
         table = table[table["language"] == window["language"]]
     return table
 
 
 def _kpi_rule(store, rule: AbandonmentAbove | ServiceLevelBelow, window: Mapping[str, Any]) -> dict[str, Any]:
-    seconds = rule.service_level_seconds if isinstance(rule, ServiceLevelBelow) else 20
-    table = _queue_days(store, rule, window, seconds)
-    period = _window_text(window.get("date_from"), window.get("date_to"))
+    seconds = rule.target_answer_seconds if isinstance(rule, ServiceLevelBelow) else DEFAULT_TARGET_ANSWER_SECONDS
+    table = _queue_days(store, window, seconds)
+    period = _window_text(window["period"].date_from, window["period"].date_to)
     if table.empty or table["offered"].sum() == 0:
         return _result(rule, "no_data", f"no calls in the store for {period}: abandonment and service level "
                                         "cannot be checked (ingest call records first)")
@@ -151,7 +157,7 @@ def _kpi_rule(store, rule: AbandonmentAbove | ServiceLevelBelow, window: Mapping
         what = f"abandonment above {rule.threshold:.0%}"
     else:
         column, bad = "service_level", table["service_level"] < rule.target
-        what = f"service level (within {rule.service_level_seconds} s) below {rule.target:.0%}"
+        what = f"service level (within {rule.target_answer_seconds} s) below {rule.target:.0%}"
     hits = table[bad.fillna(False)].sort_values(column, ascending=isinstance(rule, ServiceLevelBelow))
     details = _records(hits[["queue_id", "day", "offered", column]].assign(day=hits["day"].astype(str)))
     if hits.empty:
@@ -166,29 +172,24 @@ def _kpi_rule(store, rule: AbandonmentAbove | ServiceLevelBelow, window: Mapping
 
 
 def _topic_rule(store, rule: TopicShareUp, window: Mapping[str, Any]) -> dict[str, Any]:
-    counts = store.query("SELECT count(*) AS n FROM topic_assignments")["n"].iloc[0]
-    if not counts:
-        return _result(rule, "no_data", "no topic model in the store (topic_assignments is empty): "
+    from workbench.store import readers
+
+    model_id = readers.latest_run_id(store, "topics")
+    if model_id is None:
+        return _result(rule, "no_data", "no topic model in the store (the topics table is empty): "
                                         "topic shares cannot be compared week over week")
-    model_id = store.query("SELECT max(model_id) AS m FROM topic_assignments")["m"].iloc[0]
-    days = store.query(
-        "SELECT ta.topic_id, CAST(c.arrived_at AS DATE) AS day FROM topic_assignments ta "
-        "JOIN calls c ON c.call_id = ta.call_id WHERE ta.model_id = ?", [model_id]
-    )
+    days = readers.topic_days(store, model_id)
     if days.empty:
         return _result(rule, "no_data", f"topic model {model_id}: none of its calls is in the calls table, "
                                         "so their dates (and weekly shares) are unknown")
-    days["day"] = days["day"].astype(str).str.slice(0, 10)
-    end = date.fromisoformat(window["date_to"]) if window.get("date_to") else date.fromisoformat(days["day"].max())
-    this_week = (end - timedelta(days=6)).isoformat(), end.isoformat()
-    last_week = (end - timedelta(days=13)).isoformat(), (end - timedelta(days=7)).isoformat()
-    current = days[(days["day"] >= this_week[0]) & (days["day"] <= this_week[1])]
-    previous = days[(days["day"] >= last_week[0]) & (days["day"] <= last_week[1])]
+    end = window["period"].date_to or date.fromisoformat(days["day"].max())
+    current = days[Period.of(end - timedelta(days=6), end).mask(days["day"])]
+    previous = days[Period.of(end - timedelta(days=13), end - timedelta(days=7)).mask(days["day"])]
     if len(current) < rule.min_documents or len(previous) < rule.min_documents:
         return _result(rule, "no_data", f"topic model {model_id}: {len(current)} calls in the week to {end} and "
                                         f"{len(previous)} the week before; {rule.min_documents} needed in each")
-    labels = store.query("SELECT topic_id, label FROM topics WHERE model_id = ?", [model_id])
-    label_of = dict(zip(labels["topic_id"], labels["label"]))
+    topics, _ = readers.topic_run(store, model_id)
+    label_of = dict(zip(topics["topic"], topics["label"]))
     n1, n0 = len(current), len(previous)
     hits = []
     for topic in sorted(set(current["topic_id"]) - {-1}):
@@ -202,31 +203,24 @@ def _topic_rule(store, rule: TopicShareUp, window: Mapping[str, Any]) -> dict[st
                          "share_previous_week": round(p0, 4), "z": round(z, 2)})
     hits.sort(key=lambda h: h["share"] - h["share_previous_week"], reverse=True)
     if not hits:
-        return _result(rule, "ok", f"no topic's share rose by {rule.min_increase:.0%} or more (z >= {rule.min_z}) "
-                                   f"in the week to {end}")
+        return _result(rule, "ok", f"topic model {model_id}: no topic's share rose by {rule.min_increase:.0%} or "
+                                   f"more (z >= {rule.min_z}) in the week to {end}")
     top = hits[0]
-    return _result(rule, "fired", f"{len(hits)} topics up week over week; most: {top['label'] or top['topic_id']} "
-                                  f"{top['share_previous_week']:.0%} -> {top['share']:.0%}", hits, len(hits))
+    return _result(rule, "fired", f"topic model {model_id}: {len(hits)} topics up week over week; most: "
+                                  f"{top['label'] or top['topic_id']} {top['share_previous_week']:.0%} -> "
+                                  f"{top['share']:.0%}", hits, len(hits))
 
 
 def _compliance_rule(store, rule: ComplianceBreachesAbove, window: Mapping[str, Any]) -> dict[str, Any]:
-    total = store.query("SELECT count(*) AS n FROM compliance_results")["n"].iloc[0]
-    if not total:
+    from workbench.store import readers
+
+    if not readers.table_row_count(store, "compliance_results"):
         return _result(rule, "no_data", "no compliance results in the store (compliance_results is empty): "
                                         "transcribe recordings to check calls against the compliance rules")
-    breaches = store.query(
-        "SELECT r.call_id, r.rule_id, r.severity, CAST(c.arrived_at AS DATE) AS day FROM compliance_results r "
-        "LEFT JOIN calls c ON c.call_id = r.call_id WHERE NOT r.passed"
-    )
+    breaches = readers.compliance_breach_days(store)
     breaches = breaches[breaches["severity"].isin(rule.severities) | breaches["severity"].isna()]
-    breaches = breaches.assign(day=breaches["day"].astype(str).str.slice(0, 10).where(breaches["day"].notna()))
     undated = breaches["day"].isna()
-    in_window = undated.copy()
-    if window.get("date_from") or window.get("date_to"):
-        lo, hi = window.get("date_from") or "0000-01-01", window.get("date_to") or "9999-12-31"
-        in_window |= (breaches["day"] >= lo) & (breaches["day"] <= hi)
-    else:
-        in_window[:] = True
+    in_window = undated | window["period"].mask(breaches["day"])
     breaches = breaches[in_window]
     count = len(breaches)
     note = f" ({int(undated[in_window].sum())} of them on recordings without a call record, so undated)" \
@@ -251,8 +245,8 @@ def evaluate_rules(
     rules: AlertRules,
     store_path: str | Path | None = None,
     *,
-    date_from: str | None = None,
-    date_to: str | None = None,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
     queues: Sequence[str] | None = None,
     language: str | None = None,
 ) -> list[dict[str, Any]]:
@@ -261,10 +255,13 @@ def evaluate_rules(
     ``status`` is ``fired``, ``ok``, ``no_data`` (the message says which data is
     missing) or ``error`` (the message says what went wrong); one rule's
     problem never hides the others.
+
+    Raises:
+        ParameterError: ``date_from`` or ``date_to`` is not an ISO date, or the period is inverted.
     """
     from workbench.store import Store
 
-    window = {"date_from": date_from, "date_to": date_to, "queues": list(queues or []), "language": language}
+    window = {"period": Period.of(date_from, date_to), "queues": list(queues or []), "language": language}
     path = Path(store_path) if store_path is not None else paths.store_path()
     if not path.exists():
         return [_result(rule, "no_data", f"store not found: {path}") for rule in rules.rules]
@@ -289,8 +286,7 @@ def window_from_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     language = parameters.get("language")
     return {
         "store_path": resolve_repo_path(store) if store else None,
-        "date_from": parameters.get("date_from") or parameters.get("start_date"),
-        "date_to": parameters.get("date_to") or parameters.get("end_date"),
+        **Period.of(parameters.get("date_from"), parameters.get("date_to")).to_parameters(),
         "queues": list(parameters.get("queues") or []),
         "language": language if language in {"zh", "en"} else None,
     }

@@ -1,8 +1,8 @@
 """Reports on a period with no calls: one check, one message, one recorded state.
 
-A report notebook that takes a period (``kpi_overview``: ``date_from`` /
-``date_to``; ``sample_overview``: ``start_date`` / ``end_date``) calls
-:func:`stop_if_no_calls` right after its heading. When the period and
+A report notebook that takes a period (``date_from`` / ``date_to``, as
+``kpi_overview`` and ``sample_overview`` do) calls :func:`stop_if_no_calls`
+right after its heading. When the period and
 selection hold no calls, the notebook shows "No calls in this period" with the
 period and where it looked, records that source as its input and stops; the
 runner (:func:`workbench.reports.runner.run_notebook`) then records the run as
@@ -10,9 +10,10 @@ runner (:func:`workbench.reports.runner.run_notebook`) then records the run as
 and ``report.html`` shows the heading and the message instead of empty tables
 or a traceback. Every period report of a set ends in that same state.
 
-:func:`check_period` is the one place that decides: calls in the store are
-counted by :meth:`workbench.store.Store.count_calls` (the KPIs' period and
-population: phantom records never count); the generated sample's calls, which
+:func:`check_period` is the one place that decides. The period is read once,
+as a :class:`workbench.glossary.Period`; calls in the store are counted by
+:meth:`workbench.store.Store.count_calls` (the KPIs' period and population:
+phantom records never count); the generated sample's calls, which
 ``sample_overview`` reads instead of the store, by
 :func:`workbench.sample.reading.select_calls`.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import NoCallsInPeriod
+from workbench.glossary import Period
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,10 @@ def check_period(params: Any) -> PeriodCheck | None:
     """Count the calls in a report's period, from the source the report reads.
 
     Args:
-        params: a validated notebook parameter model: one with ``store_path``
-            and ``date_from`` / ``date_to`` (read through the store), or one
-            with ``sample_dir`` and ``start_date`` / ``end_date`` (the
-            generated sample's ``truth/calls.csv``); ``queues`` and
-            ``language`` narrow the selection when present.
+        params: a validated notebook parameter model with ``date_from`` /
+            ``date_to`` and either ``store_file()`` (counted in the store) or
+            ``sample_path()`` (the generated sample's ``truth/calls.csv``);
+            ``queues`` and ``language`` narrow the selection when present.
 
     Returns:
         A :class:`PeriodCheck`, or None for parameters without a period.
@@ -88,24 +89,27 @@ def check_period(params: Any) -> PeriodCheck | None:
     Raises:
         StoreError: the store is missing or not a workbench store.
         InputDataError: the sample folder or its calls file is missing.
-        ParameterError: an unknown queue or language in the sample.
+        ParameterError: a date that is not an ISO date (naming the field), an
+            inverted period, or an unknown queue or language in the sample.
     """
+    if not hasattr(params, "date_from"):
+        return None
+    period = Period.of(params.date_from, getattr(params, "date_to", None))
+    first, last = period.date_from, period.date_to
     queues = list(getattr(params, "queues", None) or [])
     language = getattr(params, "language", None)
-    if hasattr(params, "date_from") and hasattr(params, "store_file"):
+    if hasattr(params, "store_file"):
         from workbench.store import Store
 
-        first, last = params.date_from, params.date_to
         with Store(params.store_file(), read_only=True) as store:
             calls = store.count_calls(first, last, queues=queues, language=language)
             everything = store.count_calls()
         return PeriodCheck(params.store_file(), first, last, _selection(queues, language), calls, everything)
-    if hasattr(params, "start_date") and hasattr(params, "sample_path"):
+    if hasattr(params, "sample_path"):
         from workbench.sample import reading
 
-        first, last = params.start_date, params.end_date
         frame = reading.read_generated(params.sample_path(), ["calls"])["calls"]
-        selected = reading.select_calls(frame, start_date=first, end_date=last, queues=queues,
+        selected = reading.select_calls(frame, date_from=first, date_to=last, queues=queues,
                                         language=language or "all")  # fmt: skip
         source = Path(frame.attrs.get("source_path", params.sample_path()))
         return PeriodCheck(source, first, last, _selection(queues, language), len(selected), len(frame))

@@ -168,7 +168,7 @@ def set_path(set_name_or_path: str | Path) -> Path:
     return reports_dir() / f"{candidate}.yaml"
 
 
-def _line_index(node: yaml.Node, prefix: str = "") -> dict[str, int]:
+def _line_index(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
     """Dotted path (``reports[0].parameters.date_from``) -> 1-based line, for every key and item."""
     index: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
@@ -194,26 +194,21 @@ def _pydantic_path(loc: Sequence[Any]) -> str:
 def read_set_file(path: Path) -> tuple[ReportSetFile, dict[str, int]]:
     """Parse and check a set file's structure; return it and the line of every key.
 
+    The file is read by :func:`workbench.params.read_parameter_file`, the
+    reader of every parameter file (dates stay strings); the lines of nested
+    keys (``reports[0].parameters.date_from``) are indexed here, since a set's
+    problems are mostly inside its ``reports`` list.
+
     Raises:
         ParameterError: missing file, bad YAML, unknown or invalid keys (file, row and field named).
     """
-    from workbench.params import _StringDateLoader  # the same loader as parameter sets: dates stay strings
+    from workbench.params import read_parameter_file
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.is_file():
         known = sorted(p.stem for p in path.parent.glob("*.yaml") if p.stem != "schedule")
-        raise ParameterError(f"report set not found (sets here: {', '.join(known) or 'none'})", file=path) from None
-    try:
-        node = yaml.compose(text, Loader=_StringDateLoader)
-        raw = yaml.load(text, Loader=_StringDateLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ParameterError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
-                             row=mark.line + 1 if mark else None) from None
-    lines = _line_index(node) if node is not None else {}
-    if not isinstance(raw, dict):
-        raise ParameterError("expected a mapping with a 'reports' list", file=path, row=1)
+        raise ParameterError(f"report set not found (sets here: {', '.join(known) or 'none'})", file=path)
+    raw, top_lines = read_parameter_file(path)
+    lines = {**top_lines, **_line_index(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))}
     try:
         return ReportSetFile.model_validate(raw), lines
     except ValidationError as exc:
@@ -242,8 +237,10 @@ def _combine(problems: list[ParameterError], path: Path) -> ParameterError:
 def resolve_date(value: str | date | None, timezone: str = "UTC", store_path: str | Path | None = None) -> date:
     """The report date: an ISO date, ``today``/``yesterday`` in ``timezone``, or ``latest``.
 
-    ``latest`` is the last day with calls in the store (the default store unless
-    ``store_path``), so a demo on historical sample data reports its last day.
+    ``latest`` is the last day with (non-phantom) calls in the store (the
+    configured store unless ``store_path``,
+    :func:`workbench.store.readers.call_day_range`), so a demo on historical
+    sample data reports its last day.
 
     Raises:
         ParameterError: an unknown word, a bad ISO date, an unknown time zone or an empty store.
@@ -260,13 +257,13 @@ def resolve_date(value: str | date | None, timezone: str = "UTC", store_path: st
             raise ParameterError(f"unknown time zone {timezone!r}", field="timezone") from None
         return today if text == "today" else today - timedelta(days=1)
     if text == "latest":
-        from workbench.store import Store
+        from workbench.store import Store, readers
 
         with Store(store_path, read_only=True) as store:
-            last = store.query("SELECT CAST(max(arrived_at) AS DATE) AS d FROM calls")["d"].iloc[0]
-        if last is None or str(last) in {"NaT", "None"}:
+            _, last = readers.call_day_range(store)
+        if last is None:
             raise ParameterError("--date latest: the store holds no calls", field="date")
-        return date.fromisoformat(str(last)[:10])
+        return last
     try:
         return date.fromisoformat(text)
     except ValueError:
