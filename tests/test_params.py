@@ -8,9 +8,19 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import ParameterError
+from workbench.glossary import (
+    DEFAULT_INTERVAL_MINUTES,
+    DEFAULT_REPEAT_WINDOW_DAYS,
+    DEFAULT_SHORT_ABANDON_SECONDS,
+    DEFAULT_TARGET_ANSWER_SECONDS,
+    Period,
+)
 from workbench.params import (
     NotebookParameters,
+    PeriodSelection,
+    QueueSelection,
     SampleOverviewParameters,
+    StoreSelection,
     check_parameter_files,
     load_parameter_set,
     parameter_model,
@@ -56,9 +66,14 @@ def test_out_of_range_is_rejected_naming_file_and_field(tmp_path):
     assert "less than or equal to 1" in str(caught.value)
 
 
-def test_interval_minutes_must_be_15_30_or_60():
+@pytest.mark.parametrize("bad", [7, 45, 0, -15, "half an hour"])
+def test_interval_minutes_must_divide_the_hour(bad):
     with pytest.raises(ParameterError, match="interval_minutes"):
-        validate_parameters("sample_overview", {"interval_minutes": 20})
+        validate_parameters("sample_overview", {"interval_minutes": bad})
+
+
+def test_interval_minutes_accepts_every_divisor_of_the_hour():
+    assert validate_parameters("kpi_overview", {"interval_minutes": 20}).interval_minutes == 20
 
 
 def test_several_problems_are_all_listed(tmp_path):
@@ -86,24 +101,26 @@ def test_set_name_is_looked_up_under_parameters_dir(tmp_path, monkeypatch):
 
 def test_dates_are_parsed_from_iso_strings(tmp_path):
     # Unquoted: our loader, like Papermill's, keeps them as strings; the model parses them.
-    path = write_set(tmp_path, "sample_overview", "dates", "start_date: 2026-01-05\nend_date: '2026-01-11'\n")
+    path = write_set(tmp_path, "sample_overview", "dates", "date_from: 2026-01-05\ndate_to: '2026-01-11'\n")
     values, _ = read_parameter_file(path)
-    assert values["start_date"] == "2026-01-05"
+    assert values["date_from"] == "2026-01-05"
     params = load_parameter_set("sample_overview", path)
-    assert params.start_date == date(2026, 1, 5)
-    assert params.end_date == date(2026, 1, 11)
-    assert params.to_papermill()["start_date"] == "2026-01-05"
+    assert params.date_from == date(2026, 1, 5)
+    assert params.date_to == date(2026, 1, 11)
+    assert params.to_papermill()["date_from"] == "2026-01-05"
+    assert params.period() == Period.of("2026-01-05", "2026-01-11")
 
 
 @pytest.mark.parametrize("bad", ["2026-13-01", "next monday", "05/01/2026"])
 def test_bad_dates_are_rejected(bad):
-    with pytest.raises(ParameterError, match="start_date"):
-        validate_parameters("sample_overview", {"start_date": bad})
+    with pytest.raises(ParameterError, match="date_from"):
+        validate_parameters("sample_overview", {"date_from": bad})
 
 
-def test_end_before_start_is_rejected():
-    with pytest.raises(ParameterError, match="before start_date"):
-        validate_parameters("sample_overview", {"start_date": "2026-01-05", "end_date": "2026-01-04"})
+@pytest.mark.parametrize("notebook", ["sample_overview", "kpi_overview", "operations"])
+def test_date_to_before_date_from_is_rejected(notebook):
+    with pytest.raises(ParameterError, match="before date_from"):
+        validate_parameters(notebook, {"date_from": "2026-01-05", "date_to": "2026-01-04"})
 
 
 def test_relative_sample_dir_resolves_against_repo_root(monkeypatch, tmp_path):
@@ -153,3 +170,78 @@ def test_committed_sets_hold_only_known_overrides():
         values, _ = read_parameter_file(path)
         assert set(values) <= set(SampleOverviewParameters.model_fields), path
     assert (paths.parameters_dir() / "sample_overview" / "smoke.yaml").exists()
+
+
+# --------------------------------------------------------------------------- shared concepts
+
+
+def models_with(field: str) -> list[type[NotebookParameters]]:
+    return [model for model in registered_notebooks().values() if field in model.model_fields]
+
+
+def test_every_model_with_a_store_shares_one_store_selection():
+    models = models_with("store_path")
+    assert len(models) >= 8
+    for model in models:
+        assert issubclass(model, StoreSelection), model.__name__
+        assert model.model_fields["store_path"].default is None, model.__name__
+
+
+def test_unset_store_path_is_the_configured_store(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "elsewhere.duckdb"))
+    for model in models_with("store_path"):
+        assert model().store_file() == tmp_path / "elsewhere.duckdb", model.__name__
+    monkeypatch.delenv("WORKBENCH_STORE")
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "data"))
+    assert validate_parameters("kpi_overview", {}).store_file() == tmp_path / "data" / "warehouse.duckdb"
+
+
+def test_relative_store_path_resolves_against_repo_root(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBENCH_ROOT", str(tmp_path))
+    monkeypatch.chdir("/")
+    assert validate_parameters("ingest_overview", {"store_path": "x.duckdb"}).store_file() == tmp_path / "x.duckdb"
+
+
+def test_periods_and_queues_come_from_one_mixin_each():
+    for model in models_with("date_from"):
+        assert issubclass(model, PeriodSelection) and "date_to" in model.model_fields, model.__name__
+    for model in models_with("queues"):
+        assert issubclass(model, QueueSelection), model.__name__
+        assert model().queues == [], model.__name__
+
+
+def test_a_single_queue_is_a_one_element_list():
+    assert validate_parameters("operations", {"queues": "billing"}).queues == ["billing"]
+    assert validate_parameters("staffing_forecast", {"queues": ["billing_zh"]}).queues == ["billing_zh"]
+
+
+@pytest.mark.parametrize(
+    ("field", "default"),
+    [
+        ("interval_minutes", DEFAULT_INTERVAL_MINUTES),
+        ("target_answer_seconds", DEFAULT_TARGET_ANSWER_SECONDS),
+        ("short_abandon_seconds", DEFAULT_SHORT_ABANDON_SECONDS),
+        ("repeat_window_days", DEFAULT_REPEAT_WINDOW_DAYS),
+    ],
+)
+def test_shared_defaults_come_from_the_glossary(field, default):
+    models = [m for m in models_with(field) if m.model_fields[field].default is not None]
+    assert models
+    for model in models:
+        assert getattr(model(), field) == default, model.__name__
+
+
+def test_kpi_arguments_use_the_final_vocabulary():
+    params = validate_parameters(
+        "kpi_overview",
+        {"date_from": "2026-01-05", "target_answer_seconds": 30, "repeat_window_days": 3, "queues": ["billing"]},
+    )
+    assert params.kpi_arguments() == {
+        "interval_minutes": DEFAULT_INTERVAL_MINUTES,
+        "date_from": "2026-01-05",
+        "date_to": None,
+        "target_answer_seconds": 30,
+        "short_abandon_seconds": DEFAULT_SHORT_ABANDON_SECONDS,
+        "repeat_window_days": 3,
+        "queues": ["billing"],
+    }

@@ -1,0 +1,283 @@
+"""Parameter models of the pipeline notebooks under ``notebooks/``, one per notebook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from workbench.glossary import (
+    DEFAULT_INTERVAL_MINUTES,
+    DEFAULT_REPEAT_WINDOW_DAYS,
+    DEFAULT_SHORT_ABANDON_SECONDS,
+    DEFAULT_TARGET_ANSWER_SECONDS,
+    PARAMETER_NAMES,
+)
+from workbench.params.base import (
+    IntervalMinutes,
+    NotebookParameters,
+    PeriodSelection,
+    QueueSelection,
+    RepeatWindowDays,
+    ServiceLevelTarget,
+    ShortAbandonSeconds,
+    StoreSelection,
+    TargetAnswerSeconds,
+    register_notebook_parameters,
+    resolve_repo_path,
+)
+
+
+@register_notebook_parameters("sample_overview")
+class SampleOverviewParameters(QueueSelection, PeriodSelection):
+    """Parameters of ``notebooks/sample_overview.ipynb``."""
+
+    sample_dir: str = Field(
+        "data/generated",
+        min_length=1,
+        description="folder written by generate_call_centre; relative paths are resolved against the repo root",
+    )
+    interval_minutes: IntervalMinutes = DEFAULT_INTERVAL_MINUTES
+    language: Literal["all", "zh", "en"] = Field("all", description=PARAMETER_NAMES["language"])
+    target_answer_seconds: TargetAnswerSeconds = DEFAULT_TARGET_ANSWER_SECONDS
+    service_level_target: ServiceLevelTarget = 0.8
+    title: str = Field("Sample call centre overview", min_length=1, description="report heading")
+
+    def sample_path(self) -> Path:
+        """``sample_dir`` as an absolute path (relative to the repository root)."""
+        return resolve_repo_path(self.sample_dir)
+
+
+@register_notebook_parameters("kpi_overview")
+class KpiOverviewParameters(QueueSelection, PeriodSelection, StoreSelection):
+    """Parameters of ``notebooks/kpi_overview.ipynb``."""
+
+    interval_minutes: IntervalMinutes = DEFAULT_INTERVAL_MINUTES
+    target_answer_seconds: TargetAnswerSeconds = DEFAULT_TARGET_ANSWER_SECONDS
+    short_abandon_seconds: ShortAbandonSeconds = DEFAULT_SHORT_ABANDON_SECONDS
+    repeat_window_days: RepeatWindowDays = DEFAULT_REPEAT_WINDOW_DAYS
+
+    def kpi_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`workbench.kpis.compute_kpis` (all but ``store`` and ``by``)."""
+        return {
+            "interval_minutes": self.interval_minutes,
+            **self.period().to_parameters(),
+            "target_answer_seconds": self.target_answer_seconds,
+            "short_abandon_seconds": self.short_abandon_seconds,
+            "repeat_window_days": self.repeat_window_days,
+            "queues": list(self.queues),
+        }
+
+
+class ExportToIngest(BaseModel):
+    """One export file and the ingestion profile that reads it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(..., min_length=1, description="export file; relative paths start at exports_dir")
+    profile: str = Field(..., min_length=1, description="profile name in parameters/ingest, or a YAML path")
+
+
+@register_notebook_parameters("ingest_overview")
+class IngestOverviewParameters(StoreSelection):
+    """Parameters of ``notebooks/ingest_overview.ipynb``."""
+
+    exports_dir: str = Field(
+        "data/generated/exports",
+        min_length=1,
+        description="folder the export paths are relative to; relative to the repo root itself",
+    )
+    exports: list[ExportToIngest] = Field(
+        default_factory=lambda: [
+            ExportToIngest(path="acd_calls.csv", profile="sample_acd"),
+            ExportToIngest(path="acd_calls_zh_gb18030.csv", profile="sample_acd_zh"),
+            ExportToIngest(path="surveys.csv", profile="sample_surveys"),
+            ExportToIngest(path="agent_states.csv", profile="sample_agent_states"),
+        ],
+        min_length=1,
+        description="exports to ingest, in order (calls before the surveys that refer to them)",
+    )
+    rejects_dir: str = Field("data/rejects", min_length=1, description="where <batch_id>.csv rejects files go")
+
+    def export_files(self) -> list[tuple[Path, str]]:
+        """(absolute export path, profile) pairs in the order given."""
+        base = resolve_repo_path(self.exports_dir)
+        return [(Path(e.path) if Path(e.path).is_absolute() else base / e.path, e.profile) for e in self.exports]
+
+    def rejects_folder(self) -> Path:
+        """``rejects_dir`` as an absolute path."""
+        return resolve_repo_path(self.rejects_dir)
+
+
+@register_notebook_parameters("transcription_overview")
+class TranscriptionOverviewParameters(StoreSelection):
+    """Parameters of ``notebooks/transcription_overview.ipynb``."""
+
+    recordings: list[str] = Field(
+        default_factory=lambda: ["data/sample/recordings/*.wav"],
+        min_length=1,
+        description="audio files or glob patterns; relative paths are resolved against the repo root",
+    )
+    engine: Literal["whisperx", "faster-whisper"] = Field("whisperx", description=PARAMETER_NAMES["engine"])
+    asr_model: str | None = Field(
+        None, description=PARAMETER_NAMES["asr_model"] + "; None = the engine's offline model"
+    )
+    language: Literal["auto", "en", "zh"] = Field("auto", description="spoken language; auto = detect per file")
+    channels: Literal["auto", "agent-left", "agent-right", "mono"] = Field(
+        "auto", description="channel layout; auto = stereo with the agent on the left, identical channels = mono"
+    )
+    call_id_pattern: str = Field(
+        "(?P<call_id>.+)", min_length=1, description="regex with a call_id group matched against the file stem"
+    )
+    workers: int = Field(0, ge=0, le=64, description="local Dask worker processes; 0 = transcribe in the kernel")
+    show_call_id: str | None = Field(None, description="call shown as a dialogue; None = the first transcribed call")
+
+    @model_validator(mode="after")
+    def _call_id_pattern_has_group(self) -> TranscriptionOverviewParameters:
+        import re
+
+        try:
+            compiled = re.compile(self.call_id_pattern)
+        except re.error as exc:
+            raise ValueError(f"call_id_pattern is not a valid regular expression: {exc}") from None
+        if "call_id" not in compiled.groupindex:
+            raise ValueError("call_id_pattern needs a named group (?P<call_id>...)")
+        return self
+
+    def recording_files(self) -> list[Path]:
+        """The recordings, globs expanded, sorted and de-duplicated; a plain path is kept even if missing."""
+        import glob
+
+        found: dict[Path, None] = {}
+        for item in self.recordings:
+            path = resolve_repo_path(item)
+            if glob.has_magic(str(path)):
+                found.update(dict.fromkeys(sorted(Path(p) for p in glob.glob(str(path)))))
+            else:
+                found[path] = None
+        return list(found)
+
+    def transcribe_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`workbench.speech.batch.transcribe_files` (all but paths and outputs)."""
+        return {
+            "engine": self.engine,
+            "asr_model": self.asr_model,
+            "language": self.language,
+            "channels": self.channels,
+            "call_id_pattern": self.call_id_pattern,
+            "store_path": self.store_file(),
+            "workers": self.workers or None,
+        }
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@register_notebook_parameters("staffing_forecast")
+class StaffingForecastParameters(QueueSelection, StoreSelection):
+    """Parameters of ``notebooks/staffing_forecast.ipynb``."""
+
+    interval_minutes: IntervalMinutes = DEFAULT_INTERVAL_MINUTES
+    horizon_days: int = Field(7, ge=1, le=28, description="days to forecast after the last day in the store")
+    forecast_model: Literal["prophet", "mstl", "seasonal_naive", "profile"] = Field(
+        "prophet", description="volume model; falls back to 'profile' when the history is too short for it"
+    )
+    country: str | None = Field("CN", description="public holidays of this country (ISO code); None = none")
+    events_path: str | None = Field(
+        None, description="CSV of special days (date, event or name); relative to the repo root; None = none"
+    )
+    holidays_like: Weekday | None = Field(
+        "sunday", description="public holidays take this weekday's intraday profile (prophet); None = their own"
+    )
+    eves_like: Weekday | None = Field(
+        None, description="the day before a public holiday takes this weekday's profile (prophet); None = its own"
+    )
+    backtest_folds: int = Field(2, ge=0, le=12, description="rolling origins of the backtest; 0 = no backtest")
+    workers: int = Field(1, ge=1, le=64, description="worker processes for fitting series in parallel")
+    aht_statistic: Literal["median", "mean"] = Field("median", description="AHT of a slot of the week")
+    service_level_target: ServiceLevelTarget = 0.8
+    target_answer_seconds: TargetAnswerSeconds = DEFAULT_TARGET_ANSWER_SECONDS
+    max_occupancy: float = Field(0.85, gt=0.0, le=1.0, description="upper bound on agent occupancy")
+    shrinkage: float = Field(0.3, ge=0.0, lt=1.0, description="share of paid time off the phones")
+    erlang_a: bool = Field(True, description="Erlang A with patience estimated per queue; False = Erlang C")
+    max_abandonment: float = Field(1.0, ge=0.0, le=1.0, description="Erlang A: upper bound on the abandoned share")
+    short_abandon_seconds: ShortAbandonSeconds = DEFAULT_SHORT_ABANDON_SECONDS
+
+    def events_file(self) -> Path | None:
+        """``events_path`` as an absolute path, or None."""
+        return resolve_repo_path(self.events_path) if self.events_path else None
+
+    def model_options(self, events: Any = None) -> dict[str, Any]:
+        """Keyword options of the Prophet model (:class:`workbench.forecast.models.ProphetModel`)."""
+        return {"country": self.country, "events": events, "holidays_like": self.holidays_like,
+                "eves_like": self.eves_like}
+
+    def staffing_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`workbench.staffing.erlang.staffing_requirements` (all but the table)."""
+        return {
+            "interval_minutes": self.interval_minutes,
+            "service_level_target": self.service_level_target,
+            "target_answer_seconds": self.target_answer_seconds,
+            "max_occupancy": self.max_occupancy,
+            "shrinkage": self.shrinkage,
+            "max_abandonment": self.max_abandonment,
+        }
+
+
+@register_notebook_parameters("topic_overview")
+class TopicOverviewParameters(StoreSelection):
+    """Parameters of ``notebooks/topic_overview.ipynb``."""
+
+    sample_dir: str = Field(
+        "data/generated", min_length=1, description="generated sample whose transcripts.csv is used when the store has too few"
+    )
+    source: Literal["auto", "store", "sample"] = Field(
+        "auto", description="texts: the store's transcripts, the sample's transcripts.csv, or auto (store when it has enough)"
+    )
+    whole_call: bool = Field(False, description="model every speaker's turns; False = the customer's only")
+    min_documents: int = Field(20, ge=2, le=1_000_000, description="fewest documents worth modelling")
+    language: Literal["auto", "en", "zh", "mixed"] = Field("auto", description="language of the texts; auto = detect")
+    n_topics: int | None = Field(20, ge=2, le=500, description="topics when roughly known (PCA+KMeans); None = HDBSCAN decides")
+    embedding: Literal["auto", "minilm", "tfidf_svd", "sentence_transformers"] = Field(
+        "auto", description="embedding backend (offline)"
+    )
+    embedding_model: str | None = Field(None, description="sentence-transformers name (local cache) or folder")
+    max_outlier_share: float = Field(0.05, ge=0.0, le=1.0, description="outliers are reassigned down to this share")
+    period: Literal["D", "W-MON"] = Field("W-MON", description="period of the share-over-time and emerging-topic tables")
+    alpha: float = Field(0.05, gt=0.0, lt=1.0, description="significance level of the emerging-topic test")
+    repeat_window_days: RepeatWindowDays = DEFAULT_REPEAT_WINDOW_DAYS
+    examples_per_topic: int = Field(3, ge=0, le=20, description="redacted example texts shown per topic")
+    record_in_store: bool = Field(True, description="write topics and assignments to the store under the run id")
+
+    def sample_folder(self) -> Path:
+        """``sample_dir`` as an absolute path."""
+        return resolve_repo_path(self.sample_dir)
+
+    def fit_options(self) -> dict[str, Any]:
+        """Keyword options of :func:`workbench.topics.model.fit_topics`."""
+        return {"language": self.language, "n_topics": self.n_topics, "embedding": self.embedding,
+                "embedding_model": self.embedding_model, "max_outlier_share": self.max_outlier_share,
+                "examples_per_topic": self.examples_per_topic}  # fmt: skip
+
+
+@register_notebook_parameters("satisfaction_drivers")
+class SatisfactionDriversParameters(StoreSelection):
+    """Parameters of ``notebooks/satisfaction_drivers.ipynb``."""
+
+    table_path: str | None = Field(
+        None, description="CSV/Parquet driver table to use instead of the store (relative to the repo root); None = store"
+    )
+    target: str = Field("csat", min_length=1, description="satisfaction column, numeric (CSAT 1-5)")
+    positive_threshold: float = Field(4.0, description="top box: target at or above this")
+    features: list[str] = Field(default_factory=list, description="driver columns; empty = every known driver present")
+    weighting: bool = Field(True, description="weight surveys by inverse probability of response")
+    n_bootstrap: int = Field(40, ge=0, le=1000, description="bootstrap refits of the logistic model for intervals")
+    repeat_window_days: RepeatWindowDays = DEFAULT_REPEAT_WINDOW_DAYS
+    what_if_feature: str = Field("wait_seconds", min_length=1, description="numeric or binary driver of the what-if")
+    what_if_change: float = Field(-30.0, description="change added to what_if_feature on every call (e.g. -30 s)")
+    seed: int = Field(0, ge=0, description="seed of the bootstrap and the boosting")
+
+    def table_file(self) -> Path | None:
+        """``table_path`` as an absolute path, or None (use the store)."""
+        return resolve_repo_path(self.table_path) if self.table_path else None
