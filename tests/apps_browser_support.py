@@ -1,10 +1,8 @@
 """Loading the Voilà apps in Debian's Chromium: shared by tests/test_apps_browser.py and tests/bench_apps.py.
 
-Not a test module (no ``test_`` prefix). The test modules import it after
-putting this folder on ``sys.path`` (pytest runs with ``--import-mode=importlib``
-and there is no conftest.py, so ``tests/`` is not importable by itself)::
+Not a test module (no ``test_`` prefix). Test modules and benchmarks import it
+by name (pytest puts ``tests/`` on the path: ``pythonpath`` in pyproject.toml)::
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from apps_browser_support import ...
 
 What lives here:
@@ -58,7 +56,7 @@ def prepare_sample_data(folder: Path) -> tuple[Path, Path]:
 
     Enough for every app to draw its charts rather than a "missing results" notice.
     """
-    from workbench.apps.sample_store import add_sample_topics, build_sample_store, write_sample_satisfaction_run
+    from sample_centre import add_sample_topics, build_sample_store, write_sample_satisfaction_run
 
     folder = Path(folder)
     store = add_sample_topics(build_sample_store(folder, days=2, seed=1))

@@ -38,7 +38,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -46,8 +45,7 @@ import pytest
 
 from workbench import paths
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # no conftest.py; --import-mode=importlib
-from apps_browser_support import (  # noqa: E402
+from apps_browser_support import (
     APPS,
     BARE_READY,
     INTERACTIONS,

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +36,7 @@ import workbench
 from workbench import paths
 from workbench.speech.audio import DUAL_MONO_CORRELATION, channel_similarity, load_recording
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ holds the shared speech test support
-from speech_corpus import pcm16, write_wav  # noqa: E402
+from speech_corpus import pcm16, write_wav
 
 SHARED = Path(workbench.__file__).resolve().parents[2] / "shared" / "datasets"
 STEREO = SHARED / "audio_en_stereo_2speaker" / "stereo_diarization.wav"

@@ -19,6 +19,7 @@ read plus the generated checks, rejects file, store write; KPIs separately).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -157,14 +158,15 @@ def _in_subprocess(function: str, *args: str) -> dict:
     # VmHWM of the child's own address space: ru_maxrss would also count the forked copy of this
     # pytest process (over 1 GB after generating the CSV), the same for both sides.
     code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); import bench_ingest as b; "
-        f"r = b.{function}(*sys.argv[2:]); "
+        "import json, sys; import bench_ingest as b; "
+        f"r = b.{function}(*sys.argv[1:]); "
         "r['peak_rss_megabytes'] = [int(l.split()[1]) for l in open('/proc/self/status') "
         "if l.startswith('VmHWM:')][0] / 1024; "
         "print('RESULT' + json.dumps(r))"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), *args],
-                          capture_output=True, text=True, check=False)
+    tests = str(Path(__file__).resolve().parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     # DuckDB's progress bar writes to stdout without a newline, so RESULT may share its line.
     payload = done.stdout[done.stdout.rindex("RESULT") + len("RESULT"):].splitlines()[0]

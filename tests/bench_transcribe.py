@@ -120,13 +120,15 @@ def run_ours(files_json: str, engine_name: str = "whisperx", options_json: str =
 def _in_subprocess(function: str, *args: str) -> dict:
     """Run ``function(*args)`` of this module in a fresh interpreter; its result plus peak RSS."""
     code = (
-        "import json, resource, sys; sys.path.insert(0, sys.argv[1]); import bench_transcribe as b; "
-        f"r = b.{function}(*sys.argv[2:]); "
+        "import json, resource, sys; import bench_transcribe as b; "
+        f"r = b.{function}(*sys.argv[1:]); "
         "r['peak_rss_megabytes'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
         "print('RESULT' + json.dumps(r))"
     )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": str(THREADS)}
-    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), *args],
+    tests = str(Path(__file__).resolve().parent)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": str(THREADS),
+           "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", code, *args],
                           capture_output=True, text=True, check=False, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     line = [x for x in done.stdout.splitlines() if x.startswith("RESULT")][-1]

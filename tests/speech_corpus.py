@@ -1,10 +1,8 @@
 """Sample transcript corpus and WAV writing shared by the speech tests and benchmarks.
 
-Not a test module (no ``test_`` prefix). The test modules import it after
-putting this folder on ``sys.path`` (pytest runs with ``--import-mode=importlib``
-and there is no conftest.py, so ``tests/`` is not importable by itself)::
+Not a test module (no ``test_`` prefix). Test modules and benchmarks import it
+by name (pytest puts ``tests/`` on the path: ``pythonpath`` in pyproject.toml)::
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from speech_corpus import sample_transcripts
 """
 

@@ -20,8 +20,7 @@ from urllib.parse import quote
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # no conftest.py; --import-mode=importlib
-from apps_browser_support import (  # noqa: E402
+from apps_browser_support import (
     APPS,
     Visit,
     chromium,

@@ -176,10 +176,6 @@ def test_a_label_with_a_non_xml_character_does_not_kill_the_process(renderer, tm
 def test_chromium_draws_chinese_in_screenshots():
     # Screenshots of apps and reports (and Chromium's print to PDF) draw text through
     # fontconfig: without a CJK font, different characters become the same box.
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from apps_browser_support import chromium
 
     with chromium() as browser:

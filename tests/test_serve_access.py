@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # no conftest.py; --import-mode=importlib
-from apps_browser_support import SERVER_START_SECONDS, free_port, stop_process  # noqa: E402
+from apps_browser_support import SERVER_START_SECONDS, free_port, stop_process
 
-from workbench.apps.serve import (  # noqa: E402
+from workbench.apps.serve import (
     RETRY_AFTER_SECONDS,
     AccessPolicy,
     access_token,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import wave
 from pathlib import Path
 
@@ -24,8 +23,7 @@ from workbench.speech.audio import (
     speaker_tracks,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ holds the shared speech test support
-from speech_corpus import write_wav  # noqa: E402
+from speech_corpus import write_wav
 
 RATE_HZ = 16_000
 SHARED = Path(workbench.__file__).resolve().parents[2] / "shared" / "datasets"

@@ -30,8 +30,7 @@ from workbench.speech import batch
 from workbench.speech.batch import call_id_from_filename, transcribe_files
 from workbench.store import Store
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ holds the shared speech test support
-from speech_corpus import write_wav  # noqa: E402
+from speech_corpus import write_wav
 
 RATE_HZ = 16_000
 RECORDINGS = sorted((sample_dir() / "recordings").glob("*.wav"))
@@ -292,8 +291,6 @@ def test_interrupted_batch_loses_and_duplicates_nothing(calls, tmp_path):
 
 KILLED_RUN = textwrap.dedent(
     """
-    import sys
-    sys.path.insert(0, {tests!r})
     import test_speech_batch as t
     from workbench.speech import engines
     from workbench.speech.batch import transcribe_files
@@ -307,9 +304,10 @@ KILLED_RUN = textwrap.dedent(
 @pytest.mark.slow
 def test_batch_killed_after_the_first_file_resumes_without_loss(calls, tmp_path):
     store, output = tmp_path / "w.duckdb", tmp_path / "out"
-    script = KILLED_RUN.format(tests=str(Path(__file__).parent), files=[str(p) for p in calls], store=str(store),
-                               output=str(output))  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    script = KILLED_RUN.format(files=[str(p) for p in calls], store=str(store), output=str(output))
+    tests = str(Path(__file__).resolve().parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen([sys.executable, "-c", script], start_new_session=True, env=env)
     try:
         deadline = time.monotonic() + 120
         while not (output / "call-001.json").exists():

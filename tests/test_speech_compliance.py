@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +14,7 @@ from workbench.sample.transcript_templates import DISCLOSURE, PROHIBITED
 from workbench.speech.compliance import RESULT_COLUMNS, ComplianceRule, evaluate_compliance, load_rules
 from workbench.speech.pii import redact_segments
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # no conftest.py; --import-mode=importlib
-from speech_corpus import sample_transcripts  # noqa: E402
+from speech_corpus import sample_transcripts
 
 
 @pytest.fixture(scope="module")

@@ -37,8 +37,7 @@ from workbench.speech.engines import (
 from workbench.speech.metrics import character_error_rate, speech_metrics, word_error_rate
 from workbench.speech.turns import merge_tracks, transcribe_recording
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ holds the shared speech test support
-from speech_corpus import pcm16, write_wav  # noqa: E402
+from speech_corpus import pcm16, write_wav
 
 RECORDINGS = sample_dir() / "recordings"
 ENGLISH = sorted(RECORDINGS.glob("rec_en_*.wav"))

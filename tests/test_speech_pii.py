@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +14,7 @@ from workbench.identifiers import EN_DIGIT_WORDS, ZH_DIGITS, resident_id_checksu
 from workbench.sample.transcripts import PII_TYPES as SAMPLE_PII_TYPES
 from workbench.speech.pii import PII_TYPES, PiiSpan, find_pii, redact_segments, redact_text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # no conftest.py; --import-mode=importlib
-from speech_corpus import sample_transcripts  # noqa: E402
+from speech_corpus import sample_transcripts
 
 # What each kind of the generator's truth must be labelled as.
 EXPECTED_LABELS = {
