@@ -204,7 +204,7 @@ def test_no_calls_gives_one_overall_row_of_zeros_and_nulls(store):
 
 
 def test_thresholds_are_parameters(store):
-    row = compute_kpis(store, service_level_seconds=30, short_abandon_seconds=10, fcr_days=30).iloc[0]
+    row = compute_kpis(store, target_answer_seconds=30, short_abandon_seconds=10, repeat_window_days=30).iloc[0]
     # c11 (5 s) becomes short; c02 (25 s) and c07 (30 s) now meet the target;
     # c02 is now repeated by c09 within 30 days.
     _assert_row(row, {"abandoned": 1, "short_abandoned": 3, "abandonment_rate": 1 / 7, "service_level": 6 / 7,
@@ -227,8 +227,8 @@ def test_unknown_by_key_names_it_and_lists_valid_keys(store):
         {"interval_minutes": 0},
         {"date_from": "05/01/2026"},
         {"date_from": "2026-01-06", "date_to": "2026-01-05"},
-        {"fcr_days": 0},
-        {"service_level_seconds": -1},
+        {"repeat_window_days": 0},
+        {"target_answer_seconds": -1},
     ],
 )
 def test_invalid_parameters_raise(store, kwargs):
@@ -395,3 +395,27 @@ def test_occupancy_on_the_sample_matches_its_truth(tmp_path):
     assert 0.3 < occupancy < 1.0
     # A few calls are rejected on purpose (export defects), hence the tolerance.
     assert occupancy == pytest.approx(handled["handle_seconds"].sum() / staffed_seconds, rel=0.01)
+
+
+def test_an_abandon_without_a_recorded_wait_counts_as_abandoned(store):
+    """The glossary's call sets: no wait is a genuine abandon, neither short nor lost.
+
+    The store itself requires a wait, so the constraint is lifted here to stand
+    for a ``calls`` relation of another engine, which the SQL also runs on.
+    """
+    store.connection.execute("ALTER TABLE calls ALTER COLUMN wait_seconds DROP NOT NULL")
+    store.connection.execute(
+        "INSERT INTO calls (call_id, queue_id, language, customer_id, arrived_at, wait_seconds, outcome)"
+        " VALUES ('c12', 'tech_en', 'en', 'K9', TIMESTAMP '2026-01-05 11:00:00', NULL, 'abandoned')"
+    )
+    row = compute_kpis(store).iloc[0]
+    _assert_row(row, {"offered": 11, "abandoned": 3, "short_abandoned": 2, "abandonment_rate": 3 / 9,
+                      "service_level": 4 / 9})  # fmt: skip
+    assert row["offered"] == row["answered"] + row["abandoned"] + row["short_abandoned"]
+
+
+def test_queue_filter_takes_families_and_all(store):
+    assert compute_kpis(store, queues=["billing"])["offered"].iloc[0] == BILLING["offered"]
+    assert compute_kpis(store, queues=["all"])["offered"].iloc[0] == OVERALL["offered"]
+    assert compute_kpis(store, queues=["nope"])["offered"].iloc[0] == 0
+    assert csat_distribution(store, queues=["tech"])["responses"].sum() == 2

@@ -17,37 +17,52 @@ Population rules shared by every KPI:
   answered (and also towards ``transfer_rate``).
 * A short abandon is a call with outcome ``short_abandon``, or outcome
   ``abandoned`` with ``wait_seconds < short_abandon_seconds``. Short abandons
-  are counted in ``short_abandoned`` only, never in ``abandoned``, so
+  are counted in ``short_abandoned`` only, never in ``abandoned``; an
+  abandoned call without a recorded wait is a genuine abandon. So
   ``offered = answered + abandoned + short_abandoned`` when every outcome is
   one of the canonical five.
+
+Which calls each count is about, the period, the interval and the repeat
+contact behind ``fcr_rate`` come from :mod:`workbench.glossary`
+(:func:`~workbench.glossary.call_set_sql`, :class:`~workbench.glossary.Period`,
+:func:`~workbench.glossary.interval_start_sql`,
+:func:`~workbench.glossary.called_again_sql`); this module only adds them up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from workbench.errors import ParameterError, WorkbenchError
+from workbench.errors import WorkbenchError
+from workbench.glossary import (
+    DEFAULT_INTERVAL_MINUTES,
+    DEFAULT_REPEAT_WINDOW_DAYS,
+    DEFAULT_SHORT_ABANDON_SECONDS,
+    DEFAULT_TARGET_ANSWER_SECONDS,
+    Period,
+    call_set_sql,
+    called_again_sql,
+    check_interval_minutes,
+    interval_start_sql,
+    is_all_queues,
+    select_queues,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from workbench.store import Store
 
-#: ``by`` key -> (output column, SQL expression over ``calls``). ``{minutes}``
-#: is filled with the validated ``interval_minutes``, ``{time}`` with the
-#: timestamp grouped on (``arrived_at`` for calls, a bucket start for agent states).
+#: ``by`` key -> (output column, SQL expression over ``calls``). ``{time}`` is
+#: the timestamp grouped on (``arrived_at`` for calls, a bucket start for agent
+#: states); ``{interval}`` is :func:`~workbench.glossary.interval_start_sql` of it.
 BY_KEYS: dict[str, tuple[str, str]] = {
     "queue": ("queue_id", "queue_id"),
     "language": ("language", "language"),
     "agent": ("agent_id", "agent_id"),
     "day": ("day", "CAST({time} AS DATE)"),
-    "interval": (
-        "interval_start",
-        "date_trunc('hour', {time}) + INTERVAL '1' MINUTE"
-        " * (CAST(floor(extract(minute FROM {time}) / {minutes}) AS INTEGER) * {minutes})",
-    ),
+    "interval": ("interval_start", "{interval}"),
 }
 
 #: KPI column -> plain-language definition and formula.
@@ -56,24 +71,24 @@ KPI_DEFINITIONS: dict[str, str] = {
     "Formula: count(calls where outcome != phantom).",
     "answered": "Calls an agent picked up; transferred calls count as answered. "
     "Formula: count(outcome in {answered, transferred}).",
-    "abandoned": "Callers who hung up in queue after the short-abandon threshold. "
-    "Formula: count(outcome = abandoned and wait_seconds >= short_abandon_seconds).",
+    "abandoned": "Callers who hung up in queue after the short-abandon threshold (or with no recorded wait). "
+    "Formula: count(outcome = abandoned and (wait_seconds >= short_abandon_seconds or wait_seconds unknown)).",
     "short_abandoned": "Callers who hung up almost at once (misdials, IVR drop-outs); kept out of the rates. "
     "Formula: count(outcome = short_abandon or (outcome = abandoned and wait_seconds < short_abandon_seconds)).",
     "abandonment_rate": "Share of genuine calls the caller gave up on. "
     "Formula: abandoned / (offered - short_abandoned).",
     "asa_seconds": "Average speed of answer: mean time in queue of answered calls. "
     "Formula: mean(wait_seconds) over answered calls.",
-    "service_level": "Share of genuine calls answered within the target time T (service_level_seconds). "
+    "service_level": "Share of genuine calls answered within the target time T (target_answer_seconds). "
     "Formula: count(answered and wait_seconds <= T) / (offered - short_abandoned).",
     "aht_seconds": "Average handle time of answered calls, missing parts as 0. "
     "Formula: mean(talk_seconds + hold_seconds + wrap_seconds) over answered calls.",
     "transfer_rate": "Share of answered calls passed to another queue. "
     "Formula: count(outcome = transferred) / answered.",
     "fcr_rate": "First-contact resolution: share of answered calls from a known customer after which that "
-    "customer did not call again within fcr_days days. "
+    "customer did not call again within repeat_window_days days. "
     "Formula: count(answered, customer_id known, no non-phantom call by the same customer_id in "
-    "(arrived_at, arrived_at + fcr_days days]) / count(answered, customer_id known).",
+    "(arrived_at, arrived_at + repeat_window_days days]) / count(answered, customer_id known).",
     "survey_response_rate": "Share of answered calls with at least one survey response. "
     "Formula: count(answered calls with a survey) / answered.",
     "csat_mean": "Mean satisfaction score (1-5) of survey responses on answered calls; empty without responses. "
@@ -96,23 +111,6 @@ OCCUPANCY_KEYS: frozenset[str] = frozenset({"agent", "day", "interval"})
 KPI_COLUMNS: list[str] = list(KPI_DEFINITIONS)
 
 
-def _check_number(name: str, value: object, *, integer: bool, minimum: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int,) if integer else (int, float)):
-        kind = "an integer" if integer else "a number"
-        raise ParameterError(f"expected {kind}, found {value!r}", field=name)
-    if value < minimum:
-        raise ParameterError(f"expected at least {minimum}, found {value!r}", field=name)
-
-
-def _parse_date(name: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ParameterError(f"expected an ISO date such as 2026-01-05, found {value!r}", field=name) from None
-
-
 def _by_columns(by: Sequence[str], interval_minutes: int, time: str = "arrived_at") -> list[tuple[str, str]]:
     if isinstance(by, str):
         by = [by]
@@ -124,7 +122,8 @@ def _by_columns(by: Sequence[str], interval_minutes: int, time: str = "arrived_a
     repeated = sorted({key for key in by if list(by).count(key) > 1})
     if repeated:
         raise WorkbenchError(f"KPI grouping key(s) {repeated} given more than once in by={list(by)}")
-    return [(BY_KEYS[k][0], BY_KEYS[k][1].format(minutes=interval_minutes, time=time)) for k in by]
+    interval = interval_start_sql(time, interval_minutes)
+    return [(BY_KEYS[k][0], BY_KEYS[k][1].format(interval=interval, time=time)) for k in by]
 
 
 def _staffed_sql(by: list[str], interval_minutes: int, window: tuple[str, str] | None) -> tuple[str, str]:
@@ -140,15 +139,14 @@ def _staffed_sql(by: list[str], interval_minutes: int, window: tuple[str, str] |
     clip = ""
     if window is not None:
         clip = f"\n    WHERE bucket_start >= TIMESTAMP '{window[0]}' AND bucket_start < TIMESTAMP '{window[1]}'"
+    first_bucket = interval_start_sql("s.started_at", interval_minutes)
     states = ", ".join(f"'{state}'" for state in STAFFED_STATES)
     ctes = f"""
 state_buckets AS (
     SELECT s.agent_id, s.started_at, s.ended_at, b.bucket_start
     FROM agent_states s,
          LATERAL (SELECT unnest(generate_series(
-             date_trunc('hour', s.started_at) + INTERVAL '1' MINUTE
-                 * (CAST(floor(extract(minute FROM s.started_at) / {interval_minutes}) AS INTEGER) * {interval_minutes}),
-             s.ended_at - INTERVAL '1' MICROSECOND, {step})) AS bucket_start) b
+             {first_bucket}, s.ended_at - INTERVAL '1' MICROSECOND, {step})) AS bucket_start) b
     WHERE s.state IN ({states}) AND s.ended_at > s.started_at
 ),
 staffed AS (
@@ -164,26 +162,38 @@ staffed AS (
 
 def kpi_sql(
     by: Sequence[str] = (),
-    interval_minutes: int = 30,
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
     *,
-    date_filter: bool = False,
-    fcr_days: int = 7,
-    queue_count: int = 0,
-    staffed_window: tuple[str, str] | None = None,
+    period: Period | None = None,
+    target_answer_seconds: float = DEFAULT_TARGET_ANSWER_SECONDS,
+    short_abandon_seconds: float = DEFAULT_SHORT_ABANDON_SECONDS,
+    repeat_window_days: int = DEFAULT_REPEAT_WINDOW_DAYS,
+    queue_count: int | None = None,
 ) -> str:
     """The SQL statement behind :func:`compute_kpis`.
 
-    Positional ``?`` parameters, in order: ``short_abandon_seconds`` (twice);
-    when ``date_filter`` is true, the first local timestamp included and the
-    first one excluded (ISO strings); then ``queue_count`` queue ids (the
-    queues kept, when ``queue_count`` > 0); then ``service_level_seconds``. ``interval_minutes``
-    and ``fcr_days`` are validated integers and are written into the text, as
-    is ``staffed_window`` (validated ISO timestamps: first included, first
-    excluded), the period agent-state time is clipped to.
+    Positional ``?`` parameters, in order: the parameters of
+    ``period.sql_condition()`` (none for an unbounded period), then
+    ``queue_count`` queue ids (the queues kept). ``queue_count`` None keeps
+    every queue; 0 keeps none. The thresholds, ``interval_minutes`` and
+    ``repeat_window_days`` are validated by the glossary and written into the
+    text, as is the period agent-state time is clipped to.
     """
+    period = period or Period()
+    answered = call_set_sql("answered")
+    in_time = call_set_sql("answered_in_time", target_answer_seconds=target_answer_seconds)
+    abandoned = call_set_sql("abandoned", short_abandon_seconds=short_abandon_seconds)
+    short = call_set_sql("short_abandoned", short_abandon_seconds=short_abandon_seconds)
+    transferred = call_set_sql("transferred")
+    called_again = called_again_sql(
+        "(SELECT call_id, customer_id, arrived_at FROM base WHERE is_answered = 1)",
+        repeat_window_days=repeat_window_days,
+    )
+    in_period, _ = period.sql_condition("arrived_at")
+    staffed_window = period.bounds() if period.bounded else None
     columns = _by_columns(by, interval_minutes)
     by_keys = [by] if isinstance(by, str) else list(by)
-    with_occupancy = set(by_keys) <= OCCUPANCY_KEYS and not queue_count
+    with_occupancy = set(by_keys) <= OCCUPANCY_KEYS and queue_count is None
     staffed_ctes, staffed_join, occupancy = "", "", "CAST(NULL AS DOUBLE)"
     if with_occupancy:
         staffed_ctes, staffed_join = _staffed_sql(by_keys, interval_minutes, staffed_window)
@@ -194,9 +204,9 @@ def kpi_sql(
     key_out = "".join(f"    {name},\n" for name, _ in columns)
     group_by = f"GROUP BY {key_names}" if columns else ""
     order_by = f"ORDER BY {key_names}" if columns else ""
-    where_dates = "\n      AND arrived_at >= CAST(? AS TIMESTAMP) AND arrived_at < CAST(? AS TIMESTAMP)" if date_filter else ""
-    if queue_count:
-        where_dates += f"\n      AND queue_id IN ({', '.join(['?'] * queue_count)})"
+    where = f"{call_set_sql('offered')}\n      AND {in_period}"
+    if queue_count is not None:
+        where += f"\n      AND queue_id IN ({', '.join(['?'] * queue_count)})" if queue_count else "\n      AND FALSE"
     return f"""
 WITH base AS (
     SELECT
@@ -205,25 +215,17 @@ WITH base AS (
         arrived_at,
         wait_seconds,
         COALESCE(talk_seconds, 0) + COALESCE(hold_seconds, 0) + COALESCE(wrap_seconds, 0) AS handle_seconds,
-        CASE WHEN outcome IN ('answered', 'transferred') THEN 1 ELSE 0 END AS is_answered,
-        CASE WHEN outcome = 'transferred' THEN 1 ELSE 0 END AS is_transferred,
-        CASE WHEN outcome = 'abandoned' AND wait_seconds >= ? THEN 1 ELSE 0 END AS is_abandoned,
-        CASE WHEN outcome = 'short_abandon' OR (outcome = 'abandoned' AND wait_seconds < ?)
-             THEN 1 ELSE 0 END AS is_short_abandoned,
+        CASE WHEN {answered} THEN 1 ELSE 0 END AS is_answered,
+        CASE WHEN {in_time} THEN 1 ELSE 0 END AS is_within_target,
+        CASE WHEN {transferred} THEN 1 ELSE 0 END AS is_transferred,
+        CASE WHEN {abandoned} THEN 1 ELSE 0 END AS is_abandoned,
+        CASE WHEN {short} THEN 1 ELSE 0 END AS is_short_abandoned,
         CASE WHEN agent_id IN (SELECT agent_id FROM agent_states) THEN 1 ELSE 0 END AS has_agent_states
     FROM calls
-    WHERE outcome <> 'phantom'{where_dates}
+    WHERE {where}
 ),{staffed_ctes}
-repeat_contacts AS (
-    SELECT DISTINCT b.call_id
-    FROM base b
-    JOIN calls later
-      ON later.customer_id = b.customer_id
-     AND later.call_id <> b.call_id
-     AND later.outcome <> 'phantom'
-     AND later.arrived_at > b.arrived_at
-     AND later.arrived_at <= b.arrived_at + INTERVAL '{fcr_days}' DAY
-    WHERE b.is_answered = 1
+called_again AS (
+    {called_again}
 ),
 survey_calls AS (
     SELECT
@@ -237,7 +239,6 @@ survey_calls AS (
 flagged AS (
     SELECT
         base.*,
-        CASE WHEN base.is_answered = 1 AND base.wait_seconds <= ? THEN 1 ELSE 0 END AS is_within_target,
         CASE WHEN base.is_answered = 1 AND base.customer_id IS NOT NULL THEN 1 ELSE 0 END AS is_fcr_eligible,
         CASE WHEN base.is_answered = 1 AND base.customer_id IS NOT NULL AND r.call_id IS NULL
              THEN 1 ELSE 0 END AS is_resolved_first,
@@ -246,7 +247,7 @@ flagged AS (
         CASE WHEN base.is_answered = 1 THEN s.csat_sum END AS csat_sum,
         CASE WHEN base.is_answered = 1 THEN s.top_box END AS top_box
     FROM base
-    LEFT JOIN repeat_contacts r ON r.call_id = base.call_id
+    LEFT JOIN called_again r ON r.call_id = base.call_id
     LEFT JOIN survey_calls s ON s.call_id = base.call_id
 ),
 counts AS (
@@ -293,12 +294,12 @@ FROM counts{staffed_join}
 def compute_kpis(
     store: Store,
     by: Sequence[str] = (),
-    interval_minutes: int = 30,
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
     date_from: str | None = None,
     date_to: str | None = None,
-    service_level_seconds: float = 20,
-    short_abandon_seconds: float = 5,
-    fcr_days: int = 7,
+    target_answer_seconds: float = DEFAULT_TARGET_ANSWER_SECONDS,
+    short_abandon_seconds: float = DEFAULT_SHORT_ABANDON_SECONDS,
+    repeat_window_days: int = DEFAULT_REPEAT_WINDOW_DAYS,
     queues: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """KPIs of the calls in ``store``, overall or per group.
@@ -308,16 +309,18 @@ def compute_kpis(
     ``wait_seconds``, ``talk_seconds``, ``hold_seconds``, ``wrap_seconds``,
     ``outcome``) and ``surveys`` (``call_id``, ``csat``).
 
-    Population: phantom calls are dropped; ``transferred`` counts as answered;
-    a short abandon is outcome ``short_abandon`` or outcome ``abandoned`` with
-    ``wait_seconds < short_abandon_seconds`` (S below). T is
-    ``service_level_seconds``. "Answered" always includes transferred calls.
+    Population (the call sets of :data:`workbench.glossary.CALL_SETS`):
+    phantom calls are dropped; ``transferred`` counts as answered; a short
+    abandon is outcome ``short_abandon`` or outcome ``abandoned`` with
+    ``wait_seconds < short_abandon_seconds`` (S below); an abandoned call with
+    no recorded wait is a genuine abandon. T is ``target_answer_seconds``.
+    "Answered" always includes transferred calls.
 
     Formulas (one per returned column):
 
     * ``offered`` = count(outcome != phantom)
     * ``answered`` = count(outcome in {answered, transferred})
-    * ``abandoned`` = count(outcome = abandoned and wait_seconds >= S)
+    * ``abandoned`` = count(outcome = abandoned and (wait_seconds >= S or wait_seconds unknown))
     * ``short_abandoned`` = count(outcome = short_abandon, or abandoned with wait_seconds < S)
     * ``abandonment_rate`` = abandoned / (offered - short_abandoned)
     * ``asa_seconds`` = mean(wait_seconds) over answered
@@ -332,9 +335,10 @@ def compute_kpis(
     * ``transfer_rate`` = count(outcome = transferred) / answered
     * ``fcr_rate`` = count(answered with known customer_id and no other
       non-phantom call by that customer_id arriving in (arrived_at,
-      arrived_at + fcr_days days]) / count(answered with known customer_id).
+      arrived_at + repeat_window_days days]) / count(answered with known
+      customer_id), the ``called_again`` of :func:`workbench.glossary.called_again_sql`.
       Later calls are looked up in the whole table, not only within the date
-      filter; calls in the last ``fcr_days`` days of the data are
+      filter; calls in the last ``repeat_window_days`` days of the data are
       right-censored (their repeat may not have been loaded yet), which
       overstates FCR there.
     * ``survey_response_rate`` = count(answered calls with >= 1 survey) / answered
@@ -385,10 +389,11 @@ def compute_kpis(
         interval_minutes: interval length for ``interval``; must divide 60.
         date_from: first local date included (ISO), or no lower bound.
         date_to: last local date included (ISO, whole day), or no upper bound.
-        service_level_seconds: the answer-time target T, inclusive.
+        target_answer_seconds: the answer-time target T, inclusive.
         short_abandon_seconds: abandons quicker than this are short abandons.
-        fcr_days: repeat-contact window of ``fcr_rate``, in days.
-        queues: ``queue_id`` values to keep; None or empty = every queue.
+        repeat_window_days: repeat-contact window of ``fcr_rate``, whole days.
+        queues: queue ids or families to keep (:func:`workbench.glossary.select_queues`);
+            None, empty or ``["all"]`` = every queue.
             Like the date filter, it limits the calls counted, not the
             repeat-contact lookup of ``fcr_rate`` (a repeat in another queue
             still counts).
@@ -406,52 +411,34 @@ def compute_kpis(
         WorkbenchError: an unknown or repeated ``by`` key (the message lists
             the valid keys).
         ParameterError: ``interval_minutes`` not dividing 60, a negative
-            threshold, ``fcr_days`` below 1, or a date that is not ISO.
+            threshold, ``repeat_window_days`` below 1, or a date that is not ISO.
     """
-    _check_number("interval_minutes", interval_minutes, integer=True, minimum=1)
-    if 60 % interval_minutes:
-        raise ParameterError(
-            f"expected a divisor of 60 (e.g. 15, 30, 60), found {interval_minutes}", field="interval_minutes"
-        )
-    _check_number("service_level_seconds", service_level_seconds, integer=False, minimum=0)
-    _check_number("short_abandon_seconds", short_abandon_seconds, integer=False, minimum=0)
-    _check_number("fcr_days", fcr_days, integer=True, minimum=1)
-    first = _parse_date("date_from", date_from)
-    last = _parse_date("date_to", date_to)
-    if first is not None and last is not None and last < first:
-        raise ParameterError(f"date_to {last} is before date_from {first}", field="date_to")
-
-    if isinstance(queues, str):
-        queues = [queues]
-    queues = list(queues or [])
+    period = Period.of(date_from, date_to)
+    kept = _kept_queues(store, queues)
     sql = kpi_sql(
         by,
         interval_minutes,
-        date_filter=first is not None or last is not None,
-        fcr_days=fcr_days,
-        queue_count=len(queues),
-        staffed_window=(
-            (first or date(1, 1, 1)).isoformat(),
-            (last + timedelta(days=1)).isoformat() if last is not None else "9999-12-31",
-        )
-        if first is not None or last is not None
-        else None,
+        period=period,
+        target_answer_seconds=target_answer_seconds,
+        short_abandon_seconds=short_abandon_seconds,
+        repeat_window_days=repeat_window_days,
+        queue_count=None if kept is None else len(kept),
     )
-    parameters: list[object] = [float(short_abandon_seconds), float(short_abandon_seconds)]
-    if first is not None or last is not None:
-        parameters += [
-            (first or date(1, 1, 1)).isoformat(),
-            (last + timedelta(days=1)).isoformat() if last is not None else "9999-12-31",
-        ]
-    parameters += [str(queue) for queue in queues]
-    parameters.append(float(service_level_seconds))
-    return store.query(sql, parameters)
+    return store.query(sql, [*period.sql_condition()[1], *(kept or [])])
+
+
+def _kept_queues(store: Store, queues: Sequence[str] | str | None) -> list[str] | None:
+    """The queue ids of ``calls`` a ``queues`` selection keeps; None = every queue."""
+    if is_all_queues(queues):
+        return None
+    known = store.query("SELECT DISTINCT queue_id FROM calls WHERE queue_id IS NOT NULL")["queue_id"]
+    return select_queues(known, queues)
 
 
 def csat_distribution(
     store: Store,
     by: Sequence[str] = (),
-    interval_minutes: int = 30,
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
     date_from: str | None = None,
     date_to: str | None = None,
     queues: Sequence[str] | None = None,
@@ -471,32 +458,22 @@ def csat_distribution(
         WorkbenchError: an unknown or repeated ``by`` key.
         ParameterError: a bad interval or date.
     """
-    _check_number("interval_minutes", interval_minutes, integer=True, minimum=1)
-    if 60 % interval_minutes:
-        raise ParameterError(
-            f"expected a divisor of 60 (e.g. 15, 30, 60), found {interval_minutes}", field="interval_minutes"
-        )
-    first, last = _parse_date("date_from", date_from), _parse_date("date_to", date_to)
+    check_interval_minutes(interval_minutes)
+    period = Period.of(date_from, date_to)
     columns = _by_columns(by, interval_minutes)
     key_select = "".join(f"{expr} AS {name}, " for name, expr in columns)
     key_names = [name for name, _ in columns]
-    where, parameters = ["c.outcome IN ('answered', 'transferred')"], []
-    if first is not None:
-        where.append("c.arrived_at >= CAST(? AS TIMESTAMP)")
-        parameters.append(first.isoformat())
-    if last is not None:
-        where.append("c.arrived_at < CAST(? AS TIMESTAMP)")
-        parameters.append((last + timedelta(days=1)).isoformat())
-    queues = [queues] if isinstance(queues, str) else list(queues or [])
-    if queues:
-        where.append(f"c.queue_id IN ({', '.join(['?'] * len(queues))})")
-        parameters += [str(queue) for queue in queues]
+    in_period, parameters = period.sql_condition("arrived_at")
+    where = [call_set_sql("answered"), in_period]
+    kept = _kept_queues(store, queues)
+    if kept is not None:
+        where.append(f"queue_id IN ({', '.join(['?'] * len(kept))})" if kept else "FALSE")
+        parameters += kept
     groups_sql = ", ".join(key_names)
     sql = f"""
 WITH responses AS (
     SELECT {key_select}s.csat
-    FROM calls c JOIN surveys s ON s.call_id = c.call_id
-    WHERE {" AND ".join(where)}
+    FROM (SELECT * FROM calls WHERE {" AND ".join(where)}) c JOIN surveys s ON s.call_id = c.call_id
 ),
 grid AS (
     SELECT {f"g.{', g.'.join(key_names)}, " if key_names else ""}score.csat
