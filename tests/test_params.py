@@ -245,3 +245,25 @@ def test_kpi_arguments_use_the_final_vocabulary():
         "repeat_window_days": 3,
         "queues": ["billing"],
     }
+
+
+@pytest.mark.parametrize(
+    ("notebook", "field", "registry_name"),
+    [
+        ("transcription_overview", "engine", "ASR_ENGINES"),
+        ("staffing_forecast", "forecast_model", "FORECAST_MODELS"),
+        ("topic_overview", "embedding", "EMBEDDINGS"),
+        ("satisfaction", "driver_model", "DRIVER_MODELS"),
+    ],
+)
+def test_registered_names_are_checked_by_their_registry(notebook, field, registry_name, monkeypatch):
+    from workbench import registries
+
+    registry = getattr(registries, registry_name)
+    for name in registry.choices():
+        assert getattr(validate_parameters(notebook, {field: name}), field) == name
+    with pytest.raises(ParameterError, match=f"expected one of {', '.join(registry.choices())}") as caught:
+        validate_parameters(notebook, {field: "no_such_name"})
+    assert caught.value.field == field
+    monkeypatch.setitem(registry, "plugged_in", object())  # a plug-in's name is valid without touching the model
+    assert getattr(validate_parameters(notebook, {field: "plugged_in"}), field) == "plugged_in"

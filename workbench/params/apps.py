@@ -20,7 +20,9 @@ from workbench.params.base import (
     StoreSelection,
     TargetAnswerSeconds,
     register_notebook_parameters,
+    registered_name,
 )
+from workbench.registries import DRIVER_MODELS
 
 
 class AppParameters(StoreSelection):
@@ -77,7 +79,7 @@ class SatisfactionAppParameters(AppParameters):
 
     run_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
                                description="satisfaction_drivers run to show; None = the one LATEST names")
-    driver_model: Literal["logistic", "boosting"] = Field("logistic", description=PARAMETER_NAMES["driver_model"])
+    driver_model: registered_name(DRIVER_MODELS) = Field("logistic", description=PARAMETER_NAMES["driver_model"])
     what_if_feature: str = Field("wait_seconds", min_length=1, description="driver of the what-if (one with an effect curve)")
     what_if_from: float | None = Field(None, description="driver value every call starts at; None = the middle of its curve")
     what_if_change: float = Field(-30.0, ge=-10000.0, le=10000.0, description="change added to the driver on every call")

@@ -32,6 +32,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from workbench import paths
 from workbench.errors import ParameterError
 from workbench.glossary import PARAMETER_NAMES, Period, check_interval_minutes
+from workbench.registries import Registry
 
 
 class NotebookParameters(BaseModel):
@@ -89,7 +90,6 @@ def parameter_model(notebook: str) -> type[NotebookParameters]:
         ) from None
 
 
-
 def resolve_repo_path(value: str | Path) -> Path:
     """An absolute path; a relative one is taken relative to the repository root, not the cwd."""
     path = Path(value).expanduser()
@@ -104,6 +104,22 @@ def _interval_minutes(value: int) -> int:
         return check_interval_minutes(value)
     except ParameterError as exc:
         raise ValueError(exc.reason) from None
+
+
+def registered_name(registry: Registry) -> Any:
+    """A string field type whose value must be one of ``registry``'s choices, checked by the registry itself.
+
+    The registry owns the names, so a plug-in that registers another engine,
+    model or backend makes it a valid value without touching any model.
+    """
+
+    def check(value: str) -> str:
+        try:
+            return registry.check(value)
+        except ParameterError as exc:
+            raise ValueError(exc.reason) from None
+
+    return Annotated[str, AfterValidator(check)]
 
 
 def _one_or_many(value: Any) -> Any:

@@ -25,8 +25,10 @@ from workbench.params.base import (
     StoreSelection,
     TargetAnswerSeconds,
     register_notebook_parameters,
+    registered_name,
     resolve_repo_path,
 )
+from workbench.registries import ASR_ENGINES, EMBEDDINGS, FORECAST_MODELS
 
 
 @register_notebook_parameters("sample_overview")
@@ -119,7 +121,7 @@ class TranscriptionOverviewParameters(StoreSelection):
         min_length=1,
         description="audio files or glob patterns; relative paths are resolved against the repo root",
     )
-    engine: Literal["whisperx", "faster-whisper"] = Field("whisperx", description=PARAMETER_NAMES["engine"])
+    engine: registered_name(ASR_ENGINES) = Field("whisperx", description=PARAMETER_NAMES["engine"])
     asr_model: str | None = Field(
         None, description=PARAMETER_NAMES["asr_model"] + "; None = the engine's offline model"
     )
@@ -180,8 +182,8 @@ class StaffingForecastParameters(QueueSelection, StoreSelection):
 
     interval_minutes: IntervalMinutes = DEFAULT_INTERVAL_MINUTES
     horizon_days: int = Field(7, ge=1, le=28, description="days to forecast after the last day in the store")
-    forecast_model: Literal["prophet", "mstl", "seasonal_naive", "profile"] = Field(
-        "prophet", description="volume model; falls back to 'profile' when the history is too short for it"
+    forecast_model: registered_name(FORECAST_MODELS) = Field(
+        "prophet", description=PARAMETER_NAMES["forecast_model"] + "; 'profile' when the history is too short for it"
     )
     country: str | None = Field("CN", description="public holidays of this country (ISO code); None = none")
     events_path: str | None = Field(
@@ -239,9 +241,7 @@ class TopicOverviewParameters(StoreSelection):
     min_documents: int = Field(20, ge=2, le=1_000_000, description="fewest documents worth modelling")
     language: Literal["auto", "en", "zh", "mixed"] = Field("auto", description="language of the texts; auto = detect")
     n_topics: int | None = Field(20, ge=2, le=500, description="topics when roughly known (PCA+KMeans); None = HDBSCAN decides")
-    embedding: Literal["auto", "minilm", "tfidf_svd", "sentence_transformers"] = Field(
-        "auto", description="embedding backend (offline)"
-    )
+    embedding: registered_name(EMBEDDINGS) = Field("auto", description=PARAMETER_NAMES["embedding"] + "; auto = chosen offline")
     embedding_model: str | None = Field(None, description="sentence-transformers name (local cache) or folder")
     max_outlier_share: float = Field(0.05, ge=0.0, le=1.0, description="outliers are reassigned down to this share")
     period: Literal["D", "W-MON"] = Field("W-MON", description="period of the share-over-time and emerging-topic tables")
