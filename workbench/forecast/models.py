@@ -1,6 +1,8 @@
 """Forecasting models keyed by name, one series at a time.
 
-A model is a class registered with :func:`register_model`; ``MODELS[name]``
+A model is a class registered by name in
+:data:`workbench.registries.FORECAST_MODELS` (``MODELS`` here, the same
+object; a plug-in adds one with :func:`register_model`); ``MODELS[name]``
 builds it from keyword options. Every model has ``fit(history,
 interval_minutes, closed)`` and ``predict(ds)``, where ``history`` has columns
 ``ds, y`` (regular intervals, no gaps), ``closed`` is the set of closed slots
@@ -32,6 +34,7 @@ import pandas as pd
 from workbench.errors import InputDataError, MissingComponentError
 from workbench.forecast.daytypes import WEEKDAY_NAMES, assign_day_types, learn_day_types, weekday_day_types
 from workbench.forecast.series import MINUTES_PER_DAY, slot_of_week
+from workbench.registries import FORECAST_MODELS
 from workbench.workdays import makeup_workdays, public_holidays
 
 __all__ = [
@@ -47,17 +50,20 @@ __all__ = [
     "MSTLModel",
 ]
 
-MODELS: dict[str, Callable[..., Any]] = {}
+#: Name -> model class: :data:`workbench.registries.FORECAST_MODELS` itself, where the built-in names are listed.
+MODELS = FORECAST_MODELS
 FORECAST_COLUMNS = ("ds", "yhat", "yhat_lower", "yhat_upper")
 
 
 def register_model(name: str) -> Callable[[type], type]:
-    """Class decorator: make a model available as ``MODELS[name]``."""
+    """Class decorator for a plug-in model: make it available as ``MODELS[name]``.
+
+    Raises:
+        ValueError: ``name`` is taken.
+    """
 
     def decorator(cls: type) -> type:
-        cls.name = name
-        MODELS[name] = cls
-        return cls
+        return FORECAST_MODELS.register(name, cls)
 
     return decorator
 
@@ -66,13 +72,10 @@ def make_model(name: str, **options: Any) -> Any:
     """An unfitted model by registered name, with its options.
 
     Raises:
-        InputDataError: unknown model (the message lists the registered ones).
+        ParameterError: unknown model (the message lists the registered ones).
+        InputDataError: options the model does not take.
     """
-    try:
-        factory = MODELS[name]
-    except KeyError:
-        raise InputDataError(f"unknown model '{name}'; registered: {', '.join(sorted(MODELS))}",
-                             field="model") from None
+    factory = MODELS.load(name)
     try:
         return factory(**options)
     except TypeError as exc:
@@ -95,7 +98,6 @@ def _quantile_band(yhat: np.ndarray, residuals: np.ndarray, level: float) -> tup
     return yhat + low, yhat + high
 
 
-@register_model("seasonal_naive")
 class SeasonalNaive:
     """The value one season (default one week) before, repeated over the horizon.
 
@@ -136,7 +138,6 @@ class SeasonalNaive:
         return pd.DataFrame({"ds": ds, "yhat": yhat, "yhat_lower": lower, "yhat_upper": upper})
 
 
-@register_model("profile")
 class SlotProfile:
     """Mean (or median) of the same slot of the week over the history.
 
@@ -261,7 +262,6 @@ def _quiet_stan() -> None:
     logging.getLogger("cmdstanpy").disabled = True
 
 
-@register_model("prophet")
 class ProphetModel:
     """Prophet for one interval series, shaped for call centres.
 
@@ -448,7 +448,6 @@ class ProphetModel:
         return out
 
 
-@register_model("mstl")
 class MSTLModel:
     """statsforecast's MSTL (daily and weekly seasonality, AutoETS trend).
 

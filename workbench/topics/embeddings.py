@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ import numpy as np
 from workbench.errors import MissingComponentError, ModelIntegrityError, ParameterError
 from workbench.model_files import verify_model_files
 from workbench.paths import hub_offline
+from workbench.registries import EMBEDDINGS
 
 PIPELINE_FILE = "embedding_pipeline.joblib"
 SPEC_FILE = "embedding.json"
@@ -180,12 +180,9 @@ def _make_tfidf_svd(model_ref: str | None, seed: int, n_components: int = 100) -
     return TfidfSvdEmbedder(pipeline, "tfidf_svd")
 
 
-#: Registry: backend name -> factory(model_ref, seed) -> Embedder.
-BACKENDS: dict[str, Callable[[str | None, int], Embedder]] = {
-    "minilm": _make_minilm,
-    "tfidf_svd": _make_tfidf_svd,
-    "sentence_transformers": _make_sentence_transformers,
-}
+#: Backend name -> factory(model_ref, seed) -> Embedder: :data:`workbench.registries.EMBEDDINGS` itself,
+#: where the names are listed (and ``auto`` accepted).
+BACKENDS = EMBEDDINGS
 
 
 #: Median characters above which ``auto`` prefers TF-IDF+SVD to MiniLM for English. Measured on the
@@ -196,11 +193,7 @@ LONG_TEXT_CHARACTERS = 400
 
 def resolve_backend(backend: str, language: str, texts: list[str] | None = None) -> str:
     """The concrete backend ``auto`` stands for in ``language`` (``en``, ``zh`` or ``mixed``) and these texts."""
-    if backend != "auto":
-        if backend not in BACKENDS:
-            raise ParameterError(
-                f"unknown embedding backend '{backend}'; expected auto or one of {sorted(BACKENDS)}", field="embedding"
-            )
+    if EMBEDDINGS.check(backend) != "auto":
         return backend
     if language == "en":
         if texts and float(np.median([len(t) for t in texts])) > LONG_TEXT_CHARACTERS:
