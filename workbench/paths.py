@@ -13,6 +13,9 @@ Environment variables:
     WORKBENCH_CACHE_DIR: derived files worth keeping between runs, such as the
         apps' bundled chart JavaScript (default ``$XDG_CACHE_HOME/workbench``,
         else ``~/.cache/workbench``).
+    WORKBENCH_MODELS_DIR: models assembled on this machine, such as the
+        multilingual Whisper model joined from its two packages (default
+        ``~/.cache/workbench/models``).
     WORKBENCH_PSEUDONYM_KEY_FILE: the secret key of caller-number pseudonyms
         (default ``$XDG_CONFIG_HOME/workbench/pseudonym.key``, else
         ``~/.config/workbench/pseudonym.key``); see :mod:`workbench.pseudonyms`.
@@ -74,6 +77,11 @@ def cache_dir() -> Path:
     """Derived, rebuildable files kept between runs (``WORKBENCH_CACHE_DIR``)."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return _env_path("WORKBENCH_CACHE_DIR", base / "workbench")
+
+
+def models_dir() -> Path:
+    """Models assembled locally from packaged parts, kept between runs (``WORKBENCH_MODELS_DIR``)."""
+    return _env_path("WORKBENCH_MODELS_DIR", Path.home() / ".cache" / "workbench" / "models")
 
 
 def pseudonym_key_file() -> Path:
