@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -62,6 +63,25 @@ def test_check_period_decides_from_the_reports_own_parameters(small_store):
     assert check_period(validate_parameters("satisfaction_drivers", {})) is None  # no period: nothing to check
 
 
+def test_a_bad_date_names_its_field(small_store):
+    with Store(small_store, read_only=True) as store:
+        for first, last, field in [("2026-02-30", None, "date_from"), (None, "03/02/2026", "date_to"),
+                                   ("2026-03-02", "2026-03-01", "date_to")]:
+            with pytest.raises(ParameterError) as caught:
+                store.count_calls(first, last)
+            assert caught.value.field == field
+
+    class Unvalidated:  # an interactive notebook's values, before its model checked them
+        date_from, date_to = "2026-03-02", "yesterday"
+
+        def store_file(self) -> Path:
+            return small_store
+
+    with pytest.raises(ParameterError) as caught:
+        check_period(Unvalidated())
+    assert caught.value.field == "date_to" and "yesterday" in str(caught.value)
+
+
 def test_select_calls_may_be_empty_and_filter_calls_still_refuses_it():
     calls = pd.DataFrame({"date_local": ["2026-03-02", "2026-03-03"], "queue": ["billing", "sales"],
                           "queue_id": ["billing_zh", "sales_en"], "language": ["zh", "en"]})  # fmt: skip
@@ -79,22 +99,40 @@ def test_select_calls_may_be_empty_and_filter_calls_still_refuses_it():
 
 
 @pytest.fixture(scope="module")
-def demo_like_root(tmp_path_factory) -> Path:
+def demo_like_root(generated_centre, tmp_path_factory) -> Path:
     """A repository root whose data/ holds a two-day sample and its store, as `make demo` lays them out."""
     from workbench import paths
     from workbench.ingest import ingest_files
-    from workbench.sample.generate import generate_call_centre
 
     root = tmp_path_factory.mktemp("root")
     for name in ("notebooks", "parameters"):
         (root / name).symlink_to(paths.root_dir() / name)
     generated = root / "data" / "generated"
-    generate_call_centre(generated, days=2, seed=1, transcript_calls=0)
+    shutil.copytree(generated_centre, generated)  # the session's two-day sample
     for export, profile in [("acd_calls.csv", "sample_acd"), ("surveys.csv", "sample_surveys")]:
         summary = ingest_files([generated / "exports" / export], profile, store_path=root / "data" / "warehouse.duckdb",
                                rejects_dir=root / "data" / "rejects")  # fmt: skip
         assert (summary["status"] == "succeeded").all()
     return root
+
+
+def test_the_same_period_parameters_check_the_store_and_the_sample(demo_like_root):
+    """kpi_overview (store) and sample_overview (generated sample) take the same date_from/date_to."""
+    from workbench.sample.reading import read_generated
+
+    sample = demo_like_root / "data" / "generated"
+    days = sorted(read_generated(sample, ["calls"])["calls"]["date_local"].astype(str).unique())
+    checks = {}
+    for day, expect_calls in [(days[0], True), ("2030-01-01", False)]:
+        period = {"date_from": day, "date_to": day}
+        kpi = check_period(validate_parameters(
+            "kpi_overview", {"store_path": str(demo_like_root / "data" / "warehouse.duckdb"), **period}))
+        overview = check_period(validate_parameters("sample_overview", {"sample_dir": str(sample), **period}))
+        checks[day] = (kpi, overview)
+        assert (kpi.calls > 0, overview.calls > 0) == (expect_calls, expect_calls)
+        assert kpi.period == overview.period == f"{day} to {day}"
+    kpi, overview = checks[days[0]]
+    assert overview.calls < overview.source_calls and kpi.calls < kpi.source_calls  # one day of two
 
 
 @pytest.mark.notebook

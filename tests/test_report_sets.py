@@ -52,8 +52,8 @@ def test_daily_set_fans_out_per_language_with_dates(no_kernel):
     reports = {job.report: job for job in plan.jobs}
     assert {"overview_by_language[zh]", "overview_by_language[en]"} <= set(reports)
     zh = reports["overview_by_language[zh]"]
-    assert zh.resolved["language"] == "zh" and zh.resolved["start_date"] == "2026-02-23"
-    assert zh.resolved["end_date"] == "2026-03-01" and zh.resolved["title"] == "Call centre week to 2026-03-01"
+    assert zh.resolved["language"] == "zh" and zh.resolved["date_from"] == "2026-02-23"
+    assert zh.resolved["date_to"] == "2026-03-01" and zh.resolved["title"] == "Call centre week to 2026-03-01"
     assert zh.context == {"set": "daily", "report": "overview_by_language[zh]", "date": "2026-03-01",
                           "set_file": str(plan.file)}
     assert "all parameters valid" in describe_plan(plan)
@@ -110,23 +110,23 @@ def test_invalid_set_names_file_and_field_and_runs_nothing(body, field, row, tmp
 def test_one_bad_report_refuses_the_whole_set(tmp_path, no_kernel):
     bad = write(tmp_path / "mixed.yaml", "reports:\n  - notebook: kpi_overview\n"
                                          "  - notebook: sample_overview\n    parameters: {interval_minutes: 7}\n"
-                                         "  - notebook: kpi_overview\n    parameters: {fcr_days: 0}\n")
+                                         "  - notebook: kpi_overview\n    parameters: {repeat_window_days: 0}\n")
     with pytest.raises(ParameterError) as caught:
         plan_report_set(bad, "2026-03-01")
     assert [p.field for p in caught.value.problems] == ["reports[1].parameters.interval_minutes",
-                                                        "reports[2].parameters.fcr_days"]
+                                                        "reports[2].parameters.repeat_window_days"]
 
 
 def test_error_from_a_notebook_parameter_set_names_that_file(tmp_path, no_kernel, monkeypatch):
     parameters = tmp_path / "parameters"
     (parameters / "kpi_overview").mkdir(parents=True)
     (parameters / "reports").mkdir()
-    broken = write(parameters / "kpi_overview" / "broken.yaml", "# a comment\nfcr_days: 500\n")
+    broken = write(parameters / "kpi_overview" / "broken.yaml", "# a comment\nrepeat_window_days: 500\n")
     write(parameters / "reports" / "s.yaml", "reports:\n  - {notebook: kpi_overview, parameter_set: broken}\n")
     monkeypatch.setenv("WORKBENCH_PARAMETERS_DIR", str(parameters))
     with pytest.raises(ParameterError) as caught:
         plan_report_set("s", "2026-03-01")
-    assert (caught.value.file, caught.value.field, caught.value.row) == (str(broken), "fcr_days", 2)
+    assert (caught.value.file, caught.value.field, caught.value.row) == (str(broken), "repeat_window_days", 2)
 
 
 def test_broken_alert_rules_refuse_the_set(tmp_path, no_kernel):
@@ -138,6 +138,60 @@ def test_broken_alert_rules_refuse_the_set(tmp_path, no_kernel):
     plan = plan_report_set(write(tmp_path / "quiet.yaml", "alerts: false\nreports:\n  - notebook: kpi_overview\n"),
                            "2026-03-01")
     assert plan.alerts_rules is None
+
+
+def test_one_period_vocabulary_drives_kpi_and_sample_reports(tmp_path, no_kernel):
+    """Only date_from/date_to in a set: both notebooks, their empty-period check and the alerts read that period."""
+    from workbench.glossary import RETIRED_NAMES, Period
+    from workbench.params import validate_parameters
+    from workbench.reports.alerts import window_from_parameters
+
+    both = write(tmp_path / "both.yaml", "alerts: false\nreports:\n"
+                                         "  - notebook: kpi_overview\n"
+                                         "    parameters: {date_from: '{date-6}', date_to: '{date}'}\n"
+                                         "  - notebook: sample_overview\n"
+                                         "    parameters: {date_from: '{date-6}', date_to: '{date}'}\n")
+    plan = plan_report_set(both, "2026-03-01")
+    week = Period.of("2026-02-23", "2026-03-01")
+    assert [job.notebook for job in plan.jobs] == ["kpi_overview", "sample_overview"]
+    for job in plan.jobs:
+        assert not set(job.resolved) & set(RETIRED_NAMES), job.notebook
+        assert validate_parameters(job.notebook, job.resolved).period() == week
+        assert Period.of(**{k: window_from_parameters(job.resolved)[k] for k in ("date_from", "date_to")}) == week
+    retired = write(tmp_path / "retired.yaml", "reports:\n  - notebook: sample_overview\n"
+                                               "    parameters: {start_date: '{date}'}\n")
+    with pytest.raises(ParameterError) as caught:
+        plan_report_set(retired, "2026-03-01")
+    assert (caught.value.field, caught.value.row) == ("reports[0].parameters.start_date", 3)
+
+
+def test_shipped_sets_use_no_retired_parameter_name():
+    from workbench.glossary import RETIRED_NAMES
+    from workbench.reports.sets import read_set_file, set_path
+
+    for name in SHIPPED:
+        config, _ = read_set_file(set_path(name))
+        for spec in config.reports:
+            assert not (set(spec.parameters) | set(spec.fan_out or {})) & set(RETIRED_NAMES), (name, spec.notebook)
+
+
+def test_latest_date_is_the_last_day_of_the_store_readers(tmp_path):
+    import pandas as pd
+
+    from workbench.store import Store, readers
+
+    store_file = tmp_path / "w.duckdb"
+    calls = pd.DataFrame({"call_id": ["a", "b"], "queue_id": "billing_zh", "language": "zh",
+                          "arrived_at": [pd.Timestamp("2026-03-01 23:59"), pd.Timestamp("2026-03-04 10:00")],
+                          "wait_seconds": [3.0, 0.0], "outcome": ["answered", "phantom"]})
+    with Store(store_file) as store:
+        store.write_batch({"calls": calls})
+        assert readers.call_day_range(store)[1] == date(2026, 3, 1)
+    assert resolve_date("latest", store_path=store_file) == date(2026, 3, 1)  # a phantom record is no call
+    with Store(tmp_path / "empty.duckdb") as empty:
+        assert empty.schema_version  # created with its tables, no rows
+    with pytest.raises(ParameterError, match="holds no calls"):
+        resolve_date("latest", store_path=tmp_path / "empty.duckdb")
 
 
 def test_missing_set_lists_known_ones(no_kernel):
@@ -175,19 +229,11 @@ def tiny_notebook(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample_store(tmp_path_factory) -> Path:
-    """A two-day generated sample's calls and surveys in a fresh store (as in tests/test_notebooks.py)."""
-    from workbench.ingest import ingest_files
-    from workbench.sample.generate import generate_call_centre
+def sample_store(centre_calls_store, tmp_path_factory) -> Path:
+    """A two-day generated sample's calls and surveys in a store of this module (a copy of the session's)."""
+    from sample_centre import copy_store
 
-    sample = tmp_path_factory.mktemp("sample")
-    generate_call_centre(sample, days=2, seed=1, transcript_calls=0)
-    folder = tmp_path_factory.mktemp("store")
-    store = folder / "warehouse.duckdb"
-    for export, profile in [("acd_calls.csv", "sample_acd"), ("surveys.csv", "sample_surveys")]:
-        summary = ingest_files([sample / "exports" / export], profile, store_path=store, rejects_dir=folder / "rej")
-        assert (summary["status"] == "succeeded").all()
-    return store
+    return copy_store(centre_calls_store, tmp_path_factory.mktemp("store"))
 
 
 @pytest.mark.notebook
