@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 from IPython.display import HTML, clear_output, display
 
-from workbench import paths
+from workbench import glossary, paths
 from workbench.errors import StoreError
-from workbench.store import Store
+from workbench.store import Store, readers
 
 if TYPE_CHECKING:
     import altair as alt
@@ -168,10 +168,51 @@ class App:
     def missing_tables(self, *names: str) -> list[str]:
         """Those of ``names`` absent from the store or without rows; every name when the store is missing."""
         try:
-            counts = self.store.table_counts()
+            return [name for name in names if not readers.table_row_count(self.store, name)]
         except StoreError:
             return list(names)
-        return [name for name in names if not counts.get(name)]
+
+    # -- queue selection ------------------------------------------------------
+    def _queue_picker(self, queue_ids: Iterable[str], absent: str) -> widgets.Dropdown:
+        """A single-choice queue list over ``queue_ids`` starting at ``params.queues``.
+
+        Offers :func:`workbench.glossary.queue_options` (``all``, families,
+        ids). A selection of several queues or families becomes one extra
+        entry (``billing + sales``); names not among the options are left out
+        with a notice saying they are ``absent`` (e.g. "not in the store").
+        Read and set the choice as a list through :attr:`queues`.
+        """
+        ids = sorted({str(q) for q in queue_ids})
+        options = glossary.queue_options(ids)
+        wanted = [str(q) for q in self.params.queues if q != glossary.ALL_QUEUES]
+        known = [q for q in dict.fromkeys(wanted) if q in options]
+        unknown = [q for q in dict.fromkeys(wanted) if q not in options]
+        if unknown and ids:
+            showing = " + ".join(known) if known else "all queues"
+            self._fixed_notices.append(
+                f"Queue {', '.join(repr(q) for q in unknown)}: {absent}; showing {showing} (known: {', '.join(ids)}).")
+        self._queue_choices = {option: [option] for option in options}
+        value = known[0] if len(known) == 1 else glossary.ALL_QUEUES
+        if len(known) > 1:
+            value = " + ".join(known)
+            self._queue_choices[value] = known
+            options.insert(1, value)
+        picker = widgets.Dropdown(options=options, value=value, description="Queue", layout=CONTROL_LAYOUT)
+        picker.add_class("wb-queue")
+        return picker
+
+    @property
+    def queues(self) -> list[str]:
+        """The queue picker's choice as a ``queues`` list (``["all"]``, ``["billing"]``, ...)."""
+        return list(self._queue_choices.get(self.queue.value, [self.queue.value]))
+
+    @queues.setter
+    def queues(self, queues: list[str]) -> None:
+        wanted = [str(q) for q in queues if q != glossary.ALL_QUEUES] or [glossary.ALL_QUEUES]
+        chosen = next((label for label, names in self._queue_choices.items() if names == wanted), None)
+        if chosen is None:
+            raise ValueError(f"queues {wanted} are not among the choices {list(self._queue_choices)}")
+        self.queue.value = chosen
 
     def close(self) -> None:
         """Close the store connection."""

@@ -13,29 +13,25 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from workbench import charts
+from workbench import charts, glossary
 from workbench.apps.base import CONTROL_LAYOUT, App, _in_kernel, clickable_chart, table_html
 from workbench.kpis import compute_kpis
 from workbench.params import OperationsAppParameters
+from workbench.store import readers
 
-#: The calls behind a number: label -> SQL condition on ``calls`` (T = ?, S = ?).
-CALL_SETS: dict[str, str] = {
-    "offered": "outcome <> 'phantom'",
-    "answered": "outcome IN ('answered', 'transferred')",
-    "answered after the target time": "outcome IN ('answered', 'transferred') AND wait_seconds > {t}",
-    "abandoned": "outcome = 'abandoned' AND wait_seconds >= {s}",
-    "short abandons": "(outcome = 'short_abandon' OR (outcome = 'abandoned' AND wait_seconds < {s}))",
-    "transferred": "outcome = 'transferred'",
+#: The calls behind a number: what the Calls list shows -> the glossary's call set
+#: (:data:`workbench.glossary.CALL_SETS`), counted with the app's two thresholds.
+CALL_SET_CHOICES: dict[str, str] = {
+    "offered": "offered",
+    "answered": "answered",
+    "answered within the target time": "answered_in_time",
+    "answered after the target time": "answered_late",
+    "abandoned": "abandoned",
+    "short abandons": "short_abandoned",
+    "transferred": "transferred",
 }
-CALL_COLUMNS = ["call_id", "queue_id", "language", "agent_id", "arrived_at", "wait_seconds", "talk_seconds",
-                "hold_seconds", "wrap_seconds", "outcome"]
 DEFAULT_DAYS = 14
-SHORT_ABANDON_SECONDS = 5
 WHOLE_DAY = "whole day"
-
-
-def _family(queue_id: str) -> str:
-    return queue_id.rsplit("_", 1)[0] if "_" in queue_id else queue_id
 
 
 def _tile(label: str, value: str, target: str, ok: bool | None, key: str) -> str:
@@ -73,25 +69,14 @@ class OperationsApp(App):
         first = last = None
         self._missing = self.missing_tables("calls")
         if not self._missing:
-            self._queue_languages = self.store.query(
-                "SELECT DISTINCT queue_id, language FROM calls WHERE outcome <> 'phantom' ORDER BY 1, 2")
-            bounds = self.store.query("SELECT min(arrived_at) AS a, max(arrived_at) AS b FROM calls")
-            first, last = bounds["a"].iloc[0].date(), bounds["b"].iloc[0].date()
+            self._queue_languages = readers.queue_languages(self.store)
+            first, last = readers.call_day_range(self.store)
         self.first_day, self.last_day = first, last
-        queue_ids = sorted(self._queue_languages["queue_id"].unique())
-        families = sorted({_family(q) for q in queue_ids} - set(queue_ids))
-        options = ["all", *families, *queue_ids]
-        queue = p.queue
-        if queue not in options:
-            if queue_ids:
-                self._fixed_notices.append(f"Queue '{queue}' is not in the store; showing all queues "
-                                           f"(known: {', '.join(queue_ids)}).")
-            queue = "all"
+        self.queue = self._queue_picker(self._queue_languages["queue_id"], "not in the store")
         date_to = p.date_to or last or date.today()
         date_from = p.date_from or (date_to - timedelta(days=DEFAULT_DAYS - 1))
         if first is not None and date_from < first:
             date_from = first
-        self.queue = widgets.Dropdown(options=options, value=queue, description="Queue", layout=CONTROL_LAYOUT)
         self.language = widgets.Dropdown(options=["all", "zh", "en"], value=p.language, description="Language",
                                          layout=CONTROL_LAYOUT)
         self.date_from = widgets.DatePicker(value=date_from, description="From", layout=CONTROL_LAYOUT)
@@ -101,9 +86,9 @@ class OperationsApp(App):
         self.day = widgets.Dropdown(options=[], description="Day", layout=CONTROL_LAYOUT)
         self.interval = widgets.Dropdown(options=[WHOLE_DAY], value=WHOLE_DAY, description="Interval",
                                          layout=CONTROL_LAYOUT)
-        self.call_set = widgets.Dropdown(options=list(CALL_SETS), value="abandoned", description="Calls",
-                                         layout=CONTROL_LAYOUT)
-        for control, name in ((self.queue, "queue"), (self.language, "language"), (self.date_from, "date-from"),
+        self.call_set = widgets.Dropdown(options=list(CALL_SET_CHOICES.items()), value="abandoned",
+                                         description="Calls", layout=CONTROL_LAYOUT)
+        for control, name in ((self.language, "language"), (self.date_from, "date-from"),
                               (self.date_to, "date-to"), (self.day, "day"), (self.interval, "interval"),
                               (self.call_set, "call-set"), (self.measure, "measure")):
             control.add_class(f"wb-{name}")
@@ -128,20 +113,24 @@ class OperationsApp(App):
         ])
 
     # -- data -----------------------------------------------------------------
+    @property
+    def short_abandon_seconds(self) -> int:
+        """Abandons quicker than this are short abandons, kept out of the rates and the 'abandoned' calls."""
+        # TODO: read it from the parameters once OperationsAppParameters carries short_abandon_seconds.
+        return getattr(self.params, "short_abandon_seconds", glossary.DEFAULT_SHORT_ABANDON_SECONDS)
+
     def selected_queues(self) -> list[str]:
         """Queue ids matching the queue and language filters (empty = nothing matches)."""
         table = self._queue_languages
-        if self.queue.value != "all":
-            table = table[(table["queue_id"] == self.queue.value) | (table["queue_id"].map(_family) == self.queue.value)]
         if self.language.value != "all":
             table = table[table["language"] == self.language.value]
-        return sorted(table["queue_id"].unique())
+        return glossary.select_queues(table["queue_id"], self.queues)
 
     def _kpi_args(self) -> dict[str, Any]:
         return {
             "interval_minutes": self.params.interval_minutes,
-            "service_level_seconds": self.params.service_level_seconds,
-            "short_abandon_seconds": SHORT_ABANDON_SECONDS,
+            "target_answer_seconds": self.params.target_answer_seconds,
+            "short_abandon_seconds": self.short_abandon_seconds,
             "queues": self._queues if self._filtered else None,
         }
 
@@ -159,7 +148,7 @@ class OperationsApp(App):
             self.add_notice("Pick a 'From' day on or before the 'To' day.")
             return
         self._queues = self.selected_queues()
-        self._filtered = self.queue.value != "all" or self.language.value != "all"
+        self._filtered = not glossary.is_all_queues(self.queues) or self.language.value != "all"
         if self._filtered and not self._queues:
             self.add_notice(f"No queue matches queue '{self.queue.value}' and language '{self.language.value}'.")
             return
@@ -176,7 +165,7 @@ class OperationsApp(App):
             self.heatmap.chart = self.trend.chart = None
         else:
             self.heatmap.chart = charts.interval_heatmap(intervals, self.measure.value, width=640, pick="cell")
-            self.trend.chart = charts.daily_kpi_trend(daily, self.params.service_level_seconds, width=640,
+            self.trend.chart = charts.daily_kpi_trend(daily, self.params.target_answer_seconds, width=640,
                                                       height=120, pick="day")
         if self.missing_tables("surveys"):
             self.add_notice("CSAT needs survey responses and the store's surveys table is empty: "
@@ -272,23 +261,23 @@ class OperationsApp(App):
         self.tables["calls"] = self.calls_behind(self.call_set.value, start, end)
 
     def calls_behind(self, call_set: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        """The calls counted in ``call_set`` (a key of :data:`CALL_SETS`) arriving in [start, end)."""
-        condition = CALL_SETS[call_set].format(t=float(self.params.service_level_seconds),
-                                               s=float(SHORT_ABANDON_SECONDS))
-        sql = (f"SELECT {', '.join(CALL_COLUMNS)} FROM calls WHERE {condition} "
-               "AND arrived_at >= CAST(? AS TIMESTAMP) AND arrived_at < CAST(? AS TIMESTAMP)")
-        parameters: list[Any] = [start.isoformat(), end.isoformat()]
-        if self._filtered:
-            sql += f" AND queue_id IN ({', '.join(['?'] * len(self._queues))})"
-            parameters += self._queues
-        return self.store.query(sql + " ORDER BY arrived_at", parameters)
+        """The calls of glossary call set ``call_set`` arriving in [start, end), with the current filters.
+
+        Counted with the app's ``target_answer_seconds`` and ``short_abandon_seconds``,
+        as the KPIs are, so the list has as many calls as the number it explains.
+        """
+        return readers.calls_in_set(
+            self.store, call_set, start=start.isoformat(), end=end.isoformat(),
+            queues=self._queues if self._filtered else None,
+            target_answer_seconds=self.params.target_answer_seconds,
+            short_abandon_seconds=self.short_abandon_seconds)
 
     def _output_tables(self) -> list[tuple[str, str]]:
         calls = self.tables.get("calls")
         if calls is None or self.day.value is None:
             return []
         where = self.day.value if self.interval.value == WHOLE_DAY else f"{self.day.value} {self.interval.value}"
-        caption = f"{len(calls):,d} calls {self.call_set.value}, {where}"
+        caption = f"{len(calls):,d} calls {self.call_set.label}, {where}"
         return [("calls", table_html(calls, caption=caption))]
 
     def _tiles_html(self, row: pd.Series) -> str:
@@ -308,7 +297,7 @@ class OperationsApp(App):
             _tile("Answered", number(row["answered"], "{:,.0f}"), "incl. transferred", None, "answered"),
             _tile("Abandonment", number(row["abandonment_rate"], "{:.1%}"), f"target ≤ {p.abandonment_target:.0%}",
                   at_most(row["abandonment_rate"], p.abandonment_target), "abandonment_rate"),
-            _tile(f"Service level ({p.service_level_seconds} s)", number(row["service_level"], "{:.1%}"),
+            _tile(f"Service level ({p.target_answer_seconds} s)", number(row["service_level"], "{:.1%}"),
                   f"target ≥ {p.service_level_target:.0%}", at_least(row["service_level"], p.service_level_target),
                   "service_level"),
             _tile("ASA", number(row["asa_seconds"], "{:,.1f} s"), f"target ≤ {p.asa_target_seconds:g} s",

@@ -67,7 +67,7 @@ class SatisfactionApp(App):
     """What moves CSAT, from the latest satisfaction-drivers run: drivers, curves, what-if, agents.
 
     Args:
-        params: validated parameters (run, model, what-if start values).
+        params: validated parameters (run, driver model, what-if start values).
         notices: messages shown from the start.
     """
 
@@ -115,8 +115,8 @@ class SatisfactionApp(App):
             self._fixed_notices.append(f"'{feature}' has no effect curve in this run; the what-if uses "
                                        f"'{features[0]}' (curves: {', '.join(features)}).")
             feature = features[0]
-        self.model = widgets.Dropdown(options=models, value=p.model if p.model in models else models[0],
-                                      description="Model", layout=CONTROL_LAYOUT)
+        self.driver_model = widgets.Dropdown(options=models, value=p.driver_model if p.driver_model in models
+                                             else models[0], description="Model", layout=CONTROL_LAYOUT)
         self.feature = widgets.Dropdown(options=features, value=feature if features else None,
                                         description="What if", layout=CONTROL_LAYOUT)
         self.start_value = widgets.FloatText(value=self._default_start(feature) if p.what_if_from is None
@@ -127,7 +127,7 @@ class SatisfactionApp(App):
                                         style={"description_width": "initial"})
         self.differs_only = widgets.Checkbox(value=False, description="Only agents who differ from the average",
                                              indent=False)
-        for control, name in ((self.model, "model"), (self.feature, "feature"), (self.start_value, "from"),
+        for control, name in ((self.driver_model, "driver-model"), (self.feature, "feature"), (self.start_value, "from"),
                               (self.change, "change"), (self.differs_only, "differs-only")):
             control.add_class(f"wb-{name}")
         self.drivers_chart = widgets.HTML()
@@ -141,13 +141,13 @@ class SatisfactionApp(App):
                            (self.agents_chart, "agents-chart"), (self.agents_table, "agents")):
             view.add_class(f"wb-{name}")
         self.feature.observe(self._feature_changed, names="value")
-        self._watch(self.model, self.start_value, self.change, self.differs_only)
+        self._watch(self.driver_model, self.start_value, self.change, self.differs_only)
         source = widgets.HTML(
             f"<p style='color:#555;margin:2px 0'>Run <code>{escape(str(self.run_id))}</code> of the "
             "satisfaction-drivers notebook (finished results; the what-if reads its saved effect curves, nothing is "
             "refitted).</p>" if self.tables_dir is not None else "")
         return widgets.VBox([
-            source, self.model, self.drivers_chart, self.drivers_table, self.curves_chart,
+            source, self.driver_model, self.drivers_chart, self.drivers_table, self.curves_chart,
             widgets.HBox([self.feature, self.start_value, self.change]), self.what_if,
             self.differs_only, self.agents_chart, self.agents_table,
         ])
@@ -192,13 +192,13 @@ class SatisfactionApp(App):
                    "band_from_low", "band_from_high", "band_to_low", "band_to_high", "clipped"]
         if self.curves is None or self.feature.value is None:
             return pd.DataFrame(columns=columns)
-        curve = self.curves[(self.curves["feature"] == self.feature.value) & (self.curves["model"] == self.model.value)]
+        curve = self.curves[(self.curves["feature"] == self.feature.value) & (self.curves["model"] == self.driver_model.value)]
         if curve.empty:
             return pd.DataFrame(columns=columns)
         start, end = float(self.start_value.value), float(self.start_value.value) + float(self.change.value)
         a, b = interpolate_curve(curve, start), interpolate_curve(curve, end)
         return pd.DataFrame([{
-            "model": self.model.value, "feature": self.feature.value, "from_value": a["value"], "to_value": b["value"],
+            "model": self.driver_model.value, "feature": self.feature.value, "from_value": a["value"], "to_value": b["value"],
             "top_box_from": a["top_box"], "top_box_to": b["top_box"], "change": b["top_box"] - a["top_box"],
             "band_from_low": a["ci_low"], "band_from_high": a["ci_high"], "band_to_low": b["ci_low"],
             "band_to_high": b["ci_high"], "clipped": a["value"] != start or b["value"] != end,
@@ -232,23 +232,23 @@ class SatisfactionApp(App):
             return
         self.tables["drivers"] = self.drivers
         self.drivers_chart.value = self._svg(("drivers",), lambda: charts.driver_effects(self.drivers, width=300))
-        shown = self.drivers[self.drivers["model"] == self.model.value].sort_values("rank")
+        shown = self.drivers[self.drivers["model"] == self.driver_model.value].sort_values("rank")
         self.drivers_table.value = table_html(
             shown[[c for c in DRIVER_COLUMNS if c in shown.columns]],
-            caption=f"Ranked drivers ({self.model.value}): effect on the log-odds of top box, 95 % interval")
+            caption=f"Ranked drivers ({self.driver_model.value}): effect on the log-odds of top box, 95 % interval")
 
     def _render_curves(self) -> None:
         if self.curves is None:
             self.curves_chart.value = ""
             self.what_if.value = "<p>No effect curves in this run: no what-if.</p>"
             return
-        curves = self.curves[self.curves["model"] == self.model.value]
-        self.curves_chart.value = (self._svg(("curves", self.model.value), lambda: charts.driver_curves(curves))
+        curves = self.curves[self.curves["model"] == self.driver_model.value]
+        self.curves_chart.value = (self._svg(("curves", self.driver_model.value), lambda: charts.driver_curves(curves))
                                   if len(curves) else "")
         result = self.what_if_result()
         self.tables["what_if"] = result
         if result.empty:
-            self.what_if.value = (f"<p>No {escape(str(self.model.value))} curve for "
+            self.what_if.value = (f"<p>No {escape(str(self.driver_model.value))} curve for "
                                   f"{escape(str(self.feature.value))}.</p>")
             return
         row = result.iloc[0]
@@ -256,7 +256,7 @@ class SatisfactionApp(App):
         clipped = (" <em>(values outside the curve's range were held at its ends)</em>" if row["clipped"] else "")
         saved = ""
         if self.saved_what_if is not None:
-            same = self.saved_what_if[self.saved_what_if["model"] == self.model.value]
+            same = self.saved_what_if[self.saved_what_if["model"] == self.driver_model.value]
             if len(same):
                 s = same.iloc[0]
                 saved = (f"<div style='font-size:12px;color:#555'>The notebook's own what-if ({escape(str(s['scenario']))}"

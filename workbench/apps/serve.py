@@ -6,12 +6,14 @@ Choices, and why:
   else: ``file_allowlist`` is empty) below its root, so pipeline notebooks,
   the store and the repository's files are unreachable.
 * Sources stripped (``strip_sources``), tracebacks not sent to the browser.
-* URL parameters (``?parameters={"queue": "billing"}`` as JSON, or one query
-  argument per name, ``?queue=billing&language=zh``) are validated in Voilà's
-  prelaunch hook with the notebook's pydantic model and injected with
-  Papermill's ``parameterize_notebook``, before any kernel starts. A value
-  that fails is dropped (the notebook's default stays) and the app shows why.
-  ``store_path`` is never taken from a URL.
+* URL parameters (``?parameters={"queues": ["billing"]}`` as JSON, or one
+  query argument per name, ``?queues=billing&language=zh``; a list such as
+  ``queues`` also as ``?queues=a&queues=b`` or ``?queues=a,b``) are validated
+  in Voilà's prelaunch hook with the notebook's pydantic model and injected
+  with Papermill's ``parameterize_notebook``, before any kernel starts. A
+  value that fails is dropped (the notebook's default stays) and the app shows
+  why, as does a name the app does not know (a retired one such as ``queue``
+  says what replaced it). ``store_path`` is never taken from a URL.
 * Warm spare kernels instead of Voilà's preheated ones: preheating runs the
   notebook before the visit, which cannot be combined with a prelaunch hook.
   :class:`workbench.apps.kernel_pool.WarmKernelPool` keeps kernels started
@@ -54,17 +56,19 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 from urllib.parse import unquote
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from workbench import paths
+from workbench import glossary, paths
 from workbench.errors import WorkbenchError
 from workbench.params import parameter_model
 
 #: Parameters a URL may never set (the store to read; the server's own notices).
 NOT_FROM_URL = frozenset({"store_path", "url_notices"})
+#: Query arguments that are the server's or Voilà's own, not an app's parameters.
+SERVER_ARGUMENTS = frozenset({"token", "theme", "template", "voila-theme", "voila-template", "classic-tree"})
 #: Folder added to JUPYTER_PATH so Voilà finds the ``workbench`` template.
 SHARE_DIR = Path(__file__).resolve().parent / "share"
 #: A kernel no page has been connected to for this long is shut down.
@@ -90,34 +94,64 @@ def apps_dir() -> Path:
     return paths.notebooks_dir() / "apps"
 
 
-def query_parameters(arguments: dict[str, list[bytes]], fields: set[str]) -> tuple[dict[str, Any], list[str]]:
+def _accepts(annotation: Any) -> set[Any]:
+    """The outer types a field annotation accepts (``list[str] | None`` -> ``{list, NoneType}``)."""
+    origin = get_origin(annotation)
+    if origin is Union or type(annotation).__name__ == "UnionType":
+        return set().union(*(_accepts(arg) for arg in get_args(annotation)))
+    return {origin or annotation}
+
+
+def _list_items(texts: list[str]) -> list[Any]:
+    """The items of a list parameter given as repeated arguments, comma-separated text or a JSON list."""
+    if len(texts) == 1:
+        try:
+            decoded = json.loads(texts[0])
+        except json.JSONDecodeError:
+            decoded = None
+        if isinstance(decoded, list):
+            return decoded
+    return [item.strip() for text in texts for item in text.split(",") if item.strip()]
+
+
+def query_parameters(arguments: dict[str, list[bytes]], model: type[BaseModel]) -> tuple[dict[str, Any], list[str]]:
     """Raw parameter values from a request's query arguments, and notices about unusable ones.
 
-    ``parameters`` holds a JSON object; any other argument named like a field
-    gives that field (a JSON value when it parses as one, else the string).
-    Arguments Voilà itself reads (``voila-theme``, ...) are ignored.
+    ``parameters`` holds a JSON object; any other argument gives the field it
+    names: a list field (``queues``) every value given, each split at commas
+    (or one JSON list); a text field the text as given; any other field a
+    JSON value when the text parses as one, else the text. Arguments the
+    server and Voilà read themselves (:data:`SERVER_ARGUMENTS`) are skipped;
+    any other name is passed on, so :func:`validated_url_parameters` says it
+    is not a parameter of the app.
     """
     values: dict[str, Any] = {}
     notices: list[str] = []
     for name, raw_values in arguments.items():
-        text = raw_values[-1].decode("utf-8", "replace") if raw_values else ""
+        texts = [raw.decode("utf-8", "replace") for raw in raw_values]
+        text = texts[-1] if texts else ""
         if name == "parameters":
             try:
                 decoded = json.loads(text)
             except json.JSONDecodeError:
-                notices.append("URL parameter 'parameters' is not a JSON object; ignored.")
-                continue
+                decoded = None
             if not isinstance(decoded, dict):
                 notices.append("URL parameter 'parameters' is not a JSON object; ignored.")
                 continue
             values.update(decoded)
-        elif name in fields:
+        elif name in SERVER_ARGUMENTS:
+            continue
+        elif name not in model.model_fields:
+            values[name] = text
+        elif list in _accepts(model.model_fields[name].annotation):
+            values[name] = _list_items(texts)
+        elif str in _accepts(model.model_fields[name].annotation):
+            values[name] = text  # a run id or name that happens to look numeric stays text
+        else:
             try:
                 values[name] = json.loads(text)
             except json.JSONDecodeError:
                 values[name] = text
-            if isinstance(values[name], (int, float)) and name in {"queue", "run_id"}:
-                values[name] = text  # a queue or run id that happens to look numeric
     return values, notices
 
 
@@ -133,6 +167,9 @@ def validated_url_parameters(notebook: str, values: dict[str, Any]) -> tuple[dic
     for name, value in values.items():
         if name in NOT_FROM_URL:
             notices.append(f"URL parameter '{name}' cannot be set from a URL; ignored.")
+        elif name in glossary.RETIRED_NAMES and name not in model.model_fields:
+            notices.append(f"URL parameter '{name}' is a retired name (now '{glossary.RETIRED_NAMES[name]}'); "
+                           "ignored.")
         elif name not in model.model_fields:
             notices.append(f"URL parameter '{name}' is not a parameter of this app; ignored.")
         else:
@@ -176,7 +213,7 @@ def prelaunch_hook(req: Any, notebook: Any, cwd: str) -> Any:
         model = parameter_model(name)
     except ParameterError:
         return notebook
-    raw, notices = query_parameters(req.request.query_arguments, set(model.model_fields) | {"parameters"})
+    raw, notices = query_parameters(req.request.query_arguments, model)
     values, more = validated_url_parameters(name, raw)
     notices += more
     if notices:

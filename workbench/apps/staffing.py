@@ -5,7 +5,8 @@ Reads the store's ``staffing`` and ``forecasts`` tables (written by
 :func:`workbench.staffing.what_if.what_if`. The store keeps the plan's
 numbers but not its settings (targets, occupancy cap, callers' patience), so
 those come from the run's ``outputs/staffing_forecast/<run_id>/tables/staffing.csv``
-when it exists, else from the staffing notebook's defaults with Erlang C
+when it exists, else from the staffing notebook's defaults, Erlang A with
+the callers' patience estimated from the store's calls as the notebook does
 (the app says so).
 """
 
@@ -21,11 +22,13 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from workbench import charts, paths
-from workbench.csvfiles import csv_text, read_csv
+from workbench import charts, glossary, paths
 from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg
+from workbench.csvfiles import csv_text, read_csv
 from workbench.params import StaffingAppParameters, StaffingForecastParameters
+from workbench.pipelines.staffing import queue_patience
 from workbench.staffing.what_if import what_if
+from workbench.store import readers
 
 #: Settings :func:`what_if` needs on each row, besides the plan's numbers.
 SETTINGS = ["service_level_target", "target_answer_seconds", "max_occupancy", "shrinkage",
@@ -35,19 +38,6 @@ EXPORT_COLUMNS = ["queue_id", "interval_start", "interval_minutes", "calls", "ah
                   "what_if_target_answer_seconds", "what_if_shrinkage", "what_if_raw_agents",
                   "what_if_scheduled_agents", "what_if_service_level", "what_if_occupancy"]
 ALL_DAYS = "all days"
-
-
-def _family(queue_id: str) -> str:
-    return queue_id.rsplit("_", 1)[0] if "_" in queue_id else queue_id
-
-
-def latest_staffing_run(store) -> str | None:
-    """The run id of the newest plan in ``store``'s ``staffing`` table (by its batch's finish time, else by id)."""
-    runs = store.query(
-        "SELECT s.run_id, max(b.finished_at) AS finished FROM (SELECT DISTINCT run_id FROM staffing) s "
-        "LEFT JOIN batches b ON b.batch_id = 'staffing_forecast-' || s.run_id "
-        "GROUP BY s.run_id ORDER BY finished DESC NULLS LAST, s.run_id DESC LIMIT 1")
-    return None if runs.empty else str(runs["run_id"].iloc[0])
 
 
 class StaffingApp(App):
@@ -67,15 +57,14 @@ class StaffingApp(App):
         self._missing = self.missing_tables("staffing")
         if self._missing:
             return None
-        run_id = self.params.run_id or latest_staffing_run(self.store)
-        plan = self.store.query("SELECT * FROM staffing WHERE run_id = ? ORDER BY queue_id, interval_start", [run_id])
+        run_id = self.params.run_id or readers.latest_run_id(self.store, "staffing")
+        plan = readers.staffing_plan(self.store, run_id)
         if plan.empty:
-            known = ", ".join(self.store.query("SELECT DISTINCT run_id FROM staffing ORDER BY 1")["run_id"])
+            known = ", ".join(readers.run_ids(self.store, "staffing"))
             self._fixed_notices.append(f"Staffing run '{run_id}' is not in the store; showing the latest "
                                        f"(known runs: {known}).")
-            run_id = latest_staffing_run(self.store)
-            plan = self.store.query("SELECT * FROM staffing WHERE run_id = ? ORDER BY queue_id, interval_start",
-                                    [run_id])
+            run_id = readers.latest_run_id(self.store, "staffing")
+            plan = readers.staffing_plan(self.store, run_id)
         self.run_id = run_id
         plan = plan.rename(columns={"required_agents": "raw_agents"})
         plan["interval_minutes"] = plan["interval_minutes"].astype(float)
@@ -93,15 +82,23 @@ class StaffingApp(App):
                 return merged
         defaults = StaffingForecastParameters()
         self.settings_source = "defaults"
+        planned = plan.assign(service_level_target=defaults.service_level_target,
+                              target_answer_seconds=float(defaults.target_answer_seconds),
+                              max_occupancy=defaults.max_occupancy, shrinkage=defaults.shrinkage,
+                              mean_patience_seconds=float("inf"), max_abandonment=defaults.max_abandonment)
+        model = "Erlang C"
+        if defaults.erlang_a:
+            # The notebook's own estimate (its default is Erlang A): callers' patience per queue from the calls.
+            patience = queue_patience(self.store, short_abandon_seconds=defaults.short_abandon_seconds)
+            by_queue = patience.set_index("queue_id")["mean_patience_seconds"]
+            planned["mean_patience_seconds"] = planned["queue_id"].map(by_queue).fillna(float("inf"))
+            model = "Erlang A with callers' patience estimated from the store's calls"
         self._fixed_notices.append(
             f"The settings of run '{run_id}' were not found ({table} is missing); the what-if assumes the staffing "
             f"notebook's defaults: service level {defaults.service_level_target:.0%} in "
             f"{defaults.target_answer_seconds} s, occupancy cap {defaults.max_occupancy:.0%}, shrinkage "
-            f"{defaults.shrinkage:.0%}, Erlang C.")
-        return plan.assign(service_level_target=defaults.service_level_target,
-                           target_answer_seconds=float(defaults.target_answer_seconds),
-                           max_occupancy=defaults.max_occupancy, shrinkage=defaults.shrinkage,
-                           mean_patience_seconds=float("inf"), max_abandonment=defaults.max_abandonment)
+            f"{defaults.shrinkage:.0%}, {model}.")
+        return planned
 
     # -- building -------------------------------------------------------------
     def _build(self) -> widgets.Widget:
@@ -110,20 +107,11 @@ class StaffingApp(App):
         self.settings_source = ""
         self.plan = self._load_plan()
         self.forecast = None
-        if self.plan is not None and not self.missing_tables("forecasts"):
-            self.forecast = self.store.query(
-                "SELECT unique_id AS queue_id, ds, yhat, yhat_lower, yhat_upper FROM forecasts WHERE run_id = ?",
-                [self.run_id])
+        if self.plan is not None:
+            forecast = readers.forecast_run(self.store, self.run_id)
+            self.forecast = forecast if len(forecast) else None
         plan = self.plan if self.plan is not None else pd.DataFrame(columns=["queue_id", "interval_start", *SETTINGS])
-        queue_ids = sorted(plan["queue_id"].unique())
-        families = sorted({_family(q) for q in queue_ids} - set(queue_ids))
-        options = ["all", *families, *queue_ids]
-        queue = p.queue
-        if queue not in options:
-            if queue_ids:
-                self._fixed_notices.append(f"Queue '{queue}' is not in the plan; showing all queues "
-                                           f"(known: {', '.join(queue_ids)}).")
-            queue = "all"
+        self.queue = self._queue_picker(plan["queue_id"].unique(), "not in the plan")
 
         def start(value: float | None, column: str, fallback: float) -> float:
             if value is not None:
@@ -131,7 +119,6 @@ class StaffingApp(App):
             return float(plan[column].median()) if len(plan) else fallback
 
         slider = {"continuous_update": False, "layout": {"width": "560px"}, "style": {"description_width": "200px"}}
-        self.queue = widgets.Dropdown(options=options, value=queue, description="Queue", layout=CONTROL_LAYOUT)
         self.service_level_target = widgets.FloatSlider(
             value=start(p.service_level_target, "service_level_target", 0.8), min=0.5, max=0.99, step=0.01,
             readout_format=".0%", description="Service-level target", **slider)
@@ -151,7 +138,7 @@ class StaffingApp(App):
                                             tooltip="Write the requirement table to outputs/ and offer a download")
         self.export_link = widgets.HTML()
         self.export_button.on_click(self.export_csv)
-        for control, name in ((self.queue, "queue"), (self.day, "day"), (self.service_level_target, "sl-target"),
+        for control, name in ((self.day, "day"), (self.service_level_target, "sl-target"),
                               (self.target_answer_seconds, "answer-seconds"), (self.aht_multiplier, "aht"),
                               (self.shrinkage, "shrinkage"), (self.volume_uplift, "uplift"),
                               (self.export_button, "export")):
@@ -182,9 +169,7 @@ class StaffingApp(App):
     def selected(self) -> pd.DataFrame:
         """The stored plan's rows for the chosen queue (all columns)."""
         plan = self.plan
-        if self.queue.value != "all":
-            plan = plan[(plan["queue_id"] == self.queue.value) | (plan["queue_id"].map(_family) == self.queue.value)]
-        return plan
+        return plan[plan["queue_id"].isin(glossary.select_queues(plan["queue_id"].unique(), self.queues))]
 
     def requirements(self) -> pd.DataFrame:
         """The what-if for the chosen queue and slider values (see :func:`what_if` for the columns)."""
@@ -204,7 +189,7 @@ class StaffingApp(App):
                 view.value = ""
             return
         if self.forecast is None:
-            self.add_notice("The store's forecasts table is empty: the forecast band is not shown.")
+            self.add_notice(f"The store holds no forecast of run '{self.run_id}': the forecast band is not shown.")
         result = self.requirements()
         self.tables["requirements"] = result
         hours = result["interval_minutes"].iloc[0] / 60 if len(result) else 0.5

@@ -12,13 +12,15 @@ through :func:`workbench.topics.text.redact` once more before they are shown.
 from __future__ import annotations
 
 from html import escape
+
 import ipywidgets as widgets
 import pandas as pd
 
-from workbench import charts, paths
+from workbench import charts, glossary, paths
 from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg, table_html
 from workbench.csvfiles import read_csv
 from workbench.params import TopicsAppParameters
+from workbench.store import readers
 from workbench.topics import analysis
 from workbench.topics.text import redact
 
@@ -26,19 +28,8 @@ MISSING_HOW = ("Fit topics first: `workbench topics fit store` (needs transcript
                "notebook (`workbench run topic_overview --params demo`, notebooks/topic_overview.ipynb).")
 EMERGING_COLUMNS = ["label", "previous_documents", "documents", "previous_share", "share", "share_change", "p_value",
                     "emerging"]
-PAIN_COLUMNS = ["rank", "label", "documents", "share", "csat_mean", "handle_seconds_mean", "repeat_contact_rate",
+PAIN_COLUMNS = ["rank", "label", "documents", "share", "csat_mean", "handle_seconds_mean", "called_again_rate",
                 "harm", "pain"]
-
-
-def _family(queue_id: str) -> str:
-    return queue_id.rsplit("_", 1)[0] if "_" in queue_id else queue_id
-
-
-def latest_topic_model(store) -> str | None:
-    """The newest model id in ``store``'s ``topics`` table (timestamp ids first, newest first)."""
-    found = store.query("SELECT DISTINCT model_id FROM topics ORDER BY regexp_matches(model_id, '^[0-9]') DESC, "
-                        "model_id DESC LIMIT 1")
-    return None if found.empty else str(found["model_id"].iloc[0])
 
 
 class TopicsApp(App):
@@ -61,24 +52,19 @@ class TopicsApp(App):
         self._missing = self.missing_tables("topics", "topic_assignments")
         if self._missing:
             return
-        model_id = self.params.model_id or latest_topic_model(self.store)
-        known = list(self.store.query("SELECT DISTINCT model_id FROM topics ORDER BY 1")["model_id"])
+        latest = readers.latest_run_id(self.store, "topics")
+        model_id = self.params.model_id or latest
+        known = readers.run_ids(self.store, "topics")
         if model_id not in known:
             self._fixed_notices.append(f"Topic run '{model_id}' is not in the store; showing the latest "
                                        f"(known runs: {', '.join(known)}).")
-            model_id = latest_topic_model(self.store)
+            model_id = latest
         self.model_id = model_id
-        self.topics = self.store.query(
-            "SELECT topic_id AS topic, label, size, top_words, is_new FROM topics WHERE model_id = ? ORDER BY topic_id",
-            [model_id])
-        assignments = self.store.query(
-            "SELECT document_id AS id, call_id, topic_id AS topic, probability FROM topic_assignments "
-            "WHERE model_id = ?", [model_id])
-        calls = self.store.query("SELECT call_id, queue_id, language, customer_id, arrived_at, outcome, talk_seconds, "
-                                 "hold_seconds, wrap_seconds FROM calls WHERE call_id IN "
-                                 "(SELECT call_id FROM topic_assignments WHERE model_id = ?)", [model_id])
-        surveys = self.store.query("SELECT call_id, csat FROM surveys WHERE call_id IN "
-                                   "(SELECT call_id FROM topic_assignments WHERE model_id = ?)", [model_id])
+        self.topics, assignments = readers.topic_run(self.store, model_id)
+        # Every call, not only the run's: whether a caller called again counts their later calls too.
+        # TODO: a reader giving the run's calls with ``called_again`` from the store would spare loading them all.
+        calls = readers.calls_with_context(self.store)
+        surveys = readers.surveys_of_calls(self.store, topic_model_id=model_id)
         documents = analysis.with_call_context(assignments, calls, surveys)
         self.documents = documents.merge(self.topics[["topic", "label"]], on="topic", how="left")
         if self.documents["arrived_at"].isna().all():
@@ -104,23 +90,14 @@ class TopicsApp(App):
         p = self.params
         self._load()
         documents = self.documents if self.documents is not None else pd.DataFrame(columns=["queue_id"])
-        queue_ids = sorted(q for q in documents["queue_id"].dropna().unique())
-        families = sorted({_family(q) for q in queue_ids} - set(queue_ids))
-        options = ["all", *families, *queue_ids]
-        queue = p.queue
-        if queue not in options:
-            if queue_ids:
-                self._fixed_notices.append(f"Queue '{queue}' has no topic documents; showing all queues "
-                                           f"(known: {', '.join(queue_ids)}).")
-            queue = "all"
+        self.queue = self._queue_picker(documents["queue_id"].dropna().unique(), "no topic documents")
         topics = self.topics if self.topics is not None else pd.DataFrame(columns=["topic", "label"])
         topic_options = [(f"{t} {label}", int(t)) for t, label in zip(topics["topic"], topics["label"])]
-        self.queue = widgets.Dropdown(options=options, value=queue, description="Queue", layout=CONTROL_LAYOUT)
         self.period = widgets.Dropdown(options=[("Days", "D"), ("Weeks", "W-MON")], value=p.period,
                                        description="Period", layout=CONTROL_LAYOUT)
         self.topic = widgets.Dropdown(options=topic_options, value=topic_options[0][1] if topic_options else None,
                                       description="Examples of", layout={"width": "420px"})
-        for control, name in ((self.queue, "queue"), (self.period, "period"), (self.topic, "topic")):
+        for control, name in ((self.period, "period"), (self.topic, "topic")):
             control.add_class(f"wb-{name}")
         self.sizes_chart = widgets.HTML()
         self.share_chart = widgets.HTML()
@@ -141,12 +118,11 @@ class TopicsApp(App):
 
     # -- computing ------------------------------------------------------------
     def selected(self) -> pd.DataFrame:
-        """The documents of the chosen queue (every document for 'all')."""
+        """The documents of the chosen queue (every document for 'all', also those without a call)."""
         docs = self.documents
-        if self.queue.value != "all":
-            queues = docs["queue_id"].fillna("")
-            docs = docs[(queues == self.queue.value) | (queues.map(_family) == self.queue.value)]
-        return docs
+        if glossary.is_all_queues(self.queues):
+            return docs
+        return docs[docs["queue_id"].isin(glossary.select_queues(docs["queue_id"].dropna().unique(), self.queues))]
 
     def example_texts(self, topic: int, documents: pd.DataFrame | None = None) -> list[str]:
         """Up to ``examples_per_topic`` redacted texts of ``topic``: the chosen queue's most typical calls, else the run's."""
@@ -155,10 +131,8 @@ class TopicsApp(App):
         members = docs[docs["topic"] == topic].sort_values("probability", ascending=False, kind="stable")
         texts: list[str] = []
         ids = [str(c) for c in members["call_id"].dropna().head(n * 3)]
-        if ids and not self.missing_tables("transcript_segments"):
-            found = self.store.query(
-                "SELECT call_id, string_agg(text, ' ' ORDER BY segment_index) AS text FROM transcript_segments "
-                "WHERE call_id = ANY(?) AND speaker_role = 'customer' AND trim(text) <> '' GROUP BY call_id", [ids])
+        if ids:
+            found = readers.call_texts(self.store, ids, speaker_role="customer")
             by_call = dict(zip(found["call_id"], found["text"]))
             texts = [by_call[c] for c in ids if c in by_call]
         if not texts:
