@@ -112,6 +112,67 @@ def test_kpis_json_contract(tmp_path):
     assert bad.exit_code == 2 and "planet" in bad.output
 
 
+def _kpi_store(tmp_path: Path) -> Path:
+    import pandas as pd
+
+    from workbench.store import Store
+
+    store = tmp_path / "w.duckdb"
+    calls = pd.DataFrame({
+        "call_id": ["a", "b", "c", "d"],
+        "queue_id": ["billing_zh", "billing_en", "sales_en", "billing_zh"],
+        "arrived_at": pd.to_datetime(["2026-01-05 09:00", "2026-01-05 09:10", "2026-01-05 10:00", "2026-01-06 23:59"]),
+        "wait_seconds": [10.0, 30.0, 30.0, 5.0],
+        "talk_seconds": [100.0, 100.0, 200.0, 50.0],
+        "outcome": ["answered", "answered", "answered", "answered"],
+    })
+    with Store(store) as opened:
+        opened.write_batch({"calls": calls}, batch_id="t")
+    return store
+
+
+def test_kpis_options_speak_the_vocabulary(tmp_path, monkeypatch):
+    import json
+
+    store = _kpi_store(tmp_path)
+    monkeypatch.setenv("WORKBENCH_STORE", str(store))  # no --store: the configured store
+
+    def kpis(*options: str) -> dict:
+        result = runner.invoke(app, ["kpis", "--format", "json", *options])
+        assert result.exit_code == 0, result.output
+        [record] = json.loads(result.output)
+        return record
+
+    assert kpis()["offered"] == 4
+    assert kpis("--date-from", "2026-01-06", "--date-to", "2026-01-06")["offered"] == 1  # 23:59 is that day
+    assert kpis("--queues", "billing")["offered"] == 3  # a family: both billing queues
+    assert kpis("--queues", "billing_en", "--queues", "sales_en")["offered"] == 2
+    assert kpis("--target-answer-seconds", "20")["service_level"] == 0.5
+    assert kpis("--target-answer-seconds", "30")["service_level"] == 1.0
+    bad = runner.invoke(app, ["kpis", "--date-from", "2026-01-32"])
+    assert bad.exit_code == 2 and "date_from" in bad.output
+
+
+def test_retired_option_names_are_refused(tmp_path):
+    for command in (["kpis", "--from", "2026-01-05"], ["kpis", "--queue", "billing"],
+                    ["sample-data", "--out", str(tmp_path / "s"), "--start-date", "2026-01-05"],
+                    ["forecast", "fit", "store", "--model", "profile"], ["transcribe", "x.wav", "--model", "tiny"],
+                    ["topics", "assign", "x.csv", "--model", str(tmp_path)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2 and "No such option" in result.output, (command, result.output)
+    assert not (tmp_path / "s").exists()
+
+
+def test_sample_data_starts_on_date_from(tmp_path):
+    import pandas as pd
+
+    result = runner.invoke(app, ["sample-data", "--out", str(tmp_path / "s"), "--days", "1", "--seed", "3",
+                                 "--transcript-calls", "0", "--date-from", "2026-02-02"])
+    assert result.exit_code == 0, result.output
+    days = pd.read_csv(tmp_path / "s" / "truth" / "calls.csv", usecols=["date_local"])["date_local"]
+    assert set(days.astype(str)) == {"2026-02-02"}
+
+
 def test_ingest_loads_rejects_and_is_idempotent(tmp_path):
     from workbench.sample.generate import generate_call_centre
     from workbench.store import Store
