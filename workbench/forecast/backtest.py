@@ -25,6 +25,7 @@ import pandas as pd
 from workbench.errors import InputDataError
 from workbench.forecast.models import MODELS, fit_predict, make_model
 from workbench.forecast.series import MINUTES_PER_DAY, SERIES_COLUMNS, closed_slots, validate_series
+from workbench.glossary import require_columns
 
 __all__ = ["BASELINE", "BACKTEST_COLUMNS", "FORECAST_COLUMNS", "backtest", "forecast", "mase", "wape",
            "min_history_days", "summarise_backtest", "plan_forecast"]
@@ -199,7 +200,7 @@ def _forecast_one(uid: str, history: pd.DataFrame, ds: pd.DatetimeIndex, model: 
 
 def forecast(
     df: pd.DataFrame,
-    model: str = "prophet",
+    forecast_model: str = "prophet",
     horizon_days: int = 7,
     interval_minutes: int | None = None,
     options: dict[str, Any] | None = None,
@@ -207,11 +208,11 @@ def forecast(
     scheduler: str | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """Fit ``model`` on every series and forecast the next ``horizon_days`` after its last interval.
+    """Fit ``forecast_model`` on every series and forecast the next ``horizon_days`` after its last interval.
 
     Args:
         df: columns ``unique_id``, ``ds``, ``y`` (regular intervals, no gaps).
-        model: registered model name.
+        forecast_model: registered model name (:data:`workbench.forecast.models.MODELS`).
         horizon_days: days to forecast.
         interval_minutes: interval length; None = inferred.
         options: keyword options of the model.
@@ -225,23 +226,25 @@ def forecast(
         InputDataError: unknown model, bad series (named), or a series shorter
             than the model needs.
     """
-    if model not in MODELS:
-        raise InputDataError(f"unknown model '{model}'; registered: {', '.join(sorted(MODELS))}", field="model")
-    make_model(model, **(options or {}))  # bad options fail here, not in a worker
-    minutes = validate_series(df, interval_minutes, min_days=getattr(MODELS[model], "min_history_days", 1.0))
+    if forecast_model not in MODELS:
+        raise InputDataError(f"unknown model '{forecast_model}'; registered: {', '.join(sorted(MODELS))}",
+                             field="forecast_model")
+    make_model(forecast_model, **(options or {}))  # bad options fail here, not in a worker
+    need = getattr(MODELS[forecast_model], "min_history_days", 1.0)
+    minutes = validate_series(df, interval_minutes, min_days=need)
     step = pd.Timedelta(minutes=minutes)
     periods = int(horizon_days * MINUTES_PER_DAY // minutes)
     tasks = []
     for uid, group in df.groupby("unique_id", sort=True):
         series = group[["ds", "y"]].assign(ds=pd.to_datetime(group["ds"])).sort_values("ds", ignore_index=True)
         future = pd.date_range(series["ds"].iloc[-1] + step, periods=periods, freq=step)
-        tasks.append((_forecast_one, (str(uid), series, future, model, minutes, options)))
-    frames = _run(tasks, workers, scheduler, progress, f"forecast {model}")
+        tasks.append((_forecast_one, (str(uid), series, future, forecast_model, minutes, options)))
+    frames = _run(tasks, workers, scheduler, progress, f"forecast {forecast_model}")
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(FORECAST_COLUMNS))
     return out[list(FORECAST_COLUMNS)]
 
 
-def plan_forecast(df: pd.DataFrame, model: str, folds: int, horizon_days: int) -> dict[str, Any]:
+def plan_forecast(df: pd.DataFrame, forecast_model: str, folds: int, horizon_days: int) -> dict[str, Any]:
     """What a history of this length allows: the model to fit, the backtest folds, and why.
 
     A model needs ``min_history_days`` of history (two weeks for Prophet, one
@@ -251,7 +254,7 @@ def plan_forecast(df: pd.DataFrame, model: str, folds: int, horizon_days: int) -
 
     Args:
         df: columns ``unique_id``, ``ds``, ``y``.
-        model: the model asked for.
+        forecast_model: the model asked for.
         folds: backtest folds asked for (0 = none).
         horizon_days: forecast horizon (and backtest fold length) in days.
 
@@ -260,25 +263,25 @@ def plan_forecast(df: pd.DataFrame, model: str, folds: int, horizon_days: int) -
         (possible, <= asked), ``backtest_models`` and ``notes`` (sentences
         for the reader; empty when everything asked for is possible).
     """
-    for column in SERIES_COLUMNS:
-        if column not in df.columns:
-            raise InputDataError(f"plan_forecast needs column '{column}'", field=column)
-    if model not in MODELS:
-        raise InputDataError(f"unknown model '{model}'; registered: {', '.join(sorted(MODELS))}", field="model")
+    require_columns(df, SERIES_COLUMNS, "plan_forecast")
+    if forecast_model not in MODELS:
+        raise InputDataError(f"unknown model '{forecast_model}'; registered: {', '.join(sorted(MODELS))}",
+                             field="forecast_model")
     notes = []
     if df.empty:
-        return {"history_days": 0.0, "model": model, "folds": 0, "backtest_models": [], "notes": [
+        return {"history_days": 0.0, "model": forecast_model, "folds": 0, "backtest_models": [], "notes": [
             "The store holds no calls for this selection: nothing to forecast."]}
     ds = pd.to_datetime(df["ds"])
     spans = ds.groupby(df["unique_id"]).agg(lambda s: (s.max() - s.min()).total_seconds())
     steps = ds.groupby(df["unique_id"]).agg(lambda s: s.sort_values().diff().min().total_seconds()
                                             if len(s) > 1 else 86400.0)
     history_days = float(((spans + steps) / 86400.0).min())
-    chosen = model
-    need = getattr(MODELS[model], "min_history_days", 1.0)
+    chosen = forecast_model
+    need = getattr(MODELS[forecast_model], "min_history_days", 1.0)
     if history_days < need:
         chosen = "profile"
-        notes.append(f"The history covers {history_days:.1f} days, less than the {need:g} days '{model}' needs: "
+        notes.append(f"The history covers {history_days:.1f} days, less than the {need:g} days "
+                     f"'{forecast_model}' needs: "
                      "the forecast is the slot-of-week profile (mean of the same interval of the week, or of the "
                      "same time of day while less than a week is known).")
     backtest_models = list(dict.fromkeys([chosen, BASELINE]))
@@ -296,13 +299,13 @@ def plan_forecast(df: pd.DataFrame, model: str, folds: int, horizon_days: int) -
             "notes": notes}
 
 
-def forecast_store_rows(forecast: pd.DataFrame, run_id: str, model: str) -> pd.DataFrame:
+def forecast_store_rows(forecast: pd.DataFrame, run_id: str, forecast_model: str) -> pd.DataFrame:
     """A forecast in the shape of the store's ``forecasts`` table, so apps can read it without refitting.
 
     Args:
         forecast: needs ``unique_id, ds, yhat``; ``yhat_lower``/``yhat_upper`` are kept when present.
         run_id: id of the run that made it (e.g. the report run folder's name).
-        model: the model that produced it.
+        forecast_model: the model that produced it (the ``model`` column).
 
     Returns:
         Columns ``run_id, unique_id, ds, model, yhat, yhat_lower, yhat_upper``; the input is not mutated.
@@ -312,12 +315,10 @@ def forecast_store_rows(forecast: pd.DataFrame, run_id: str, model: str) -> pd.D
     >>> list(rows.columns), rows.loc[0, ["run_id", "model"]].tolist(), float(rows.loc[0, "yhat"])
     (['run_id', 'unique_id', 'ds', 'model', 'yhat', 'yhat_lower', 'yhat_upper'], ['r1', 'prophet'], 4.0)
     """
-    missing = [c for c in ("unique_id", "ds", "yhat") if c not in forecast.columns]
-    if missing:
-        raise KeyError(f"forecast_store_rows needs columns {missing}")
+    require_columns(forecast, ["unique_id", "ds", "yhat"], "forecast_store_rows")
     rows = pd.DataFrame({
         "run_id": run_id, "unique_id": forecast["unique_id"].astype(str), "ds": pd.to_datetime(forecast["ds"]),
-        "model": model, "yhat": forecast["yhat"].astype(float),
+        "model": forecast_model, "yhat": forecast["yhat"].astype(float),
     })
     for bound in ("yhat_lower", "yhat_upper"):
         rows[bound] = forecast[bound].astype(float) if bound in forecast.columns else float("nan")

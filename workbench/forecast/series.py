@@ -9,6 +9,7 @@ never receives a call, where forecasts are 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,17 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.glossary import (
+    DEFAULT_INTERVAL_MINUTES,
+    Period,
+    call_set_sql,
+    check_interval_minutes,
+    interval_start,
+    interval_start_sql,
+    is_all_queues,
+    require_columns,
+    select_queues,
+)
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -36,30 +48,15 @@ SERIES_COLUMNS = ("unique_id", "ds", "y")
 MINUTES_PER_DAY = 24 * 60
 
 
-def _check_columns(df: pd.DataFrame, columns: tuple[str, ...] | list[str], what: str, file=None) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputDataError(
-            f"{what} needs columns {list(columns)}; missing '{missing[0]}' (found {list(df.columns)})",
-            file=file,
-            field=missing[0],
-        )
-
-
-def _day_bounds(date_from: str | None, date_to: str | None) -> str:
-    """SQL conditions on ``arrived_at`` for an inclusive ISO date range."""
-    conditions = ["outcome <> 'phantom'"]
-    if date_from:
-        conditions.append(f"arrived_at >= DATE '{pd.Timestamp(date_from).date().isoformat()}'")
-    if date_to:
-        conditions.append(f"arrived_at < DATE '{pd.Timestamp(date_to).date().isoformat()}' + INTERVAL 1 DAY")
-    return " AND ".join(conditions)
-
-
-def _queue_filter(queues: list[str] | None) -> tuple[str, list[str]]:
-    if not queues:
-        return "", []
-    return f" AND queue_id IN ({', '.join('?' for _ in queues)})", list(queues)
+def _queue_filter(store: Store, queues: Sequence[str] | str | None) -> tuple[str, list[str]]:
+    """SQL condition and parameters keeping the queues a ``queues`` selection names (ids or families)."""
+    if is_all_queues(queues):
+        return "TRUE", []
+    known = store.query("SELECT DISTINCT queue_id FROM calls WHERE queue_id IS NOT NULL")["queue_id"]
+    kept = select_queues(known, queues)
+    if not kept:
+        return "FALSE", []
+    return f"queue_id IN ({', '.join('?' for _ in kept)})", kept
 
 
 def _complete_grid(counts: pd.DataFrame, interval_minutes: int, fill: float | None) -> pd.DataFrame:
@@ -80,23 +77,24 @@ def _complete_grid(counts: pd.DataFrame, interval_minutes: int, fill: float | No
 
 def interval_volumes(
     store: Store,
-    interval_minutes: int = 30,
-    queues: list[str] | None = None,
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
+    queues: Sequence[str] | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
 ) -> pd.DataFrame:
     """Offered calls per queue and interval, zeros included, from the store.
 
     Offered means every call that reached a queue except ``phantom`` ones (the
-    KPI definition of :mod:`workbench.kpis`). Intervals without calls are 0,
+    ``offered`` call set of :mod:`workbench.glossary`, as in
+    :mod:`workbench.kpis`). Intervals without calls are 0,
     over whole days from the first to the last day with calls, so the series
     has no gaps.
 
     Args:
         store: an open :class:`workbench.store.Store` (table ``calls``:
             ``queue_id``, ``arrived_at``, ``outcome``).
-        interval_minutes: interval length; must divide a day.
-        queues: queue ids to keep; None or empty = all.
+        interval_minutes: interval length; must divide 60.
+        queues: queue ids or families to keep; None, empty or ``["all"]`` = all.
         date_from: first day (ISO date), None = first day in the store.
         date_to: last day, inclusive (ISO date), None = last day.
 
@@ -104,14 +102,15 @@ def interval_volumes(
         Columns ``unique_id`` (queue id), ``ds`` (interval start) and ``y``
         (offered calls), sorted by ``unique_id, ds``.
     """
-    counts = _per_interval(store, "count(*)::DOUBLE AS y", "TRUE", interval_minutes, queues, date_from, date_to)
+    counts = _per_interval(store, "count(*)::DOUBLE AS y", call_set_sql("offered"), interval_minutes, queues,
+                           date_from, date_to)
     return _complete_grid(counts, interval_minutes, 0.0).sort_values(["unique_id", "ds"], ignore_index=True)
 
 
 def interval_handle_times(
     store: Store,
-    interval_minutes: int = 30,
-    queues: list[str] | None = None,
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
+    queues: Sequence[str] | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
 ) -> pd.DataFrame:
@@ -133,7 +132,7 @@ def interval_handle_times(
         store,
         "avg(coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(wrap_seconds, 0)) AS y, "
         "count(*)::DOUBLE AS answered",
-        "outcome IN ('answered', 'transferred')",
+        call_set_sql("answered"),
         interval_minutes, queues, date_from, date_to,
     )
     out = _complete_grid(frame, interval_minutes, None)
@@ -146,34 +145,24 @@ def _per_interval(
     measures_sql: str,
     condition_sql: str,
     interval_minutes: int,
-    queues: list[str] | None,
+    queues: Sequence[str] | None,
     date_from: str | None,
     date_to: str | None,
 ) -> pd.DataFrame:
     """``unique_id`` (queue), ``ds`` (interval start) and the given aggregates over matching calls."""
-    _check_interval(interval_minutes)
-    where = _day_bounds(date_from, date_to)
-    queue_sql, values = _queue_filter(queues)
-    seconds = interval_minutes * 60
-    # time_bucket on a TIMESTAMP works in wall-clock time, independent of the session's time zone.
+    interval = interval_start_sql("arrived_at", interval_minutes)
+    in_period, values = Period.of(date_from, date_to).sql_condition("arrived_at")
+    queue_sql, queue_values = _queue_filter(store, queues)
     frame = store.query(
         f"""
-        SELECT queue_id AS unique_id,
-               time_bucket(INTERVAL '{seconds} seconds', arrived_at) AS ds,
-               {measures_sql}
-        FROM calls WHERE {where} AND {condition_sql}{queue_sql}
+        SELECT queue_id AS unique_id, {interval} AS ds, {measures_sql}
+        FROM calls WHERE {call_set_sql("offered")} AND {in_period} AND {condition_sql} AND {queue_sql}
         GROUP BY ALL
         """,
-        values,
+        [*values, *queue_values],
     )
     frame["ds"] = pd.to_datetime(frame["ds"])
     return frame
-
-
-def _check_interval(interval_minutes: int) -> None:
-    if interval_minutes <= 0 or MINUTES_PER_DAY % interval_minutes:
-        raise InputDataError(f"interval_minutes must divide a day (1440 min), found {interval_minutes}",
-                             field="interval_minutes")
 
 
 def read_series(path: str | Path) -> pd.DataFrame:
@@ -196,7 +185,7 @@ def read_series(path: str | Path) -> pd.DataFrame:
         raw = pd.read_csv(path)
     else:
         raise InputDataError(f"expected a .csv or .parquet file, found '{suffix}'", file=path)
-    _check_columns(raw, SERIES_COLUMNS, "a series file", file=path)
+    require_columns(raw, SERIES_COLUMNS, "a series file", file=path)
     out = raw[list(SERIES_COLUMNS)].copy()
     out["unique_id"] = out["unique_id"].astype(str)
     ds = pd.to_datetime(out["ds"], errors="coerce")
@@ -217,7 +206,7 @@ def infer_interval_minutes(df: pd.DataFrame) -> int:
     >>> infer_interval_minutes(df)
     30
     """
-    _check_columns(df, ("unique_id", "ds"), "infer_interval_minutes")
+    require_columns(df, ("unique_id", "ds"), "infer_interval_minutes")
     steps = df.sort_values(["unique_id", "ds"]).groupby("unique_id")["ds"].diff().dropna()
     steps = steps[steps > pd.Timedelta(0)]
     if steps.empty:
@@ -246,12 +235,12 @@ def validate_series(
             missing column, missing or negative ``y``, duplicate timestamps,
             gaps (missing intervals, or timestamps off the interval grid), or
             a series shorter than ``min_days``.
+        ParameterError: an interval length (given or inferred) that does not divide 60.
     """
-    _check_columns(df, SERIES_COLUMNS, "a series")
+    require_columns(df, SERIES_COLUMNS, "a series")
     if df.empty:
         raise InputDataError("the series table is empty", field="y")
-    step_minutes = interval_minutes or infer_interval_minutes(df)
-    _check_interval(step_minutes)
+    step_minutes = check_interval_minutes(interval_minutes or infer_interval_minutes(df))
     step = pd.Timedelta(minutes=step_minutes)
     for uid, group in df.groupby("unique_id", sort=True):
         ds = pd.to_datetime(group["ds"]).sort_values()
@@ -292,9 +281,8 @@ def aggregate_series(df: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
     Returns:
         Columns ``unique_id``, ``ds`` (start of the coarser interval), ``y`` (sum).
     """
-    _check_columns(df, SERIES_COLUMNS, "aggregate_series")
-    _check_interval(interval_minutes)
-    out = df[list(SERIES_COLUMNS)].assign(ds=pd.to_datetime(df["ds"]).dt.floor(f"{interval_minutes}min"))
+    require_columns(df, SERIES_COLUMNS, "aggregate_series")
+    out = df[list(SERIES_COLUMNS)].assign(ds=interval_start(df["ds"], interval_minutes))
     return out.groupby(["unique_id", "ds"], as_index=False, sort=True)["y"].sum()
 
 
@@ -321,7 +309,7 @@ def closed_slots(df: pd.DataFrame, interval_minutes: int | None = None) -> pd.Da
         One row per series and slot of the week: ``unique_id``, ``slot``
         (see :func:`slot_of_week`), ``closed`` (bool), ``observations``.
     """
-    _check_columns(df, SERIES_COLUMNS, "closed_slots")
+    require_columns(df, SERIES_COLUMNS, "closed_slots")
     minutes = interval_minutes or infer_interval_minutes(df)
     per_day = MINUTES_PER_DAY // minutes
     frame = pd.DataFrame({"unique_id": df["unique_id"].to_numpy(), "slot": slot_of_week(df["ds"], minutes),
