@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.glossary import require_columns
 from workbench.workdays import day_kinds
 
 __all__ = ["WEEKDAY_NAMES", "weekday_day_types", "learn_day_types", "assign_day_types", "profile_distance",
@@ -88,9 +89,7 @@ def learn_day_types(
     >>> sorted(set(learn_day_types(pd.DataFrame({"ds": ds, "y": y})).values()))
     ['friday_saturday', 'sunday_monday_tuesday_wednesday_thursday']
     """
-    for column in ("ds", "y"):
-        if column not in df.columns:
-            raise InputDataError(f"learn_day_types needs column '{column}'", field=column)
+    require_columns(df, ["ds", "y"], "learn_day_types")
     ds = pd.to_datetime(df["ds"])
     frame = pd.DataFrame({"date": ds.dt.normalize(), "weekday": ds.dt.dayofweek,
                           "minute": ds.dt.hour * 60 + ds.dt.minute, "y": df["y"].to_numpy(dtype=float)})
