@@ -1,11 +1,12 @@
-"""A small store for trying, testing and timing the apps without running ``make demo``.
+"""A small sample call centre for trying, testing and timing the apps without running ``make demo``.
 
-Generates a short sample call centre, ingests its calls, surveys and agent
-states, and stores a one-day staffing run the way the staffing notebook does
-(forecast = the last day's volumes a day later; Erlang C with the notebook's
-default settings). Takes a few seconds for two days. :func:`add_sample_topics`
-adds a finished topic run to such a store and :func:`write_sample_satisfaction_run`
-writes satisfaction-driver tables the way the notebook saves them.
+Not a test module (no ``test_`` prefix). :func:`build_sample_store` generates a
+short sample call centre, ingests its calls, surveys and agent states, and
+stores a staffing run through :func:`workbench.pipelines.staffing.run_staffing_forecast`
+(the staffing notebook's pipeline, without a backtest). Takes a few seconds for
+two days. :func:`add_sample_topics` adds a finished topic run to such a store
+and :func:`write_sample_satisfaction_run` writes satisfaction-driver tables the
+way the notebook saves them.
 """
 
 from __future__ import annotations
@@ -15,44 +16,60 @@ from pathlib import Path
 import pandas as pd
 
 SAMPLE_RUN_ID = "sample-run"
+#: Exports of a generated sample and the ingest profile of each.
+SAMPLE_EXPORTS = (("acd_calls.csv", "sample_acd"), ("surveys.csv", "sample_surveys"),
+                  ("agent_states.csv", "sample_agent_states"))
 
 
-def build_sample_store(folder: str | Path, *, days: int = 2, seed: int = 1, run_id: str = SAMPLE_RUN_ID) -> Path:
-    """Create ``folder/warehouse.duckdb`` holding a ``days``-day sample and a staffing run; return its path."""
-    from workbench.forecast.backtest import forecast_store_rows
-    from workbench.forecast.series import interval_handle_times, interval_volumes
-    from workbench.ingest import ingest_files
-    from workbench.params import StaffingForecastParameters
+def generate_sample(folder: str | Path, *, days: int = 2, seed: int = 1, transcript_calls: int = 0) -> Path:
+    """Generate a ``days``-day sample call centre into ``folder``; return the folder."""
     from workbench.sample.generate import generate_call_centre
-    from workbench.staffing.erlang import staffing_requirements, staffing_store_rows
-    from workbench.store import Store
+
+    generate_call_centre(folder, days=days, seed=seed, transcript_calls=transcript_calls)
+    return Path(folder)
+
+
+def ingest_sample(sample: str | Path, store_path: str | Path, *,
+                  exports: tuple[tuple[str, str], ...] = SAMPLE_EXPORTS) -> Path:
+    """Ingest a generated sample's ``exports`` into ``store_path``; every file must load. Returns the store path."""
+    from workbench.ingest import ingest_files
+
+    store_path = Path(store_path)
+    for export, profile in exports:
+        summary = ingest_files([Path(sample) / "exports" / export], profile, store_path=store_path,
+                               rejects_dir=store_path.parent / "rejects")
+        assert (summary["status"] == "succeeded").all(), summary.to_dict("records")
+    return store_path
+
+
+def copy_store(store_path: str | Path, folder: str | Path) -> Path:
+    """A copy of the store file in ``folder`` (created), for a test that writes to a shared store; its path."""
+    import shutil
+
+    source, folder = Path(store_path), Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in (source, source.with_name(source.name + ".wal")):
+        if path.exists():
+            shutil.copy2(path, folder / path.name)
+    return folder / source.name
+
+
+def build_sample_store(folder: str | Path, *, days: int = 2, seed: int = 1, run_id: str = SAMPLE_RUN_ID,
+                       sample: str | Path | None = None) -> Path:
+    """Create ``folder/warehouse.duckdb`` holding a ``days``-day sample and a staffing run; return its path.
+
+    ``sample`` is an already generated sample folder to use instead of
+    generating one (``days`` and ``seed`` are then that sample's).
+    """
+    from workbench.pipelines.staffing import run_staffing_forecast
 
     folder = Path(folder)
-    sample = folder / "sample"
-    generate_call_centre(sample, days=days, seed=seed, transcript_calls=0)
-    store_path = folder / "warehouse.duckdb"
-    exports = sample / "exports"
-    for export, profile in [("acd_calls.csv", "sample_acd"), ("surveys.csv", "sample_surveys"),
-                            ("agent_states.csv", "sample_agent_states")]:
-        ingest_files([exports / export], profile, store_path=store_path, rejects_dir=folder / "rejects")
-    defaults = StaffingForecastParameters()
-    with Store(store_path) as store:
-        volumes = interval_volumes(store, defaults.interval_minutes)
-        handle = interval_handle_times(store, defaults.interval_minutes)
-        last_day = volumes["ds"].max().normalize()
-        forecast = volumes[volumes["ds"] >= last_day].assign(ds=lambda f: f["ds"] + pd.Timedelta(days=1))
-        forecast = forecast.rename(columns={"y": "yhat"}).assign(
-            yhat_lower=lambda f: f["yhat"] * 0.8, yhat_upper=lambda f: f["yhat"] * 1.2)
-        aht = handle.groupby("unique_id")["y"].median() if len(handle) else pd.Series(dtype=float)
-        load = pd.DataFrame({
-            "queue_id": forecast["unique_id"], "interval_start": forecast["ds"], "calls": forecast["yhat"],
-            "aht_seconds": forecast["unique_id"].map(aht).fillna(240.0).clip(lower=30.0),
-        })
-        arguments = defaults.staffing_arguments()
-        staffing = staffing_requirements(load, **arguments)
-        store.write_batch({"forecasts": forecast_store_rows(forecast, run_id, "seasonal_naive"),
-                           "staffing": staffing_store_rows(staffing, run_id)},
-                          batch_id=f"staffing_forecast-{run_id}")
+    folder.mkdir(parents=True, exist_ok=True)
+    if sample is None:
+        sample = generate_sample(folder / "sample", days=days, seed=seed)
+    store_path = ingest_sample(sample, folder / "warehouse.duckdb")
+    # A two-day history is too short for Prophet: the plan falls back to the slot-of-week profile.
+    run_staffing_forecast(store_path=str(store_path), run_id=run_id, backtest_folds=0, horizon_days=1)
     return store_path
 
 
@@ -72,11 +89,13 @@ def add_sample_topics(store_path: str | Path, *, model_id: str = SAMPLE_TOPIC_MO
     import numpy as np
 
     from workbench.store import Store
+    from workbench.store.readers import calls_in_set
     from workbench.topics.data import write_run
 
     rng = np.random.default_rng(seed)
     with Store(store_path) as store:
-        answered = store.query("SELECT call_id, arrived_at FROM calls WHERE outcome = 'answered' ORDER BY call_id")
+        answered = calls_in_set(store, "answered")
+        answered = answered[answered["outcome"] == "answered"].sort_values("call_id", ignore_index=True)
         chosen = answered.sample(n=min(calls, len(answered)), random_state=seed).sort_values("arrived_at")
         late = np.linspace(0, 1, len(chosen))  # later calls lean to topic 2
         topic = np.where(rng.random(len(chosen)) < 0.15 + 0.5 * late, 2, rng.integers(0, 2, len(chosen)))
