@@ -63,7 +63,7 @@ def _shape(annotation: object) -> object:
 
 
 def test_a_name_outside_the_glossary_means_one_thing():
-    """A field name that is not a glossary concept may be shared (an app showing a notebook's run), but with one type."""
+    """A name outside the glossary may be shared (an app showing a notebook's run), but with one type."""
     seen: dict[str, dict[object, list[str]]] = {}
     for notebook, model in MODELS.items():
         for name, field in model.model_fields.items():
@@ -108,7 +108,8 @@ def test_there_are_parameter_files():
     assert "alerts.yaml" in names and any(n.startswith("reports/") for n in names)
 
 
-@pytest.mark.parametrize("path", PARAMETER_FILES, ids=[str(p.relative_to(paths.parameters_dir())) for p in PARAMETER_FILES])
+@pytest.mark.parametrize("path", PARAMETER_FILES,
+                         ids=[str(p.relative_to(paths.parameters_dir())) for p in PARAMETER_FILES])
 def test_parameter_file_uses_no_retired_name(path):
     values = yaml.load(path.read_text(encoding="utf-8"), Loader=_StringDateLoader)
     found = _retired_keys(values, "")
@@ -157,13 +158,15 @@ def test_cli_offers_no_retired_option():
 
     retired = []
     for path, parameter in _cli_parameters(typer.main.get_command(app), ("workbench",)):
-        for spelled in [*getattr(parameter, "opts", []), *getattr(parameter, "secondary_opts", []), parameter.name or ""]:
+        spellings = [*getattr(parameter, "opts", []), *getattr(parameter, "secondary_opts", []), parameter.name or ""]
+        for spelled in spellings:
             if retired_option(spelled):
                 retired.append((" ".join(path), spelled, RETIRED_NAMES[retired_option(spelled)]))
     assert retired == [], f"CLI options with retired names (command, option, use instead): {sorted(set(retired))}"
 
 
 def test_retired_option_spellings_are_recognised():
-    spelled = ["--start-date", "--end-date", "--service-level-seconds", "--fcr-days", "--repeat-days", "--queue", "--model"]
+    spelled = ["--start-date", "--end-date", "--service-level-seconds", "--fcr-days", "--repeat-days", "--queue",
+               "--model"]
     assert all(retired_option(option) for option in spelled)
     assert not any(retired_option(option) for option in ["--queues", "--forecast-model", "--asr-model", "--date-from"])

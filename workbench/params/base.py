@@ -128,7 +128,9 @@ def _one_or_many(value: Any) -> Any:
 
 
 #: Length of an intraday interval in minutes: a divisor of 60 (15, 30, 60, ...).
-IntervalMinutes = Annotated[int, AfterValidator(_interval_minutes), Field(description=PARAMETER_NAMES["interval_minutes"])]
+IntervalMinutes = Annotated[
+    int, AfterValidator(_interval_minutes), Field(description=PARAMETER_NAMES["interval_minutes"])
+]
 #: Service-level threshold T on the wait, in seconds.
 TargetAnswerSeconds = Annotated[int, Field(ge=1, le=600, description=PARAMETER_NAMES["target_answer_seconds"])]
 #: Abandons quicker than this many seconds are short abandons.
@@ -161,13 +163,15 @@ class PeriodSelection(NotebookParameters):
 
     @model_validator(mode="after")
     def _period_in_order(self) -> PeriodSelection:
-        if self.date_from and self.date_to and self.date_to < self.date_from:
-            raise ValueError(f"date_to {self.date_to} is before date_from {self.date_from}")
+        try:
+            Period.of(self.date_from, self.date_to)
+        except ParameterError as exc:
+            raise ValueError(exc.reason) from None
         return self
 
     def period(self) -> Period:
         """The period as a :class:`workbench.glossary.Period`."""
-        return Period(self.date_from, self.date_to)
+        return Period.of(self.date_from, self.date_to)
 
 
 class QueueSelection(NotebookParameters):

@@ -241,7 +241,9 @@ class TopicOverviewParameters(StoreSelection):
     min_documents: int = Field(20, ge=2, le=1_000_000, description="fewest documents worth modelling")
     language: Literal["auto", "en", "zh", "mixed"] = Field("auto", description="language of the texts; auto = detect")
     n_topics: int | None = Field(20, ge=2, le=500, description="topics when roughly known (PCA+KMeans); None = HDBSCAN decides")
-    embedding: registered_name(EMBEDDINGS) = Field("auto", description=PARAMETER_NAMES["embedding"] + "; auto = chosen offline")
+    embedding: registered_name(EMBEDDINGS) = Field(
+        "auto", description=PARAMETER_NAMES["embedding"] + "; auto = chosen offline"
+    )
     embedding_model: str | None = Field(None, description="sentence-transformers name (local cache) or folder")
     max_outlier_share: float = Field(0.05, ge=0.0, le=1.0, description="outliers are reassigned down to this share")
     period: Literal["D", "W-MON"] = Field("W-MON", description="period of the share-over-time and emerging-topic tables")
