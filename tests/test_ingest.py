@@ -10,7 +10,6 @@ import pytest
 from workbench.errors import InputDataError, ParameterError
 from workbench.ingest import IngestProfile, ingest_file, ingest_files, load_profile, read_export, to_canonical
 from workbench.pseudonyms import current_key, pseudonym
-from workbench.sample.generate import generate_call_centre
 from workbench.store import Store
 
 HEADER = "Call ID,Skill,Line,ANI,DNIS,Call Start,Call End,Queue Time,Ring Time,Talk Time,Hold Time,Wrap Time,Disposition,Agent ID,Transfer To"
@@ -36,10 +35,8 @@ EXPECTED_CODES = [
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sample")
-    generate_call_centre(out, days=2, seed=3, transcript_calls=0)
-    return out
+def sample(generated_centre_seed3) -> Path:
+    return generated_centre_seed3  # read only
 
 
 @pytest.fixture

@@ -263,12 +263,9 @@ TRUTH_TO_CALLS = {
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    from workbench.sample.generate import generate_call_centre
-
+def sample(generated_centre_seed3, tmp_path_factory):
     folder = tmp_path_factory.mktemp("kpi_sample")
-    generate_call_centre(folder / "sample", days=2, seed=3, transcript_calls=0)
-    truth = pd.read_csv(folder / "sample" / "truth" / "calls.csv")
+    truth = pd.read_csv(generated_centre_seed3 / "truth" / "calls.csv")
     calls = truth[list(TRUTH_TO_CALLS)].rename(columns=TRUTH_TO_CALLS)
     for column in ("arrived_at", "answered_at", "ended_at"):
         calls[column] = pd.to_datetime(calls[column])
@@ -374,17 +371,15 @@ def test_csat_distribution_overall_and_by_queue(store):
     assert csat_distribution(store, date_from="2026-01-06")["responses"].sum() == 0
 
 
-def test_occupancy_on_the_sample_matches_its_truth(tmp_path):
+def test_occupancy_on_the_sample_matches_its_truth(generated_centre_seed3, tmp_path):
     """Agent states and calls of the generated centre, ingested, give the occupancy its truth implies."""
     from workbench.ingest import ingest_files
-    from workbench.sample.generate import generate_call_centre
 
-    generate_call_centre(tmp_path / "sample", days=2, seed=3, transcript_calls=0)
-    exports = tmp_path / "sample" / "exports"
+    exports = generated_centre_seed3 / "exports"
     for export, profile in [("acd_calls.csv", "sample_acd"), ("agent_states.csv", "sample_agent_states")]:
         summary = ingest_files([exports / export], profile, store_path=tmp_path / "w.duckdb", rejects_dir=tmp_path / "r")
         assert summary["status"].tolist() == ["succeeded"]
-    truth = pd.read_csv(tmp_path / "sample" / "truth" / "calls.csv")
+    truth = pd.read_csv(generated_centre_seed3 / "truth" / "calls.csv")
     states = pd.read_csv(exports / "agent_states.csv", parse_dates=["State Start", "State End"])
     ready = states[states["State"] == "READY"]
     staffed_seconds = (ready["State End"] - ready["State Start"]).dt.total_seconds().sum()
