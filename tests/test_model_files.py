@@ -178,9 +178,10 @@ def test_minilm_loader_refuses_a_tampered_package_instead_of_falling_back(tmp_pa
 
 def test_vad_models_are_checked_when_an_engine_loads(monkeypatch):
     from workbench.speech import engines
+    from workbench.speech.engines import models
 
     checked = []
-    monkeypatch.setattr(engines, "verify_model_files", lambda model, root: checked.append(model) or root)
+    monkeypatch.setattr(models, "verify_model_files", lambda model, root: checked.append(model) or root)
     engine = engines.get_engine("faster-whisper", language="en")
     monkeypatch.setattr(type(engine), "_load", lambda self: object())
     engine.load()

@@ -57,10 +57,10 @@ class ScriptedEngine:
     name = "scripted"
     built = 0
 
-    def __init__(self, model=None, language="auto", threads=2, split=1, interrupt_on_seconds=None,
+    def __init__(self, asr_model=None, language="auto", threads=2, split=1, interrupt_on_seconds=None,
                  sleep_seconds=0.0):  # fmt: skip
         type(self).built += 1
-        self.model_label = model or "scripted-v1"
+        self.model_label = asr_model or "scripted-v1"
         self.language = language
         self.split = int(split)
         self.interrupt_on_seconds = interrupt_on_seconds

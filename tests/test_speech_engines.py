@@ -24,6 +24,7 @@ import pytest
 import workbench
 from workbench.errors import MissingComponentError, ParameterError
 from workbench.paths import sample_dir
+from workbench.registries import ASR_ENGINES
 from workbench.speech import engines
 from workbench.speech.audio import load_recording
 from workbench.speech.engines import (
@@ -62,8 +63,9 @@ def script(path: Path) -> dict:
 
 def test_registry_holds_both_engines_and_whisperx_is_default():
     assert DEFAULT_ENGINE == "whisperx"
+    assert ENGINES is ASR_ENGINES
     assert {"whisperx", "faster-whisper"} <= set(ENGINES)
-    assert all(issubclass(cls, Engine) for cls in ENGINES.values())
+    assert all(issubclass(cls, Engine) and cls.name == name for name, cls in ENGINES.items())
 
 
 def test_get_engine_is_lazy_and_reports_its_parameters():
@@ -80,10 +82,11 @@ def test_get_engine_is_lazy_and_reports_its_parameters():
 
 
 def test_unknown_engine_and_bad_options_are_parameter_errors():
-    with pytest.raises(ParameterError, match="registered engines: faster-whisper, whisperx"):
+    with pytest.raises(ParameterError, match="'kaldi'; expected one of whisperx, faster-whisper") as info:
         get_engine("kaldi")
+    assert info.value.field == "engine"
     with pytest.raises(ParameterError, match="English-only"):
-        get_engine(model="tiny.en", language="zh")
+        get_engine(asr_model="tiny.en", language="zh")
     with pytest.raises(ParameterError, match="chunk_size"):
         get_engine(language="en", chunk_size=60)
     with pytest.raises(ParameterError, match="vad must be one of pyannote, silero"):
@@ -92,7 +95,7 @@ def test_unknown_engine_and_bad_options_are_parameter_errors():
         get_engine(language="en", no_such_option=1)
 
 
-def test_a_registered_engine_is_chosen_by_name(monkeypatch):
+def test_a_registered_engine_is_chosen_by_name(request):
     class EchoEngine(Engine):
         name = "echo"
 
@@ -102,9 +105,11 @@ def test_a_registered_engine_is_chosen_by_name(monkeypatch):
         def _transcribe(self, audio, language):
             return [{"start": 0.0, "end": audio.size / 16_000, "text": " 廣州 ", "confidence": 0.5}]
 
-    monkeypatch.setitem(ENGINES, "echo", EchoEngine)
+    request.addfinalizer(lambda: ENGINES.pop("echo", None))
     register_engine("echo", EchoEngine)
-    engine = get_engine("echo", model="base", language="zh")
+    with pytest.raises(ValueError, match="already registered"):
+        register_engine("echo", EchoEngine)
+    engine = get_engine("echo", asr_model="base", language="zh")
     out = engine.transcribe(np.zeros(16_000, np.float32))
     assert out == [{"start_seconds": 0.0, "end_seconds": 1.0, "text": "广州", "confidence": 0.5, "language": "zh"}]
     assert engine.transcribe(np.zeros(0, np.float32)) == []
@@ -172,7 +177,7 @@ def test_local_directory_is_used_as_is(tmp_path):
     for item in bundled.iterdir():
         (local / item.name).symlink_to(item)
     assert resolve_model(str(local), "en") == local
-    engine = get_engine(model=str(local), language="en")
+    engine = get_engine(asr_model=str(local), language="en")
     assert engine.model_label == str(local) and engine.model_dir == local
 
 
@@ -193,10 +198,10 @@ def test_model_name_not_in_the_local_cache_says_how_to_provide_it(tmp_path, monk
     with pytest.raises(MissingComponentError) as info:
         resolve_model("large-v3", "zh")
     message = str(info.value)
-    assert "Systran/faster-whisper-large-v3" in message and "--model DIR" in message
+    assert "Systran/faster-whisper-large-v3" in message and "--asr-model DIR" in message
     assert "huggingface-cli download" in message and "not available offline" in message
     with pytest.raises(MissingComponentError, match="someone/their-whisper"):
-        get_engine(model="someone/their-whisper", language="zh")
+        get_engine(asr_model="someone/their-whisper", language="zh")
 
 
 def test_model_name_found_in_the_local_hugging_face_cache(tmp_path, monkeypatch):

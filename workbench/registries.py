@@ -139,8 +139,8 @@ class Registry(MutableMapping[str, Any]):
 
 
 ASR_ENGINES = Registry("transcription engine", "engine", {
-    "whisperx": "workbench.speech.engines:WhisperXEngine",
-    "faster-whisper": "workbench.speech.engines:FasterWhisperEngine",
+    "whisperx": "workbench.speech.engines.whisperx_engine:WhisperXEngine",
+    "faster-whisper": "workbench.speech.engines.faster_whisper_engine:FasterWhisperEngine",
 })  # fmt: skip
 
 FORECAST_MODELS = Registry("forecast model", "forecast_model", {

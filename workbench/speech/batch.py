@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import InputDataError, MissingComponentError, ParameterError, StoreError
+from workbench.glossary import require_columns
 from workbench.paths import file_sha256
 from workbench.schemas import table
 
@@ -177,8 +178,8 @@ def batch_id_for(call_id: str, audio_sha256: str, params_hash: str) -> str:
 class EngineSpec:
     """How to build an engine: what a worker needs to load its own copy of the model."""
 
-    name: str
-    model: str | None
+    engine: str
+    asr_model: str | None
     language: str
     threads: int | None
     options: tuple[tuple[str, Any], ...] = ()
@@ -190,12 +191,12 @@ class EngineSpec:
         kwargs: dict[str, Any] = dict(self.options)
         if self.threads is not None:
             kwargs["threads"] = self.threads
-        return get_engine(self.name, model=self.model, language=self.language, **kwargs)
+        return get_engine(self.engine, asr_model=self.asr_model, language=self.language, **kwargs)
 
     @property
     def cache_key(self) -> str:
         """Key of the worker-local engine cache."""
-        return json.dumps([self.name, self.model, self.language, self.threads, list(self.options)], default=str)
+        return json.dumps([self.engine, self.asr_model, self.language, self.threads, list(self.options)], default=str)
 
 
 @dataclass(frozen=True)
@@ -375,7 +376,7 @@ def transcript_document(segments: pd.DataFrame) -> dict[str, Any]:
     Returns:
         ``{"segments": [{"speaker", "start", "end", "text"}, ...], "language", "model"}``.
     """
-    _require(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "transcript_document")
+    require_columns(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "transcript_document")
     ordered = segments.sort_values("segment_index") if "segment_index" in segments.columns else segments
     items = [
         {"speaker": str(role), "start": round(float(start), 3), "end": round(float(end), 3), "text": str(text)}
@@ -421,7 +422,7 @@ def transcript_vtt(segments: pd.DataFrame) -> str:
     00:00:00.400 --> 00:01:01.250
     <v Agent>Hello &lt;caller&gt;
     """
-    _require(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "transcript_vtt")
+    require_columns(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "transcript_vtt")
     ordered = segments.sort_values(["start_seconds", "end_seconds"], kind="stable")
     cues = ["WEBVTT", ""]
     for number, (role, start, end, text) in enumerate(
@@ -440,14 +441,14 @@ def export_transcript(
     *,
     allow_empty: bool = False,
     language: str | None = None,
-    model: str | None = None,
+    asr_model: str | None = None,
 ) -> str:
     """One stored call's transcript as text: ``json`` (the output contract) or ``vtt`` (WebVTT).
 
     Args:
         allow_empty: export a call without segments (a recording with no
             speech) instead of raising.
-        language / model: values for the JSON document when the segments hold none.
+        language / asr_model: the JSON document's ``language`` and ``model`` when the segments hold none.
 
     Raises:
         InputDataError: the store holds no segments for ``call_id`` and ``allow_empty`` is False.
@@ -462,7 +463,7 @@ def export_transcript(
         return transcript_vtt(segments)
     document = transcript_document(segments)
     document["language"] = document["language"] or language
-    document["model"] = document["model"] or model
+    document["model"] = document["model"] or asr_model
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -473,12 +474,12 @@ def write_transcript_files(
     stem: str,
     *,
     language: str | None = None,
-    model: str | None = None,
+    asr_model: str | None = None,
 ) -> list[Path]:
     """Write ``<output_dir>/<stem>.json`` and ``<stem>.vtt`` from the store (each replaced atomically).
 
     A call stored without segments gets an empty document; ``language`` and
-    ``model`` fill the JSON when the segments hold none.
+    ``asr_model`` fill the JSON when the segments hold none.
     """
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -486,17 +487,11 @@ def write_transcript_files(
     for fmt in TRANSCRIPT_FORMATS:
         target = folder / f"{stem}.{fmt}"
         tmp = target.with_name(f".{target.name}.tmp")
-        text = export_transcript(store, call_id, fmt, allow_empty=True, language=language, model=model)
+        text = export_transcript(store, call_id, fmt, allow_empty=True, language=language, asr_model=asr_model)
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(target)
         written.append(target)
     return written
-
-
-def _require(frame: pd.DataFrame, columns: Iterable[str], where: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputDataError(f"{where} needs columns {list(columns)}; missing {missing}", field=missing[0])
 
 
 # --------------------------------------------------------------------------- the batch
@@ -511,7 +506,7 @@ def transcribe_files(
     paths: Iterable[str | Path] | str | Path,
     *,
     engine: str = "whisperx",
-    model: str | None = None,
+    asr_model: str | None = None,
     language: str = "auto",
     channels: str = "auto",
     call_id_pattern: str | None = None,
@@ -529,8 +524,8 @@ def transcribe_files(
 
     Args:
         paths: audio files (WAV, FLAC, ... as :func:`workbench.speech.audio.load_recording` reads).
-        engine: engine name in :data:`workbench.speech.engines.ENGINES`.
-        model: model name or local folder; default the engine's offline model.
+        engine: engine name in :data:`workbench.registries.ASR_ENGINES`.
+        asr_model: model name or local folder; default the engine's offline model.
         language: ``auto``, ``en`` or ``zh`` (forced).
         channels: ``auto`` (stereo: agent left), ``agent-left``, ``agent-right`` or ``mono``.
         call_id_pattern: regex with a ``call_id`` group matched against the file stem; default the whole stem.
@@ -572,8 +567,8 @@ def transcribe_files(
     files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
 
     spec = EngineSpec(
-        name=engine,
-        model=model,
+        engine=engine,
+        asr_model=asr_model,
         language=language,
         threads=threads if threads is not None else (_default_threads(workers) if scheduler is None else None),
         options=tuple(sorted((engine_options or {}).items())),
@@ -625,7 +620,7 @@ def transcribe_files(
                     document = transcript_document(stored)
                     if output_dir is not None:
                         write_transcript_files(store, call_id, output_dir, path.stem,
-                                               model=document["model"] or local_engine.model_label)
+                                               asr_model=document["model"] or local_engine.model_label)
                     finish(index, {**base_row(path, call_id), "status": "skipped", "segments": len(stored),
                                    "language": document["language"], "model": document["model"]})
                     continue
@@ -640,7 +635,7 @@ def transcribe_files(
                 _write_result(store, job, result, profile, started)
                 if output_dir is not None:
                     write_transcript_files(store, job.call_id, output_dir, path.stem,
-                                           language=result["language"], model=result["model"])
+                                           language=result["language"], asr_model=result["model"])
                 finish(index, {
                     **base_row(path, job.call_id), "status": "succeeded", "audio_seconds": result["audio_seconds"],
                     "segments": len(result["segments"]), "language": result["language"], "model": result["model"],

@@ -1,0 +1,354 @@
+"""The engine interface: a speech recogniser loaded on demand, behind one ``transcribe``.
+
+An engine resolves its model when built (:mod:`.models`, never downloading)
+and loads it on first use, so building one checks the parameters cheaply.
+Subclasses supply ``_load`` and ``_transcribe``; this class routes English
+to ``tiny.en`` under ``language="auto"``, detects the language among
+:data:`CENTRE_LANGUAGES`, normalises the text (:mod:`.scripts`) and runs the
+optional alignment and diarization models.
+
+Language: ``"auto"`` detects the language of each recording, but only among
+:data:`CENTRE_LANGUAGES` (English and Mandarin): free detection picked Thai
+for Mandarin speech in measurements, and the centre only runs these two lines.
+An English-only model always transcribes English.
+
+Optional components, loaded only when configured and never downloaded:
+``align_model`` (a wav2vec2 model for word alignment, by name in the local
+cache or a local path) and ``diarize_model`` (a pyannote pipeline for mono
+recordings, local path or cached name). When one is configured but not
+available, :class:`~workbench.errors.MissingComponentError` says what to
+provide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.errors import MissingComponentError, ParameterError
+from workbench.paths import hub_offline
+from workbench.speech.audio import SAMPLE_RATE_HZ
+from workbench.speech.engines.models import (
+    ENGLISH_MODEL,
+    MULTILINGUAL_MODEL,
+    english_model_dir,
+    model_is_multilingual,
+    model_label,
+    resolve_model,
+    verify_bundled_model,
+    verify_vad_model,
+)
+from workbench.speech.engines.scripts import finish_text
+
+logger = logging.getLogger(__name__)
+
+#: Languages the centre handles; ``language="auto"`` chooses among these only.
+CENTRE_LANGUAGES = ("en", "zh")
+
+
+class Engine:
+    """A loaded-on-demand speech recogniser.
+
+    Args:
+        asr_model: model name or local directory; ``None`` for the offline
+            default of ``language`` (see :func:`~.models.resolve_model`).
+
+    Attributes:
+        name: the registry name (:data:`workbench.registries.ASR_ENGINES`).
+        model_label: what the model was asked for (``tiny.en``, ``base``, a
+            directory or a name), stored with every segment.
+        model_dir: where the model files are.
+        language: the requested language (``auto`` or a code).
+        parameters: everything that changes the output (engine, model,
+            language, compute type, beam size, chunking, VAD thresholds,
+            optional models), for the batch's resume key. ``threads`` is
+            included for the record; it changes speed, not text.
+        load_seconds: time the last :meth:`load` took (None before).
+    """
+
+    name = "engine"
+
+    def __init__(
+        self,
+        asr_model: str | None = None,
+        language: str = "auto",
+        threads: int = 2,
+        compute_type: str = "int8",
+        beam_size: int = 5,
+        auto_languages: tuple[str, ...] | list[str] = CENTRE_LANGUAGES,
+        align_model: str | None = None,
+        diarize_model: str | None = None,
+    ) -> None:
+        if not isinstance(language, str) or not language:
+            raise ParameterError(f"language must be 'auto' or a language code, got {language!r}", field="language")
+        if int(threads) < 1:
+            raise ParameterError(f"threads must be at least 1, got {threads}", field="threads")
+        self.language = language
+        self.threads = int(threads)
+        self.compute_type = compute_type
+        self.beam_size = int(beam_size)
+        self.auto_languages = tuple(auto_languages)
+        self.align_model = align_model
+        self.diarize_model = diarize_model
+        self.model_dir = resolve_model(asr_model, language)
+        self.model_label = model_label(asr_model, self.model_dir)
+        self.multilingual = model_is_multilingual(self.model_dir)
+        # With no model named and language "auto", the multilingual base model detects the
+        # language and transcribes Mandarin, while English goes to tiny.en, which is faster
+        # and more accurate on English calls than base (measured on the sample calls).
+        self.routes_english = asr_model is None and language == "auto"
+        if self.routes_english:
+            self.model_label = f"{ENGLISH_MODEL}|{MULTILINGUAL_MODEL}"
+        self._options = {"compute_type": compute_type, "beam_size": beam_size, "align_model": align_model,
+                         "diarize_model": diarize_model}  # fmt: skip
+        self._english: Engine | None = None
+        if not self.multilingual and language not in ("auto", "en"):
+            raise ParameterError(
+                f"model {self.model_label!r} is English-only but language {language!r} was asked for; "
+                f"use a multilingual model (e.g. --asr-model {MULTILINGUAL_MODEL}) or --language en",
+                field="language",
+            )
+        self.load_seconds: float | None = None
+        self._share_from: Engine | None = None
+        self._model: Any = None
+        self._aligners: dict[str, Any] = {}
+        self._diarizer: Any = None
+
+    # Workers receive the engine pickled; the loaded model stays behind and is reloaded there.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.update(_model=None, _aligners={}, _diarizer=None, _english=None)
+        return state
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """Everything that determines the transcript (JSON-serialisable)."""
+        model_bytes = (self.model_dir / "model.bin").stat().st_size
+        if self.routes_english:
+            model_bytes += (english_model_dir() / "model.bin").stat().st_size
+        return {
+            "engine": self.name,
+            "model": self.model_label,
+            "model_bytes": model_bytes,
+            "language": self.language if self.multilingual else "en",
+            "auto_languages": list(self.auto_languages) if self.multilingual and self.language == "auto" else None,
+            "compute_type": self.compute_type,
+            "beam_size": self.beam_size,
+            "chinese_script": "simplified",
+            "align_model": self.align_model,
+            "diarize_model": self.diarize_model,
+            "threads": self.threads,
+            **self._engine_parameters(),
+        }
+
+    def parameters_sha256(self) -> str:
+        """SHA-256 of :attr:`parameters` without ``threads`` (canonical JSON)."""
+        key = {k: v for k, v in self.parameters.items() if k != "threads"}
+        return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _engine_parameters(self) -> dict[str, Any]:
+        return {}
+
+    @property
+    def loaded(self) -> bool:
+        """True once the model is in memory."""
+        return self._model is not None
+
+    def load(self) -> Engine:
+        """Load the model now (otherwise the first :meth:`transcribe` does); returns self.
+
+        Raises:
+            ModelIntegrityError: a bundled model file (the Whisper model, or
+                the VAD model shipped in faster-whisper / whisperx) differs
+                from its recorded SHA-256.
+        """
+        if self._model is None:
+            started = time.perf_counter()
+            # Checked again here, not only when resolved: a worker loads the engine it was sent,
+            # on its own copy of the files. Stamps make this a few stat() calls.
+            verify_bundled_model(self.model_dir)
+            # Language detection and the default VAD of both engines run faster-whisper's Silero model.
+            verify_vad_model("silero")
+            self._model = self._load()
+            self.load_seconds = time.perf_counter() - started
+            logger.info("loaded %s model %s in %.1f s", self.name, self.model_label, self.load_seconds)
+        return self
+
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    def _whisper_model(self) -> Any:
+        """The underlying ``faster_whisper.WhisperModel`` (for language detection)."""
+        raise NotImplementedError
+
+    def resolve_language(self, audio: np.ndarray, language: str | None = None) -> str:
+        """The language to transcribe ``audio`` in: the one asked for, else detected.
+
+        An English-only model always gives ``"en"``. Detection (``"auto"``)
+        looks at the speech of the first 30 s (Silero VAD) and picks the most
+        probable of :attr:`auto_languages`.
+        """
+        wanted = language or self.language
+        if not self.multilingual:
+            if wanted not in ("auto", "en"):
+                raise ParameterError(f"model {self.model_label!r} is English-only; it cannot transcribe {wanted!r}",
+                                     field="language")  # fmt: skip
+            return "en"
+        if wanted != "auto":
+            return wanted
+        if audio.size < SAMPLE_RATE_HZ // 10:
+            return self.auto_languages[0]
+        self.load()
+        _, _, all_probabilities = self._whisper_model().detect_language(
+            audio=np.ascontiguousarray(audio, dtype=np.float32), vad_filter=True
+        )
+        allowed = {code: p for code, p in all_probabilities if code in self.auto_languages}
+        return max(allowed, key=allowed.get) if allowed else self.auto_languages[0]
+
+    def transcribe(self, audio: np.ndarray, language: str | None = None) -> list[dict]:
+        """Transcribe one speaker track.
+
+        Args:
+            audio: float32 mono samples at 16 kHz (not modified).
+            language: overrides the engine's language for this call (``"auto"``
+                or ``None`` means the engine's setting).
+
+        Returns:
+            Segments in time order, each a dict with ``start_seconds``,
+            ``end_seconds``, ``text`` (whitespace-normalised; simplified
+            characters for Mandarin), ``confidence`` (mean word probability,
+            or the segment's geometric-mean token probability; None when the
+            engine gives neither) and ``language``. Empty texts are dropped.
+        """
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        if audio.size == 0:
+            return []
+        code = self.resolve_language(audio, None if language == "auto" else language)
+        if self.routes_english and code == "en":
+            return self.english_engine().transcribe(audio, "en")
+        self.load()
+        segments = self._transcribe(audio, code)
+        if self.align_model is not None and segments:
+            segments = self._align(audio, segments, code)
+        out = []
+        for segment in segments:
+            text = finish_text(segment["text"], code)
+            if text:
+                out.append({
+                    "start_seconds": float(segment["start"]),
+                    "end_seconds": float(max(segment["end"], segment["start"])),
+                    "text": text,
+                    "confidence": segment.get("confidence"),
+                    "language": code,
+                })  # fmt: skip
+        return sorted(out, key=lambda s: (s["start_seconds"], s["end_seconds"]))
+
+    def _transcribe(self, audio: np.ndarray, language: str) -> list[dict]:
+        """Raw segments: dicts with start, end, text and confidence."""
+        raise NotImplementedError
+
+    def english_engine(self) -> Engine:
+        """The tiny.en engine English goes to when routing (same engine kind and options)."""
+        if self._english is None:
+            self._english = type(self)(asr_model=ENGLISH_MODEL, language="en", threads=self.threads,
+                                       **self._options, **self._engine_options())  # fmt: skip
+            self._english._share_from = self
+        return self._english
+
+    def _engine_options(self) -> dict[str, Any]:
+        """Constructor options of the subclass, to build the English route alike."""
+        return {}
+
+    # ----------------------------------------------------------------- optional models
+
+    def _align(self, audio: np.ndarray, segments: list[dict], language: str) -> list[dict]:
+        """Word-align segments with a wav2vec2 model; refines start/end and confidence."""
+        import whisperx
+
+        aligner, metadata = self._aligner(language)
+        try:
+            result = whisperx.align(
+                [{"start": s["start"], "end": s["end"], "text": s["text"]} for s in segments],
+                aligner, metadata, audio, "cpu", return_char_alignments=False,
+            )  # fmt: skip
+        except LookupError as error:  # NLTK sentence splitter data
+            raise MissingComponentError(
+                f"alignment needs the NLTK 'punkt_tab' data, which is not installed ({error}); run "
+                "`python -m nltk.downloader punkt_tab` on a connected machine and copy nltk_data here "
+                "(or set NLTK_DATA)"
+            ) from None
+        out = []
+        for aligned in result["segments"]:
+            scores = [w["score"] for w in aligned.get("words", []) if w.get("score") is not None]
+            out.append({"start": aligned["start"], "end": aligned["end"], "text": aligned["text"],
+                        "confidence": float(np.mean(scores)) if scores else None})  # fmt: skip
+        return out
+
+    def _aligner(self, language: str) -> tuple[Any, dict]:
+        if language not in self._aligners:
+            import whisperx
+
+            source = str(self.align_model)
+            local = Path(source).expanduser()
+            try:
+                with hub_offline():
+                    if local.is_dir():
+                        model = whisperx.load_align_model(language, "cpu", model_name=str(local.resolve()))
+                    else:
+                        model = whisperx.load_align_model(language, "cpu", model_name=source, model_cache_only=True)
+            except Exception as error:
+                raise MissingComponentError(
+                    f"alignment model {source!r} for language {language!r} is not available offline ({error}). "
+                    "Provide a local directory holding a wav2vec2 CTC model (config.json, model weights, "
+                    "vocab.json, preprocessor_config.json), e.g. from `huggingface-cli download "
+                    "jonatasgrosman/wav2vec2-large-xlsr-53-chinese-zh-cn --local-dir DIR`, or pre-populate "
+                    "the Hugging Face cache; or leave align_model unset (segment timing then comes from the VAD)"
+                ) from None
+            self._aligners[language] = model
+        return self._aligners[language]
+
+    @property
+    def can_diarize(self) -> bool:
+        """True when a diarization pipeline is configured (``diarize_model``)."""
+        return self.diarize_model is not None
+
+    def diarize(self, audio: np.ndarray, max_speakers: int = 2) -> list[dict]:
+        """Who spoke when on a mono track: dicts with start_seconds, end_seconds, speaker.
+
+        Raises:
+            MissingComponentError: no ``diarize_model`` configured, or it cannot be loaded offline.
+        """
+        if self._diarizer is None:
+            self._diarizer = self._load_diarizer()
+        frame = self._diarizer(np.ascontiguousarray(audio, dtype=np.float32), max_speakers=max_speakers)
+        return [{"start_seconds": float(r.start), "end_seconds": float(r.end), "speaker": str(r.speaker)}
+                for r in frame.itertuples()]  # fmt: skip
+
+    def _load_diarizer(self) -> Any:
+        hint = (
+            "Speaker diarization of mono recordings needs a pyannote pipeline available offline: pass "
+            "diarize_model=<local directory holding the pipeline's config.yaml and its models> (e.g. a copy of "
+            "pyannote/speaker-diarization-community-1 made with `huggingface-cli download` on a connected "
+            "machine after accepting its terms), or a pipeline name already in the local Hugging Face cache. "
+            "Without it a mono recording is transcribed as one 'unknown' speaker"
+        )
+        if self.diarize_model is None:
+            raise MissingComponentError(hint)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*torchcodec.*")  # we pass arrays, not files
+            from whisperx.diarize import DiarizationPipeline
+
+        source = Path(str(self.diarize_model)).expanduser()
+        name = str(source.resolve()) if source.exists() else str(self.diarize_model)
+        try:
+            with hub_offline():
+                return DiarizationPipeline(model_name=name, token=None, device="cpu")
+        except Exception as error:
+            raise MissingComponentError(f"diarization model {name!r} could not be loaded ({error}). {hint}") from None
