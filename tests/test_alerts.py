@@ -28,14 +28,14 @@ RULES = {
 }
 
 
-def calls_frame(day: str, queue: str, answered: int, abandoned: int, start: int = 0) -> pd.DataFrame:
+def calls_frame(day: str, queue_id: str, answered: int, abandoned: int, start: int = 0) -> pd.DataFrame:
     """Calls on one queue-day: answered within 5 s, abandoned after 60 s (deliberately a breach when many)."""
     base = datetime.fromisoformat(f"{day}T09:00:00")
     rows = []
     for i in range(answered + abandoned):
         gave_up = i >= answered
         rows.append({
-            "call_id": f"{queue}-{day}-{start + i}", "queue_id": queue, "language": queue[-2:],
+            "call_id": f"{queue_id}-{day}-{start + i}", "queue_id": queue_id, "language": queue_id[-2:],
             "arrived_at": base + timedelta(minutes=i), "wait_seconds": 60.0 if gave_up else 5.0,
             "talk_seconds": None if gave_up else 120.0, "outcome": "abandoned" if gave_up else "answered",
         })
@@ -73,10 +73,22 @@ def test_seeded_abandonment_and_service_level_breach_fire(seeded_store):
     assert results["service_level_low"]["status"] == "ok"  # 60 of 100 answered within 20 s
 
 
+def test_service_level_rule_uses_target_answer_seconds(seeded_store):
+    """Every answered call waited 5 s: a 4 s threshold puts every queue-day below target."""
+    strict = {"rules": [{"id": "sl", "kind": "service_level_below", "target": 0.5, "target_answer_seconds": 4,
+                         "min_offered": 10}]}
+    [result] = evaluate_rules(AlertRules.model_validate(strict), seeded_store)
+    assert result["status"] == "fired" and result["count"] == 4 and "within 4 s" in result["message"]
+    retired = {"rules": [{"id": "sl", "kind": "service_level_below", "target": 0.5, "service_level_seconds": 4}]}
+    with pytest.raises(ValueError, match="service_level_seconds"):
+        AlertRules.model_validate(retired)
+
+
 def test_period_and_queue_filters_apply(seeded_store):
     rules = AlertRules.model_validate(RULES)
     assert by_id(evaluate_rules(rules, seeded_store, date_to="2026-03-01"))["abandonment_high"]["status"] == "ok"
     assert by_id(evaluate_rules(rules, seeded_store, queues=["sales_en"]))["abandonment_high"]["status"] == "ok"
+    assert by_id(evaluate_rules(rules, seeded_store, queues=["billing"]))["abandonment_high"]["status"] == "fired"
     assert by_id(evaluate_rules(rules, seeded_store, language="zh"))["abandonment_high"]["status"] == "fired"
 
 
