@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from workbench.apps import OperationsApp, SatisfactionApp, StaffingApp, TopicsApp
-from workbench.apps.operations import WHOLE_DAY
+from workbench.apps.operations import CALL_SET_CHOICES, WHOLE_DAY
 from workbench.apps.serve import query_parameters, validated_url_parameters
 from workbench.params import (
     OperationsAppParameters,
@@ -23,10 +23,10 @@ from workbench.store import Store
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory) -> Path:
-    from workbench.apps.sample_store import build_sample_store
+def store_path(centre_app_store, tmp_path_factory) -> Path:
+    from sample_centre import copy_store
 
-    return build_sample_store(tmp_path_factory.mktemp("apps"), days=2, seed=1)
+    return copy_store(centre_app_store, tmp_path_factory.mktemp("apps"))
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +73,11 @@ def test_operations_shows_tiles_charts_and_drill_down(store_path):
 def test_operations_queue_and_language_filters_change_the_numbers(store_path):
     app = operations(store_path)
     everything = int(app.tables["total"]["offered"].iloc[0])
-    app.queue.value = "billing"
+    app.queues = ["billing"]
+    assert app.queue.value == "billing"
     billing = int(app.tables["total"]["offered"].iloc[0])
     assert 0 < billing < everything
+    assert app.selected_queues() == ["billing_en", "billing_zh"]
     app.language.value = "zh"
     assert app.selected_queues() == ["billing_zh"]
     assert 0 < int(app.tables["total"]["offered"].iloc[0]) < billing
@@ -126,7 +128,7 @@ def test_operations_clicking_the_charts_drills_down(store_path):
     click(app.heatmap, "cell")  # a cleared pick (double click) keeps the drill-down
     assert app.day.value == last and app.interval.value == pd.Timestamp(quietest["interval_start"]).strftime("%H:%M")
     before = app.day_chart.spec
-    app.queue.value = "billing"  # redrawing the charts clears their picks but not the drill-down
+    app.queues = ["billing"]  # redrawing the charts clears their picks but not the drill-down
     assert app.day.value == last
     assert app.day_chart.spec != before, "the day chart follows the filter"
 
@@ -143,9 +145,39 @@ def test_operations_date_range_and_empty_selection(store_path):
 
 
 def test_operations_unknown_queue_falls_back_with_a_notice(store_path):
-    app = operations(store_path, queue="nonexistent")
-    assert app.queue.value == "all"
+    app = operations(store_path, queues=["nonexistent"])
+    assert app.queue.value == "all" and app.queues == ["all"]
     assert any("nonexistent" in n for n in app.notices)
+    some = operations(store_path, queues=["billing", "nowhere"])
+    assert some.queues == ["billing"] and any("nowhere" in n for n in some.notices)
+
+
+def test_operations_several_queues_are_one_choice(store_path):
+    app = operations(store_path, queues=["billing", "sales_en"])
+    assert app.queue.value == "billing + sales_en" and app.queues == ["billing", "sales_en"]
+    assert app.selected_queues() == ["billing_en", "billing_zh", "sales_en"]
+    assert set(app.tables["calls"]["queue_id"]) <= {"billing_en", "billing_zh", "sales_en"}
+    app.queues = ["all"]
+    assert app.queue.value == "all"
+
+
+def test_operations_calls_behind_a_number_use_the_glossary_call_sets(store_path):
+    from workbench import glossary
+
+    app = operations(store_path, target_answer_seconds=30)
+    assert set(CALL_SET_CHOICES.values()) <= set(glossary.CALL_SETS)
+    total = app.tables["total"].iloc[0]
+    day = app.day.value
+    start, end = pd.Timestamp(app.date_from.value), pd.Timestamp(app.date_to.value) + pd.Timedelta(days=1)
+    assert day is not None
+    for call_set, column in (("answered", "answered"), ("abandoned", "abandoned"),
+                             ("short_abandoned", "short_abandoned")):
+        assert len(app.calls_behind(call_set, start, end)) == total[column], call_set
+    in_time = app.calls_behind("answered_in_time", start, end)
+    assert len(in_time) and (in_time["wait_seconds"] <= 30).all()
+    app.call_set.value = "answered_late"
+    assert (app.tables["calls"]["wait_seconds"] > 30).all()
+    assert "after the target time" in app._output_tables()[0][1]
 
 
 def test_operations_says_what_is_missing(empty_store, tmp_path):
@@ -194,7 +226,7 @@ def test_staffing_sliders_each_move_the_plan(store_path):
 
 
 def test_staffing_queue_filter_and_csv_export(store_path, outputs):
-    app = staffing(store_path, queue="billing")
+    app = staffing(store_path, queues=["billing"])
     assert set(app.tables["requirements"]["queue_id"]) == {"billing_en", "billing_zh"}
     path = app.export_csv()
     assert path.parent == outputs / "apps" / "staffing"
@@ -237,7 +269,7 @@ def test_staffing_unknown_run_falls_back_to_latest(store_path):
 
 @pytest.fixture(scope="module")
 def topics_store(tmp_path_factory) -> Path:
-    from workbench.apps.sample_store import add_sample_topics, build_sample_store
+    from sample_centre import add_sample_topics, build_sample_store
 
     return add_sample_topics(build_sample_store(tmp_path_factory.mktemp("topics"), days=3, seed=1))
 
@@ -247,7 +279,7 @@ def topics(store_path: Path, **values) -> TopicsApp:
 
 
 def test_topics_shows_shares_emerging_pain_and_redacted_examples(topics_store, outputs):
-    from workbench.apps.sample_store import SAMPLE_TOPIC_MODEL
+    from sample_centre import SAMPLE_TOPIC_MODEL
 
     app = topics(topics_store)
     assert app.notices == [] and app.model_id == SAMPLE_TOPIC_MODEL
@@ -271,7 +303,7 @@ def test_topics_shows_shares_emerging_pain_and_redacted_examples(topics_store, o
 def test_topics_controls_change_the_output(topics_store, outputs):
     app = topics(topics_store)
     everything = int(app.tables["sizes"]["size"].sum())
-    app.queue.value = "billing"
+    app.queues = ["billing"]
     billing = int(app.tables["sizes"]["size"].sum())
     assert 0 < billing < everything
     app.topic.value = 1
@@ -281,7 +313,7 @@ def test_topics_controls_change_the_output(topics_store, outputs):
 
 
 def test_topics_examples_fall_back_to_the_run_folder(topics_store, outputs):
-    from workbench.apps.sample_store import SAMPLE_TOPIC_MODEL
+    from sample_centre import SAMPLE_TOPIC_MODEL
 
     folder = outputs / "topics" / SAMPLE_TOPIC_MODEL
     folder.mkdir(parents=True)
@@ -294,7 +326,7 @@ def test_topics_examples_fall_back_to_the_run_folder(topics_store, outputs):
 
 
 def test_topics_unknown_model_and_queue_fall_back_with_notices(topics_store, outputs):
-    app = topics(topics_store, model_id="no-such-model", queue="nowhere")
+    app = topics(topics_store, model_id="no-such-model", queues=["nowhere"])
     assert app.model_id is not None and app.queue.value == "all"
     assert any("no-such-model" in n for n in app.notices) and any("nowhere" in n for n in app.notices)
 
@@ -312,7 +344,7 @@ def test_topics_says_what_is_missing(store_path, empty_store, tmp_path):
 
 def satisfaction_run(outputs: Path, run_id: str = "20260102-000000", *, latest: bool = True,
                      agents: bool = True) -> Path:
-    from workbench.apps.sample_store import write_sample_satisfaction_run
+    from sample_centre import write_sample_satisfaction_run
 
     return write_sample_satisfaction_run(outputs, run_id, latest=latest, agents=agents)
 
@@ -344,7 +376,7 @@ def test_satisfaction_what_if_follows_the_controls_without_refitting(outputs):
     app.feature.value = "transferred"
     row = app.tables["what_if"].iloc[0]
     assert (row["from_value"], row["to_value"], row["change"]) == (1.0, 0.0, pytest.approx(0.2))
-    app.model.value = "boosting"
+    app.driver_model.value = "boosting"
     assert app.tables["what_if"]["model"].iloc[0] == "boosting"
     app.differs_only.value = True
     assert list(app.tables["agents"]["agent_id"]) == ["A1", "A2"]
@@ -372,20 +404,53 @@ def test_satisfaction_says_what_is_missing(outputs):
 
 
 def test_url_parameters_json_and_per_name():
-    fields = set(OperationsAppParameters.model_fields) | {"parameters"}
     values, notices = query_parameters(
-        {"parameters": [b'{"queue": "billing", "language": "zh"}'], "interval_minutes": [b"15"],
-         "voila-theme": [b"dark"]}, fields)
-    assert values == {"queue": "billing", "language": "zh", "interval_minutes": 15} and notices == []
-    _, notices = query_parameters({"parameters": [b"{not json"]}, fields)
+        {"parameters": [b'{"queues": ["billing"], "language": "zh"}'], "interval_minutes": [b"15"],
+         "theme": [b"dark"], "token": [b"secret"]}, OperationsAppParameters)
+    assert values == {"queues": ["billing"], "language": "zh", "interval_minutes": 15} and notices == []
+    _, notices = query_parameters({"parameters": [b"{not json"]}, OperationsAppParameters)
     assert notices and "not a JSON object" in notices[0]
+    values, _ = query_parameters({"run_id": [b"20260105"], "service_level_target": [b"0.9"]}, StaffingAppParameters)
+    assert values == {"run_id": "20260105", "service_level_target": 0.9}
+
+
+@pytest.mark.parametrize("query, queues", [
+    ({"queues": [b"billing"]}, ["billing"]),
+    ({"queues": [b"billing", b"sales_en"]}, ["billing", "sales_en"]),
+    ({"queues": [b"billing, sales_en"]}, ["billing", "sales_en"]),
+    ({"queues": [b'["billing"]']}, ["billing"]),
+])
+def test_url_queues_are_a_list(query, queues):
+    raw, notices = query_parameters(query, OperationsAppParameters)
+    values, more = validated_url_parameters("operations", raw)
+    assert values == {"queues": queues} and notices == more == []
+
+
+def test_url_queues_billing_selects_both_billing_queues(store_path):
+    values, notices = validated_url_parameters("operations", query_parameters({"queues": [b"billing"]},
+                                                                              OperationsAppParameters)[0])
+    app = operations(store_path, **values, url_notices=notices)
+    assert app.notices == [] and app.queues == ["billing"]
+    assert app.selected_queues() == ["billing_en", "billing_zh"]
+    assert set(app.calls_behind("offered", pd.Timestamp(app.first_day), pd.Timestamp(app.last_day)
+                                + pd.Timedelta(days=1))["queue_id"]) == {"billing_en", "billing_zh"}
+
+
+def test_url_with_the_retired_queue_name_is_a_notice_not_a_filter(store_path):
+    raw, notices = query_parameters({"queue": [b"billing"], "colour": [b"red"]}, OperationsAppParameters)
+    values, more = validated_url_parameters("operations", raw)
+    assert values == {} and notices == []
+    assert any("'queue'" in n and "queues" in n for n in more)
+    assert any("'colour'" in n and "not a parameter" in n for n in more)
+    app = operations(store_path, **values, url_notices=more)
+    assert app.queues == ["all"] and any("'queue'" in n for n in app.notices)
 
 
 def test_invalid_url_values_fall_back_to_defaults_with_notices():
     values, notices = validated_url_parameters(
-        "operations", {"queue": "billing", "service_level_target": 7, "date_from": "yesterday",
+        "operations", {"queues": ["billing"], "service_level_target": 7, "date_from": "yesterday",
                        "store_path": "/etc/passwd", "colour": "red"})
-    assert values == {"queue": "billing"}
+    assert values == {"queues": ["billing"]}
     text = " ".join(notices)
     for word in ("service_level_target", "date_from", "store_path", "colour"):
         assert word in text
@@ -393,6 +458,8 @@ def test_invalid_url_values_fall_back_to_defaults_with_notices():
     assert values == {"service_level_target": 0.9} and len(notices) == 1
     values, notices = validated_url_parameters("operations", {"date_from": "2026-02-02", "date_to": "2026-01-01"})
     assert values == {} and notices
+    values, notices = validated_url_parameters("satisfaction", {"model": "boosting", "driver_model": "boosting"})
+    assert values == {"driver_model": "boosting"} and "'model'" in notices[0]
 
 
 # --------------------------------------------------------------------------- notebooks and the serve command
@@ -426,12 +493,12 @@ def test_prelaunch_hook_injects_validated_parameters():
     notebook = nbformat.read(paths.notebooks_dir() / "apps" / "operations.ipynb", as_version=4)
     request = SimpleNamespace(xsrf_token=b"t", request=SimpleNamespace(
         path="/voila/render/operations.ipynb",
-        query_arguments={"queue": [b"billing"], "csat_target": [b"9"], "store_path": [b"/etc"]}))
+        query_arguments={"queues": [b"billing", b"sales_en"], "csat_target": [b"9"], "store_path": [b"/etc"]}))
     injected = prelaunch_hook(request, notebook, str(paths.notebooks_dir() / "apps"))
     cells = [c for c in injected.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1
     source = cells[0].source
-    assert 'queue = "billing"' in source and "csat_target" in source and "/etc" not in source.split("url_notices")[0]
+    assert 'queues = ["billing", "sales_en"]' in source and "csat_target" in source and "/etc" not in source.split("url_notices")[0]
     assert "url_notices" in source
     untouched = prelaunch_hook(SimpleNamespace(xsrf_token=b"t", request=SimpleNamespace(
         path="/voila/render/operations.ipynb", query_arguments={})), notebook, "")
