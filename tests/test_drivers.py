@@ -330,6 +330,48 @@ def test_call_features_from_messy_store_tables():
     assert out.attrs["absent_tables"] == ["topic_assignments", "speech_metrics"]
 
 
+def test_call_features_take_one_topic_run_and_refuse_several():
+    t = pd.Timestamp("2026-01-05 09:00")
+    calls = pd.DataFrame({"call_id": ["a", "b"], "queue_id": "billing_zh", "language": "zh", "customer_id": ["K1", "K2"],
+                          "agent_id": "A1", "arrived_at": [t, t], "wait_seconds": 1.0, "talk_seconds": 60.0,
+                          "hold_seconds": 0.0, "outcome": "answered"})  # fmt: skip
+    surveys = pd.DataFrame({"call_id": ["a"], "csat": [4]})
+    one_run = pd.DataFrame({"model_id": "r2", "call_id": ["a", "b"], "topic_id": [3, -1]})
+    out = call_features(calls, surveys, topic_assignments=one_run).set_index("call_id")
+    assert out["topic"].to_dict() == {"a": "topic_3", "b": "topic_-1"}
+    two_runs = pd.concat([one_run, one_run.assign(model_id="r1", topic_id=[0, 0])])
+    with pytest.raises(InputDataError, match="2 topic runs .*one run"):
+        call_features(calls, surveys, topic_assignments=two_runs)
+
+
+def test_driver_table_from_the_store_uses_the_latest_topic_run(tmp_path):
+    from workbench.drivers import driver_table_from_store
+    from workbench.store import Store
+
+    t = pd.Timestamp("2026-01-05 09:00")
+    calls = pd.DataFrame({"call_id": ["a", "b", "c"], "queue_id": "billing_zh", "language": "zh",
+                          "customer_id": ["K1", "K1", None], "agent_id": "A1",
+                          "arrived_at": [t, t + pd.Timedelta(days=3), t], "wait_seconds": 1.0, "talk_seconds": 60.0,
+                          "hold_seconds": 0.0, "outcome": "answered"})  # fmt: skip
+    topics = pd.DataFrame({"topic_id": [0, 1], "label": ["x", "y"], "size": [2, 1]})
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write_batch({"calls": calls, "surveys": pd.DataFrame({"survey_id": ["s"], "call_id": ["a"], "csat": [5]})},
+                          batch_id="calls")  # fmt: skip
+        # The first run has the later-looking id but finished first: the batch finish time decides.
+        for hour, (run, topic) in enumerate((("20260106T000000", 0), ("20260105T090000", 1))):
+            store.write_batch({
+                "topics": topics.assign(model_id=run),
+                "topic_assignments": pd.DataFrame({"model_id": run, "document_id": ["a", "b", "c"],
+                                                   "call_id": ["a", "b", "c"], "topic_id": topic}),
+                "batches": pd.DataFrame({"batch_id": [f"topics-{run}"], "kind": "topics", "status": "succeeded",
+                                         "finished_at": t + pd.Timedelta(hours=hour)}),
+            }, batch_id=f"topics-{run}")  # fmt: skip
+        table = driver_table_from_store(store, repeat_window_days=2)
+    assert table.attrs["topic_model_id"] == "20260105T090000"
+    assert set(table["topic"]) == {"topic_1"}
+    assert table.set_index("call_id")["called_again"].to_dict() == {"a": 0.0, "b": 0.0, "c": 0.0}  # 3 days > 2
+
+
 # --------------------------------------------------------------------------- command line
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.glossary import DEFAULT_REPEAT_WINDOW_DAYS, repeat_contact_flags, require_columns
 
 # Fewer surveys than this cannot support a model with a dozen drivers and a
 # bootstrap: about ten outcomes per parameter is the usual floor.
@@ -55,12 +56,6 @@ BOOKKEEPING_COLUMNS = {
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _require(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputDataError(f"{where} needs columns {list(columns)}; missing {missing}", field=missing[0])
-
-
 def _previous_within(frame: pd.DataFrame, mask: np.ndarray, seconds: float) -> np.ndarray:
     """For each call, whether the same customer had a call in ``mask`` in the ``seconds`` before it arrived."""
     known = frame["customer_id"].notna().to_numpy()
@@ -87,7 +82,7 @@ def call_features(
     topic_assignments: pd.DataFrame | None = None,
     speech_metrics: pd.DataFrame | None = None,
     compliance_results: pd.DataFrame | None = None,
-    repeat_days: float = 7.0,
+    repeat_window_days: float = DEFAULT_REPEAT_WINDOW_DAYS,
     callback_minutes: float = 60.0,
 ) -> pd.DataFrame:
     """Features of every answered call, with its CSAT where a survey came back.
@@ -98,13 +93,14 @@ def call_features(
             ``wait_seconds``, ``talk_seconds``, ``hold_seconds``, ``outcome``.
         surveys: needs ``call_id`` and ``csat`` (1-5); the last response per call
             counts (by ``surveyed_at`` when present).
-        topic_assignments: optional; ``call_id``, ``topic_id`` (and ``model_id``,
-            the latest model being used).
+        topic_assignments: optional; ``call_id``, ``topic_id`` of ONE topic run
+            (the caller chooses it, e.g. :func:`workbench.store.readers.latest_run_id`);
+            a ``model_id`` column holding several runs is an error.
         speech_metrics: optional; ``call_id``, ``silence_share``, ``overtalk_share``.
         compliance_results: optional; ``call_id``, ``passed``.
-        repeat_days: window for ``repeat_contact`` (this call follows another
+        repeat_window_days: window for ``repeat_contact`` (this call follows another
             call by the same customer) and ``called_again`` (another call
-            follows this one), in days.
+            follows this one), in days: :func:`workbench.glossary.repeat_contact_flags`.
         callback_minutes: window for ``abandoned_callback`` (an abandoned call
             by the same customer shortly before).
 
@@ -115,23 +111,20 @@ def call_features(
         columns NaN where those tables lack the call, ``topic`` ``unknown``).
         ``attrs["absent_tables"]`` lists the optional tables not given.
     """
-    _require(
+    require_columns(
         calls,
         ["call_id", "queue_id", "language", "customer_id", "agent_id", "arrived_at", "wait_seconds",
          "talk_seconds", "hold_seconds", "outcome"],
         "calls",
     )  # fmt: skip
-    _require(surveys, ["call_id", "csat"], "surveys")
+    require_columns(surveys, ["call_id", "csat"], "surveys")
     frame = calls.copy()
     frame["arrived_at"] = pd.to_datetime(frame["arrived_at"])
     outcome = frame["outcome"].astype(str).to_numpy()
-    not_phantom = outcome != "phantom"
     abandoned = np.isin(outcome, ["abandoned", "short_abandon"])
     frame["abandoned_callback"] = _previous_within(frame, abandoned, callback_minutes * 60.0)
-    frame["repeat_contact"] = _previous_within(frame, not_phantom, repeat_days * 86400.0)
-    # called_again looks forward: reverse time and reuse the same scan.
-    mirrored = frame.assign(arrived_at=pd.Timestamp("2100-01-01") - (frame["arrived_at"] - pd.Timestamp("1970-01-01")))
-    frame["called_again"] = _previous_within(mirrored, not_phantom, repeat_days * 86400.0)
+    flags = repeat_contact_flags(frame, repeat_window_days=repeat_window_days)
+    frame["repeat_contact"], frame["called_again"] = flags["repeat_contact"], flags["called_again"]
 
     frame = frame[np.isin(outcome, ["answered", "transferred"])].copy()
     frame["transferred"] = frame["outcome"].eq("transferred")
@@ -148,10 +141,13 @@ def call_features(
 
     absent = []
     if topic_assignments is not None and len(topic_assignments):
-        topics = topic_assignments.dropna(subset=["call_id"])
-        if "model_id" in topics.columns:
-            topics = topics[topics["model_id"] == topics["model_id"].max()]
-        topics = topics.drop_duplicates("call_id", keep="last")
+        require_columns(topic_assignments, ["call_id", "topic_id"], "topic_assignments")
+        runs = topic_assignments["model_id"].dropna().unique() if "model_id" in topic_assignments.columns else []
+        if len(runs) > 1:
+            raise InputDataError(
+                f"topic_assignments holds {len(runs)} topic runs ({', '.join(sorted(map(str, runs)))}); "
+                "pass the assignments of one run", field="model_id")  # fmt: skip
+        topics = topic_assignments.dropna(subset=["call_id"]).drop_duplicates("call_id", keep="last")
         frame = frame.merge(topics[["call_id", "topic_id"]], on="call_id", how="left")
         frame["topic"] = frame.pop("topic_id").map(lambda t: "unknown" if pd.isna(t) else f"topic_{int(t)}")
     else:
@@ -177,27 +173,42 @@ def call_features(
     return frame
 
 
-def driver_table_from_store(store, *, repeat_days: float = 7.0, callback_minutes: float = 60.0) -> pd.DataFrame:
+def driver_table_from_store(
+    store, *, repeat_window_days: float = DEFAULT_REPEAT_WINDOW_DAYS, callback_minutes: float = 60.0
+) -> pd.DataFrame:
     """:func:`call_features` over an open :class:`workbench.store.Store`.
+
+    Topics come from the latest topic run (:func:`workbench.store.readers.latest_run_id`).
 
     Args:
         store: an open store with ``calls`` and ``surveys`` loaded.
-        repeat_days: see :func:`call_features`.
+        repeat_window_days: see :func:`call_features`.
         callback_minutes: see :func:`call_features`.
 
     Returns:
         The :func:`call_features` frame; ``attrs["absent_tables"]`` names the
-        optional tables that held no rows.
+        optional tables that held no rows; ``attrs["topic_model_id"]`` the
+        topic run used (None without one).
     """
+    from workbench.store import readers
+
     counts = store.table_counts()
     optional = {
         name: store.read_table(name) if counts.get(name, 0) else None
-        for name in ("topic_assignments", "speech_metrics", "compliance_results")
+        for name in ("speech_metrics", "compliance_results")
     }
-    return call_features(
-        store.read_table("calls"), store.read_table("surveys"), repeat_days=repeat_days,
+    run = readers.latest_run_id(store, "topics") if counts.get("topic_assignments", 0) else None
+    if run is not None:
+        assignments = readers.topic_run(store, run)[1].rename(columns={"topic": "topic_id"})
+        optional["topic_assignments"] = assignments[["call_id", "topic_id"]]
+    else:
+        optional["topic_assignments"] = None
+    table = call_features(
+        store.read_table("calls"), store.read_table("surveys"), repeat_window_days=repeat_window_days,
         callback_minutes=callback_minutes, **optional,
     )  # fmt: skip
+    table.attrs["topic_model_id"] = run
+    return table
 
 
 def read_driver_file(path: str | Path) -> pd.DataFrame:
