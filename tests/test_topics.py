@@ -218,7 +218,7 @@ def _frame() -> pd.DataFrame:
             "queue_id": ["billing_en"] * 6 + ["tech_support_en"] * 6,
             "csat": [5, 4, np.nan, 1, 2, 3, 5, 1, 2, np.nan, 1, 2],
             "handle_seconds": [100, 120, 110, 400, 500, 200, 100, 450, 480, 400, 420, 460],
-            "repeat_contact": [False, False, False, True, True, False, False, True, False, True, True, False],
+            "called_again": [False, False, False, True, True, False, False, True, False, True, True, False],
         }
     )
 
@@ -256,12 +256,26 @@ def test_pain_table_ranks_harmful_topics_first():
         analysis.pain_table(_frame()[["topic"]])
 
 
-def test_repeat_contacts_within_window():
+def test_pain_table_reports_the_called_again_rate():
+    pain = analysis.pain_table(_frame()).set_index("topic")
+    assert "repeat_contact_rate" not in pain.columns
+    assert pain.loc[1, "called_again_rate"] == pytest.approx(5 / 7, abs=1e-4) and pain.loc[0, "called_again_rate"] == 0
+
+
+def test_call_context_uses_the_glossary_repeat_contact_and_abandoned_sets():
     calls = pd.DataFrame(
-        {"call_id": ["a", "b", "c", "d"], "customer_id": ["x", "x", "y", "x"],
-         "arrived_at": pd.to_datetime(["2026-01-01", "2026-01-03", "2026-01-01", "2026-02-01"])}
+        {"call_id": ["a", "b", "c", "d", "e", "f"], "customer_id": ["x", "x", "y", "x", "y", None],
+         "arrived_at": pd.to_datetime(["2026-01-01", "2026-01-03", "2026-01-01", "2026-02-01", "2026-01-02",
+                                       "2026-01-01"]),
+         "outcome": ["answered", "answered", "answered", "abandoned", "phantom", "short_abandon"],
+         "wait_seconds": [1.0, 2.0, 3.0, 30.0, 0.0, 1.0]}
     )  # fmt: skip
-    assert list(analysis.repeat_contacts(calls)) == [True, False, False, False]
+    assignments = pd.DataFrame({"call_id": list("abcdf"), "topic": [0, 0, 1, 1, 1]})
+    out = analysis.with_call_context(assignments, calls).set_index("call_id")
+    # a: x again 2 days later; c: y's next call is a phantom, which is no call; f: anonymous.
+    assert out["called_again"].to_dict() == {"a": True, "b": False, "c": False, "d": False, "f": False}
+    assert out["abandoned"].to_dict() == {"a": False, "b": False, "c": False, "d": True, "f": False}
+    assert not analysis.with_call_context(assignments, calls, repeat_window_days=1)["called_again"].any()
 
 
 def test_store_round_trip(tmp_path):

@@ -9,12 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
-
-
-def _require(frame: pd.DataFrame, columns: list[str], where: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputDataError(f"{where} needs column(s) {missing}; found {list(frame.columns)}", field=missing[0])
+from workbench.glossary import DEFAULT_REPEAT_WINDOW_DAYS, call_set_mask, repeat_contact_flags, require_columns
 
 
 def topic_share(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -28,7 +23,7 @@ def topic_share(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFram
         ``*by, topic, documents, share``.
     """
     by = list(by or [])
-    _require(frame, ["topic", *by], "topic_share")
+    require_columns(frame, ["topic", *by], "topic_share")
     counts = frame.groupby([*by, "topic"], dropna=False).size().rename("documents").reset_index()
     totals = counts.groupby(by, dropna=False)["documents"].transform("sum") if by else counts["documents"].sum()
     counts["share"] = (counts["documents"] / totals).round(4)
@@ -47,7 +42,7 @@ def topic_share_over_time(frame: pd.DataFrame, *, freq: str = "W-MON", time_colu
     Returns:
         ``period`` (period start timestamp), ``*by, topic, documents, share``.
     """
-    _require(frame, ["topic", time_column], "topic_share_over_time")
+    require_columns(frame, ["topic", time_column], "topic_share_over_time")
     dated = frame[frame[time_column].notna()].copy()
     dated["period"] = pd.to_datetime(dated[time_column]).dt.to_period(freq).dt.start_time
     return topic_share(dated, ["period", *(by or [])])
@@ -97,28 +92,11 @@ def emerging_topics(frame: pd.DataFrame, *, freq: str = "W-MON", time_column: st
     return out.sort_values(["period", "z"], ascending=[False, False], kind="stable").reset_index(drop=True)
 
 
-def repeat_contacts(calls: pd.DataFrame, *, window_days: float = 7.0) -> pd.Series:
-    """Whether the same customer called again within ``window_days`` after each call.
-
-    Args:
-        calls: needs ``call_id``, ``customer_id``, ``arrived_at``.
-
-    Returns:
-        Boolean Series indexed like ``calls`` (False where the customer is unknown).
-    """
-    _require(calls, ["call_id", "customer_id", "arrived_at"], "repeat_contacts")
-    ordered = calls.assign(_t=pd.to_datetime(calls["arrived_at"])).sort_values(["customer_id", "_t"], kind="stable")
-    following = ordered.groupby("customer_id")["_t"].shift(-1)
-    repeat = (following - ordered["_t"]) <= pd.Timedelta(days=window_days)
-    repeat &= ordered["customer_id"].notna()
-    return repeat.reindex(calls.index).fillna(False).astype(bool)
-
-
 HARM_COLUMNS = {
     "csat": "lower is worse (1-5)",
     "handle_seconds": "higher is worse",
-    "repeat_contact": "share of calls followed by another within the window",
-    "abandoned": "share of contacts abandoned",
+    "called_again": "share of calls after which the customer called again within the window",
+    "abandoned": "share of contacts abandoned (short abandons not counted, as in the KPIs)",
 }
 
 
@@ -127,22 +105,22 @@ def pain_table(frame: pd.DataFrame, *, min_documents: int = 1) -> pd.DataFrame:
 
     Each harm present is expressed relative to the whole (1.0 = average):
     ``(5 - csat) / (5 - overall csat)``, handle time over the overall mean,
-    repeat-contact and abandonment rates over the overall rates. ``harm`` is
+    called-again and abandonment rates over the overall rates. ``harm`` is
     the mean of the ratios available; ``pain = share x harm``, so a large topic
     of average harm and a small, very harmful one can be compared.
 
     Args:
         frame: one row per document; needs ``topic`` and at least one of
-            ``csat`` (nullable), ``handle_seconds``, ``repeat_contact`` (bool),
+            ``csat`` (nullable), ``handle_seconds``, ``called_again`` (bool),
             ``abandoned`` (bool). The outlier topic (-1) is left out.
         min_documents: topics with fewer documents are left out.
 
     Returns:
         ``rank, topic, documents, share, csat_mean, csat_responses, handle_seconds_mean,
-        repeat_contact_rate, abandonment_rate, harm, pain``, most painful first (metrics
+        called_again_rate, abandonment_rate, harm, pain``, most painful first (metrics
         absent from ``frame`` are NaN and not in ``harm``).
     """
-    _require(frame, ["topic"], "pain_table")
+    require_columns(frame, ["topic"], "pain_table")
     present = [c for c in HARM_COLUMNS if c in frame.columns]
     if not present:
         raise InputDataError(f"pain_table needs at least one of {list(HARM_COLUMNS)}", field="csat")
@@ -158,12 +136,12 @@ def pain_table(frame: pd.DataFrame, *, min_documents: int = 1) -> pd.DataFrame:
     out["csat_mean"] = grouped["csat"].mean() if "csat" in present else nan
     out["csat_responses"] = grouped["csat"].count() if "csat" in present else 0
     out["handle_seconds_mean"] = grouped["handle_seconds"].mean() if "handle_seconds" in present else nan
-    out["repeat_contact_rate"] = grouped["repeat_contact"].mean() if "repeat_contact" in present else nan
+    out["called_again_rate"] = grouped["called_again"].mean() if "called_again" in present else nan
     out["abandonment_rate"] = grouped["abandoned"].mean() if "abandoned" in present else nan
     ratios = []
     if "csat" in present and numeric["csat"].notna().any():
         ratios.append((5 - out["csat_mean"]) / max(5 - numeric["csat"].mean(), 1e-9))
-    for column, metric in (("handle_seconds", "handle_seconds_mean"), ("repeat_contact", "repeat_contact_rate"),
+    for column, metric in (("handle_seconds", "handle_seconds_mean"), ("called_again", "called_again_rate"),
                            ("abandoned", "abandonment_rate")):  # fmt: skip
         overall = numeric[column].mean() if column in present else np.nan
         if column in present and overall > 0:
@@ -173,27 +151,33 @@ def pain_table(frame: pd.DataFrame, *, min_documents: int = 1) -> pd.DataFrame:
     out = out[out["documents"] >= min_documents].reset_index()
     out = out.sort_values(["pain", "documents"], ascending=[False, False], kind="stable").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
-    for column in ("share", "csat_mean", "handle_seconds_mean", "repeat_contact_rate", "abandonment_rate", "harm", "pain"):
+    for column in ("share", "csat_mean", "handle_seconds_mean", "called_again_rate", "abandonment_rate", "harm",
+                   "pain"):
         out[column] = out[column].astype(float).round(4)
     return out
 
 
 def with_call_context(assignments: pd.DataFrame, calls: pd.DataFrame, surveys: pd.DataFrame | None = None,
-                      *, repeat_window_days: float = 7.0) -> pd.DataFrame:
+                      *, repeat_window_days: float = DEFAULT_REPEAT_WINDOW_DAYS) -> pd.DataFrame:
     """Assignments joined to their calls' time, queue, language and harm measures.
 
     Args:
         assignments: needs ``call_id``, ``topic``.
         calls: needs ``call_id``; uses ``arrived_at``, ``queue_id``, ``language``, ``customer_id``,
-            ``outcome``, ``talk_seconds``, ``hold_seconds``, ``wrap_seconds`` when present.
+            ``outcome``, ``wait_seconds``, ``talk_seconds``, ``hold_seconds``, ``wrap_seconds`` when present.
         surveys: ``call_id, csat`` (optional).
+        repeat_window_days: the window of ``called_again``.
 
     Returns:
         ``assignments`` columns plus ``arrived_at, queue_id, language, handle_seconds,
-        repeat_contact, abandoned, csat`` (where the inputs allow).
+        called_again, abandoned, csat`` (where the inputs allow). ``called_again`` is
+        :func:`workbench.glossary.repeat_contact_flags`' (the customer called again,
+        non-phantom, within the window); ``abandoned`` the glossary's ``abandoned``
+        call set (short abandons are not abandoned; without ``wait_seconds`` every
+        ``abandoned`` outcome counts).
     """
-    _require(assignments, ["call_id", "topic"], "with_call_context")
-    _require(calls, ["call_id"], "with_call_context")
+    require_columns(assignments, ["call_id", "topic"], "with_call_context")
+    require_columns(calls, ["call_id"], "with_call_context")
     context = calls[["call_id"]].copy()
     for column in ("arrived_at", "queue_id", "language"):
         if column in calls.columns:
@@ -202,12 +186,14 @@ def with_call_context(assignments: pd.DataFrame, calls: pd.DataFrame, surveys: p
     if parts:
         context["handle_seconds"] = calls[parts].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1)
     if {"customer_id", "arrived_at"} <= set(calls.columns):
-        context["repeat_contact"] = repeat_contacts(calls, window_days=repeat_window_days)
+        context["called_again"] = repeat_contact_flags(calls, repeat_window_days=repeat_window_days)["called_again"]
     if "outcome" in calls.columns:
-        context["abandoned"] = calls["outcome"].isin(["abandoned", "short_abandon"])
+        waits = calls["wait_seconds"] if "wait_seconds" in calls.columns else np.nan
+        context["abandoned"] = call_set_mask(pd.DataFrame({"outcome": calls["outcome"], "wait_seconds": waits}),
+                                             "abandoned")
     out = assignments.drop(columns=[c for c in context.columns if c != "call_id" and c in assignments.columns])
     out = out.merge(context, on="call_id", how="left")
     if surveys is not None and len(surveys):
-        _require(surveys, ["call_id", "csat"], "with_call_context")
+        require_columns(surveys, ["call_id", "csat"], "with_call_context")
         out = out.merge(surveys.groupby("call_id", as_index=False)["csat"].mean(), on="call_id", how="left")
     return out
