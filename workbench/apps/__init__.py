@@ -10,13 +10,13 @@ The apps: :class:`OperationsApp` (operations dashboard), :class:`StaffingApp`
 
 Adding an app:
 
-1. a parameter model in :mod:`workbench.params` subclassing ``AppParameters``
-   (so it has ``store_path`` and ``url_notices``), registered under the
-   notebook's name;
+1. a parameter model in :mod:`workbench.params.apps` subclassing ``AppParameters``
+   (so it has ``store_path`` and ``url_notices``; ``QueueSelection`` adds
+   ``queues``), registered under the notebook's name;
 2. a subclass of :class:`App` with ``title``, ``parameters_model`` (that
    model), ``_build`` (controls and
    ``ipywidgets.HTML`` views, controls registered with ``self._watch``) and
-   ``_render`` (read the store, set the views' values with
+   ``_render`` (read the store through :mod:`workbench.store.readers`, set the views' values with
    :func:`workbench.apps.base.chart_svg` / :func:`~workbench.apps.base.table_html`, or
    set the ``chart`` of a :func:`~workbench.apps.base.clickable_chart` for drill-down by click,
    call ``self.add_notice`` for whatever is missing);
