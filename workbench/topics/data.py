@@ -12,6 +12,7 @@ from typing import Literal
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.glossary import require_columns
 from workbench.store import Store
 
 DOCUMENT_COLUMNS = ["id", "call_id", "text", "language", "queue_id", "arrived_at"]
@@ -60,10 +61,7 @@ def sample_documents(transcripts: pd.DataFrame, *, speakers: tuple[str, ...] = (
     Returns:
         ``id, call_id, text, language`` with one row per call (its ``speakers``' turns joined in order).
     """
-    needed = ["call_id", "turn_index", "speaker", "text", "language"]
-    missing = [c for c in needed if c not in transcripts.columns]
-    if missing:
-        raise InputDataError(f"transcripts lack column(s) {missing}", field=missing[0])
+    require_columns(transcripts, ["call_id", "turn_index", "speaker", "text", "language"], "sample_documents")
     kept = transcripts[transcripts["speaker"].isin(speakers)].sort_values(["call_id", "turn_index"], kind="stable")
     docs = kept.groupby("call_id", sort=True).agg(text=("text", " ".join), language=("language", "first")).reset_index()
     docs.insert(0, "id", docs["call_id"])
@@ -85,9 +83,7 @@ def read_documents(path: str | Path, *, text_column: str = "text", id_column: st
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     else:
         raise InputDataError(f"expected a .csv or .parquet file, found '{path.suffix}'", file=path)
-    for column in [text_column] + ([id_column] if id_column else []):
-        if column not in frame.columns:
-            raise InputDataError(f"column '{column}' missing; found {list(frame.columns)}", file=path, field=column)
+    require_columns(frame, [text_column] + ([id_column] if id_column else []), "read_documents", file=path)
     return frame
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 
 from workbench.csvfiles import read_csv, write_csv
 from workbench.errors import InputDataError, ParameterError
+from workbench.glossary import require_columns
 from workbench.paths import hub_offline
 from workbench.topics.embeddings import Embedder, load_embedder, make_embedder
 from workbench.topics.text import detect_language, redact, stop_words, tokenize
@@ -86,9 +87,7 @@ def prepare_documents(frame: pd.DataFrame, text_column: str = "text", id_column:
     Raises:
         InputDataError: a named column is missing, or no text is left.
     """
-    for column in [text_column] + ([id_column] if id_column else []):
-        if column not in frame.columns:
-            raise InputDataError(f"column '{column}' missing; found {list(frame.columns)}", field=column)
+    require_columns(frame, [text_column] + ([id_column] if id_column else []), "documents")
     ids = frame[id_column].astype(str) if id_column else pd.Series(range(len(frame)), index=frame.index).astype(str)
     docs = pd.DataFrame({"id": ids.to_numpy(), "text": frame[text_column].fillna("").astype(str).str.strip().to_numpy()})
     return docs[docs["text"] != ""].reset_index(drop=True)
@@ -199,9 +198,7 @@ def fit_topics(
         raise ParameterError(f"unknown reduction '{reduction}'; expected pca or umap", field="reduction")
     if language not in ("auto", "en", "zh", "mixed"):
         raise ParameterError(f"unknown language '{language}'; expected auto, en, zh or mixed", field="language")
-    for column in ("id", "text"):
-        if column not in docs.columns:
-            raise InputDataError(f"docs lack column '{column}'; found {list(docs.columns)}", field=column)
+    require_columns(docs, ["id", "text"], "docs")
     texts = docs["text"].fillna("").astype(str).tolist()
     texts_nonblank = [t for t in texts if t.strip()]
     _check_corpus(texts_nonblank, n_topics)
@@ -465,9 +462,7 @@ def assign_topics(run: TopicRun, docs: pd.DataFrame, *, min_similarity: float = 
     Raises:
         InputDataError: a column is missing or ``docs`` is empty.
     """
-    for column in ("id", "text"):
-        if column not in docs.columns:
-            raise InputDataError(f"docs lack column '{column}'; found {list(docs.columns)}", field=column)
+    require_columns(docs, ["id", "text"], "docs")
     if docs.empty:
         raise InputDataError("no texts to assign", field="text")
     topic_ids = sorted(run.centroids)
