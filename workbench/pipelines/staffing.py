@@ -69,15 +69,9 @@ def interval_history(
         :func:`~workbench.forecast.series.interval_handle_times`.
     """
     from workbench.forecast.series import interval_handle_times, interval_volumes
-    from workbench.store.readers import queue_languages
 
-    glossary.check_interval_minutes(interval_minutes)
-    selected = None
-    if not glossary.is_all_queues(queues):
-        # families resolved to ids; a selection naming no queue stays as given and finds nothing
-        selected = glossary.select_queues(queue_languages(store)["queue_id"], queues) or list(queues or [])
-    return (interval_volumes(store, interval_minutes, selected),
-            interval_handle_times(store, interval_minutes, selected))
+    return (interval_volumes(store, interval_minutes, queues),
+            interval_handle_times(store, interval_minutes, queues))
 
 
 def plan_forecast(volumes: pd.DataFrame, *, forecast_model: str = "prophet", backtest_folds: int = 2,
