@@ -11,7 +11,8 @@ from workbench.errors import InputDataError
 
 DAILY = pd.DataFrame({"date": ["2026-01-05", "2026-01-05", "2026-01-06"], "language": ["zh", "en", "zh"],
                       "calls": [10, 7, 12]})  # fmt: skip
-PROFILE = pd.DataFrame({"interval_start": ["08:00", "08:30", "08:00"], "language": ["zh", "zh", "en"],
+PROFILE = pd.DataFrame({"interval_start": pd.to_datetime(["2026-01-05 08:00", "2026-01-05 08:30", "2026-01-05 08:00"]),
+                        "language": ["zh", "zh", "en"],
                         "calls_per_day": [3.5, 4.0, 2.0], "service_level": [0.9, 0.7, None]})  # fmt: skip
 SUMMARY = pd.DataFrame({"queue": ["billing", "billing"], "language": ["zh", "en"], "offered": [20, 9],
                         "abandon_rate": [0.05, 0.0]})  # fmt: skip

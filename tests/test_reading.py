@@ -56,7 +56,8 @@ def test_read_generated_names_a_missing_column(tmp_path):
 def test_filter_calls_by_queue_language_and_period(calls):
     assert list(reading.filter_calls(calls, queues=["billing"])["call_id"]) == ["c1", "c2", "c6"]
     assert list(reading.filter_calls(calls, queues=["billing_en"])["call_id"]) == ["c6"]
-    assert list(reading.filter_calls(calls, language="en", start_date="2026-01-06")["call_id"]) == ["c4", "c6"]
+    assert list(reading.filter_calls(calls, language="en", date_from="2026-01-06")["call_id"]) == ["c4", "c6"]
+    assert list(reading.filter_calls(calls, queues=["all"], date_to="2026-01-05")["call_id"]) == ["c1", "c2", "c3"]
     assert calls["call_id"].tolist() == ["c1", "c2", "c3", "c4", "c5", "c6"]  # not mutated
 
 
@@ -65,20 +66,41 @@ def test_filter_calls_rejects_unknown_queue_and_empty_period(calls):
         reading.filter_calls(calls, queues=["biling"])
     assert caught.value.field == "queues"
     with pytest.raises(ParameterError, match="covers 2026-01-05 to 2026-01-06"):
-        reading.filter_calls(calls, start_date="2027-01-01")
+        reading.filter_calls(calls, date_from="2027-01-01")
+    with pytest.raises(ParameterError, match="before date_from"):
+        reading.filter_calls(calls, date_from="2026-01-06", date_to="2026-01-05")
 
 
-def test_headline_service_level_excludes_short_abandons(calls):
+def test_headline_counts_calls_as_the_kpis_do(calls):
     row = reading.headline(calls, target_answer_seconds=20).iloc[0]
-    assert row["offered"] == 6 and row["answered"] == 4 and row["abandoned"] == 2
+    # c2 is a short abandon: neither abandoned nor in the rates' denominators.
+    assert row["offered"] == 6 and row["answered"] == 4 and row["abandoned"] == 1
     # counted: 5 calls (c2 short abandon left out); within 20 s: c1, c5, c6
-    assert row["service_level"] == pytest.approx(3 / 5)
+    assert row["service_level"] == pytest.approx(3 / 5) and row["abandon_rate"] == pytest.approx(1 / 5)
     assert row["mean_csat"] == pytest.approx(3.5)
+    phantom = pd.concat([calls, calls.iloc[[0]].assign(call_id="c7", outcome="phantom", wait_seconds=0)])
+    again = reading.headline(phantom, target_answer_seconds=20).iloc[0]
+    assert again["offered"] == 6 and again["answered"] == 4 and again["service_level"] == pytest.approx(3 / 5)
+
+
+def test_summaries_agree_with_the_kpi_engine(calls, tmp_path):
+    from workbench.kpis import compute_kpis
+    from workbench.store import Store
+
+    store_calls = calls.rename(columns={"arrived_at_local": "arrived_at"})[
+        ["call_id", "queue_id", "language", "arrived_at", "wait_seconds", "outcome"]]
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write_batch({"calls": store_calls}, batch_id="b")
+        kpis = compute_kpis(store, by=["queue"]).set_index("queue_id")
+    summary = reading.queue_summary(calls, 20).set_index("queue_id")
+    for ours, theirs in (("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"),
+                         ("abandon_rate", "abandonment_rate"), ("service_level", "service_level")):
+        assert summary[ours].to_dict() == pytest.approx(kpis[theirs].round(4).to_dict()), ours
 
 
 def test_queue_summary_and_daily_volume(calls):
     summary = reading.queue_summary(calls, 20).set_index("queue_id")
-    assert summary.loc["billing_zh", "abandon_rate"] == 0.5
+    assert summary.loc["billing_zh", "abandon_rate"] == 0.0 and summary.loc["sales_en", "abandon_rate"] == 0.5
     assert summary.loc["billing_zh", "service_level"] == 1.0
     assert summary.loc["sales_en", "service_level"] == 0.0
     daily = reading.daily_volume_table(calls)
@@ -87,11 +109,15 @@ def test_queue_summary_and_daily_volume(calls):
 
 def test_interval_profile_floors_to_interval_and_averages_over_days(calls):
     profile = reading.interval_profile(calls, 60, 20).set_index(["interval_start", "language"])
-    assert profile.loc[("08:00", "zh"), "calls"] == 2
-    assert profile.loc[("08:00", "zh"), "calls_per_day"] == 1.0
-    assert ("21:00", "zh") in profile.index
+    eight = pd.Timestamp("2026-01-05 08:00")  # times of day, on the first day of the calls
+    assert profile.loc[(eight, "zh"), "calls"] == 2
+    assert profile.loc[(eight, "zh"), "calls_per_day"] == 1.0
+    assert profile.loc[(eight, "zh"), "service_level"] == 1.0  # c2 short abandon is not counted
+    assert (pd.Timestamp("2026-01-05 21:00"), "zh") in profile.index
     half_hour = reading.interval_profile(calls, 30, 20)
-    assert {"08:00", "08:30"} <= set(half_hour["interval_start"])
+    assert {"08:00", "08:30"} <= set(half_hour["interval_start"].dt.strftime("%H:%M"))
+    with pytest.raises(ParameterError, match="divisor of 60"):
+        reading.interval_profile(calls, 90, 20)
 
 
 def test_wait_histogram_csat_and_surveys(calls):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from workbench.errors import InputDataError
+from workbench.glossary import require_columns
 
 if TYPE_CHECKING:
     import altair as alt
@@ -132,12 +133,8 @@ def enable_offline_rendering(kind: str = "svg") -> str:
 
 
 def _check(df: pd.DataFrame, columns: Iterable[str], chart: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputDataError(
-            f"{chart} needs columns {list(columns)}; missing {missing} (found {list(df.columns)})",
-            field=missing[0],
-        )
+    """The column contract (:func:`workbench.glossary.require_columns`) and Altair's row limit."""
+    require_columns(df, columns, chart)
     if len(df) > MAX_CHART_ROWS:
         raise InputDataError(
             f"{chart} got {len(df)} rows, more than Altair's {MAX_CHART_ROWS}: aggregate before charting"
@@ -170,17 +167,29 @@ def daily_volume(daily: pd.DataFrame, *, width: int = 640, height: int = 220) ->
     )
 
 
+def _time_of_day(profile: pd.DataFrame) -> pd.DataFrame:
+    """``profile`` without ``interval_start``, plus ``time`` (its time of day on one fixed day, for the
+    axis) and ``interval`` (``"HH:MM"``, for tooltips)."""
+    import pandas as pd
+
+    starts = pd.to_datetime(profile["interval_start"].astype(str))
+    return profile.drop(columns="interval_start").assign(
+        time=pd.Timestamp("2000-01-01") + (starts - starts.dt.normalize()), interval=starts.dt.strftime("%H:%M"))
+
+
 def calls_by_interval(
     profile: pd.DataFrame, interval_minutes: int, *, width: int = 640, height: int = 220
 ) -> alt.Chart:
     """Intraday profile: mean calls offered per interval of the day, one line per language.
 
-    Needs columns ``interval_start`` (``"HH:MM"``), ``language``, ``calls_per_day``.
+    Needs columns ``interval_start`` (timestamps, only their time of day is
+    used, as :func:`workbench.sample.reading.interval_profile` gives),
+    ``language``, ``calls_per_day``.
     """
     import altair as alt
 
     _check(profile, ["interval_start", "language", "calls_per_day"], "calls_by_interval")
-    data = profile.assign(time=("2000-01-01T" + profile["interval_start"].astype(str)))
+    data = _time_of_day(profile)
     return (
         alt.Chart(data, title=f"Intraday profile: mean calls offered per {interval_minutes}-minute interval")
         .mark_line(point=True, interpolate="step-after")
@@ -188,7 +197,7 @@ def calls_by_interval(
             x=alt.X("time:T", title="Time of day", axis=alt.Axis(format="%H:%M")),
             y=alt.Y("calls_per_day:Q", title="Calls per interval (mean over days)"),
             color=_language_color(alt),
-            tooltip=["interval_start:N", "language:N", alt.Tooltip("calls_per_day:Q", format=".1f")],
+            tooltip=["interval:N", "language:N", alt.Tooltip("calls_per_day:Q", format=".1f")],
         )
         .properties(width=width, height=height)
     )
@@ -222,13 +231,14 @@ def service_level_by_interval(
 ) -> alt.LayerChart:
     """Share of calls answered within ``target_answer_seconds`` per interval of the day, with the target as a rule.
 
-    Needs columns ``interval_start`` (``"HH:MM"``), ``language``, ``service_level``.
+    Needs columns ``interval_start`` (timestamps, only their time of day is
+    used), ``language``, ``service_level``.
     """
     import altair as alt
     import pandas as pd
 
     _check(profile, ["interval_start", "language", "service_level"], "service_level_by_interval")
-    data = profile.assign(time=("2000-01-01T" + profile["interval_start"].astype(str)))
+    data = _time_of_day(profile)
     lines = (
         alt.Chart(data)
         .mark_line(point=True)
@@ -241,7 +251,7 @@ def service_level_by_interval(
                 scale=alt.Scale(domain=[0, 1]),
             ),
             color=_language_color(alt),
-            tooltip=["interval_start:N", "language:N", alt.Tooltip("service_level:Q", format=".1%")],
+            tooltip=["interval:N", "language:N", alt.Tooltip("service_level:Q", format=".1%")],
         )
     )
     rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[4, 4], color="black").encode(
@@ -331,7 +341,7 @@ def kpi_queue_comparison(kpis: pd.DataFrame, *, width: int = 260, height: int = 
 
 def daily_kpi_trend(
     daily: pd.DataFrame,
-    service_level_seconds: float,
+    target_answer_seconds: float,
     *,
     width: int = 640,
     height: int = 160,
@@ -343,7 +353,7 @@ def daily_kpi_trend(
 
     Args:
         daily: one row per day.
-        service_level_seconds: the threshold T named in the title.
+        target_answer_seconds: the threshold T named in the title.
         width: chart width in pixels.
         height: height of each panel in pixels.
         pick: name of a click selection on the bars, holding the clicked day
@@ -370,7 +380,7 @@ def daily_kpi_trend(
         offered = offered.add_params(selection).encode(
             opacity=alt.condition(selection, alt.value(1.0), alt.value(0.45)))
     service = (
-        alt.Chart(data, title=f"Service level per day (answered within {service_level_seconds:g} s)")
+        alt.Chart(data, title=f"Service level per day (answered within {target_answer_seconds:g} s)")
         .mark_line(point=True, color="#54a24b")
         .encode(
             x=x,

@@ -6,17 +6,32 @@
 carries ``attrs["source_path"]`` so a notebook can record its inputs. The other
 functions take and return DataFrames and never mutate their argument; they
 aggregate to a few hundred rows, ready for a table or a chart.
+
+Which calls each figure counts follows :mod:`workbench.glossary`, as in the
+KPIs of :mod:`workbench.kpis`: phantom calls are never offered, short abandons
+(outcome ``short_abandon`` or a wait under 5 s) are neither abandoned nor in
+the rates' denominators, transfers count as answered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from workbench.errors import InputDataError, ParameterError
+from workbench.glossary import (
+    ALL_QUEUES,
+    Period,
+    call_set_mask,
+    interval_start,
+    is_all_queues,
+    queue_options,
+    require_columns,
+    select_queues,
+)
 
 SOURCE_ATTR = "source_path"  # same key as workbench.reports.record.SOURCE_ATTR
 
@@ -52,14 +67,6 @@ TRUTH_DESCRIPTIONS = {
     "compliance.csv": "disclosure and prohibited-phrase truth per transcribed call",
     "topic_mentions.csv": "topic mentioned per transcript turn",
 }
-
-
-def _require(frame: pd.DataFrame, columns: Iterable[str], where: str, file: str | Path | None = None) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputDataError(
-            f"{where} needs columns {list(columns)}; missing {missing}", file=file, field=missing[0]
-        )
 
 
 def read_generated(sample_dir: str | Path, names: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -98,7 +105,7 @@ def read_generated(sample_dir: str | Path, names: Sequence[str] | None = None) -
                 )
             continue
         frame = pd.read_csv(path, dtype={"date": str, "date_local": str}, keep_default_na=True)
-        _require(frame, columns, f"read_generated('{name}')", file=path)
+        require_columns(frame, columns, f"read_generated('{name}')", file=path)
         if name == "calls":
             for column in _TIMESTAMPS:
                 if column in frame.columns:
@@ -112,34 +119,32 @@ def read_generated(sample_dir: str | Path, names: Sequence[str] | None = None) -
 def select_calls(
     calls: pd.DataFrame,
     *,
-    start_date: date | str | None = None,
-    end_date: date | str | None = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
     queues: Sequence[str] = (),
     language: str = "all",
 ) -> pd.DataFrame:
     """Calls within a period, on some queues and a language line; possibly none.
 
-    Needs columns ``date_local, queue, queue_id, language``. ``queues`` holds
-    base names (``billing``) or queue ids (``billing_zh``); empty means all.
-    The input is not changed.
+    Needs columns ``date_local, queue_id, language``. ``date_from``/``date_to``
+    are inclusive days (:class:`workbench.glossary.Period`); ``queues`` holds
+    families (``billing``) or queue ids (``billing_zh``), empty or ``["all"]``
+    means all (:func:`workbench.glossary.select_queues`). The input is not changed.
 
     Raises:
-        ParameterError: an unknown queue or language.
+        ParameterError: a bad or inverted date, an unknown queue or language.
     """
-    _require(calls, ["date_local", "queue", "queue_id", "language"], "select_calls")
-    keep = pd.Series(True, index=calls.index)
-    days = calls["date_local"].astype(str)
-    if start_date is not None:
-        keep &= days >= str(start_date)
-    if end_date is not None:
-        keep &= days <= str(end_date)
-    if queues:
-        known = set(calls["queue"]) | set(calls["queue_id"])
-        unknown = [q for q in queues if q not in known]
+    require_columns(calls, ["date_local", "queue_id", "language"], "select_calls")
+    period = Period.of(date_from, date_to)
+    keep = period.mask(pd.to_datetime(calls["date_local"].astype(str)))
+    if not is_all_queues(queues):
+        wanted = [queues] if isinstance(queues, str) else list(queues)
+        known = set(queue_options(calls["queue_id"].dropna()))
+        unknown = [q for q in wanted if q not in known]
         if unknown:
-            raise ParameterError(f"unknown queue(s) {unknown}; the sample has {sorted(set(calls['queue']))}",
-                                 field="queues")
-        keep &= calls["queue"].isin(queues) | calls["queue_id"].isin(queues)
+            families = sorted(known - set(calls["queue_id"]) - {ALL_QUEUES})
+            raise ParameterError(f"unknown queue(s) {unknown}; the sample has {families}", field="queues")
+        keep &= calls["queue_id"].isin(select_queues(calls["queue_id"].dropna(), wanted))
     if language != "all":
         if language not in set(calls["language"]):
             raise ParameterError(f"no calls in language '{language}'", field="language")
@@ -150,8 +155,8 @@ def select_calls(
 def filter_calls(
     calls: pd.DataFrame,
     *,
-    start_date: date | str | None = None,
-    end_date: date | str | None = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
     queues: Sequence[str] = (),
     language: str = "all",
 ) -> pd.DataFrame:
@@ -163,44 +168,61 @@ def filter_calls(
         ParameterError: an unknown queue or language, or a period with no calls
             (the message gives the sample's first and last day).
     """
-    selected = select_calls(calls, start_date=start_date, end_date=end_date, queues=queues, language=language)
+    selected = select_calls(calls, date_from=date_from, date_to=date_to, queues=queues, language=language)
     if selected.empty:
         days = calls["date_local"].astype(str)
         first, last = days.min(), days.max()
         raise ParameterError(
-            f"no calls between {start_date or first} and {end_date or last} for the chosen queues and language; "
+            f"no calls between {date_from or first} and {date_to or last} for the chosen queues and language; "
             f"the sample covers {first} to {last}",
-            field="start_date" if start_date is not None else None,
+            field="date_from" if date_from is not None else None,
         )
     return selected
 
 
-def _answered_within(calls: pd.DataFrame, target_answer_seconds: int) -> pd.Series:
-    return calls["answered"] & (calls["wait_seconds"] <= target_answer_seconds)
+#: The truth columns the call sets read.
+_CALL_SET_COLUMNS = ["outcome", "wait_seconds"]
+
+
+def _call_sets(calls: pd.DataFrame, target_answer_seconds: float = 20) -> pd.DataFrame:
+    """Boolean columns ``offered, answered, within, abandoned, short, counted`` of each call (the glossary's sets)."""
+    sets = {name: call_set_mask(calls, name, target_answer_seconds=target_answer_seconds)
+            for name in ("offered", "answered", "answered_in_time", "abandoned", "short_abandoned")}
+    offered = sets["offered"]
+    return pd.DataFrame({
+        "offered": offered,
+        "answered": sets["answered"] & offered,
+        "within": sets["answered_in_time"] & offered,
+        "abandoned": sets["abandoned"] & offered,
+        "short": sets["short_abandoned"] & offered,
+        "counted": offered & ~sets["short_abandoned"],
+    }, index=calls.index)  # fmt: skip
 
 
 def headline(calls: pd.DataFrame, target_answer_seconds: int) -> pd.DataFrame:
     """One row of key figures: ``days, first_day, last_day, offered, answered, abandoned, abandon_rate,
     service_level, mean_wait_seconds, survey_responses, mean_csat``.
 
-    Service level: answered within ``target_answer_seconds`` over offered calls
-    excluding short abandons (callers who hung up within 5 s). Abandoned
-    includes short abandons.
+    As in the KPIs: ``offered`` leaves phantom calls out; ``abandoned`` leaves
+    short abandons out; ``abandon_rate`` = abandoned / (offered - short
+    abandons); ``service_level`` = answered within ``target_answer_seconds`` /
+    (offered - short abandons). ``mean_wait_seconds`` is over offered calls.
     """
-    _require(calls, ["date_local", "answered", "abandoned", "short_abandon", "wait_seconds", "survey_responded",
-                     "csat"], "headline")
-    counted = ~calls["short_abandon"]
+    require_columns(calls, ["date_local", *_CALL_SET_COLUMNS, "survey_responded", "csat"], "headline")
+    sets = _call_sets(calls, target_answer_seconds)
+    counted = int(sets["counted"].sum())
+    offered = calls[sets["offered"]]
     return pd.DataFrame(
         {
             "days": [calls["date_local"].nunique()],
             "first_day": [calls["date_local"].min()],
             "last_day": [calls["date_local"].max()],
-            "offered": [len(calls)],
-            "answered": [int(calls["answered"].sum())],
-            "abandoned": [int(calls["abandoned"].sum())],
-            "abandon_rate": [round(calls["abandoned"].mean(), 4)],
-            "service_level": [round(_answered_within(calls, target_answer_seconds)[counted].mean(), 4)],
-            "mean_wait_seconds": [round(calls["wait_seconds"].mean(), 1)],
+            "offered": [int(sets["offered"].sum())],
+            "answered": [int(sets["answered"].sum())],
+            "abandoned": [int(sets["abandoned"].sum())],
+            "abandon_rate": [round(sets["abandoned"].sum() / counted, 4) if counted else float("nan")],
+            "service_level": [round(sets["within"].sum() / counted, 4) if counted else float("nan")],
+            "mean_wait_seconds": [round(offered["wait_seconds"].mean(), 1)],
             "survey_responses": [int(calls["survey_responded"].sum())],
             "mean_csat": [round(float(calls["csat"].mean()), 2) if calls["csat"].notna().any() else None],
         }
@@ -208,26 +230,25 @@ def headline(calls: pd.DataFrame, target_answer_seconds: int) -> pd.DataFrame:
 
 
 def daily_volume_table(calls: pd.DataFrame) -> pd.DataFrame:
-    """Calls per day and language: ``date, language, calls, answered, abandoned``."""
-    _require(calls, ["date_local", "language", "answered", "abandoned"], "daily_volume_table")
+    """Offered calls per day and language: ``date, language, calls, answered, abandoned`` (as in :func:`headline`)."""
+    require_columns(calls, ["date_local", "language", *_CALL_SET_COLUMNS], "daily_volume_table")
+    frame = pd.concat([calls[["date_local", "language"]], _call_sets(calls)], axis=1)
     return (
-        calls.groupby(["date_local", "language"], as_index=False)
-        .agg(calls=("answered", "size"), answered=("answered", "sum"), abandoned=("abandoned", "sum"))
+        frame[frame["offered"]].groupby(["date_local", "language"], as_index=False)
+        .agg(calls=("offered", "size"), answered=("answered", "sum"), abandoned=("abandoned", "sum"))
         .rename(columns={"date_local": "date"})
     )
 
 
 def queue_summary(calls: pd.DataFrame, target_answer_seconds: int) -> pd.DataFrame:
     """Per queue and language: ``queue, language, queue_id, offered, answered, abandoned, abandon_rate,
-    service_level, mean_wait_seconds, mean_handle_seconds`` (service level as in :func:`headline`)."""
-    _require(calls, ["queue", "language", "queue_id", "answered", "abandoned", "short_abandon", "wait_seconds",
-                     "handle_seconds"], "queue_summary")
-    frame = calls.assign(
-        within=_answered_within(calls, target_answer_seconds),
-        counted=~calls["short_abandon"],
-    )
+    service_level, mean_wait_seconds, mean_handle_seconds`` (every figure as in :func:`headline`)."""
+    require_columns(calls, ["queue", "language", "queue_id", *_CALL_SET_COLUMNS, "handle_seconds"], "queue_summary")
+    frame = pd.concat([calls[["queue", "language", "queue_id", "wait_seconds", "handle_seconds"]],
+                       _call_sets(calls, target_answer_seconds)], axis=1)  # fmt: skip
+    frame = frame[frame["offered"]]
     out = frame.groupby(["queue", "language", "queue_id"], as_index=False).agg(
-        offered=("answered", "size"),
+        offered=("offered", "size"),
         answered=("answered", "sum"),
         abandoned=("abandoned", "sum"),
         within=("within", "sum"),
@@ -235,8 +256,9 @@ def queue_summary(calls: pd.DataFrame, target_answer_seconds: int) -> pd.DataFra
         mean_wait_seconds=("wait_seconds", "mean"),
         mean_handle_seconds=("handle_seconds", "mean"),
     )
-    out["abandon_rate"] = (out["abandoned"] / out["offered"]).round(4)
-    out["service_level"] = (out["within"] / out["counted"]).round(4)
+    counted = out["counted"].where(out["counted"] > 0)
+    out["abandon_rate"] = (out["abandoned"] / counted).round(4)
+    out["service_level"] = (out["within"] / counted).round(4)
     out["mean_wait_seconds"] = out["mean_wait_seconds"].round(1)
     out["mean_handle_seconds"] = out["mean_handle_seconds"].round(1)
     columns = ["queue", "language", "queue_id", "offered", "answered", "abandoned", "abandon_rate",
@@ -245,19 +267,23 @@ def queue_summary(calls: pd.DataFrame, target_answer_seconds: int) -> pd.DataFra
 
 
 def interval_profile(calls: pd.DataFrame, interval_minutes: int, target_answer_seconds: int) -> pd.DataFrame:
-    """Intraday profile per language: ``interval_start`` (``"HH:MM"``), ``language, calls, calls_per_day,
-    service_level``; ``calls_per_day`` is the mean over the days in ``calls``."""
-    _require(calls, ["arrived_at_local", "date_local", "language", "answered", "short_abandon", "wait_seconds"],
-             "interval_profile")
-    arrived = pd.to_datetime(calls["arrived_at_local"])
-    frame = calls.assign(
-        interval_start=arrived.dt.floor(f"{interval_minutes}min").dt.strftime("%H:%M"),
-        within=_answered_within(calls, target_answer_seconds),
-        counted=~calls["short_abandon"],
-    )
+    """Intraday profile per language: ``interval_start, language, calls, calls_per_day, service_level``.
+
+    ``interval_start`` is a timestamp (:func:`workbench.glossary.interval_start`):
+    the interval's start on the first day of ``calls``, standing for that time
+    of day on every day (format it as ``%H:%M`` to show it). ``calls`` counts
+    offered calls, ``calls_per_day`` is their mean over the days in ``calls``
+    and ``service_level`` is as in :func:`headline`.
+    """
+    require_columns(calls, ["arrived_at_local", "date_local", "language", *_CALL_SET_COLUMNS], "interval_profile")
+    starts = interval_start(calls["arrived_at_local"], interval_minutes)
+    first_day = starts.min().normalize() if len(starts) else pd.Timestamp("2000-01-01")
+    frame = pd.concat([calls[["language"]], _call_sets(calls, target_answer_seconds)], axis=1)
+    frame["interval_start"] = first_day + (starts - starts.dt.normalize())
+    frame = frame[frame["offered"]]
     days = max(calls["date_local"].nunique(), 1)
     out = frame.groupby(["interval_start", "language"], as_index=False).agg(
-        calls=("answered", "size"), within=("within", "sum"), counted=("counted", "sum")
+        calls=("offered", "size"), within=("within", "sum"), counted=("counted", "sum")
     )
     out["calls_per_day"] = (out["calls"] / days).round(2)
     out["service_level"] = (out["within"] / out["counted"].where(out["counted"] > 0)).round(4)
@@ -265,15 +291,17 @@ def interval_profile(calls: pd.DataFrame, interval_minutes: int, target_answer_s
 
 
 def wait_histogram(calls: pd.DataFrame, bin_seconds: int = 15, max_seconds: int = 300) -> pd.DataFrame:
-    """Calls that waited, by wait bin and outcome: ``wait_bin_seconds, outcome`` (answered or abandoned), ``calls``.
+    """Offered calls that waited, by wait bin and outcome: ``wait_bin_seconds, outcome`` (answered or
+    abandoned, short abandons included: this is where they show), ``calls``.
 
-    Calls answered without waiting are left out (they dominate); waits beyond
-    ``max_seconds`` fall into the last bin.
+    Calls answered without waiting are left out (they dominate), as are phantom
+    calls; waits beyond ``max_seconds`` fall into the last bin.
     """
-    _require(calls, ["wait_seconds", "answered"], "wait_histogram")
-    waited = calls[calls["wait_seconds"] > 0]
+    require_columns(calls, _CALL_SET_COLUMNS, "wait_histogram")
+    sets = _call_sets(calls)
+    waited = calls[sets["offered"] & (calls["wait_seconds"] > 0)]
     bins = (waited["wait_seconds"].clip(upper=max_seconds) // bin_seconds * bin_seconds).astype(int)
-    outcome = waited["answered"].map({True: "answered", False: "abandoned"})
+    outcome = sets.loc[waited.index, "answered"].map({True: "answered", False: "abandoned"})
     return (
         pd.DataFrame({"wait_bin_seconds": bins, "outcome": outcome})
         .groupby(["wait_bin_seconds", "outcome"], as_index=False)
@@ -284,10 +312,12 @@ def wait_histogram(calls: pd.DataFrame, bin_seconds: int = 15, max_seconds: int 
 
 def survey_summary(calls: pd.DataFrame) -> pd.DataFrame:
     """Per queue and language: ``queue, language, answered, surveys_offered, responses, response_rate,
-    mean_csat`` (response rate = responses / surveys offered)."""
-    _require(calls, ["queue", "language", "answered", "survey_offered", "survey_responded", "csat"],
-             "survey_summary")
-    out = calls.groupby(["queue", "language"], as_index=False).agg(
+    mean_csat`` (response rate = responses / surveys offered; answered as in :func:`headline`)."""
+    require_columns(calls, ["queue", "language", *_CALL_SET_COLUMNS, "survey_offered", "survey_responded", "csat"],
+                    "survey_summary")
+    frame = calls[["queue", "language", "survey_offered", "survey_responded", "csat"]].assign(
+        answered=_call_sets(calls)["answered"])
+    out = frame.groupby(["queue", "language"], as_index=False).agg(
         answered=("answered", "sum"),
         surveys_offered=("survey_offered", "sum"),
         responses=("survey_responded", "sum"),
@@ -300,7 +330,7 @@ def survey_summary(calls: pd.DataFrame) -> pd.DataFrame:
 
 def csat_distribution_table(calls: pd.DataFrame) -> pd.DataFrame:
     """Survey responses per CSAT score and language: ``csat`` (1-5), ``language, responses, share``."""
-    _require(calls, ["csat", "language"], "csat_distribution_table")
+    require_columns(calls, ["csat", "language"], "csat_distribution_table")
     scored = calls[calls["csat"].notna()]
     grid = pd.MultiIndex.from_product([range(1, 6), sorted(calls["language"].unique())], names=["csat", "language"])
     counts = scored.groupby(["csat", "language"]).size().reindex(grid, fill_value=0).rename("responses")
