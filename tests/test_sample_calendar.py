@@ -31,7 +31,7 @@ def sha(data):
 events = build_events("2026-01-01", 365, 7)
 calendar = build_calendar("2026-01-01", 365, 7)
 out = Path(sys.argv[1])
-generate_call_centre(out, days=2, seed=7, start_date="2026-02-13", transcript_calls=0)
+generate_call_centre(out, days=2, seed=7, date_from="2026-02-13", transcript_calls=0)
 print(json.dumps({
     "makeup": events.loc[events["event_type"] == "makeup_workday", "date"].tolist(),
     "weekday_weekends": calendar.loc[(calendar["weekday"] >= 5) & (calendar["day_type"] == "weekday"), "date"].tolist(),

@@ -51,7 +51,7 @@ def calls(sample: Path) -> pd.DataFrame:
 def festival(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Ten days around the 2026 Spring Festival, with a promotion on 13 February."""
     folder = tmp_path_factory.mktemp("festival")
-    generate_call_centre(folder, days=10, seed=7, start_date="2026-02-09", transcript_calls=0)
+    generate_call_centre(folder, days=10, seed=7, date_from="2026-02-09", transcript_calls=0)
     return folder
 
 
@@ -83,6 +83,13 @@ def test_summary_matches_files(runs, calls: pd.DataFrame) -> None:
     assert 6000 < summary["calls"] < 10000
     assert 0.5 < summary["service_level_20s"] < 0.99
     assert 0.005 < summary["abandon_rate"] < 0.2
+    assert (summary["date_from"], summary["date_to"]) == ("2026-01-05", "2026-01-07")
+    # The rates count calls as the KPIs do: phantoms and short abandons are out of the denominator.
+    counted = calls[(calls["outcome"] != "phantom") & ~calls["short_abandon"]]
+    long_abandons = counted["abandoned"].sum()
+    assert summary["abandon_rate"] == round(long_abandons / len(counted), 4)
+    in_time = counted["outcome"].isin(["answered", "transferred"]) & (counted["wait_seconds"] <= 20)
+    assert summary["service_level_20s"] == round(in_time.sum() / len(counted), 4)
 
 
 def test_open_hours_only(calls: pd.DataFrame, sample: Path) -> None:

@@ -58,18 +58,19 @@ _PROMOTIONS = (
 )
 
 
-def _parse_date(start_date: str) -> dt.date:
+def _parse_date(date_from: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(start_date)
+        return dt.date.fromisoformat(date_from)
     except (TypeError, ValueError) as exc:
-        raise InputDataError(f"start_date must be an ISO date like 2026-01-05, found {start_date!r}") from exc
+        raise InputDataError(f"date_from must be an ISO date like 2026-01-05, found {date_from!r}",
+                             field="date_from") from exc
 
 
-def window_dates(start_date: str, days: int) -> list[dt.date]:
-    """The ``days`` consecutive local dates starting at ``start_date``."""
+def window_dates(date_from: str, days: int) -> list[dt.date]:
+    """The ``days`` consecutive local dates starting at ``date_from``."""
     if days < 1:
         raise InputDataError(f"days must be at least 1, found {days}", field="days")
-    start = _parse_date(start_date)
+    start = _parse_date(date_from)
     return [start + dt.timedelta(days=i) for i in range(days)]
 
 
@@ -149,7 +150,7 @@ def _month_promotions(year: int, month: int, seed: int, blocked: set[dt.date]) -
     return rows
 
 
-def build_events(start_date: str, days: int, seed: int) -> pd.DataFrame:
+def build_events(date_from: str, days: int, seed: int) -> pd.DataFrame:
     """Special days in the window that change demand.
 
     Returns:
@@ -159,7 +160,7 @@ def build_events(start_date: str, days: int, seed: int) -> pd.DataFrame:
         demand of the listed queues) and ``queues_affected`` (``;``-separated
         queue ids). Sorted by date, event type and name.
     """
-    dates = window_dates(start_date, days)
+    dates = window_dates(date_from, days)
     first, last = dates[0], dates[-1]
     special = _holiday_days(first, last)
     rows: list[dict[str, object]] = []
@@ -179,7 +180,7 @@ def build_events(start_date: str, days: int, seed: int) -> pd.DataFrame:
     return events.sort_values(["date", "event_type", "name"], kind="stable").reset_index(drop=True)
 
 
-def build_calendar(start_date: str, days: int, seed: int) -> pd.DataFrame:
+def build_calendar(date_from: str, days: int, seed: int) -> pd.DataFrame:
     """One row per local date in the window with its day type and multipliers.
 
     Returns:
@@ -191,8 +192,8 @@ def build_calendar(start_date: str, days: int, seed: int) -> pd.DataFrame:
         i.e. the day's expected volume relative to an average weekday at the
         trend reference date.
     """
-    dates = window_dates(start_date, days)
-    events = build_events(start_date, days, seed)
+    dates = window_dates(date_from, days)
+    events = build_events(date_from, days, seed)
     special = _holiday_days(dates[0], dates[-1])
     kinds = day_kinds(dates, COUNTRY)["kind"].tolist()
     rows = []
