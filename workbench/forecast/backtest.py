@@ -180,9 +180,7 @@ def summarise_backtest(results: pd.DataFrame) -> pd.DataFrame:
         Columns ``unique_id``, ``model``, ``folds``, ``mase``, ``wape`` and
         ``mase_vs_baseline`` (mean MASE over the baseline's; below 1 beats it).
     """
-    for column in ("unique_id", "model", "fold", "mase", "wape"):
-        if column not in results.columns:
-            raise InputDataError(f"summarise_backtest needs column '{column}'", field=column)
+    require_columns(results, ["unique_id", "model", "fold", "mase", "wape"], "summarise_backtest")
     out = results.groupby(["unique_id", "model"], as_index=False).agg(
         folds=("fold", "nunique"), mase=("mase", "mean"), wape=("wape", "mean"))
     base = out.loc[out["model"] == BASELINE, ["unique_id", "mase"]].rename(columns={"mase": "baseline_mase"})

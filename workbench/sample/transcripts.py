@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.glossary import require_columns
 from workbench.sample import pii as pii_gen
 from workbench.sample import transcript_templates as tpl
 from workbench.sample.catalog import LANGUAGES, TOPIC_BY_ID, TOPICS
@@ -435,12 +436,6 @@ def _frame(rows: dict[str, list], dtypes: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(v, dtype=dtypes.get(c, object)) for c, v in rows.items()})
 
 
-def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
-    for column in columns:
-        if column not in frame.columns:
-            raise InputDataError(f"{name} lacks required column '{column}' (has {list(frame.columns)})", field=column)
-
-
 def generate_transcripts(calls: pd.DataFrame, agents: pd.DataFrame, seed: int) -> dict[str, pd.DataFrame]:
     """Write a transcript for every answered call, with its PII and compliance truth.
 
@@ -478,8 +473,8 @@ def generate_transcripts(calls: pd.DataFrame, agents: pd.DataFrame, seed: int) -
 
     This function does not mutate its inputs.
     """
-    _require(calls, CALL_COLUMNS, "calls")
-    _require(agents, AGENT_COLUMNS, "agents")
+    require_columns(calls, CALL_COLUMNS, "calls")
+    require_columns(agents, AGENT_COLUMNS, "agents")
     flagged = dict(zip(agents["agent_id"], agents["uses_prohibited_phrase"].fillna(False).astype(bool)))
     names = dict(zip(agents["agent_id"], agents["name"])) if "name" in agents.columns else {}
     talk_all = pd.to_numeric(calls["talk_seconds"], errors="coerce")

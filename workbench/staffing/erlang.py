@@ -53,6 +53,7 @@ import pandas as pd
 from scipy.special import gammainc, gammaincc, gammaln, roots_laguerre
 
 from workbench.errors import InputDataError
+from workbench.glossary import require_columns
 
 __all__ = [
     "traffic_erlangs",
@@ -411,9 +412,7 @@ def staffing_requirements(
     >>> staffing_requirements(df, mean_patience_seconds=300, max_abandonment=0.05)["raw_agents"].tolist()
     [13]
     """
-    for column in ("calls", "aht_seconds"):
-        if column not in intervals.columns:
-            raise InputDataError(f"missing required column '{column}'", field=column)
+    require_columns(intervals, ["calls", "aht_seconds"], "staffing_requirements")
     out = intervals.copy()
     calls = out["calls"].to_numpy(dtype=float)
     aht = out["aht_seconds"].to_numpy(dtype=float)
@@ -909,9 +908,7 @@ def staffing_store_rows(staffing: pd.DataFrame, run_id: str) -> pd.DataFrame:
     """
     needed = ["queue_id", "interval_start", "interval_minutes", "calls", "aht_seconds", "raw_agents",
               "scheduled_agents", "service_level"]  # fmt: skip
-    missing = [c for c in needed if c not in staffing.columns]
-    if missing:
-        raise KeyError(f"staffing_store_rows needs columns {missing}")
+    require_columns(staffing, needed, "staffing_store_rows")
     rows = staffing[needed].rename(columns={"raw_agents": "required_agents"}).copy()
     rows.insert(0, "run_id", run_id)
     rows["interval_start"] = pd.to_datetime(rows["interval_start"])

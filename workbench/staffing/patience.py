@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.glossary import require_columns
 
 __all__ = ["estimate_patience", "SERVED_OUTCOMES", "ABANDONED_OUTCOMES", "EXCLUDED_OUTCOMES"]
 
@@ -71,9 +72,7 @@ def estimate_patience(calls: pd.DataFrame, short_abandon_seconds: float = 5.0) -
     >>> float(estimate_patience(calls).iloc[0]["mean_patience_seconds"])  # (55 + 35 + 15) / 2
     52.5
     """
-    for column in ("queue_id", "outcome", "wait_seconds"):
-        if column not in calls.columns:
-            raise InputDataError(f"missing required column '{column}'", field=column)
+    require_columns(calls, ["queue_id", "outcome", "wait_seconds"], "estimate_patience")
     if short_abandon_seconds < 0:
         raise InputDataError(f"short_abandon_seconds must be >= 0, found {short_abandon_seconds!r}",
                              field="short_abandon_seconds")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.glossary import require_columns
 from workbench.staffing.erlang import (
     erlang_a,
     erlang_a_required_agents,
@@ -95,12 +96,7 @@ def what_if(
     >>> int(row["raw_agents"]), int(row["what_if_raw_agents"]), int(row["scheduled_agents_change"])
     (14, 16, 3)
     """
-    missing = [c for c in _REQUIRED if c not in requirements.columns]
-    if missing:
-        raise InputDataError(
-            f"missing required column(s) {', '.join(repr(c) for c in missing)}: "
-            "expected a table from staffing_requirements", field=missing[0],
-        )
+    require_columns(requirements, _REQUIRED, "what_if (a table from staffing_requirements)")
     if aht_multiplier <= 0:
         raise InputDataError(f"aht_multiplier must be positive, found {aht_multiplier!r}", field="aht_multiplier")
     if volume_uplift <= -1:
