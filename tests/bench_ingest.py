@@ -94,9 +94,11 @@ def run_floor(csv: str, db: str) -> dict:
             timestampformat='%Y/%m/%d %H:%M:%S', all_varchar=false)"""
     )
     loaded = time.perf_counter()
+    from workbench.glossary import interval_start_sql
+
     groups = connection.execute(
-        """SELECT "Skill" AS queue_id,
-                  time_bucket(INTERVAL 30 MINUTE, "Call Start") AS interval_start,
+        f"""SELECT "Skill" AS queue_id,
+                  {interval_start_sql('"Call Start"', 30)} AS interval_start,
                   count(*) AS offered,
                   count(*) FILTER (WHERE "Disposition" IN ('ANSWERED', 'XFER')) AS answered,
                   count(*) FILTER (WHERE "Disposition" = 'ABANDON') AS abandoned,
