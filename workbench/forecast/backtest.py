@@ -189,9 +189,9 @@ def summarise_backtest(results: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="baseline_mase")
 
 
-def _forecast_one(uid: str, history: pd.DataFrame, ds: pd.DatetimeIndex, model: str, interval_minutes: int,
-                  options: dict[str, Any] | None) -> pd.DataFrame:
-    out = fit_predict(history, ds, model, interval_minutes, None, options)
+def _forecast_one(uid: str, history: pd.DataFrame, ds: pd.DatetimeIndex, forecast_model: str,
+                  interval_minutes: int, options: dict[str, Any] | None) -> pd.DataFrame:
+    out = fit_predict(history, ds, forecast_model, interval_minutes, None, options)
     out.insert(0, "unique_id", uid)
     return out
 
