@@ -14,7 +14,7 @@ from workbench.params import validate_parameters
 from workbench.pipelines import staffing as pipeline
 from workbench.staffing.erlang import staffing_store_rows
 from workbench.store import Store
-from workbench.store.readers import forecast_run, latest_run_id, run_ids, staffing_plan
+from workbench.store.readers import batches, forecast_run, latest_run_id, run_ids, staffing_plan
 
 from sample_centre import copy_store
 
@@ -41,8 +41,8 @@ def test_staffing_pipeline_writes_a_run_the_staffing_app_reads(quick_run):
         assert latest_run_id(store, "staffing") == "r1" and latest_run_id(store, "forecasts") == "r1"
         plan = staffing_plan(store, "r1")
         forecast = forecast_run(store, "r1")
-        batch = store.query("SELECT batch_id FROM batches WHERE batch_id = 'staffing_forecast-r1'")
-    assert len(batch) == 1, "forecast and plan are written in one batch named after the run"
+        batch = batches(store, ["staffing_forecast-r1"])
+    assert batch[["kind", "status"]].values.tolist() == [["staffing_forecast", "succeeded"]], "one batch, named after the run"
     expected = staffing_store_rows(run.staffing, "r1")
     got = plan[list(expected.columns)].sort_values(["queue_id", "interval_start"], ignore_index=True)
     pd.testing.assert_frame_equal(got, expected.sort_values(["queue_id", "interval_start"], ignore_index=True),
