@@ -42,7 +42,8 @@ def test_staffing_pipeline_writes_a_run_the_staffing_app_reads(quick_run):
         plan = staffing_plan(store, "r1")
         forecast = forecast_run(store, "r1")
         batch = batches(store, ["staffing_forecast-r1"])
-    assert batch[["kind", "status"]].values.tolist() == [["staffing_forecast", "succeeded"]], "one batch, named after the run"
+    assert batch[["kind", "status"]].values.tolist() == [["staffing_forecast", "succeeded"]], \
+        "forecast and plan are written in one batch named after the run"
     expected = staffing_store_rows(run.staffing, "r1")
     got = plan[list(expected.columns)].sort_values(["queue_id", "interval_start"], ignore_index=True)
     pd.testing.assert_frame_equal(got, expected.sort_values(["queue_id", "interval_start"], ignore_index=True),

@@ -235,7 +235,8 @@ def weekly_totals(staffing: pd.DataFrame, *, interval_minutes: int = glossary.DE
     first = start.min().normalize()
     weeks = staffing.assign(week_start=first + pd.to_timedelta((start - first).dt.days // 7 * 7, unit="D"))
     totals = weeks.groupby(["week_start", "queue_id"], as_index=False).agg(
-        calls=("calls", "sum"), raw_agent_hours=("raw_agents", "sum"), scheduled_agent_hours=("scheduled_agents", "sum"),
+        calls=("calls", "sum"), raw_agent_hours=("raw_agents", "sum"),
+        scheduled_agent_hours=("scheduled_agents", "sum"),
         peak_scheduled_agents=("scheduled_agents", "max"))
     hours = interval_minutes / 60
     totals[["raw_agent_hours", "scheduled_agent_hours"]] = totals[["raw_agent_hours", "scheduled_agent_hours"]] * hours
