@@ -314,14 +314,13 @@ def _now() -> datetime:
 
 def _already_done(store: Store, job: RecordingJob) -> bool:
     """True when the call's stored transcript comes from this audio with these parameters."""
-    keys = store.query(
-        "SELECT DISTINCT audio_sha256, parameters_hash FROM transcript_segments WHERE call_id = ?", [job.call_id]
-    )
-    if len(keys):
-        return len(keys) == 1 and (keys.iloc[0, 0], keys.iloc[0, 1]) == (job.audio_sha256, job.parameters_hash)
+    from workbench.store import readers
+
+    keys = readers.transcript_keys(store, job.call_id)
+    if keys:
+        return keys == [(job.audio_sha256, job.parameters_hash)]
     # A recording with no speech stores no segments; its succeeded batch row is the record that it is done.
-    done = store.query("SELECT 1 FROM batches WHERE batch_id = ? AND status = 'succeeded'", [job.batch_id])
-    return len(done) > 0
+    return readers.batch_succeeded(store, job.batch_id)
 
 
 def _batch_row(job: RecordingJob, profile: str, status: str, started: datetime, segments: int) -> pd.DataFrame:
@@ -362,9 +361,9 @@ def _write_failure(store: Store, job: RecordingJob, profile: str, started: datet
 
 def transcript_segments(store: Store, call_id: str) -> pd.DataFrame:
     """Stored segments of one call in order (``transcript_segments`` columns)."""
-    return store.query(
-        "SELECT * FROM transcript_segments WHERE call_id = ? ORDER BY segment_index", [call_id]
-    )
+    from workbench.store import readers
+
+    return readers.transcript_segments(store, call_id)
 
 
 def transcript_document(segments: pd.DataFrame) -> dict[str, Any]:

@@ -263,3 +263,25 @@ def topic_days(store: Store, model_id: str) -> pd.DataFrame:
     return store.query(
         "SELECT ta.topic_id, CAST(CAST(c.arrived_at AS DATE) AS VARCHAR) AS day FROM topic_assignments ta "
         "JOIN calls c ON c.call_id = ta.call_id WHERE ta.model_id = ? ORDER BY ta.document_id", [str(model_id)])
+
+
+# --------------------------------------------------------------------------- transcripts
+
+
+def transcript_segments(store: Store, call_id: str) -> pd.DataFrame:
+    """Stored segments of one call in order (every ``transcript_segments`` column)."""
+    return store.query("SELECT * FROM transcript_segments WHERE call_id = ? ORDER BY segment_index", [str(call_id)])
+
+
+def transcript_keys(store: Store, call_id: str) -> list[tuple[Any, Any]]:
+    """The distinct (``audio_sha256``, ``parameters_hash``) pairs the call's stored segments came from."""
+    found = store.query("SELECT DISTINCT audio_sha256, parameters_hash FROM transcript_segments WHERE call_id = ? "
+                        "ORDER BY 1, 2", [str(call_id)])
+    return list(zip(found["audio_sha256"], found["parameters_hash"]))
+
+
+def batch_succeeded(store: Store, batch_id: str) -> bool:
+    """Whether ``batches`` records batch ``batch_id`` as succeeded."""
+    found = store.query("SELECT count(*) AS n FROM batches WHERE batch_id = ? AND status = 'succeeded'",
+                        [str(batch_id)])
+    return bool(found["n"].iloc[0])
