@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import workbench
 from workbench.cli import app
-from workbench.errors import InputDataError
+from workbench.errors import InputDataError, ParameterError
 from workbench.forecast import backtest as bt
 from workbench.forecast.daytypes import assign_day_types, learn_day_types, weekday_day_types
 from workbench.forecast.handle_time import forecast_handle_time, workload
@@ -157,6 +157,11 @@ def test_interval_volumes_and_handle_times_from_the_store(tmp_path):
         store.write_batch({"calls": calls}, batch_id="b1")
         volumes = interval_volumes(store, 30)
         handle = interval_handle_times(store, 30)
+        billing_family = interval_volumes(store, 60, queues=["billing"], date_from="2026-01-06")
+        assert interval_volumes(store, 30, queues=["all"]).equals(volumes)
+        assert interval_volumes(store, 30, queues=["nope"]).empty
+        with pytest.raises(ParameterError, match="divisor of 60"):
+            interval_volumes(store, 90)  # a divisor of the day, not of the hour: intervals as in the KPIs
     assert volumes.groupby("unique_id").size().tolist() == [96, 96]  # whole days, zeros filled
     billing = volumes[volumes["unique_id"] == "billing_zh"].set_index("ds")["y"]
     assert billing[pd.Timestamp("2026-01-05 09:00")] == 2.0  # phantom excluded
@@ -166,6 +171,8 @@ def test_interval_volumes_and_handle_times_from_the_store(tmp_path):
     assert aht.loc[pd.Timestamp("2026-01-05 09:00"), "y"] == 150.0
     assert aht.loc[pd.Timestamp("2026-01-06 10:30"), "y"] == 60.0
     assert np.isnan(aht.loc[pd.Timestamp("2026-01-05 12:00"), "y"])
+    assert set(billing_family["unique_id"]) == {"billing_zh"} and len(billing_family) == 24
+    assert billing_family["y"].sum() == 1.0  # c4 only: the period starts on 6 January
 
 
 # --------------------------------------------------------------------------- models

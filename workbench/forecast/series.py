@@ -102,8 +102,7 @@ def interval_volumes(
         Columns ``unique_id`` (queue id), ``ds`` (interval start) and ``y``
         (offered calls), sorted by ``unique_id, ds``.
     """
-    counts = _per_interval(store, "count(*)::DOUBLE AS y", call_set_sql("offered"), interval_minutes, queues,
-                           date_from, date_to)
+    counts = _per_interval(store, "count(*)::DOUBLE AS y", "TRUE", interval_minutes, queues, date_from, date_to)
     return _complete_grid(counts, interval_minutes, 0.0).sort_values(["unique_id", "ds"], ignore_index=True)
 
 
@@ -149,7 +148,8 @@ def _per_interval(
     date_from: str | None,
     date_to: str | None,
 ) -> pd.DataFrame:
-    """``unique_id`` (queue), ``ds`` (interval start) and the given aggregates over matching calls."""
+    """``unique_id`` (queue), ``ds`` (interval start) and the given aggregates over offered calls matching
+    ``condition_sql`` in the period and queues."""
     interval = interval_start_sql("arrived_at", interval_minutes)
     in_period, values = Period.of(date_from, date_to).sql_condition("arrived_at")
     queue_sql, queue_values = _queue_filter(store, queues)
