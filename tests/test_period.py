@@ -86,13 +86,13 @@ def test_select_calls_may_be_empty_and_filter_calls_still_refuses_it():
     calls = pd.DataFrame({"date_local": ["2026-03-02", "2026-03-03"], "queue": ["billing", "sales"],
                           "queue_id": ["billing_zh", "sales_en"], "language": ["zh", "en"]})  # fmt: skip
     before = calls.copy()
-    assert select_calls(calls, start_date="2026-03-04").empty
-    assert len(select_calls(calls, end_date=date(2026, 3, 2), queues=["billing"])) == 1
+    assert select_calls(calls, date_from="2026-03-04").empty
+    assert len(select_calls(calls, date_to=date(2026, 3, 2), queues=["billing"])) == 1
     pd.testing.assert_frame_equal(calls, before)
     with pytest.raises(ParameterError, match="unknown queue"):
         select_calls(calls, queues=["nope"])
     with pytest.raises(ParameterError, match="no calls between 2026-03-04"):
-        filter_calls(calls, start_date="2026-03-04")
+        filter_calls(calls, date_from="2026-03-04")
 
 
 # --------------------------------------------------------------------------- the daily set

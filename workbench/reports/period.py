@@ -109,8 +109,8 @@ def check_period(params: Any) -> PeriodCheck | None:
         from workbench.sample import reading
 
         frame = reading.read_generated(params.sample_path(), ["calls"])["calls"]
-        selected = reading.select_calls(frame, queues=queues, language=language or "all")
-        selected = selected[period.mask(selected["date_local"])]  # the sample's calls carry their local day
+        selected = reading.select_calls(frame, date_from=first, date_to=last, queues=queues,
+                                        language=language or "all")  # fmt: skip
         source = Path(frame.attrs.get("source_path", params.sample_path()))
         return PeriodCheck(source, first, last, _selection(queues, language), len(selected), len(frame))
     return None
