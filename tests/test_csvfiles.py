@@ -116,10 +116,10 @@ def test_topic_assignments_printed_and_written(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "assign_topics",
                         lambda run_, docs: pd.DataFrame({"id": ["c1"], "topic": [0], "probability": [0.9]}))
     monkeypatch.setattr(pipeline, "load_texts", lambda *args, **kwargs: pd.DataFrame({"id": ["c1"], "text": ["x"]}))
-    printed = runner.invoke(app, ["topics", "assign", "x.csv", "--model", str(tmp_path)])
+    printed = runner.invoke(app, ["topics", "assign", "x.csv", "--topic-run", str(tmp_path)])
     assert printed.exit_code == 0, printed.output
     _assert_neutralised(printed.output)
-    written = runner.invoke(app, ["topics", "assign", "x.csv", "--model", str(tmp_path), "--output", str(tmp_path / "o")])
+    written = runner.invoke(app, ["topics", "assign", "x.csv", "--topic-run", str(tmp_path), "--output", str(tmp_path / "o")])
     assert written.exit_code == 0, written.output
     _assert_neutralised((tmp_path / "o" / "assignments.csv").read_text())
 
