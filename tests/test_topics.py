@@ -326,7 +326,7 @@ def test_cli_fit_then_assign(zh_docs, tmp_path, monkeypatch):
 
     new = tmp_path / "new.parquet"
     zh_docs[["call_id", "text"]].tail(50).to_parquet(new)
-    result = runner.invoke(app, ["topics", "assign", str(new), "--model", str(out), "--id-column", "call_id",
+    result = runner.invoke(app, ["topics", "assign", str(new), "--topic-run", str(out), "--id-column", "call_id",
                                  "--output", str(tmp_path / "assigned")])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(tmp_path / "assigned" / "assignments.csv")) == 50
