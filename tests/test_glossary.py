@@ -150,13 +150,7 @@ def _sql_flags(calls: pd.DataFrame, condition: str) -> pd.Series:
     return pd.Series(rows["hit"].to_numpy(dtype=bool), index=calls.index)
 
 
-def _null_outcome_offered(name: str):
-    # SQL drops a NULL outcome from "offered" (NULL <> 'phantom' is not true); the mask keeps it.
-    return pytest.param(name, marks=pytest.mark.xfail(reason="call_set_mask('offered') counts a missing outcome "
-                                                             "as offered, call_set_sql does not", strict=False))
-
-
-@pytest.mark.parametrize("name", [n if n != "offered" else _null_outcome_offered(n) for n in CALL_SETS])
+@pytest.mark.parametrize("name", list(CALL_SETS))
 @pytest.mark.parametrize(("target", "short"), [(20, 5), (0, 0), (20.5, 4.999)])
 def test_call_set_sql_and_mask_agree_with_null_waits_and_outcomes(name, target, short):
     calls = random_calls(11, n=500, nulls=True)

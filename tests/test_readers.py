@@ -107,3 +107,22 @@ def test_latest_topic_run_without_batches_prefers_timestamp_ids(store):
     assert readers.calls_with_context(store, topic_model_id="manual-run")["call_id"].tolist() == ["a"]
     with pytest.raises(ParameterError, match="unknown run kind"):
         readers.latest_run_id(store, "surveys")
+
+
+def test_a_topic_run_written_later_is_the_latest_whatever_its_id(store):
+    from workbench.topics.data import write_run
+
+    topics = pd.DataFrame({"topic": [0], "label": ["billing"], "size": [1], "top_words": ["bill"], "is_new": [False]})
+    assignments = pd.DataFrame({"id": ["a"], "call_id": ["a"], "topic": [0], "probability": [0.9]})
+    write_run(store, "20991231T000000Z", assignments, topics)
+    write_run(store, "a-manual-run", assignments, topics)
+    # Without batch rows the timestamp-like id would win; the later write is what counts.
+    assert readers.latest_run_id(store, "topics") == "a-manual-run"
+    assert readers.run_ids(store, "topics") == ["a-manual-run", "20991231T000000Z"]
+
+
+def test_selected_queue_ids_resolve_families(store):
+    assert readers.selected_queue_ids(store, None) is None
+    assert readers.selected_queue_ids(store, ["all"]) is None
+    assert readers.selected_queue_ids(store, ["billing"]) == ["billing_en", "billing_zh"]
+    assert readers.selected_queue_ids(store, ["nope"]) == []

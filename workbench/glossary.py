@@ -205,10 +205,19 @@ class Period:
         return start.isoformat(), end.isoformat()
 
     def sql_condition(self, column: str = "arrived_at") -> tuple[str, list[str]]:
-        """(SQL condition on ``column``, its ``?`` parameters); ``TRUE`` when unbounded."""
-        if not self.bounded:
-            return "TRUE", []
-        return f"{column} >= CAST(? AS TIMESTAMP) AND {column} < CAST(? AS TIMESTAMP)", list(self.bounds())
+        """(SQL condition on ``column``, its ``?`` parameters); ``TRUE`` when unbounded.
+
+        Only the bounded sides are written, so the condition also suits a
+        column whose type cannot hold far-away days (nanosecond timestamps).
+        """
+        conditions, parameters = [], []
+        if self.start is not None:
+            conditions.append(f"{column} >= CAST(? AS TIMESTAMP)")
+            parameters.append(self.start.isoformat())
+        if self.end is not None:
+            conditions.append(f"{column} < CAST(? AS TIMESTAMP)")
+            parameters.append(self.end.isoformat())
+        return (" AND ".join(conditions) or "TRUE"), parameters
 
     def mask(self, timestamps: pd.Series) -> pd.Series:
         """The pandas twin of :meth:`sql_condition`: which timestamps fall in the period."""
@@ -306,7 +315,8 @@ def call_set_mask(
     wait = pd.to_numeric(calls["wait_seconds"], errors="coerce")
     answered = outcome.isin(ANSWERED_OUTCOMES).fillna(False)
     masks = {
-        "offered": outcome.ne("phantom").fillna(True),
+        # A missing outcome is not a call that reached a queue (as in SQL, where NULL <> 'phantom' is not true).
+        "offered": outcome.ne("phantom").fillna(False),
         "answered": answered,
         "answered_in_time": answered & (wait <= t).fillna(False),
         "answered_late": answered & (wait > t).fillna(False),
@@ -362,7 +372,7 @@ def repeat_contact_flags(calls: pd.DataFrame, *, repeat_window_days: float = DEF
                             "row": np.flatnonzero(known.to_numpy())})
     others = subject
     if "outcome" in calls.columns:
-        others = subject[calls["outcome"][known].astype("string").ne("phantom").fillna(True).to_numpy()]
+        others = subject[calls["outcome"][known].astype("string").ne("phantom").fillna(False).to_numpy()]
     subject = subject.sort_values("arrived_at", kind="stable")
     others = others.sort_values("arrived_at", kind="stable").rename(columns={"arrived_at": "other_at", "row": "_"})
     others = others.assign(arrived_at=others["other_at"])

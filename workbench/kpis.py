@@ -45,8 +45,6 @@ from workbench.glossary import (
     called_again_sql,
     check_interval_minutes,
     interval_start_sql,
-    is_all_queues,
-    select_queues,
 )
 
 if TYPE_CHECKING:
@@ -429,10 +427,9 @@ def compute_kpis(
 
 def _kept_queues(store: Store, queues: Sequence[str] | str | None) -> list[str] | None:
     """The queue ids of ``calls`` a ``queues`` selection keeps; None = every queue."""
-    if is_all_queues(queues):
-        return None
-    known = store.query("SELECT DISTINCT queue_id FROM calls WHERE queue_id IS NOT NULL")["queue_id"]
-    return select_queues(known, queues)
+    from workbench.store import readers
+
+    return readers.selected_queue_ids(store, queues)
 
 
 def csat_distribution(

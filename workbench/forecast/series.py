@@ -24,9 +24,7 @@ from workbench.glossary import (
     check_interval_minutes,
     interval_start,
     interval_start_sql,
-    is_all_queues,
     require_columns,
-    select_queues,
 )
 
 if TYPE_CHECKING:
@@ -50,10 +48,11 @@ MINUTES_PER_DAY = 24 * 60
 
 def _queue_filter(store: Store, queues: Sequence[str] | str | None) -> tuple[str, list[str]]:
     """SQL condition and parameters keeping the queues a ``queues`` selection names (ids or families)."""
-    if is_all_queues(queues):
+    from workbench.store import readers
+
+    kept = readers.selected_queue_ids(store, queues)
+    if kept is None:
         return "TRUE", []
-    known = store.query("SELECT DISTINCT queue_id FROM calls WHERE queue_id IS NOT NULL")["queue_id"]
-    kept = select_queues(known, queues)
     if not kept:
         return "FALSE", []
     return f"queue_id IN ({', '.join('?' for _ in kept)})", kept

@@ -285,3 +285,19 @@ def batch_succeeded(store: Store, batch_id: str) -> bool:
     found = store.query("SELECT count(*) AS n FROM batches WHERE batch_id = ? AND status = 'succeeded'",
                         [str(batch_id)])
     return bool(found["n"].iloc[0])
+
+
+def queue_ids(store: Store) -> list[str]:
+    """Every ``queue_id`` in ``calls``, sorted."""
+    found = store.query("SELECT DISTINCT queue_id FROM calls WHERE queue_id IS NOT NULL ORDER BY 1")
+    return [str(q) for q in found["queue_id"]]
+
+
+def selected_queue_ids(store: Store, queues: Sequence[str] | str | None) -> list[str] | None:
+    """The queue ids of ``calls`` a ``queues`` selection (ids or families) keeps; None = every queue.
+
+    An empty list means the selection matches no queue in the store.
+    """
+    if glossary.is_all_queues(queues):
+        return None
+    return glossary.select_queues(queue_ids(store), queues)

@@ -118,7 +118,13 @@ def write_run(store: Store, model_id: str, assignments: pd.DataFrame, topics: pd
             "is_new": topics["is_new"].astype(bool).to_numpy(),
         }
     )
+    # The run's own batch row: its finish time is what makes this run the latest one
+    # (workbench.store.readers.latest_run_id), whatever its id looks like.
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    batch = pd.DataFrame([{"batch_id": f"topics-{model_id}", "kind": "topics", "rows_read": len(rows),
+                           "rows_loaded": len(rows), "rows_rejected": 0, "rows_duplicate": 0,
+                           "started_at": now, "finished_at": now, "status": "succeeded"}])
     return store.write_batch(
-        {"topics": table, "topic_assignments": rows},
+        {"topics": table, "topic_assignments": rows, "batches": batch},
         delete_where={"topics": ("model_id", [model_id]), "topic_assignments": ("model_id", [model_id])},
     )
