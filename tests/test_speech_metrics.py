@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from workbench.errors import InputDataError
 from workbench.schemas import table
 from workbench.speech.metrics import (
     character_error_rate,
@@ -134,7 +135,7 @@ def test_one_row_per_call_sorted_by_call_id():
 
 
 def test_missing_column_is_named():
-    with pytest.raises(KeyError, match="speaker_role"):
+    with pytest.raises(InputDataError, match="speaker_role"):
         speech_metrics(CALL.drop(columns="speaker_role"))
 
 

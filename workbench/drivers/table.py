@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
-from workbench.glossary import DEFAULT_REPEAT_WINDOW_DAYS, repeat_contact_flags, require_columns
+from workbench.glossary import DEFAULT_REPEAT_WINDOW_DAYS, call_set_mask, repeat_contact_flags, require_columns
 
 # Fewer surveys than this cannot support a model with a dozen drivers and a
 # bootstrap: about ten outcomes per parameter is the usual floor.
@@ -126,7 +126,7 @@ def call_features(
     flags = repeat_contact_flags(frame, repeat_window_days=repeat_window_days)
     frame["repeat_contact"], frame["called_again"] = flags["repeat_contact"], flags["called_again"]
 
-    frame = frame[np.isin(outcome, ["answered", "transferred"])].copy()
+    frame = frame[call_set_mask(frame, "answered").to_numpy()].copy()
     frame["transferred"] = frame["outcome"].eq("transferred")
     for column in ("wait_seconds", "talk_seconds", "hold_seconds"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype(float)

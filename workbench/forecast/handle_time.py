@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench.errors import InputDataError
 from workbench.forecast.models import SlotProfile
+from workbench.glossary import require_columns
 from workbench.forecast.series import infer_interval_minutes
 
 __all__ = ["forecast_handle_time", "workload"]
@@ -41,10 +41,7 @@ def forecast_handle_time(
         without any answered call in the history).
     """
     for frame, columns, name in ((aht, ("unique_id", "ds", "y"), "aht"), (future, ("unique_id", "ds"), "future")):
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise InputDataError(f"forecast_handle_time: {name} needs columns {list(columns)}; missing "
-                                 f"'{missing[0]}'", field=missing[0])
+        require_columns(frame, columns, f"forecast_handle_time: {name}")
     minutes = interval_minutes or infer_interval_minutes(aht)
     parts = []
     for uid, target in future.groupby("unique_id", sort=True):
@@ -81,9 +78,7 @@ def workload(volume: pd.DataFrame, handle_time: pd.DataFrame, interval_minutes: 
         :func:`workbench.staffing.erlang.staffing_requirements`.
     """
     for frame, columns in ((volume, ("unique_id", "ds", "yhat")), (handle_time, ("unique_id", "ds", "aht_seconds"))):
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise InputDataError(f"workload needs columns {list(columns)}; missing '{missing[0]}'", field=missing[0])
+        require_columns(frame, columns, "workload")
     merged = volume[["unique_id", "ds", "yhat"]].merge(handle_time[["unique_id", "ds", "aht_seconds"]],
                                                        on=["unique_id", "ds"], how="left")
     aht = merged["aht_seconds"].fillna(0.0).to_numpy(dtype=float)

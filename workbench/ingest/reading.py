@@ -213,7 +213,7 @@ def _decode_utf16(data: bytes, encoding: str, file: str | Path) -> tuple[str, st
 # -- encodings ----------------------------------------------------------------
 
 
-def _family(codec: str) -> str:
+def _codec_family(codec: str) -> str:
     """Group codecs that read the same text the same way (the detector names several per family)."""
     name = codec.lower().replace("-", "_")
     if name in ("gb18030", "gbk", "gb2312", "hz", "cp936"):
@@ -281,12 +281,12 @@ def encoding_warning(data: bytes, used: str, declared: str) -> str | None:
     encoding still decides, and no warning is given when the encoding used is
     among the detector's candidates.
     """
-    if _family(used) in ("utf-8",) or used.startswith("utf-16"):
+    if _codec_family(used) in ("utf-8",) or used.startswith("utf-16"):
         return None
     candidates = _detected(data)
-    if not candidates or _family(used) in {_family(c) for c in candidates}:
+    if not candidates or _codec_family(used) in {_codec_family(c) for c in candidates}:
         return None
-    best = _family(candidates[0])
+    best = _codec_family(candidates[0])
     described, setting = _DESCRIPTIONS.get(best, (candidates[0], None))
     how = "the profile's encoding is auto and the file is not UTF-8" if declared == "auto" else "as the profile declares"
     advice = f"set encoding: {setting} in the profile" if setting else "save the file as UTF-8"
@@ -327,10 +327,10 @@ def decode(data: bytes, encoding: str, file: str | Path) -> tuple[str, str]:
             first_error = first_error or exc
     assert first_error is not None
     line = data[: first_error.start].count(b"\n") + 1
-    guesses = [c for c in _detected(data) if _family(c) not in {_family(t) for t in candidates}]
+    guesses = [c for c in _detected(data) if _codec_family(c) not in {_codec_family(t) for t in candidates}]
     hint = ""
     if guesses:
-        described, setting = _DESCRIPTIONS.get(_family(guesses[0]), (guesses[0], None))
+        described, setting = _DESCRIPTIONS.get(_codec_family(guesses[0]), (guesses[0], None))
         hint = f"; the bytes look like {described}" + (f": set encoding: {setting} in the profile" if setting else "")
     raise InputDataError(
         f"cannot decode as {' or '.join(candidates)} (byte {data[first_error.start:first_error.start + 1]!r} "

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from workbench.glossary import require_columns
 from workbench.schemas import table
 
 REQUIRED_COLUMNS = ["call_id", "speaker_role", "start_seconds", "end_seconds", "text"]
@@ -143,11 +144,9 @@ def speech_metrics(
         ``turn_count``); counts are nullable integers.
 
     Raises:
-        KeyError: a required column is missing (it is named).
+        InputDataError: a required column is missing (it is named).
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in segments.columns]
-    if missing:
-        raise KeyError(f"speech_metrics needs columns {REQUIRED_COLUMNS}; missing {missing}")
+    require_columns(segments, REQUIRED_COLUMNS, "speech_metrics")
     durations = dict(durations_seconds or {})
     rows = []
     for call_id, call in segments.groupby("call_id", sort=True):

@@ -34,11 +34,11 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
-from workbench.glossary import require_columns
+from workbench.glossary import ANSWERED_OUTCOMES, require_columns
 
 __all__ = ["estimate_patience", "SERVED_OUTCOMES", "ABANDONED_OUTCOMES", "EXCLUDED_OUTCOMES"]
 
-SERVED_OUTCOMES = ("answered", "transferred")
+SERVED_OUTCOMES = ANSWERED_OUTCOMES
 ABANDONED_OUTCOMES = ("abandoned", "short_abandon")
 EXCLUDED_OUTCOMES = ("phantom",)
 
