@@ -301,3 +301,36 @@ def selected_queue_ids(store: Store, queues: Sequence[str] | str | None) -> list
     if glossary.is_all_queues(queues):
         return None
     return glossary.select_queues(queue_ids(store), queues)
+
+
+def transcript_documents(store: Store, *, unit: str = "call", speakers: Sequence[str] = ("customer",)) -> pd.DataFrame:
+    """Transcript texts joined to their calls: the documents of topic mining.
+
+    Args:
+        unit: ``call`` joins each call's segments into one document (id = call
+            id); ``turn`` keeps every segment (id = ``<call_id>:<segment_index>``).
+        speakers: speaker roles kept.
+
+    Returns:
+        ``id, call_id, text, language, queue_id, arrived_at`` (queue and time
+        null for a transcript whose call is not loaded), ordered by id; blank
+        segments left out.
+    """
+    if unit == "call":
+        sql = """
+            SELECT s.call_id AS id, s.call_id, string_agg(s.text, ' ' ORDER BY s.segment_index) AS text,
+                   coalesce(any_value(c.language), any_value(s.language)) AS language,
+                   any_value(c.queue_id) AS queue_id, any_value(c.arrived_at) AS arrived_at
+            FROM transcript_segments s LEFT JOIN calls c USING (call_id)
+            WHERE s.speaker_role = ANY(?) AND trim(s.text) <> ''
+            GROUP BY s.call_id ORDER BY s.call_id"""
+    elif unit == "turn":
+        sql = """
+            SELECT s.call_id || ':' || s.segment_index AS id, s.call_id, s.text,
+                   coalesce(c.language, s.language) AS language, c.queue_id, c.arrived_at
+            FROM transcript_segments s LEFT JOIN calls c USING (call_id)
+            WHERE s.speaker_role = ANY(?) AND trim(s.text) <> ''
+            ORDER BY s.call_id, s.segment_index"""
+    else:
+        raise ParameterError(f"unit must be 'call' or 'turn', found {unit!r}", field="unit")
+    return store.query(sql, [list(speakers)])

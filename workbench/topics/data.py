@@ -34,25 +34,11 @@ def store_documents(
         ``id, call_id, text, language, queue_id, arrived_at`` (queue and time null
         for a transcript whose call is not loaded), ordered by id.
     """
-    roles = list(speakers)
-    if unit == "call":
-        sql = """
-            SELECT s.call_id AS id, s.call_id, string_agg(s.text, ' ' ORDER BY s.segment_index) AS text,
-                   coalesce(any_value(c.language), any_value(s.language)) AS language,
-                   any_value(c.queue_id) AS queue_id, any_value(c.arrived_at) AS arrived_at
-            FROM transcript_segments s LEFT JOIN calls c USING (call_id)
-            WHERE s.speaker_role = ANY(?) AND trim(s.text) <> ''
-            GROUP BY s.call_id ORDER BY s.call_id"""
-    elif unit == "turn":
-        sql = """
-            SELECT s.call_id || ':' || s.segment_index AS id, s.call_id, s.text,
-                   coalesce(c.language, s.language) AS language, c.queue_id, c.arrived_at
-            FROM transcript_segments s LEFT JOIN calls c USING (call_id)
-            WHERE s.speaker_role = ANY(?) AND trim(s.text) <> ''
-            ORDER BY s.call_id, s.segment_index"""
-    else:
+    from workbench.store import readers
+
+    if unit not in ("call", "turn"):
         raise InputDataError(f"unit must be 'call' or 'turn', found '{unit}'", field="unit")
-    return store.query(sql, [roles])[DOCUMENT_COLUMNS]
+    return readers.transcript_documents(store, unit=unit, speakers=speakers)[DOCUMENT_COLUMNS]
 
 
 def sample_documents(transcripts: pd.DataFrame, *, speakers: tuple[str, ...] = ("customer",)) -> pd.DataFrame:
