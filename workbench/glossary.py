@@ -23,6 +23,10 @@ column contracts          :func:`require_columns`
 The module sits under the store and the analysis modules and imports nothing
 heavier than the standard library at import time (pandas inside the functions
 that need it), so the CLI and the app kernels start fast.
+
+A new concept or parameter name is added here first (its name and meaning in
+:data:`PARAMETER_NAMES`, a synonym it replaces in :data:`RETIRED_NAMES`) and
+imported wherever it is used; nothing else defines it again.
 """
 
 from __future__ import annotations

@@ -15,6 +15,11 @@ Registries:
   accepted as a value and resolved by :func:`workbench.topics.embeddings.resolve_backend`).
 * :data:`DRIVER_MODELS`: satisfaction-driver models (``driver_model``).
 
+The module sits beside :mod:`workbench.glossary`, under the parameter models
+that check names against it, and imports only :mod:`workbench.errors`: the
+implementations above it are named as ``"module:attribute"`` text. A built-in
+part is one entry in its registry here; a plug-in calls :meth:`Registry.register`.
+
 >>> ASR_ENGINES.check("whisperx", "engine")
 'whisperx'
 >>> "prophet" in FORECAST_MODELS

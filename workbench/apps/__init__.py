@@ -3,6 +3,11 @@
 Apps read finished results (the store, ``outputs/``) and never fit a model on
 a click; :mod:`workbench.apps.serve` runs Voilà on ``notebooks/apps`` only.
 
+Layer: beside :mod:`workbench.reports`, below only the CLI. Apps import
+charts, pipelines, analysis modules, :mod:`workbench.params` and the store,
+which they read through the named readers of :mod:`workbench.store.readers`:
+they never import DuckDB (an import-linter contract) and hold no SQL.
+
 The apps: :class:`OperationsApp` (operations dashboard), :class:`StaffingApp`
 (staffing planner), :class:`TopicsApp` (contact drivers and topics: the store's
 ``topics`` and ``topic_assignments``) and :class:`SatisfactionApp`
@@ -24,6 +29,8 @@ Adding an app:
    and one cell validating the parameters, building the app and ending in ``app.container``.
 
 ``workbench serve`` then validates its URL parameters with no further change.
+A store read no reader offers yet becomes a new reader in
+:mod:`workbench.store.readers`, not a query here.
 """
 
 import sys

@@ -7,6 +7,10 @@ notebook's ``parameters`` cell). Names come from
 (``interval_minutes``, ``target_answer_seconds``); fractions are 0..1; dates
 are ISO strings parsed by the model.
 
+Layer: a foundation under the store and everything above it; it imports only
+:mod:`workbench.glossary`, :mod:`workbench.registries` (the names a parameter
+such as ``forecast_model`` may take) and the bottom layer (paths, errors).
+
 Where things go:
 
 * a pipeline notebook's parameters: a model in :mod:`workbench.params.notebooks`,
@@ -16,6 +20,7 @@ Where things go:
 * a concept several models share (store, period, queues, interval, answer-time
   threshold, short abandons, repeat window): a mixin or annotated field type in
   :mod:`workbench.params.base`, used by every model that has the concept;
+* a new parameter name: first in :data:`workbench.glossary.PARAMETER_NAMES`;
 * validation and YAML reading: :mod:`workbench.params.base`.
 
 Everything public is importable from ``workbench.params`` itself.

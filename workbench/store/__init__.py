@@ -4,6 +4,13 @@ All reads and writes of the canonical tables go through :class:`Store`, so the
 schema check, the atomic batch write and the locking story live in one place.
 A batch is written in one transaction: a crash part-way leaves the previous
 state intact, and writing the same rows again replaces them (idempotent).
+
+Layer: under the analysis modules, above :mod:`workbench.schemas` and the
+foundations, with :mod:`workbench.glossary` deciding which calls count and how
+a period is bounded. Apps, reports, notebooks and the CLI read through the
+named readers of :mod:`workbench.store.readers`; what they need that no
+reader offers becomes a new reader there. A new table is defined in
+:mod:`workbench.schemas`.
 """
 
 from __future__ import annotations

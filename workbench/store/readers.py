@@ -6,7 +6,10 @@ here, next to the tables it reads. Which calls count and how a period is
 bounded come from :mod:`workbench.glossary`, as in the KPIs.
 
 Every reader takes an open :class:`workbench.store.Store` first and returns a
-DataFrame (or a plain value), never a cursor.
+DataFrame (or a plain value), never a cursor. Analysis modules use them too
+(queue selection, transcript documents, batch state). Whatever an app,
+report, notebook or the CLI needs from the store and no reader offers becomes
+a new reader here, named for what it returns, rather than a query there.
 """
 
 from __future__ import annotations
