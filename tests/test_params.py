@@ -267,3 +267,14 @@ def test_registered_names_are_checked_by_their_registry(notebook, field, registr
     assert caught.value.field == field
     monkeypatch.setitem(registry, "plugged_in", object())  # a plug-in's name is valid without touching the model
     assert getattr(validate_parameters(notebook, {field: "plugged_in"}), field) == "plugged_in"
+
+
+@pytest.mark.parametrize(("retired", "replacement"), [("start_date", "date_from"), ("fcr_days", "repeat_window_days"),
+                                                      ("service_level_seconds", "target_answer_seconds")])
+def test_a_retired_name_in_a_parameter_file_names_its_replacement(tmp_path, retired, replacement):
+    path = tmp_path / "old.yaml"
+    path.write_text(f"interval_minutes: 30\n{retired}: 7\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as caught:
+        load_parameter_set("kpi_overview", path)
+    assert caught.value.row == 2 and caught.value.field == retired
+    assert f"use {replacement}" in str(caught.value)

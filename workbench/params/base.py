@@ -20,7 +20,7 @@ its mixins in reverse of the order its ``parameters`` cell shows them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -31,7 +31,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from workbench import paths
 from workbench.errors import ParameterError
-from workbench.glossary import PARAMETER_NAMES, Period, check_interval_minutes
+from workbench.glossary import PARAMETER_NAMES, RETIRED_NAMES, Period, check_interval_minutes
 from workbench.registries import Registry
 
 
@@ -185,6 +185,14 @@ class QueueSelection(NotebookParameters):
 # --------------------------------------------------------------------------- validation
 
 
+def unknown_key_message(location: Sequence[Any], unknown: str = "unknown key") -> str:
+    """The message for a key a model does not know; a retired name says which name replaced it."""
+    name = str(location[-1]) if location else ""
+    if name in RETIRED_NAMES:
+        return f"'{name}' is a retired name: use {RETIRED_NAMES[name]}"
+    return unknown
+
+
 def _errors_from_validation(
     exc: ValidationError, source: str | Path | None, lines: Mapping[str, int] | None
 ) -> list[ParameterError]:
@@ -193,7 +201,7 @@ def _errors_from_validation(
         field = ".".join(str(part) for part in item["loc"]) or None
         top = str(item["loc"][0]) if item["loc"] else None
         if item["type"] == "extra_forbidden":
-            message = "unknown parameter (not in the notebook's parameter model)"
+            message = unknown_key_message(item["loc"], "unknown parameter (not in the notebook's parameter model)")
         else:
             message = f"{item['msg']} (got {item['input']!r})" if field else item["msg"]
         row = (lines or {}).get(top) if top else None
@@ -286,7 +294,7 @@ def load_model_file(path: str | Path, model: type[ModelT]) -> ModelT:
     except ValidationError as exc:
         item = exc.errors()[0]
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"]).lstrip(".")
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        message = unknown_key_message(item["loc"]) if item["type"] == "extra_forbidden" else item["msg"]
         raise ParameterError(message, file=path, row=lines.get(str(item["loc"][0])) if item["loc"] else None,
                              field=where) from None
 

@@ -202,7 +202,7 @@ def read_set_file(path: Path) -> tuple[ReportSetFile, dict[str, int]]:
     Raises:
         ParameterError: missing file, bad YAML, unknown or invalid keys (file, row and field named).
     """
-    from workbench.params import read_parameter_file
+    from workbench.params import read_parameter_file, unknown_key_message
 
     if not path.is_file():
         known = sorted(p.stem for p in path.parent.glob("*.yaml") if p.stem != "schedule")
@@ -215,7 +215,7 @@ def read_set_file(path: Path) -> tuple[ReportSetFile, dict[str, int]]:
         problems = []
         for item in exc.errors():
             where = _pydantic_path(item["loc"])
-            message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+            message = unknown_key_message(item["loc"]) if item["type"] == "extra_forbidden" else item["msg"]
             problems.append(ParameterError(message, file=path, row=lines.get(where), field=where or None))
         raise _combine(problems, path) from None
 
