@@ -467,3 +467,21 @@ def test_prophet_options_checked_before_any_fit():
         bt.forecast(centre_series(days=14), "prophet", options={"no_such_option": 1})
     with pytest.raises(InputDataError, match="growth must be linear or flat"):
         make_model("prophet", growth="logistic")
+
+
+@pytest.mark.slow
+def test_prophet_bounds_are_the_same_on_every_prediction_and_leave_numpy_alone():
+    from workbench.forecast.models import ProphetModel
+
+    series = centre_series(days=21)
+    model = ProphetModel(uncertainty_samples=50, country=None).fit(series, 30)
+    future = pd.date_range(series["ds"].max() + pd.Timedelta(minutes=30), periods=96, freq="30min")
+    np.random.seed(1)
+    first = model.predict(future)
+    after_first = np.random.random()
+    np.random.seed(2)  # another global state must not change the bounds
+    second = model.predict(future)
+    pd.testing.assert_frame_equal(first, second)
+    assert (first["yhat_upper"] > first["yhat_lower"]).any()
+    np.random.seed(1)
+    assert np.random.random() == after_first  # the caller's generator state is restored

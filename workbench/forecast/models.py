@@ -262,6 +262,10 @@ def _quiet_stan() -> None:
     logging.getLogger("cmdstanpy").disabled = True
 
 
+#: Seed of Prophet's interval sampling, so a re-run gives the same bounds.
+INTERVAL_SEED = 0
+
+
 class ProphetModel:
     """Prophet for one interval series, shaped for call centres.
 
@@ -439,7 +443,14 @@ class ProphetModel:
         future = pd.DataFrame({"ds": pd.DatetimeIndex(ds)})
         types = self._type_columns(future["ds"])
         future = pd.concat([future, types, self._levels(types)], axis=1)
-        raw = self.model.predict(future)
+        # Prophet draws its interval samples from numpy's global generator: a fixed
+        # seed makes the bounds the same on every re-run (the point forecast never varied).
+        state = np.random.get_state()
+        np.random.seed(INTERVAL_SEED)
+        try:
+            raw = self.model.predict(future)
+        finally:
+            np.random.set_state(state)
         out = pd.DataFrame({"ds": future["ds"]})
         for column in ("yhat", "yhat_lower", "yhat_upper"):
             # Without uncertainty samples Prophet returns no bounds: the band collapses onto yhat.
