@@ -52,7 +52,10 @@ PARAMETER_NAMES: dict[str, str] = {
     "date_from": "first day included (ISO date, local time)",
     "date_to": "last day included (ISO date, local time, the whole day)",
     "queues": "queue ids (billing_zh) or families (billing) to include; empty = every queue",
-    "language": "language line to include (all, zh, en)",
+    "language": "language line to include (all, zh, en): a filter on the queues' language",
+    "spoken_language": "spoken language of the recordings (auto, en, zh); auto = detected per recording",
+    "text_language": "language of the texts mined for topics (auto, en, zh, mixed); auto = detected",
+    "time_grain": "frequency of topic-share and emerging-topic tables: D (days) or W-MON (weeks from Monday)",
     "interval_minutes": "length of an intraday interval, a divisor of 60",
     "target_answer_seconds": "service-level threshold T: a call counts as answered in time when answered "
     "within T seconds of waiting",
@@ -64,6 +67,15 @@ PARAMETER_NAMES: dict[str, str] = {
     "driver_model": "satisfaction-driver model whose effects are shown (logistic or boosting)",
     "embedding": "text embedding of topic mining (a name in workbench.topics.embeddings)",
     "engine": "transcription engine (a name in workbench.speech.engines.ENGINES)",
+    "workers": "worker processes to run in parallel (transcription: 0 = inside the kernel)",
+    "sample_dir": "folder written by generate_call_centre (relative paths start at the repo root)",
+    "shrinkage": "share of paid agent time off the phones (0..1)",
+    "alpha": "significance level of the emerging-topic test (one-sided two-proportion z-test)",
+    "examples_per_topic": "redacted example texts shown per topic",
+    "run_id": "run of the notebook whose results are shown; unset = the latest",
+    "what_if_feature": "driver whose value the satisfaction what-if changes",
+    "what_if_change": "amount added to what_if_feature on every call in the what-if",
+    "url_notices": "set by `workbench serve`: the URL parameters it rejected and why (apps only)",
 }
 
 #: Old synonym -> the canonical name that replaced it. A test checks no
@@ -76,6 +88,7 @@ RETIRED_NAMES: dict[str, str] = {
     "repeat_days": "repeat_window_days",
     "queue": "queues",
     "model": "forecast_model / asr_model / driver_model",
+    "period": "time_grain",
 }
 
 DEFAULT_TARGET_ANSWER_SECONDS = 20

@@ -36,7 +36,7 @@ class TopicsApp(App):
     """Why customers call: topic shares over time, emerging topics, pain and redacted examples.
 
     Args:
-        params: validated parameters (model run, queue, period, test level).
+        params: validated parameters (model run, queues, time grain, test level).
         notices: messages shown from the start.
     """
 
@@ -93,11 +93,11 @@ class TopicsApp(App):
         self.queue = self._queue_picker(documents["queue_id"].dropna().unique(), "no topic documents")
         topics = self.topics if self.topics is not None else pd.DataFrame(columns=["topic", "label"])
         topic_options = [(f"{t} {label}", int(t)) for t, label in zip(topics["topic"], topics["label"])]
-        self.period = widgets.Dropdown(options=[("Days", "D"), ("Weeks", "W-MON")], value=p.period,
-                                       description="Period", layout=CONTROL_LAYOUT)
+        self.time_grain = widgets.Dropdown(options=[("Days", "D"), ("Weeks", "W-MON")], value=p.time_grain,
+                                           description="Time grain", layout=CONTROL_LAYOUT)
         self.topic = widgets.Dropdown(options=topic_options, value=topic_options[0][1] if topic_options else None,
                                       description="Examples of", layout={"width": "420px"})
-        for control, name in ((self.period, "period"), (self.topic, "topic")):
+        for control, name in ((self.time_grain, "time-grain"), (self.topic, "topic")):
             control.add_class(f"wb-{name}")
         self.sizes_chart = widgets.HTML()
         self.share_chart = widgets.HTML()
@@ -109,11 +109,11 @@ class TopicsApp(App):
                            (self.emerging, "emerging"), (self.pain_chart, "pain-chart"), (self.pain, "pain"),
                            (self.examples, "examples")):
             view.add_class(f"wb-{name}")
-        self._watch(self.queue, self.period, self.topic)
+        self._watch(self.queue, self.time_grain, self.topic)
         source = widgets.HTML(
             f"<p style='color:#555;margin:2px 0'>Topic run <code>{escape(str(self.model_id))}</code> from the store "
             "(finished results; nothing is refitted here).</p>" if self.model_id else "")
-        return widgets.VBox([source, widgets.HBox([self.queue, self.period]), self.sizes_chart, self.share_chart,
+        return widgets.VBox([source, widgets.HBox([self.queue, self.time_grain]), self.sizes_chart, self.share_chart,
                              self.emerging, self.pain_chart, self.pain, self.topic, self.examples])
 
     # -- computing ------------------------------------------------------------
@@ -163,7 +163,7 @@ class TopicsApp(App):
             for view in views[1:5]:
                 view.value = ""
         else:
-            shares = analysis.topic_share_over_time(dated, freq=self.period.value).merge(labels, on="topic", how="left")
+            shares = analysis.topic_share_over_time(dated, freq=self.time_grain.value).merge(labels, on="topic", how="left")
             self.tables["shares"] = shares
             self.share_chart.value = chart_svg(charts.topic_share_over_time(shares, width=640))
             self._render_emerging(dated, labels)
@@ -171,10 +171,10 @@ class TopicsApp(App):
         self._render_examples(docs)
 
     def _render_emerging(self, dated: pd.DataFrame, labels: pd.DataFrame) -> None:
-        emerging = analysis.emerging_topics(dated, freq=self.period.value, alpha=self.params.alpha)
+        emerging = analysis.emerging_topics(dated, freq=self.time_grain.value, alpha=self.params.alpha)
         if emerging.empty:
             self.tables["emerging"] = emerging
-            unit = "days" if self.period.value == "D" else "weeks"
+            unit = "days" if self.time_grain.value == "D" else "weeks"
             self.emerging.value = (f"<p><strong>Emerging topics</strong></p><p>Fewer than two {unit} of dated "
                                    "documents: nothing to compare yet.</p>")
             return

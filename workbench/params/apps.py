@@ -68,7 +68,7 @@ class TopicsAppParameters(QueueSelection, AppParameters):
 
     model_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
                                  description="topic run to show; None = the latest in the store")
-    period: Literal["D", "W-MON"] = Field("D", description="period of shares and emerging topics: D (days) or W-MON (weeks)")
+    time_grain: Literal["D", "W-MON"] = Field("D", description=PARAMETER_NAMES["time_grain"])
     alpha: float = Field(0.05, gt=0.0, lt=0.5, description="significance level of the emerging-topic test")
     examples_per_topic: int = Field(3, ge=1, le=20, description="redacted example texts shown for the chosen topic")
 

@@ -125,7 +125,9 @@ class TranscriptionOverviewParameters(StoreSelection):
     asr_model: str | None = Field(
         None, description=PARAMETER_NAMES["asr_model"] + "; None = the engine's offline model"
     )
-    language: Literal["auto", "en", "zh"] = Field("auto", description="spoken language; auto = detect per file")
+    spoken_language: Literal["auto", "en", "zh"] = Field(
+        "auto", description=PARAMETER_NAMES["spoken_language"] + "; auto = detect per file"
+    )
     channels: Literal["auto", "agent-left", "agent-right", "mono"] = Field(
         "auto", description="channel layout; auto = stereo with the agent on the left, identical channels = mono"
     )
@@ -165,7 +167,7 @@ class TranscriptionOverviewParameters(StoreSelection):
         return {
             "engine": self.engine,
             "asr_model": self.asr_model,
-            "language": self.language,
+            "language": self.spoken_language,
             "channels": self.channels,
             "call_id_pattern": self.call_id_pattern,
             "store_path": self.store_file(),
@@ -239,14 +241,16 @@ class TopicOverviewParameters(StoreSelection):
     )
     whole_call: bool = Field(False, description="model every speaker's turns; False = the customer's only")
     min_documents: int = Field(20, ge=2, le=1_000_000, description="fewest documents worth modelling")
-    language: Literal["auto", "en", "zh", "mixed"] = Field("auto", description="language of the texts; auto = detect")
+    text_language: Literal["auto", "en", "zh", "mixed"] = Field(
+        "auto", description=PARAMETER_NAMES["text_language"] + "; auto = detect"
+    )
     n_topics: int | None = Field(20, ge=2, le=500, description="topics when roughly known (PCA+KMeans); None = HDBSCAN decides")
     embedding: registered_name(EMBEDDINGS) = Field(
         "auto", description=PARAMETER_NAMES["embedding"] + "; auto = chosen offline"
     )
     embedding_model: str | None = Field(None, description="sentence-transformers name (local cache) or folder")
     max_outlier_share: float = Field(0.05, ge=0.0, le=1.0, description="outliers are reassigned down to this share")
-    period: Literal["D", "W-MON"] = Field("W-MON", description="period of the share-over-time and emerging-topic tables")
+    time_grain: Literal["D", "W-MON"] = Field("W-MON", description=PARAMETER_NAMES["time_grain"])
     alpha: float = Field(0.05, gt=0.0, lt=1.0, description="significance level of the emerging-topic test")
     repeat_window_days: RepeatWindowDays = DEFAULT_REPEAT_WINDOW_DAYS
     examples_per_topic: int = Field(3, ge=0, le=20, description="redacted example texts shown per topic")
@@ -258,7 +262,7 @@ class TopicOverviewParameters(StoreSelection):
 
     def fit_options(self) -> dict[str, Any]:
         """Keyword options of :func:`workbench.topics.model.fit_topics`."""
-        return {"language": self.language, "n_topics": self.n_topics, "embedding": self.embedding,
+        return {"language": self.text_language, "n_topics": self.n_topics, "embedding": self.embedding,
                 "embedding_model": self.embedding_model, "max_outlier_share": self.max_outlier_share,
                 "examples_per_topic": self.examples_per_topic}  # fmt: skip
 
