@@ -308,7 +308,7 @@ def test_topics_controls_change_the_output(topics_store, outputs):
     assert 0 < billing < everything
     app.topic.value = 1
     assert app.tables["examples"]["text"].str.contains("password").all()
-    app.period.value = "W-MON"
+    app.time_grain.value = "W-MON"
     assert app.tables["shares"]["period"].nunique() <= 2
 
 

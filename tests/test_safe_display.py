@@ -418,7 +418,7 @@ def test_topic_report_shows_hostile_transcripts_and_queues_as_text(tmp_path, mon
         opened.write_batch({"calls": pd.DataFrame(calls)}, batch_id="seed")
     result = run_notebook("topic_overview", {
         "store_path": str(store), "sample_dir": str(sample), "source": "sample", "min_documents": 10, "n_topics": 3,
-        "embedding": "tfidf_svd", "period": "D", "record_in_store": False,
+        "embedding": "tfidf_svd", "time_grain": "D", "record_in_store": False,
     })
     html = result.report_html.read_text(encoding="utf-8")
     assert executable_markup(html) == []

@@ -378,7 +378,7 @@ def test_cli_exit_code_is_nonzero_only_when_nothing_was_transcribed(calls, tmp_p
     nothing = runner.invoke(app, ["transcribe", str(empty), "--engine", "scripted", "--store", str(store),
                                   "--no-progress"])  # fmt: skip
     assert nothing.exit_code == 1
-    bad = runner.invoke(app, ["transcribe", str(calls[0]), "--engine", "scripted", "--language", "fr",
+    bad = runner.invoke(app, ["transcribe", str(calls[0]), "--engine", "scripted", "--spoken-language", "fr",
                               "--store", str(store)])  # fmt: skip
     assert bad.exit_code == 2 and "language" in bad.output
     both = runner.invoke(app, ["transcribe", str(calls[0]), "--workers", "2", "--scheduler", "tcp://x:1"])
@@ -511,11 +511,11 @@ def test_real_whisperx_on_the_sample_recordings_through_the_batch_and_the_cli(tm
     compliance = tables(tmp_path / "w.duckdb")["compliance_results"]
     assert len(compliance) and set(compliance["call_id"]) == {p.stem for p in english}
 
-    result = CliRunner().invoke(app, ["transcribe", *map(str, english), "--language", "en", "--no-progress",
+    result = CliRunner().invoke(app, ["transcribe", *map(str, english), "--spoken-language", "en", "--no-progress",
                                       "--store", str(tmp_path / "w.duckdb")])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.output.count("skipped") >= 3
-    fresh = CliRunner().invoke(app, ["transcribe", str(english[0]), "--language", "en", "--no-progress",
+    fresh = CliRunner().invoke(app, ["transcribe", str(english[0]), "--spoken-language", "en", "--no-progress",
                                      "--store", str(tmp_path / "cli.duckdb"), "--output", str(tmp_path / "cli")])
     assert fresh.exit_code == 0, fresh.output
     assert "1 transcribed" in fresh.output

@@ -316,7 +316,7 @@ def test_cli_fit_then_assign(zh_docs, tmp_path, monkeypatch):
     runner = CliRunner()
     out = tmp_path / "runs" / "r1"
     result = runner.invoke(app, ["topics", "fit", str(texts), "--id-column", "call_id", "--n-topics", "10",
-                                 "--language", "zh", "--output", str(out)])  # fmt: skip
+                                 "--text-language", "zh", "--output", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assignments = pd.read_csv(out / "assignments.csv")
     assert list(assignments.columns) == ["id", "topic", "probability"] and len(assignments) == 200

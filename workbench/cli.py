@@ -246,7 +246,7 @@ def transcribe(
     files: list[Path] = typer.Argument(..., help="Call recordings (stereo: agent left, customer right by default)."),
     asr_model: Optional[str] = typer.Option(None, "--asr-model", help="Speech recognition model name or local model folder (default: the engine's offline model)."),
     engine: str = typer.Option("whisperx", "--engine", help=" | ".join(ASR_ENGINES.names())),
-    language: str = typer.Option("auto", "--language", help="auto | en | zh"),
+    spoken_language: str = typer.Option("auto", "--spoken-language", help="Spoken language: auto (detected per file) | en | zh"),
     channels: str = typer.Option("auto", "--channels", help="auto | agent-left | agent-right | mono"),
     call_id_pattern: Optional[str] = typer.Option(
         None, "--call-id-pattern", help="Regex with a (?P<call_id>...) group matched against the file stem (default: the whole stem)."
@@ -274,7 +274,7 @@ def transcribe(
     clock = time.perf_counter()
     try:
         summary = transcribe_files(
-            files, engine=engine, asr_model=asr_model, language=language, channels=channels,
+            files, engine=engine, asr_model=asr_model, language=spoken_language, channels=channels,
             call_id_pattern=call_id_pattern, store_path=store, output_dir=output,
             workers=workers, scheduler=scheduler, progress=progress,
             engine_options={k: v for k, v in (("diarize_model", diarize_model), ("align_model", align_model)) if v},
@@ -486,7 +486,7 @@ def topics_fit(
     texts: str = typer.Argument(..., help="'store' (the store's transcripts) or a CSV/Parquet file of texts."),
     text_column: str = typer.Option("text", "--text-column", help="Column holding the text (files only)."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Column holding the document id (files; default row number)."),
-    language: str = typer.Option("auto", "--language", help="auto | en | zh | mixed"),
+    text_language: str = typer.Option("auto", "--text-language", help="Language of the texts: auto | en | zh | mixed"),
     output: Optional[Path] = typer.Option(None, "--output", help="Run folder (default outputs/topics/<run id>)."),
     n_topics: Optional[int] = typer.Option(None, "--n-topics", min=2, help="Topics when roughly known (PCA+KMeans); default: HDBSCAN decides."),
     embedding: str = typer.Option("auto", "--embedding", help=" | ".join(("auto", *EMBEDDINGS.names()))),
@@ -505,7 +505,7 @@ def topics_fit(
         docs = load_texts(texts, text_column=text_column, id_column=id_column, store_path=store, whole_call=whole_call)
         run, folder = fit_job(
             docs, output=output, previous=True if previous is None else (False if previous == "none" else previous),
-            store_path=store, record=(texts == "store") if record is None else record, language=language,
+            store_path=store, record=(texts == "store") if record is None else record, language=text_language,
             n_topics=n_topics, embedding=embedding, embedding_model=embedding_model,
             max_outlier_share=max_outlier_share, show_progress=True,
         )
