@@ -446,6 +446,15 @@ def test_url_with_the_retired_queue_name_is_a_notice_not_a_filter(store_path):
     assert app.queues == ["all"] and any("'queue'" in n for n in app.notices)
 
 
+def test_url_period_is_retired_for_time_grain():
+    raw, notices = query_parameters({"period": [b"W-MON"]}, TopicsAppParameters)
+    values, more = validated_url_parameters("topics", raw)
+    assert values == {} and notices == []
+    assert len(more) == 1 and "'period'" in more[0] and "retired" in more[0] and "time_grain" in more[0]
+    raw, notices = query_parameters({"time_grain": [b"W-MON"]}, TopicsAppParameters)
+    assert validated_url_parameters("topics", raw) == ({"time_grain": "W-MON"}, [])
+
+
 def test_invalid_url_values_fall_back_to_defaults_with_notices():
     values, notices = validated_url_parameters(
         "operations", {"queues": ["billing"], "service_level_target": 7, "date_from": "yesterday",

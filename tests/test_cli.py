@@ -163,6 +163,16 @@ def test_retired_option_names_are_refused(tmp_path):
     assert not (tmp_path / "s").exists()
 
 
+def test_language_options_say_whose_language():
+    transcribe = runner.invoke(app, ["transcribe", "--help"])
+    assert transcribe.exit_code == 0 and "--spoken-language" in transcribe.output
+    fit = runner.invoke(app, ["topics", "fit", "--help"])
+    assert fit.exit_code == 0 and "--text-language" in fit.output
+    for command in (["transcribe", "x.wav", "--language", "en"], ["topics", "fit", "x.csv", "--language", "zh"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2 and "No such option" in result.output, (command, result.output)
+
+
 def test_sample_data_starts_on_date_from(tmp_path):
     import pandas as pd
 

@@ -278,3 +278,27 @@ def test_a_retired_name_in_a_parameter_file_names_its_replacement(tmp_path, reti
         load_parameter_set("kpi_overview", path)
     assert caught.value.row == 2 and caught.value.field == retired
     assert f"use {replacement}" in str(caught.value)
+
+
+def test_the_retired_period_in_a_topic_set_names_time_grain(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("n_topics: 8\nperiod: D\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as caught:
+        load_parameter_set("topic_overview", path)
+    assert caught.value.row == 2 and caught.value.field == "period"
+    assert "use time_grain" in str(caught.value)
+    path.write_text("n_topics: 8\ntime_grain: D\n", encoding="utf-8")
+    assert load_parameter_set("topic_overview", path).time_grain == "D"
+
+
+@pytest.mark.parametrize(("notebook", "field", "keyword", "value"), [
+    ("transcription_overview", "spoken_language", "language", "zh"),
+    ("topic_overview", "text_language", "language", "mixed"),
+])
+def test_language_fields_map_to_the_analysis_keyword(notebook, field, keyword, value):
+    params = validate_parameters(notebook, {field: value})
+    arguments = params.transcribe_arguments() if notebook == "transcription_overview" else params.fit_options()
+    assert arguments[keyword] == value
+    with pytest.raises(ParameterError):
+        validate_parameters(notebook, {"language": value})  # the filter's name, not the recording's or text's
+

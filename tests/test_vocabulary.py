@@ -2,8 +2,9 @@
 
 :data:`workbench.glossary.PARAMETER_NAMES` names each shared concept once and
 :data:`workbench.glossary.RETIRED_NAMES` lists the synonyms it replaced; these
-tests keep the retired names from coming back anywhere a user can type one, and
-keep SQL out of notebooks (they read the store through named readers).
+tests keep the retired names from coming back anywhere a user can type one, make
+every name two parameter models share a glossary name with one type, and keep
+SQL out of notebooks (they read the store through named readers).
 """
 
 from __future__ import annotations
@@ -62,15 +63,42 @@ def _shape(annotation: object) -> object:
     return annotation
 
 
-def test_a_name_outside_the_glossary_means_one_thing():
-    """A name outside the glossary may be shared (an app showing a notebook's run), but with one type."""
+def _models_by_name() -> dict[str, list[str]]:
+    """Field name -> the registered models (notebook or app names) that have it."""
+    users: dict[str, list[str]] = {}
+    for notebook, model in MODELS.items():
+        for name in model.model_fields:
+            users.setdefault(name, []).append(notebook)
+    return users
+
+
+def test_a_name_shared_by_several_models_is_in_the_glossary():
+    """A name two models use is a shared concept: the glossary says what it means, once."""
+    shared = {name: users for name, users in _models_by_name().items() if len(users) > 1}
+    missing = {name: users for name, users in shared.items() if name not in PARAMETER_NAMES}
+    assert missing == {}, f"names used by several models but not in glossary.PARAMETER_NAMES: {missing}"
+
+
+def test_a_shared_name_has_one_type_everywhere():
+    """Every model with a shared name takes it with the same type (``| None`` aside: "None = the run's value")."""
     seen: dict[str, dict[object, list[str]]] = {}
     for notebook, model in MODELS.items():
         for name, field in model.model_fields.items():
-            if name not in PARAMETER_NAMES:
-                seen.setdefault(name, {}).setdefault(_shape(field.annotation), []).append(notebook)
+            seen.setdefault(name, {}).setdefault(_shape(field.annotation), []).append(notebook)
     mixed = {name: shapes for name, shapes in seen.items() if len(shapes) > 1}
-    assert mixed == {}, f"one name, several types (add the concept to the glossary or rename): {mixed}"
+    assert mixed == {}, f"one name, several types (rename one, or make them one concept): {mixed}"
+
+
+@pytest.mark.parametrize(("notebook", "name", "values"), [
+    ("sample_overview", "language", {"all", "zh", "en"}),
+    ("operations", "language", {"all", "zh", "en"}),
+    ("transcription_overview", "spoken_language", {"auto", "en", "zh"}),
+    ("topic_overview", "text_language", {"auto", "en", "zh", "mixed"}),
+    ("topic_overview", "time_grain", {"D", "W-MON"}),
+    ("topics", "time_grain", {"D", "W-MON"}),
+])
+def test_each_language_and_grain_name_takes_its_own_values(notebook, name, values):
+    assert set(typing.get_args(MODELS[notebook].model_fields[name].annotation)) == values
 
 
 def test_glossary_concepts_share_one_definition():
