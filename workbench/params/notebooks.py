@@ -163,7 +163,10 @@ class TranscriptionOverviewParameters(StoreSelection):
         return list(found)
 
     def transcribe_arguments(self) -> dict[str, Any]:
-        """Keyword arguments of :func:`workbench.speech.batch.transcribe_files` (all but paths and outputs)."""
+        """Keyword arguments of :func:`workbench.speech.batch.transcribe_files` (all but paths and outputs).
+
+        ``spoken_language`` is passed as the function's ``language``.
+        """
         return {
             "engine": self.engine,
             "asr_model": self.asr_model,
@@ -261,7 +264,7 @@ class TopicOverviewParameters(StoreSelection):
         return resolve_repo_path(self.sample_dir)
 
     def fit_options(self) -> dict[str, Any]:
-        """Keyword options of :func:`workbench.topics.model.fit_topics`."""
+        """Keyword options of :func:`workbench.topics.model.fit_topics` (``text_language`` as its ``language``)."""
         return {"language": self.text_language, "n_topics": self.n_topics, "embedding": self.embedding,
                 "embedding_model": self.embedding_model, "max_outlier_share": self.max_outlier_share,
                 "examples_per_topic": self.examples_per_topic}  # fmt: skip

@@ -112,7 +112,7 @@ class Engine:
         if not self.multilingual and language not in ("auto", "en"):
             raise ParameterError(
                 f"model {self.model_label!r} is English-only but language {language!r} was asked for; "
-                f"use a multilingual model (e.g. --asr-model {MULTILINGUAL_MODEL}) or --language en",
+                f"use a multilingual model (e.g. --asr-model {MULTILINGUAL_MODEL}) or --spoken-language en",
                 field="language",
             )
         self.load_seconds: float | None = None
