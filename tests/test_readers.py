@@ -126,3 +126,15 @@ def test_selected_queue_ids_resolve_families(store):
     assert readers.selected_queue_ids(store, ["all"]) is None
     assert readers.selected_queue_ids(store, ["billing"]) == ["billing_en", "billing_zh"]
     assert readers.selected_queue_ids(store, ["nope"]) == []
+
+
+def test_called_again_from_the_store_agrees_with_the_glossary_on_a_subset(store):
+    # k1 calls at 09:01 (a) and again at 09:20 (b); k3's later call (f) is a phantom and does not count.
+    every = _calls()
+    expected = dict(zip(every["call_id"], glossary.repeat_contact_flags(every, repeat_window_days=7)["called_again"]))
+    subset = readers.calls_with_context(store, call_ids=["a", "e", "d"], repeat_window_days=7)
+    assert subset["call_id"].tolist() == ["a", "d", "e"]
+    assert subset["called_again"].tolist() == [expected["a"], expected["d"], expected["e"]] == [True, False, False]
+    # Looked up against every stored call, not only the subset read.
+    assert readers.calls_with_context(store, call_ids=["a"], repeat_window_days=7)["called_again"].tolist() == [True]
+    assert "called_again" not in readers.calls_with_context(store, call_ids=["a"]).columns

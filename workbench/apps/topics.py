@@ -61,9 +61,9 @@ class TopicsApp(App):
             model_id = latest
         self.model_id = model_id
         self.topics, assignments = readers.topic_run(self.store, model_id)
-        # Every call, not only the run's: whether a caller called again counts their later calls too.
-        # TODO: a reader giving the run's calls with ``called_again`` from the store would spare loading them all.
-        calls = readers.calls_with_context(self.store)
+        # The run's calls only; whether a caller called again is looked up against every stored call.
+        calls = readers.calls_with_context(self.store, topic_model_id=model_id,
+                                           repeat_window_days=glossary.DEFAULT_REPEAT_WINDOW_DAYS)
         surveys = readers.surveys_of_calls(self.store, topic_model_id=model_id)
         documents = analysis.with_call_context(assignments, calls, surveys)
         self.documents = documents.merge(self.topics[["topic", "label"]], on="topic", how="left")

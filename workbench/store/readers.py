@@ -129,12 +129,28 @@ def _call_filter(call_ids: Sequence[str] | None, topic_model_id: str | None) -> 
 
 
 def calls_with_context(
-    store: Store, *, call_ids: Sequence[str] | None = None, topic_model_id: str | None = None
+    store: Store,
+    *,
+    call_ids: Sequence[str] | None = None,
+    topic_model_id: str | None = None,
+    repeat_window_days: int | None = None,
 ) -> pd.DataFrame:
-    """Calls with the columns analyses join to (:data:`CONTEXT_COLUMNS`): all, the given ids, or a topic run's."""
+    """Calls with the columns analyses join to (:data:`CONTEXT_COLUMNS`): all, the given ids, or a topic run's.
+
+    Args:
+        repeat_window_days: when given, a boolean ``called_again`` column is
+            added (:func:`workbench.glossary.called_again_sql`), looked up
+            against every call in the store, so a few calls can be read
+            without loading all the calls their customers made.
+    """
     condition, parameters = _call_filter(call_ids, topic_model_id)
-    return store.query(f"SELECT {', '.join(CONTEXT_COLUMNS)} FROM calls WHERE {condition} ORDER BY call_id",
-                       parameters)
+    columns = ", ".join(CONTEXT_COLUMNS)
+    if repeat_window_days is None:
+        return store.query(f"SELECT {columns} FROM calls WHERE {condition} ORDER BY call_id", parameters)
+    again = glossary.called_again_sql("subject", repeat_window_days=repeat_window_days)
+    return store.query(
+        f"WITH subject AS (SELECT {columns} FROM calls WHERE {condition}) "
+        f"SELECT subject.*, subject.call_id IN ({again}) AS called_again FROM subject ORDER BY call_id", parameters)
 
 
 def surveys_of_calls(

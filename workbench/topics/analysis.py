@@ -166,7 +166,9 @@ def with_call_context(assignments: pd.DataFrame, calls: pd.DataFrame, surveys: p
         calls: needs ``call_id``; uses ``arrived_at``, ``queue_id``, ``language``, ``customer_id``,
             ``outcome``, ``wait_seconds``, ``talk_seconds``, ``hold_seconds``, ``wrap_seconds`` when present.
         surveys: ``call_id, csat`` (optional).
-        repeat_window_days: the window of ``called_again``.
+        repeat_window_days: the window of ``called_again``; a ``called_again``
+            column already in ``calls`` (e.g. from the store reader, computed
+            against every stored call) is used as it is.
 
     Returns:
         ``assignments`` columns plus ``arrived_at, queue_id, language, handle_seconds,
@@ -185,7 +187,9 @@ def with_call_context(assignments: pd.DataFrame, calls: pd.DataFrame, surveys: p
     parts = [c for c in ("talk_seconds", "hold_seconds", "wrap_seconds") if c in calls.columns]
     if parts:
         context["handle_seconds"] = calls[parts].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1)
-    if {"customer_id", "arrived_at"} <= set(calls.columns):
+    if "called_again" in calls.columns:
+        context["called_again"] = calls["called_again"].astype(bool)
+    elif {"customer_id", "arrived_at"} <= set(calls.columns):
         context["called_again"] = repeat_contact_flags(calls, repeat_window_days=repeat_window_days)["called_again"]
     if "outcome" in calls.columns:
         waits = calls["wait_seconds"] if "wait_seconds" in calls.columns else np.nan
