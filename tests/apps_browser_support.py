@@ -1,4 +1,4 @@
-"""Loading the Voilà apps in Debian's Chromium: shared by tests/test_apps_browser.py and tests/bench_apps.py.
+"""Loading the Voilà apps in Debian's Chromium: shared by tests/apps/test_apps_browser.py and tests/bench_apps.py.
 
 Not a test module (no ``test_`` prefix). Test modules and benchmarks import it
 by name (pytest puts ``tests/`` on the path: ``pythonpath`` in pyproject.toml)::

@@ -305,8 +305,10 @@ KILLED_RUN = textwrap.dedent(
 def test_batch_killed_after_the_first_file_resumes_without_loss(calls, tmp_path):
     store, output = tmp_path / "w.duckdb", tmp_path / "out"
     script = KILLED_RUN.format(files=[str(p) for p in calls], store=str(store), output=str(output))
-    tests = str(Path(__file__).resolve().parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))}
+    # This module (imported by the script) and the shared test support in tests/.
+    here = Path(__file__).resolve()
+    paths = [str(here.parent), str(here.parents[1]), os.environ.get("PYTHONPATH")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
     process = subprocess.Popen([sys.executable, "-c", script], start_new_session=True, env=env)
     try:
         deadline = time.monotonic() + 120

@@ -21,7 +21,7 @@ from workbench.reports.sets import (
     substitute_dates,
 )
 
-SHIPPED = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "parameters" / "reports").glob("*.yaml")
+SHIPPED = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "parameters" / "reports").glob("*.yaml")
                  if p.stem != "schedule")
 
 

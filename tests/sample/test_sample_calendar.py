@@ -14,7 +14,7 @@ import pytest
 from workbench import workdays
 from workbench.sample.calendar import build_calendar, build_events
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 #: The 2026 make-up working days (调休) as the holidays package lists them (weekend_workdays).
 MAKEUP_2026 = ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
 

@@ -68,7 +68,7 @@ def test_runner_module_does_not_import_papermill():
 
     code = "import sys, workbench.reports.runner; print('papermill' in sys.modules, 'nbconvert' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).resolve().parents[1])
+                          cwd=Path(__file__).resolve().parents[2])
     assert done.stdout.strip() == "False False"
 
 
