@@ -253,8 +253,8 @@ class OperationsApp(App):
             with self._quiet(), self.interval.hold_sync():
                 self.interval.options = [WHOLE_DAY, *starts]
                 self.interval.value = keep
-        start = pd.Timestamp(day)
-        end = start + pd.Timedelta(days=1)
+        whole_day = glossary.Period.of(day, day)
+        start, end = pd.Timestamp(whole_day.start), pd.Timestamp(whole_day.end)
         if self.interval.value != WHOLE_DAY:
             start = pd.Timestamp(f"{day} {self.interval.value}")
             end = start + pd.Timedelta(minutes=self.params.interval_minutes)
