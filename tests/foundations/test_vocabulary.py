@@ -198,3 +198,26 @@ def test_retired_option_spellings_are_recognised():
                "--model"]
     assert all(retired_option(option) for option in spelled)
     assert not any(retired_option(option) for option in ["--queues", "--forecast-model", "--asr-model", "--date-from"])
+
+
+# --------------------------------------------------------------------------- SQL in the package
+
+#: The only package modules that write SQL: the store (its readers included), the glossary's
+#: SQL twins, and the modules that compute in DuckDB from those pieces (KPIs, interval series,
+#: the loading path, pseudonyms computed in the store).
+SQL_MODULES = {
+    "workbench/store/__init__.py", "workbench/store/readers.py", "workbench/glossary.py", "workbench/kpis.py",
+    "workbench/forecast/series.py", "workbench/ingest/load.py", "workbench/ingest/reading.py",
+    "workbench/ingest/validate.py", "workbench/pseudonyms.py",
+}
+
+
+def test_sql_lives_in_the_store_layer_and_the_modules_that_compute_in_it():
+    package = Path(paths.root_dir()) / "workbench"
+    writing = {
+        str(path.relative_to(package.parent))
+        for path in package.rglob("*.py")
+        if any(marker in path.read_text(encoding="utf-8") for marker in SQL_MARKERS)
+    }
+    assert writing - SQL_MODULES == set(), "SQL outside the store: add a reader to workbench/store/readers.py"
+    assert writing, "the scan found no SQL at all: the markers no longer match"
