@@ -498,7 +498,7 @@ class MSTLModel:
 def fit_predict(
     history: pd.DataFrame,
     ds: pd.Series | pd.DatetimeIndex,
-    model: str = "prophet",
+    forecast_model: str = "prophet",
     interval_minutes: int | None = None,
     closed: set[int] | None = None,
     options: dict[str, Any] | None = None,
@@ -508,7 +508,7 @@ def fit_predict(
     Args:
         history: one series, columns ``ds`` and ``y`` (regular intervals).
         ds: timestamps to forecast.
-        model: registered model name.
+        forecast_model: registered model name (:data:`workbench.registries.FORECAST_MODELS`).
         interval_minutes: the interval length; None = the most common step.
         closed: closed slots of the week (forecast 0); None = from the history
             (:func:`workbench.forecast.series.closed_slots`).
@@ -525,7 +525,7 @@ def fit_predict(
     if closed is None:
         table = closed_slots(frame.assign(unique_id="series"), minutes)
         closed = set(table.loc[table["closed"], "slot"].tolist())
-    fitted = make_model(model, **(options or {})).fit(frame, minutes, closed)
+    fitted = make_model(forecast_model, **(options or {})).fit(frame, minutes, closed)
     out = fitted.predict(ds).reset_index(drop=True)
     values = out[["yhat", "yhat_lower", "yhat_upper"]].to_numpy(dtype=float)
     values = np.clip(np.nan_to_num(values, nan=0.0), 0.0, None)
