@@ -82,7 +82,7 @@ TABLES: dict[str, Table] = {
                 _c("arrived_at", "TIMESTAMP", "Local time the call entered the queue.", True),
                 _c("answered_at", "TIMESTAMP", "Local time an agent answered; null when not answered."),
                 _c("ended_at", "TIMESTAMP", "Local time the call ended (after wrap-up excluded)."),
-                _c("wait_seconds", "DOUBLE", "Seconds in queue before answer or abandon; null when the export does not say."),
+                _c("wait_seconds", "DOUBLE", "Seconds in queue before answer or abandon; null when not exported."),
                 _c("talk_seconds", "DOUBLE", "Seconds of conversation, excluding hold."),
                 _c("hold_seconds", "DOUBLE", "Seconds the customer was on hold."),
                 _c("wrap_seconds", "DOUBLE", "After-call work seconds."),

@@ -96,7 +96,9 @@ def estimate_patience(calls: pd.DataFrame, short_abandon_seconds: float = 5.0) -
         raise InputDataError(f"wait_seconds must be >= 0, found {wait[row]}", row=row + 1, field="wait_seconds")
     outcome_arr = outcome.to_numpy(dtype=object)
     has_wait = ~np.isnan(wait)
-    short = (outcome_arr == "short_abandon") | ((outcome_arr == "abandoned") & has_wait & (wait < short_abandon_seconds))
+    short = (outcome_arr == "short_abandon") | (
+        (outcome_arr == "abandoned") & has_wait & (wait < short_abandon_seconds)
+    )
     abandoned = (outcome_arr == "abandoned") & has_wait & ~short
     served = np.isin(outcome_arr, SERVED_OUTCOMES) & has_wait
     counted = served | abandoned
