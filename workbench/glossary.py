@@ -264,7 +264,9 @@ ANSWERED_OUTCOMES: tuple[str, ...] = ("answered", "transferred")
 #: Call set -> (plain-language definition, SQL condition over a ``calls`` row).
 #: ``{t}`` is ``target_answer_seconds`` (T), ``{s}`` is ``short_abandon_seconds`` (S).
 #: An abandoned call with no recorded wait is a genuine abandon, not a short one:
-#: only a measured wait under S makes a short abandon.
+#: only a measured wait under S makes a short abandon. An answered call with no
+#: recorded wait cannot be shown in time or late, so a service level leaves it
+#: out of its base (``service_level_calls``) rather than count it either way.
 CALL_SETS: dict[str, tuple[str, str]] = {
     "offered": ("calls that reached a queue (phantom system calls never count)", "outcome <> 'phantom'"),
     "answered": ("calls an agent picked up, transfers included", "outcome IN ('answered', 'transferred')"),
@@ -285,6 +287,16 @@ CALL_SETS: dict[str, tuple[str, str]] = {
         "(outcome = 'short_abandon' OR (outcome = 'abandoned' AND wait_seconds < {s}))",
     ),
     "transferred": ("answered calls passed to another queue", "outcome = 'transferred'"),
+    "wait_unknown": (
+        "offered calls with no recorded wait (the export did not give one)",
+        "outcome <> 'phantom' AND wait_seconds IS NULL",
+    ),
+    "service_level_calls": (
+        "offered calls a service level judges: short abandons and answered calls with no recorded wait left out",
+        "outcome <> 'phantom' AND CASE WHEN outcome IN ('answered', 'transferred') THEN wait_seconds IS NOT NULL"
+        " WHEN outcome = 'short_abandon' THEN FALSE"
+        " WHEN outcome = 'abandoned' THEN (wait_seconds >= {s} OR wait_seconds IS NULL) ELSE TRUE END",
+    ),
 }
 
 
@@ -342,6 +354,9 @@ def call_set_mask(
         | (outcome.eq("abandoned").fillna(False) & (wait < s).fillna(False)),
         "transferred": outcome.eq("transferred").fillna(False),
     }
+    masks["wait_unknown"] = masks["offered"] & wait.isna()
+    masks["service_level_calls"] = (masks["offered"] & ~masks["short_abandoned"]
+                                    & ~(answered & wait.isna()))
     return masks[name].astype(bool).rename(name)
 
 

@@ -21,6 +21,11 @@ Population rules shared by every KPI:
   abandoned call without a recorded wait is a genuine abandon. So
   ``offered = answered + abandoned + short_abandoned`` when every outcome is
   one of the canonical five.
+* A measure the export did not give (``wait_seconds``, or all of
+  ``talk_seconds``, ``hold_seconds`` and ``wrap_seconds``) is unknown, never
+  0: a KPI built on a measure averages only the calls that have it, and
+  ``wait_unknown`` / ``handle_unknown`` count the calls that lack it. A call
+  is still counted (offered, answered, abandoned) whatever it lacks.
 
 Which calls each count is about, the period, the interval and the repeat
 contact behind ``fcr_rate`` come from :mod:`workbench.glossary`
@@ -75,12 +80,16 @@ KPI_DEFINITIONS: dict[str, str] = {
     "Formula: count(outcome = short_abandon or (outcome = abandoned and wait_seconds < short_abandon_seconds)).",
     "abandonment_rate": "Share of genuine calls the caller gave up on. "
     "Formula: abandoned / (offered - short_abandoned).",
-    "asa_seconds": "Average speed of answer: mean time in queue of answered calls. "
-    "Formula: mean(wait_seconds) over answered calls.",
-    "service_level": "Share of genuine calls answered within the target time T (target_answer_seconds). "
-    "Formula: count(answered and wait_seconds <= T) / (offered - short_abandoned).",
-    "aht_seconds": "Average handle time of answered calls, missing parts as 0. "
-    "Formula: mean(talk_seconds + hold_seconds + wrap_seconds) over answered calls.",
+    "asa_seconds": "Average speed of answer: mean time in queue of answered calls whose wait is known "
+    "(answered calls without a wait are left out; see wait_unknown). "
+    "Formula: mean(wait_seconds) over answered calls with wait_seconds known.",
+    "service_level": "Share of genuine calls answered within the target time T (target_answer_seconds); "
+    "an answered call with no recorded wait cannot be shown in time or late and is left out of both parts "
+    "(an abandoned one without a wait is a miss). "
+    "Formula: count(answered and wait_seconds <= T) / service_level_calls.",
+    "aht_seconds": "Average handle time of answered calls with at least one of talk, hold and wrap time known, "
+    "a missing part of those as 0 (answered calls with none known are left out; see handle_unknown). "
+    "Formula: mean(talk_seconds + hold_seconds + wrap_seconds) over answered calls with any part known.",
     "transfer_rate": "Share of answered calls passed to another queue. "
     "Formula: count(outcome = transferred) / answered.",
     "fcr_rate": "First-contact resolution: share of answered calls from a known customer after which that "
@@ -99,6 +108,12 @@ KPI_DEFINITIONS: dict[str, str] = {
     "loaded, and only overall or by agent, day or interval (agents serve several queues, so not by queue). "
     "Formula: sum(talk + hold + wrap of answered calls of agents with states) / "
     "sum(time in states available, on_call, wrap).",
+    "service_level_calls": "Calls the service level is about: offered calls but short abandons and answered "
+    "calls with no recorded wait. Formula: (offered - short_abandoned) - count(answered and wait_seconds unknown).",
+    "wait_unknown": "Offered calls with no recorded wait (the export did not give one); they count in offered, "
+    "answered and abandoned, but not in asa_seconds. Formula: count(offered and wait_seconds unknown).",
+    "handle_unknown": "Answered calls with none of talk, hold and wrap time recorded; left out of aht_seconds. "
+    "Formula: count(answered and talk_seconds, hold_seconds, wrap_seconds all unknown).",
 }
 
 #: Agent states that count as staffed for calls (the denominator of occupancy).
@@ -183,6 +198,8 @@ def kpi_sql(
     abandoned = call_set_sql("abandoned", short_abandon_seconds=short_abandon_seconds)
     short = call_set_sql("short_abandoned", short_abandon_seconds=short_abandon_seconds)
     transferred = call_set_sql("transferred")
+    service_base = call_set_sql("service_level_calls", short_abandon_seconds=short_abandon_seconds)
+    wait_unknown = call_set_sql("wait_unknown")
     called_again = called_again_sql(
         "(SELECT call_id, customer_id, arrived_at FROM base WHERE is_answered = 1)",
         repeat_window_days=repeat_window_days,
@@ -212,12 +229,16 @@ WITH base AS (
         customer_id,
         arrived_at,
         wait_seconds,
-        COALESCE(talk_seconds, 0) + COALESCE(hold_seconds, 0) + COALESCE(wrap_seconds, 0) AS handle_seconds,
+        CASE WHEN COALESCE(talk_seconds, hold_seconds, wrap_seconds) IS NOT NULL
+             THEN COALESCE(talk_seconds, 0) + COALESCE(hold_seconds, 0) + COALESCE(wrap_seconds, 0)
+        END AS handle_seconds,
         CASE WHEN {answered} THEN 1 ELSE 0 END AS is_answered,
         CASE WHEN {in_time} THEN 1 ELSE 0 END AS is_within_target,
         CASE WHEN {transferred} THEN 1 ELSE 0 END AS is_transferred,
         CASE WHEN {abandoned} THEN 1 ELSE 0 END AS is_abandoned,
         CASE WHEN {short} THEN 1 ELSE 0 END AS is_short_abandoned,
+        CASE WHEN {service_base} THEN 1 ELSE 0 END AS is_service_level_call,
+        CASE WHEN {wait_unknown} THEN 1 ELSE 0 END AS is_wait_unknown,
         CASE WHEN agent_id IN (SELECT agent_id FROM agent_states) THEN 1 ELSE 0 END AS has_agent_states
     FROM calls
     WHERE {where}
@@ -256,8 +277,12 @@ counts AS (
         CAST(COALESCE(SUM(is_short_abandoned), 0) AS BIGINT) AS short_abandoned,
         CAST(COALESCE(SUM(is_transferred), 0) AS BIGINT) AS transferred,
         CAST(COALESCE(SUM(is_within_target), 0) AS BIGINT) AS within_target,
+        CAST(COALESCE(SUM(is_service_level_call), 0) AS BIGINT) AS service_level_calls,
+        CAST(COALESCE(SUM(is_wait_unknown), 0) AS BIGINT) AS wait_unknown,
         SUM(CASE WHEN is_answered = 1 THEN wait_seconds END) AS answered_wait_seconds,
+        COUNT(CASE WHEN is_answered = 1 THEN wait_seconds END) AS answered_wait_known,
         SUM(CASE WHEN is_answered = 1 THEN handle_seconds END) AS answered_handle_seconds,
+        COUNT(CASE WHEN is_answered = 1 THEN handle_seconds END) AS answered_handle_known,
         SUM(CASE WHEN is_answered = 1 AND has_agent_states = 1 THEN handle_seconds END) AS state_agent_handle_seconds,
         CAST(COALESCE(SUM(is_fcr_eligible), 0) AS BIGINT) AS fcr_eligible,
         CAST(COALESCE(SUM(is_resolved_first), 0) AS BIGINT) AS resolved_first,
@@ -274,16 +299,19 @@ SELECT
     abandoned,
     short_abandoned,
     CAST(abandoned AS DOUBLE) / NULLIF(offered - short_abandoned, 0) AS abandonment_rate,
-    CAST(answered_wait_seconds AS DOUBLE) / NULLIF(answered, 0) AS asa_seconds,
-    CAST(within_target AS DOUBLE) / NULLIF(offered - short_abandoned, 0) AS service_level,
-    CAST(answered_handle_seconds AS DOUBLE) / NULLIF(answered, 0) AS aht_seconds,
+    CAST(answered_wait_seconds AS DOUBLE) / NULLIF(answered_wait_known, 0) AS asa_seconds,
+    CAST(within_target AS DOUBLE) / NULLIF(service_level_calls, 0) AS service_level,
+    CAST(answered_handle_seconds AS DOUBLE) / NULLIF(answered_handle_known, 0) AS aht_seconds,
     CAST(transferred AS DOUBLE) / NULLIF(answered, 0) AS transfer_rate,
     CAST(resolved_first AS DOUBLE) / NULLIF(fcr_eligible, 0) AS fcr_rate,
     CAST(surveyed AS DOUBLE) / NULLIF(answered, 0) AS survey_response_rate,
     CAST(csat_sum AS DOUBLE) / NULLIF(responses, 0) AS csat_mean,
     CAST(top_box AS DOUBLE) / NULLIF(responses, 0) AS csat_top_box_rate,
     responses AS csat_responses,
-    {occupancy} AS occupancy
+    {occupancy} AS occupancy,
+    service_level_calls,
+    wait_unknown,
+    CAST(answered - answered_handle_known AS BIGINT) AS handle_unknown
 FROM counts{staffed_join}
 {order_by}
 """
@@ -312,7 +340,9 @@ def compute_kpis(
     abandon is outcome ``short_abandon`` or outcome ``abandoned`` with
     ``wait_seconds < short_abandon_seconds`` (S below); an abandoned call with
     no recorded wait is a genuine abandon. T is ``target_answer_seconds``.
-    "Answered" always includes transferred calls.
+    "Answered" always includes transferred calls. A measure the export did
+    not give is unknown, never 0: each KPI on a measure says which calls it
+    averages, and ``wait_unknown`` / ``handle_unknown`` count those without.
 
     Formulas (one per returned column):
 
@@ -321,15 +351,18 @@ def compute_kpis(
     * ``abandoned`` = count(outcome = abandoned and (wait_seconds >= S or wait_seconds unknown))
     * ``short_abandoned`` = count(outcome = short_abandon, or abandoned with wait_seconds < S)
     * ``abandonment_rate`` = abandoned / (offered - short_abandoned)
-    * ``asa_seconds`` = mean(wait_seconds) over answered
-    * ``service_level`` = count(answered and wait_seconds <= T) / (offered - short_abandoned).
+    * ``asa_seconds`` = mean(wait_seconds) over answered calls with a known wait
+    * ``service_level`` = count(answered and wait_seconds <= T) / ``service_level_calls``,
+      which is (offered - short_abandoned) less the answered calls with no
+      recorded wait (they cannot be shown in time or late, so they are in
+      neither part; an abandoned call without a wait stays in as a miss).
       Common variants, not computed here: ``/ answered`` (ignores abandons,
       flatters a queue that loses callers), ``/ offered`` (penalises short
       abandons), and ``/ (answered + abandoned after T)`` (ignores callers
       who gave up within T). Ours counts every abandon but the short ones as
       a miss, which matches what Erlang C staffing targets.
     * ``aht_seconds`` = mean(talk_seconds + hold_seconds + wrap_seconds) over
-      answered, a missing part counted as 0
+      answered calls with at least one of the three known, a missing part counted as 0
     * ``transfer_rate`` = count(outcome = transferred) / answered
     * ``fcr_rate`` = count(answered with known customer_id and no other
       non-phantom call by that customer_id arriving in (arrived_at,
@@ -355,6 +388,9 @@ def compute_kpis(
       NULL without agent states, and whenever ``by`` holds ``queue`` or
       ``language`` or ``queues`` is given: agents serve several queues, so
       their idle time belongs to none of them.
+    * ``service_level_calls`` = the denominator of ``service_level`` above
+    * ``wait_unknown`` = count(offered and wait_seconds unknown)
+    * ``handle_unknown`` = count(answered and talk, hold and wrap all unknown)
 
     A rate whose denominator is 0 is NULL (NaN in the frame).
 
@@ -402,7 +438,8 @@ def compute_kpis(
         ``short_abandoned``, ``abandonment_rate``, ``asa_seconds``,
         ``service_level``, ``aht_seconds``, ``transfer_rate``, ``fcr_rate``,
         ``survey_response_rate``, ``csat_mean``, ``csat_top_box_rate``,
-        ``csat_responses``, ``occupancy`` (see :data:`KPI_DEFINITIONS`). Groups without offered calls do not
+        ``csat_responses``, ``occupancy``, ``service_level_calls``,
+        ``wait_unknown``, ``handle_unknown`` (see :data:`KPI_DEFINITIONS`). Groups without offered calls do not
         appear, except the single overall row, which is always there.
 
     Raises:
@@ -494,7 +531,8 @@ ORDER BY {", ".join([*key_names, "csat"])}
 
 #: How :func:`format_kpi_values` shows each KPI column.
 _KPI_FORMATS: dict[str, str] = {
-    **{name: "{:,.0f}" for name in ("offered", "answered", "abandoned", "short_abandoned")},
+    **{name: "{:,.0f}" for name in ("offered", "answered", "abandoned", "short_abandoned", "service_level_calls",
+                                     "wait_unknown", "handle_unknown")},
     **{name: "{:.1%}" for name in KPI_COLUMNS if name.endswith("_rate") or name == "service_level"},
     "asa_seconds": "{:,.1f}",
     "aht_seconds": "{:,.1f}",

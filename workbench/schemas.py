@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
+#: Version of the table definitions below; a store of an older version is
+#: migrated when opened for writing (:data:`workbench.store.MIGRATIONS`).
+#: 2: ``calls.wait_seconds`` is optional (an export need not time abandoned calls).
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,9 @@ TABLES: dict[str, Table] = {
     for t in (
         Table(
             "calls",
-            "One row per inbound contact offered to a queue; a transfer is recorded on the row (outcome transferred, transfer_to_queue_id).",
+            "One row per inbound contact offered to a queue; a transfer is recorded on the row (outcome transferred, "
+            "transfer_to_queue_id). Only what identifies a call is required (call_id, queue_id, arrived_at, outcome); "
+            "a measure the export does not give (wait, talk, hold, wrap) is NULL: unknown, never 0.",
             (
                 _c("call_id", "VARCHAR", "Stable id: source system id, prefixed by source when ids could clash.", True),
                 _c("source_call_id", "VARCHAR", "Id as it appeared in the export."),
@@ -77,7 +82,7 @@ TABLES: dict[str, Table] = {
                 _c("arrived_at", "TIMESTAMP", "Local time the call entered the queue.", True),
                 _c("answered_at", "TIMESTAMP", "Local time an agent answered; null when not answered."),
                 _c("ended_at", "TIMESTAMP", "Local time the call ended (after wrap-up excluded)."),
-                _c("wait_seconds", "DOUBLE", "Seconds in queue before answer or abandon.", True),
+                _c("wait_seconds", "DOUBLE", "Seconds in queue before answer or abandon; null when not exported."),
                 _c("talk_seconds", "DOUBLE", "Seconds of conversation, excluding hold."),
                 _c("hold_seconds", "DOUBLE", "Seconds the customer was on hold."),
                 _c("wrap_seconds", "DOUBLE", "After-call work seconds."),

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from workbench import __version__
 from workbench.cli import app
+from workbench.schemas import SCHEMA_VERSION
 
 runner = CliRunner()
 
@@ -62,7 +63,7 @@ def test_store_init_then_info(tmp_path):
     store = tmp_path / "w.duckdb"
     assert runner.invoke(app, ["store", "info", "--store", str(store)]).exit_code == 1
     created = runner.invoke(app, ["store", "init", "--store", str(store)])
-    assert created.exit_code == 0 and "schema version 1" in created.output
+    assert created.exit_code == 0 and f"schema version {SCHEMA_VERSION}" in created.output
     info = runner.invoke(app, ["store", "info", "--store", str(store)])
     assert info.exit_code == 0
     assert "calls" in info.output and "transcript_segments" in info.output

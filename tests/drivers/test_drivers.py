@@ -330,6 +330,47 @@ def test_call_features_from_messy_store_tables():
     assert out.attrs["absent_tables"] == ["topic_assignments", "speech_metrics"]
 
 
+def test_call_features_keep_unknown_measures_unknown():
+    t = pd.Timestamp("2026-01-05 09:00")
+    calls = pd.DataFrame({
+        "call_id": ["a", "b", "c"], "queue_id": "billing_zh", "language": "zh", "customer_id": ["K1", "K2", "K3"],
+        "agent_id": "A1", "arrived_at": [t, t, t], "wait_seconds": [None, 12.0, 0.0],
+        "talk_seconds": [100.0, None, 80.0], "hold_seconds": [None, None, 0.0], "outcome": "answered",
+    })  # fmt: skip
+    out = call_features(calls, pd.DataFrame({"call_id": ["a"], "csat": [4]})).set_index("call_id")
+    assert out.loc["a", "wait_seconds"] != out.loc["a", "wait_seconds"]  # NaN, not a 0 s wait
+    assert np.isnan(out.loc["b", "talk_seconds"]) and np.isnan(out.loc["b", "hold_seconds"])
+    assert out.loc["c", ["wait_seconds", "talk_seconds", "hold_seconds"]].tolist() == [0.0, 80.0, 0.0]
+
+
+def _wait_driven_surveys(seed: int, n: int = 4000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    wait = rng.exponential(60.0, n)
+    top = rng.random(n) < 1 / (1 + np.exp(-(1.2 - wait / 60.0)))
+    csat = np.where(top, rng.choice([4, 5], n), rng.choice([1, 2, 3], n)).astype(float)
+    return pd.DataFrame({"csat": csat, "wait_seconds": wait, "language": rng.choice(["zh", "en"], n)})
+
+
+def test_unknown_waits_are_flagged_not_taken_as_zero():
+    table = _wait_driven_surveys(21)
+    unknown = np.random.default_rng(22).random(len(table)) < 0.3
+    part = table.assign(wait_seconds=table["wait_seconds"].mask(unknown))
+    runs = {name: analyse_drivers(t, features=["wait_seconds", "language"], n_bootstrap=0, n_bootstrap_boosting=0)
+            for name, t in (("complete", table), ("unknown", part), ("as_zero", part.fillna({"wait_seconds": 0.0})))}
+    effect = {name: a.drivers.set_index(["model", "feature"])["effect"] for name, a in runs.items()}
+    for model in ("logistic", "boosting"):
+        complete, unknown_kept = effect["complete"][model, "wait_seconds"], effect["unknown"][model, "wait_seconds"]
+        assert unknown_kept == pytest.approx(complete, abs=0.1)  # logistic -1.10 both ways
+        assert abs(effect["as_zero"][model, "wait_seconds"] - complete) > 0.3  # 0 s for unknown: -0.71
+    assert any(note.startswith(f"wait_seconds unknown on {unknown.sum():,} of 4,000") for note in runs["unknown"].notes)
+    assert not any("unknown on" in note for note in runs["complete"].notes)
+    prep = runs["unknown"].fits["logistic"][0].named_steps["prep"]
+    assert "wait_seconds_unknown" in prep.named_transformers_
+    assert "wait_seconds_unknown" not in runs["complete"].fits["logistic"][0].named_steps["prep"].named_transformers_
+    moved = what_if(runs["unknown"], "wait_seconds", -30)
+    assert moved["change"].iloc[0] > 0 and np.isfinite(effect_curves(runs["unknown"], ["wait_seconds"])["top_box"]).all()
+
+
 def test_call_features_take_one_topic_run_and_refuse_several():
     t = pd.Timestamp("2026-01-05 09:00")
     calls = pd.DataFrame({"call_id": ["a", "b"], "queue_id": "billing_zh", "language": "zh", "customer_id": ["K1", "K2"],

@@ -175,6 +175,23 @@ def test_interval_volumes_and_handle_times_from_the_store(tmp_path):
     assert billing_family["y"].sum() == 1.0  # c4 only: the period starts on 6 January
 
 
+def test_handle_times_leave_out_answered_calls_without_any_handle_part(tmp_path):
+    from workbench.store import Store
+
+    calls = _calls([
+        ("c1", "billing_zh", "2026-01-05 09:01", 5.0, "answered", 100.0, 20.0, 30.0),
+        ("c2", "billing_zh", "2026-01-05 09:10", None, "answered", None, None, None),  # export gave no times
+        ("c3", "billing_zh", "2026-01-05 09:40", None, "answered", None, None, None),
+    ])
+    calls["arrived_at"] = pd.to_datetime(calls["arrived_at"])
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write_batch({"calls": calls}, batch_id="b1")
+        handle = interval_handle_times(store, 30).set_index("ds")
+    assert handle.loc[pd.Timestamp("2026-01-05 09:00"), ["y", "answered"]].tolist() == [150.0, 1.0]  # not 75 s
+    nine_thirty = handle.loc[pd.Timestamp("2026-01-05 09:30")]
+    assert np.isnan(nine_thirty["y"]) and nine_thirty["answered"] == 0.0
+
+
 # --------------------------------------------------------------------------- models
 
 

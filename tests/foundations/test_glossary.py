@@ -181,6 +181,19 @@ def test_call_sets_partition_the_offered_calls():
     assert no_wait.any() and call_set_mask(calls, "abandoned")[no_wait].all()
 
 
+def test_unknown_waits_stay_in_the_counts_and_out_of_the_service_level_base():
+    calls = random_calls(14, n=500, nulls=True)
+    offered, answered = call_set_mask(calls, "offered"), call_set_mask(calls, "answered")
+    no_wait = calls["wait_seconds"].isna()
+    assert (call_set_mask(calls, "wait_unknown") == (offered & no_wait)).all()
+    base = call_set_mask(calls, "service_level_calls")
+    # The base of a service level: offered, not short, and not answered with an unknown wait.
+    assert (base == (offered & ~call_set_mask(calls, "short_abandoned") & ~(answered & no_wait))).all()
+    assert (call_set_mask(calls, "answered_in_time") <= base).all()
+    assert base[call_set_mask(calls, "abandoned") & no_wait].all()  # an abandon without a wait is a miss
+    assert (answered & no_wait).any() and not base[answered & no_wait].any()
+
+
 def test_call_set_parameters_are_checked():
     with pytest.raises(ParameterError, match="unknown call set"):
         call_set_sql("dropped")

@@ -607,3 +607,43 @@ def test_pseudonyms_of_another_key_are_not_mixed_into_a_store(tmp_path, where, m
         store.connection.execute("UPDATE calls SET customer_id = 'h0123456789abcdef' WHERE call_id = 'C1'")
     with pytest.raises(StoreError, match="1 calls.customer_id"):
         ingest_files([_write(tmp_path / "c.csv", [HEADER, GOOD.replace("C1,", "C3,")])], "sample_acd", **where)
+
+
+# -- optional measures ------------------------------------------------------------
+
+# Abandoned calls of a public export: no agent, no wait, no talk, hold or wrap time.
+ABANDONED_NO_MEASURES = [
+    GOOD,
+    "C2,EN_SALES,English,3,2,2026/01/05 09:01:00,2026/01/05 09:02:00,,,,,,ABANDON,,",
+    "C3,EN_SALES,English,4,2,2026/01/05 09:03:00,,,,,,,ABANDON,,",
+    "C4,EN_SALES,English,5,2,2026/01/05 09:04:00,2026/01/05 09:09:00,,0:00:05,0:04:00,,,ANSWERED,A2,",
+]
+
+
+def test_calls_without_wait_or_talk_load_with_unknown_measures(tmp_path, where):
+    path = _write(tmp_path / "public.csv", [HEADER, *ABANDONED_NO_MEASURES])
+    summary = ingest_files([path], "sample_acd", **where).iloc[0]
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (4, 4, 0)
+    with Store(where["store_path"], read_only=True) as store:
+        calls = store.read_table("calls").set_index("call_id")
+    measures = ["wait_seconds", "talk_seconds", "hold_seconds", "wrap_seconds"]
+    assert calls.loc["C1", measures].tolist() == [10.0, 240.0, 0.0, 30.0]
+    assert calls.loc[["C2", "C3"], measures].isna().all().all()  # unknown, not 0
+    assert pd.isna(calls.loc["C4", "wait_seconds"]) and calls.loc["C4", "talk_seconds"] == 240.0
+    assert calls["outcome"].tolist() == ["answered", "abandoned", "abandoned", "answered"]
+
+
+def test_profile_need_not_map_the_wait(tmp_path, where):
+    values = load_profile("sample_acd").model_dump()
+    columns = {k: v for k, v in values["columns"].items() if k != "wait_seconds"}
+    durations = {k: v for k, v in values["durations"].items() if k != "wait_seconds"}
+    profile = IngestProfile.model_validate({**values, "name": "acd_no_wait", "columns": columns,
+                                            "durations": durations})
+    header = HEADER.replace(",Queue Time", "")
+    rows = [line.replace(",0:00:10,", ",", 1) for line in ABANDONED_NO_MEASURES[:1]]
+    rows += [",".join(line.split(",")[:7] + line.split(",")[8:]) for line in ABANDONED_NO_MEASURES[1:]]
+    summary = ingest_files([_write(tmp_path / "no_wait.csv", [header, *rows])], profile, **where).iloc[0]
+    assert (summary.rows_loaded, summary.rows_rejected) == (4, 0)
+    with Store(where["store_path"], read_only=True) as store:
+        calls = store.read_table("calls")
+    assert calls["wait_seconds"].isna().all() and calls["talk_seconds"].notna().sum() == 2

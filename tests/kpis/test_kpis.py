@@ -60,6 +60,9 @@ OVERALL = {
     "csat_top_box_rate": 1 / 3,
     "csat_responses": 3,
     "occupancy": NAN,  # no agent states in this store
+    "service_level_calls": 8,  # offered - short_abandoned: every answered call has a wait
+    "wait_unknown": 0,
+    "handle_unknown": 0,
 }
 BILLING = {
     "queue_id": "billing_zh",
@@ -78,6 +81,9 @@ BILLING = {
     "csat_top_box_rate": 1.0,
     "csat_responses": 1,
     "occupancy": NAN,  # never by queue
+    "service_level_calls": 4,
+    "wait_unknown": 0,
+    "handle_unknown": 0,
 }
 TECH = {
     "queue_id": "tech_en",
@@ -96,6 +102,9 @@ TECH = {
     "csat_top_box_rate": 0.0,
     "csat_responses": 2,
     "occupancy": NAN,
+    "service_level_calls": 4,
+    "wait_unknown": 0,
+    "handle_unknown": 0,
 }
 
 
@@ -414,3 +423,70 @@ def test_queue_filter_takes_families_and_all(store):
     assert compute_kpis(store, queues=["all"])["offered"].iloc[0] == OVERALL["offered"]
     assert compute_kpis(store, queues=["nope"])["offered"].iloc[0] == 0
     assert csat_distribution(store, queues=["tech"])["responses"].sum() == 2
+
+
+# -- measures the export did not give ---------------------------------------------------
+
+# The fixture plus calls of a public export that left measures out: c12 abandons with no
+# wait, c13 is answered with no wait (talk known), c14 answered within 20 s with no talk,
+# hold or wrap, c15 a coded short abandon with no wait.
+UNKNOWN_MEASURES = pd.DataFrame(
+    [
+        ("c12", "billing_zh", "zh", "K9", None, "2026-01-05 11:00:00", None, None, None, None, "abandoned"),
+        ("c13", "billing_zh", "zh", "K10", "A1", "2026-01-05 11:05:00", None, 100, None, None, "answered"),
+        ("c14", "tech_en", "en", "K11", "A3", "2026-01-05 11:10:00", 8, None, None, None, "answered"),
+        ("c15", "tech_en", "en", "K12", None, "2026-01-05 11:15:00", None, None, None, None, "short_abandon"),
+    ],
+    columns=CALLS.columns,
+).assign(arrived_at=lambda d: pd.to_datetime(d["arrived_at"])).astype(
+    {c: float for c in ("wait_seconds", "talk_seconds", "hold_seconds", "wrap_seconds")})  # fmt: skip
+
+
+@pytest.fixture()
+def unknown_store(tmp_path):
+    with Store(tmp_path / "unknown.duckdb") as opened:
+        opened.write_batch({"calls": pd.concat([CALLS, UNKNOWN_MEASURES], ignore_index=True), "surveys": SURVEYS},
+                           batch_id="fixture")
+        yield opened
+
+
+def test_unknown_waits_count_as_calls_but_not_in_the_wait_averages(unknown_store):
+    row = compute_kpis(unknown_store).iloc[0]
+    _assert_row(row, {
+        "offered": 14,
+        "answered": 8,  # c13 and c14 answered, known wait or not
+        "abandoned": 3,  # c12: no wait, a genuine abandon
+        "short_abandoned": 3,  # c15 by its outcome
+        "abandonment_rate": 3 / 11,
+        "asa_seconds": (10 + 25 + 15 + 30 + 5 + 20 + 8) / 7,  # c13 left out, not counted as 0
+        "service_level_calls": 14 - 3 - 1,  # c13 cannot be shown in time or late
+        "service_level": 5 / 10,  # c14 in time; c12 a miss
+        "aht_seconds": (150 + 240 + 70 + 360 + 150 + 90 + 100) / 7,  # c14 left out, c13 counts its talk
+        "wait_unknown": 3,  # c12 c13 c15
+        "handle_unknown": 1,  # c14
+    })  # fmt: skip
+
+
+def test_unknown_measures_by_queue(unknown_store):
+    result = compute_kpis(unknown_store, by=["queue"]).set_index("queue_id")
+    columns = ["abandonment_rate", "asa_seconds", "service_level_calls", "wait_unknown", "handle_unknown"]
+    billing, tech = result.loc["billing_zh", columns].tolist(), result.loc["tech_en", columns].tolist()
+    assert billing == pytest.approx([1 / 6, 70 / 4, 5, 2, 0])
+    assert tech == pytest.approx([2 / 5, 43 / 3, 5, 1, 1])
+
+
+def test_a_queue_whose_export_gives_no_measures_still_has_its_rates(tmp_path):
+    calls = UNKNOWN_MEASURES.iloc[[0, 1]].assign(wait_seconds=None, talk_seconds=None)
+    with Store(tmp_path / "bare.duckdb") as store:
+        store.write_batch({"calls": calls}, batch_id="bare")
+        row = compute_kpis(store).iloc[0]
+    _assert_row(row, {"offered": 2, "answered": 1, "abandoned": 1, "abandonment_rate": 0.5, "asa_seconds": NAN,
+                      "service_level_calls": 1, "service_level": 0.0, "aht_seconds": NAN, "wait_unknown": 2,
+                      "handle_unknown": 1})  # fmt: skip
+
+
+def test_formatted_values_show_the_unknown_counts(unknown_store):
+    from workbench.kpis import format_kpi_values
+
+    shown = format_kpi_values(compute_kpis(unknown_store)).iloc[0]
+    assert (shown["wait_unknown"], shown["handle_unknown"], shown["service_level_calls"]) == ("3", "1", "10")

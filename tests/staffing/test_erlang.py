@@ -435,8 +435,8 @@ def test_estimate_patience_hand_fixture() -> None:
     before = calls.copy()
     out = estimate_patience(calls)
     pd.testing.assert_frame_equal(calls, before)
-    assert list(out.columns) == ["queue_id", "calls", "abandoned", "short_abandoned", "total_wait_seconds",
-                                 "abandonment_rate_per_second", "mean_patience_seconds"]
+    assert list(out.columns) == ["queue_id", "calls", "abandoned", "short_abandoned", "wait_unknown",
+                                 "total_wait_seconds", "abandonment_rate_per_second", "mean_patience_seconds"]
     billing = out.set_index("queue_id").loc["billing_zh"]
     # Beyond 5 s: 60 + 20 + 40 + 100 = 220 s of waiting, 2 abandons.
     assert (billing["calls"], billing["abandoned"], billing["short_abandoned"]) == (4, 2, 2)
@@ -454,6 +454,18 @@ def test_estimate_patience_hand_fixture() -> None:
         estimate_patience(calls.assign(outcome="dropped"))
     with pytest.raises(InputDataError, match="row 2"):
         estimate_patience(calls.assign(wait_seconds=[1.0, -4.0] + [1.0] * 9))
+
+
+def test_estimate_patience_skips_and_counts_calls_without_a_wait() -> None:
+    known = pd.DataFrame({"queue_id": "q", "outcome": ["answered", "abandoned", "abandoned", "transferred"],
+                          "wait_seconds": [65.0, 45.0, 105.0, 25.0]})  # fmt: skip
+    # A public export: abandoned, answered and short-abandoned calls with no wait at all.
+    unknown = pd.DataFrame({"queue_id": "q", "outcome": ["abandoned", "abandoned", "answered", "short_abandon"],
+                            "wait_seconds": np.full(4, np.nan)})  # fmt: skip
+    out = estimate_patience(pd.concat([known, unknown], ignore_index=True)).iloc[0]
+    assert (out["calls"], out["abandoned"], out["short_abandoned"], out["wait_unknown"]) == (4, 2, 1, 4)
+    assert out["total_wait_seconds"] == 60.0 + 40.0 + 100.0 + 20.0  # no 0 s waits added
+    assert out["mean_patience_seconds"] == estimate_patience(known).iloc[0]["mean_patience_seconds"] == 110.0
 
 
 def test_estimate_patience_recovers_the_simulated_patience() -> None:

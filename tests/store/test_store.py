@@ -72,8 +72,65 @@ def test_store_survives_a_killed_writer(tmp_path):
 
 def test_missing_required_column_is_named(tmp_path):
     with Store(tmp_path / "w.duckdb") as store:
-        with pytest.raises(StoreError, match="wait_seconds"):
-            store.write_batch({"calls": _calls(["a"]).drop(columns="wait_seconds")})
+        with pytest.raises(StoreError, match="outcome"):
+            store.write_batch({"calls": _calls(["a"]).drop(columns="outcome")})
+
+
+def test_a_call_without_a_wait_is_stored_with_an_unknown_wait(tmp_path):
+    frame = _calls(["a", "b"]).drop(columns="wait_seconds").assign(outcome=["abandoned", "answered"])
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write_batch({"calls": frame}, batch_id="b1")
+        store.write_batch({"calls": _calls(["c"]).assign(wait_seconds=None)}, batch_id="b2")
+        calls = store.read_table("calls")
+    assert list(calls["call_id"]) == ["a", "b", "c"]
+    assert calls["wait_seconds"].isna().all()
+
+
+# The calls table as schema version 1 created it: wait_seconds NOT NULL.
+_CALLS_V1 = """CREATE TABLE calls (
+    call_id VARCHAR NOT NULL, source_call_id VARCHAR, queue_id VARCHAR NOT NULL, language VARCHAR,
+    customer_id VARCHAR, agent_id VARCHAR, arrived_at TIMESTAMP NOT NULL, answered_at TIMESTAMP,
+    ended_at TIMESTAMP, wait_seconds DOUBLE NOT NULL, talk_seconds DOUBLE, hold_seconds DOUBLE,
+    wrap_seconds DOUBLE, outcome VARCHAR NOT NULL, transfer_to_queue_id VARCHAR, flags VARCHAR,
+    batch_id VARCHAR, PRIMARY KEY (call_id)
+)"""
+
+
+def _version_1_store(path) -> None:
+    connection = duckdb.connect(str(path))
+    connection.execute("CREATE TABLE schema_info (schema_version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    connection.execute("INSERT INTO schema_info VALUES (1, TIMESTAMP '2026-01-01 00:00:00')")
+    connection.execute(_CALLS_V1)
+    connection.execute("INSERT INTO calls (call_id, queue_id, arrived_at, wait_seconds, outcome, batch_id) "
+                       "VALUES ('old', 'billing_zh', TIMESTAMP '2026-01-05 08:00:00', 12, 'answered', 'b0')")
+    with pytest.raises(duckdb.ConstraintException):
+        connection.execute("INSERT INTO calls (call_id, queue_id, arrived_at, outcome) "
+                           "VALUES ('x', 'billing_zh', TIMESTAMP '2026-01-05 08:00:00', 'abandoned')")
+    connection.close()
+
+
+def test_version_1_store_is_migrated_keeps_its_rows_and_takes_a_call_without_a_wait(tmp_path):
+    path = tmp_path / "v1.duckdb"
+    _version_1_store(path)
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert list(store.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2]
+        store.write_batch({"calls": _calls(["new"]).drop(columns="wait_seconds").assign(outcome="abandoned")},
+                          batch_id="b1")
+        calls = store.read_table("calls")
+        assert set(store.table_counts()) == set(TABLES)
+    assert list(calls["call_id"]) == ["new", "old"]
+    assert calls["wait_seconds"].isna().tolist() == [True, False]
+    assert calls.loc[calls["call_id"] == "old", ["wait_seconds", "batch_id"]].values.tolist() == [[12.0, "b0"]]
+    with Store(path) as again:  # migrated once
+        assert list(again.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2]
+
+
+def test_version_1_store_read_only_is_refused_with_the_way_to_migrate(tmp_path):
+    path = tmp_path / "v1.duckdb"
+    _version_1_store(path)
+    with pytest.raises(StoreError, match="schema version 1 found.*to migrate it"):
+        Store(path, read_only=True).connection
 
 
 def test_unknown_table_and_column_are_named(tmp_path):
@@ -118,8 +175,10 @@ def test_other_schema_version_is_refused(tmp_path):
     connection = duckdb.connect(str(path))
     connection.execute("UPDATE schema_info SET schema_version = 999")
     connection.close()
-    with pytest.raises(StoreError, match="schema version 999"):
+    with pytest.raises(StoreError, match="schema version 999.*rebuild"):
         Store(path).connection
+    with pytest.raises(StoreError, match="schema version 999"):
+        Store(path, read_only=True).connection
 
 
 def _export_fixture(store: Store) -> None:

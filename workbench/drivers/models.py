@@ -30,6 +30,14 @@ score itself (callers with a 1 or a 5 answer more often, as in the sample
 centre) is invisible to any weighting on call features and inflates the
 strongest effects somewhat: on the sample, ``resolved`` comes out at 1.6-1.7
 log-odds against a true 1.4.
+
+A numeric or binary feature may be unknown on some calls (an export without
+waiting or talk times for them): the models fill it with the median of the
+rows fitted and add a 0/1 column saying it was unknown
+(:func:`_preprocessor`), so an unknown value is neither 0 nor mistaken for a
+typical one. Its effect is averaged over the calls where it is known, and the
+analysis's ``notes`` say on how many surveyed calls it was unknown. A table
+with every value known is modelled exactly as before.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.impute import SimpleImputer
+from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -93,8 +101,16 @@ def _wait_knots(values: pd.Series) -> np.ndarray:
 
 
 def _preprocessor(frame: pd.DataFrame, kinds: dict[str, str], splines: bool) -> ColumnTransformer:
+    """One-hot categories; numeric and binary features median-filled, with an unknown flag where ``frame`` lacks values.
+
+    The flag column (``<feature>_unknown``) is added only for a feature with a
+    missing value in ``frame``, so a complete table gets the same columns as
+    ever; it is built for every fit of that frame (bootstrap, folds) alike.
+    """
     parts = []
     for name, kind in kinds.items():
+        if kind != "categorical" and frame[name].isna().any():
+            parts.append((f"{name}_unknown", MissingIndicator(features="all"), [name]))
         if kind == "categorical":
             encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False)
             parts.append((name, make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), encoder), [name]))
@@ -142,8 +158,11 @@ def _effects(
     out = {}
     for name, kind in kinds.items():
         if kind == "numeric":
+            # Over the calls where the feature is known: an unknown value has nothing to move from.
+            known = x[name].notna().to_numpy()
             moved = x.assign(**{name: x[name] + steps[name]})
-            out[name] = float(np.average(_logit(model, moved) - base, weights=w))
+            out[name] = float(np.average((_logit(model, moved) - base)[known], weights=w[known])) if known.any() \
+                else np.nan
         elif kind == "binary":
             high = _logit(model, x.assign(**{name: 1.0}))
             low = _logit(model, x.assign(**{name: 0.0}))
@@ -357,6 +376,11 @@ def analyse_drivers(
                      + ".")  # fmt: skip
     features = list(features)
     rows = check_driver_table(table, target, features, positive_threshold)
+    for name in features:
+        unknown = int(rows[name].isna().sum())
+        if unknown:
+            notes.append(f"{name} unknown on {unknown:,} of {len(rows):,} surveyed calls: the models fill it with "
+                         "the median and a flag saying it was unknown; its effect is over the calls where it is known.")
 
     summary: dict = {"weighting": "off"}
     weights = np.ones(len(rows))
@@ -487,7 +511,8 @@ def what_if(analysis: DriverAnalysis, feature: str, change: float | None = None,
         analysis: from :func:`analyse_drivers`.
         feature: a modelled numeric or binary feature.
         change: added to every call's value (e.g. ``-30`` for 30 s less
-            waiting); seconds and shares never go below 0.
+            waiting); seconds and shares never go below 0. A call whose
+            value is unknown keeps it unknown (its prediction does not move).
         set_to: instead of ``change``, set every call to this value (e.g.
             ``transferred`` set to 0: no transfers).
         model: ``logistic`` or ``boosting``.

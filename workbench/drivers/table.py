@@ -109,6 +109,9 @@ def call_features(
         ``customer_id``, ``surveyed`` (bool), ``csat`` (float, NaN unless
         surveyed) and the :data:`DEFAULT_FEATURES` (speech and compliance
         columns NaN where those tables lack the call, ``topic`` ``unknown``).
+        ``wait_seconds``, ``talk_seconds`` and ``hold_seconds`` are NaN where
+        the store does not know them (unknown, never 0); the models of
+        :mod:`workbench.drivers.models` impute them and flag them as unknown.
         ``attrs["absent_tables"]`` lists the optional tables not given.
     """
     require_columns(
@@ -129,7 +132,8 @@ def call_features(
     frame = frame[call_set_mask(frame, "answered").to_numpy()].copy()
     frame["transferred"] = frame["outcome"].eq("transferred")
     for column in ("wait_seconds", "talk_seconds", "hold_seconds"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype(float)
+        # A measure the export did not give stays unknown: a call with no recorded wait did not wait 0 s.
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["hour"] = frame["arrived_at"].dt.hour.astype(float)
     frame["weekday"] = frame["arrived_at"].dt.dayofweek.map(dict(enumerate(_WEEKDAYS)))
 

@@ -115,7 +115,9 @@ def interval_handle_times(
     """Average handle time of answered calls per queue and interval, from the store.
 
     Handle time is talk + hold + wrap (missing parts as 0) of answered and
-    transferred calls, the KPI definition of ``aht_seconds``.
+    transferred calls with at least one part known, the KPI definition of
+    ``aht_seconds``: a call with none of them recorded is left out, not
+    averaged in as 0 s (which would understate the workload).
 
     Args:
         store: an open store (table ``calls``: ``queue_id``, ``arrived_at``,
@@ -124,12 +126,14 @@ def interval_handle_times(
 
     Returns:
         Columns ``unique_id``, ``ds``, ``y`` (AHT in seconds, NaN where no call
-        was answered) and ``answered`` (calls averaged), sorted by ``unique_id, ds``.
+        was answered) and ``answered`` (calls averaged: answered calls with a
+        handle time known), sorted by ``unique_id, ds``.
     """
     frame = _per_interval(
         store,
-        "avg(coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(wrap_seconds, 0)) AS y, "
-        "count(*)::DOUBLE AS answered",
+        "avg(CASE WHEN coalesce(talk_seconds, hold_seconds, wrap_seconds) IS NOT NULL THEN "
+        "coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(wrap_seconds, 0) END) AS y, "
+        "count(coalesce(talk_seconds, hold_seconds, wrap_seconds))::DOUBLE AS answered",
         call_set_sql("answered"),
         interval_minutes, queues, date_from, date_to,
     )

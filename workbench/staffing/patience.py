@@ -17,7 +17,13 @@ Which calls count (the same population rules as :mod:`workbench.kpis`):
   ``short_abandon_seconds``: excluded. These are mostly misdials and second
   thoughts, callers whose "patience" is a few seconds whatever the queue;
   counting them would make everyone look impatient.
-* ``phantom`` calls (system artefacts) and rows without ``wait_seconds``: excluded.
+* ``phantom`` calls (system artefacts): excluded.
+* calls with no recorded wait (the export did not give one): skipped, and
+  counted in ``wait_unknown``. Their time in queue is unknown, so they can
+  add neither exposure nor an abandonment; an unknown wait is never taken as
+  0 s. When an export leaves the wait out mostly on abandoned calls, the
+  estimate from the rest comes out too patient: ``wait_unknown`` says how
+  many calls it could not use.
 
 Dropping short abandons alone would bias the estimate (a genuinely impatient
 caller can give up within the first seconds too). So time is counted from the
@@ -34,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
-from workbench.glossary import ANSWERED_OUTCOMES, require_columns
+from workbench.glossary import ANSWERED_OUTCOMES, call_set_mask, require_columns
 
 __all__ = ["estimate_patience", "SERVED_OUTCOMES", "ABANDONED_OUTCOMES", "EXCLUDED_OUTCOMES"]
 
@@ -58,6 +64,8 @@ def estimate_patience(calls: pd.DataFrame, short_abandon_seconds: float = 5.0) -
         One row per queue, sorted by ``queue_id``, with ``queue_id``,
         ``calls`` (rows counted: served and abandoned after the threshold),
         ``abandoned`` (abandons counted), ``short_abandoned`` (excluded),
+        ``wait_unknown`` (non-phantom calls skipped for want of a wait; a
+        coded short abandon among them is also in ``short_abandoned``),
         ``total_wait_seconds`` (waiting beyond the threshold, all callers
         counted), ``abandonment_rate_per_second`` and
         ``mean_patience_seconds`` (``total_wait_seconds / abandoned``;
@@ -88,9 +96,10 @@ def estimate_patience(calls: pd.DataFrame, short_abandon_seconds: float = 5.0) -
         raise InputDataError(f"wait_seconds must be >= 0, found {wait[row]}", row=row + 1, field="wait_seconds")
     outcome_arr = outcome.to_numpy(dtype=object)
     has_wait = ~np.isnan(wait)
-    abandoned_any = np.isin(outcome_arr, ABANDONED_OUTCOMES) & has_wait
-    short = abandoned_any & ((outcome_arr == "short_abandon") | (wait < short_abandon_seconds))
-    abandoned = abandoned_any & ~short
+    short = (outcome_arr == "short_abandon") | (
+        (outcome_arr == "abandoned") & has_wait & (wait < short_abandon_seconds)
+    )
+    abandoned = (outcome_arr == "abandoned") & has_wait & ~short
     served = np.isin(outcome_arr, SERVED_OUTCOMES) & has_wait
     counted = served | abandoned
     exposure = np.where(counted, np.maximum(np.nan_to_num(wait) - short_abandon_seconds, 0.0), 0.0)
@@ -101,6 +110,8 @@ def estimate_patience(calls: pd.DataFrame, short_abandon_seconds: float = 5.0) -
             "calls": counted.astype(np.int64),
             "abandoned": abandoned.astype(np.int64),
             "short_abandoned": short.astype(np.int64),
+            "wait_unknown": call_set_mask(pd.DataFrame({"outcome": outcome, "wait_seconds": wait}), "wait_unknown")
+            .to_numpy(dtype=np.int64),
             "total_wait_seconds": exposure,
         }
     )

@@ -31,6 +31,12 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
+#: Schema version -> statements that bring a store of that version to the next one,
+#: run in one transaction with the version recorded, when a store is opened for writing.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ('ALTER TABLE "calls" ALTER COLUMN "wait_seconds" DROP NOT NULL',),
+}
+
 #: Table -> timestamp column whose date partitions its Parquet export
 #: (``<table>/date=YYYY-MM-DD/*.parquet``); other tables are exported unpartitioned.
 PARTITION_DATE_COLUMNS: dict[str, str] = {"calls": "arrived_at", "surveys": "surveyed_at"}
@@ -83,23 +89,43 @@ class Store:
         return connection
 
     def _ensure_schema(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Create missing tables and migrate an older store to :data:`SCHEMA_VERSION`, in one transaction."""
         connection.execute("BEGIN TRANSACTION")
         try:
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_info (schema_version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
             )
+            found = connection.execute("SELECT max(schema_version) FROM schema_info").fetchone()[0]
+            if found is not None and found > SCHEMA_VERSION:
+                raise StoreError(self._version_message(found))
             for definition in TABLES.values():
                 connection.execute(definition.ddl())
-            if connection.execute("SELECT count(*) FROM schema_info").fetchone()[0] == 0:
-                connection.execute(
-                    "INSERT INTO schema_info VALUES (?, ?)",
-                    [SCHEMA_VERSION, datetime.now(timezone.utc).replace(tzinfo=None)],
-                )
+            for version in range(found or SCHEMA_VERSION, SCHEMA_VERSION):
+                if version not in MIGRATIONS:
+                    raise StoreError(self._version_message(found))
+                for statement in MIGRATIONS[version]:
+                    connection.execute(statement)
+                self._record_version(connection, version + 1)
+            if found is None:
+                self._record_version(connection, SCHEMA_VERSION)
             connection.execute("COMMIT")
         except Exception:
             connection.execute("ROLLBACK")
             raise
         self._check_version(connection)
+
+    @staticmethod
+    def _record_version(connection: duckdb.DuckDBPyConnection, version: int) -> None:
+        connection.execute(
+            "INSERT INTO schema_info VALUES (?, ?)", [version, datetime.now(timezone.utc).replace(tzinfo=None)]
+        )
+
+    def _version_message(self, found: int | None) -> str:
+        if found is not None and found < SCHEMA_VERSION and all(v in MIGRATIONS for v in range(found, SCHEMA_VERSION)):
+            remedy = "open it for writing once (e.g. `workbench store init --store FILE`) to migrate it"
+        else:
+            remedy = "rebuild the store from the raw exports"
+        return f"{self.path}: schema version {found} found, this workbench expects {SCHEMA_VERSION}; {remedy}"
 
     def _check_version(self, connection: duckdb.DuckDBPyConnection) -> None:
         try:
@@ -107,10 +133,7 @@ class Store:
         except Exception as exc:
             raise StoreError(f"{self.path}: not a workbench store (no schema_info table)") from exc
         if found != SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: schema version {found} found, this workbench expects {SCHEMA_VERSION}; "
-                "rebuild the store from the raw exports"
-            )
+            raise StoreError(self._version_message(found))
 
     def close(self) -> None:
         """Close the connection (safe to call twice)."""
