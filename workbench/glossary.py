@@ -18,6 +18,9 @@ repeat contact            :func:`repeat_contact_flags` (pandas) and
                           ``called_again`` looks forward, the same window both ways
 queue selection           :func:`queue_family`, :func:`queue_options`, :func:`select_queues`
 column contracts          :func:`require_columns`
+custom dimensions         :data:`DIMENSION_TYPES`, :func:`check_dimension_name`,
+                          :func:`dimension_column` (``region`` -> column ``dim_region``),
+                          :data:`FLAG_TRUE` / :data:`FLAG_FALSE` (how a flag is written)
 ========================  ==============================================================
 
 The module sits under the store and the analysis modules and imports nothing
@@ -483,3 +486,62 @@ def is_all_queues(queues: Sequence[str] | str | None) -> bool:
     if isinstance(queues, str):
         queues = [queues]
     return not [q for q in (queues or []) if q != ALL_QUEUES]
+
+
+# --------------------------------------------------------------------------- custom dimensions
+
+#: Dimension value type -> SQL type of its column. A dimension is a vendor field a
+#: profile maps to a name (region, brand, member_tier, ...); it is stored as a
+#: typed column ``dim_<name>`` of its table (see :mod:`workbench.store`).
+DIMENSION_TYPES: dict[str, str] = {"category": "VARCHAR", "number": "DOUBLE", "flag": "BOOLEAN"}
+#: Prefix of the column holding a dimension, so a dimension never shadows a canonical column.
+DIMENSION_PREFIX = "dim_"
+#: Names a dimension cannot take: the grouping keys every analysis already has.
+RESERVED_DIMENSION_NAMES: frozenset[str] = frozenset(
+    {"queue", "language", "agent", "day", "interval", "week", "month", "all", "calls", "table"}
+)
+#: How exports write a true / false flag (compared case-insensitively, trimmed):
+#: the resolved mark, flag dimensions. Anything else is not a flag.
+FLAG_TRUE: tuple[str, ...] = ("y", "yes", "true", "t", "1", "resolved", "是", "已解决", "解决", "对", "√")
+FLAG_FALSE: tuple[str, ...] = ("n", "no", "false", "f", "0", "unresolved", "否", "未解决", "未解決", "错", "×")
+_DIMENSION_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+def check_dimension_name(name: Any, field: str = "dimensions") -> str:
+    """``name`` if it can name a dimension: lower-case letters, digits and ``_``, not a reserved key.
+
+    >>> check_dimension_name("member_tier")
+    'member_tier'
+
+    Raises:
+        ParameterError: naming ``field``, the rule, and the reserved names when it is one.
+    """
+    import re
+
+    text = str(name)
+    if not re.match(_DIMENSION_NAME, text):
+        raise ParameterError(
+            f"'{text}' cannot name a dimension: use 1-40 lower-case letters, digits or '_', starting with a letter",
+            field=field,
+        )
+    if text in RESERVED_DIMENSION_NAMES:
+        raise ParameterError(
+            f"'{text}' is a built-in grouping key, not a dimension name; reserved: "
+            f"{', '.join(sorted(RESERVED_DIMENSION_NAMES))}",
+            field=field,
+        )
+    return text
+
+
+def dimension_column(name: str) -> str:
+    """Column of a table holding dimension ``name``.
+
+    >>> dimension_column("region")
+    'dim_region'
+    """
+    return DIMENSION_PREFIX + check_dimension_name(name)
+
+
+def dimension_of_column(column: str) -> str | None:
+    """The dimension a column holds (``dim_region`` -> ``region``), None for any other column."""
+    return column[len(DIMENSION_PREFIX):] if column.startswith(DIMENSION_PREFIX) else None

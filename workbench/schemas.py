@@ -13,7 +13,20 @@ from dataclasses import dataclass, field
 #: Version of the table definitions below; a store of an older version is
 #: migrated when opened for writing (:data:`workbench.store.MIGRATIONS`).
 #: 2: ``calls.wait_seconds`` is optional (an export need not time abandoned calls).
-SCHEMA_VERSION = 2
+#: 3: agent-marked outcome fields on ``calls`` (``resolved``, ``disposition_code``,
+#: ``contact_reason``), survey ``channel``/``survey_type``, agent ``site``/``hired_on``/
+#: ``skill_tags``, the ``interval_stats`` and ``dimensions`` tables.
+SCHEMA_VERSION = 3
+
+#: Columns added to a table by a schema version (the migration adds them to an older
+#: store; a new store declares them in place). Version -> table -> column names.
+ADDED_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
+    3: {
+        "calls": ("resolved", "disposition_code", "contact_reason"),
+        "surveys": ("channel", "survey_type"),
+        "agents": ("site", "hired_on", "skill_tags"),
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,10 @@ TABLES: dict[str, Table] = {
                 _c("outcome", "VARCHAR", "answered | abandoned | short_abandon | transferred | phantom.", True),
                 _c("transfer_to_queue_id", "VARCHAR", "Target queue when outcome is transferred."),
                 _c("flags", "VARCHAR", "Comma-separated cleaning flags (misdial, test_number, internal, ...)."),
+                _c("resolved", "BOOLEAN", "Agent-marked: the agent recorded the contact as resolved (true) or not "
+                   "(false); null when the export has no such mark."),
+                _c("disposition_code", "VARCHAR", "Wrap-up (disposition) code the agent chose after the call."),
+                _c("contact_reason", "VARCHAR", "Contact reason (topic) the agent chose for the call."),
                 _BATCH,
             ),
             ("call_id",),
@@ -102,6 +119,8 @@ TABLES: dict[str, Table] = {
                 _c("surveyed_at", "TIMESTAMP", "Local time of the response."),
                 _c("csat", "INTEGER", "Satisfaction 1 (worst) to 5 (best).", True),
                 _c("comment", "VARCHAR", "Free-text comment, PII-redacted."),
+                _c("channel", "VARCHAR", "Channel of the contact surveyed: phone, chat, email, ..."),
+                _c("survey_type", "VARCHAR", "How the survey was taken: ivr, sms, email, web, ..."),
                 _BATCH,
             ),
             ("survey_id",),
@@ -133,6 +152,9 @@ TABLES: dict[str, Table] = {
                 _c("languages", "VARCHAR", "Comma-separated languages spoken."),
                 _c("skills", "VARCHAR", "Comma-separated queue ids the agent serves."),
                 _c("team", "VARCHAR", "Team or supervisor group."),
+                _c("site", "VARCHAR", "Site (building, city or outsourcer) the agent works at."),
+                _c("hired_on", "DATE", "Local date the agent started; tenure is counted from it."),
+                _c("skill_tags", "VARCHAR", "Comma-separated skill tags beyond queues (e.g. vip, complaints)."),
                 _BATCH,
             ),
             ("agent_id",),
@@ -149,6 +171,45 @@ TABLES: dict[str, Table] = {
                 _BATCH,
             ),
             ("queue_id",),
+        ),
+        Table(
+            "interval_stats",
+            "ACD interval report: per queue and interval (15/30/60 minutes, or a whole day as 1440) the counts "
+            "and averages the ACD computed. For centres without call records; KPIs combine intervals weighted "
+            "by their counts, never as an average of averages.",
+            (
+                _c("queue_id", "VARCHAR", "Queue (skill) of the row.", True),
+                _c("interval_start", "TIMESTAMP", "Local start of the interval (midnight for a day).", True),
+                _c("interval_minutes", "INTEGER", "Interval length in minutes: 15, 30, 60, or 1440 for a day.", True),
+                _c("offered", "BIGINT", "Calls offered to the queue in the interval.", True),
+                _c("answered", "BIGINT", "Calls answered (transferred-out included)."),
+                _c("abandoned", "BIGINT", "Calls abandoned in queue (short abandons included unless given apart)."),
+                _c("short_abandoned", "BIGINT", "Abandons quicker than the ACD's short-abandon threshold, when given."),
+                _c("answered_in_target", "BIGINT", "Calls answered within target_answer_seconds."),
+                _c("target_answer_seconds", "DOUBLE", "Answer-time threshold of the reported service level."),
+                _c("service_level", "DOUBLE", "Service level as the ACD reported it (0..1)."),
+                _c("asa_seconds", "DOUBLE", "Average speed of answer over the answered calls."),
+                _c("aht_seconds", "DOUBLE", "Average handle time (talk + hold + wrap) over the answered calls."),
+                _c("average_talk_seconds", "DOUBLE", "Average talk time over the answered calls."),
+                _c("average_wrap_seconds", "DOUBLE", "Average after-call work over the answered calls."),
+                _BATCH,
+            ),
+            ("queue_id", "interval_start", "interval_minutes"),
+        ),
+        Table(
+            "dimensions",
+            "Catalogue of the custom dimensions the store holds: vendor fields a profile mapped to a named "
+            "dimension, stored as a typed column dim_<dimension> of their table.",
+            (
+                _c("table_name", "VARCHAR", "Canonical table carrying the dimension (calls, surveys, agents).", True),
+                _c("dimension", "VARCHAR", "Dimension name, e.g. region or member_tier.", True),
+                _c("value_type", "VARCHAR", "category | number | flag.", True),
+                _c("column_name", "VARCHAR", "Column of the table holding it: dim_<dimension>.", True),
+                _c("description", "VARCHAR", "What the dimension means, from the profile."),
+                _c("profile", "VARCHAR", "Ingestion profile that first declared it."),
+                _BATCH,
+            ),
+            ("table_name", "dimension"),
         ),
         Table(
             "transcript_segments",

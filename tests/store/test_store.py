@@ -113,8 +113,10 @@ def test_version_1_store_is_migrated_keeps_its_rows_and_takes_a_call_without_a_w
     path = tmp_path / "v1.duckdb"
     _version_1_store(path)
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
-        assert list(store.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2]
+        assert store.schema_version == SCHEMA_VERSION == 3
+        assert list(store.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2, 3]
+        # Version 3's columns were added to the old table.
+        assert {"resolved", "disposition_code", "contact_reason"} <= set(store.read_table("calls").columns)
         store.write_batch({"calls": _calls(["new"]).drop(columns="wait_seconds").assign(outcome="abandoned")},
                           batch_id="b1")
         calls = store.read_table("calls")
@@ -123,7 +125,7 @@ def test_version_1_store_is_migrated_keeps_its_rows_and_takes_a_call_without_a_w
     assert calls["wait_seconds"].isna().tolist() == [True, False]
     assert calls.loc[calls["call_id"] == "old", ["wait_seconds", "batch_id"]].values.tolist() == [[12.0, "b0"]]
     with Store(path) as again:  # migrated once
-        assert list(again.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2]
+        assert list(again.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2, 3]
 
 
 def test_version_1_store_read_only_is_refused_with_the_way_to_migrate(tmp_path):

@@ -23,6 +23,7 @@ from workbench.csvfiles import write_csv
 from workbench.paths import file_sha256
 from workbench.pseudonyms import ANY_PATTERN, current_key
 from workbench.errors import InputDataError, ParameterError, StoreError
+from workbench.glossary import dimension_column
 from workbench.ingest.profiles import IngestProfile, load_profile
 from workbench.ingest.reading import RawTable, check_readable, drop_raw, load_raw, sql_string
 from workbench.ingest.validate import check_export, masked_headers
@@ -254,13 +255,14 @@ def ingest_file(
             if raw.lines is not None:
                 summary.update(physical_lines=raw.lines, blank_lines=raw.blank_lines,
                                continuation_lines=raw.lines - summary["rows_read"] - raw.blank_lines)
-            stored = set(TABLES[profile.table].column_names)
+            stored = set(TABLES[profile.table].column_names) | {dimension_column(n) for n in profile.dimensions}
             columns = ", ".join(f'"{c}"' for c in _checked_columns(store, checked) if c in stored)
             # The rows carry their line numbers; the table needs no file order, and letting
             # DuckDB write in any order saves a fifth of the insert's CPU.
             store.connection.execute("SET preserve_insertion_order = false")
             store.write_batch(
-                {"batches": _batch_row(batch_id, profile, path, sha, summary, started, "succeeded")},
+                {"batches": _batch_row(batch_id, profile, path, sha, summary, started, "succeeded"),
+                 **dimension_catalogue(profile)},
                 batch_id=batch_id,
                 queries={profile.table: f"SELECT {columns} FROM {checked} WHERE len(reasons) = 0 AND NOT in_store"},
             )
@@ -268,6 +270,18 @@ def ingest_file(
             _drop_temp(store, raw)
             store.connection.execute("RESET preserve_insertion_order")
     return summary
+
+
+def dimension_catalogue(profile: IngestProfile) -> dict[str, pd.DataFrame]:
+    """``{"dimensions": rows}`` declaring the profile's custom dimensions to the store (empty without any)."""
+    if not profile.dimensions:
+        return {}
+    rows = [
+        {"table_name": profile.table, "dimension": name, "value_type": d.type, "column_name": dimension_column(name),
+         "description": d.description or f"{d.column} ({profile.name})", "profile": profile.name}
+        for name, d in profile.dimensions.items()
+    ]
+    return {"dimensions": pd.DataFrame(rows)}
 
 
 def _checked_columns(store: Store, checked: str) -> list[str]:

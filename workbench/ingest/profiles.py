@@ -17,8 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbench import paths
 from workbench.errors import ParameterError
+from workbench.glossary import DIMENSION_TYPES, check_dimension_name
 from workbench.schemas import TABLES
 
+#: Tables a profile may add custom dimensions to.
+DIMENSION_TABLES: tuple[str, ...] = ("calls", "surveys", "agents")
+#: Value type names of dimensions (:data:`workbench.glossary.DIMENSION_TYPES`).
+DIMENSION_VALUE_TYPES = tuple(DIMENSION_TYPES)
 OUTCOMES = ("answered", "abandoned", "short_abandon", "transferred", "phantom")
 Outcome = Literal["answered", "abandoned", "short_abandon", "transferred", "phantom"]
 #: A profile name is part of file names (batch ids, rejects files): letters, digits, ``_ . -``, no ``..``.
@@ -47,6 +52,31 @@ class Cleaning(BaseModel):
     test_numbers: list[str] = Field(default_factory=list)
     internal_numbers_prefix: list[str] = Field(default_factory=list)
     queue_entry_column: str | None = None
+
+
+class Dimension(BaseModel):
+    """One vendor field mapped to a named custom dimension (region, brand, member_tier, ...).
+
+    Stored as column ``dim_<name>`` of the profile's table (see :mod:`workbench.store`).
+
+    Attributes:
+        column: vendor header (a dotted path such as ``Attributes.tier`` in a
+            nested JSON export).
+        type: ``category`` (text), ``number`` (decimal separator of the
+            profile; a trailing ``%`` divides by 100) or ``flag`` (yes/no in
+            the forms of :data:`workbench.glossary.FLAG_TRUE`/``FLAG_FALSE``).
+        values: vendor value -> stored value (categories and flags); a
+            category value not listed is stored as exported, a flag value
+            neither listed nor a known yes/no rejects the row.
+        description: what the dimension means (shown in the data dictionary).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str = Field(min_length=1)
+    type: Literal["category", "number", "flag"] = "category"
+    values: dict[str, str] = Field(default_factory=dict)
+    description: str = ""
 
 
 class IngestProfile(BaseModel):
@@ -89,13 +119,23 @@ class IngestProfile(BaseModel):
             unique, e.g. ``[vru+line, call_id]``; the key must still be mapped.
         cleaning: calls only; rows matching a rule are loaded and flagged
             (see :class:`Cleaning`); with it, phantom calls are flagged ``phantom``.
+        dimensions: dimension name -> :class:`Dimension`: further vendor fields
+            kept as named, typed custom dimensions (calls, surveys, agents).
+        decimal_separator: ``.`` or ``,`` (``"1.234,5"`` with ``,``: dots and
+            spaces inside a number are thousands separators).
+        format: ``auto`` (by file extension: .csv/.txt, .json, .jsonl/.ndjson,
+            .xlsx, .xls, .parquet), or the format named.
+        record_path: JSON only: dotted path to the list of records inside the
+            document (e.g. ``data.contacts``); nested fields of a record become
+            dotted headers (``Agent.Id``) that ``columns`` and ``dimensions`` name.
+        sheet: Excel only: sheet name or 0-based position (default the first).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = ""
     description: str = ""
-    table: Literal["calls", "surveys", "agents", "queues", "agent_states"]
+    table: Literal["calls", "surveys", "agents", "queues", "agent_states", "interval_stats"]
     encoding: Literal[
         "auto", "utf-8", "gb18030", "big5", "cp1252", "latin-1", "utf-16", "utf-16-le", "utf-16-be"
     ] = "auto"
@@ -115,6 +155,11 @@ class IngestProfile(BaseModel):
     null_times: list[str] = Field(default_factory=list)
     id_columns: list[str] = Field(default_factory=list)
     cleaning: Cleaning | None = None
+    dimensions: dict[str, Dimension] = Field(default_factory=dict)
+    decimal_separator: Literal[".", ","] = "."
+    format: Literal["auto", "csv", "json", "jsonl", "xlsx", "xls", "parquet"] = "auto"
+    record_path: str | None = None
+    sheet: str | int | None = None
 
     @field_validator("name")
     @classmethod
@@ -157,6 +202,17 @@ class IngestProfile(BaseModel):
                                  f"of table '{self.table}'")
         if self.cleaning is not None and self.table != "calls":
             raise ValueError("cleaning: only for table 'calls'")
+        if self.dimensions and self.table not in DIMENSION_TABLES:
+            raise ValueError(f"dimensions: only for tables {list(DIMENSION_TABLES)}")
+        for name, dimension in self.dimensions.items():
+            try:
+                check_dimension_name(name)
+            except ParameterError as exc:
+                raise ValueError(f"dimensions: {exc.reason}") from None
+            if dimension.values and dimension.type == "number":
+                raise ValueError(f"dimensions: '{name}' is a number; value maps are for categories and flags")
+        if self.separator == self.decimal_separator:
+            raise ValueError("decimal_separator: the same character as the field separator")
         return self
 
     @property

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.glossary import FLAG_FALSE, FLAG_TRUE, dimension_column
 from workbench.ingest.profiles import IngestProfile
 from workbench.ingest.reading import BLANK_CHARACTERS, BLANK_CLASS, RawExport, RawTable, register_frame, sql_string
 from workbench.pseudonyms import prepare_connection, pseudonym_sql
@@ -47,6 +48,10 @@ ORDER: dict[str, list[tuple[str, str]]] = {
 HMS_PATTERN = r"^\s*(-)?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$"
 #: Hours a later clock time may lie before ``arrived_at`` before it counts as the next day.
 MIDNIGHT_WRAP_HOURS = 12
+#: Canonical columns holding a share (0..1): a value written as a percentage (``"94.01%"``) is divided by 100.
+SHARE_COLUMNS: frozenset[str] = frozenset({"service_level"})
+#: Characters grouping thousands in a number written with a decimal comma (``1.234,5``, ``1 234,5``).
+THOUSANDS_WITH_DECIMAL_COMMA = ". \u00a0\u202f'"
 
 
 def _trim(value: str) -> str:
@@ -81,9 +86,38 @@ class _Query:
         self.checks.append((condition, message))
 
 
+def _number_sql(text: str, decimal_separator: str, share: bool = False) -> str:
+    """SQL DOUBLE of a vendor number text (NULL when it is not one).
+
+    With a decimal comma, dots and blanks inside the number group thousands.
+    ``share``: a trailing ``%`` (``"94.01%"``) means a percentage, divided by 100.
+    """
+    value = _trim(text)
+    if decimal_separator == ",":
+        value = f"replace(translate({value}, {sql_string(THOUSANDS_WITH_DECIMAL_COMMA)}, ''), ',', '.')"
+    if not share:
+        return f"TRY_CAST({value} AS DOUBLE)"
+    return (f"CASE WHEN ends_with({value}, '%') THEN TRY_CAST(rtrim(left({value}, -1)) AS DOUBLE) / 100 "
+            f"ELSE TRY_CAST({value} AS DOUBLE) END")
+
+
+def _flag_sql(text: str, mapping: dict[str, str] | None = None) -> str:
+    """SQL BOOLEAN of a yes/no text: the profile's map first, then :data:`FLAG_TRUE` / :data:`FLAG_FALSE`."""
+    value = f"lower({_trim(text)})"
+    mapped = ""
+    if mapping:
+        mapped = " ".join(f"WHEN {_trim(text)} = {sql_string(k)} THEN TRY_CAST({sql_string(v)} AS BOOLEAN)"
+                          for k, v in mapping.items())
+    true = ", ".join(sql_string(v) for v in FLAG_TRUE)
+    false = ", ".join(sql_string(v) for v in FLAG_FALSE)
+    return f"CASE {mapped} WHEN {value} IN ({true}) THEN TRUE WHEN {value} IN ({false}) THEN FALSE END"
+
+
 def check_headers(headers: list[str] | pd.Index, profile: IngestProfile, file: str | Path) -> None:
     """Raise InputDataError (line 1, header named) when a mapped header is absent."""
     mapped = dict(profile.columns)
+    for name, dimension in profile.dimensions.items():
+        mapped[f"(dimensions.{name})"] = dimension.column
     if profile.date_column:
         mapped["(date_column)"] = profile.date_column
     for position, header in enumerate(profile.id_columns):
@@ -107,7 +141,19 @@ def _map_columns(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
     for canonical, header in profile.columns.items():
         text, kind = f"r.{raw.column(header)}", types[canonical]
         parsed = f"p_{canonical}"
-        if canonical == "outcome" or canonical in profile.value_maps:
+        if kind == "BOOLEAN":
+            query.parsed.append(f"{_flag_sql(text, profile.value_maps.get(canonical))} AS {parsed}")
+            query.typed[canonical] = parsed
+            query.reason(f"{text} IS NOT NULL AND {parsed} IS NULL",
+                         f"{sql_string(f'bad_flag: {header} ')} || {_quoted(text)} || ' is not yes or no'")
+        elif kind == "DATE":
+            day = (f"coalesce(TRY_CAST({_trim(text)} AS DATE), "
+                   f"CAST(try_strptime({_trim(text)}, {sql_string(profile.timestamp_format)}) AS DATE))")
+            query.parsed.append(f"{day} AS {parsed}")
+            query.typed[canonical] = parsed
+            query.reason(f"{text} IS NOT NULL AND {parsed} IS NULL",
+                         f"{sql_string(f'bad_date: {header} ')} || {_quoted(text)} || ' is not a date'")
+        elif canonical == "outcome" or canonical in profile.value_maps:
             mapping = profile.outcomes if canonical == "outcome" else profile.value_maps[canonical]
             query.parsed.append(f"{_map_sql(text, mapping)} AS {parsed}")
             query.typed[canonical] = parsed
@@ -150,7 +196,7 @@ def _map_columns(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
                 )
                 expected = "H:MM:SS"
             else:
-                number = f"TRY_CAST({_trim(text)} AS DOUBLE)"
+                number = _number_sql(text, profile.decimal_separator, share=canonical in SHARE_COLUMNS)
                 expected = "a number"
             query.parsed.append(f"{number} AS {parsed}")
             query.reason(f"{text} IS NOT NULL AND {parsed} IS NULL",
@@ -173,6 +219,29 @@ def _map_columns(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
         else:
             query.parsed.append(f"{_trim(text)} AS {parsed}")
             query.typed[canonical] = parsed
+
+
+def _map_dimensions(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
+    """Each custom dimension into its typed column ``dim_<name>``; a value of the wrong type is a reason."""
+    for name, dimension in profile.dimensions.items():
+        text, column = f"r.{raw.column(dimension.column)}", dimension_column(name)
+        parsed = f"p_{column}"
+        if dimension.type == "number":
+            expression, expected = _number_sql(text, profile.decimal_separator, share=True), "a number"
+        elif dimension.type == "flag":
+            expression, expected = _flag_sql(text, dimension.values), "yes or no"
+        else:
+            trimmed = _trim(text)
+            expression = (f"coalesce({_map_sql(trimmed, dimension.values)}, {trimmed})" if dimension.values
+                          else trimmed)
+            expected = None
+        query.parsed.append(f"{expression} AS {parsed}")
+        query.typed[column] = parsed
+        if expected:
+            code = "bad_number" if dimension.type == "number" else "bad_flag"
+            query.reason(f"{text} IS NOT NULL AND {parsed} IS NULL",
+                         f"{sql_string(f'{code}: {dimension.column} ')} || {_quoted(text)} || "
+                         f"{sql_string(f' is not {expected} (dimension {name})')}")
 
 
 def _midnight_wrap(query: _Query, profile: IngestProfile) -> None:
@@ -293,6 +362,7 @@ def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = 
     check_headers(list(raw.headers), profile, "<export>")
     query = _Query()
     _map_columns(query, raw, profile)
+    _map_dimensions(query, raw, profile)
     _midnight_wrap(query, profile)
     _cleaning_flags(query, raw, profile)
     _identity(query, raw, profile)

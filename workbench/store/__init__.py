@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from workbench import paths
 from workbench.errors import StoreError
-from workbench.schemas import SCHEMA_VERSION, TABLES, table
+from workbench.glossary import DIMENSION_PREFIX, DIMENSION_TYPES, dimension_column
+from workbench.schemas import ADDED_COLUMNS, SCHEMA_VERSION, TABLES, table
 
 if TYPE_CHECKING:
     import duckdb
@@ -35,6 +36,12 @@ if TYPE_CHECKING:
 #: run in one transaction with the version recorded, when a store is opened for writing.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ('ALTER TABLE "calls" ALTER COLUMN "wait_seconds" DROP NOT NULL',),
+    2: tuple(
+        f'ALTER TABLE "{name}" ADD COLUMN IF NOT EXISTS "{column}" '
+        + next(c.sql_type for c in TABLES[name].columns if c.name == column)
+        for name, columns in ADDED_COLUMNS[3].items()
+        for column in columns
+    ),
 }
 
 #: Table -> timestamp column whose date partitions its Parquet export
@@ -307,26 +314,43 @@ class Store:
                 column holds one of the values are deleted before anything is
                 written (the table need not be in ``frames``).
 
+        Custom dimensions: a ``dimensions`` frame (catalogue rows: ``table_name``,
+        ``dimension``, ``value_type``, ``column_name``, ...) adds each new
+        dimension's typed column ``dim_<dimension>`` to its table in the same
+        transaction, so the other frames and queries may fill it. A frame or
+        query may also fill any dimension column the table already has.
+
         Returns:
             Rows written per table.
 
         Raises:
             StoreError: the store is read-only, a frame names an unknown table
-                or column, or misses a required column (named in the message).
+                or column, or misses a required column (named in the message),
+                or a dimension is declared again with another value type.
         """
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; cannot write")
-        prepared = {name: self._conform(name, frame, batch_id) for name, frame in frames.items()}
         connection = self.connection
-        selects = {name: self._conform_query(connection, name, sql, batch_id) for name, sql in (queries or {}).items()}
+        added = self._planned_dimensions(connection, frames.get("dimensions"))
+        prepared = {
+            name: self._conform(name, frame, batch_id, self._dimension_columns(connection, name, added))
+            for name, frame in frames.items()
+        }
+        selects = {
+            name: self._conform_query(connection, name, sql, batch_id, self._dimension_columns(connection, name, added))
+            for name, sql in (queries or {}).items()
+        }
         deletions = self._deletions(delete_where or {})
         written: dict[str, int] = {}
         connection.execute("BEGIN TRANSACTION")
         try:
+            # Inside the transaction: a failed batch leaves no new column behind.
+            for name, column, sql_type in added:
+                connection.execute(f'ALTER TABLE "{name}" ADD COLUMN IF NOT EXISTS "{column}" {sql_type}')
             for sql, values in deletions:
                 connection.execute(sql, [values])
-            for name, sql in selects.items():
-                written[name] = self._insert_query(connection, name, sql)
+            for name, (sql, columns) in selects.items():
+                written[name] = self._insert_query(connection, name, sql, columns)
             for name, frame in prepared.items():
                 self._upsert(connection, name, frame)
                 written[name] = len(frame)
@@ -338,15 +362,58 @@ class Store:
             raise StoreError(f"{self.path}: batch {batch_id or ''} not written, store unchanged: {exc}") from exc
         return written
 
+    def _planned_dimensions(
+        self, connection: duckdb.DuckDBPyConnection, catalogue: pd.DataFrame | None
+    ) -> list[tuple[str, str, str]]:
+        """(table, column, SQL type) of the dimension columns a ``dimensions`` frame adds."""
+        if catalogue is None or catalogue.empty:
+            return []
+        stored = {
+            (row.table_name, row.dimension): row.value_type
+            for row in connection.execute("SELECT table_name, dimension, value_type FROM dimensions").df().itertuples()
+        }
+        added = []
+        for row in catalogue.itertuples():
+            if row.table_name not in TABLES or row.value_type not in DIMENSION_TYPES:
+                raise StoreError(f"dimension '{row.dimension}': table '{row.table_name}' or value type "
+                                 f"'{row.value_type}' unknown (types: {', '.join(DIMENSION_TYPES)})")
+            if row.column_name != dimension_column(row.dimension):
+                raise StoreError(f"dimension '{row.dimension}': its column must be {dimension_column(row.dimension)}")
+            before = stored.get((row.table_name, row.dimension))
+            if before is not None and before != row.value_type:
+                raise StoreError(f"dimension '{row.dimension}' of table '{row.table_name}' is stored as {before}; "
+                                 f"it cannot be loaded as {row.value_type} (rename it in the profile)")
+            added.append((row.table_name, row.column_name, DIMENSION_TYPES[row.value_type]))
+        return added
+
     @staticmethod
-    def _conform_query(connection: duckdb.DuckDBPyConnection, name: str, sql: str, batch_id: str | None) -> str:
-        """``sql`` wrapped to select exactly the table's columns (missing ones NULL, ``batch_id`` set)."""
+    def _dimension_columns(
+        connection: duckdb.DuckDBPyConnection, name: str, added: Sequence[tuple[str, str, str]] = ()
+    ) -> list[str]:
+        """Dimension columns ``dim_*`` table ``name`` has, plus those this batch adds to it."""
+        found = connection.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND starts_with(column_name, ?) "
+            "ORDER BY column_index",
+            [name, DIMENSION_PREFIX],
+        ).fetchall()
+        columns = [c[0] for c in found]
+        return columns + [c for t, c, _ in added if t == name and c not in columns]
+
+    def dimension_columns(self, name: str) -> list[str]:
+        """The dimension columns (``dim_<dimension>``) table ``name`` holds, in the order they were added."""
+        return self._dimension_columns(self.connection, name)
+
+    @staticmethod
+    def _conform_query(
+        connection: duckdb.DuckDBPyConnection, name: str, sql: str, batch_id: str | None, dimensions: Sequence[str] = ()
+    ) -> tuple[str, list[str]]:
+        """``sql`` wrapped to select exactly the table's columns (missing ones NULL, ``batch_id`` set), and those columns."""
         try:
             definition = table(name)
         except KeyError as exc:
             raise StoreError(str(exc.args[0])) from None
         found = [d[0] for d in connection.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
-        unknown = [c for c in found if c not in definition.column_names]
+        unknown = [c for c in found if c not in definition.column_names and c not in dimensions]
         if unknown:
             raise StoreError(f"table '{name}': unknown column(s) {unknown}; expected a subset of {definition.column_names}")
         missing = [c for c in definition.required_columns if c not in found and not (c == "batch_id" and batch_id)]
@@ -360,11 +427,13 @@ class Store:
                 columns.append(f'"{column}"')
             else:
                 columns.append(f'NULL AS "{column}"')
-        return f"SELECT {', '.join(columns)} FROM ({sql})"
+        filled = [c for c in dimensions if c in found]
+        columns += [f'"{c}"' for c in filled]
+        return f"SELECT {', '.join(columns)} FROM ({sql})", definition.column_names + filled
 
     @staticmethod
-    def _insert_query(connection: duckdb.DuckDBPyConnection, name: str, select: str) -> int:
-        columns = ", ".join(f'"{c}"' for c in table(name).column_names)
+    def _insert_query(connection: duckdb.DuckDBPyConnection, name: str, select: str, names: Sequence[str]) -> int:
+        columns = ", ".join(f'"{c}"' for c in names)
         # Plain INSERT: rows of a query are new by contract, and OR REPLACE costs twice the time.
         return int(connection.execute(f'INSERT INTO "{name}" ({columns}) {select}').fetchone()[0])
 
@@ -383,12 +452,12 @@ class Store:
                 statements.append((f'DELETE FROM "{name}" WHERE "{column}" = ANY(?)', values))
         return statements
 
-    def _conform(self, name: str, frame: pd.DataFrame, batch_id: str | None) -> pd.DataFrame:
+    def _conform(self, name: str, frame: pd.DataFrame, batch_id: str | None, dimensions: Sequence[str] = ()) -> pd.DataFrame:
         try:
             definition = table(name)
         except KeyError as exc:
             raise StoreError(str(exc.args[0])) from None
-        unknown = [c for c in frame.columns if c not in definition.column_names]
+        unknown = [c for c in frame.columns if c not in definition.column_names and c not in dimensions]
         if unknown:
             raise StoreError(f"table '{name}': unknown column(s) {unknown}; expected a subset of {definition.column_names}")
         missing = [c for c in definition.required_columns if c not in frame.columns]
@@ -404,7 +473,7 @@ class Store:
             null_rows = conformed.index[conformed[column].isna()]
             if len(null_rows):
                 raise StoreError(f"table '{name}': required column '{column}' is empty in {len(null_rows)} row(s)")
-        return conformed[definition.column_names]
+        return conformed[definition.column_names + [c for c in dimensions if c in frame.columns]]
 
     @staticmethod
     def _upsert(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:

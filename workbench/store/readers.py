@@ -57,6 +57,50 @@ def table_row_count(store: Store, table: str) -> int:
     return int(store.query(f'SELECT count(*) AS n FROM "{table}"')["n"].iloc[0])
 
 
+# --------------------------------------------------------------------------- dimensions
+
+
+def dimensions(store: Store, table: str | None = None) -> pd.DataFrame:
+    """The custom dimensions the store holds (the ``dimensions`` catalogue), of one table or all.
+
+    Columns: ``table_name``, ``dimension``, ``value_type`` (category, number,
+    flag), ``column_name`` (``dim_<dimension>``), ``description``, ``profile``;
+    ordered by table and dimension. Only dimensions whose column exists are listed.
+    """
+    sql = ("SELECT table_name, dimension, value_type, column_name, description, profile FROM dimensions "
+           "WHERE column_name IN (SELECT column_name FROM duckdb_columns() c WHERE c.table_name = dimensions.table_name)")
+    parameters: list[Any] = []
+    if table is not None:
+        sql += " AND table_name = ?"
+        parameters.append(table)
+    return store.query(sql + " ORDER BY table_name, dimension", parameters)
+
+
+def dimension_names(store: Store, table: str = "calls") -> list[str]:
+    """Names of the dimensions of ``table`` (e.g. ``["member_tier", "region"]``)."""
+    return dimensions(store, table)["dimension"].tolist()
+
+
+def dimension_values(store: Store, dimension: str, table: str = "calls", limit: int = 200) -> list[Any]:
+    """Distinct non-null values of a dimension, most frequent first (at most ``limit``).
+
+    Raises:
+        ParameterError: ``dimension`` is not a dimension of ``table`` (the known ones listed).
+    """
+    known = dimension_names(store, table)
+    if dimension not in known:
+        raise ParameterError(
+            f"'{dimension}' is not a dimension of {table}; known: {', '.join(known) or 'none loaded'}",
+            field="dimension",
+        )
+    column = glossary.dimension_column(dimension)
+    frame = store.query(
+        f'SELECT "{column}" AS value, count(*) AS n FROM "{table}" WHERE "{column}" IS NOT NULL '
+        f"GROUP BY 1 ORDER BY n DESC, value LIMIT {int(limit)}"
+    )
+    return frame["value"].tolist()
+
+
 # --------------------------------------------------------------------------- calls
 
 
