@@ -36,6 +36,8 @@ from workbench.params.apps import (
     TopicsAppParameters,
 )
 from workbench.params.base import (
+    DimensionFilter,
+    DimensionSelection,
     IntervalMinutes,
     NotebookParameters,
     PeriodSelection,
@@ -73,6 +75,8 @@ from workbench.params.notebooks import (
 
 __all__ = [
     "AppParameters",
+    "DimensionFilter",
+    "DimensionSelection",
     "ExportToIngest",
     "IngestOverviewParameters",
     "IntervalMinutes",

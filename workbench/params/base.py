@@ -31,7 +31,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from workbench import paths
 from workbench.errors import ParameterError
-from workbench.glossary import PARAMETER_NAMES, RETIRED_NAMES, Period, check_interval_minutes
+from workbench.glossary import PARAMETER_NAMES, RETIRED_NAMES, Period, check_dimension_name, check_interval_minutes
 from workbench.registries import Registry
 
 
@@ -180,6 +180,48 @@ class QueueSelection(NotebookParameters):
     queues: Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(_one_or_many)] = Field(
         default_factory=list, description=PARAMETER_NAMES["queues"]
     )
+
+
+def _dimension_filter(value: Any) -> Any:
+    """``{region: north}`` as ``{region: ["north"]}``; every value as text (a URL or a CLI option gives text).
+
+    A flag is written ``true``/``false`` and a number as it reads (``2`` or ``2.5``);
+    the KPIs convert each value to the dimension's type when they know it.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    out: dict[str, Any] = {}
+    for name, values in value.items():
+        try:
+            check_dimension_name(name, field="dimension_filter")
+        except ParameterError as exc:
+            raise ValueError(exc.reason) from None
+        items = values if isinstance(values, (list, tuple)) else [values]
+        out[str(name)] = [str(v).lower() if isinstance(v, bool) else (
+            f"{v:g}" if isinstance(v, float) else str(v)) for v in items]
+    return out
+
+
+def _non_empty_values(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    empty = [name for name, values in value.items() if not values]
+    if empty:
+        raise ValueError(f"dimension_filter: no value given for {', '.join(empty)}")
+    return value
+
+
+#: Custom dimensions to keep: dimension name -> the values kept (:func:`workbench.kpis.compute_kpis`).
+DimensionFilter = Annotated[
+    dict[str, list[Annotated[str, Field(min_length=1)]]],
+    BeforeValidator(_dimension_filter),
+    AfterValidator(_non_empty_values),
+    Field(description=PARAMETER_NAMES["dimension_filter"]),
+]
+
+
+class DimensionSelection(NotebookParameters):
+    """Which calls by custom dimension: ``{region: [north]}``; empty = every call."""
+
+    dimension_filter: DimensionFilter = Field(default_factory=dict, description=PARAMETER_NAMES["dimension_filter"])
 
 
 # --------------------------------------------------------------------------- validation
