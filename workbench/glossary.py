@@ -57,6 +57,8 @@ PARAMETER_NAMES: dict[str, str] = {
     "queues": "queue ids (billing_zh) or families (billing) to include; empty = every queue",
     "dimension_filter": "custom dimensions to keep, name -> value or list of values ({region: north}); "
     "empty = every call",
+    "group_by": "custom dimension the figures are broken down by, one row per value (member_tier); "
+    "unset = no breakdown",
     "language": "language line to include (all, zh, en): a filter on the queues' language",
     "spoken_language": "spoken language of the recordings (auto, en, zh); auto = detected per recording",
     "text_language": "language of the texts mined for topics (auto, en, zh, mixed); auto = detected",
