@@ -27,6 +27,19 @@ Population rules shared by every KPI:
   ``wait_unknown`` / ``handle_unknown`` count the calls that lack it. A call
   is still counted (offered, answered, abandoned) whatever it lacks.
 
+First-contact resolution is reported both ways, side by side: ``fcr_rate``
+from repeat calls (the customer did not call again) and ``fcr_marked_rate``
+from the agent's mark (``calls.resolved``). Every rate or average has a
+column counting its population and, where a measure can be missing, one
+counting the calls that lacked it (:data:`KPI_POPULATIONS`).
+
+Grouping and filtering go beyond the built-in keys (:data:`BY_KEYS`): the
+store's custom dimensions of calls (``region`` reads column ``dim_region``),
+the agents' ``team`` and ``site`` and their custom dimensions (joined on
+``agent_id``), and for the CSAT distribution the survey's ``survey_type`` and
+``channel`` (:func:`dimension_keys`). A dimension is one more ``GROUP BY``
+column; filter values are SQL parameters, never written into the text.
+
 Which calls each count is about, the period, the interval and the repeat
 contact behind ``fcr_rate`` come from :mod:`workbench.glossary`
 (:func:`~workbench.glossary.call_set_sql`, :class:`~workbench.glossary.Period`,
@@ -36,15 +49,18 @@ contact behind ``fcr_rate`` come from :mod:`workbench.glossary`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from workbench.errors import WorkbenchError
+from workbench.errors import ParameterError, WorkbenchError
 from workbench.glossary import (
     DEFAULT_INTERVAL_MINUTES,
     DEFAULT_REPEAT_WINDOW_DAYS,
     DEFAULT_SHORT_ABANDON_SECONDS,
     DEFAULT_TARGET_ANSWER_SECONDS,
+    FLAG_FALSE,
+    FLAG_TRUE,
     Period,
     call_set_sql,
     called_again_sql,
@@ -92,10 +108,15 @@ KPI_DEFINITIONS: dict[str, str] = {
     "Formula: mean(talk_seconds + hold_seconds + wrap_seconds) over answered calls with any part known.",
     "transfer_rate": "Share of answered calls passed to another queue. "
     "Formula: count(outcome = transferred) / answered.",
-    "fcr_rate": "First-contact resolution: share of answered calls from a known customer after which that "
-    "customer did not call again within repeat_window_days days. "
+    "fcr_rate": "First-contact resolution, repeat-based: share of answered calls from a known customer after "
+    "which that customer did not call again within repeat_window_days days (answered calls without a customer id "
+    "are left out; see customer_unknown). "
     "Formula: count(answered, customer_id known, no non-phantom call by the same customer_id in "
-    "(arrived_at, arrived_at + repeat_window_days days]) / count(answered, customer_id known).",
+    "(arrived_at, arrived_at + repeat_window_days days]) / fcr_calls.",
+    "fcr_marked_rate": "First-contact resolution, agent-marked: share of answered calls the agent marked resolved, "
+    "of those with a mark (calls without one are left out; see resolved_unknown). It says what the agent "
+    "believed at wrap-up; fcr_rate says whether the customer came back. "
+    "Formula: count(answered and resolved = true) / fcr_marked_calls.",
     "survey_response_rate": "Share of answered calls with at least one survey response. "
     "Formula: count(answered calls with a survey) / answered.",
     "csat_mean": "Mean satisfaction score (1-5) of survey responses on answered calls; empty without responses. "
@@ -114,7 +135,39 @@ KPI_DEFINITIONS: dict[str, str] = {
     "answered and abandoned, but not in asa_seconds. Formula: count(offered and wait_seconds unknown).",
     "handle_unknown": "Answered calls with none of talk, hold and wrap time recorded; left out of aht_seconds. "
     "Formula: count(answered and talk_seconds, hold_seconds, wrap_seconds all unknown).",
+    "fcr_calls": "Calls the repeat-based fcr_rate is about: answered calls from a known customer. "
+    "Formula: count(answered and customer_id known).",
+    "customer_unknown": "Answered calls with no customer id: whether they were repeated cannot be told, so they "
+    "are left out of fcr_rate. Formula: answered - fcr_calls.",
+    "fcr_marked_calls": "Calls the agent-marked fcr_marked_rate is about: answered calls with a resolved mark "
+    "(true or false). Formula: count(answered and resolved known).",
+    "resolved_unknown": "Answered calls without a resolved mark (the export has no such field, or the agent "
+    "left it empty); left out of fcr_marked_rate. Formula: answered - fcr_marked_calls.",
 }
+
+#: Rate or average -> (its population: the calls it is about, and the column
+#: counting the calls that lacked its measure, "" when none can). A count is
+#: its own population.
+KPI_POPULATIONS: dict[str, tuple[str, str]] = {
+    "abandonment_rate": ("offered - short_abandoned", ""),
+    "asa_seconds": ("answered calls with a recorded wait", "wait_unknown"),
+    "service_level": ("service_level_calls", "wait_unknown"),
+    "aht_seconds": ("answered - handle_unknown", "handle_unknown"),
+    "transfer_rate": ("answered", ""),
+    "fcr_rate": ("fcr_calls", "customer_unknown"),
+    "fcr_marked_rate": ("fcr_marked_calls", "resolved_unknown"),
+    "survey_response_rate": ("answered", ""),
+    "csat_mean": ("csat_responses", ""),
+    "csat_top_box_rate": ("csat_responses", ""),
+    "occupancy": ("time agents with agent states were staffed for calls", ""),
+}
+
+#: Agents' columns a KPI can be grouped or filtered by, read through the call's ``agent_id``.
+AGENT_KEYS: tuple[str, ...] = ("team", "site")
+#: Survey columns the CSAT distribution can be grouped by.
+SURVEY_KEYS: tuple[str, ...] = ("survey_type", "channel")
+#: Table -> the alias its columns are read under in the KPI queries.
+_ALIASES: dict[str, str] = {"calls": "c", "agents": "a", "surveys": "s"}
 
 #: Agent states that count as staffed for calls (the denominator of occupancy).
 STAFFED_STATES: tuple[str, ...] = ("available", "on_call", "wrap")
@@ -124,19 +177,162 @@ OCCUPANCY_KEYS: frozenset[str] = frozenset({"agent", "day", "interval"})
 KPI_COLUMNS: list[str] = list(KPI_DEFINITIONS)
 
 
-def _by_columns(by: Sequence[str], interval_minutes: int, time: str = "arrived_at") -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class DimensionKey:
+    """A grouping key or filter beyond :data:`BY_KEYS`: a custom dimension, an agent or a survey column.
+
+    ``name`` is both the key (``by=["region"]``) and the output column;
+    ``column`` is the column of ``table`` holding it (``dim_region``, ``team``).
+    """
+
+    name: str
+    table: str
+    column: str
+    value_type: str = "category"
+
+    @property
+    def sql(self) -> str:
+        """The column as the KPI queries read it (calls as ``c``, agents as ``a``, surveys as ``s``)."""
+        return f'{_ALIASES[self.table]}."{self.column}"'
+
+    def parameter(self, values: Sequence[Any]) -> list[Any]:
+        """``values`` as the column's type, for ``= ANY(?)``: text, numbers or true/false.
+
+        Raises:
+            ParameterError: a value that is not a number (number dimension) or a flag word (flag dimension).
+        """
+        out: list[Any] = []
+        for value in values:
+            text = str(value).strip()
+            if self.value_type == "number":
+                try:
+                    out.append(float(text.replace(",", ".")) if not isinstance(value, (int, float)) else float(value))
+                except ValueError:
+                    raise ParameterError(f"{self.name} is a number dimension; {text!r} is not a number",
+                                         field=f"dimension_filter.{self.name}") from None
+            elif self.value_type == "flag":
+                lowered = text.lower()
+                if lowered not in (*FLAG_TRUE, *FLAG_FALSE):
+                    raise ParameterError(f"{self.name} is a flag; {text!r} is neither true nor false",
+                                         field=f"dimension_filter.{self.name}")
+                out.append(lowered in FLAG_TRUE)
+            else:
+                out.append(text)
+        return out
+
+
+def dimension_keys(store: Store, *, surveys: bool = False) -> dict[str, DimensionKey]:
+    """The keys beyond :data:`BY_KEYS` that ``store`` offers to group and filter KPIs by.
+
+    In this order, an earlier one winning a name: the custom dimensions of
+    ``calls``, the agents' :data:`AGENT_KEYS` (``team``, ``site``), the
+    custom dimensions of ``agents``, and with ``surveys`` the survey columns
+    :data:`SURVEY_KEYS` and the custom dimensions of ``surveys`` (the CSAT
+    distribution's keys only: a call has no survey type).
+    """
+    from workbench.store import readers
+
+    keys: dict[str, DimensionKey] = {}
+
+    def add(name: str, table: str, column: str, value_type: str = "category") -> None:
+        if name not in keys and name not in BY_KEYS:
+            keys[name] = DimensionKey(name, table, column, value_type)
+
+    catalogue = readers.dimensions(store)
+    listed = {table: catalogue[catalogue["table_name"] == table] for table in ("calls", "agents", "surveys")}
+    for row in listed["calls"].itertuples():
+        add(row.dimension, "calls", row.column_name, row.value_type)
+    for column in AGENT_KEYS:
+        add(column, "agents", column)
+    for row in listed["agents"].itertuples():
+        add(row.dimension, "agents", row.column_name, row.value_type)
+    if surveys:
+        for column in SURVEY_KEYS:
+            add(column, "surveys", column)
+        for row in listed["surveys"].itertuples():
+            add(row.dimension, "surveys", row.column_name, row.value_type)
+    return keys
+
+
+def _by_columns(
+    by: Sequence[str],
+    interval_minutes: int,
+    time: str = "arrived_at",
+    dimensions: Mapping[str, DimensionKey] | None = None,
+) -> list[tuple[str, str]]:
+    """(output column, SQL expression) per ``by`` key: a built-in key or one of ``dimensions``."""
     if isinstance(by, str):
         by = [by]
-    unknown = [key for key in by if key not in BY_KEYS]
+    dimensions = dimensions or {}
+    unknown = [key for key in by if key not in BY_KEYS and key not in dimensions]
     if unknown:
+        found = ", ".join(dimensions) or "none"
         raise WorkbenchError(
-            f"unknown KPI grouping key(s) {unknown}; valid keys: {', '.join(BY_KEYS)}"
+            f"unknown KPI grouping key(s) {unknown}; valid keys: {', '.join(BY_KEYS)}; "
+            f"this store's dimensions and agent keys: {found}"
         )
     repeated = sorted({key for key in by if list(by).count(key) > 1})
     if repeated:
         raise WorkbenchError(f"KPI grouping key(s) {repeated} given more than once in by={list(by)}")
     interval = interval_start_sql(time, interval_minutes)
-    return [(BY_KEYS[k][0], BY_KEYS[k][1].format(interval=interval, time=time)) for k in by]
+    columns = [
+        BY_KEYS[k] if k in BY_KEYS else (k, dimensions[k].sql) for k in by
+    ]
+    columns = [(name, expr.format(interval=interval, time=time)) for name, expr in columns]
+    names = [name for name, _ in columns]
+    clashes = sorted({name for name in names if names.count(name) > 1 or name in KPI_COLUMNS})
+    if clashes:
+        raise WorkbenchError(f"grouping column(s) {clashes} clash with another key or a KPI column; "
+                             "rename the dimension in its ingest profile")
+    return columns
+
+
+def _filter_keys(
+    dimension_filter: Mapping[str, Any] | None, dimensions: Mapping[str, DimensionKey]
+) -> list[tuple[DimensionKey, list[Any]]]:
+    """(key, typed values) per ``dimension_filter`` entry; a single value is a one-item list.
+
+    Raises:
+        ParameterError: a name that is not one of ``dimensions`` (the known ones listed), no value, or a
+            value of the wrong type.
+    """
+    out = []
+    for name, values in (dimension_filter or {}).items():
+        if name not in dimensions:
+            raise ParameterError(
+                f"'{name}' is not a dimension of this store; known: {', '.join(dimensions) or 'none loaded'}",
+                field="dimension_filter",
+            )
+        listed = list(values) if isinstance(values, (list, tuple, set)) else [values]
+        if not listed:
+            raise ParameterError(f"no value given for {name}", field=f"dimension_filter.{name}")
+        out.append((dimensions[name], dimensions[name].parameter(listed)))
+    return out
+
+
+def _joins(keys: Sequence[DimensionKey], *, surveys_joined: bool = False) -> str:
+    """The agents join the ``keys`` need (none when they read only the calls)."""
+    tables = {key.table for key in keys}
+    if "surveys" in tables and not surveys_joined:
+        raise WorkbenchError(f"{', '.join(k.name for k in keys if k.table == 'surveys')}: survey keys group the "
+                             "CSAT distribution (csat_distribution), not the call KPIs")
+    # USING: the calls' agent_id stays the one unqualified agent_id the built-in keys read.
+    return "\n    LEFT JOIN agents a USING (agent_id)" if "agents" in tables else ""
+
+
+def _selection_sql(period: Period, queue_count: int | None, filters: Sequence[DimensionKey]) -> str:
+    """The WHERE condition of the calls counted: offered, in the period, the kept queues, the dimension filter.
+
+    Its ``?`` parameters, in order: the period's, ``queue_count`` queue ids,
+    then one list of values per filter key.
+    """
+    in_period, _ = period.sql_condition("c.arrived_at")
+    where = f"{call_set_sql('offered')}\n      AND {in_period}"
+    if queue_count is not None:
+        where += f"\n      AND c.queue_id IN ({', '.join(['?'] * queue_count)})" if queue_count else "\n      AND FALSE"
+    for key in filters:
+        where += f"\n      AND {key.sql} = ANY(?)"
+    return where
 
 
 def _staffed_sql(by: list[str], interval_minutes: int, window: tuple[str, str] | None) -> tuple[str, str]:
@@ -182,15 +378,21 @@ def kpi_sql(
     short_abandon_seconds: float = DEFAULT_SHORT_ABANDON_SECONDS,
     repeat_window_days: int = DEFAULT_REPEAT_WINDOW_DAYS,
     queue_count: int | None = None,
+    dimensions: Mapping[str, DimensionKey] | None = None,
+    filters: Sequence[DimensionKey] = (),
 ) -> str:
     """The SQL statement behind :func:`compute_kpis`.
 
     Positional ``?`` parameters, in order: the parameters of
     ``period.sql_condition()`` (none for an unbounded period), then
-    ``queue_count`` queue ids (the queues kept). ``queue_count`` None keeps
-    every queue; 0 keeps none. The thresholds, ``interval_minutes`` and
-    ``repeat_window_days`` are validated by the glossary and written into the
-    text, as is the period agent-state time is clipped to.
+    ``queue_count`` queue ids (the queues kept), then one list of values per
+    key of ``filters`` (the dimension filter). ``queue_count`` None keeps
+    every queue; 0 keeps none. ``dimensions`` are the keys beyond
+    :data:`BY_KEYS` that ``by`` may name (:func:`dimension_keys`). The
+    thresholds, ``interval_minutes`` and ``repeat_window_days`` are validated
+    by the glossary and written into the text, as is the period agent-state
+    time is clipped to; column names come from the store's catalogue, checked
+    when the dimension was declared.
     """
     period = period or Period()
     answered = call_set_sql("answered")
@@ -204,11 +406,12 @@ def kpi_sql(
         "(SELECT call_id, customer_id, arrived_at FROM base WHERE is_answered = 1)",
         repeat_window_days=repeat_window_days,
     )
-    in_period, _ = period.sql_condition("arrived_at")
     staffed_window = period.bounds() if period.bounded else None
-    columns = _by_columns(by, interval_minutes)
+    dimensions = dimensions or {}
+    columns = _by_columns(by, interval_minutes, dimensions=dimensions)
     by_keys = [by] if isinstance(by, str) else list(by)
-    with_occupancy = set(by_keys) <= OCCUPANCY_KEYS and queue_count is None
+    joins = _joins([*(dimensions[k] for k in by_keys if k in dimensions), *filters])
+    with_occupancy = set(by_keys) <= OCCUPANCY_KEYS and queue_count is None and not filters
     staffed_ctes, staffed_join, occupancy = "", "", "CAST(NULL AS DOUBLE)"
     if with_occupancy:
         staffed_ctes, staffed_join = _staffed_sql(by_keys, interval_minutes, staffed_window)
@@ -219,16 +422,15 @@ def kpi_sql(
     key_out = "".join(f"    {name},\n" for name, _ in columns)
     group_by = f"GROUP BY {key_names}" if columns else ""
     order_by = f"ORDER BY {key_names}" if columns else ""
-    where = f"{call_set_sql('offered')}\n      AND {in_period}"
-    if queue_count is not None:
-        where += f"\n      AND queue_id IN ({', '.join(['?'] * queue_count)})" if queue_count else "\n      AND FALSE"
+    where = _selection_sql(period, queue_count, filters)
     return f"""
 WITH base AS (
     SELECT
-{key_select}        call_id,
-        customer_id,
-        arrived_at,
-        wait_seconds,
+{key_select}        c.call_id,
+        c.customer_id,
+        c.arrived_at,
+        c.wait_seconds,
+        c.resolved,
         CASE WHEN COALESCE(talk_seconds, hold_seconds, wrap_seconds) IS NOT NULL
              THEN COALESCE(talk_seconds, 0) + COALESCE(hold_seconds, 0) + COALESCE(wrap_seconds, 0)
         END AS handle_seconds,
@@ -239,8 +441,8 @@ WITH base AS (
         CASE WHEN {short} THEN 1 ELSE 0 END AS is_short_abandoned,
         CASE WHEN {service_base} THEN 1 ELSE 0 END AS is_service_level_call,
         CASE WHEN {wait_unknown} THEN 1 ELSE 0 END AS is_wait_unknown,
-        CASE WHEN agent_id IN (SELECT agent_id FROM agent_states) THEN 1 ELSE 0 END AS has_agent_states
-    FROM calls
+        CASE WHEN c.agent_id IN (SELECT agent_id FROM agent_states) THEN 1 ELSE 0 END AS has_agent_states
+    FROM calls c{joins}
     WHERE {where}
 ),{staffed_ctes}
 called_again AS (
@@ -261,6 +463,8 @@ flagged AS (
         CASE WHEN base.is_answered = 1 AND base.customer_id IS NOT NULL THEN 1 ELSE 0 END AS is_fcr_eligible,
         CASE WHEN base.is_answered = 1 AND base.customer_id IS NOT NULL AND r.call_id IS NULL
              THEN 1 ELSE 0 END AS is_resolved_first,
+        CASE WHEN base.is_answered = 1 AND base.resolved IS NOT NULL THEN 1 ELSE 0 END AS is_marked,
+        CASE WHEN base.is_answered = 1 AND base.resolved THEN 1 ELSE 0 END AS is_marked_resolved,
         CASE WHEN base.is_answered = 1 AND s.call_id IS NOT NULL THEN 1 ELSE 0 END AS is_surveyed,
         CASE WHEN base.is_answered = 1 THEN s.responses END AS responses,
         CASE WHEN base.is_answered = 1 THEN s.csat_sum END AS csat_sum,
@@ -286,6 +490,8 @@ counts AS (
         SUM(CASE WHEN is_answered = 1 AND has_agent_states = 1 THEN handle_seconds END) AS state_agent_handle_seconds,
         CAST(COALESCE(SUM(is_fcr_eligible), 0) AS BIGINT) AS fcr_eligible,
         CAST(COALESCE(SUM(is_resolved_first), 0) AS BIGINT) AS resolved_first,
+        CAST(COALESCE(SUM(is_marked), 0) AS BIGINT) AS fcr_marked_calls,
+        CAST(COALESCE(SUM(is_marked_resolved), 0) AS BIGINT) AS marked_resolved,
         CAST(COALESCE(SUM(is_surveyed), 0) AS BIGINT) AS surveyed,
         CAST(COALESCE(SUM(responses), 0) AS BIGINT) AS responses,
         SUM(csat_sum) AS csat_sum,
@@ -304,6 +510,7 @@ SELECT
     CAST(answered_handle_seconds AS DOUBLE) / NULLIF(answered_handle_known, 0) AS aht_seconds,
     CAST(transferred AS DOUBLE) / NULLIF(answered, 0) AS transfer_rate,
     CAST(resolved_first AS DOUBLE) / NULLIF(fcr_eligible, 0) AS fcr_rate,
+    CAST(marked_resolved AS DOUBLE) / NULLIF(fcr_marked_calls, 0) AS fcr_marked_rate,
     CAST(surveyed AS DOUBLE) / NULLIF(answered, 0) AS survey_response_rate,
     CAST(csat_sum AS DOUBLE) / NULLIF(responses, 0) AS csat_mean,
     CAST(top_box AS DOUBLE) / NULLIF(responses, 0) AS csat_top_box_rate,
@@ -311,7 +518,11 @@ SELECT
     {occupancy} AS occupancy,
     service_level_calls,
     wait_unknown,
-    CAST(answered - answered_handle_known AS BIGINT) AS handle_unknown
+    CAST(answered - answered_handle_known AS BIGINT) AS handle_unknown,
+    fcr_eligible AS fcr_calls,
+    CAST(answered - fcr_eligible AS BIGINT) AS customer_unknown,
+    fcr_marked_calls,
+    CAST(answered - fcr_marked_calls AS BIGINT) AS resolved_unknown
 FROM counts{staffed_join}
 {order_by}
 """
@@ -327,6 +538,7 @@ def compute_kpis(
     short_abandon_seconds: float = DEFAULT_SHORT_ABANDON_SECONDS,
     repeat_window_days: int = DEFAULT_REPEAT_WINDOW_DAYS,
     queues: Sequence[str] | None = None,
+    dimension_filter: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """KPIs of the calls in ``store``, overall or per group.
 
@@ -364,14 +576,18 @@ def compute_kpis(
     * ``aht_seconds`` = mean(talk_seconds + hold_seconds + wrap_seconds) over
       answered calls with at least one of the three known, a missing part counted as 0
     * ``transfer_rate`` = count(outcome = transferred) / answered
-    * ``fcr_rate`` = count(answered with known customer_id and no other
+    * ``fcr_rate`` (repeat-based) = count(answered with known customer_id and no other
       non-phantom call by that customer_id arriving in (arrived_at,
-      arrived_at + repeat_window_days days]) / count(answered with known
+      arrived_at + repeat_window_days days]) / ``fcr_calls`` (answered with known
       customer_id), the ``called_again`` of :func:`workbench.glossary.called_again_sql`.
-      Later calls are looked up in the whole table, not only within the date
-      filter; calls in the last ``repeat_window_days`` days of the data are
+      Later calls are looked up in the whole table, not only within the date,
+      queue and dimension filters; calls in the last ``repeat_window_days`` days of the data are
       right-censored (their repeat may not have been loaded yet), which
       overstates FCR there.
+    * ``fcr_marked_rate`` (agent-marked) = count(answered and ``resolved`` true)
+      / ``fcr_marked_calls`` (answered with a ``resolved`` mark, true or false).
+      The two differ by design: the agent marks what they believed at
+      wrap-up; the repeat-based rate sees whether the customer came back.
     * ``survey_response_rate`` = count(answered calls with >= 1 survey) / answered
     * ``csat_mean`` = mean(csat) over survey responses of answered calls (NULL if none)
     * ``csat_top_box_rate`` = count(csat = 5) / count(survey responses of answered calls)
@@ -391,6 +607,8 @@ def compute_kpis(
     * ``service_level_calls`` = the denominator of ``service_level`` above
     * ``wait_unknown`` = count(offered and wait_seconds unknown)
     * ``handle_unknown`` = count(answered and talk, hold and wrap all unknown)
+    * ``fcr_calls`` = count(answered and customer_id known); ``customer_unknown`` = answered - ``fcr_calls``
+    * ``fcr_marked_calls`` = count(answered and resolved known); ``resolved_unknown`` = answered - ``fcr_marked_calls``
 
     A rate whose denominator is 0 is NULL (NaN in the frame).
 
@@ -419,7 +637,12 @@ def compute_kpis(
             ``language``, ``agent`` (``agent_id``; unanswered calls fall in
             the null-agent group), ``day`` (``day``, local date) and
             ``interval`` (``interval_start``, ``arrived_at`` floored to
-            ``interval_minutes``). Empty: exactly one overall row.
+            ``interval_minutes``), and the keys of :func:`dimension_keys`:
+            the store's custom dimensions of calls (``region``: column
+            ``region`` from ``dim_region``; calls without a value form the
+            null group), the agents' ``team`` and ``site`` and their custom
+            dimensions (unanswered calls and unknown agents in the null
+            group). Empty: exactly one overall row.
         interval_minutes: interval length for ``interval``; must divide 60.
         date_from: first local date included (ISO), or no lower bound.
         date_to: last local date included (ISO, whole day), or no upper bound.
@@ -431,25 +654,36 @@ def compute_kpis(
             Like the date filter, it limits the calls counted, not the
             repeat-contact lookup of ``fcr_rate`` (a repeat in another queue
             still counts).
+        dimension_filter: dimension name -> value or list of values kept
+            (``{"region": "north"}``), any key of :func:`dimension_keys`;
+            values are converted to the dimension's type (a flag takes
+            true/false words, a number a number) and passed as SQL
+            parameters. Several names: a call must match each. Like
+            ``queues``, it limits the calls counted, not the repeat lookup;
+            occupancy is NULL under it.
 
     Returns:
         One row per group, ordered by the group columns: the group columns
         above, then ``offered``, ``answered``, ``abandoned``,
         ``short_abandoned``, ``abandonment_rate``, ``asa_seconds``,
         ``service_level``, ``aht_seconds``, ``transfer_rate``, ``fcr_rate``,
-        ``survey_response_rate``, ``csat_mean``, ``csat_top_box_rate``,
+        ``fcr_marked_rate``, ``survey_response_rate``, ``csat_mean``, ``csat_top_box_rate``,
         ``csat_responses``, ``occupancy``, ``service_level_calls``,
-        ``wait_unknown``, ``handle_unknown`` (see :data:`KPI_DEFINITIONS`). Groups without offered calls do not
+        ``wait_unknown``, ``handle_unknown``, ``fcr_calls``, ``customer_unknown``,
+        ``fcr_marked_calls``, ``resolved_unknown`` (see :data:`KPI_DEFINITIONS`). Groups without offered calls do not
         appear, except the single overall row, which is always there.
 
     Raises:
         WorkbenchError: an unknown or repeated ``by`` key (the message lists
-            the valid keys).
+            the valid keys and the store's dimensions).
         ParameterError: ``interval_minutes`` not dividing 60, a negative
-            threshold, ``repeat_window_days`` below 1, or a date that is not ISO.
+            threshold, ``repeat_window_days`` below 1, a date that is not ISO,
+            or a ``dimension_filter`` naming no dimension of the store (the
+            known ones listed) or holding a value of the wrong type.
     """
     period = Period.of(date_from, date_to)
     kept = _kept_queues(store, queues)
+    dimensions, filters = _store_keys(store, by, dimension_filter)
     sql = kpi_sql(
         by,
         interval_minutes,
@@ -458,8 +692,21 @@ def compute_kpis(
         short_abandon_seconds=short_abandon_seconds,
         repeat_window_days=repeat_window_days,
         queue_count=None if kept is None else len(kept),
+        dimensions=dimensions,
+        filters=[key for key, _ in filters],
     )
-    return store.query(sql, [*period.sql_condition()[1], *(kept or [])])
+    return store.query(sql, [*period.sql_condition()[1], *(kept or []), *(values for _, values in filters)])
+
+
+def _store_keys(
+    store: Store, by: Sequence[str], dimension_filter: Mapping[str, Any] | None, *, surveys: bool = False
+) -> tuple[dict[str, DimensionKey], list[tuple[DimensionKey, list[Any]]]]:
+    """The store's keys beyond :data:`BY_KEYS` (read only when ``by`` or the filter needs them), and the filter."""
+    keys = [by] if isinstance(by, str) else list(by)
+    if not dimension_filter and all(key in BY_KEYS for key in keys):
+        return {}, []
+    dimensions = dimension_keys(store, surveys=surveys)
+    return dimensions, _filter_keys(dimension_filter, dimensions)
 
 
 def _kept_queues(store: Store, queues: Sequence[str] | str | None) -> list[str] | None:
@@ -476,12 +723,16 @@ def csat_distribution(
     date_from: str | None = None,
     date_to: str | None = None,
     queues: Sequence[str] | None = None,
+    dimension_filter: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Survey responses per CSAT score (1-5), overall or per group.
 
     The same population as ``csat_mean`` of :func:`compute_kpis`: surveys
     (``call_id``, ``csat``) of answered or transferred calls, phantom calls
-    never, with the same ``by`` keys and filters.
+    never, with the same ``by`` keys and filters, and besides them the
+    survey's own keys (:data:`SURVEY_KEYS`: ``survey_type`` such as IVR or
+    SMS, ``channel``) and the surveys' custom dimensions; a response without
+    one falls in the null group.
 
     Returns:
         The group columns, then ``csat`` (1..5, every score listed even with
@@ -490,24 +741,28 @@ def csat_distribution(
 
     Raises:
         WorkbenchError: an unknown or repeated ``by`` key.
-        ParameterError: a bad interval or date.
+        ParameterError: a bad interval or date, or a bad ``dimension_filter``.
     """
     check_interval_minutes(interval_minutes)
     period = Period.of(date_from, date_to)
-    columns = _by_columns(by, interval_minutes)
+    dimensions, filters = _store_keys(store, by, dimension_filter, surveys=True)
+    # The built-in keys read calls' columns unqualified: surveys have none of those names.
+    columns = _by_columns(by, interval_minutes, dimensions=dimensions)
+    by_keys = [by] if isinstance(by, str) else list(by)
+    used = [*(dimensions[k] for k in by_keys if k in dimensions), *(key for key, _ in filters)]
+    joins = _joins(used, surveys_joined=True)
     key_select = "".join(f"{expr} AS {name}, " for name, expr in columns)
     key_names = [name for name, _ in columns]
-    in_period, parameters = period.sql_condition("arrived_at")
-    where = [call_set_sql("answered"), in_period]
     kept = _kept_queues(store, queues)
-    if kept is not None:
-        where.append(f"queue_id IN ({', '.join(['?'] * len(kept))})" if kept else "FALSE")
-        parameters += kept
+    where = _selection_sql(period, None if kept is None else len(kept), [key for key, _ in filters])
+    parameters = [*period.sql_condition()[1], *(kept or []), *(values for _, values in filters)]
     groups_sql = ", ".join(key_names)
     sql = f"""
 WITH responses AS (
     SELECT {key_select}s.csat
-    FROM (SELECT * FROM calls WHERE {" AND ".join(where)}) c JOIN surveys s ON s.call_id = c.call_id
+    FROM calls c JOIN surveys s ON s.call_id = c.call_id{joins}
+    WHERE {where}
+      AND {call_set_sql("answered")}
 ),
 grid AS (
     SELECT {f"g.{', g.'.join(key_names)}, " if key_names else ""}score.csat
@@ -529,10 +784,88 @@ ORDER BY {", ".join([*key_names, "csat"])}
     return store.query(sql, parameters)
 
 
+#: Agent-chosen codes :func:`contact_reason_counts` counts.
+AGENT_CODES: tuple[str, ...] = ("contact_reason", "disposition_code")
+
+
+def contact_reason_counts(
+    store: Store,
+    by: Sequence[str] = (),
+    *,
+    code: str = "contact_reason",
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    queues: Sequence[str] | None = None,
+    dimension_filter: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Answered calls per agent-chosen contact reason (or wrap-up code), with their agent-marked resolution.
+
+    The population is :func:`compute_kpis`'s ``answered`` (transfers included,
+    phantom calls never) with the same ``by`` keys and filters. A call
+    without a code is counted under a NULL code, so the counts add up to
+    ``answered``.
+
+    Args:
+        code: ``contact_reason`` (the reason the agent chose) or
+            ``disposition_code`` (the wrap-up code).
+
+    Returns:
+        The group columns, then ``code`` (that column's value), ``calls``,
+        ``share`` (calls / answered calls of the group), ``fcr_marked_calls``
+        (calls with a resolved mark) and ``fcr_marked_rate`` (marked resolved /
+        ``fcr_marked_calls``, NULL without marks); most frequent code first
+        within a group.
+
+    Raises:
+        ParameterError: ``code`` is not one of :data:`AGENT_CODES`, or a bad filter, date or interval.
+        WorkbenchError: an unknown or repeated ``by`` key.
+    """
+    if code not in AGENT_CODES:
+        raise ParameterError(f"code {code!r}: expected one of {', '.join(AGENT_CODES)}", field="code")
+    check_interval_minutes(interval_minutes)
+    period = Period.of(date_from, date_to)
+    dimensions, filters = _store_keys(store, by, dimension_filter)
+    columns = _by_columns(by, interval_minutes, dimensions=dimensions)
+    by_keys = [by] if isinstance(by, str) else list(by)
+    joins = _joins([*(dimensions[k] for k in by_keys if k in dimensions), *(key for key, _ in filters)])
+    kept = _kept_queues(store, queues)
+    where = _selection_sql(period, None if kept is None else len(kept), [key for key, _ in filters])
+    parameters = [*period.sql_condition()[1], *(kept or []), *(values for _, values in filters)]
+    key_select = "".join(f"{expr} AS {name}, " for name, expr in columns)
+    key_names = [name for name, _ in columns]
+    groups = ", ".join([*key_names, "code"])
+    partition = f"PARTITION BY {', '.join(key_names)}" if key_names else ""
+    sql = f"""
+WITH answered AS (
+    SELECT {key_select}c."{code}" AS code, c.resolved
+    FROM calls c{joins}
+    WHERE {where}
+      AND {call_set_sql("answered")}
+),
+counted AS (
+    SELECT {groups},
+           CAST(count(*) AS BIGINT) AS calls,
+           CAST(count(resolved) AS BIGINT) AS fcr_marked_calls,
+           CAST(count(CASE WHEN resolved THEN 1 END) AS BIGINT) AS marked_resolved
+    FROM answered
+    GROUP BY {groups}
+)
+SELECT {groups}, calls,
+       CAST(calls AS DOUBLE) / sum(calls) OVER ({partition}) AS share,
+       fcr_marked_calls,
+       CAST(marked_resolved AS DOUBLE) / NULLIF(fcr_marked_calls, 0) AS fcr_marked_rate
+FROM counted
+ORDER BY {", ".join([*key_names, "calls DESC", "code NULLS LAST"])}
+"""
+    return store.query(sql, parameters)
+
+
 #: How :func:`format_kpi_values` shows each KPI column.
 _KPI_FORMATS: dict[str, str] = {
     **{name: "{:,.0f}" for name in ("offered", "answered", "abandoned", "short_abandoned", "service_level_calls",
-                                     "wait_unknown", "handle_unknown")},
+                                     "wait_unknown", "handle_unknown", "fcr_calls", "customer_unknown",
+                                     "fcr_marked_calls", "resolved_unknown")},
     **{name: "{:.1%}" for name in KPI_COLUMNS if name.endswith("_rate") or name == "service_level"},
     "asa_seconds": "{:,.1f}",
     "aht_seconds": "{:,.1f}",
@@ -559,11 +892,18 @@ def format_kpi_values(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def kpi_definitions_table() -> pd.DataFrame:
-    """:data:`KPI_DEFINITIONS` as a table with columns ``kpi, definition, formula``."""
+    """:data:`KPI_DEFINITIONS` as a table: ``kpi, definition, formula, population, lacking``.
+
+    ``population`` and ``lacking`` come from :data:`KPI_POPULATIONS`: the calls
+    a rate or average is about and the column counting the calls that lacked
+    its measure (both empty for a count, which is its own population).
+    """
     import pandas as pd
 
     rows = []
     for name, text in KPI_DEFINITIONS.items():
         definition, _, formula = text.partition(" Formula: ")
-        rows.append({"kpi": name, "definition": definition, "formula": formula})
-    return pd.DataFrame(rows, columns=["kpi", "definition", "formula"])
+        population, lacking = KPI_POPULATIONS.get(name, ("", ""))
+        rows.append({"kpi": name, "definition": definition, "formula": formula, "population": population,
+                     "lacking": lacking})
+    return pd.DataFrame(rows, columns=["kpi", "definition", "formula", "population", "lacking"])

@@ -221,11 +221,12 @@ def test_thresholds_are_parameters(store):
 
 
 def test_unknown_by_key_names_it_and_lists_valid_keys(store):
+    # team is a key now (the agents' team); shoe_size is nothing this store holds
     with pytest.raises(WorkbenchError) as excinfo:
-        compute_kpis(store, by=["queue", "team"])
+        compute_kpis(store, by=["queue", "shoe_size"])
     message = str(excinfo.value)
-    assert "team" in message
-    assert all(key in message for key in BY_KEYS)
+    assert "shoe_size" in message
+    assert all(key in message for key in (*BY_KEYS, "team", "site"))
 
 
 @pytest.mark.parametrize(
@@ -490,3 +491,164 @@ def test_formatted_values_show_the_unknown_counts(unknown_store):
 
     shown = format_kpi_values(compute_kpis(unknown_store)).iloc[0]
     assert (shown["wait_unknown"], shown["handle_unknown"], shown["service_level_calls"]) == ("3", "1", "10")
+
+
+# --------------------------------------------------------------------------- custom dimensions, FCR both ways
+
+# The fixture's calls with three custom dimensions (a category, a flag, a number), the agent-marked
+# outcome fields, agents with teams and sites, and surveys with a type. Hand counts next to each test.
+REGION = {"c01": "north", "c02": "south", "c03": "north", "c04": None, "c05": "north", "c06": "north",
+          "c07": "south", "c08": "south", "c09": "north", "c10": "south", "c11": "north"}
+VIP = {"c01": True, "c07": True, "c02": False}
+PRIORITY = {"c01": 1.0, "c02": 2.0}
+# c10 is abandoned: its mark must not count (only answered calls are in the marked population)
+RESOLVED = {"c01": True, "c02": False, "c05": True, "c08": True, "c10": True}
+REASON = {"c01": "billing", "c02": "billing", "c05": "refund", "c08": "billing", "c09": "refund"}
+CATALOGUE = pd.DataFrame({
+    "table_name": ["calls", "calls", "calls"], "dimension": ["region", "vip", "priority"],
+    "value_type": ["category", "flag", "number"], "column_name": ["dim_region", "dim_vip", "dim_priority"],
+    "description": ["sales region", "VIP caller", "routing priority"], "profile": "test",
+})  # fmt: skip
+AGENTS = pd.DataFrame({"agent_id": ["A1", "A2", "A3"], "team": ["red", "red", "blue"], "site": ["sh", "bj", "sh"]})
+
+
+@pytest.fixture()
+def dimension_store(tmp_path):
+    calls = CALLS.assign(
+        dim_region=CALLS["call_id"].map(REGION), dim_vip=CALLS["call_id"].map(VIP).astype("boolean"),
+        dim_priority=CALLS["call_id"].map(PRIORITY), resolved=CALLS["call_id"].map(RESOLVED).astype("boolean"),
+        contact_reason=CALLS["call_id"].map(REASON),
+    )  # fmt: skip
+    surveys = SURVEYS.assign(survey_type=["ivr", "sms", "sms"])
+    with Store(tmp_path / "dimensions.duckdb") as opened:
+        opened.write_batch({"dimensions": CATALOGUE, "calls": calls, "surveys": surveys, "agents": AGENTS},
+                           batch_id="fixture")  # fmt: skip
+        yield opened
+
+
+def test_by_a_custom_dimension_is_one_more_group_column(dimension_store):
+    result = compute_kpis(dimension_store, by=["region"])
+    assert list(result.columns) == ["region", *KPI_COLUMNS]
+    rows = result.set_index("region", drop=False)
+    # north: c01 c03 c05 c09 c11 (c06 phantom); south: c02 c07 c08 c10; no region: c04
+    _assert_row(rows.loc["north"], {"offered": 5, "answered": 3, "short_abandoned": 1, "abandoned": 1,
+                                    "fcr_rate": 2 / 3, "fcr_calls": 3, "customer_unknown": 0})  # fmt: skip
+    _assert_row(rows.loc["south"], {"offered": 4, "answered": 3, "abandoned": 1, "fcr_rate": 1.0, "fcr_calls": 2,
+                                    "customer_unknown": 1})  # fmt: skip
+    assert result.loc[result["region"].isna(), "offered"].tolist() == [1]
+    assert result["offered"].sum() == OVERALL["offered"]
+    by_both = compute_kpis(dimension_store, by=["queue", "region"])
+    assert list(by_both.columns[:2]) == ["queue_id", "region"]
+    north_billing = by_both[(by_both["queue_id"] == "billing_zh") & (by_both["region"] == "north")].iloc[0]
+    assert north_billing["offered"] == 4  # c01 c03 c05 c09
+
+
+def test_fcr_both_ways_side_by_side_with_their_populations(dimension_store):
+    row = compute_kpis(dimension_store).iloc[0]
+    # answered: c01 c02 c05 c07 c08 c09; marked: c01 (T) c02 (F) c05 (T) c08 (T); c10's mark is not an answered call's
+    _assert_row(row, {"fcr_rate": 4 / 5, "fcr_calls": 5, "customer_unknown": 1,
+                      "fcr_marked_rate": 3 / 4, "fcr_marked_calls": 4, "resolved_unknown": 2})  # fmt: skip
+    columns = list(compute_kpis(dimension_store).columns)
+    assert columns.index("fcr_marked_rate") == columns.index("fcr_rate") + 1
+    by_region = compute_kpis(dimension_store, by=["region"]).set_index("region")
+    assert by_region.loc["north", "fcr_marked_rate"] == 1.0 and by_region.loc["north", "resolved_unknown"] == 1
+    assert by_region.loc["south", "fcr_marked_rate"] == 0.5
+
+
+def test_a_store_without_marks_has_no_marked_rate_and_says_why(store):
+    row = compute_kpis(store).iloc[0]
+    assert pd.isna(row["fcr_marked_rate"])
+    assert (row["fcr_marked_calls"], row["resolved_unknown"]) == (0, OVERALL["answered"])
+
+
+def test_dimension_filter_keeps_the_calls_with_those_values(dimension_store):
+    north = compute_kpis(dimension_store, dimension_filter={"region": "north"}).iloc[0]
+    assert (north["offered"], north["answered"]) == (5, 3)
+    both = compute_kpis(dimension_store, dimension_filter={"region": ["north", "south"]}).iloc[0]
+    assert both["offered"] == 9  # c04 has no region
+    assert compute_kpis(dimension_store, dimension_filter={"vip": "yes"}).iloc[0]["offered"] == 2  # c01 c07
+    assert compute_kpis(dimension_store, dimension_filter={"vip": "false"}).iloc[0]["offered"] == 1  # c02
+    assert compute_kpis(dimension_store, dimension_filter={"priority": "2"}).iloc[0]["offered"] == 1  # c02
+    combined = compute_kpis(dimension_store, dimension_filter={"region": "north", "vip": True}).iloc[0]
+    assert combined["offered"] == 1  # c01
+    by_queue = compute_kpis(dimension_store, by=["queue"], dimension_filter={"region": "south"})
+    assert by_queue.set_index("queue_id")["offered"].to_dict() == {"billing_zh": 1, "tech_en": 3}
+
+
+def test_dimension_filter_values_are_parameters_not_sql(dimension_store):
+    row = compute_kpis(dimension_store, dimension_filter={"region": "north' OR '1'='1"}).iloc[0]
+    assert row["offered"] == 0
+
+
+@pytest.mark.parametrize(
+    ("dimension_filter", "words"),
+    [
+        ({"colour": "red"}, ["colour", "region", "vip", "priority", "team"]),
+        ({"priority": "high"}, ["priority", "number"]),
+        ({"vip": "maybe"}, ["vip", "flag"]),
+        ({"region": []}, ["region"]),
+    ],
+)
+def test_a_bad_dimension_filter_says_what_is_wrong(dimension_store, dimension_filter, words):
+    with pytest.raises(ParameterError) as excinfo:
+        compute_kpis(dimension_store, dimension_filter=dimension_filter)
+    assert all(word in str(excinfo.value) for word in words)
+
+
+def test_unknown_key_lists_the_stores_dimensions(dimension_store):
+    with pytest.raises(WorkbenchError) as excinfo:
+        compute_kpis(dimension_store, by=["member_tier"])
+    assert all(word in str(excinfo.value) for word in ("member_tier", "queue", "region", "vip", "priority"))
+
+
+def test_by_the_agents_team_and_site(dimension_store):
+    by_team = compute_kpis(dimension_store, by=["team"])
+    offered = {(k if isinstance(k, str) else None): v for k, v in zip(by_team["team"], by_team["offered"])}
+    # red: A1 (c01 c05), A2 (c02 c09); blue: A3 (c07 c08); no agent: c03 c04 c10 c11
+    assert offered == {"blue": 2, "red": 4, None: 4}
+    assert by_team.set_index("team").loc["red", "answered"] == 4
+    by_site = compute_kpis(dimension_store, by=["site", "queue"], dimension_filter={"team": "red"})
+    assert by_site.set_index("site")["offered"].to_dict() == {"bj": 2, "sh": 2}
+    assert by_team["occupancy"].isna().all()  # not by team: agent states are not joined per team
+
+
+def test_csat_distribution_by_survey_type_and_dimension(dimension_store):
+    by_type = csat_distribution(dimension_store, by=["survey_type"]).set_index(["survey_type", "csat"])
+    assert by_type.loc[("ivr", 5), "responses"] == 1 and by_type.loc[("ivr", 5), "share"] == 1.0
+    assert by_type.loc[("sms", 3), "share"] == 0.5 and by_type.loc[("sms", 4), "share"] == 0.5
+    north = csat_distribution(dimension_store, dimension_filter={"region": "north"})
+    assert north.set_index("csat")["responses"].to_dict() == {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}  # c01
+    with pytest.raises(WorkbenchError):
+        compute_kpis(dimension_store, by=["survey_type"])  # a call has no survey type
+
+
+def test_contact_reason_counts_add_up_to_answered(dimension_store):
+    from workbench.kpis import contact_reason_counts
+
+    table = contact_reason_counts(dimension_store)
+    assert table["calls"].sum() == OVERALL["answered"]
+    rows = table.set_index("code", drop=False)
+    # billing: c01 (T) c02 (F) c08 (T); refund: c05 (T) c09 (no mark); none: c07
+    assert list(table["code"].iloc[:2]) == ["billing", "refund"] and pd.isna(table["code"].iloc[2])
+    assert rows.loc["billing", "calls"] == 3 and rows.loc["billing", "share"] == 0.5
+    assert rows.loc["billing", "fcr_marked_rate"] == pytest.approx(2 / 3)
+    assert (rows.loc["refund", "fcr_marked_calls"], rows.loc["refund", "fcr_marked_rate"]) == (1, 1.0)
+    by_region = contact_reason_counts(dimension_store, by=["region"])
+    assert by_region.groupby("region")["share"].sum().round(12).eq(1.0).all()
+    assert contact_reason_counts(dimension_store, code="disposition_code")["code"].isna().all()
+    with pytest.raises(ParameterError):
+        contact_reason_counts(dimension_store, code="outcome")
+
+
+def test_every_rate_states_its_population_and_what_it_lacks():
+    from workbench.kpis import KPI_POPULATIONS, kpi_definitions_table
+
+    rates = [name for name in KPI_COLUMNS if name.endswith(("_rate", "_seconds", "_mean")) or name in
+             ("service_level", "occupancy")]  # fmt: skip
+    assert sorted(KPI_POPULATIONS) == sorted(rates)
+    for population, lacking in KPI_POPULATIONS.values():
+        assert population
+        assert lacking == "" or lacking in KPI_COLUMNS
+    table = kpi_definitions_table().set_index("kpi")
+    assert table.loc["fcr_marked_rate", "population"] == "fcr_marked_calls"
+    assert table.loc["fcr_rate", "lacking"] == "customer_unknown"
