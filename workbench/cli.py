@@ -124,6 +124,35 @@ def store_info(store: Optional[Path] = StoreOption) -> None:
         _fail(str(exc))
 
 
+@app.command("schema")
+def schema(
+    store: Optional[Path] = StoreOption,
+    output_format: str = typer.Option("text", "--format", help="text, markdown or json."),
+) -> None:
+    """Data dictionary: every canonical table and column (type, unit, meaning) and the store's custom dimensions."""
+    from workbench.reports.site import data_dictionary
+
+    if output_format not in ("text", "markdown", "json"):
+        _fail(f"--format: expected text, markdown or json, found '{output_format}'", exit_code=2)
+    frame, note = data_dictionary(store)
+    if output_format == "json":
+        typer.echo(json.dumps({"tables": frame.to_dict("records"), "note": note}, indent=2, ensure_ascii=False))
+        return
+    for name, columns in frame.groupby("table", sort=False):
+        if output_format == "markdown":
+            typer.echo(f"\n## {name}\n\n| column | type | required | unit | meaning |\n| --- | --- | --- | --- | --- |")
+            for r in columns.itertuples(index=False):
+                meaning = str(r.meaning).replace("|", "\\|")
+                typer.echo(f"| `{r.column}` | {r.type} | {'yes' if r.required else ''} | {r.unit} | {meaning} |")
+        else:
+            typer.echo(f"\n{name}")
+            for r in columns.itertuples(index=False):
+                unit = f" [{r.unit}]" if r.unit else ""
+                typer.echo(f"  {r.column:26s} {r.type:9s} {'required' if r.required else '':8s}{unit} {r.meaning}")
+    if note:
+        typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
+
+
 @app.command("run")
 def run(
     notebook: str = typer.Argument(..., help="Notebook name (e.g. sample_overview) or path."),

@@ -346,3 +346,43 @@ def table(name: str) -> Table:
         return TABLES[name]
     except KeyError:
         raise KeyError(f"unknown table '{name}'; known tables: {', '.join(sorted(TABLES))}") from None
+
+
+#: Columns counting events (calls, rows, agents, ...), whatever their name ends with.
+COUNT_COLUMNS: frozenset[str] = frozenset({
+    "offered", "answered", "abandoned", "short_abandoned", "answered_in_target", "rows_read", "rows_loaded",
+    "rows_rejected", "rows_duplicate", "size", "calls", "required_agents", "scheduled_agents",
+})
+#: Tables whose ``*_at`` times are UTC (when the workbench did something), not the centre's local time.
+UTC_TABLES: frozenset[str] = frozenset({"batches"})
+
+
+def column_unit(name: str, table: str | None = None) -> str:
+    """Unit of a canonical column, read from its name (names carry units); ``""`` for text and ids.
+
+    One rule for the data dictionary (``workbench schema`` and the report site):
+    ``*_seconds`` seconds, ``*_minutes`` minutes, ``*_at`` (and ``interval_start``,
+    ``ds``) a local timestamp (UTC in :data:`UTC_TABLES`), ``*_on`` a local date,
+    ``*_rate``/``*_share``/``service_level*``/``probability``/``confidence`` a
+    share 0..1, ``*_count`` and :data:`COUNT_COLUMNS` a count, ``csat`` a score 1..5.
+
+    >>> column_unit("wait_seconds"), column_unit("service_level"), column_unit("started_at", "batches")
+    ('seconds', 'share 0..1', 'timestamp (UTC)')
+    """
+    if name.endswith("_seconds"):
+        return "seconds"
+    if name.endswith("_minutes"):
+        return "minutes"
+    if name.endswith("_at") or name in ("interval_start", "ds"):
+        return "timestamp (UTC)" if table in UTC_TABLES else "timestamp (local)"
+    if name.endswith("_on"):
+        return "date (local)"
+    if name.endswith(("_rate", "_share")) or name.startswith("service_level") or name in ("probability", "confidence"):
+        return "share 0..1"
+    if name.endswith("_count") or name in COUNT_COLUMNS:
+        return "count"
+    if name.endswith("_per_minute"):
+        return "per minute"
+    if name == "csat":
+        return "score 1..5"
+    return ""

@@ -4,7 +4,10 @@ The page links each run's ``report.html`` and executed notebook with relative
 links, carries its own CSS and no script, so the whole ``outputs/`` folder can
 be copied to any web server or shared drive and read offline. It is rebuilt
 after every run (:func:`workbench.reports.runner.run_notebook` calls
-:func:`build_site`) and by ``workbench report site``.
+:func:`build_site`) and by ``workbench report site``. Next to it,
+``outputs/data_dictionary.html`` lists every canonical table and column with its
+unit and meaning, and the custom dimensions the store holds
+(:func:`data_dictionary`, also printed by ``workbench schema``).
 """
 
 from __future__ import annotations
@@ -14,12 +17,16 @@ import os
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from workbench import paths
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 INDEX_FILE = "index.html"
+DICTIONARY_FILE = "data_dictionary.html"
 ALERTS_FILE = "alerts.json"
 BATCHES_DIR = "_batches"
 
@@ -185,17 +192,119 @@ def render_index(entries: list[RunEntry], batches_html: str = "", title: str = "
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{escape(title)}</h1><p class=\"muted\">{len(entries)} runs of {len(by_report)} reports. "
         "Static page: every link is relative, nothing is loaded from the network.</p>"
+        f'<p><a href="{DICTIONARY_FILE}">Data dictionary</a>: every table and column with unit and meaning, '
+        "and the custom dimensions of the store.</p>"
         f"{latest_table}{batches_html}{sections}</body></html>\n"
     )
 
 
-def build_site(outputs_dir: str | Path | None = None) -> Path:
-    """Write ``<outputs>/index.html`` from the run folders and batch summaries found there; return its path."""
+#: Columns of :func:`data_dictionary`.
+DICTIONARY_COLUMNS = ["table", "column", "type", "required", "unit", "meaning", "dimension", "profile"]
+
+
+def data_dictionary(store_path: str | Path | None = None) -> tuple[pd.DataFrame, str | None]:
+    """Every canonical table and column with type, unit and meaning, and the store's custom dimensions.
+
+    Canonical columns come from :data:`workbench.schemas.TABLES` (unit by
+    :func:`workbench.schemas.column_unit`); the custom dimensions from the
+    store's catalogue (:func:`workbench.store.readers.dimensions`), each listed
+    under its table as ``dim_<name>`` with its value type. The store is opened
+    read only and only when its file exists: the dictionary of the canonical
+    tables never needs one.
+
+    Returns:
+        The frame (:data:`DICTIONARY_COLUMNS`; ``dimension`` and ``profile``
+        empty for canonical columns, ``required`` a bool) and a note saying why
+        no dimensions could be read (no store file, store busy), else None.
+    """
+    import pandas as pd
+
+    from workbench.glossary import DIMENSION_TYPES
+    from workbench.schemas import TABLES, column_unit
+    from workbench.store import Store, readers
+
+    rows = [
+        {"table": t.name, "column": c.name, "type": c.sql_type, "required": c.name in t.required_columns,
+         "unit": column_unit(c.name, t.name), "meaning": c.description, "dimension": "", "profile": ""}
+        for t in TABLES.values() for c in t.columns
+    ]
+    store_file = Path(store_path) if store_path is not None else paths.store_path()
+    note = None
+    dimensions = pd.DataFrame(columns=["table_name", "dimension", "value_type", "column_name", "description",
+                                       "profile"])
+    if not store_file.is_file():
+        note = f"no store at {store_file}: custom dimensions are listed once data is loaded"
+    else:
+        try:
+            with Store(store_file, read_only=True) as store:
+                dimensions = readers.dimensions(store)
+        except Exception as exc:  # noqa: BLE001 - a busy or older store (StoreError, DuckDB's errors) must not
+            # stop the page: it still lists every canonical column, and says why dimensions are missing.
+            note = f"custom dimensions of {store_file} not read: {str(exc).splitlines()[0][:200]}"
+    for d in dimensions.itertuples(index=False):
+        rows.append({"table": d.table_name, "column": d.column_name, "type": DIMENSION_TYPES.get(d.value_type, ""),
+                     "required": False, "unit": "true/false" if d.value_type == "flag" else "",
+                     "meaning": f"Custom dimension {d.dimension} ({d.value_type}): {d.description or ''}".rstrip(": "),
+                     "dimension": d.dimension, "profile": d.profile or ""})
+    order = {name: i for i, name in enumerate(TABLES)}
+    frame = pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
+    frame = frame.sort_values("table", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return frame, note
+
+
+def render_dictionary(frame: pd.DataFrame, note: str | None = None, title: str = "Data dictionary") -> str:
+    """The data-dictionary page: one table per canonical table, its dimensions last; every value escaped."""
+    from workbench.schemas import TABLES
+
+    sections = []
+    for name, columns in frame.groupby("table", sort=False):
+        description = TABLES[name].description if name in TABLES else ""
+        rows = "".join(
+            f"<tr><td><code>{escape(str(r.column))}</code></td><td>{escape(str(r.type))}</td>"
+            f"<td>{'yes' if r.required else ''}</td><td>{escape(str(r.unit))}</td>"
+            f"<td>{escape(str(r.meaning))}{_profile_note(r.profile)}</td></tr>"
+            for r in columns.itertuples(index=False)
+        )
+        dimensions = int((columns["dimension"] != "").sum())
+        extra = f" · {dimensions} custom dimension(s)" if dimensions else ""
+        sections.append(
+            f'<h2 id="{escape(str(name))}">{escape(str(name))}</h2>'
+            f'<p class="muted">{escape(description)}{escape(extra)}</p>'
+            "<table><thead><tr><th>column</th><th>type</th><th>required</th><th>unit</th><th>meaning</th></tr>"
+            f"</thead><tbody>{rows}</tbody></table>"
+        )
+    contents = " · ".join(f'<a href="#{escape(str(n))}">{escape(str(n))}</a>' for n in frame["table"].unique())
+    note_html = f'<p class="muted">{escape(note)}</p>' if note else ""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        f'<h1>{escape(title)}</h1><p><a href="{INDEX_FILE}">Reports</a></p>'
+        "<p class=\"muted\">Every canonical table of the store and its columns. Times are the centre's local "
+        "wall-clock time unless the unit says UTC; shares are 0..1; a measure the export did not give is NULL "
+        f"(unknown), never 0.</p>{note_html}<p>{contents}</p>{''.join(sections)}</body></html>\n"
+    )
+
+
+def _profile_note(profile: str) -> str:
+    return f' <span class="muted">(profile {escape(profile)})</span>' if profile else ""
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # concurrent runs each write their own, then swap
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def build_site(outputs_dir: str | Path | None = None, store_path: str | Path | None = None) -> Path:
+    """Write ``<outputs>/index.html`` and ``data_dictionary.html``; return the index's path.
+
+    The index lists the run folders and batch summaries found under
+    ``outputs_dir``; the dictionary page (:func:`data_dictionary`) reads the
+    custom dimensions of ``store_path`` (default the configured store) when it exists.
+    """
     base = Path(outputs_dir) if outputs_dir is not None else paths.outputs_dir()
     base.mkdir(parents=True, exist_ok=True)
-    html = render_index(collect_runs(base), _batches_section(base))
+    _write_atomically(base / DICTIONARY_FILE, render_dictionary(*data_dictionary(store_path)))
     index = base / INDEX_FILE
-    tmp = base / f".{INDEX_FILE}.{os.getpid()}.tmp"  # concurrent runs each write their own, then swap atomically
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(index)
+    _write_atomically(index, render_index(collect_runs(base), _batches_section(base)))
     return index
