@@ -576,7 +576,10 @@ def topics_assign(
 
 @app.command("kpis")
 def kpis(
-    by: str = typer.Option("", "--by", help="Comma-separated: queue, language, agent, day, interval."),
+    by: str = typer.Option("", "--by", help="Comma-separated: queue, language, agent, day, interval, the agents' "
+                           "team and site, and the store's custom dimensions (region, member_tier, ...)."),
+    dimension_filter: list[str] = typer.Option(
+        [], "--dimension-filter", help="Keep calls with this dimension value, NAME=VALUE[,VALUE...]; repeatable."),
     interval_minutes: int = typer.Option(DEFAULT_INTERVAL_MINUTES, "--interval-minutes",
                                          help="Interval length for --by interval."),
     date_from: Optional[str] = typer.Option(None, "--date-from", help="First day (ISO date)."),
@@ -602,12 +605,18 @@ def kpis(
     if output_format == "parquet" and output is None:
         _fail("--format parquet needs --output FILE", exit_code=2)
     keys = [key.strip() for key in by.split(",") if key.strip()]
+    kept: dict[str, list[str]] = {}
+    for item in dimension_filter:
+        name, sep, values = item.partition("=")
+        if not sep or not name.strip() or not values.strip():
+            _fail(f"--dimension-filter {item!r}: expected NAME=VALUE[,VALUE...], e.g. region=north", exit_code=2)
+        kept.setdefault(name.strip(), []).extend(v.strip() for v in values.split(",") if v.strip())
     try:
         with Store(store, read_only=True) as opened:
             table = compute_kpis(
                 opened, by=keys, interval_minutes=interval_minutes, date_from=date_from, date_to=date_to,
                 target_answer_seconds=target_answer_seconds, short_abandon_seconds=short_abandon_seconds,
-                repeat_window_days=repeat_window_days, queues=queues or None,
+                repeat_window_days=repeat_window_days, queues=queues or None, dimension_filter=kept or None,
             )
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)

@@ -652,3 +652,27 @@ def test_every_rate_states_its_population_and_what_it_lacks():
     table = kpi_definitions_table().set_index("kpi")
     assert table.loc["fcr_marked_rate", "population"] == "fcr_marked_calls"
     assert table.loc["fcr_rate", "lacking"] == "customer_unknown"
+
+
+def test_cli_kpis_by_and_filtered_on_a_custom_dimension(dimension_store):
+    import json
+
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    path = str(dimension_store.path)
+    dimension_store.close()  # the command opens the file itself
+    runner = CliRunner()
+    result = runner.invoke(app, ["kpis", "--store", path, "--by", "queue,region", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.output)
+    assert {(r["queue_id"], r["region"]): r["offered"] for r in records}[("billing_zh", "north")] == 4
+    filtered = runner.invoke(app, ["kpis", "--store", path, "--dimension-filter", "region=north,south",
+                                   "--dimension-filter", "vip=yes", "--format", "json"])  # fmt: skip
+    assert filtered.exit_code == 0, filtered.output
+    assert json.loads(filtered.output)[0]["offered"] == 2  # c01 c07
+    bad = runner.invoke(app, ["kpis", "--store", path, "--dimension-filter", "planet=mars"])
+    assert bad.exit_code == 2 and "planet" in bad.output and "region" in bad.output
+    malformed = runner.invoke(app, ["kpis", "--store", path, "--dimension-filter", "region"])
+    assert malformed.exit_code == 2 and "NAME=VALUE" in malformed.output
