@@ -181,7 +181,8 @@ TABLES: dict[str, Table] = {
                 _c("queue_id", "VARCHAR", "Queue (skill) of the row.", True),
                 _c("interval_start", "TIMESTAMP", "Local start of the interval (midnight for a day).", True),
                 _c("interval_minutes", "INTEGER", "Interval length in minutes: 15, 30, 60, or 1440 for a day.", True),
-                _c("offered", "BIGINT", "Calls offered to the queue in the interval.", True),
+                _c("offered", "BIGINT", "Calls offered to the queue in the interval; null when the report gives "
+                   "only answered (handled) calls."),
                 _c("answered", "BIGINT", "Calls answered (transferred-out included)."),
                 _c("abandoned", "BIGINT", "Calls abandoned in queue (short abandons included unless given apart)."),
                 _c("short_abandoned", "BIGINT", "Abandons quicker than the ACD's short-abandon threshold, when given."),

@@ -208,7 +208,7 @@ def test_retired_option_spellings_are_recognised():
 SQL_MODULES = {
     "workbench/store/__init__.py", "workbench/store/readers.py", "workbench/glossary.py", "workbench/kpis.py",
     "workbench/forecast/series.py", "workbench/ingest/load.py", "workbench/ingest/reading.py",
-    "workbench/ingest/validate.py", "workbench/pseudonyms.py",
+    "workbench/ingest/validate.py", "workbench/pseudonyms.py", "workbench/interval_kpis.py",
 }
 
 

@@ -79,6 +79,28 @@ class Dimension(BaseModel):
     description: str = ""
 
 
+class DayNumber(BaseModel):
+    """A day written as a number instead of a date, as some ACD reports do.
+
+    Attributes:
+        form: ``excel_serial``: days since 1899-12-30 as Excel counts them
+            (``45292`` is 2024-01-01; whole days only); ``day_of_month``: the
+            day of ``month`` (``5`` is the 5th).
+        month: ``YYYY-MM`` the days belong to; required with ``day_of_month``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    form: Literal["excel_serial", "day_of_month"]
+    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+    @model_validator(mode="after")
+    def _month_given(self) -> DayNumber:
+        if self.form == "day_of_month" and self.month is None:
+            raise ValueError("day_number: form day_of_month needs month (YYYY-MM)")
+        return self
+
+
 class IngestProfile(BaseModel):
     """One vendor export -> one canonical table.
 
@@ -129,6 +151,10 @@ class IngestProfile(BaseModel):
             document (e.g. ``data.contacts``); nested fields of a record become
             dotted headers (``Agent.Id``) that ``columns`` and ``dimensions`` name.
         sheet: Excel only: sheet name or 0-based position (default the first).
+        day_number: the day is written as a number (:class:`DayNumber`): the
+            ``date_column`` when there is one, else each timestamp column holds
+            the day number alone. It is turned into ``YYYY-MM-DD`` before
+            parsing, so ``timestamp_format`` starts with ``%Y-%m-%d``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -160,6 +186,7 @@ class IngestProfile(BaseModel):
     format: Literal["auto", "csv", "json", "jsonl", "xlsx", "xls", "parquet"] = "auto"
     record_path: str | None = None
     sheet: str | int | None = None
+    day_number: DayNumber | None = None
 
     @field_validator("name")
     @classmethod
@@ -211,6 +238,16 @@ class IngestProfile(BaseModel):
                 raise ValueError(f"dimensions: {exc.reason}") from None
             if dimension.values and dimension.type == "number":
                 raise ValueError(f"dimensions: '{name}' is a number; value maps are for categories and flags")
+        for column, value in self.constants.items():
+            if types.get(column) in ("INTEGER", "BIGINT", "DOUBLE"):
+                try:
+                    float(value)
+                except ValueError:
+                    raise ValueError(f"constants: {column} '{value}' is not a number") from None
+        if self.table == "interval_stats" and not ({"offered", "answered"} & provided):
+            raise ValueError("columns: an interval report needs offered or answered mapped")
+        if self.day_number is not None and not self.timestamp_format.startswith("%Y-%m-%d"):
+            raise ValueError("day_number: the day becomes YYYY-MM-DD, so timestamp_format must start with %Y-%m-%d")
         if self.separator == self.decimal_separator:
             raise ValueError("decimal_separator: the same character as the field separator")
         return self

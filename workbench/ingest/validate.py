@@ -101,6 +101,22 @@ def _number_sql(text: str, decimal_separator: str, share: bool = False) -> str:
             f"ELSE TRY_CAST({value} AS DOUBLE) END")
 
 
+def _day_number_sql(text: str, profile: IngestProfile) -> str:
+    """SQL ``YYYY-MM-DD`` of a day written as a number (:class:`~workbench.ingest.profiles.DayNumber`).
+
+    A text that is not such a number is passed on unchanged, so the timestamp
+    parse fails on it and the reason shows the vendor's value.
+    """
+    form = profile.day_number
+    if form.form == "excel_serial":
+        # Excel's day 1 is 1900-01-01 and it counts a 29 February 1900 that never was: from day 61 on,
+        # day n is 1899-12-30 + n, which is what every export written since 1900-03-01 holds.
+        day = f"DATE '1899-12-30' + TRY_CAST({text} AS INTEGER)"
+    else:
+        day = f"TRY_CAST({sql_string(form.month + '-')} || lpad({text}, 2, '0') AS DATE)"
+    return f"coalesce(strftime({day}, '%Y-%m-%d'), {text})"
+
+
 def _flag_sql(text: str, mapping: dict[str, str] | None = None) -> str:
     """SQL BOOLEAN of a yes/no text: the profile's map first, then :data:`FLAG_TRUE` / :data:`FLAG_FALSE`."""
     value = f"lower({_trim(text)})"
@@ -169,7 +185,12 @@ def _map_columns(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
                 listed = ", ".join(sql_string(v) for v in profile.null_times)
                 source = f"CASE WHEN {_trim(text)} IN ({listed}) THEN NULL ELSE {text} END"
             if profile.date_column:
-                source = f"{_trim(f'r.{raw.column(profile.date_column)}')} || ' ' || {_trim(source)}"
+                day = _trim(f"r.{raw.column(profile.date_column)}")
+                if profile.day_number is not None:
+                    day = _day_number_sql(day, profile)
+                source = f"{day} || ' ' || {_trim(source)}"
+            elif profile.day_number is not None:
+                source = _day_number_sql(_trim(source), profile)
             stamp = f"try_strptime(t_{canonical}, {sql_string(profile.timestamp_format)})"
             if "%z" in profile.timestamp_format:  # an offset: convert to the centre's wall-clock time
                 stamp = f"timezone({sql_string(profile.timezone)}, {stamp})"
@@ -298,8 +319,11 @@ def _identity(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
         if canonical in query.typed:
             # The value is already stripped: text columns are trimmed when parsed.
             query.typed[canonical] = pseudonym_sql(query.typed[canonical])
+    types = {c.name: c.sql_type for c in table(profile.table).columns}
     for canonical, value in profile.constants.items():
-        query.typed[canonical] = sql_string(value)
+        # Typed like a parsed column, so a constant key compares with the stored key (interval_minutes: 30).
+        kind = types.get(canonical, "VARCHAR")
+        query.typed[canonical] = sql_string(value) if kind == "VARCHAR" else f"TRY_CAST({sql_string(value)} AS {kind})"
     key = profile.key
     if profile.id_columns and key in query.typed:
         query.typed[key] = " || '-' || ".join(_trim(f"r.{raw.column(h)}") for h in profile.id_columns)
@@ -328,6 +352,124 @@ def _required_and_order(query: _Query, raw: RawTable, profile: IngestProfile) ->
                 f"{sql_string(f'end_before_start: {second} ')} || {_quoted(f'r.{raw.column(second)}')} || "
                 f"{sql_string(f' is before {first} ')} || {_quoted(f'r.{raw.column(first)}')}",
             )
+
+
+#: Interval lengths an interval report may have, in minutes: a divisor of 60, or a whole day.
+INTERVAL_REPORT_MINUTES: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 1440)
+#: Counts of an interval report (never negative).
+INTERVAL_COUNTS: tuple[str, ...] = ("offered", "answered", "abandoned", "short_abandoned", "answered_in_target")
+#: Averages over an interval's answered calls: a positive one over no answered call contradicts the count.
+INTERVAL_AVERAGES: tuple[str, ...] = ("asa_seconds", "aht_seconds", "average_talk_seconds", "average_wrap_seconds")
+#: Reported service level and answered_in_target / (offered - short_abandoned) may differ this much (rounding).
+SERVICE_LEVEL_TOLERANCE = 0.005
+
+
+def _interval_checks(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
+    """Identity checks of an interval report row (table ``interval_stats``); each failure rejects the row.
+
+    A row whose figures contradict each other cannot say which figure is
+    wrong, and every KPI built on it would be; so these reject (with the
+    fields and values named), never warn:
+
+    * ``identity_broken``: answered + abandoned (+ short_abandoned) differs
+      from offered, or answered (+ short_abandoned) exceeds offered when
+      abandons are not given;
+    * ``out_of_range``: a service level outside 0..1 (``94.01`` written
+      without its ``%``), a negative count, an interval length that is
+      neither a divisor of 60 nor 1440;
+    * ``inconsistent``: a positive average (ASA, AHT, talk, wrap) over an
+      interval with 0 answered calls, or answered_in_target above answered;
+    * ``missing_value``: neither offered nor answered given.
+
+    An average of 0 over 0 answered calls is how ACDs print "none" and loads.
+    A reported service level on another basis than ours is not a row error
+    but a difference of definitions: :func:`interval_warnings` reports it.
+    """
+    typed = query.typed
+
+    def name(column: str) -> str:
+        return profile.columns.get(column, f"constants.{column}")
+
+    def shown(column: str) -> str:
+        header = profile.columns.get(column)
+        return _quoted(f"r.{raw.column(header)}") if header else _quoted(f"v_{column}")
+
+    def number(column: str) -> str:
+        return f"CAST(v_{column} AS VARCHAR)"
+
+    if "interval_minutes" in typed:
+        lengths = ", ".join(str(m) for m in INTERVAL_REPORT_MINUTES)
+        query.reason(f"v_interval_minutes NOT IN ({lengths})",
+                     f"{sql_string('out_of_range: ' + name('interval_minutes') + ' ')} || {shown('interval_minutes')} || "
+                     "' is not an interval length (a divisor of 60, or 1440 for a day)'")
+    for column in INTERVAL_COUNTS:
+        if column in typed:
+            query.reason(f"v_{column} < 0",
+                         f"{sql_string('out_of_range: ' + name(column) + ' ')} || {shown(column)} || ' is negative'")
+    given = [c for c in ("offered", "answered") if c in typed]
+    # Empty as exported: a value that does not parse already has its own reason.
+    empty = [f"r.{raw.column(profile.columns[c])} IS NULL" if c in profile.columns else f"v_{c} IS NULL" for c in given]
+    query.reason(" AND ".join(empty),
+                 sql_string(f"missing_value: {' and '.join(name(c) for c in given)} empty (an interval needs "
+                            "offered or answered calls)"))
+    short = "coalesce(v_short_abandoned, 0)" if "short_abandoned" in typed else "0"
+    short_text = (f" || ' + {name('short_abandoned')} ' || coalesce({number('short_abandoned')}, '0')"
+                  if "short_abandoned" in typed else "")
+    if {"offered", "answered", "abandoned"} <= set(typed):
+        total = f"v_answered + v_abandoned + {short}"
+        query.reason(
+            f"v_offered IS NOT NULL AND v_answered IS NOT NULL AND v_abandoned IS NOT NULL AND {total} <> v_offered",
+            f"{sql_string('identity_broken: ' + name('answered') + ' ')} || {number('answered')} || "
+            f"{sql_string(' + ' + name('abandoned') + ' ')} || {number('abandoned')}{short_text} || ' = ' || "
+            f"CAST({total} AS VARCHAR) || {sql_string(', not ' + name('offered') + ' ')} || {number('offered')}",
+        )
+    elif {"offered", "answered"} <= set(typed):
+        query.reason(
+            f"v_offered IS NOT NULL AND v_answered IS NOT NULL AND v_answered + {short} > v_offered",
+            f"{sql_string('identity_broken: ' + name('answered') + ' ')} || {number('answered')}{short_text} || "
+            f"{sql_string(' exceeds ' + name('offered') + ' ')} || {number('offered')}",
+        )
+    if "service_level" in typed:
+        query.reason("(v_service_level < 0 OR v_service_level > 1)",
+                     f"{sql_string('out_of_range: ' + name('service_level') + ' ')} || {shown('service_level')} || "
+                     "' outside 0..1 (a percentage needs its % sign)'")
+    if "answered" in typed:
+        for column in INTERVAL_AVERAGES:
+            if column in typed:
+                query.reason(f"v_answered = 0 AND v_{column} > 0",
+                             f"{sql_string('inconsistent: ' + name(column) + ' ')} || {shown(column)} || "
+                             f"{sql_string(' averages over ' + name('answered') + ' 0 calls')}")
+        if "answered_in_target" in typed:
+            query.reason("v_answered_in_target > v_answered",
+                         f"{sql_string('inconsistent: ' + name('answered_in_target') + ' ')} || "
+                         f"{number('answered_in_target')} || {sql_string(' exceeds ' + name('answered') + ' ')} || "
+                         f"{number('answered')}")
+
+
+def interval_warnings(connection: duckdb.DuckDBPyConnection, checked: str, profile: IngestProfile) -> list[str]:
+    """What loads from an interval report but may not mean what our KPIs mean (file-level warnings).
+
+    Today: loadable rows whose reported ``service_level`` differs from
+    answered_in_target / (offered - short_abandoned) by more than
+    :data:`SERVICE_LEVEL_TOLERANCE` (the ACD computes it on another basis,
+    e.g. over answered calls); the KPIs then use the counts. Empty for other tables.
+    """
+    if profile.table != "interval_stats" or not {"service_level", "answered_in_target", "offered"} <= set(
+        profile.columns
+    ) | set(profile.constants):
+        return []
+    short = "coalesce(short_abandoned, 0)" if "short_abandoned" in profile.columns else "0"
+    found = connection.execute(
+        f"""SELECT count(*) FROM {checked}
+            WHERE len(reasons) = 0 AND offered - {short} > 0 AND service_level IS NOT NULL
+              AND answered_in_target IS NOT NULL
+              AND abs(service_level - answered_in_target / (offered - {short})) > {SERVICE_LEVEL_TOLERANCE}"""
+    ).fetchone()[0]
+    if not found:
+        return []
+    return [f"{found} row(s): {profile.columns.get('service_level')} differs from "
+            f"{profile.columns.get('answered_in_target')} / ({profile.columns.get('offered')} - short abandons) "
+            "by more than half a point; the ACD uses another basis, and KPIs use the counts"]
 
 
 def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = False) -> str:
@@ -367,7 +509,10 @@ def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = 
     _cleaning_flags(query, raw, profile)
     _identity(query, raw, profile)
     _required_and_order(query, raw, profile)
+    if profile.table == "interval_stats":
+        _interval_checks(query, raw, profile)
     key = profile.key
+    keys = table(profile.table).primary_key
     joins, judged, extra = "", ["r.*"], []
     # The texts are built only for rows failing some check: most rows pass, and one OR
     # chain costs far less than building twenty NULL strings per row.
@@ -382,15 +527,18 @@ def canonical_query(raw: RawTable, profile: IngestProfile, store_checks: bool = 
                 "|| ' is not in the store''s calls' END"
             )
             joins += "\n  LEFT JOIN (SELECT DISTINCT call_id FROM calls) k ON r.v_call_id = k.call_id"
-        joins += f'\n  LEFT JOIN (SELECT "{key}" AS id FROM "{profile.table}") s ON r.v_{key} = s.id'
-        judged += [f"{store_reason} AS store_reason", "s.id IS NOT NULL AS in_store"]
+        # Every primary-key column: an interval report's row is a queue, an interval start and a length.
+        stored_keys = ", ".join(f"{_ident(k)} AS id{i}" for i, k in enumerate(keys))
+        same = " AND ".join(f"r.v_{k} = s.id{i}" for i, k in enumerate(keys))
+        joins += f'\n  LEFT JOIN (SELECT {stored_keys} FROM "{profile.table}") s ON {same}'
+        judged += [f"{store_reason} AS store_reason", "s.id0 IS NOT NULL AS in_store"]
         kept = "(failing OR store_reason IS NOT NULL)"
         extra = ["store_reason", "in_store", f"{kept} AS raw_kept"]
         masked = masked_headers(profile)
         for i, header in enumerate(raw.headers):
             value = f"r.v_{masked[header]}" if header in masked else f"r.c{i}"
             # A row skipped as already loaded is named by its line and id; its other values are not needed.
-            when = f"({kept} OR in_store)" if header == profile.columns.get(key) else kept
+            when = f"({kept} OR in_store)" if header in {profile.columns.get(k) for k in keys} else kept
             if masked and header not in masked:
                 # A record with a structural problem (field count, open quote) may hold the caller number in any
                 # column; its line number says where to look in the export.
@@ -439,26 +587,29 @@ def flag_duplicates(connection: duckdb.DuckDBPyConnection, checked: str, profile
     lines get ``duplicate_in_file: <id header> '<id>' already on line <n>``.
     ``checked`` needs ``line_number``, the key column and ``reasons``.
     """
-    key = profile.key
-    if key not in profile.columns and key not in profile.constants:
+    keys = table(profile.table).primary_key
+    if any(k not in profile.columns and k not in profile.constants for k in keys):
         return 0
-    header = profile.columns.get(key, key)
-    column = _ident(key)
+    header = ", ".join(profile.columns.get(k, f"constants.{k}") for k in keys)
+    columns = [_ident(k) for k in keys]
+    ids = ", ".join(f"{c} AS id{i}" for i, c in enumerate(columns))
     connection.execute(
         f"""CREATE OR REPLACE TEMP TABLE {checked}_repeated AS
-            SELECT {column} AS id, min(line_number) AS first_line FROM {checked}
-            WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(*) > 1"""
+            SELECT {ids}, min(line_number) AS first_line FROM {checked}
+            WHERE {" AND ".join(f"{c} IS NOT NULL" for c in columns)} GROUP BY ALL HAVING count(*) > 1"""
     )
     try:
         found = connection.execute(f"SELECT count(*) FROM {checked}_repeated").fetchone()[0]
         if found:
+            values = " || ', ' || ".join(_quoted(f"c.{c}") for c in columns)
             message = (
-                f"{sql_string(f'duplicate_in_file: {header} ')} || {_quoted(f'c.{column}')} "
+                f"{sql_string(f'duplicate_in_file: {header} ')} || {values} "
                 "|| ' already on line ' || CAST(d.first_line AS VARCHAR)"
             )
+            same = " AND ".join(f"c.{c} = d.id{i}" for i, c in enumerate(columns))
             return int(connection.execute(
                 f"""UPDATE {checked} c SET reasons = list_append(c.reasons, {message})
-                    FROM {checked}_repeated d WHERE c.{column} = d.id AND c.line_number > d.first_line"""
+                    FROM {checked}_repeated d WHERE {same} AND c.line_number > d.first_line"""
             ).fetchone()[0])
         return 0
     finally:

@@ -397,3 +397,81 @@ def transcript_documents(store: Store, *, unit: str = "call", speakers: Sequence
     else:
         raise ParameterError(f"unit must be 'call' or 'turn', found {unit!r}", field="unit")
     return store.query(sql, [list(speakers)])
+
+
+# --------------------------------------------------------------------------- interval reports
+
+
+def interval_queue_ids(store: Store) -> list[str]:
+    """Every ``queue_id`` of the interval reports (``interval_stats``), sorted."""
+    found = store.query("SELECT DISTINCT queue_id FROM interval_stats ORDER BY 1")
+    return [str(q) for q in found["queue_id"]]
+
+
+def selected_interval_queue_ids(store: Store, queues: Sequence[str] | str | None) -> list[str] | None:
+    """The queue ids of ``interval_stats`` a ``queues`` selection keeps; None = every queue (as :func:`selected_queue_ids`)."""
+    if glossary.is_all_queues(queues):
+        return None
+    return glossary.select_queues(interval_queue_ids(store), queues)
+
+
+def interval_stats_lengths(store: Store) -> list[int]:
+    """The distinct ``interval_minutes`` of the interval reports, ascending (e.g. ``[30]``, ``[1440]``)."""
+    found = store.query("SELECT DISTINCT interval_minutes FROM interval_stats ORDER BY 1")
+    return [int(m) for m in found["interval_minutes"]]
+
+
+def interval_stats_day_range(store: Store) -> tuple[date | None, date | None]:
+    """First and last local day of the interval reports; (None, None) without any."""
+    found = store.query("SELECT CAST(min(interval_start) AS DATE) AS first_day, "
+                        "CAST(max(interval_start) AS DATE) AS last_day FROM interval_stats")
+    first, last = found["first_day"].iloc[0], found["last_day"].iloc[0]
+
+    def as_date(value: Any) -> date | None:
+        if value is None or value != value:
+            return None
+        return value.date() if hasattr(value, "date") and not isinstance(value, date) else value
+
+    return as_date(first), as_date(last)
+
+
+def interval_stats_series(
+    store: Store,
+    *,
+    interval_minutes: int,
+    queue_ids: Sequence[str] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> pd.DataFrame:
+    """Interval report rows added up per queue and ``interval_minutes`` bucket: the forecast's raw series.
+
+    Args:
+        interval_minutes: bucket length (a divisor of 60, or 1440 for days);
+            rows are added into the bucket their start falls in.
+        queue_ids: queue ids to keep; None = every queue.
+        date_from, date_to: inclusive local days of ``interval_start``.
+
+    Returns:
+        ``unique_id`` (queue id), ``ds`` (bucket start), ``offered`` (sum;
+        NULL when no row of the bucket has it), ``answered``, ``handle_seconds``
+        (sum of AHT x answered over rows with an AHT), ``handle_answered`` (the
+        answered calls of those rows), ``rows``; ordered by ``unique_id, ds``.
+    """
+    if interval_minutes == 1440:
+        bucket = "CAST(CAST(interval_start AS DATE) AS TIMESTAMP)"
+    else:
+        bucket = glossary.interval_start_sql("interval_start", interval_minutes)
+    in_period, parameters = glossary.Period.of(date_from, date_to).sql_condition("interval_start")
+    where = [in_period]
+    if queue_ids is not None:
+        condition, values = _in_list("queue_id", queue_ids)
+        where.append(condition)
+        parameters = [*parameters, *values]
+    return store.query(
+        f"""SELECT queue_id AS unique_id, {bucket} AS ds,
+                   CAST(sum(offered) AS DOUBLE) AS offered, CAST(sum(answered) AS DOUBLE) AS answered,
+                   sum(aht_seconds * answered) FILTER (WHERE aht_seconds IS NOT NULL) AS handle_seconds,
+                   CAST(coalesce(sum(answered) FILTER (WHERE aht_seconds IS NOT NULL), 0) AS DOUBLE) AS handle_answered,
+                   CAST(count(*) AS BIGINT) AS rows
+            FROM interval_stats WHERE {" AND ".join(where)}
+            GROUP BY ALL ORDER BY unique_id, ds""", parameters)
