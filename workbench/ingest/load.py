@@ -12,7 +12,7 @@ store's DuckDB connection; only the rejects are fetched.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from workbench.errors import InputDataError, ParameterError, StoreError
 from workbench.glossary import dimension_column
 from workbench.ingest.profiles import IngestProfile, load_profile
 from workbench.ingest.reading import RawTable, check_readable, drop_raw, load_raw, sql_string
-from workbench.ingest.validate import check_export, interval_warnings, masked_headers
+from workbench.ingest.validate import check_export, masked_headers
 from workbench.schemas import TABLES
 from workbench.store import Store
 
@@ -54,10 +54,10 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _batch_row(batch_id: str, profile: IngestProfile, path: Path, sha: str, summary: dict, started: datetime,
-               status: str) -> pd.DataFrame:
+def _batch_row(batch_id: str, profile: IngestProfile, source: str | Path, sha: str, summary: dict,
+               started: datetime, status: str) -> pd.DataFrame:
     return pd.DataFrame([{
-        "batch_id": batch_id, "kind": profile.table, "source_file": str(path), "file_sha256": sha,
+        "batch_id": batch_id, "kind": profile.table, "source_file": str(source), "file_sha256": sha,
         "profile": profile.name, "rows_read": summary["rows_read"], "rows_loaded": summary["rows_loaded"],
         "rows_rejected": summary["rows_rejected"], "rows_duplicate": summary["rows_duplicate"],
         "started_at": started, "finished_at": _now(), "status": status,
@@ -77,7 +77,7 @@ def _write_rejects(store: Store, checked: str, raw: RawTable, profile: IngestPro
     duplicates alone are looked up in ``raw``. Cells a spreadsheet would run
     as formulas are neutralised (:mod:`workbench.csvfiles`).
     """
-    key_header = profile.columns.get(profile.key, f"constants.{profile.key}")
+    key_header = profile.columns[profile.key]
     already = sql_string(f"already_in_store: {key_header} already loaded by an earlier batch")
     names = [f'"{h.replace(chr(34), chr(34) * 2)}"' for h in raw.headers]
     reason = "array_to_string(reasons, '; ') AS reject_reason"
@@ -108,6 +108,8 @@ def _write_rejects(store: Store, checked: str, raw: RawTable, profile: IngestPro
     if not parts:
         return 0
     rejects = pd.concat(parts, ignore_index=True).sort_values("line_number")
+    # A JSON array's rows are records, a query's rows are result rows: the column says which.
+    rejects = rejects.rename(columns={"line_number": raw.row_label})
     path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(rejects.astype(object).where(rejects.notna(), None), path, encoding="utf-8-sig")
     return len(rejects)
@@ -167,7 +169,8 @@ def _read_and_check(store: Store, path: Path, profile: IngestProfile) -> tuple[R
     import duckdb
 
     connection = store.connection
-    raw = load_raw(path, connection, profile.encoding, profile.separator)
+    shape = {"format": profile.format, "record_path": profile.record_path, "sheet": profile.sheet}
+    raw = load_raw(path, connection, profile.encoding, profile.separator, **shape)
     if raw.records is None:
         return raw, check_export(connection, raw, profile, path)
     try:
@@ -177,7 +180,7 @@ def _read_and_check(store: Store, path: Path, profile: IngestProfile) -> tuple[R
     except duckdb.Error:
         pass
     _drop_temp(store, raw)
-    raw = load_raw(path, connection, profile.encoding, profile.separator, lazy=False)
+    raw = load_raw(path, connection, profile.encoding, profile.separator, lazy=False, **shape)
     return raw, check_export(connection, raw, profile, path)
 
 
@@ -217,7 +220,36 @@ def ingest_file(
     started = _now()
     check_readable(path)  # a missing file or a folder fails as this file's row, not the whole batch
     sha = file_sha256(path)
-    batch_id = batch_id_for(sha, profile.name)
+    return ingest_source(path, sha, profile, lambda store: _read_and_check(store, path, profile),
+                         store_path, rejects_dir, started)
+
+
+def ingest_source(
+    source: str | Path,
+    digest: str,
+    profile: IngestProfile,
+    read_and_check: Callable[[Store], tuple[RawTable, str]],
+    store_path: str | Path | None = None,
+    rejects_dir: str | Path | None = None,
+    started: datetime | None = None,
+) -> dict:
+    """One atomic, idempotent batch of rows from any source (a file, a database query).
+
+    Args:
+        source: what ``batches.source_file`` and the summary name (a path, or
+            a database URL without its password).
+        digest: SHA-256 hex of the source's content; with the profile name it
+            makes the batch id, so the same content is skipped on a re-run.
+        read_and_check: given the open store, puts the rows in a temp view
+            (a :class:`RawTable`) and runs :func:`check_export` on it.
+
+    Returns:
+        The summary of :func:`ingest_file`. Raises as it does.
+    """
+    started = started or _now()
+    batch_id = batch_id_for(digest, profile.name)
+    sha = digest
+    path = source
     rejects_file = rejects_path(rejects_dir, batch_id)
     summary = dict.fromkeys(SUMMARY_COLUMNS)
     summary.update(file=str(path), batch_id=batch_id, **_ZERO_COUNTS)
@@ -230,7 +262,7 @@ def ingest_file(
         raw = None
         try:
             try:
-                raw, checked = _read_and_check(store, path, profile)
+                raw, checked = read_and_check(store)
             except InputDataError as exc:
                 # Recorded, so the store shows what was tried; a 'failed' row never counts as loaded.
                 store.write_batch({"batches": _batch_row(batch_id, profile, path, sha, summary, started, "failed")})
@@ -250,7 +282,7 @@ def ingest_file(
                 rows_duplicate=int(counts["duplicate"]),
                 status="succeeded",
                 rejects_file=str(rejects_file) if written else None,
-                warning="; ".join([*raw.warnings, *interval_warnings(store.connection, checked, profile)]) or None,
+                warning="; ".join(raw.warnings) or None,
             )
             if raw.lines is not None:
                 summary.update(physical_lines=raw.lines, blank_lines=raw.blank_lines,

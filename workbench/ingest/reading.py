@@ -1,4 +1,4 @@
-"""Read a vendor export as strings: CSV (encoding detected), Parquet or Excel.
+"""Read a vendor export as strings: CSV (encoding detected), JSON, JSON Lines, Parquet or Excel (.xlsx, .xls).
 
 Every value is kept as the vendor wrote it (a string, or None for an empty
 cell) so validation can report the original text and the rejects file can
@@ -17,12 +17,20 @@ how the text is decoded; when that is not UTF-8, a detector
 (charset-normalizer) only warns when the bytes look like another encoding.
 Every physical line is accounted for: as part of a record, or as a skipped
 blank line (:attr:`RawExport.lines`, :attr:`RawExport.blank_lines`).
+
+JSON exports (contact records of cloud contact centres are nested JSON per
+contact) are flattened to dotted headers (``Agent.Id``, ``Queue.Name``); an
+array inside a record stays whole as JSON text in one cell. A JSON Lines row
+is numbered by its physical line, a JSON array's by its position in the list
+(``record_number`` in rejects files); a JSON Lines line that is not an object
+is rejected alone, a JSON document that does not parse fails as a whole.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import tempfile
 import zipfile
@@ -72,6 +80,10 @@ class RawExport:
         blank_lines: empty lines skipped (they are not records).
         warnings: things that loaded but may be wrong, e.g. the encoding
             detector disagreeing with the encoding used.
+        row_label: what the index counts, as rejects files name it:
+            ``line_number`` (a physical line: CSV, JSON Lines; a sheet row:
+            Excel, Parquet), ``record_number`` (position of the record in a
+            JSON array, from 1) or ``row_number`` (row of a query result, from 1).
     """
 
     frame: pd.DataFrame
@@ -80,6 +92,7 @@ class RawExport:
     lines: int | None = None
     blank_lines: int = 0
     warnings: list[str] = field(default_factory=list)
+    row_label: str = "line_number"
 
 
 # -- what a file really is ----------------------------------------------------
@@ -127,7 +140,8 @@ def sniff_binary(data: bytes) -> str | None:
 
 _BINARY_ADVICE = {
     "an Excel workbook (.xlsx)": "rename it to .xlsx to load its first sheet, or save it as CSV",
-    "an Excel 97-2003 workbook (.xls) or another Office 97-2003 file": "open it and save it as .xlsx or CSV",
+    "an Excel 97-2003 workbook (.xls) or another Office 97-2003 file":
+        "rename it to .xls (or set format: xls in the profile) to load its first sheet, or save it as CSV",
     "a Parquet file": "rename it to .parquet",
 }
 
@@ -571,50 +585,335 @@ def _as_strings(frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
     return frame
 
 
-def _check_workbook(path: Path) -> None:
-    """Name what an ``.xlsx`` that is not a ZIP workbook really is (openpyxl only says "not a zip file")."""
+# -- JSON and JSON Lines ---------------------------------------------------------
+
+
+class _Number(str):
+    """A JSON number kept as the text the vendor wrote (``12.50`` stays ``12.50``, no float round trip)."""
+
+
+def _json_text(value: object) -> str:
+    """Compact JSON text of a parsed value (numbers as written, non-ASCII kept)."""
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_json_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_json_text(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_cell(value: object) -> str | None:
+    """A JSON value as a cell: text as written, numbers as written, ``true``/``false``; null, "" and [] empty.
+
+    An array inside a record (a contact's list of transfers, skills, tags) is
+    kept whole as compact JSON text in one cell: it is not a record of its own,
+    and spreading its items over ``Tags.0``, ``Tags.1``, ... would make the
+    headers depend on the longest list in the file.
+    """
+    if value is None or value == [] or value == {}:
+        return None
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (list, dict)):
+        return _json_text(value)
+    text = str(value)
+    return None if text.strip() == "" else text
+
+
+def flatten_record(record: dict, prefix: str = "") -> tuple[dict[str, str | None], list[str]]:
+    """One JSON object as ``{dotted header: cell}``, and the headers written twice.
+
+    Nested objects become dotted headers (``{"Agent": {"Id": "a1"}}`` ->
+    ``Agent.Id``); see :func:`_json_cell` for the cells. A header written twice
+    (a key ``"Agent.Id"`` next to a nested ``Agent.Id``) is ambiguous.
+
+    >>> flatten_record({"ContactId": "c1", "Agent": {"Id": "a1", "Skills": ["zh", "en"]}, "Queue": None})
+    ({'ContactId': 'c1', 'Agent.Id': 'a1', 'Agent.Skills': '["zh","en"]', 'Queue': None}, [])
+    """
+    cells: dict[str, str | None] = {}
+    twice: list[str] = []
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            nested, repeated = flatten_record(value, f"{name}.")
+            twice += repeated + [n for n in nested if n in cells]
+            cells.update(nested)
+        else:
+            if name in cells:
+                twice.append(name)
+            cells[name] = _json_cell(value)
+    return cells, twice
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "a string", _Number: "a number", bool: "true/false",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+class _JsonRecords:
+    """Flattened records with their line (JSON Lines) or position (JSON array), and their problems."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, None] = {}  # insertion-ordered set: headers in the order first met
+        self.rows: list[dict[str, str | None]] = []
+        self.numbers: list[int] = []
+        self.problems: dict[int, str] = {}
+
+    def add(self, number: int, record: object, unit: str) -> None:
+        if not isinstance(record, dict):
+            self.problems[number] = f"not_a_record: {unit} {number} holds {_kind(record)}, not a JSON object"
+            record = {}
+        cells, twice = flatten_record(record)
+        if twice:
+            self.problems[number] = "; ".join(
+                f"ambiguous_field: {name} is written twice (a key with a dot and a nested key)" for name in twice
+            )
+        self.headers.update(dict.fromkeys(cells))
+        self.rows.append(cells)
+        self.numbers.append(number)
+
+    def problem(self, number: int, reason: str) -> None:
+        self.problems[number] = reason
+        self.rows.append({})
+        self.numbers.append(number)
+
+    def export(self, path: Path, row_label: str, lines: int, blank: int = 0) -> RawExport:
+        if not self.headers:
+            first = f" ({self.problems[self.numbers[0]]})" if self.numbers else ""
+            raise InputDataError(f"no JSON object with fields found: nothing to load{first}", file=path,
+                                 row=self.numbers[0] if self.numbers else None)
+        headers = list(self.headers)
+        frame = pd.DataFrame([[row.get(h) for h in headers] for row in self.rows], columns=headers, dtype=object)
+        frame.index = pd.Index(self.numbers, name="line_number")
+        return RawExport(frame, self.problems, lines=lines, blank_lines=blank, row_label=row_label)
+
+
+def _parse_json(text: str) -> object:
+    return json.loads(text, parse_float=_Number, parse_int=_Number)
+
+
+def _records_at(document: object, record_path: str | None, path: Path) -> list:
+    """The list of records at ``record_path`` (dotted keys; a digit steps into a list) of a parsed document."""
+    node, walked = document, "the document"
+    for step in record_path.split(".") if record_path else []:
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
+            node = node[int(step)]
+        else:
+            found = f" (its keys: {', '.join(list(node)[:20])})" if isinstance(node, dict) else f" ({_kind(node)})"
+            raise InputDataError(f"record_path '{record_path}': {walked} has no '{step}'{found}", file=path,
+                                 field=record_path)
+        walked = f"'{step}'" if walked == "the document" else f"{walked[:-1]}.{step}'"
+    if isinstance(node, list):
+        return node
+    lists = _list_paths(node, f"{record_path}." if record_path else "")
+    hint = f" (lists of objects found at: {', '.join(lists[:10])})" if lists else ""
+    if record_path is None and isinstance(node, dict):
+        raise InputDataError(f"the document is an object, not a list of records: set record_path in the profile to "
+                             f"the list of records{hint}", file=path, row=1)
+    raise InputDataError(f"{walked} is {_kind(node)}, not a list of records; set record_path to the list{hint}",
+                         file=path, field=record_path)
+
+
+def _list_paths(node: object, prefix: str = "", depth: int = 4) -> list[str]:
+    """Dotted paths of the lists of objects inside ``node`` (a few levels deep): candidates for ``record_path``."""
+    found: list[str] = []
+    if isinstance(node, dict) and depth:
+        for key, value in node.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                found.append(f"{prefix}{key}")
+            elif isinstance(value, dict):
+                found += _list_paths(value, f"{prefix}{key}.", depth - 1)
+    return found
+
+
+def _read_json(path: Path, encoding: str, record_path: str | None) -> RawExport:
+    """A JSON document: the records of the list at ``record_path`` (the document itself when None).
+
+    Rows are numbered by their position in that list, from 1 (``record_number``);
+    a record that is not an object is rejected with its position.
+    """
+    data = path.read_bytes()
+    text, used = decode(data, encoding, path)
+    del data
+    if not text.strip():
+        raise InputDataError("empty file: no JSON document", file=path, row=1)
+    try:
+        document = _parse_json(text)
+    except json.JSONDecodeError as exc:
+        hint = ""
+        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
+            hint = "; it looks like JSON Lines (one object per line): set format: jsonl in the profile"
+        raise InputDataError(f"not a JSON document: {exc.msg} at line {exc.lineno} column {exc.colno} "
+                             f"(character {exc.pos}){hint}", file=path, row=exc.lineno) from None
+    records = _JsonRecords()
+    for position, record in enumerate(_records_at(document, record_path, path), start=1):
+        records.add(position, record, "record")
+    del document
+    raw = records.export(path, "record_number", lines=len(records.rows))
+    raw.encoding = used
+    return raw
+
+
+def _read_json_lines(path: Path, encoding: str) -> RawExport:
+    """JSON Lines: one object per physical line (numbered from 1); a bad line is rejected, the rest load.
+
+    Lines are split on ``\\n`` only (a ``\\r`` before it is a blank), as the
+    format defines them; a blank line is skipped and counted.
+    """
+    data = path.read_bytes()
+    text, used = decode(data, encoding, path)
+    del data
+    head = text.lstrip()[:1]
+    if head == "[":
+        try:
+            _parse_json(text)
+        except json.JSONDecodeError:
+            pass
+        else:
+            raise InputDataError("the file is one JSON array, not JSON Lines: set format: json in the profile",
+                                 file=path, row=1)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # a final line end opens no new line
+    records, blank = _JsonRecords(), 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            blank += 1
+            continue
+        try:
+            record = _parse_json(line)
+        except json.JSONDecodeError as exc:
+            records.problem(number, f"bad_json: line {number} is not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        records.add(number, record, "line")
+    raw = records.export(path, "line_number", lines=len(lines), blank=blank)
+    raw.encoding = used
+    return raw
+
+
+# -- Excel and Parquet ------------------------------------------------------------
+
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _check_workbook(path: Path, form: str = "xlsx") -> None:
+    """Name what a workbook that is not one really is (openpyxl only says "not a zip file").
+
+    Many systems save an HTML table or tab-separated text under ``.xls``; those are named as such.
+    """
     with path.open("rb") as handle:
         head = handle.read(4096)
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(b"PK\x03\x04" if form == "xlsx" else _OLE2):
         return
     found = sniff_binary(head)
     if found is None:
-        found = "a text file (CSV?): rename it to .csv" if b"\x00" not in head else "not an Excel workbook"
-    raise InputDataError(f"not an .xlsx workbook: the file is {found}", file=path, row=1)
+        if b"\x00" in head:
+            found = "not an Excel workbook"
+        elif head.lstrip().lower().startswith((b"<", b"\xef\xbb\xbf<")):
+            found = "an HTML or XML page (some systems save a web table under an Excel name): save it as .xlsx or CSV"
+        else:
+            found = "a text file (CSV?): set format: csv (and the separator) in the profile, or rename it to .csv"
+    raise InputDataError(f"not an .{form} workbook: the file is {found}", file=path, row=1)
 
 
-def read_export(path: str | Path, encoding: str = "auto", separator: str = ",") -> RawExport:
-    """Read ``path`` by extension (``.csv``/``.txt``, ``.parquet``, ``.xlsx``/``.xlsm``) as strings.
+def _read_workbook(path: Path, form: str, sheet: str | int | None) -> pd.DataFrame:
+    """One sheet of an ``.xlsx`` (openpyxl) or legacy ``.xls`` (xlrd) workbook as strings.
 
-    ``separator`` is the field separator of CSV/TXT files (e.g. ``"\\t"``).
+    ``sheet`` is a sheet name or a 0-based position; default the first sheet.
+    """
+    _check_workbook(path, form)
+    engine = "openpyxl" if form == "xlsx" else "xlrd"
+    try:
+        with pd.ExcelFile(path, engine=engine) as book:
+            names = [str(n) for n in book.sheet_names]
+            chosen = 0 if sheet is None else sheet
+            if isinstance(chosen, int) and not 0 <= chosen < len(names):
+                raise InputDataError(f"sheet {chosen} not found: the workbook has {len(names)} sheet(s) {names} "
+                                     "(sheet positions count from 0)", file=path, field="sheet")
+            if isinstance(chosen, str) and chosen not in names:
+                raise InputDataError(f"sheet '{chosen}' not found; the sheets are {names}", file=path, field="sheet")
+            # keep_default_na off: pandas would read "NA", "n/a", "NULL" cells as empty; they are the
+            # vendor's text (a queue "NA"), and the profile's missing_values says which mean unknown.
+            return book.parse(sheet_name=chosen, dtype=str, keep_default_na=False)
+    except InputDataError:
+        raise
+    except Exception as exc:
+        raise InputDataError(f"cannot read Excel workbook: {exc}", file=path) from exc
+
+
+#: File name endings -> format, for ``format: auto``.
+FORMATS_BY_SUFFIX = {
+    ".csv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".parquet": "parquet",
+}
+
+
+def export_format(path: str | Path, format: str = "auto") -> str:  # noqa: A002 - the profile key's name
+    """The format to read ``path`` as: ``format``, or for ``auto`` the one its name ends with.
+
+    >>> export_format("contacts.ndjson")
+    'jsonl'
+    >>> export_format("calls.dat", "csv")
+    'csv'
+
+    Raises:
+        InputDataError: ``auto`` and a name ending none of :data:`FORMATS_BY_SUFFIX` knows.
+    """
+    if format != "auto":
+        return format
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS_BY_SUFFIX:
+        raise InputDataError(f"unsupported file type '{suffix}' (expected {', '.join(FORMATS_BY_SUFFIX)}, "
+                             "or name the format in the profile: format: csv|json|jsonl|xlsx|xls|parquet)", file=path)
+    return FORMATS_BY_SUFFIX[suffix]
+
+
+def read_export(
+    path: str | Path,
+    encoding: str = "auto",
+    separator: str = ",",
+    format: str = "auto",  # noqa: A002 - the profile key's name
+    record_path: str | None = None,
+    sheet: str | int | None = None,
+) -> RawExport:
+    """Read ``path`` as strings, in the ``format`` named or (``auto``) the one its name ends with.
+
+    CSV/TXT (``separator`` between fields, e.g. ``"\\t"`` or ``";"``), JSON
+    (the list of records at ``record_path``), JSON Lines, Excel ``.xlsx`` and
+    legacy ``.xls`` (``sheet``: name or 0-based position) and Parquet. Nested
+    JSON fields become dotted headers (:func:`flatten_record`).
 
     Raises:
         InputDataError: a missing or unreadable file, a file that is not what
             its name says (workbook, PDF, UTF-16 under another encoding),
             undecodable bytes (line named), an empty file, repeated header
-            names, a header that runs over lines, or an unreadable workbook.
+            names, a header that runs over lines, a JSON document that does
+            not parse (line and column named), a ``record_path`` or sheet
+            that is not there, or an unreadable workbook.
     """
     path = check_readable(path)
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
+    form = export_format(path, format)
+    if form == "csv":
         raw = _read_csv(path, encoding, separator)
-    elif suffix == ".parquet":
+    elif form == "json":
+        raw = _read_json(path, encoding, record_path)
+    elif form == "jsonl":
+        raw = _read_json_lines(path, encoding)
+    elif form == "parquet":
         try:
             frame = _as_strings(pd.read_parquet(path), 2)
         except Exception as exc:
             raise InputDataError(f"cannot read Parquet: {exc}", file=path) from exc
         raw = RawExport(frame, lines=len(frame))
-    elif suffix in (".xlsx", ".xlsm"):
-        _check_workbook(path)
-        try:
-            sheet = pd.read_excel(path, dtype=str, engine="openpyxl")
-        except Exception as exc:
-            raise InputDataError(f"cannot read Excel workbook: {exc}", file=path) from exc
-        raw = RawExport(_as_strings(sheet, 2), lines=len(sheet))
     else:
-        hint = " (.xls is Excel 97-2003: save it as .xlsx or CSV)" if suffix == ".xls" else ""
-        raise InputDataError(f"unsupported file type '{suffix}' (expected .csv, .txt, .parquet or .xlsx){hint}",
-                             file=path)
+        sheet_frame = _read_workbook(path, form, sheet)
+        raw = RawExport(_as_strings(sheet_frame, 2), lines=len(sheet_frame))
     seen: set[str] = set()
     for column in raw.frame.columns:
         if column in seen:
@@ -645,6 +944,7 @@ class RawTable:
             :attr:`RawExport.lines`); None when not counted.
         blank_lines: empty lines skipped.
         warnings: see :attr:`RawExport.warnings`.
+        row_label: see :attr:`RawExport.row_label`.
     """
 
     name: str
@@ -654,6 +954,7 @@ class RawTable:
     lines: int | None = None
     blank_lines: int = 0
     warnings: tuple[str, ...] = ()
+    row_label: str = "line_number"
 
     def column(self, header: str) -> str:
         """Quoted SQL column of a vendor header."""
@@ -825,7 +1126,7 @@ def register_frame(connection: duckdb.DuckDBPyConnection, raw: RawExport, name: 
     cells = ", ".join(f'{_blank_to_null(f"c{i}")} AS "c{i}"' for i in range(len(headers)))
     connection.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT line_number, problem, {cells} FROM {name}_text")
     return RawTable(name, tuple(headers), raw.encoding, lines=raw.lines, blank_lines=raw.blank_lines,
-                    warnings=tuple(raw.warnings))
+                    warnings=tuple(raw.warnings), row_label=raw.row_label)
 
 
 def drop_raw(connection: duckdb.DuckDBPyConnection, raw: RawTable) -> None:
@@ -841,6 +1142,9 @@ def load_raw(
     separator: str = ",",
     name: str = "raw_export",
     lazy: bool = True,
+    format: str = "auto",  # noqa: A002 - the profile key's name
+    record_path: str | None = None,
+    sheet: str | int | None = None,
 ) -> RawTable:
     """An export as strings in a temp view of ``connection`` (see :class:`RawTable`).
 
@@ -852,13 +1156,14 @@ def load_raw(
     other declared non-UTF-8) file is loaded through a temporary UTF-8 copy
     (DuckDB has no GB18030 decoder offline); quoted or irregular CSVs, UTF-16,
     Parquet and Excel go through :func:`read_export`. DuckDB is only ever given
-    the file's own path (:func:`literal_file`), never a pattern.
+    the file's own path (:func:`literal_file`), never a pattern. ``format``,
+    ``record_path`` and ``sheet`` are those of :func:`read_export`.
 
     Raises:
         InputDataError: see :func:`read_export`.
     """
     path = check_readable(path)
-    if path.suffix.lower() in (".csv", ".txt"):
+    if export_format(path, format) == "csv":
         data = path.read_bytes()
         records = _plain_records(data, separator)
         if records is not None and sniff_binary(data) is None and _utf16_layout(data) is None:
@@ -885,4 +1190,4 @@ def load_raw(
                         return RawTable(name, tuple(headers), used, lines=records,
                                         warnings=(warning,) if warning else ())
             del data
-    return register_frame(connection, read_export(path, encoding, separator), name)
+    return register_frame(connection, read_export(path, encoding, separator, format, record_path, sheet), name)
