@@ -15,6 +15,7 @@ import io
 import numpy as np
 import pandas as pd
 
+from workbench.sample import dimensions as dims_mod
 from workbench.sample.catalog import LANGUAGE_LABELS, LINE_DNIS, QUEUE_LABELS_ZH, QUEUE_NAMES, LANGUAGES, queue_id
 
 ACD_COLUMNS = [
@@ -30,17 +31,29 @@ ZH_COLUMNS = [
 ]  # fmt: skip
 ZH_DISPOSITIONS = {"ANSWERED": "已接听", "XFER": "已转接", "ABANDON": "放弃", "SHORT_ABANDON": "短时放弃"}
 
-SURVEY_COLUMNS = ["Survey ID", "Call ID", "Survey Time", "CSAT", "Comment"]
+#: Custom fields after the ACD columns: the dimensions and the agent's wrap-up fields.
+ACD_CUSTOM_COLUMNS = ["Region", "Brand", "MemberTier", "Channel", "VIP", "Order Value", "Resolved", "Wrap Code",
+                      "Contact Reason"]  # fmt: skip
+ZH_CUSTOM_COLUMNS = ["区域", "品牌", "会员等级", "渠道", "VIP客户", "客单价", "是否解决", "小结代码", "来电原因"]
+
+SURVEY_COLUMNS = ["Survey ID", "Call ID", "Survey Time", "CSAT", "Comment", "Channel", "Survey Type"]
+# A response within this many seconds of the call's end came from the IVR right after the call; later ones
+# answered the SMS sent afterwards.
+IVR_SURVEY_MAX_DELAY_SECONDS = 120
+SURVEY_TYPES = {"IVR": "post_call", "SMS": "follow_up"}
 
 ACD_FILE = "exports/acd_calls.csv"
 ZH_FILE = "exports/acd_calls_zh_gb18030.csv"
 SURVEY_FILE = "exports/surveys.csv"
 AGENT_STATES_FILE = "exports/agent_states.csv"
+# Written by workbench.sample.interval_report: the same calls summed per queue and 30-minute interval.
+INTERVAL_REPORT_FILE = "exports/interval_report.csv"
 AGENT_STATE_COLUMNS = ["Agent ID", "State", "State Start", "State End"]
 # A gap between two on-duty blocks of one day shorter than this is that day's break.
 _BREAK_GAP_MAX_SECONDS = 2 * 3600
 DEFECT_COLUMNS = ["file", "line_number", "call_id", "defect_type", "column", "bad_value", "reason"]
 
+MENTOR_TENURE_MONTHS = 24
 SERVICE_LEVEL_TARGET = 0.8
 TARGET_ANSWER_SECONDS = 20
 
@@ -72,7 +85,7 @@ def _slash(stamps: pd.Series) -> pd.Series:
     return stamps.str.replace("-", "/", n=2, regex=False)
 
 
-def acd_table(calls: pd.DataFrame) -> pd.DataFrame:
+def acd_table(calls: pd.DataFrame, custom: pd.DataFrame | None = None) -> pd.DataFrame:
     """Clean English-vendor ACD records, one per call, in ``Call Start`` order.
 
     Args:
@@ -80,6 +93,9 @@ def acd_table(calls: pd.DataFrame) -> pd.DataFrame:
             ``ani``, ``arrived_at_local``, ``ended_at_local``, ``wait_seconds``,
             ``ring_seconds``, ``talk_seconds``, ``hold_seconds``,
             ``wrap_seconds``, ``outcome``, ``agent_id``, ``transfer_to_queue_id``.
+        custom: the calls' custom fields, row for row
+            (:func:`workbench.sample.dimensions.assign_dimensions`); when given,
+            :data:`ACD_CUSTOM_COLUMNS` follow the ACD columns.
     """
     answered = calls["agent_id"].fillna("").ne("")
     zero = np.zeros(len(calls), dtype=np.int64)
@@ -106,11 +122,40 @@ def acd_table(calls: pd.DataFrame) -> pd.DataFrame:
             "Transfer To": [skill_name(q) if q else "" for q in calls["transfer_to_queue_id"].fillna("")],
         }
     )
+    if custom is not None:
+        reasons = [dims_mod.contact_reason_label(r, "en") for r in custom["contact_reason"]]
+        extra = _custom_fields(custom, dims_mod.REGION_LABELS_EN, dims_mod.BRAND_LABELS_EN, dims_mod.TIER_LABELS_EN,
+                               custom["channel_as_exported"], ("Y", "N"), custom["disposition_code"], reasons)
+        out[ACD_CUSTOM_COLUMNS] = extra
     return out
 
 
-def zh_table(acd: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
-    """The Mandarin line's records in the Chinese vendor's shape."""
+def _custom_fields(custom: pd.DataFrame, regions: dict[str, str], brands: dict[str, str], tiers: dict[str, str],
+                   channels: pd.Series | list[str], yes_no: tuple[str, str], codes: pd.Series | list[str],
+                   reasons: list[str]) -> np.ndarray:
+    """The custom fields in one vendor's words, in the order of :data:`ACD_CUSTOM_COLUMNS`."""
+    mark = custom["resolved_mark"]
+    resolved = np.where(mark.isna().to_numpy(), "", np.where(mark.fillna(False).to_numpy(dtype=bool), *yes_no))
+    return np.column_stack([
+        custom["region"].map(regions).to_numpy(),
+        custom["brand"].map(brands).to_numpy(),
+        custom["member_tier"].map(tiers).to_numpy(),
+        np.asarray(channels, dtype=object),
+        np.where(custom["vip"].to_numpy(dtype=bool), *yes_no),
+        [f"{v:.2f}" for v in custom["order_value"]],
+        resolved,
+        np.asarray(codes, dtype=object),
+        np.asarray(reasons, dtype=object),
+    ]).astype(object)
+
+
+def zh_table(acd: pd.DataFrame, calls: pd.DataFrame, custom: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The Mandarin line's records in the Chinese vendor's shape.
+
+    This vendor leaves the queue time (排队时长) empty on abandoned calls, as
+    many real exports do; the truth keeps the wait. ``custom`` (the calls'
+    custom fields, row for row) adds :data:`ZH_CUSTOM_COLUMNS` in Chinese.
+    """
     mask = (calls["language"] == "zh").to_numpy()
     sub = calls[mask]
     src = acd[mask]
@@ -120,7 +165,9 @@ def zh_table(acd: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
         answered = sub["agent_id"].fillna("").ne("").to_numpy()
         return np.where(answered, sub[column].fillna(0).to_numpy(dtype=float), 0).astype(np.int64)
 
-    return pd.DataFrame(
+    waits = pd.array(sub["wait_seconds"].fillna(0).to_numpy(dtype=np.int64), dtype="Int64")
+    waits[sub["outcome"].isin(["abandoned", "short_abandon"]).to_numpy()] = pd.NA
+    out = pd.DataFrame(
         {
             "通话编号": sub["call_id"].to_numpy(),
             "技能组": [label[s] for s in src["Skill"]],
@@ -128,7 +175,7 @@ def zh_table(acd: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
             "被叫号码": sub["language"].map(LINE_DNIS).to_numpy(),
             "开始时间": sub["arrived_at_local"].to_numpy(),
             "结束时间": sub["ended_at_local"].to_numpy(),
-            "排队时长(秒)": sub["wait_seconds"].fillna(0).to_numpy(dtype=np.int64),
+            "排队时长(秒)": waits,
             "振铃时长(秒)": secs("ring_seconds"),
             "通话时长(秒)": secs("talk_seconds"),
             "保持时长(秒)": secs("hold_seconds"),
@@ -138,6 +185,14 @@ def zh_table(acd: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
             "转接技能组": [label.get(s, "") for s in src["Transfer To"]],
         }
     )
+    if custom is not None:
+        own = custom[mask]
+        reasons = [dims_mod.contact_reason_label(r, "zh") for r in own["contact_reason"]]
+        codes = [dims_mod.DISPOSITION_CODES_ZH.get(c, "") for c in own["disposition_code"]]
+        channels = own["channel"].map(dims_mod.CHANNEL_LABELS_ZH)
+        out[ZH_CUSTOM_COLUMNS] = _custom_fields(own, dims_mod.REGION_LABELS_ZH, dims_mod.BRAND_LABELS_ZH,
+                                                dims_mod.TIER_LABELS_ZH, channels, ("是", "否"), codes, reasons)
+    return out
 
 
 def survey_table(calls: pd.DataFrame) -> pd.DataFrame:
@@ -145,9 +200,15 @@ def survey_table(calls: pd.DataFrame) -> pd.DataFrame:
 
     Args:
         calls: truth calls; needs ``survey_id``, ``call_id``,
-            ``surveyed_at_local``, ``csat``, ``survey_comment``.
+            ``surveyed_at_local``, ``ended_at_local``, ``csat``, ``survey_comment``.
+
+    ``Channel`` is IVR for a response within
+    :data:`IVR_SURVEY_MAX_DELAY_SECONDS` of the call's end, else SMS;
+    ``Survey Type`` follows it (:data:`SURVEY_TYPES`).
     """
     resp = calls[calls["survey_id"].fillna("") != ""].sort_values(["surveyed_at_local", "survey_id"], kind="stable")
+    delay = (pd.to_datetime(resp["surveyed_at_local"]) - pd.to_datetime(resp["ended_at_local"])).dt.total_seconds()
+    channel = np.where(delay.to_numpy() <= IVR_SURVEY_MAX_DELAY_SECONDS, "IVR", "SMS")
     return pd.DataFrame(
         {
             "Survey ID": resp["survey_id"].to_numpy(),
@@ -155,6 +216,8 @@ def survey_table(calls: pd.DataFrame) -> pd.DataFrame:
             "Survey Time": _slash(resp["surveyed_at_local"]).to_numpy(),
             "CSAT": resp["csat"].astype("Int64").to_numpy(),
             "Comment": resp["survey_comment"].to_numpy(),
+            "Channel": channel,
+            "Survey Type": [SURVEY_TYPES[c] for c in channel],
         }
     )
 
@@ -166,6 +229,10 @@ def agent_table(agents: pd.DataFrame) -> pd.DataFrame:
         agents: truth agents; needs ``agent_id``, ``name``, ``line``,
             ``languages``, ``skills``, ``contract``, ``shift_start``,
             ``shift_end``, ``days_off``, ``tenure_months``.
+
+    ``Site`` is :func:`agent_sites`; ``Skill Tags`` lists the queue families
+    the agent serves, ``bilingual`` and ``mentor`` (tenure of
+    :data:`MENTOR_TENURE_MONTHS` months or more), ``;``-separated.
     """
     team = [
         f"{line.upper()}-{'Early' if start < '11:00' else 'Late'}"
@@ -185,8 +252,25 @@ def agent_table(agents: pd.DataFrame) -> pd.DataFrame:
             "Shift": (agents["shift_start"] + "-" + agents["shift_end"]).to_numpy(),
             "Days Off": agents["days_off"].str.replace(";", ",").to_numpy(),
             "Hire Date": hired.to_numpy(),
+            "Site": agent_sites(agents),
+            "Skill Tags": [
+                ";".join([*dict.fromkeys(q.rsplit("_", 1)[0] for q in s.split(";"))]
+                         + (["bilingual"] if ";" in langs else []) + (["mentor"] if months >= MENTOR_TENURE_MONTHS else []))
+                for s, langs, months in zip(agents["skills"], agents["languages"], agents["tenure_months"])
+            ],
         }
     )
+
+
+def agent_sites(agents: pd.DataFrame) -> np.ndarray:
+    """Where each agent sits: the English line in Shenzhen, the Mandarin line in Chengdu, every third in Guangzhou.
+
+    Args:
+        agents: truth agents; needs ``agent_id`` and ``line``.
+    """
+    order = agents.groupby("line").cumcount().to_numpy()
+    zh_site = np.where(order % 3 == 2, "Guangzhou", "Chengdu")
+    return np.where(agents["line"].to_numpy() == "en", "Shenzhen", zh_site)
 
 
 def agent_state_table(
@@ -330,7 +414,7 @@ def inject_defects(
         zh_used: set[int] = set()
         neg = _pick(rng, zh_answered, zh_used)
         dup = _pick(rng, zh_answered, zh_used)
-        zh["排队时长(秒)"] = zh["排队时长(秒)"].astype(np.int64)
+        zh["排队时长(秒)"] = zh["排队时长(秒)"].astype("Int64")
         zh.loc[zh.index[neg], "排队时长(秒)"] = -int(zh.loc[zh.index[neg], "排队时长(秒)"]) - 12
         positions = list(range(len(zh)))
         positions.insert(dup + 1, dup)

@@ -26,6 +26,8 @@ from workbench.errors import InputDataError
 from workbench.glossary import call_set_mask
 from workbench.sample import agents as agents_mod
 from workbench.sample import arrivals as arrivals_mod
+from workbench.sample import contact_records as records_mod
+from workbench.sample import dimensions as dims_mod
 from workbench.sample import exports as exports_mod
 from workbench.sample import outcomes as outcomes_mod
 from workbench.sample import surveys as surveys_mod
@@ -176,6 +178,23 @@ def _transcripts(
     return chosen, frames, "generated"
 
 
+def _interval_report(calls: pd.DataFrame, out: Path) -> str:
+    """Write the ACD interval report of the same calls and its truth when the module is there; say what happened.
+
+    The report is another view of the calls in ``acd_calls.csv``: it loads into
+    the store's ``interval_stats``, never into ``calls``.
+    """
+    try:
+        from workbench.sample.interval_report import interval_report_table, write_interval_report
+    except ImportError as exc:
+        return f"skipped: workbench.sample.interval_report is not available ({exc})"
+    write_interval_report(calls, out / exports_mod.INTERVAL_REPORT_FILE)
+    truth = interval_report_table(calls)
+    truth["interval_start"] = pd.to_datetime(truth["interval_start"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    _write(out / "truth" / "interval_report.csv", _csv(truth.round(4)))
+    return "generated"
+
+
 def generate_call_centre(
     out_dir: Path,
     days: int = 28,
@@ -245,8 +264,11 @@ def generate_call_centre(
         calls[column] = calls[column].round().astype("Int64")
     truth_calls = calls[TRUTH_CALL_COLUMNS].reset_index(drop=True)
 
-    acd = exports_mod.acd_table(truth_calls)
-    zh = exports_mod.zh_table(acd, truth_calls)
+    # Custom fields come from their own streams, after everything above: the calls are those of a run without them.
+    custom = dims_mod.assign_dimensions(truth_calls, stream(seed, "dimensions"), stream(seed, "agent-marks"))
+    acd = exports_mod.acd_table(truth_calls, custom)
+    zh = exports_mod.zh_table(acd, truth_calls, custom)
+    records = records_mod.contact_records(truth_calls, custom)
     survey_export = exports_mod.survey_table(truth_calls)
     acd, zh, survey_export, defects = exports_mod.inject_defects(acd, zh, survey_export, stream(seed, "defects"))
 
@@ -257,6 +279,7 @@ def generate_call_centre(
     _write(out / exports_mod.ACD_FILE, _csv(acd))
     _write(out / exports_mod.ZH_FILE, exports_mod.to_csv_bytes(zh, encoding="gb18030", line_end="\r\n"))
     _write(out / exports_mod.SURVEY_FILE, _csv(survey_export))
+    _write(out / records_mod.CONTACT_RECORDS_FILE, records_mod.to_jsonl_bytes(records))
     _write(out / "exports/agents.csv", _csv(exports_mod.agent_table(agents)))
     _write(out / "exports/queues.csv", _csv(exports_mod.queue_table()))
     _write(out / exports_mod.AGENT_STATES_FILE, _csv(exports_mod.agent_state_table(agents["agent_id"], blocks, origin)))
@@ -268,6 +291,13 @@ def generate_call_centre(
     _write(truth / "staffing.csv", _csv(staffing))
     _write(truth / "calendar.csv", _csv(calendar))
     _write(truth / "export_defects.csv", _csv(defects))
+    truth_custom = custom.drop(columns=["channel_as_exported"]).assign(
+        resolved_mark=custom["resolved_mark"].astype(object).where(custom["resolved_mark"].notna(), ""))
+    _write(truth / "call_dimensions.csv", _csv(truth_custom))
+    _write(truth / "dimension_effects.csv", _csv(dims_mod.dimension_effects(truth_calls, custom)))
+    marks = dims_mod.resolution_marks(truth_calls, custom)
+    _write(truth / "resolution_marks.json", (json.dumps(marks, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    interval_status = _interval_report(truth_calls, out)
     _write(truth / "csat_model.json", (json.dumps(surveys_mod.CSAT_MODEL, indent=2, sort_keys=True,
                                                   ensure_ascii=False) + "\n").encode("utf-8"))
     transcribed = 0
@@ -306,6 +336,8 @@ def generate_call_centre(
         "service_level_20s": round(float(in_time.sum() / counted), 4) if counted else None,
         "abandon_rate": round(float(abandoned.sum() / counted), 4) if counted else None,
         "events": int(len(events)),
+        "contact_records": len(records),
+        "interval_report": interval_status,
     }
     _write(out / "README.md", _readme(summary).encode("utf-8"))
     _write(truth / "README.md", TRUTH_README.encode("utf-8"))
@@ -326,10 +358,12 @@ the files outside `truth/` are what an analyst would receive.
 
 | file | what |
 | --- | --- |
-| `exports/acd_calls.csv` | ACD call detail records, UTF-8, English vendor shape (`Call ID, Skill, Line, ANI, DNIS, Call Start, Call End, Queue Time, Ring Time, Talk Time, Hold Time, Wrap Time, Disposition, Agent ID, Transfer To`); local times `YYYY/MM/DD HH:MM:SS`, durations `H:MM:SS`; dispositions ANSWERED, XFER, ABANDON, SHORT_ABANDON (< {SHORT_ABANDON_SECONDS} s in queue). Contains a few deliberate defects. |
-| `exports/acd_calls_zh_gb18030.csv` | The Mandarin line's records from a Chinese vendor: GB18030, CRLF, headers 通话编号, 技能组, 主叫号码, 被叫号码, 开始时间, 结束时间, 排队时长(秒), 振铃时长(秒), 通话时长(秒), 保持时长(秒), 话后处理时长(秒), 处理结果 (已接听/已转接/放弃/短时放弃), 坐席工号, 转接技能组; times `YYYY-MM-DD HH:MM:SS`, durations in whole seconds, skills by Chinese queue name. |
-| `exports/surveys.csv` | Post-call survey responses: `Survey ID, Call ID, Survey Time, CSAT, Comment`. |
-| `exports/agents.csv` | Agent list: `Agent ID, Agent Name, Team, Languages, Skills` (vendor skill names joined by `|`), `Contract, Shift, Days Off, Hire Date`. |
+| `exports/acd_calls.csv` | ACD call detail records, UTF-8, English vendor shape (`Call ID, Skill, Line, ANI, DNIS, Call Start, Call End, Queue Time, Ring Time, Talk Time, Hold Time, Wrap Time, Disposition, Agent ID, Transfer To`); local times `YYYY/MM/DD HH:MM:SS`, durations `H:MM:SS`; dispositions ANSWERED, XFER, ABANDON, SHORT_ABANDON (< {SHORT_ABANDON_SECONDS} s in queue). Custom fields follow: `Region, Brand, MemberTier, Channel` (typed by hand: `Phone`/`phone`/`PHONE`, `App Callback`/`App-Callback`/..., near duplicates of three channels), `VIP` (Y/N), `Order Value`, and the agent's wrap-up `Resolved` (Y/N, sometimes empty), `Wrap Code`, `Contact Reason`. Contains a few deliberate defects. |
+| `exports/acd_calls_zh_gb18030.csv` | The Mandarin line's records from a Chinese vendor: GB18030, CRLF, headers 通话编号, 技能组, 主叫号码, 被叫号码, 开始时间, 结束时间, 排队时长(秒), 振铃时长(秒), 通话时长(秒), 保持时长(秒), 话后处理时长(秒), 处理结果 (已接听/已转接/放弃/短时放弃), 坐席工号, 转接技能组; times `YYYY-MM-DD HH:MM:SS`, durations in whole seconds, skills by Chinese queue name. This vendor leaves 排队时长 empty on abandoned calls. Custom fields in Chinese: 区域, 品牌, 会员等级, 渠道, VIP客户 (是/否), 客单价, 是否解决 (是/否), 小结代码, 来电原因. |
+| `exports/surveys.csv` | Post-call survey responses: `Survey ID, Call ID, Survey Time, CSAT, Comment, Channel` (IVR within 2 minutes of the call's end, else SMS), `Survey Type` (post_call, follow_up). |
+| `exports/agents.csv` | Agent list: `Agent ID, Agent Name, Team, Languages, Skills` (vendor skill names joined by `|`), `Contract, Shift, Days Off, Hire Date, Site` (Chengdu, Guangzhou, Shenzhen), `Skill Tags` (`;`-separated queue families, `bilingual`, `mentor`). |
+| `exports/contact_records.jsonl` | The app and web callbacks as a cloud contact centre's contact records: JSON Lines, one nested object per contact (`ContactId` = the call id, `InitiationTimestamp`, `DisconnectTimestamp` in UTC with offset, `Queue {{Name, EnqueueTimestamp, DequeueTimestamp, Duration}}`, `Agent {{Username, ConnectedToAgentTimestamp, AgentInteractionDuration, CustomerHoldDuration, AfterContactWorkDuration}}` or `null` when no agent took it, `CustomerEndpoint`, `DisconnectReason`, `Attributes {{call_result, callback_source, region, brand, member_tier, vip, resolved, wrap_code, contact_reason}}`). |
+| `exports/interval_report.csv` | The same calls as an ACD interval report (when `workbench.sample.interval_report` is installed): per queue and 30-minute interval, `;`-separated, decimal commas, service level as `94,01%`, ASA and AHT as `H:MM:SS`, Chinese headers. A summary of the calls, not more calls: it loads into `interval_stats`. |
 | `exports/agent_states.csv` | Agent states from the workforce system: `Agent ID, State, State Start, State End`; READY while logged in and taking calls (including talk and wrap), BREAK for the break between a day's two blocks; local times `YYYY/MM/DD HH:MM:SS`. Occupancy is handle time over READY time. |
 | `exports/queues.csv` | Skills/queues: `Skill, Queue ID, Queue Name, Queue Name ZH, Language, Line, DNIS, Service Level Target, Target Answer Seconds`. |
 | `events.csv` | Calendar of special days: `date, event_type, name, volume_multiplier, queues_affected` (public holidays, holiday-period weekends, make-up workdays, the first working day after a holiday, promotions). |
@@ -426,6 +460,38 @@ response model (the response depends on the score itself, so observed CSAT is a 
 `defect_type` (negative_duration, end_before_start, exact_duplicate, unknown_disposition,
 missing_call_id, csat_out_of_range, unknown_call_id), `column, bad_value, reason`. Every other row of
 the exports is consistent with calls.csv.
+
+## call_dimensions.csv: the custom fields of every call (clean, no export spelling)
+`call_id, region` (north, south, east, west), `brand` (orbit, nimbus), `member_tier` (standard, silver,
+gold, platinum), `vip`, `order_value` (these five belong to the customer: every contact of one customer
+has the same), `channel` (phone, app_callback, web_callback), and what the agent typed at wrap-up:
+`resolved_mark` (the agent's resolved mark; empty when no agent wrapped up or the agent left it),
+`disposition_code` (INFO_GIVEN, FIXED, FOLLOW_UP, ESCALATED, NO_CONTACT; empty when not handled) and
+`contact_reason` (the topic id the agent picked, `other`; right {dims_mod.REASON_RIGHT_SHARE:.0%} of the
+time). They are drawn after the simulation from their own random streams, so calls.csv and the other
+truth files are as they would be without them. Customers' regions are weighted
+{", ".join(f"{k} {v:g}" for k, v in dims_mod.REGION_WEIGHTS.items())} (the south brings 1.3 times the north's calls). Tier and brand are drawn with odds tilted by the customer's experience: gold and platinum members'
+calls are longer and better rated, nimbus customers rate lower (`workbench/sample/dimensions.py`).
+
+## dimension_effects.csv: what an analysis by dimension should find
+`dimension, value, calls, volume_share, answered, aht_seconds, csat_potential_mean, csat_responses,
+csat_mean, aht_ratio, csat_difference`, counted as the KPIs count (answered = answered + transferred; AHT
+over answered calls; CSAT over survey responses); the ratio and difference are against the first value
+of the dimension (north, orbit, standard, False, phone).
+
+## resolution_marks.json: the agent's resolved mark against repeat calls
+An agent marks {dims_mod.MARK_RESOLVED_IF_RESOLVED:.0%} of resolved and {dims_mod.MARK_RESOLVED_IF_UNRESOLVED:.0%}
+of unresolved contacts resolved ({dims_mod.MARK_MISSING_SHARE:.0%} left empty), so the agent-marked FCR
+(`agent_marked_fcr`) is optimistic against the true rate (`true_resolution_rate`) and against the
+repeat-based FCR the KPIs compute (`repeat_based_fcr`: answered calls from a known caller number not
+followed by another non-phantom call from it within `repeat_window_days`). A call marked resolved is
+followed by a repeat far less often (`repeat_after_marked_resolved`) than one marked unresolved
+(`repeat_after_marked_unresolved`).
+
+## interval_report.csv: what the interval report holds (when it was written)
+The numbers behind `exports/interval_report.csv`, unrounded: `queue_id, interval_start, offered,
+answered, abandoned, short_abandoned, answered_in_target, service_level, asa_seconds, aht_seconds,
+average_talk_seconds` per queue and 30-minute interval, counted as the KPIs count.
 
 ## Transcript truth (present when transcripts were generated)
 - `topics.csv`: `call_id, topic_id, language, queue_id` of every transcribed call.
