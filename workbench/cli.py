@@ -296,6 +296,40 @@ def transcribe(
     import time
 
     from workbench.errors import WorkbenchError
+profile_app = typer.Typer(help="Ingestion profiles (parameters/ingest/*.yaml).", no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("suggest")
+def profile_suggest(
+    file: Path = typer.Argument(..., help="A vendor export (CSV/TXT in any encoding ingest detects, Excel, Parquet)."),
+    table: Optional[str] = typer.Option(None, "--table", help="calls, surveys, agents, agent_states or "
+                                                             "interval_stats (default: the most likely, with why)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the draft profile here (a .yaml file); "
+                                                          "default: print it."),
+) -> None:
+    """Draft an ingestion profile from a sample of FILE; say what could not be decided."""
+    from workbench.errors import WorkbenchError
+    from workbench.ingest.suggest import SUGGEST_TABLES, suggest_profile
+
+    if table is not None and table not in SUGGEST_TABLES:
+        _fail(f"--table: expected one of {', '.join(SUGGEST_TABLES)}, found '{table}'", exit_code=2)
+    if out is not None and out.suffix not in (".yaml", ".yml"):
+        _fail(f"--out: a profile is a .yaml file, found '{out.name}'", exit_code=2)
+    try:
+        text, notes = suggest_profile(file, table)
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+    for note in notes:
+        typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
+
+
     from workbench.speech.batch import transcribe_files
 
     if workers is not None and scheduler is not None:
