@@ -51,3 +51,19 @@ def centre_app_store(generated_centre: Path, tmp_path_factory: pytest.TempPathFa
     from sample_centre import build_sample_store
 
     return build_sample_store(tmp_path_factory.mktemp("centre_app_store"), sample=generated_centre)
+
+
+@pytest.fixture(scope="session")
+def centre_dimensions_store(generated_centre: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`generated_centre` loaded through :data:`sample_centre.SAMPLE_EXPORTS_FULL`, as ``make demo`` loads it.
+
+    Calls carry the custom dimensions ``dim_region``, ``dim_brand``, ``dim_member_tier``, ``dim_channel``,
+    ``dim_vip``, ``dim_order_value`` and the agent's ``resolved``, ``disposition_code``, ``contact_reason``;
+    surveys their ``channel`` and ``survey_type``; agents ``site``, ``hired_on``, ``skill_tags`` and the
+    dimensions ``contract`` and ``shift``. The truth is in ``generated_centre / "truth"``
+    (``call_dimensions.csv``, ``dimension_effects.csv``, ``resolution_marks.json``). Read only: copy to write.
+    """
+    from sample_centre import SAMPLE_EXPORTS_FULL, ingest_sample
+
+    return ingest_sample(generated_centre, tmp_path_factory.mktemp("centre_dimensions_store") / "warehouse.duckdb",
+                         exports=SAMPLE_EXPORTS_FULL)

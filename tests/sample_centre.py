@@ -19,6 +19,14 @@ SAMPLE_RUN_ID = "sample-run"
 #: Exports of a generated sample and the ingest profile of each.
 SAMPLE_EXPORTS = (("acd_calls.csv", "sample_acd"), ("surveys.csv", "sample_surveys"),
                   ("agent_states.csv", "sample_agent_states"))
+#: Every export of a generated sample through the profile mapping all its fields (custom dimensions, the
+#: agent's wrap-up fields, survey channel, agent site), in the load order of ``make demo``: the Mandarin
+#: line from its own vendor (abandoned calls without a wait), the English export (its Mandarin rows are
+#: duplicates), then surveys, agents, agent states and the callback contact records (all duplicates).
+SAMPLE_EXPORTS_FULL = (("acd_calls_zh_gb18030.csv", "sample_acd_zh_full"), ("acd_calls.csv", "sample_acd_full"),
+                       ("surveys.csv", "sample_surveys_full"), ("agents.csv", "sample_agents"),
+                       ("agent_states.csv", "sample_agent_states"),
+                       ("contact_records.jsonl", "sample_contact_records"))
 
 
 def generate_sample(folder: str | Path, *, days: int = 2, seed: int = 1, transcript_calls: int = 0) -> Path:

@@ -307,7 +307,7 @@ def resolution_marks(calls: pd.DataFrame, custom: pd.DataFrame, repeat_window_da
         "outcome": calls["outcome"].to_numpy(),
     }), repeat_window_days=repeat_window_days)
     again = flags["called_again"].to_numpy()
-    mark = custom["resolved_mark"]
+    mark = custom["resolved_mark"].astype("boolean")
     has_mark = answered & mark.notna().to_numpy()
     yes = has_mark & mark.fillna(False).to_numpy(dtype=bool)
     no = has_mark & ~mark.fillna(True).to_numpy(dtype=bool)
