@@ -244,17 +244,43 @@ def serve(
 
 @app.command("ingest")
 def ingest(
-    files: list[Path] = typer.Argument(..., help="Export files (CSV/TXT in the profile's encoding, Excel .xlsx, Parquet)."),
+    files: Optional[list[Path]] = typer.Argument(
+        None, help="Export files (CSV/TXT in the profile's encoding, JSON, JSON Lines, Excel .xlsx/.xls, Parquet)."),
     profile: str = typer.Option(..., "--profile", help="Profile name under parameters/ingest/ or a YAML path."),
     store: Optional[Path] = StoreOption,
     rejects_dir: Optional[Path] = typer.Option(None, "--rejects-dir", help="Where rejected rows go (default data/rejects)."),
+    database_url_env: Optional[str] = typer.Option(
+        None, "--database-url-env", help="Read the export from a database instead of files: the NAME of the "
+        "environment variable holding its SQLAlchemy URL (never the URL itself: it may carry a password)."),
+    query: Optional[str] = typer.Option(None, "--query", help="With --database-url-env: the SQL query whose rows "
+                                                               "are the export."),
+    query_file: Optional[Path] = typer.Option(None, "--query-file", help="With --database-url-env: a file "
+                                                                          "holding that query."),
 ) -> None:
     """Load vendor exports into the store; every row is loaded or written to a rejects file with its reason."""
     from workbench.errors import WorkbenchError
     from workbench.ingest import ingest_files
 
+    if database_url_env is None and (query is not None or query_file is not None):
+        _fail("--query/--query-file read from a database: give --database-url-env NAME too", exit_code=2)
+    if database_url_env is not None and files:
+        _fail("give export files or --database-url-env, not both", exit_code=2)
+    if database_url_env is None and not files:
+        _fail("no export files given (or read from a database with --database-url-env and --query)", exit_code=2)
+    if database_url_env is not None and (query is None) == (query_file is None):
+        _fail("--database-url-env needs exactly one of --query or --query-file", exit_code=2)
     try:
-        summary = ingest_files(files, profile, store_path=store, rejects_dir=rejects_dir)
+        if database_url_env is not None:
+            from workbench.ingest.database import ingest_database
+
+            if query_file is not None:
+                try:
+                    query = query_file.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    _fail(f"{query_file}: cannot read the query file: {exc}", exit_code=2)
+            summary = ingest_database(database_url_env, query, profile, store_path=store, rejects_dir=rejects_dir)
+        else:
+            summary = ingest_files(files, profile, store_path=store, rejects_dir=rejects_dir)
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
     columns = ["file", "status", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "physical_lines",
