@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 
 #: Widths used across apps, so controls line up.
 CONTROL_LAYOUT = {"width": "260px"}
+#: Dimension types an app offers as filters and breakdowns: a number dimension
+#: (order value) is a measure with a value per call, not a short list of choices.
+PICKABLE_DIMENSION_TYPES = ("category", "flag")
+#: The first choice of a dimension filter (every value) and of a breakdown picker (none).
+ALL_VALUES, NO_BREAKDOWN = "all", "none"
 NOTICE_STYLE = (
     "padding:8px 12px;margin:4px 0;border-left:4px solid #d68910;background:#fef5e7;"
     "color:#5d4037;font-size:14px"
@@ -110,6 +115,56 @@ def clickable_chart(selection: str, on_pick: Callable[[list[dict[str, Any]]], No
 
     widget.observe(picked, names="_vl_selections")
     return widget
+
+
+def dimension_label(value: Any) -> str:
+    """A dimension value as a manager reads it: ``yes``/``no`` for a flag, a number as written, text as stored."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def dimension_text(value: Any) -> str:
+    """A dimension value as ``dimension_filter`` writes it (``true``/``false`` for a flag, a number as ``2.5``)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def dimension_title(name: str) -> str:
+    """A dimension name as a label (``member_tier`` -> ``member tier``)."""
+    return name.replace("_", " ")
+
+
+#: How a KPI column is written in a breakdown table (any other column: a whole number).
+KPI_FORMATS: dict[str, str] = {
+    "abandonment_rate": "{:.1%}", "service_level": "{:.1%}", "transfer_rate": "{:.1%}", "fcr_rate": "{:.1%}",
+    "survey_response_rate": "{:.1%}", "csat_top_box_rate": "{:.1%}", "asa_seconds": "{:,.1f}",
+    "aht_seconds": "{:,.0f}", "csat_mean": "{:.2f}",
+}
+
+
+def breakdown_table(kpis: pd.DataFrame, dimension: str, columns: dict[str, str]) -> pd.DataFrame:
+    """KPIs by ``dimension`` (``compute_kpis(by=[dimension])``) as an app shows them: one row per value.
+
+    The dimension's column first, its values as :func:`dimension_label` writes
+    them ("no value" for calls without one), then each KPI column of
+    ``columns`` (column -> heading) written as :data:`KPI_FORMATS` says; an
+    undefined rate is empty.
+    """
+    import pandas as pd
+
+    shown = pd.DataFrame({dimension_title(dimension): [
+        "no value" if pd.isna(value) else dimension_label(value)
+        for value in kpis[dimension]]})
+    for column, heading in columns.items():
+        style = KPI_FORMATS.get(column, "{:,.0f}")
+        shown[heading] = ["" if pd.isna(v) else style.format(v) for v in kpis[column]]
+    return shown
 
 
 def table_html(frame: pd.DataFrame, *, max_rows: int = 200, caption: str = "") -> str:
@@ -213,6 +268,121 @@ class App:
         if chosen is None:
             raise ValueError(f"queues {wanted} are not among the choices {list(self._queue_choices)}")
         self.queue.value = chosen
+
+    # -- custom dimensions ------------------------------------------------------
+    def pickable_dimensions(self) -> list[str]:
+        """The store's dimensions of calls an app offers as filters and breakdowns (category and flag ones).
+
+        Empty when the store holds none or cannot be read.
+        """
+        try:
+            catalogue = readers.dimensions(self.store, "calls")
+        except StoreError:
+            return []
+        return catalogue.loc[catalogue["value_type"].isin(PICKABLE_DIMENSION_TYPES), "dimension"].tolist()
+
+    def _dimension_pickers(self) -> dict[str, widgets.Dropdown]:
+        """One single-choice list per pickable dimension (``all`` + its values), starting at ``params.dimension_filter``.
+
+        Each value is one choice, labelled as :func:`dimension_label` writes it;
+        several values of one dimension in the parameters become one more
+        choice (``north + south``). Names and values the store lacks are left
+        out, with a notice naming the known ones. Read the choice through
+        :attr:`dimension_filter`. No dimensions, no lists.
+        """
+        names = self.pickable_dimensions()
+        wanted: dict[str, list[str]] = dict(getattr(self.params, "dimension_filter", {}) or {})
+        unknown = [name for name in wanted if name not in names]
+        if unknown:
+            self._fixed_notices.append(
+                f"Dimension {', '.join(repr(n) for n in unknown)}: not a dimension of the calls in this store that "
+                f"can filter them (known: {', '.join(names) or 'none loaded'}); not filtered by it.")
+        self._dimension_choices: dict[str, list[list[str]]] = {}
+        pickers: dict[str, widgets.Dropdown] = {}
+        for name in names:
+            values = readers.dimension_values(self.store, name)
+            texts = [dimension_text(v) for v in values]
+            labels = [dimension_label(v) for v in values]
+            choices: list[list[str]] = [[], *([t] for t in texts)]
+            options = [(ALL_VALUES, 0), *((label, i + 1) for i, label in enumerate(labels))]
+            index = 0
+            if name in wanted:
+                known, missing = [], []
+                for given in dict.fromkeys(wanted[name]):
+                    text = self._dimension_text_of(given, texts)
+                    (known if text is not None else missing).append(text if text is not None else given)
+                if missing:
+                    self._fixed_notices.append(
+                        f"{dimension_title(name).capitalize()} {', '.join(repr(m) for m in missing)}: not in the "
+                        f"store (known: {', '.join(labels)}); "
+                        + (f"showing {' + '.join(labels[texts.index(t)] for t in known)}." if known
+                           else f"showing every {dimension_title(name)}."))
+                if len(known) == 1:
+                    index = texts.index(known[0]) + 1
+                elif known:
+                    choices.append(list(known))
+                    options.append((" + ".join(labels[texts.index(t)] for t in known), len(choices) - 1))
+                    index = len(choices) - 1
+            self._dimension_choices[name] = choices
+            picker = widgets.Dropdown(options=options, value=index, description=dimension_title(name),
+                                      layout=CONTROL_LAYOUT, style={"description_width": "initial"})
+            picker.add_class("wb-dimension")
+            picker.add_class(f"wb-dimension-{name.replace('_', '-')}")
+            pickers[name] = picker
+        self.dimension_pickers = pickers
+        return pickers
+
+    @staticmethod
+    def _dimension_text_of(given: str, texts: list[str]) -> str | None:
+        """The stored value ``given`` names (a flag by any yes/no word), or None when the store lacks it."""
+        if given in texts:
+            return given
+        lowered = str(given).strip().lower()
+        if set(texts) <= {"true", "false"}:
+            flag = "true" if lowered in glossary.FLAG_TRUE else "false" if lowered in glossary.FLAG_FALSE else None
+            return flag if flag in texts else None
+        return None
+
+    @property
+    def dimension_filter(self) -> dict[str, list[str]]:
+        """The dimension lists' choice as a ``dimension_filter`` (``{"region": ["north"]}``; empty = every call)."""
+        pickers = getattr(self, "dimension_pickers", {})
+        chosen = {name: self._dimension_choices[name][picker.value] for name, picker in pickers.items()}
+        return {name: values for name, values in chosen.items() if values}
+
+    @dimension_filter.setter
+    def dimension_filter(self, dimension_filter: dict[str, list[str] | str]) -> None:
+        for name, picker in self.dimension_pickers.items():
+            given = dimension_filter.get(name, [])
+            wanted = [given] if isinstance(given, str) else list(given)
+            choices = self._dimension_choices[name]
+            if wanted not in choices:
+                raise ValueError(f"{name} {wanted} is not among the choices {choices[1:]}")
+            picker.value = choices.index(wanted)
+
+    def dimension_filter_label(self) -> str:
+        """The dimension filter in words (``region north, member tier 金卡``); empty without one."""
+        labels = {name: dict((i, label) for label, i in picker.options)
+                  for name, picker in getattr(self, "dimension_pickers", {}).items()}
+        return ", ".join(f"{dimension_title(name)} {labels[name][self.dimension_pickers[name].value]}"
+                         for name in self.dimension_filter)
+
+    def _group_by_picker(self, description: str, names: list[str]) -> widgets.Dropdown:
+        """A list of ``names`` (dimensions) to break the figures down by, ``none`` first, at ``params.group_by``.
+
+        A ``group_by`` the store lacks leaves it at ``none`` with a notice naming the known ones.
+        """
+        wanted = getattr(self.params, "group_by", None)
+        if wanted is not None and wanted not in names:
+            self._fixed_notices.append(
+                f"{description} {wanted!r}: not a dimension of the calls in this store that can break them down "
+                f"(known: {', '.join(names) or 'none loaded'}); no breakdown shown.")
+            wanted = None
+        picker = widgets.Dropdown(options=[(NO_BREAKDOWN, ""), *((dimension_title(n), n) for n in names)],
+                                  value=wanted or "", description=description, layout=CONTROL_LAYOUT,
+                                  style={"description_width": "initial"})
+        picker.add_class("wb-group-by")
+        return picker
 
     def close(self) -> None:
         """Close the store connection."""

@@ -14,7 +14,15 @@ import ipywidgets as widgets
 import pandas as pd
 
 from workbench import charts, glossary
-from workbench.apps.base import CONTROL_LAYOUT, App, _in_kernel, clickable_chart, table_html
+from workbench.apps.base import (
+    CONTROL_LAYOUT,
+    App,
+    _in_kernel,
+    clickable_chart,
+    breakdown_table,
+    dimension_title,
+    table_html,
+)
 from workbench.kpis import compute_kpis
 from workbench.params import OperationsAppParameters
 from workbench.store import readers
@@ -32,12 +40,61 @@ CALL_SET_CHOICES: dict[str, str] = {
 }
 DEFAULT_DAYS = 14
 WHOLE_DAY = "whole day"
+#: KPI column -> its heading in the breakdown table by a dimension.
+BREAKDOWN_COLUMNS: dict[str, str] = {
+    "offered": "Offered",
+    "answered": "Answered",
+    "abandonment_rate": "Abandonment",
+    "service_level": "Service level",
+    "asa_seconds": "ASA (s)",
+    "aht_seconds": "AHT (s)",
+    "csat_mean": "CSAT",
+    "csat_responses": "Survey responses",
+    "wait_unknown": "Calls with no wait recorded",
+    "handle_unknown": "Answered with no handle time",
+}
 
 
-def _tile(label: str, value: str, target: str, ok: bool | None, key: str) -> str:
+def _calls(count: int, kind: str = "") -> str:
+    """``1 answered call``, ``5,120 answered calls``."""
+    return f"{count:,d} {kind + ' ' if kind else ''}call{'' if count == 1 else 's'}"
+
+
+def answered_without_wait(row: pd.Series) -> int:
+    """Answered calls of a KPI row with no recorded wait: those the service level leaves out besides short abandons."""
+    return int(row["offered"] - row["short_abandoned"] - row["service_level_calls"])
+
+
+def population_sentences(row: pd.Series) -> list[str]:
+    """What the wait and handle-time KPIs of one :func:`~workbench.kpis.compute_kpis` row were computed over,
+    in words, where some calls lacked the measure; empty when none did.
+
+    Needs ``offered``, ``answered``, ``short_abandoned``, ``service_level_calls``,
+    ``wait_unknown`` and ``handle_unknown``.
+    """
+    answered = int(row["answered"])
+    no_wait = answered_without_wait(row)
+    no_wait_unanswered = int(row["wait_unknown"]) - no_wait
+    no_handle = int(row["handle_unknown"])
+    sentences = []
+    if no_wait:
+        sentences.append(f"ASA over {_calls(answered - no_wait, 'answered')} with a known wait; {no_wait:,d} had "
+                         "none recorded, so the service level leaves them out too (it is over "
+                         f"{_calls(int(row['service_level_calls']))}).")
+    if no_wait_unanswered:
+        sentences.append(f"{_calls(no_wait_unanswered, 'unanswered')} had no wait recorded; they still count as "
+                         "offered, and an abandon among them counts as abandoned, not as a short abandon.")
+    if no_handle:
+        sentences.append(f"AHT over {_calls(answered - no_handle, 'answered')} with a known handle time; "
+                         f"{no_handle:,d} had none recorded.")
+    return sentences
+
+
+def _tile(label: str, value: str, target: str, ok: bool | None, key: str, population: str = "") -> str:
     colour = {True: "#1e8449", False: "#c0392b", None: "#555"}[ok]
+    title = f" title='{escape(population)}'" if population else ""
     return (
-        f"<div class='wb-tile' data-kpi='{key}' style='display:inline-block;min-width:120px;margin:4px;"
+        f"<div class='wb-tile' data-kpi='{key}'{title} style='display:inline-block;min-width:120px;margin:4px;"
         f"padding:8px 10px;border:1px solid #ddd;border-top:4px solid {colour};border-radius:4px'>"
         f"<div style='font-size:12px;color:#555'>{escape(label)}</div>"
         f"<div class='wb-value' style='font-size:22px;font-weight:600;color:{colour}'>{escape(value)}</div>"
@@ -46,7 +103,13 @@ def _tile(label: str, value: str, target: str, ok: bool | None, key: str) -> str
 
 
 class OperationsApp(App):
-    """KPI tiles, interval heatmap and daily trend with queue, language and date filters.
+    """KPI tiles, interval heatmap and daily trend with queue, language, date and custom-dimension filters.
+
+    When the store's calls carry custom dimensions (region, member tier, ...),
+    each category or flag dimension gets a list of its values (picking one
+    recomputes every figure for that slice) and "Break down by" shows the
+    KPIs per value of one of them. Where calls lacked a wait or a handle time,
+    a line under the tiles says how many and what each KPI was computed over.
 
     Drill-down: click a day on the daily trend or a cell of the heatmap (or
     pick them in the Day and Interval lists) for that day's intervals; click an
@@ -88,26 +151,38 @@ class OperationsApp(App):
                                          layout=CONTROL_LAYOUT)
         self.call_set = widgets.Dropdown(options=list(CALL_SET_CHOICES.items()), value="abandoned",
                                          description="Calls", layout=CONTROL_LAYOUT)
+        pickers = self._dimension_pickers() if not self._missing else {}
+        self.dimension_pickers = pickers
+        self.group_by = self._group_by_picker("Break down by", list(pickers))
         for control, name in ((self.language, "language"), (self.date_from, "date-from"),
                               (self.date_to, "date-to"), (self.day, "day"), (self.interval, "interval"),
                               (self.call_set, "call-set"), (self.measure, "measure")):
             control.add_class(f"wb-{name}")
         self.tiles = widgets.HTML()
         self.tiles.add_class("wb-tiles")
+        self.populations = widgets.HTML()
+        self.populations.add_class("wb-populations")
+        self.breakdown = widgets.HTML()
+        self.breakdown.add_class("wb-breakdown")
         self.heatmap = clickable_chart("cell", self._on_cell_click, "wb-heatmap")
         self.trend = clickable_chart("day", self._on_day_click, "wb-trend")
         self.day_chart = clickable_chart("interval", self._on_interval_click, "wb-day-chart")
         self._renders = 0  # counts full redraws: the day chart follows the numbers of the latest one
         self._day_chart_drawn: tuple[str, int] | None = None  # (day, redraw count) shown in the day chart
-        self._watch(self.queue, self.language, self.date_from, self.date_to, self.measure)
+        self._watch(self.queue, self.language, self.date_from, self.date_to, self.measure, self.group_by,
+                    *pickers.values())
         self.day.observe(self._on_drill, names="value")
         self.interval.observe(self._on_drill, names="value")
         self.call_set.observe(self._on_drill, names="value")
         filters = widgets.HBox([self.queue, self.language, self.date_from, self.date_to],
                                layout={"flex_flow": "row wrap"})
         drill = widgets.HBox([self.day, self.interval, self.call_set], layout={"flex_flow": "row wrap"})
+        dimensions = widgets.HBox([*pickers.values(), self.group_by], layout={"flex_flow": "row wrap"})
+        dimensions.add_class("wb-dimensions")
+        if not pickers:  # a store without custom dimensions shows no empty row
+            dimensions.layout.display = "none"
         return widgets.VBox([
-            filters, self.tiles, self.measure, self.heatmap, self.trend,
+            filters, dimensions, self.tiles, self.populations, self.breakdown, self.measure, self.heatmap, self.trend,
             widgets.HTML("<h3 style='margin:8px 0 2px'>Drill down: a day, its intervals, the calls behind a number</h3>"),
             drill, self.day_chart,
         ])
@@ -127,12 +202,15 @@ class OperationsApp(App):
         return glossary.select_queues(table["queue_id"], self.queues)
 
     def _kpi_args(self) -> dict[str, Any]:
-        return {
+        args = {
             "interval_minutes": self.params.interval_minutes,
             "target_answer_seconds": self.params.target_answer_seconds,
             "short_abandon_seconds": self.short_abandon_seconds,
             "queues": self._queues if self._filtered else None,
         }
+        if self.dimension_filter:
+            args["dimension_filter"] = self.dimension_filter
+        return args
 
     # -- rendering --------------------------------------------------------------
     def _render(self) -> None:
@@ -140,7 +218,7 @@ class OperationsApp(App):
         if self._missing:
             self.add_notice(f"No calls in the store ({self.store.path}): load them first with `make demo` or "
                             "`workbench ingest <export> --profile <profile>`. Nothing to show yet.")
-            self.tiles.value = ""
+            self.tiles.value = self.populations.value = self.breakdown.value = ""
             self.heatmap.chart = self.trend.chart = self.day_chart.chart = None
             return
         first, last = self.date_from.value, self.date_to.value
@@ -159,6 +237,9 @@ class OperationsApp(App):
         self.tables.update(total=total, daily=daily, intervals=intervals)
         self._renders += 1
         self.tiles.value = self._tiles_html(total.iloc[0])
+        self.populations.value = "".join(f"<p style='margin:2px 4px;color:#555;font-size:13px'>{escape(s)}</p>"
+                                         for s in population_sentences(total.iloc[0]))
+        self._render_breakdown(window)
         if daily.empty:
             self.add_notice(f"No calls between {first} and {last} for this selection "
                             f"(the store holds {self.first_day} to {self.last_day}).")
@@ -176,6 +257,20 @@ class OperationsApp(App):
             self.day.options = days
             self.day.value = keep
         self._render_drill()
+
+    def _render_breakdown(self, window: dict[str, str]) -> None:
+        """The KPIs per value of the "Break down by" dimension, with every filter applied; nothing without one."""
+        dimension = self.group_by.value
+        if not dimension:
+            self.breakdown.value = ""
+            self.tables.pop("breakdown", None)
+            return
+        kpis = compute_kpis(self.store, by=[dimension], **window, **self._kpi_args())
+        self.tables["breakdown"] = kpis
+        where = self.dimension_filter_label()
+        caption = (f"KPIs by {dimension_title(dimension)}, {window['date_from']} to {window['date_to']}"
+                   + (f" ({where})" if where else ""))
+        self.breakdown.value = table_html(breakdown_table(kpis, dimension, BREAKDOWN_COLUMNS), caption=caption)
 
     def _on_day_click(self, picked: list[dict[str, Any]]) -> None:
         """A click on the daily trend: drill into that day (a cleared pick keeps the drill)."""
@@ -278,6 +373,9 @@ class OperationsApp(App):
             return []
         where = self.day.value if self.interval.value == WHOLE_DAY else f"{self.day.value} {self.interval.value}"
         caption = f"{len(calls):,d} calls {self.call_set.label}, {where}"
+        if self.dimension_filter:
+            # The store's reader of the calls behind a number takes no dimension filter yet.
+            caption += f" (every call of the queue selection, not only {self.dimension_filter_label()})"
         return [("calls", table_html(calls, caption=caption))]
 
     def _tiles_html(self, row: pd.Series) -> str:
@@ -292,19 +390,24 @@ class OperationsApp(App):
         def at_least(value: Any, limit: float) -> bool | None:
             return None if value is None or pd.isna(value) else bool(value >= limit)
 
+        answered = int(row["answered"])
         tiles = [
             _tile("Offered", number(row["offered"], "{:,.0f}"), "calls reaching a queue", None, "offered"),
             _tile("Answered", number(row["answered"], "{:,.0f}"), "incl. transferred", None, "answered"),
             _tile("Abandonment", number(row["abandonment_rate"], "{:.1%}"), f"target ≤ {p.abandonment_target:.0%}",
-                  at_most(row["abandonment_rate"], p.abandonment_target), "abandonment_rate"),
+                  at_most(row["abandonment_rate"], p.abandonment_target), "abandonment_rate",
+                  f"over {_calls(int(row['offered'] - row['short_abandoned']), 'offered')}, short abandons left out"),
             _tile(f"Service level ({p.target_answer_seconds} s)", number(row["service_level"], "{:.1%}"),
                   f"target ≥ {p.service_level_target:.0%}", at_least(row["service_level"], p.service_level_target),
-                  "service_level"),
+                  "service_level", f"over {_calls(int(row['service_level_calls']))}"),
             _tile("ASA", number(row["asa_seconds"], "{:,.1f} s"), f"target ≤ {p.asa_target_seconds:g} s",
-                  at_most(row["asa_seconds"], p.asa_target_seconds), "asa_seconds"),
+                  at_most(row["asa_seconds"], p.asa_target_seconds), "asa_seconds",
+                  f"over {_calls(answered - answered_without_wait(row), 'answered')} with a known wait"),
             _tile("AHT", number(row["aht_seconds"], "{:,.0f} s"), f"target ≤ {p.aht_target_seconds:g} s",
-                  at_most(row["aht_seconds"], p.aht_target_seconds), "aht_seconds"),
+                  at_most(row["aht_seconds"], p.aht_target_seconds), "aht_seconds",
+                  f"over {_calls(answered - int(row['handle_unknown']), 'answered')} with a known handle time"),
             _tile("CSAT", number(row["csat_mean"], "{:.2f}"), f"target ≥ {p.csat_target:g} (1-5)",
-                  at_least(row["csat_mean"], p.csat_target), "csat_mean"),
+                  at_least(row["csat_mean"], p.csat_target), "csat_mean",
+                  f"over {int(row['csat_responses']):,d} survey responses"),
         ]
         return "<div style='display:flex;flex-wrap:wrap'>" + "".join(tiles) + "</div>"

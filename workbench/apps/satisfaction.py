@@ -6,6 +6,10 @@ the newest run): ``drivers_detail.csv`` (else ``drivers.csv``),
 ``effect_curves.csv``, ``what_if.csv`` and ``agent_effects.csv``. The what-if
 interpolates the saved effect curves (expected top-box share with every call
 set to a value), so nothing is refitted on a click.
+
+When the store's calls carry custom dimensions, "CSAT by" shows the survey
+figures per value of one of them (CSAT by member tier), computed by
+:func:`workbench.kpis.compute_kpis` on the store, as the KPI report does.
 """
 
 from __future__ import annotations
@@ -18,13 +22,24 @@ import numpy as np
 import pandas as pd
 
 from workbench import charts, paths
-from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg, table_html
+from workbench.apps.base import CONTROL_LAYOUT, App, breakdown_table, chart_svg, dimension_title, table_html
 from workbench.csvfiles import read_csv
+from workbench.kpis import compute_kpis
 from workbench.params import SatisfactionAppParameters
 
 NOTEBOOK = "satisfaction_drivers"
 MISSING_HOW = "Run the satisfaction-drivers notebook first: `workbench run satisfaction_drivers --params demo`."
 DRIVER_COLUMNS = ["rank", "feature", "kind", "step", "effect", "ci_low", "ci_high", "direction"]
+#: KPI column -> its heading in the CSAT-by-dimension table.
+CSAT_BY_COLUMNS: dict[str, str] = {
+    "answered": "Answered calls",
+    "survey_response_rate": "Surveyed",
+    "csat_responses": "Responses",
+    "csat_mean": "Mean CSAT (1-5)",
+    "csat_top_box_rate": "Top box (5 of 5)",
+}
+#: Fewer survey responses than this for a value: its CSAT is marked as resting on few answers.
+FEW_RESPONSES = 30
 AGENT_COLUMNS = ["agent_id", "surveys", "top_box_rate", "expected_rate", "effect", "ci_low", "ci_high", "shrinkage",
                  "differs"]
 
@@ -140,16 +155,24 @@ class SatisfactionApp(App):
                            (self.curves_chart, "curves-chart"), (self.what_if, "what-if"),
                            (self.agents_chart, "agents-chart"), (self.agents_table, "agents")):
             view.add_class(f"wb-{name}")
+        self._csat_by_cache: dict[str, pd.DataFrame] = {}
+        self.csat_by = self._group_by_picker("CSAT by", self.pickable_dimensions())
+        self.csat_by.add_class("wb-csat-by-picker")
+        self.csat_by_table = widgets.HTML()
+        self.csat_by_table.add_class("wb-csat-by")
         self.feature.observe(self._feature_changed, names="value")
-        self._watch(self.driver_model, self.start_value, self.change, self.differs_only)
+        self._watch(self.driver_model, self.start_value, self.change, self.differs_only, self.csat_by)
         source = widgets.HTML(
             f"<p style='color:#555;margin:2px 0'>Run <code>{escape(str(self.run_id))}</code> of the "
             "satisfaction-drivers notebook (finished results; the what-if reads its saved effect curves, nothing is "
             "refitted).</p>" if self.tables_dir is not None else "")
+        csat_by = widgets.VBox([self.csat_by, self.csat_by_table])
+        if len(self.csat_by.options) < 2:  # a store without custom dimensions shows no empty section
+            csat_by.layout.display = "none"
         return widgets.VBox([
             source, self.driver_model, self.drivers_chart, self.drivers_table, self.curves_chart,
             widgets.HBox([self.feature, self.start_value, self.change]), self.what_if,
-            self.differs_only, self.agents_chart, self.agents_table,
+            self.differs_only, self.agents_chart, self.agents_table, csat_by,
         ])
 
     def _default_start(self, feature: str | None) -> float:
@@ -204,9 +227,16 @@ class SatisfactionApp(App):
             "band_to_high": b["ci_high"], "clipped": a["value"] != start or b["value"] != end,
         }], columns=columns)
 
+    def csat_by_dimension(self, dimension: str) -> pd.DataFrame:
+        """Survey figures of every call in the store per value of ``dimension`` (computed once per dimension)."""
+        if dimension not in self._csat_by_cache:
+            self._csat_by_cache[dimension] = compute_kpis(self.store, by=[dimension])
+        return self._csat_by_cache[dimension]
+
     # -- rendering --------------------------------------------------------------
     def _render(self) -> None:
         self.tables.clear()
+        self._render_csat_by()
         views = (self.drivers_chart, self.drivers_table, self.curves_chart, self.what_if, self.agents_chart,
                  self.agents_table)
         if self.tables_dir is None:
@@ -225,6 +255,23 @@ class SatisfactionApp(App):
         self._render_drivers()
         self._render_curves()
         self._render_agents()
+
+    def _render_csat_by(self) -> None:
+        dimension = self.csat_by.value
+        if not dimension:
+            self.csat_by_table.value = ""
+            return
+        kpis = self.csat_by_dimension(dimension)
+        self.tables["csat_by"] = kpis
+        shown = breakdown_table(kpis, dimension, CSAT_BY_COLUMNS)
+        few = kpis["csat_responses"] < FEW_RESPONSES
+        shown["Note"] = ["few responses: read with care" if f else "" for f in few]
+        title = dimension_title(dimension)
+        self.csat_by_table.value = table_html(
+            shown, caption=f"CSAT by {title}: survey responses on answered calls, every call in the store") + (
+            f"<p style='color:#555;font-size:12px'>{escape(title.capitalize())} is the value on the call; a call "
+            "without one is under \"no value\". The drivers above come from the notebook run and are not split "
+            f"by {escape(title)}.</p>")
 
     def _render_drivers(self) -> None:
         if self.drivers is None:

@@ -7,12 +7,19 @@ that fails (``url_notices`` says which).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from workbench.glossary import DEFAULT_INTERVAL_MINUTES, DEFAULT_TARGET_ANSWER_SECONDS, PARAMETER_NAMES
+from workbench.errors import ParameterError
+from workbench.glossary import (
+    DEFAULT_INTERVAL_MINUTES,
+    DEFAULT_TARGET_ANSWER_SECONDS,
+    PARAMETER_NAMES,
+    check_dimension_name,
+)
 from workbench.params.base import (
+    DimensionSelection,
     IntervalMinutes,
     PeriodSelection,
     QueueSelection,
@@ -25,6 +32,18 @@ from workbench.params.base import (
 from workbench.registries import DRIVER_MODELS
 
 
+def _dimension_name(value: str | None) -> str | None:
+    try:
+        return None if value is None else check_dimension_name(value, field="group_by")
+    except ParameterError as exc:
+        raise ValueError(exc.reason) from None
+
+
+#: A custom dimension to break figures down by (``member_tier``), None = no breakdown: a dimension name,
+#: checked as the glossary checks one; whether the store holds it is the app's to say.
+GroupBy = Annotated[str | None, AfterValidator(_dimension_name), Field(description=PARAMETER_NAMES["group_by"])]
+
+
 class AppParameters(StoreSelection):
     """Fields every app shares: where the store is (not settable by URL) and what the server rejected."""
 
@@ -34,10 +53,12 @@ class AppParameters(StoreSelection):
 
 
 @register_notebook_parameters("operations")
-class OperationsAppParameters(QueueSelection, PeriodSelection, AppParameters):
+class OperationsAppParameters(DimensionSelection, QueueSelection, PeriodSelection, AppParameters):
     """Parameters of ``notebooks/apps/operations.ipynb`` (the operations dashboard).
 
-    An open period shows the 14 days up to the last day in the store.
+    An open period shows the 14 days up to the last day in the store. A
+    ``dimension_filter`` or ``group_by`` naming a dimension or value the store
+    lacks is shown as a notice on the page (the app checks them against the store).
     """
 
     language: Literal["all", "zh", "en"] = Field("all", description=PARAMETER_NAMES["language"])
@@ -48,6 +69,7 @@ class OperationsAppParameters(QueueSelection, PeriodSelection, AppParameters):
     asa_target_seconds: float = Field(30.0, ge=0.0, le=3600.0, description="highest acceptable ASA")
     aht_target_seconds: float = Field(360.0, ge=1.0, le=7200.0, description="highest acceptable AHT")
     csat_target: float = Field(4.0, ge=1.0, le=5.0, description="lowest acceptable mean CSAT (1-5)")
+    group_by: GroupBy = None
 
 
 @register_notebook_parameters("staffing")
@@ -83,3 +105,4 @@ class SatisfactionAppParameters(AppParameters):
     what_if_feature: str = Field("wait_seconds", min_length=1, description="driver of the what-if (one with an effect curve)")
     what_if_from: float | None = Field(None, description="driver value every call starts at; None = the middle of its curve")
     what_if_change: float = Field(-30.0, ge=-10000.0, le=10000.0, description="change added to the driver on every call")
+    group_by: GroupBy = None
