@@ -43,7 +43,9 @@ demo: setup
 	$(BIN)/workbench sample-data --out $(SAMPLE_DIR) --days $(DEMO_DAYS) --seed $(DEMO_SEED) > /dev/null
 	$(BIN)/workbench store init
 	$(BIN)/workbench run ingest_overview --params demo
+	$(BIN)/workbench run ingest_overview --params demo_intervals
 	$(BIN)/workbench kpis --by queue
+	$(BIN)/workbench kpis --by queue,region
 	$(BIN)/workbench run sample_overview --params demo
 	$(BIN)/workbench run kpi_overview --params demo
 	$(BIN)/workbench run staffing_forecast --params demo

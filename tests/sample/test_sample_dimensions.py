@@ -167,12 +167,12 @@ def test_agent_marks_are_optimistic_and_resolved_marks_repeat_less(sample: Path,
     repeat = truth["next_call_id"].fillna("").ne("").to_numpy()
     after_yes = repeat[acd["Resolved"].eq("Y").to_numpy()].mean()
     after_no = repeat[acd["Resolved"].eq("N").to_numpy()].mean()
-    assert after_yes < 0.2 and after_no > 0.4 and after_no > 3 * after_yes
+    assert after_yes < 0.2 and after_no > 0.4 and after_no > 2.5 * after_yes
 
     stated = json.loads((sample / "truth" / "resolution_marks.json").read_text(encoding="utf-8"))
     assert stated["agent_marked_fcr"] == pytest.approx(marked_fcr, abs=0.002)  # the export lacks a few broken rows
     assert stated["true_resolution_rate"] == pytest.approx(true_rate, abs=0.002)
-    assert stated["repeat_based_fcr"] < stated["agent_marked_fcr"]
+    assert stated["repeat_based_fcr"] < stated["agent_marked_fcr"] - 0.03  # agents mark optimistically
     assert stated["repeat_after_marked_resolved"] < stated["repeat_after_marked_unresolved"]
 
 

@@ -55,9 +55,9 @@ ORDER_VALUE_MEDIAN = {"standard": 120.0, "silver": 180.0, "gold": 300.0, "platin
 ORDER_VALUE_SIGMA = 0.5
 
 # The agent's resolved mark is optimistic, as in real centres: nearly every resolved contact is
-# marked resolved, and so is half of the unresolved ones.
+# marked resolved, and so are most of the unresolved ones.
 MARK_RESOLVED_IF_RESOLVED = 0.96
-MARK_RESOLVED_IF_UNRESOLVED = 0.5
+MARK_RESOLVED_IF_UNRESOLVED = 0.7
 # Share of answered contacts whose agent left the mark empty.
 MARK_MISSING_SHARE = 0.03
 # Contact reason the agent picks: the right topic, another topic of the queue, or "other".
