@@ -18,7 +18,8 @@ setup: system-deps env
 
 # Programs the stack calls at run time: ffmpeg (whisperx), chromium (browser tests),
 # espeak-ng + sox (re-synthesising the sample recordings), openssl (test certificates), and a CJK font (Noto CJK)
-# so Chinese labels in charts, PNG/PDF exports and screenshots are drawn, not boxes.
+# so Chinese labels in charts, PNG/PDF exports and screenshots are drawn, not boxes; and the PostgreSQL server
+# (Debian's postgresql: initdb, pg_ctl) that the database-source tests start on a loopback port of their own.
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 system-deps:
 	@missing=""; \
@@ -26,6 +27,7 @@ system-deps:
 	  cmd=$${pair%%:*}; pkg=$${pair##*:}; command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; \
 	done; \
 	[ -f $(CJK_FONT) ] || missing="$$missing fonts-noto-cjk"; \
+	ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing system packages:$$missing"; \
