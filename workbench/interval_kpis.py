@@ -224,7 +224,7 @@ def compute_interval_kpis(
         longest = readers.interval_stats_lengths(store)
         too_long = [m for m in longest if m > interval_minutes or interval_minutes % m]
         if too_long:
-            raise ParameterError(f"the report holds {too_long}-minute rows, which {interval_minutes}-minute "
+            raise ParameterError(f"the report holds {', '.join(map(str, too_long))}-minute rows, which {interval_minutes}-minute "
                                  "intervals cannot be made of; group by day or choose a multiple of the rows' "
                                  "length", field="interval_minutes")
     sql = interval_kpi_sql(keys, interval_minutes, period=period, queue_count=None if kept is None else len(kept),

@@ -7,7 +7,8 @@ numbers but not its settings (targets, occupancy cap, callers' patience), so
 those come from the run's ``outputs/staffing_forecast/<run_id>/tables/staffing.csv``
 when it exists, else from the staffing notebook's defaults, Erlang A with
 the callers' patience estimated from the store's calls as the notebook does
-(the app says so).
+(the app says so). The app also says what the run's history came from: call
+records or ACD interval reports (:func:`workbench.store.readers.run_volume_source`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from workbench import charts, glossary, paths
 from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg
 from workbench.csvfiles import csv_text, read_csv
 from workbench.params import StaffingAppParameters, StaffingForecastParameters
-from workbench.pipelines.staffing import queue_patience
+from workbench.pipelines.staffing import SOURCE_DESCRIPTIONS, queue_patience
 from workbench.staffing.what_if import what_if
 from workbench.store import readers
 
@@ -91,8 +92,11 @@ class StaffingApp(App):
             # The notebook's own estimate (its default is Erlang A): callers' patience per queue from the calls.
             patience = queue_patience(self.store, short_abandon_seconds=defaults.short_abandon_seconds)
             by_queue = patience.set_index("queue_id")["mean_patience_seconds"]
-            planned["mean_patience_seconds"] = planned["queue_id"].map(by_queue).fillna(float("inf"))
-            model = "Erlang A with callers' patience estimated from the store's calls"
+            # A series split by a dimension (billing_zh|region=north) takes its queue's patience.
+            queue_of_series = planned["queue_id"].astype(str).str.split("|", regex=False).str[0]
+            planned["mean_patience_seconds"] = queue_of_series.map(by_queue).fillna(float("inf")).to_numpy(float)
+            model = ("Erlang A with callers' patience estimated from the store's calls" if len(patience)
+                     else "Erlang C (the store holds no call records to estimate callers' patience from)")
         self._fixed_notices.append(
             f"The settings of run '{run_id}' were not found ({table} is missing); the what-if assumes the staffing "
             f"notebook's defaults: service level {defaults.service_level_target:.0%} in "
@@ -153,7 +157,8 @@ class StaffingApp(App):
         self._watch(self.queue, self.service_level_target, self.target_answer_seconds, self.aht_multiplier,
                     self.shrinkage, self.volume_uplift, self.day)
         source = widgets.HTML(
-            f"<p style='color:#555;margin:2px 0'>Run <code>{escape(str(self.run_id))}</code>; "
+            f"<p style='color:#555;margin:2px 0'>Run <code>{escape(str(self.run_id))}</code>, "
+            f"<span class='wb-volume-source'>{escape(self.history_source())}</span>; "
             f"recomputed with Erlang {'A' if self._erlang_a() else 'C'} on every change (no refitting).</p>")
         sliders = widgets.VBox([self.service_level_target, self.target_answer_seconds, self.aht_multiplier,
                                 self.shrinkage, self.volume_uplift])
@@ -161,6 +166,15 @@ class StaffingApp(App):
             source, widgets.HBox([self.queue, self.day]), sliders, self.tiles, self.day_chart, self.heatmap,
             self.forecast_chart, widgets.HBox([self.export_button, self.export_link]),
         ])
+
+    def history_source(self) -> str:
+        """What the run's forecast history came from, as shown: call records or ACD interval reports."""
+        if self.run_id is None:
+            return "no run"
+        source = readers.run_volume_source(self.store, self.run_id)
+        if source is None:
+            return "history source not recorded"
+        return "forecast from " + SOURCE_DESCRIPTIONS.get(source, source)
 
     def _erlang_a(self) -> bool:
         return self.plan is not None and bool(pd.to_numeric(self.plan["mean_patience_seconds"]).lt(float("inf")).any())

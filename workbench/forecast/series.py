@@ -1,7 +1,14 @@
 """Interval series in statsforecast's long format ``unique_id, ds, y``.
 
 Series come from the store (offered calls and handle time per queue and
-interval) or from any CSV/Parquet file in that format. :func:`validate_series`
+interval) or from any CSV/Parquet file in that format. In the store they are
+read from one of two sources (:data:`VOLUME_SOURCES`, chosen by
+:func:`resolve_volume_source`): the call records (``calls``), or, for a
+centre that exports only ACD interval reports, the ``interval_stats`` table
+(:func:`interval_stats_history`). From call records a series can also be split
+by one custom dimension (``group_by``): its id is then
+``<queue_id>|<dimension>=<value>`` (e.g. ``billing_zh|region=north``;
+``(unknown)`` where the call has no value), see :func:`series_id_sql`. :func:`validate_series`
 checks what a model needs before any fit starts, naming the series at fault,
 and :func:`closed_slots` finds the intervals of the week in which a centre
 never receives a call, where forecasts are 0.
@@ -32,6 +39,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SERIES_COLUMNS",
+    "VOLUME_SOURCES",
+    "resolve_volume_source",
+    "series_id_sql",
+    "interval_stats_history",
     "interval_volumes",
     "interval_handle_times",
     "read_series",
@@ -44,6 +55,62 @@ __all__ = [
 
 SERIES_COLUMNS = ("unique_id", "ds", "y")
 MINUTES_PER_DAY = 24 * 60
+#: Where the store's series come from: call records, interval reports, or ``auto``
+#: (calls when the store has call records for the period, else interval reports).
+VOLUME_SOURCES: tuple[str, ...] = ("calls", "interval_stats", "auto")
+#: Between the queue and a dimension value in a series id: ``billing_zh|region=north``.
+DIMENSION_SEPARATOR = "|"
+#: Series id part of a call without a value of the dimension.
+UNKNOWN_DIMENSION_VALUE = "(unknown)"
+
+
+def resolve_volume_source(
+    store: Store, volume_source: str = "auto", date_from: str | None = None, date_to: str | None = None
+) -> str:
+    """``calls`` or ``interval_stats``: the source ``volume_source`` means for this store and period.
+
+    ``auto`` is ``calls`` when the store holds a (non-phantom) call in the
+    period, else ``interval_stats`` when it holds interval report rows in it,
+    else ``calls`` (whose empty series then say what is missing).
+
+    Raises:
+        ParameterError: an unknown source (the known ones listed).
+    """
+    from workbench.errors import ParameterError
+    from workbench.store import readers
+
+    if volume_source not in VOLUME_SOURCES:
+        raise ParameterError(f"unknown volume source {volume_source!r}; known: {', '.join(VOLUME_SOURCES)}",
+                             field="volume_source")
+    if volume_source != "auto":
+        return volume_source
+    if store.count_calls(date_from, date_to):
+        return "calls"
+    if readers.interval_stats_rows(store, date_from, date_to):
+        return "interval_stats"
+    return "calls"
+
+
+def series_id_sql(store: Store, group_by: str | None) -> str:
+    """SQL of the series id over ``calls``: ``queue_id``, or ``queue_id|<dimension>=<value>`` with a dimension.
+
+    Raises:
+        ParameterError: ``group_by`` is not a dimension of ``calls`` (the known ones named).
+    """
+    if group_by is None:
+        return "queue_id"
+    from workbench.errors import ParameterError
+    from workbench.glossary import dimension_column
+    from workbench.store import readers
+
+    known = readers.dimension_names(store, "calls")
+    if group_by not in known:
+        raise ParameterError(f"'{group_by}' is not a dimension of the calls; known: "
+                             f"{', '.join(known) or 'none loaded'}", field="group_by")
+    column = dimension_column(group_by)
+    prefix = f"{DIMENSION_SEPARATOR}{group_by}="
+    return (f"queue_id || '{prefix}' || coalesce(CAST(\"{column}\" AS VARCHAR), "
+            f"'{UNKNOWN_DIMENSION_VALUE}')")
 
 
 def _queue_filter(store: Store, queues: Sequence[str] | str | None) -> tuple[str, list[str]]:
@@ -80,6 +147,7 @@ def interval_volumes(
     queues: Sequence[str] | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
+    group_by: str | None = None,
 ) -> pd.DataFrame:
     """Offered calls per queue and interval, zeros included, from the store.
 
@@ -96,12 +164,15 @@ def interval_volumes(
         queues: queue ids or families to keep; None, empty or ``["all"]`` = all.
         date_from: first day (ISO date), None = first day in the store.
         date_to: last day, inclusive (ISO date), None = last day.
+        group_by: a custom dimension of ``calls`` splitting each queue's
+            series by its values (:func:`series_id_sql`); None = per queue.
 
     Returns:
-        Columns ``unique_id`` (queue id), ``ds`` (interval start) and ``y``
-        (offered calls), sorted by ``unique_id, ds``.
+        Columns ``unique_id`` (queue id, or ``<queue>|<dimension>=<value>``),
+        ``ds`` (interval start) and ``y`` (offered calls), sorted by ``unique_id, ds``.
     """
-    counts = _per_interval(store, "count(*)::DOUBLE AS y", "TRUE", interval_minutes, queues, date_from, date_to)
+    counts = _per_interval(store, "count(*)::DOUBLE AS y", "TRUE", interval_minutes, queues, date_from, date_to,
+                           group_by)
     return _complete_grid(counts, interval_minutes, 0.0).sort_values(["unique_id", "ds"], ignore_index=True)
 
 
@@ -111,6 +182,7 @@ def interval_handle_times(
     queues: Sequence[str] | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
+    group_by: str | None = None,
 ) -> pd.DataFrame:
     """Average handle time of answered calls per queue and interval, from the store.
 
@@ -122,7 +194,7 @@ def interval_handle_times(
     Args:
         store: an open store (table ``calls``: ``queue_id``, ``arrived_at``,
             ``outcome``, ``talk_seconds``, ``hold_seconds``, ``wrap_seconds``).
-        interval_minutes, queues, date_from, date_to: as :func:`interval_volumes`.
+        interval_minutes, queues, date_from, date_to, group_by: as :func:`interval_volumes`.
 
     Returns:
         Columns ``unique_id``, ``ds``, ``y`` (AHT in seconds, NaN where no call
@@ -135,7 +207,7 @@ def interval_handle_times(
         "coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(wrap_seconds, 0) END) AS y, "
         "count(coalesce(talk_seconds, hold_seconds, wrap_seconds))::DOUBLE AS answered",
         call_set_sql("answered"),
-        interval_minutes, queues, date_from, date_to,
+        interval_minutes, queues, date_from, date_to, group_by,
     )
     out = _complete_grid(frame, interval_minutes, None)
     out["answered"] = out["answered"].fillna(0.0)
@@ -150,15 +222,16 @@ def _per_interval(
     queues: Sequence[str] | None,
     date_from: str | None,
     date_to: str | None,
+    group_by: str | None = None,
 ) -> pd.DataFrame:
-    """``unique_id`` (queue), ``ds`` (interval start) and the given aggregates over offered calls matching
-    ``condition_sql`` in the period and queues."""
+    """``unique_id`` (queue, or queue and dimension value), ``ds`` (interval start) and the given aggregates
+    over offered calls matching ``condition_sql`` in the period and queues."""
     interval = interval_start_sql("arrived_at", interval_minutes)
     in_period, values = Period.of(date_from, date_to).sql_condition("arrived_at")
     queue_sql, queue_values = _queue_filter(store, queues)
     frame = store.query(
         f"""
-        SELECT queue_id AS unique_id, {interval} AS ds, {measures_sql}
+        SELECT {series_id_sql(store, group_by)} AS unique_id, {interval} AS ds, {measures_sql}
         FROM calls WHERE {call_set_sql("offered")} AND {in_period} AND {condition_sql} AND {queue_sql}
         GROUP BY ALL
         """,
@@ -166,6 +239,72 @@ def _per_interval(
     )
     frame["ds"] = pd.to_datetime(frame["ds"])
     return frame
+
+
+def interval_stats_history(
+    store: Store,
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
+    queues: Sequence[str] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Volumes and handle times per queue and interval from the interval reports (``interval_stats``).
+
+    The twin of :func:`interval_volumes` and :func:`interval_handle_times` for
+    a centre without call records. Report rows are added into
+    ``interval_minutes`` buckets (15-minute rows make 30-minute intervals);
+    the volume is ``offered``, or ``answered`` where the report gives only
+    answered (handled) calls; handle time is the AHT weighted by the answered
+    calls it averages. Intervals without a row are 0 calls, over whole days
+    from the first to the last day, as from call records.
+
+    Args:
+        store: an open store (table ``interval_stats``).
+        interval_minutes: interval length; a divisor of 60 that the report's
+            rows fit in (its own length or a multiple of it).
+        queues: queue ids or families of the report; None, empty or ``["all"]`` = all.
+        date_from, date_to: inclusive local days, None = open.
+
+    Returns:
+        (volumes ``unique_id, ds, y``; handle times ``unique_id, ds, y,
+        answered`` as :func:`interval_handle_times`; notes: what the series
+        are where that differs from offered calls, one sentence per queue).
+
+    Raises:
+        ParameterError: rows longer than ``interval_minutes`` (e.g. a daily
+            report), which an interval cannot be made of.
+    """
+    from workbench.errors import ParameterError
+    from workbench.store import readers
+
+    minutes = check_interval_minutes(interval_minutes)
+    too_long = [m for m in readers.interval_stats_lengths(store) if m > minutes or minutes % m]
+    if too_long:
+        raise ParameterError(f"the interval reports hold {', '.join(map(str, too_long))}-minute rows, which {minutes}-minute intervals "
+                             "cannot be made of; choose interval_minutes as a multiple of the rows' length",
+                             field="interval_minutes")
+    kept = readers.selected_interval_queue_ids(store, queues)
+    rows = readers.interval_stats_series(store, interval_minutes=minutes, queue_ids=kept, date_from=date_from,
+                                         date_to=date_to)
+    rows["ds"] = pd.to_datetime(rows["ds"])
+    notes = []
+    for uid, group in rows.groupby("unique_id", sort=True):
+        if group["offered"].isna().all():
+            notes.append(f"{uid}: the report gives answered calls only, so its series is of answered calls "
+                         "(calls offered but abandoned are unknown and not forecast)")
+        elif group["offered"].isna().any():
+            notes.append(f"{uid}: {int(group['offered'].isna().sum())} interval(s) give answered calls only; "
+                         "those count answered calls")
+    volumes = rows[["unique_id", "ds"]].assign(y=rows["offered"].fillna(rows["answered"]).fillna(0.0))
+    volumes = _complete_grid(volumes, minutes, 0.0).sort_values(["unique_id", "ds"], ignore_index=True)
+    handled = rows[rows["handle_answered"] > 0]
+    # On the volumes' grid (whole days), NaN where nothing with a handle time was answered.
+    handle = volumes[["unique_id", "ds"]].merge(
+        handled[["unique_id", "ds"]].assign(y=handled["handle_seconds"] / handled["handle_answered"],
+                                            answered=handled["handle_answered"]),
+        on=["unique_id", "ds"], how="left")
+    handle["answered"] = handle["answered"].fillna(0.0)
+    return volumes, handle.sort_values(["unique_id", "ds"], ignore_index=True), notes
 
 
 def read_series(path: str | Path) -> pd.DataFrame:

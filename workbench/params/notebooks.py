@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workbench.glossary import (
     DEFAULT_INTERVAL_MINUTES,
@@ -210,6 +210,22 @@ class StaffingForecastParameters(QueueSelection, StoreSelection):
     erlang_a: bool = Field(True, description="Erlang A with patience estimated per queue; False = Erlang C")
     max_abandonment: float = Field(1.0, ge=0.0, le=1.0, description="Erlang A: upper bound on the abandoned share")
     short_abandon_seconds: ShortAbandonSeconds = DEFAULT_SHORT_ABANDON_SECONDS
+    volume_source: Literal["calls", "interval_stats", "auto"] = Field(
+        "auto", description=PARAMETER_NAMES["volume_source"])
+    group_by: str | None = Field(
+        None, description=PARAMETER_NAMES["group_by"] + "; here each queue's series is split by its values "
+        "(series ids queue|dimension=value), call records only")
+
+    @field_validator("group_by")
+    @classmethod
+    def _dimension_name(cls, value: str | None) -> str | None:
+        from workbench.errors import ParameterError
+        from workbench.glossary import check_dimension_name
+
+        try:
+            return None if value is None else check_dimension_name(value, field="group_by")
+        except ParameterError as exc:
+            raise ValueError(exc.reason) from None
 
     def events_file(self) -> Path | None:
         """``events_path`` as an absolute path, or None."""

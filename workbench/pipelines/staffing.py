@@ -4,7 +4,9 @@ Each step takes and returns DataFrames, so ``notebooks/staffing_forecast.ipynb``
 shows one result per cell; :func:`run_staffing_forecast` runs them all, the
 way the notebook does, for the CLI, the tests and the benchmarks.
 
-1. :func:`interval_history`: offered calls and handle times per queue and interval.
+1. :func:`load_history`: offered calls and handle times per queue and interval, from the
+   call records or, for a centre that exports only ACD interval reports, from
+   ``interval_stats`` (``volume_source``; :func:`interval_history` is its short form).
 2. :func:`plan_forecast`: which model and how many backtest folds the history allows.
 3. :func:`run_backtest`: the chosen model against the seasonal-naive baseline (optional).
 4. :func:`forecast_volumes`: calls per queue and interval for ``horizon_days``.
@@ -19,7 +21,7 @@ way the notebook does, for the CLI, the tests and the benchmarks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BATCH_PREFIX",
+    "History",
     "StaffingForecast",
+    "load_history",
     "interval_history",
     "plan_forecast",
     "run_backtest",
@@ -53,25 +57,87 @@ BATCH_KIND = "staffing_forecast"
 PATIENCE_COLUMNS = ("queue_id", "abandoned", "mean_patience_seconds")
 
 
-def interval_history(
-    store: Store, *, interval_minutes: int = glossary.DEFAULT_INTERVAL_MINUTES, queues: list[str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Offered calls and handle times per queue and interval, from the store.
+@dataclass
+class History:
+    """The series a staffing forecast starts from, and where they came from."""
+
+    volumes: pd.DataFrame
+    handle_times: pd.DataFrame
+    volume_source: str
+    notes: list[str]
+
+
+#: What each volume source is, as a run says it.
+SOURCE_DESCRIPTIONS: dict[str, str] = {
+    "calls": "call records (table calls)",
+    "interval_stats": "ACD interval reports (table interval_stats)",
+}
+
+
+def load_history(
+    store: Store,
+    *,
+    interval_minutes: int = glossary.DEFAULT_INTERVAL_MINUTES,
+    queues: list[str] | None = None,
+    volume_source: str = "auto",
+    group_by: str | None = None,
+) -> History:
+    """Offered calls and handle times per series and interval, from the source ``volume_source`` names.
 
     Args:
-        store: an open store (table ``calls``).
+        store: an open store.
         interval_minutes: interval length, a divisor of 60.
         queues: queue ids or families; None, empty or ``["all"]`` = every queue.
+        volume_source: ``calls``, ``interval_stats`` or ``auto`` (calls when
+            the store holds call records, else interval reports; see
+            :func:`workbench.forecast.series.resolve_volume_source`).
+        group_by: a custom dimension of the calls splitting each queue's series
+            by its values (ids ``<queue>|<dimension>=<value>``); call records only.
 
     Returns:
-        (volumes ``unique_id, ds, y``, handle times ``unique_id, ds, y,
-        answered``), as :func:`workbench.forecast.series.interval_volumes` and
-        :func:`~workbench.forecast.series.interval_handle_times`.
-    """
-    from workbench.forecast.series import interval_handle_times, interval_volumes
+        :class:`History`: volumes ``unique_id, ds, y``, handle times
+        ``unique_id, ds, y, answered``, the source used (``calls`` or
+        ``interval_stats``) and notes saying so and what the series hold.
 
-    return (interval_volumes(store, interval_minutes, queues),
-            interval_handle_times(store, interval_minutes, queues))
+    Raises:
+        ParameterError: an unknown source or dimension, ``group_by`` with
+            interval reports (they carry no dimensions), or report rows longer
+            than ``interval_minutes``.
+    """
+    from workbench.errors import ParameterError
+    from workbench.forecast import series
+
+    source = series.resolve_volume_source(store, volume_source)
+    described = f"Volumes and handle times come from the {SOURCE_DESCRIPTIONS[source]}"
+    if volume_source == "auto":
+        described += ("; volume_source auto chose them: the store holds "
+                      + ("call records" if source == "calls" else "no call records"))
+    notes = [described + "."]
+    if source == "calls":
+        volumes = series.interval_volumes(store, interval_minutes, queues, group_by=group_by)
+        handle_times = series.interval_handle_times(store, interval_minutes, queues, group_by=group_by)
+        if group_by is not None:
+            notes.append(f"Each queue's series is split by the calls' {group_by} (series ids queue|{group_by}=value).")
+        return History(volumes, handle_times, source, notes)
+    if group_by is not None:
+        raise ParameterError("interval reports carry no custom dimensions: group_by needs volume_source calls",
+                             field="group_by")
+    volumes, handle_times, report_notes = series.interval_stats_history(store, interval_minutes, queues)
+    return History(volumes, handle_times, source, notes + report_notes)
+
+
+def interval_history(
+    store: Store,
+    *,
+    interval_minutes: int = glossary.DEFAULT_INTERVAL_MINUTES,
+    queues: list[str] | None = None,
+    volume_source: str = "calls",
+    group_by: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(volumes, handle times) of :func:`load_history`; by default from the call records."""
+    history = load_history(store, interval_minutes=interval_minutes, queues=queues, volume_source=volume_source,
+                           group_by=group_by)
+    return history.volumes, history.handle_times
 
 
 def plan_forecast(volumes: pd.DataFrame, *, forecast_model: str = "prophet", backtest_folds: int = 2,
@@ -195,6 +261,7 @@ def required_staffing(
     Args:
         workload: ``queue_id, interval_start, calls, aht_seconds``, from :func:`forecast_workload`.
         patience: ``queue_id, mean_patience_seconds``, from :func:`queue_patience`; None = Erlang C.
+            A series split by a dimension (``billing_zh|region=north``) takes its queue's patience.
 
     Returns:
         :func:`workbench.staffing.erlang.staffing_requirements` of the workload
@@ -206,8 +273,11 @@ def required_staffing(
     load = workload.drop(columns=["mean_patience_seconds"], errors="ignore")
     if erlang_a and patience is not None:
         glossary.require_columns(patience, ["queue_id", "mean_patience_seconds"], "required_staffing patience")
-        load = load.merge(patience[["queue_id", "mean_patience_seconds"]], on="queue_id", how="left")
-        load["mean_patience_seconds"] = load["mean_patience_seconds"].fillna(float("inf"))
+        from workbench.forecast.series import DIMENSION_SEPARATOR
+
+        by_queue = patience.set_index("queue_id")["mean_patience_seconds"]
+        queue_of_series = load["queue_id"].astype(str).str.split(DIMENSION_SEPARATOR, regex=False).str[0]
+        load["mean_patience_seconds"] = queue_of_series.map(by_queue).fillna(float("inf")).to_numpy(dtype=float)
     else:
         load["mean_patience_seconds"] = float("inf")
     return staffing_requirements(load, interval_minutes=interval_minutes, service_level_target=service_level_target,
@@ -244,7 +314,7 @@ def weekly_totals(staffing: pd.DataFrame, *, interval_minutes: int = glossary.DE
 
 
 def store_run(store: Store, run_id: str, forecast: pd.DataFrame, staffing: pd.DataFrame, *,
-              forecast_model: str) -> dict[str, int]:
+              forecast_model: str, volume_source: str = "calls") -> dict[str, int]:
     """Write the forecast and the staffing plan under ``run_id`` in one batch ``staffing_forecast-<run_id>``.
 
     The batch's row in ``batches`` (kind ``staffing_forecast``, profile the
@@ -257,6 +327,9 @@ def store_run(store: Store, run_id: str, forecast: pd.DataFrame, staffing: pd.Da
         forecast: from :func:`forecast_volumes`.
         staffing: from :func:`required_staffing`.
         forecast_model: the model that made the forecast (the plan's ``model``).
+        volume_source: the table the history came from (``calls`` or
+            ``interval_stats``), kept as the batch's ``source_file`` so apps can
+            say it (:func:`workbench.store.readers.run_volume_source`).
 
     Returns:
         Rows written per table (``forecasts``, ``staffing``).
@@ -272,7 +345,8 @@ def store_run(store: Store, run_id: str, forecast: pd.DataFrame, staffing: pd.Da
     batch_id = f"{BATCH_PREFIX}{run_id}"
     loaded = sum(len(frame) for frame in rows.values())
     batch = pd.DataFrame([{
-        "batch_id": batch_id, "kind": BATCH_KIND, "profile": forecast_model, "rows_read": loaded,
+        "batch_id": batch_id, "kind": BATCH_KIND, "profile": forecast_model, "source_file": volume_source,
+        "rows_read": loaded,
         "rows_loaded": loaded, "rows_rejected": 0, "rows_duplicate": 0, "started_at": started,
         "finished_at": datetime.now(timezone.utc).replace(tzinfo=None), "status": "succeeded",
     }])
@@ -295,6 +369,8 @@ class StaffingForecast:
     staffing: pd.DataFrame
     weekly_totals: pd.DataFrame
     stored: dict[str, int]
+    volume_source: str = "calls"
+    notes: list[str] = field(default_factory=list)
 
 
 def _parameters(params: StaffingForecastParameters | None, overrides: dict[str, Any]) -> StaffingForecastParameters:
@@ -343,8 +419,12 @@ def run_staffing_forecast(
         events = read_events(params.events_file())
     minutes = params.interval_minutes
     with Store(store_file, read_only=True) as reader:
-        volumes, handle_times = interval_history(reader, interval_minutes=minutes, queues=params.queues)
+        history = load_history(reader, interval_minutes=minutes, queues=params.queues,
+                               volume_source=params.volume_source, group_by=params.group_by)
         patience = queue_patience(reader, short_abandon_seconds=params.short_abandon_seconds)
+    volumes, handle_times, notes = history.volumes, history.handle_times, list(history.notes)
+    if params.erlang_a and history.volume_source == "interval_stats" and patience.empty:
+        notes.append("Callers' patience needs call records: the plan uses Erlang C (no abandonment).")
     plan = plan_forecast(volumes, forecast_model=params.forecast_model, backtest_folds=params.backtest_folds,
                          horizon_days=params.horizon_days)
     options = params.model_options(events)
@@ -357,7 +437,9 @@ def run_staffing_forecast(
     stored: dict[str, int] = {}
     if write:
         with Store(store_file) as writable:
-            stored = store_run(writable, run_id, forecast, staffing, forecast_model=plan["model"])
+            stored = store_run(writable, run_id, forecast, staffing, forecast_model=plan["model"],
+                               volume_source=history.volume_source)
     return StaffingForecast(run_id=run_id, volumes=volumes, handle_times=handle_times, plan=plan, backtest=backtest,
                             forecast=forecast, workload=load, patience=patience, staffing=staffing,
-                            weekly_totals=weekly_totals(staffing, interval_minutes=minutes), stored=stored)
+                            weekly_totals=weekly_totals(staffing, interval_minutes=minutes), stored=stored,
+                            volume_source=history.volume_source, notes=notes)

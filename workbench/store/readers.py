@@ -475,3 +475,23 @@ def interval_stats_series(
                    CAST(count(*) AS BIGINT) AS rows
             FROM interval_stats WHERE {" AND ".join(where)}
             GROUP BY ALL ORDER BY unique_id, ds""", parameters)
+
+
+def interval_stats_rows(store: Store, date_from: str | None = None, date_to: str | None = None) -> int:
+    """Interval report rows whose interval starts in the period (inclusive local days; None = open)."""
+    in_period, parameters = glossary.Period.of(date_from, date_to).sql_condition("interval_start")
+    return int(store.query(f"SELECT count(*) AS n FROM interval_stats WHERE {in_period}", parameters)["n"].iloc[0])
+
+
+def run_volume_source(store: Store, run_id: str) -> str | None:
+    """The table staffing run ``run_id`` took its history from (``calls`` or ``interval_stats``).
+
+    Read from the run's batch (``staffing_forecast-<run_id>``, its ``source_file``);
+    None for a run stored without it (before interval reports could feed a run).
+    """
+    _, _, prefix = _run_kind("staffing")
+    found = store.query("SELECT source_file FROM batches WHERE batch_id = ? AND status = 'succeeded' "
+                        "ORDER BY finished_at DESC LIMIT 1", [prefix + str(run_id)])
+    if found.empty or found["source_file"].iloc[0] is None or found["source_file"].iloc[0] != found["source_file"].iloc[0]:
+        return None
+    return str(found["source_file"].iloc[0])
