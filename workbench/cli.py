@@ -253,7 +253,7 @@ def ingest(
         None, "--database-url-env", help="Read the export from a database instead of files: the NAME of the "
         "environment variable holding its SQLAlchemy URL (never the URL itself: it may carry a password)."),
     query: Optional[str] = typer.Option(None, "--query", help="With --database-url-env: the SQL query whose rows "
-                                                               "are the export."),
+                                                               "are the export (default: the profile's query)."),
     query_file: Optional[Path] = typer.Option(None, "--query-file", help="With --database-url-env: a file "
                                                                           "holding that query."),
 ) -> None:
@@ -267,8 +267,8 @@ def ingest(
         _fail("give export files or --database-url-env, not both", exit_code=2)
     if database_url_env is None and not files:
         _fail("no export files given (or read from a database with --database-url-env and --query)", exit_code=2)
-    if database_url_env is not None and (query is None) == (query_file is None):
-        _fail("--database-url-env needs exactly one of --query or --query-file", exit_code=2)
+    if query is not None and query_file is not None:
+        _fail("give --query or --query-file, not both", exit_code=2)
     try:
         if database_url_env is not None:
             from workbench.ingest.database import ingest_database

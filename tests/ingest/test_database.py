@@ -229,8 +229,20 @@ def test_cli_reads_the_url_from_an_environment_variable(sqlite_source, where, mo
     assert _state(where)[0]["calls"] == 4
     failed = runner.invoke(app, [*common, "--database-url-env", "WB_TEST_SOURCE", "--query", "SELECT nope"])
     assert failed.exit_code == 1 and "no such column: nope" in failed.output
-    both = runner.invoke(app, [*common, "--database-url-env", "WB_TEST_SOURCE"])
-    assert both.exit_code == 2 and "exactly one of --query or --query-file" in both.output
+    neither = runner.invoke(app, [*common, "--database-url-env", "WB_TEST_SOURCE"])
+    assert neither.exit_code == 2 and "no query: give one (--query or --query-file) or set query:" in neither.output
+    both = runner.invoke(app, [*common, "--database-url-env", "WB_TEST_SOURCE", "--query", QUERY,
+                               "--query-file", str(query_file)])
+    assert both.exit_code == 2 and "not both" in both.output
+    # A profile may name the query; the URL never goes into a profile.
+    with_query = tmp_path / "reporting_db_query.yaml"
+    with_query.write_text(yaml.safe_dump({**yaml.safe_load(profile.read_text(encoding="utf-8")),
+                                          "query": QUERY.replace(" ORDER BY call_id", "")}), encoding="utf-8")
+    named = runner.invoke(app, [*common[:2], str(with_query), *common[3:], "--database-url-env", "WB_TEST_SOURCE"])
+    assert named.exit_code == 0, named.output
+    assert "succeeded" in named.output  # another profile name: a batch of its own, every row a duplicate
+    counts, batches = _state(where)
+    assert counts["calls"] == 4 and len(batches) == 2
 
 
 # -- a real PostgreSQL server ------------------------------------------------------------------

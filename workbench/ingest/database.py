@@ -294,12 +294,12 @@ def rows_digest(query: str, raw: RawExport) -> str:
 
 def ingest_query(
     url: str,
-    query: str,
+    query: str | None,
     profile: str | Path | IngestProfile,
     store_path: str | Path | None = None,
     rejects_dir: str | Path | None = None,
 ) -> dict:
-    """Load the rows of ``query`` on ``url`` through ``profile``: one atomic, idempotent batch.
+    """Load the rows of ``query`` (None: the profile's ``query``) on ``url`` through ``profile``: one batch.
 
     The rows are read (:func:`read_query`) and the profile's columns checked
     against the result before the store is opened, so a failure there leaves
@@ -318,6 +318,7 @@ def ingest_query(
         StoreError: the store write failed; the store is unchanged.
     """
     profile = load_profile(profile)
+    query = _query_of(query, profile)
     raw = read_query(url, query)
     shown = shown_url(url)
     try:
@@ -332,9 +333,17 @@ def ingest_query(
     return ingest_source(shown, rows_digest(query, raw), profile, read_and_check, store_path, rejects_dir)
 
 
+def _query_of(query: str | None, profile: IngestProfile) -> str:
+    if query is not None and query.strip():
+        return query
+    if profile.query:
+        return profile.query
+    raise ParameterError(f"no query: give one (--query or --query-file) or set query: in profile '{profile.name}'")
+
+
 def ingest_database(
     url_variable: str,
-    query: str,
+    query: str | None,
     profile: str | Path | IngestProfile,
     store_path: str | Path | None = None,
     rejects_dir: str | Path | None = None,
@@ -350,6 +359,7 @@ def ingest_database(
     """
     url = database_url(url_variable)
     profile = load_profile(profile)
+    query = _query_of(query, profile)
     check_transport(url)
     try:
         row = ingest_query(url, query, profile, store_path, rejects_dir)

@@ -151,6 +151,10 @@ class IngestProfile(BaseModel):
             document (e.g. ``data.contacts``); nested fields of a record become
             dotted headers (``Agent.Id``) that ``columns`` and ``dimensions`` name.
         sheet: Excel only: sheet name or 0-based position (default the first).
+        query: database sources only: the SQL query whose rows are the export
+            (:mod:`workbench.ingest.database`); a query given on the command
+            line takes precedence. Never the database URL: it may carry a
+            password and comes from an environment variable.
         day_number: the day is written as a number (:class:`DayNumber`): the
             ``date_column`` when there is one, else each timestamp column holds
             the day number alone. It is turned into ``YYYY-MM-DD`` before
@@ -186,6 +190,7 @@ class IngestProfile(BaseModel):
     format: Literal["auto", "csv", "json", "jsonl", "xlsx", "xls", "parquet"] = "auto"
     record_path: str | None = None
     sheet: str | int | None = None
+    query: str | None = Field(default=None, min_length=1)
     day_number: DayNumber | None = None
 
     @field_validator("name")
