@@ -162,3 +162,18 @@ def test_interval_report_loads_into_a_store_of_its_own(generated_centre: Path, t
     assert len(stats) == len(expected) == summary.rows_loaded
     assert stats["offered"].sum() == expected["offered"].sum()
     assert stats["answered"].sum() == expected["answered"].sum()
+
+
+def test_make_demo_loads_what_the_generator_writes_through_these_profiles(generated_centre: Path) -> None:
+    """The demo's parameter sets name the exports the generator writes, in this module's order and profiles."""
+    from workbench.params.base import load_parameter_set
+
+    demo = load_parameter_set("ingest_overview", "demo")
+    assert [(e.path, e.profile) for e in demo.exports] == list(SAMPLE_EXPORTS_FULL)
+    intervals = load_parameter_set("ingest_overview", "demo_intervals")
+    assert [e.profile for e in intervals.exports] == ["sample_interval_report"]
+    # Its own store: never the store the call records go to.
+    assert intervals.store_path and Path(intervals.store_path).name != "warehouse.duckdb"
+    for export in [*demo.exports, *intervals.exports]:
+        if export.profile != "sample_interval_report" or (generated_centre / INTERVAL_REPORT_FILE).exists():
+            assert (generated_centre / "exports" / export.path).is_file(), export.path
