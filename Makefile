@@ -58,6 +58,7 @@ demo: setup
 	$(BIN)/workbench report site
 	@echo "Reports: outputs/index.html lists every run; outputs/<notebook>/LATEST names the newest run."
 	@echo "Apps: .venv/bin/workbench serve, then open http://127.0.0.1:8866/ (operations, staffing, topics, satisfaction)."
+	@echo "      By custom dimension: /voila/render/operations.ipynb?dimension_filter={\"region\":\"south\"}&group_by=member_tier"
 
 test: setup
 	$(BIN)/lint-imports
