@@ -135,6 +135,12 @@ def dimension_text(value: Any) -> str:
     return str(value)
 
 
+def _listed(labels: list[str], most: int = 12) -> str:
+    """``a, b, c`` for a notice: at most ``most`` labels, then how many more."""
+    more = len(labels) - most
+    return ", ".join(labels[:most]) + (f" and {more:,d} more" if more > 0 else "")
+
+
 def dimension_title(name: str) -> str:
     """A dimension name as a label (``member_tier`` -> ``member tier``)."""
     return name.replace("_", " ")
@@ -314,7 +320,7 @@ class App:
                 if missing:
                     self._fixed_notices.append(
                         f"{dimension_title(name).capitalize()} {', '.join(repr(m) for m in missing)}: not in the "
-                        f"store (known: {', '.join(labels)}); "
+                        f"store (known: {_listed(labels)}); "
                         + (f"showing {' + '.join(labels[texts.index(t)] for t in known)}." if known
                            else f"showing every {dimension_title(name)}."))
                 if len(known) == 1:
