@@ -172,7 +172,7 @@ def test_shipped_sets_use_no_retired_parameter_name():
     for name in SHIPPED:
         config, _ = read_set_file(set_path(name))
         for spec in config.reports:
-            assert not (set(spec.parameters) | set(spec.fan_out or {})) & set(RETIRED_NAMES), (name, spec.notebook)
+            assert not (set(spec.parameters) | spec.fanned_parameters()) & set(RETIRED_NAMES), (name, spec.notebook)
 
 
 def test_latest_date_is_the_last_day_of_the_store_readers(tmp_path):

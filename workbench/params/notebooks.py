@@ -15,6 +15,7 @@ from workbench.glossary import (
     PARAMETER_NAMES,
 )
 from workbench.params.base import (
+    DimensionSelection,
     IntervalMinutes,
     NotebookParameters,
     PeriodSelection,
@@ -52,8 +53,13 @@ class SampleOverviewParameters(QueueSelection, PeriodSelection):
 
 
 @register_notebook_parameters("kpi_overview")
-class KpiOverviewParameters(QueueSelection, PeriodSelection, StoreSelection):
-    """Parameters of ``notebooks/kpi_overview.ipynb``."""
+class KpiOverviewParameters(DimensionSelection, QueueSelection, PeriodSelection, StoreSelection):
+    """Parameters of ``notebooks/kpi_overview.ipynb``.
+
+    ``dimension_filter`` (``{region: [north]}``) narrows every figure to the
+    calls with those dimension values; a report set's ``fan_out: {dimension:
+    region}`` sets it, one report per value.
+    """
 
     interval_minutes: IntervalMinutes = DEFAULT_INTERVAL_MINUTES
     target_answer_seconds: TargetAnswerSeconds = DEFAULT_TARGET_ANSWER_SECONDS
@@ -69,6 +75,9 @@ class KpiOverviewParameters(QueueSelection, PeriodSelection, StoreSelection):
             "short_abandon_seconds": self.short_abandon_seconds,
             "repeat_window_days": self.repeat_window_days,
             "queues": list(self.queues),
+            # only when set: the arguments of an unfiltered report stay what they were
+            **({"dimension_filter": {name: list(values) for name, values in self.dimension_filter.items()}}
+               if self.dimension_filter else {}),
         }
 
 

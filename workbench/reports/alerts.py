@@ -138,7 +138,8 @@ def _queue_days(store, window: Mapping[str, Any], target_answer_seconds: int = D
 
     by = ["queue", "language", "day"] if window.get("language") else ["queue", "day"]
     table = compute_kpis(store, by=by, **window["period"].to_parameters(),
-                         target_answer_seconds=target_answer_seconds, queues=window.get("queues") or None)
+                         target_answer_seconds=target_answer_seconds, queues=window.get("queues") or None,
+                         dimension_filter=window.get("dimension_filter") or None)
     if window.get("language"):
         table = table[table["language"] == window["language"]]
     return table
@@ -249,8 +250,12 @@ def evaluate_rules(
     date_to: str | date | None = None,
     queues: Sequence[str] | None = None,
     language: str | None = None,
+    dimension_filter: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One result per rule (``id, kind, severity, status, message, count, details``) over a period.
+
+    The KPI rules count only the calls of ``queues`` and ``dimension_filter``
+    (a report fanned out over a dimension is alerted on its own calls).
 
     ``status`` is ``fired``, ``ok``, ``no_data`` (the message says which data is
     missing) or ``error`` (the message says what went wrong); one rule's
@@ -261,7 +266,8 @@ def evaluate_rules(
     """
     from workbench.store import Store
 
-    window = {"period": Period.of(date_from, date_to), "queues": list(queues or []), "language": language}
+    window = {"period": Period.of(date_from, date_to), "queues": list(queues or []), "language": language,
+              "dimension_filter": dict(dimension_filter or {})}
     path = Path(store_path) if store_path is not None else paths.store_path()
     if not path.exists():
         return [_result(rule, "no_data", f"store not found: {path}") for rule in rules.rules]
@@ -279,7 +285,7 @@ def evaluate_rules(
 
 
 def window_from_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """Store, period, queues and language of a report, from its resolved notebook parameters."""
+    """Store, period, queues, language and dimension filter of a report, from its resolved notebook parameters."""
     from workbench.params import resolve_repo_path
 
     store = parameters.get("store_path")
@@ -289,6 +295,7 @@ def window_from_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
         **Period.of(parameters.get("date_from"), parameters.get("date_to")).to_parameters(),
         "queues": list(parameters.get("queues") or []),
         "language": language if language in {"zh", "en"} else None,
+        "dimension_filter": dict(parameters.get("dimension_filter") or {}),
     }
 
 

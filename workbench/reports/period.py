@@ -67,10 +67,12 @@ class PeriodCheck:
                 f"({self.source_calls:,} calls in all). Nothing to report; the run succeeded with an empty period.")
 
 
-def _selection(queues: list[str], language: str | None) -> str:
+def _selection(queues: list[str], language: str | None, dimension_filter: dict | None = None) -> str:
     parts = [f"queues {', '.join(queues)}" if queues else "all queues"]
     if language and language != "all":
         parts.append(f"language {language}")
+    for name, values in (dimension_filter or {}).items():
+        parts.append(f"{name} {', '.join(map(str, values))}")
     return ", ".join(parts)
 
 
@@ -81,7 +83,10 @@ def check_period(params: Any) -> PeriodCheck | None:
         params: a validated notebook parameter model with ``date_from`` /
             ``date_to`` and either ``store_file()`` (counted in the store) or
             ``sample_path()`` (the generated sample's ``truth/calls.csv``);
-            ``queues`` and ``language`` narrow the selection when present.
+            ``queues``, ``language`` and ``dimension_filter`` narrow the
+            selection when present (a dimension filter is counted as the
+            KPIs count it, :func:`workbench.kpis.compute_kpis`, which has
+            no language filter: a model with both counts without the language).
 
     Returns:
         A :class:`PeriodCheck`, or None for parameters without a period.
@@ -101,10 +106,18 @@ def check_period(params: Any) -> PeriodCheck | None:
     if hasattr(params, "store_file"):
         from workbench.store import Store
 
+        dimension_filter = dict(getattr(params, "dimension_filter", None) or {})
         with Store(params.store_file(), read_only=True) as store:
-            calls = store.count_calls(first, last, queues=queues, language=language)
+            if dimension_filter:
+                from workbench.kpis import compute_kpis
+
+                calls = int(compute_kpis(store, date_from=first, date_to=last, queues=queues or None,
+                                         dimension_filter=dimension_filter)["offered"].iloc[0])  # fmt: skip
+            else:
+                calls = store.count_calls(first, last, queues=queues, language=language)
             everything = store.count_calls()
-        return PeriodCheck(params.store_file(), first, last, _selection(queues, language), calls, everything)
+        selection = _selection(queues, language, dimension_filter)
+        return PeriodCheck(params.store_file(), first, last, selection, calls, everything)
     if hasattr(params, "sample_path"):
         from workbench.sample import reading
 

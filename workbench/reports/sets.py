@@ -12,6 +12,8 @@ A set is ``parameters/reports/<set>.yaml`` (format in ``parameters/reports/READM
         parameters: {date_from: "{date-6}", date_to: "{date}"}
       - notebook: sample_overview
         fan_out: {language: [zh, en]}   # one report per value
+      - notebook: kpi_overview
+        fan_out: {dimension: region}    # one report per region in the store: dimension_filter {region: [north]}
 
 :func:`plan_report_set` reads the file, substitutes the date placeholders,
 fans out and validates every report against its notebook's parameter model;
@@ -58,6 +60,26 @@ class EmailOptions(BaseModel):
     attach: bool = Field(True, description="attach report.html; False = link only")
 
 
+class DimensionFanOut(BaseModel):
+    """``fan_out: {dimension: region}``: one report per value of a custom dimension of the calls.
+
+    Each report gets ``dimension_filter: {region: [<value>]}`` (added to any
+    ``dimension_filter`` the report already has). Without ``values`` they are
+    read from the report's store when the set is planned
+    (:func:`workbench.store.readers.dimension_values`, most frequent first),
+    so a new region gets its report without editing the set; calls without a
+    value get none.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    dimension: str = Field(..., min_length=1, description="custom dimension of the calls (region, member_tier)")
+    values: list[str | int | float | bool] | None = Field(
+        None, min_length=1, description="the values to report on; unset = every value in the store"
+    )
+    limit: int = Field(20, ge=1, le=200, description="at most this many values read from the store")
+
+
 class ReportSpec(BaseModel):
     """One entry of ``reports:``."""
 
@@ -67,11 +89,18 @@ class ReportSpec(BaseModel):
     name: str | None = Field(None, min_length=1, description="report name on the site; default the notebook name")
     parameter_set: str | None = Field(None, min_length=1, description="base set under parameters/<notebook>/")
     parameters: dict[str, Any] = Field(default_factory=dict, description="overrides; strings may hold {date-N}")
-    fan_out: dict[str, list[Any]] | None = Field(
-        None, description="one parameter and its values: one report per value"
+    fan_out: DimensionFanOut | dict[str, list[Any]] | None = Field(
+        None, union_mode="left_to_right",
+        description="one parameter and its values, or {dimension: <name>}: one report per value",
     )
     start_timeout_seconds: int | None = Field(None, ge=1, le=3600, description="overrides the set's")
     execution_timeout_seconds: int | None = Field(None, ge=1, le=86400, description="overrides the set's")
+
+    def fanned_parameters(self) -> set[str]:
+        """The notebook parameters the fan-out sets (``dimension_filter`` for a dimension fan-out)."""
+        if isinstance(self.fan_out, DimensionFanOut):
+            return {"dimension_filter"}
+        return set(self.fan_out or {})
 
 
 class ReportSetFile(BaseModel):
@@ -293,13 +322,75 @@ def substitute_dates(value: Any, report_date: date) -> Any:
     return value
 
 
-def _fan_out(spec: ReportSpec, index: int, set_file: Path, lines: Mapping[str, int]) -> list[tuple[str, dict[str, Any]]]:
+def _dimension_fan_out(
+    spec: ReportSpec, index: int, set_file: Path, lines: Mapping[str, int], report_date: date
+) -> list[tuple[str, dict[str, Any]]]:
+    """(report name, overrides) per value of ``fan_out.dimension``, values read from the report's store if unset."""
+    from workbench.glossary import check_dimension_name
+
+    fan = spec.fan_out
+    assert isinstance(fan, DimensionFanOut)
+    base_name = spec.name or Path(spec.notebook).stem
+    where = f"reports[{index}].fan_out.dimension"
+    try:
+        name = check_dimension_name(fan.dimension, field=where)
+    except ParameterError as exc:
+        raise ParameterError(exc.reason, file=set_file, row=lines.get(where), field=where) from None
+    values = list(fan.values) if fan.values is not None else _stored_values(spec, index, name, fan.limit, set_file,
+                                                                           lines, report_date)  # fmt: skip
+    if not values:
+        raise ParameterError(f"the store holds no value of {name}: nothing to fan out over", file=set_file,
+                             row=lines.get(where), field=where)  # fmt: skip
+    kept = spec.parameters.get("dimension_filter") or {}
+    if not isinstance(kept, Mapping):
+        kept = {}  # not a mapping: the notebook's model refuses it, naming the field
+    out = []
+    for value in values:
+        label = str(value).lower() if isinstance(value, bool) else str(value)
+        overrides = {**spec.parameters, "dimension_filter": {**kept, name: [label]}}
+        out.append((f"{base_name}[{label}]", overrides))
+    return out
+
+
+def _stored_values(
+    spec: ReportSpec, index: int, dimension: str, limit: int, set_file: Path, lines: Mapping[str, int],
+    report_date: date,
+) -> list[Any]:
+    """The values of ``dimension`` in the store the report reads (its ``store_path``, else the configured store)."""
+    from workbench.params import resolve_repo_path
+    from workbench.store import Store, readers
+
+    where = f"reports[{index}].fan_out.dimension"
+    parameters = substitute_dates(dict(spec.parameters), report_date)
+    store_path = parameters.get("store_path")
+    if store_path is None and spec.parameter_set is not None:
+        from workbench.params import parameter_set_path, read_parameter_file
+        from workbench.reports.runner import resolve_notebook
+
+        try:
+            path = parameter_set_path(resolve_notebook(spec.notebook).stem, spec.parameter_set)
+            store_path = read_parameter_file(path)[0].get("store_path") if path.exists() else None
+        except WorkbenchError:
+            store_path = None  # a bad notebook or set is reported by the validation that follows
+    try:
+        with Store(resolve_repo_path(store_path) if store_path else None, read_only=True) as store:
+            return readers.dimension_values(store, dimension, "calls", limit=limit)
+    except WorkbenchError as exc:
+        raise ParameterError(f"fan out over {dimension}: {getattr(exc, 'reason', exc)}", file=set_file,
+                             row=lines.get(where), field=where) from None
+
+
+def _fan_out(
+    spec: ReportSpec, index: int, set_file: Path, lines: Mapping[str, int], report_date: date | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """(report name, overrides) per fanned-out value; list-typed parameters get a one-item list."""
     from workbench.params import registered_notebooks
 
     base_name = spec.name or Path(spec.notebook).stem
     if not spec.fan_out:
         return [(base_name, dict(spec.parameters))]
+    if isinstance(spec.fan_out, DimensionFanOut):
+        return _dimension_fan_out(spec, index, set_file, lines, report_date or date.today())
     where = f"reports[{index}].fan_out"
     if len(spec.fan_out) != 1:
         raise ParameterError(f"fan out over exactly one parameter, found {sorted(spec.fan_out)}", file=set_file,
@@ -344,8 +435,16 @@ def _validate_job(
         for problem in problems:
             top = (problem.field or "").split(".")[0]
             if top in overrides:  # the value came from the set file: point there
-                key = f"{where}.fan_out.{top}" if spec.fan_out and top in spec.fan_out else f"{where}.parameters.{top}"
-                relocated.append(ParameterError(f"{problem.reason} (notebook {notebook_path.stem})", file=set_file,
+                reason = problem.reason
+                if isinstance(spec.fan_out, DimensionFanOut) and top == "dimension_filter":
+                    key = f"{where}.fan_out.dimension"
+                    if problem.field == "dimension_filter" and "unknown parameter" in reason:
+                        reason = "the notebook takes no dimension_filter, so it cannot fan out over a dimension"
+                elif isinstance(spec.fan_out, dict) and top in spec.fan_out:
+                    key = f"{where}.fan_out.{top}"
+                else:
+                    key = f"{where}.parameters.{top}"
+                relocated.append(ParameterError(f"{reason} (notebook {notebook_path.stem})", file=set_file,
                                                 row=lines.get(key, lines.get(where)), field=key))
             else:  # from the notebook's parameter set file, already located there
                 relocated.append(problem)
@@ -376,7 +475,7 @@ def plan_report_set(set_name_or_path: str | Path, report_date: str | date | None
     seen: set[str] = set()
     for index, spec in enumerate(config.reports):
         try:
-            expanded = _fan_out(spec, index, path, lines)
+            expanded = _fan_out(spec, index, path, lines, when)
         except ParameterError as exc:
             problems.append(exc)
             continue
