@@ -163,6 +163,23 @@ def test_a_field_absent_from_every_record_is_a_missing_header(tmp_path, where):
         ingest_file(path, _nested_profile(), **where)
 
 
+def test_a_parent_null_in_every_record_leaves_its_fields_empty(tmp_path, where):
+    # An hour in which no contact reached an agent: "Agent": null everywhere, so no Agent.* field at all.
+    path = tmp_path / "contacts.jsonl"
+    records = [_contact(f"c{i}", Outcome="ABANDONED") for i in (1, 2)]
+    for record in records:
+        record["Agent"] = None
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    summary = ingest_file(path, _nested_profile(), **where)
+    assert (summary["rows_loaded"], summary["rows_rejected"]) == (2, 0)
+    calls = _calls(where)
+    assert calls["agent_id"].isna().all() and calls["talk_seconds"].isna().all()
+    # A misspelt path under a parent that has fields still fails the file.
+    misspelt = _nested_profile(name="misspelt", columns={**NESTED_COLUMNS, "queue_id": "Queue.Nmae"})
+    with pytest.raises(InputDataError, match="header 'Queue.Nmae'"):
+        ingest_file(path, misspelt, **where)
+
+
 # -- ';'-separated with decimal commas, and UTF-16 ---------------------------------------------
 
 EUROPEAN = ["Anruf;Warteschlange;Beginn;Wartezeit;Ergebnis;Agent;Anteil",

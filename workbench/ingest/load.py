@@ -169,7 +169,8 @@ def _read_and_check(store: Store, path: Path, profile: IngestProfile) -> tuple[R
     import duckdb
 
     connection = store.connection
-    shape = {"format": profile.format, "record_path": profile.record_path, "sheet": profile.sheet}
+    shape = {"format": profile.format, "record_path": profile.record_path, "sheet": profile.sheet,
+             "expected": profile.vendor_headers}
     raw = load_raw(path, connection, profile.encoding, profile.separator, **shape)
     if raw.records is None:
         return raw, check_export(connection, raw, profile, path)

@@ -262,6 +262,16 @@ class IngestProfile(BaseModel):
         """The table's single primary-key column (e.g. ``call_id``)."""
         return TABLES[self.table].primary_key[0]
 
+    @property
+    def vendor_headers(self) -> list[str]:
+        """Every vendor header the profile reads, each once (columns, dimensions, date, id and queue-entry columns)."""
+        headers = [*self.columns.values(), *(d.column for d in self.dimensions.values()), *self.id_columns]
+        if self.date_column:
+            headers.append(self.date_column)
+        if self.cleaning is not None and self.cleaning.queue_entry_column:
+            headers.append(self.cleaning.queue_entry_column)
+        return list(dict.fromkeys(headers))
+
 
 def _line_of(text: str, key: str) -> int | None:
     for number, line in enumerate(text.splitlines(), start=1):

@@ -34,6 +34,7 @@ import json
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -594,7 +595,7 @@ class _Number(str):
 
 def _json_text(value: object) -> str:
     """Compact JSON text of a parsed value (numbers as written, non-ASCII kept)."""
-    if isinstance(value, _Number):
+    if isinstance(value, _Number) or (isinstance(value, int) and not isinstance(value, bool)):
         return str(value)
     if isinstance(value, dict):
         return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_json_text(v)}" for k, v in value.items()) + "}"
@@ -635,22 +636,34 @@ def flatten_record(record: dict, prefix: str = "") -> tuple[dict[str, str | None
     """
     cells: dict[str, str | None] = {}
     twice: list[str] = []
+    _flatten_into(record, prefix, cells, twice)
+    return cells, twice
+
+
+def _flatten_into(record: dict, prefix: str, cells: dict[str, str | None], twice: list[str]) -> None:
+    # Runs once per field of every record: the common cases (text, a number's text) come first, inline.
     for key, value in record.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            nested, repeated = flatten_record(value, f"{name}.")
-            twice += repeated + [n for n in nested if n in cells]
-            cells.update(nested)
+        name = prefix + key
+        kind = type(value)
+        if kind is str or kind is _Number:
+            if name in cells:
+                twice.append(name)
+            cells[name] = value if value and not value.isspace() else None
+        elif kind is int:
+            if name in cells:
+                twice.append(name)
+            cells[name] = str(value)
+        elif kind is dict and value:
+            _flatten_into(value, name + ".", cells, twice)
         else:
             if name in cells:
                 twice.append(name)
             cells[name] = _json_cell(value)
-    return cells, twice
 
 
 def _kind(value: object) -> str:
-    return {dict: "an object", list: "an array", str: "a string", _Number: "a number", bool: "true/false",
-            type(None): "null"}.get(type(value), type(value).__name__)
+    return {dict: "an object", list: "an array", str: "a string", _Number: "a number", int: "a number",
+            bool: "true/false", type(None): "null"}.get(type(value), type(value).__name__)
 
 
 class _JsonRecords:
@@ -680,19 +693,37 @@ class _JsonRecords:
         self.rows.append({})
         self.numbers.append(number)
 
-    def export(self, path: Path, row_label: str, lines: int, blank: int = 0) -> RawExport:
+    def _under_empty_parent(self, header: str) -> bool:
+        """Whether ``header``'s parent object is null (or ``{}``) in every record that has it."""
+        parts = header.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            parent = ".".join(parts[:end])
+            if parent in self.headers:
+                return all(row.get(parent) is None for row in self.rows)
+        return False
+
+    def export(self, path: Path, row_label: str, lines: int, blank: int = 0,
+               expected: Iterable[str] = ()) -> RawExport:
         if not self.headers:
             first = f" ({self.problems[self.numbers[0]]})" if self.numbers else ""
             raise InputDataError(f"no JSON object with fields found: nothing to load{first}", file=path,
                                  row=self.numbers[0] if self.numbers else None)
+        # "Agent": null in every record (no contact of the file reached an agent) gives no Agent.Id header;
+        # the field is empty, not misspelt. A path under no such parent stays missing and fails the file.
+        self.headers.update(dict.fromkeys(h for h in expected if h not in self.headers and self._under_empty_parent(h)))
         headers = list(self.headers)
         frame = pd.DataFrame([[row.get(h) for h in headers] for row in self.rows], columns=headers, dtype=object)
         frame.index = pd.Index(self.numbers, name="line_number")
         return RawExport(frame, self.problems, lines=lines, blank_lines=blank, row_label=row_label)
 
 
+#: One decoder for every line (``json.loads`` with hooks builds a new one per call).
+#: Decimals keep their text (``12.50``); whole numbers are exact Python ints, written back as the same digits.
+_JSON_DECODER = json.JSONDecoder(parse_float=_Number)
+
+
 def _parse_json(text: str) -> object:
-    return json.loads(text, parse_float=_Number, parse_int=_Number)
+    return _JSON_DECODER.decode(text)
 
 
 def _records_at(document: object, record_path: str | None, path: Path) -> list:
@@ -731,7 +762,7 @@ def _list_paths(node: object, prefix: str = "", depth: int = 4) -> list[str]:
     return found
 
 
-def _read_json(path: Path, encoding: str, record_path: str | None) -> RawExport:
+def _read_json(path: Path, encoding: str, record_path: str | None, expected: Iterable[str] = ()) -> RawExport:
     """A JSON document: the records of the list at ``record_path`` (the document itself when None).
 
     Rows are numbered by their position in that list, from 1 (``record_number``);
@@ -754,12 +785,12 @@ def _read_json(path: Path, encoding: str, record_path: str | None) -> RawExport:
     for position, record in enumerate(_records_at(document, record_path, path), start=1):
         records.add(position, record, "record")
     del document
-    raw = records.export(path, "record_number", lines=len(records.rows))
+    raw = records.export(path, "record_number", lines=len(records.rows), expected=expected)
     raw.encoding = used
     return raw
 
 
-def _read_json_lines(path: Path, encoding: str) -> RawExport:
+def _read_json_lines(path: Path, encoding: str, expected: Iterable[str] = ()) -> RawExport:
     """JSON Lines: one object per physical line (numbered from 1); a bad line is rejected, the rest load.
 
     Lines are split on ``\\n`` only (a ``\\r`` before it is a blank), as the
@@ -791,7 +822,7 @@ def _read_json_lines(path: Path, encoding: str) -> RawExport:
             records.problem(number, f"bad_json: line {number} is not valid JSON ({exc.msg} at column {exc.colno})")
             continue
         records.add(number, record, "line")
-    raw = records.export(path, "line_number", lines=len(lines), blank=blank)
+    raw = records.export(path, "line_number", lines=len(lines), blank=blank, expected=expected)
     raw.encoding = used
     return raw
 
@@ -881,13 +912,16 @@ def read_export(
     format: str = "auto",  # noqa: A002 - the profile key's name
     record_path: str | None = None,
     sheet: str | int | None = None,
+    expected: Iterable[str] = (),
 ) -> RawExport:
     """Read ``path`` as strings, in the ``format`` named or (``auto``) the one its name ends with.
 
     CSV/TXT (``separator`` between fields, e.g. ``"\\t"`` or ``";"``), JSON
     (the list of records at ``record_path``), JSON Lines, Excel ``.xlsx`` and
     legacy ``.xls`` (``sheet``: name or 0-based position) and Parquet. Nested
-    JSON fields become dotted headers (:func:`flatten_record`).
+    JSON fields become dotted headers (:func:`flatten_record`). ``expected``:
+    the headers the caller maps; a JSON one that no record has, under a parent
+    that is null in every record (``"Agent": null``), is an empty column.
 
     Raises:
         InputDataError: a missing or unreadable file, a file that is not what
@@ -902,9 +936,9 @@ def read_export(
     if form == "csv":
         raw = _read_csv(path, encoding, separator)
     elif form == "json":
-        raw = _read_json(path, encoding, record_path)
+        raw = _read_json(path, encoding, record_path, expected)
     elif form == "jsonl":
-        raw = _read_json_lines(path, encoding)
+        raw = _read_json_lines(path, encoding, expected)
     elif form == "parquet":
         try:
             frame = _as_strings(pd.read_parquet(path), 2)
@@ -1145,6 +1179,7 @@ def load_raw(
     format: str = "auto",  # noqa: A002 - the profile key's name
     record_path: str | None = None,
     sheet: str | int | None = None,
+    expected: Iterable[str] = (),
 ) -> RawTable:
     """An export as strings in a temp view of ``connection`` (see :class:`RawTable`).
 
@@ -1157,7 +1192,7 @@ def load_raw(
     (DuckDB has no GB18030 decoder offline); quoted or irregular CSVs, UTF-16,
     Parquet and Excel go through :func:`read_export`. DuckDB is only ever given
     the file's own path (:func:`literal_file`), never a pattern. ``format``,
-    ``record_path`` and ``sheet`` are those of :func:`read_export`.
+    ``record_path``, ``sheet`` and ``expected`` are those of :func:`read_export`.
 
     Raises:
         InputDataError: see :func:`read_export`.
@@ -1190,4 +1225,5 @@ def load_raw(
                         return RawTable(name, tuple(headers), used, lines=records,
                                         warnings=(warning,) if warning else ())
             del data
-    return register_frame(connection, read_export(path, encoding, separator, format, record_path, sheet), name)
+    raw = read_export(path, encoding, separator, format, record_path, sheet, expected)
+    return register_frame(connection, raw, name)
