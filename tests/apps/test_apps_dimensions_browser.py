@@ -43,6 +43,8 @@ def test_operations_app_filtered_and_broken_down_by_dimensions_from_the_url(dime
         assert int(visit.tile("offered").replace(",", "")) == south, "the tiles show the region's calls only"
         chosen = page.eval_on_selector(".wb-dimension-region select", "s => s.options[s.selectedIndex].text")
         assert chosen == "south"
+        regions = page.eval_on_selector(".wb-dimension-region select", "s => [...s.options].map(o => o.text)")
+        assert "<i>Ost</i>" in regions and page.locator(".wb-dimensions i").count() == 0, "a value's markup is text"
         breakdown = visit.content(".wb-breakdown")
         assert "KPIs by member tier" in breakdown and "(region south)" in breakdown
         assert all(tier in breakdown for tier in ("金卡", "银卡", "普通"))
