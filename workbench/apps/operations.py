@@ -18,8 +18,8 @@ from workbench.apps.base import (
     CONTROL_LAYOUT,
     App,
     _in_kernel,
-    clickable_chart,
     breakdown_table,
+    clickable_chart,
     dimension_title,
     table_html,
 )
