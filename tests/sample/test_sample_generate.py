@@ -62,7 +62,9 @@ def test_same_seed_gives_identical_bytes(runs) -> None:
     assert summary_a == summary_b
     expected = {"README.md", "events.csv", ACD_FILE, ZH_FILE, SURVEY_FILE, "exports/agents.csv",
                 "exports/queues.csv", "exports/agent_states.csv", "truth/calls.csv", "truth/agents.csv", "truth/arrival_rates.csv",
-                "truth/staffing.csv", "truth/csat_model.json", "truth/export_defects.csv", "truth/README.md"}
+                "truth/staffing.csv", "truth/csat_model.json", "truth/export_defects.csv", "truth/README.md",
+                "exports/contact_records.jsonl", "truth/call_dimensions.csv", "truth/dimension_effects.csv",
+                "truth/resolution_marks.json"}
     assert expected <= set(hashes_a)
 
 

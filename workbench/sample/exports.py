@@ -253,13 +253,21 @@ def agent_table(agents: pd.DataFrame) -> pd.DataFrame:
             "Days Off": agents["days_off"].str.replace(";", ",").to_numpy(),
             "Hire Date": hired.to_numpy(),
             "Site": agent_sites(agents),
-            "Skill Tags": [
-                ";".join([*dict.fromkeys(q.rsplit("_", 1)[0] for q in s.split(";"))]
-                         + (["bilingual"] if ";" in langs else []) + (["mentor"] if months >= MENTOR_TENURE_MONTHS else []))
-                for s, langs, months in zip(agents["skills"], agents["languages"], agents["tenure_months"])
-            ],
+            "Skill Tags": [_skill_tags(skills, languages, months) for skills, languages, months
+                           in zip(agents["skills"], agents["languages"], agents["tenure_months"])],
         }
     )
+
+
+def _skill_tags(skills: str, languages: str, tenure_months: float) -> str:
+    """``billing;sales;bilingual;mentor``: the queue families served, then the two tags that apply.
+
+    >>> _skill_tags("billing_zh;billing_en;sales_zh", "zh;en", 30)
+    'billing;sales;bilingual;mentor'
+    """
+    families = list(dict.fromkeys(q.rsplit("_", 1)[0] for q in skills.split(";")))
+    extra = (["bilingual"] if ";" in languages else []) + (["mentor"] if tenure_months >= MENTOR_TENURE_MONTHS else [])
+    return ";".join(families + extra)
 
 
 def agent_sites(agents: pd.DataFrame) -> np.ndarray:
