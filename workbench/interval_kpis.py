@@ -221,7 +221,7 @@ def compute_interval_kpis(
     kept = readers.selected_interval_queue_ids(store, queues)
     keys = [by] if isinstance(by, str) else list(by)
     if "interval" in keys:
-        longest = readers.interval_stats_lengths(store)
+        longest = readers.interval_stats_lengths(store, kept)
         too_long = [m for m in longest if m > interval_minutes or interval_minutes % m]
         if too_long:
             raise ParameterError(f"the report holds {', '.join(map(str, too_long))}-minute rows, which {interval_minutes}-minute "

@@ -144,3 +144,36 @@ def test_a_staffing_plan_per_dimension_value_takes_its_queue_patience() -> None:
     plan = required_staffing(load, patience)
     assert plan.set_index("queue_id")["mean_patience_seconds"].to_dict() == {
         "billing_zh|region=north": 90.0, "billing_zh|region=south": 90.0, "sales_zh": np.inf}
+
+
+TORONTO = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "toronto_central_intake_daily" / "raw_helpline.csv"
+
+
+@pytest.mark.skipif(not TORONTO.is_file(), reason="needs ../shared/datasets/toronto_central_intake_daily")
+def test_a_daily_backtest_on_the_real_toronto_report(tmp_path: Path) -> None:
+    from workbench.forecast import backtest as bt
+
+    ingest_files([TORONTO], "toronto_central_intake_daily", store_path=tmp_path / "w.duckdb",
+                 rejects_dir=tmp_path / "rejects")
+    with Store(tmp_path / "w.duckdb", read_only=True) as store:
+        volumes, _, notes = interval_stats_history(store, 1440)
+        with pytest.raises(ParameterError, match="1440-minute rows"):
+            interval_stats_history(store, 60)
+    assert len(volumes) == 1185 and volumes["y"].sum() == 735113 and "answered calls only" in notes[0]
+    results = bt.backtest(volumes, ["mstl", "seasonal_naive"], folds=4, horizon_days=7, interval_minutes=1440)
+    summary = bt.summarise_backtest(results).set_index("model")
+    assert summary.loc["mstl", "folds"] == 4 and np.isfinite(summary["mase"]).all()
+    # A trending real series: both are usable, MSTL (trend + weekly season) at least as good as last week.
+    assert summary["wape"].max() < 0.3
+    assert summary.loc["mstl", "mase"] <= summary.loc["seasonal_naive", "mase"] * 1.1
+
+
+def test_a_history_without_handle_times_says_its_agents_come_out_as_zero(tmp_path: Path) -> None:
+    rows = pd.DataFrame({"queue_id": "arrivals", "interval_start": pd.date_range("2026-01-05", periods=3, freq="30min"),
+                         "interval_minutes": 30, "offered": [3, 4, 5]})
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write_batch({"interval_stats": rows})
+        history = load_history(store, volume_source="interval_stats")
+    assert history.notes[-1] == ("No handle time in the history of arrivals: its workload, and so its agents, "
+                                 "come out as 0.")
+    assert "volume_source auto" not in history.notes[0]

@@ -480,7 +480,9 @@ class MSTLModel:
         per_day = MINUTES_PER_DAY // interval_minutes
         self.interval = pd.Timedelta(minutes=interval_minutes)
         self.end = frame["ds"].iloc[-1]
-        self.model = MSTL(season_length=[per_day, 7 * per_day]).fit(frame["y"].to_numpy())
+        # A daily series (one interval a day, from a day report) has only the weekly season.
+        seasons = [7] if per_day == 1 else [per_day, 7 * per_day]
+        self.model = MSTL(season_length=seasons).fit(frame["y"].to_numpy())
         return self
 
     def predict(self, ds: pd.Series | pd.DatetimeIndex) -> pd.DataFrame:

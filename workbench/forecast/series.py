@@ -43,6 +43,7 @@ __all__ = [
     "resolve_volume_source",
     "series_id_sql",
     "interval_stats_history",
+    "check_series_minutes",
     "interval_volumes",
     "interval_handle_times",
     "read_series",
@@ -62,6 +63,21 @@ VOLUME_SOURCES: tuple[str, ...] = ("calls", "interval_stats", "auto")
 DIMENSION_SEPARATOR = "|"
 #: Series id part of a call without a value of the dimension.
 UNKNOWN_DIMENSION_VALUE = "(unknown)"
+
+
+def check_series_minutes(value: object, field: str = "interval_minutes") -> int:
+    """``value`` as the interval length of a series: a divisor of 60, or :data:`MINUTES_PER_DAY` for daily series.
+
+    Daily series come from day reports (``interval_minutes`` 1440 in
+    ``interval_stats``); forecasting and backtesting work on them, staffing
+    (Erlang, per intraday interval) does not.
+
+    >>> check_series_minutes(1440), check_series_minutes(30)
+    (1440, 30)
+    """
+    if value == MINUTES_PER_DAY and not isinstance(value, bool):
+        return MINUTES_PER_DAY
+    return check_interval_minutes(value, field)
 
 
 def resolve_volume_source(
@@ -261,7 +277,8 @@ def interval_stats_history(
     Args:
         store: an open store (table ``interval_stats``).
         interval_minutes: interval length; a divisor of 60 that the report's
-            rows fit in (its own length or a multiple of it).
+            rows fit in (its own length or a multiple of it), or 1440 for
+            daily series (any report).
         queues: queue ids or families of the report; None, empty or ``["all"]`` = all.
         date_from, date_to: inclusive local days, None = open.
 
@@ -277,13 +294,13 @@ def interval_stats_history(
     from workbench.errors import ParameterError
     from workbench.store import readers
 
-    minutes = check_interval_minutes(interval_minutes)
-    too_long = [m for m in readers.interval_stats_lengths(store) if m > minutes or minutes % m]
-    if too_long:
-        raise ParameterError(f"the interval reports hold {', '.join(map(str, too_long))}-minute rows, which {minutes}-minute intervals "
-                             "cannot be made of; choose interval_minutes as a multiple of the rows' length",
-                             field="interval_minutes")
+    minutes = check_series_minutes(interval_minutes)
     kept = readers.selected_interval_queue_ids(store, queues)
+    too_long = [m for m in readers.interval_stats_lengths(store, kept) if m > minutes or minutes % m]
+    if too_long:
+        raise ParameterError(f"the interval reports hold {', '.join(map(str, too_long))}-minute rows, which "
+                             f"{minutes}-minute intervals cannot be made of; choose interval_minutes as a multiple "
+                             "of the rows' length", field="interval_minutes")
     rows = readers.interval_stats_series(store, interval_minutes=minutes, queue_ids=kept, date_from=date_from,
                                          date_to=date_to)
     rows["ds"] = pd.to_datetime(rows["ds"])
@@ -377,12 +394,12 @@ def validate_series(
             missing column, missing or negative ``y``, duplicate timestamps,
             gaps (missing intervals, or timestamps off the interval grid), or
             a series shorter than ``min_days``.
-        ParameterError: an interval length (given or inferred) that does not divide 60.
+        ParameterError: an interval length (given or inferred) that neither divides 60 nor is a day (1440).
     """
     require_columns(df, SERIES_COLUMNS, "a series")
     if df.empty:
         raise InputDataError("the series table is empty", field="y")
-    step_minutes = check_interval_minutes(interval_minutes or infer_interval_minutes(df))
+    step_minutes = check_series_minutes(interval_minutes or infer_interval_minutes(df))
     step = pd.Timedelta(minutes=step_minutes)
     for uid, group in df.groupby("unique_id", sort=True):
         ds = pd.to_datetime(group["ds"]).sort_values()

@@ -104,26 +104,37 @@ def load_history(
             interval reports (they carry no dimensions), or report rows longer
             than ``interval_minutes``.
     """
-    from workbench.errors import ParameterError
     from workbench.forecast import series
 
     source = series.resolve_volume_source(store, volume_source)
+    volumes, handle_times, series_notes = _load_series(store, source, interval_minutes, queues, group_by)
     described = f"Volumes and handle times come from the {SOURCE_DESCRIPTIONS[source]}"
     if volume_source == "auto":
         described += ("; volume_source auto chose them: the store holds "
                       + ("call records" if source == "calls" else "no call records"))
     notes = [described + "."]
+    if group_by is not None:
+        notes.append(f"Each queue's series is split by the calls' {group_by} (series ids queue|{group_by}=value).")
+    notes += series_notes
+    without = sorted(uid for uid, group in handle_times.groupby("unique_id") if group["y"].isna().all())
+    if without:
+        notes.append(f"No handle time in the history of {', '.join(without)}: its workload, and so its agents, "
+                     "come out as 0.")
+    return History(volumes, handle_times, source, notes)
+
+
+def _load_series(store: Store, source: str, interval_minutes: int, queues: list[str] | None,
+                 group_by: str | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    from workbench.errors import ParameterError
+    from workbench.forecast import series
+
     if source == "calls":
-        volumes = series.interval_volumes(store, interval_minutes, queues, group_by=group_by)
-        handle_times = series.interval_handle_times(store, interval_minutes, queues, group_by=group_by)
-        if group_by is not None:
-            notes.append(f"Each queue's series is split by the calls' {group_by} (series ids queue|{group_by}=value).")
-        return History(volumes, handle_times, source, notes)
+        return (series.interval_volumes(store, interval_minutes, queues, group_by=group_by),
+                series.interval_handle_times(store, interval_minutes, queues, group_by=group_by), [])
     if group_by is not None:
         raise ParameterError("interval reports carry no custom dimensions: group_by needs volume_source calls",
                              field="group_by")
-    volumes, handle_times, report_notes = series.interval_stats_history(store, interval_minutes, queues)
-    return History(volumes, handle_times, source, notes + report_notes)
+    return series.interval_stats_history(store, interval_minutes, queues)
 
 
 def interval_history(

@@ -415,24 +415,12 @@ def selected_interval_queue_ids(store: Store, queues: Sequence[str] | str | None
     return glossary.select_queues(interval_queue_ids(store), queues)
 
 
-def interval_stats_lengths(store: Store) -> list[int]:
-    """The distinct ``interval_minutes`` of the interval reports, ascending (e.g. ``[30]``, ``[1440]``)."""
-    found = store.query("SELECT DISTINCT interval_minutes FROM interval_stats ORDER BY 1")
+def interval_stats_lengths(store: Store, queue_ids: Sequence[str] | None = None) -> list[int]:
+    """The distinct ``interval_minutes`` of the interval reports (of ``queue_ids``; None = all), ascending."""
+    condition, parameters = _in_list("queue_id", queue_ids) if queue_ids is not None else ("TRUE", [])
+    found = store.query(f"SELECT DISTINCT interval_minutes FROM interval_stats WHERE {condition} ORDER BY 1",
+                        parameters)
     return [int(m) for m in found["interval_minutes"]]
-
-
-def interval_stats_day_range(store: Store) -> tuple[date | None, date | None]:
-    """First and last local day of the interval reports; (None, None) without any."""
-    found = store.query("SELECT CAST(min(interval_start) AS DATE) AS first_day, "
-                        "CAST(max(interval_start) AS DATE) AS last_day FROM interval_stats")
-    first, last = found["first_day"].iloc[0], found["last_day"].iloc[0]
-
-    def as_date(value: Any) -> date | None:
-        if value is None or value != value:
-            return None
-        return value.date() if hasattr(value, "date") and not isinstance(value, date) else value
-
-    return as_date(first), as_date(last)
 
 
 def interval_stats_series(
