@@ -63,11 +63,14 @@ def copy_store(store_path: str | Path, folder: str | Path) -> Path:
 
 
 def build_sample_store(folder: str | Path, *, days: int = 2, seed: int = 1, run_id: str = SAMPLE_RUN_ID,
-                       sample: str | Path | None = None) -> Path:
+                       sample: str | Path | None = None,
+                       exports: tuple[tuple[str, str], ...] = SAMPLE_EXPORTS) -> Path:
     """Create ``folder/warehouse.duckdb`` holding a ``days``-day sample and a staffing run; return its path.
 
     ``sample`` is an already generated sample folder to use instead of
-    generating one (``days`` and ``seed`` are then that sample's).
+    generating one (``days`` and ``seed`` are then that sample's);
+    ``exports`` the exports to load (:data:`SAMPLE_EXPORTS_FULL` for the
+    custom dimensions and wrap-up fields too).
     """
     from workbench.pipelines.staffing import run_staffing_forecast
 
@@ -75,7 +78,7 @@ def build_sample_store(folder: str | Path, *, days: int = 2, seed: int = 1, run_
     folder.mkdir(parents=True, exist_ok=True)
     if sample is None:
         sample = generate_sample(folder / "sample", days=days, seed=seed)
-    store_path = ingest_sample(sample, folder / "warehouse.duckdb")
+    store_path = ingest_sample(sample, folder / "warehouse.duckdb", exports=exports)
     # A two-day history is too short for Prophet: the plan falls back to the slot-of-week profile.
     run_staffing_forecast(store_path=str(store_path), run_id=run_id, backtest_folds=0, horizon_days=1)
     return store_path
