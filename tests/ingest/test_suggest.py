@@ -126,6 +126,40 @@ def test_suggested_survey_and_agent_state_profiles_load_like_the_shipped_ones(ge
             pd.testing.assert_frame_equal(a.query(query.format(name))[shared], theirs[shared])
 
 
+@pytest.mark.parametrize("export, shipped", [("acd_calls.csv", "sample_acd_full"),
+                                             ("acd_calls_zh_gb18030.csv", "sample_acd_zh_full"),
+                                             ("interval_report.csv", "sample_interval_report"),
+                                             ("agents.csv", "sample_agents")])
+def test_suggested_profiles_of_the_richer_sample_exports_load_the_same_rows(generated_centre, tmp_path, export,
+                                                                           shipped, monkeypatch):
+    shipped_file, path = SHIPPED / f"{shipped}.yaml", generated_centre / "exports" / export
+    if not shipped_file.exists() or not path.exists():
+        pytest.skip(f"{shipped} or {export} not part of this sample")
+    monkeypatch.setenv("WORKBENCH_PARAMETERS_DIR", str(tmp_path / "hidden"))
+    shipped_profile = load_profile(shipped_file)
+    profile, values, notes = suggested(path, tmp_path / "suggested.yaml")
+    assert values["table"] == shipped_profile.table, notes[0]
+    for canonical, header in shipped_profile.columns.items():
+        assert values["columns"].get(canonical) == header, canonical
+    ours, theirs = tmp_path / "suggested" / "warehouse.duckdb", tmp_path / "shipped" / "warehouse.duckdb"
+    ours.parent.mkdir()
+    theirs.parent.mkdir()
+    assert load(path, profile, ours) == load(path, shipped_profile, theirs)
+    assert rejected_lines(ours) == rejected_lines(theirs)
+    table = shipped_profile.table
+    with Store(ours, read_only=True) as a, Store(theirs, read_only=True) as b:
+        query = f"SELECT * EXCLUDE (batch_id) FROM {table}"
+        mine, theirs_rows = a.query(query), b.query(query)
+    # Code renamings (queue ids, dimension values) are the user's choice: apply the shipped ones to ours.
+    for column, mapping in shipped_profile.value_maps.items():
+        mine[column] = mine[column].map(lambda v, m=mapping: m.get(v, v))
+    shared = [c for c in theirs_rows.columns if theirs_rows[c].notna().any() and c in mine.columns
+              and not c.startswith("dim_") and c not in shipped_profile.constants]  # constants: the user's too
+    key = [c for c in ("call_id", "agent_id", "queue_id", "interval_start") if c in shared][:2]
+    pd.testing.assert_frame_equal(mine[shared].sort_values(key).reset_index(drop=True),
+                                  theirs_rows[shared].sort_values(key).reset_index(drop=True), check_dtype=False)
+
+
 CHINESE_CALLS = [
     "流水号,来电时间,技能组,来电号码,坐席工号,排队时长,通话时长,挂机原因,是否解决,区域,客户等级,订单金额",
     "Z001,2026年01月05日 08:00:06,账务,13800000001,8001,12,305,接通,是,华北,金卡,1234.5",

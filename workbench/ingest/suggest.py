@@ -325,7 +325,7 @@ def match_headers(headers: list[str], table: str) -> dict[str, str]:
     return found
 
 
-def choose_table(headers: list[str], frame: Any) -> tuple[str, str]:
+def choose_table(headers: list[str]) -> tuple[str, str]:
     """The most likely table for an export and why (see the module docstring)."""
     matches = {t: match_headers(headers, t) for t in SUGGEST_TABLES}
     counts = [c for c in ("offered", "answered", "abandoned") if c in matches["interval_stats"]]
@@ -387,7 +387,7 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
     for warning in raw.warnings:
         notes.append(f"encoding: {warning}")
     if table is None:
-        table, reason = choose_table(headers, frame)
+        table, reason = choose_table(headers)
         notes.insert(0, f"table: {table}, because of {reason}")
     elif table not in SUGGEST_TABLES:
         raise ValueError(f"table '{table}' not one of {list(SUGGEST_TABLES)}")
@@ -426,6 +426,8 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
                 code = unknown[0] if unknown else "ANSWERED"
                 profile["outcomes"] = {code: "answered"}
                 comments["outcomes"].append(f"CHECK: '{code}: answered' is a placeholder")
+    if table == "calls" and "language" not in columns:
+        notes.append("no language column: when the export is one line's, set constants.language (zh or en)")
     if table == "calls" and "outcome" not in columns:
         notes.append("no outcome column found: map one in columns.outcome and list its codes in outcomes")
 
@@ -538,6 +540,14 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
         columns["state_id"] = columns["agent_id"]
         values["id_columns"] = [columns["agent_id"], columns["started_at"]]
         comments["id_columns"] = ["one agent has many periods: agent + start is the key"]
+    elif len(TABLES[table].primary_key) > 1:
+        # A row of an interval report is a queue and an interval (with its date when apart).
+        keys = [columns[k] for k in TABLES[table].primary_key if k in columns] + \
+            ([values["date_column"]] if values.get("date_column") else [])
+        repeats = int(frame.duplicated(keys).sum()) if len(frame) and keys else 0
+        if repeats:
+            notes.append(f"{repeats} row(s) of the sample repeat the key {keys}: they will be rejected as "
+                         "duplicate_in_file")
     elif key in columns and len(frame):
         repeats = int(frame[columns[key]].dropna().duplicated().sum())
         partner = _partner(frame, headers, columns[key]) if repeats > max(1, 0.01 * len(frame)) else None
