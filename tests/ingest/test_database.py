@@ -152,6 +152,15 @@ def test_a_failing_query_names_source_and_query_and_leaves_the_store_unchanged(s
     assert len(read_query(url, QUERY).frame) == len(ROWS)  # the source is unchanged too
 
 
+#: Written as it reaches the database: ':x' is no parameter, '%' no placeholder.
+VERBATIM = "SELECT call_id, ':x' AS colon, '100%' AS percent FROM acd_calls WHERE skill LIKE 'bill%' ORDER BY call_id"
+
+
+def test_the_query_reaches_the_database_verbatim(sqlite_source):
+    frame = read_query(f"sqlite:///{sqlite_source}", VERBATIM).frame
+    assert frame.values.tolist() == [["q1", ":x", "100%"], ["q2", ":x", "100%"]]
+
+
 def test_a_missing_sqlite_file_is_named_not_created(tmp_path, where):
     missing = tmp_path / "nope.db"
     with pytest.raises(InputDataError, match="SQLite database file not found"):
@@ -285,6 +294,8 @@ def test_postgres_values_read_as_csv_text(postgres_source):
     raw = read_query(postgres_source, QUERY)
     assert raw.frame.loc[1, ["started", "wait", "talk"]].tolist() == ["2026-01-05 09:00:00", "12.50", "0:03:20"]
     assert raw.row_label == "row_number" and raw.frame.index.tolist() == [1, 2, 3, 4, 5]
+    verbatim = read_query(postgres_source, VERBATIM).frame
+    assert verbatim.values.tolist() == [["q1", ":x", "100%"], ["q2", ":x", "100%"]]
 
 
 @pytest.mark.slow

@@ -208,6 +208,31 @@ def _driver_message(exc: Exception, password: str | None) -> str:
     return message.replace(password, "***") if password else message
 
 
+def _fetch(driver_connection: object, query: str, server_side: bool) -> tuple[list[str], list[list[str | None]]]:
+    """Column names and rows (as text) of ``query``, run through the driver's own cursor.
+
+    The query goes to the database exactly as written: SQLAlchemy's ``text()``
+    would take ``:name`` as a parameter, and psycopg with parameters ``%``.
+    PostgreSQL rows come through a named (server-side) cursor, a batch at a time.
+    """
+    cursor = driver_connection.cursor(name="workbench_export") if server_side else driver_connection.cursor()
+    try:
+        cursor.execute(query)
+        if cursor.description is None:
+            raise _NoRows()
+        headers = [str(d[0]) for d in cursor.description]
+        rows = []
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            rows.extend([cell_text(v) for v in row] for row in batch)
+    finally:
+        cursor.close()
+    return headers, rows
+
+
+class _NoRows(Exception):
+    """The statement returned no result set (it is not a query)."""
+
+
 def read_query(url: str, query: str) -> RawExport:
     """The rows of ``query`` on the database at ``url``, every value as text (:func:`cell_text`).
 
@@ -221,7 +246,7 @@ def read_query(url: str, query: str) -> RawExport:
             query fails or names a column twice; the message names the source
             (URL without password), the query and the driver's reason.
     """
-    from sqlalchemy import create_engine, event, text
+    from sqlalchemy import create_engine, event
     from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
@@ -251,16 +276,17 @@ def read_query(url: str, query: str) -> RawExport:
                 connection = connection.execution_options(postgresql_readonly=True)
             stage = "query"
             with connection.begin() as transaction:
-                result = connection.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(text(query))
-                headers = [str(k) for k in result.keys()]
-                rows = [[cell_text(v) for v in row] for row in result]
+                headers, rows = _fetch(connection.connection.driver_connection, query, backend == "postgresql")
                 transaction.rollback()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
         what = "cannot connect" if stage == "connect" else "the query failed"
         first = (query.split() or [""])[0].lower()
         hint = "" if stage == "connect" or first in ("select", "with", "values", "table", "(") else \
             " (an export is read with SELECT; the source is opened read-only)"
         raise InputDataError(f"{what}: {_driver_message(exc, parsed.password)}{hint}; query: {_short(query)}",
+                             file=shown) from None
+    except _NoRows:
+        raise InputDataError(f"the statement returned no rows (an export is read with SELECT); query: {_short(query)}",
                              file=shown) from None
     finally:
         engine.dispose()
