@@ -178,3 +178,17 @@ def test_an_interval_length_that_is_no_interval_is_rejected() -> None:
     canonical, reasons = to_canonical(pd.DataFrame([_row()]), _variant(constants={"interval_minutes": "45"}))
     assert reasons.iloc[0] == ["out_of_range: constants.interval_minutes '45' is not an interval length "
                                "(a divisor of 60, or 1440 for a day)"]
+
+
+def test_the_generator_truth_calls_make_the_same_report_shape_byte_for_byte(generated_centre: Path,
+                                                                           tmp_path: Path) -> None:
+    truth = pd.read_csv(generated_centre / "truth" / "calls.csv")
+    first = write_interval_report(truth, tmp_path / "a.csv", day_format="excel_serial")
+    second = write_interval_report(truth, tmp_path / "b.csv", day_format="excel_serial")
+    assert first.read_bytes() == second.read_bytes()
+    profile = _variant(day_number={"form": "excel_serial"}, timestamp_format="%Y-%m-%d %H:%M")
+    summary = ingest_files([first], profile, store_path=tmp_path / "w.duckdb", rejects_dir=tmp_path / "rej").iloc[0]
+    offered = int((truth["outcome"] != "phantom").sum())
+    assert summary["rows_rejected"] == 0 and summary["rows_loaded"] == summary["rows_read"] > 0
+    with Store(tmp_path / "w.duckdb", read_only=True) as store:
+        assert int(store.read_table("interval_stats")["offered"].sum()) == offered
