@@ -201,6 +201,23 @@ def test_a_chinese_gb18030_export_gets_its_headers_codes_formats_and_dimensions(
     assert number in dims
 
 
+@pytest.mark.parametrize("shape", ["xlsx", "utf16_tabs"])
+def test_the_same_calls_as_a_workbook_or_utf16_tab_separated_text(tmp_path, hidden_profiles, shape):
+    import io
+
+    frame = pd.read_csv(io.StringIO("\n".join(CHINESE_CALLS)), dtype=str)
+    if shape == "xlsx":
+        export = tmp_path / "calls.xlsx"
+        frame.to_excel(export, index=False)
+    else:
+        export = tmp_path / "calls.txt"
+        export.write_bytes(frame.to_csv(sep="\t", index=False).encode("utf-16"))
+    profile, values, notes = suggested(export, tmp_path / f"{shape}.yaml")
+    assert values["columns"]["outcome"] == "挂机原因" and values["timestamp_format"] == "%Y年%m月%d日 %H:%M:%S"
+    assert values.get("separator", ",") == ("\t" if shape == "utf16_tabs" else ",")
+    assert load(export, profile, tmp_path / "warehouse.duckdb")["rows_loaded"] == 5
+
+
 def test_decimal_comma_semicolons_and_an_interval_report_shape_propose_interval_stats(tmp_path, hidden_profiles):
     report = tmp_path / "daily_report.csv"
     report.write_text(
