@@ -101,6 +101,15 @@ def test_json_lines_nested_contacts_load_and_a_malformed_line_is_a_reject_naming
     assert _counts(where) == before
 
 
+def test_objects_run_together_on_one_line_are_named(tmp_path):
+    path = tmp_path / "contacts.jsonl"
+    path.write_text(json.dumps(_contact("c1")) + json.dumps(_contact("c2")) + "\n" + json.dumps(_contact("c3")) + "\n",
+                    encoding="utf-8")
+    raw = read_export(path)
+    assert list(raw.problems) == [1] and "more than one JSON value on the line" in raw.problems[1]
+    assert raw.frame.loc[2, "ContactId"] == "c3"
+
+
 def test_a_json_array_file_under_a_jsonl_name_is_named_as_such(tmp_path):
     path = tmp_path / "contacts.jsonl"
     path.write_text(json.dumps([_contact("c1"), _contact("c2")], indent=2), encoding="utf-8")

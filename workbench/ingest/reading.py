@@ -819,7 +819,8 @@ def _read_json_lines(path: Path, encoding: str, expected: Iterable[str] = ()) ->
         try:
             record = _parse_json(line)
         except json.JSONDecodeError as exc:
-            records.problem(number, f"bad_json: line {number} is not valid JSON ({exc.msg} at column {exc.colno})")
+            more = ": more than one JSON value on the line" if exc.msg == "Extra data" else ""
+            records.problem(number, f"bad_json: line {number} is not valid JSON ({exc.msg} at column {exc.colno}{more})")
             continue
         records.add(number, record, "line")
     raw = records.export(path, "line_number", lines=len(lines), blank=blank, expected=expected)
