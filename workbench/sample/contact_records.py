@@ -54,6 +54,11 @@ def _utc(local: str) -> str | None:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
+def _text(value: object) -> str:
+    """Attributes are text: a missing value is ``""``, as contact flows leave an unset attribute."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def _seconds(value: object) -> int | None:
     return None if pd.isna(value) else int(value)
 
@@ -107,10 +112,10 @@ def contact_records(calls: pd.DataFrame, custom: pd.DataFrame) -> list[dict[str,
             "Attributes": {
                 "call_result": CALL_RESULTS[call["outcome"]],
                 "callback_source": "app" if extra["channel"] == "app_callback" else "web",
-                "region": extra["region"],
-                "brand": extra["brand"],
-                "member_tier": extra["member_tier"],
-                "vip": "true" if bool(extra["vip"]) else "false",
+                "region": _text(extra["region"]),
+                "brand": _text(extra["brand"]),
+                "member_tier": _text(extra["member_tier"]),
+                "vip": "" if pd.isna(extra["vip"]) else ("true" if bool(extra["vip"]) else "false"),
                 "resolved": "" if pd.isna(mark) else ("true" if bool(mark) else "false"),
                 "wrap_code": extra["disposition_code"],
                 "contact_reason": extra["contact_reason"],

@@ -127,17 +127,19 @@ def assign_dimensions(calls: pd.DataFrame, dimension_rng: np.random.Generator,
     """Give every call its custom dimensions and the agent's wrap-up fields.
 
     Args:
-        calls: truth calls; needs ``call_id``, ``customer_id``, ``queue_id``,
-            ``topic_id``, ``outcome``, ``handle_seconds``, ``csat_latent`` and
-            ``resolved`` (the true resolution).
+        calls: truth calls; needs ``call_id``, ``customer_id``, ``ani``,
+            ``queue_id``, ``topic_id``, ``outcome``, ``handle_seconds``,
+            ``csat_latent`` and ``resolved`` (the true resolution).
         dimension_rng: the ``dimensions`` stream (customer and channel values).
         mark_rng: the ``agent-marks`` stream (resolved mark, codes, reasons).
 
     Returns:
-        A new frame: ``call_id`` and :data:`DIMENSION_COLUMNS`. ``vip`` and
-        ``resolved_mark`` are booleans (``resolved_mark`` missing for calls no
-        agent wrapped up and for the few marks left empty); ``order_value``
-        has two decimals; ``channel_as_exported`` is the English vendor's
+        A new frame: ``call_id`` and :data:`DIMENSION_COLUMNS`. The
+        customer's fields (region, brand, member_tier, vip, order_value) are
+        missing for callers who withheld their number (``ani`` anonymous).
+        ``vip`` and ``resolved_mark`` are nullable booleans (``resolved_mark``
+        missing for calls no agent wrapped up and for the few marks left
+        empty); ``order_value`` has two decimals; ``channel_as_exported`` is the English vendor's
         spelling; ``disposition_code`` and ``contact_reason`` (a topic id or
         ``other``) are empty for calls no agent handled.
     """
@@ -196,9 +198,14 @@ def assign_dimensions(calls: pd.DataFrame, dimension_rng: np.random.Generator,
 
     per_call = customers.loc[calls["customer_id"].to_numpy()].reset_index(drop=True)
     out = pd.DataFrame({"call_id": calls["call_id"].to_numpy()})
-    for column in ("region", "brand", "member_tier", "vip", "order_value"):
-        out[column] = per_call[column].to_numpy()
-    out["vip"] = out["vip"].astype(bool)
+    # A caller who withholds the number cannot be matched to a customer record: the export leaves the
+    # customer's fields empty, as a CRM lookup would.
+    unmatched = (calls["ani"].fillna("anonymous") == "anonymous").to_numpy()
+    for column in ("region", "brand", "member_tier"):
+        out[column] = np.where(unmatched, None, per_call[column].to_numpy())
+    out["vip"] = pd.array(per_call["vip"].to_numpy(dtype=bool), dtype="boolean")
+    out.loc[unmatched, "vip"] = pd.NA
+    out["order_value"] = np.where(unmatched, np.nan, per_call["order_value"].to_numpy(dtype=float))
     out["channel"] = channel
     out["channel_as_exported"] = spelled
     out["resolved_mark"] = mark
@@ -221,6 +228,8 @@ def contact_reason_label(reason: str, language: str) -> str:
     return topic.label_zh if language == "zh" else topic.label_en
 
 
+#: The value :func:`dimension_effects` shows for calls without one (withheld numbers: no customer record).
+UNKNOWN_VALUE = "(unknown)"
 #: Dimensions whose effects :func:`dimension_effects` tabulates.
 EFFECT_DIMENSIONS = ("region", "brand", "member_tier", "vip", "channel")
 
@@ -241,6 +250,8 @@ def dimension_effects(calls: pd.DataFrame, custom: pd.DataFrame) -> pd.DataFrame
         ``csat_responses`` and ``csat_mean`` (observed survey scores), and
         ``aht_ratio`` / ``csat_difference``: against the dimension's first
         value (``north``, ``orbit``, ``standard``, ``False``, ``phone``).
+        Calls without a value (a withheld number) form the value
+        :data:`UNKNOWN_VALUE`.
     """
     answered = calls["outcome"].isin(["answered", "transferred"]).to_numpy()
     frame = pd.DataFrame({
@@ -251,9 +262,12 @@ def dimension_effects(calls: pd.DataFrame, custom: pd.DataFrame) -> pd.DataFrame
     })
     order = {"region": list(REGION_WEIGHTS), "brand": list(BRANDS), "member_tier": list(MEMBER_TIERS),
              "vip": [False, True], "channel": list(CHANNEL_SHARES)}
+    order = {name: [*values, UNKNOWN_VALUE] if custom[name].isna().any() else values
+             for name, values in order.items()}
     rows = []
     for dimension in EFFECT_DIMENSIONS:
-        grouped = frame.groupby(custom[dimension].to_numpy(), sort=False)
+        keys = custom[dimension].astype(object).where(custom[dimension].notna(), UNKNOWN_VALUE)
+        grouped = frame.groupby(keys.to_numpy(), sort=False)
         table = pd.DataFrame({
             "calls": grouped.size(),
             "answered": grouped["answered"].sum(),

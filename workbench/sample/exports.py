@@ -134,16 +134,18 @@ def _custom_fields(custom: pd.DataFrame, regions: dict[str, str], brands: dict[s
                    channels: pd.Series | list[str], yes_no: tuple[str, str], codes: pd.Series | list[str],
                    reasons: list[str]) -> np.ndarray:
     """The custom fields in one vendor's words, in the order of :data:`ACD_CUSTOM_COLUMNS`."""
-    mark = custom["resolved_mark"]
-    resolved = np.where(mark.isna().to_numpy(), "", np.where(mark.fillna(False).to_numpy(dtype=bool), *yes_no))
+    def flag(values: pd.Series) -> np.ndarray:
+        marks = values.astype("boolean")
+        return np.where(marks.isna().to_numpy(), "", np.where(marks.fillna(False).to_numpy(dtype=bool), *yes_no))
+
     return np.column_stack([
-        custom["region"].map(regions).to_numpy(),
-        custom["brand"].map(brands).to_numpy(),
-        custom["member_tier"].map(tiers).to_numpy(),
+        custom["region"].map(regions).fillna("").to_numpy(),
+        custom["brand"].map(brands).fillna("").to_numpy(),
+        custom["member_tier"].map(tiers).fillna("").to_numpy(),
         np.asarray(channels, dtype=object),
-        np.where(custom["vip"].to_numpy(dtype=bool), *yes_no),
-        [f"{v:.2f}" for v in custom["order_value"]],
-        resolved,
+        flag(custom["vip"]),
+        ["" if v != v else f"{v:.2f}" for v in custom["order_value"]],
+        flag(custom["resolved_mark"]),
         np.asarray(codes, dtype=object),
         np.asarray(reasons, dtype=object),
     ]).astype(object)

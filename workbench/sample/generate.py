@@ -292,7 +292,7 @@ def generate_call_centre(
     _write(truth / "calendar.csv", _csv(calendar))
     _write(truth / "export_defects.csv", _csv(defects))
     truth_custom = custom.drop(columns=["channel_as_exported"]).assign(
-        resolved_mark=custom["resolved_mark"].astype(object).where(custom["resolved_mark"].notna(), ""))
+        **{c: custom[c].astype(object).where(custom[c].notna(), "") for c in ("vip", "resolved_mark")})
     _write(truth / "call_dimensions.csv", _csv(truth_custom))
     _write(truth / "dimension_effects.csv", _csv(dims_mod.dimension_effects(truth_calls, custom)))
     marks = dims_mod.resolution_marks(truth_calls, custom)
@@ -358,7 +358,7 @@ the files outside `truth/` are what an analyst would receive.
 
 | file | what |
 | --- | --- |
-| `exports/acd_calls.csv` | ACD call detail records, UTF-8, English vendor shape (`Call ID, Skill, Line, ANI, DNIS, Call Start, Call End, Queue Time, Ring Time, Talk Time, Hold Time, Wrap Time, Disposition, Agent ID, Transfer To`); local times `YYYY/MM/DD HH:MM:SS`, durations `H:MM:SS`; dispositions ANSWERED, XFER, ABANDON, SHORT_ABANDON (< {SHORT_ABANDON_SECONDS} s in queue). Custom fields follow: `Region, Brand, MemberTier, Channel` (typed by hand: `Phone`/`phone`/`PHONE`, `App Callback`/`App-Callback`/..., near duplicates of three channels), `VIP` (Y/N), `Order Value`, and the agent's wrap-up `Resolved` (Y/N, sometimes empty), `Wrap Code`, `Contact Reason`. Contains a few deliberate defects. |
+| `exports/acd_calls.csv` | ACD call detail records, UTF-8, English vendor shape (`Call ID, Skill, Line, ANI, DNIS, Call Start, Call End, Queue Time, Ring Time, Talk Time, Hold Time, Wrap Time, Disposition, Agent ID, Transfer To`); local times `YYYY/MM/DD HH:MM:SS`, durations `H:MM:SS`; dispositions ANSWERED, XFER, ABANDON, SHORT_ABANDON (< {SHORT_ABANDON_SECONDS} s in queue). Custom fields follow: `Region, Brand, MemberTier, Channel` (typed by hand: `Phone`/`phone`/`PHONE`, `App Callback`/`App-Callback`/..., near duplicates of three channels), `VIP` (Y/N), `Order Value` (these are empty when the number was withheld), and the agent's wrap-up `Resolved` (Y/N, sometimes empty), `Wrap Code`, `Contact Reason`. Contains a few deliberate defects. |
 | `exports/acd_calls_zh_gb18030.csv` | The Mandarin line's records from a Chinese vendor: GB18030, CRLF, headers 通话编号, 技能组, 主叫号码, 被叫号码, 开始时间, 结束时间, 排队时长(秒), 振铃时长(秒), 通话时长(秒), 保持时长(秒), 话后处理时长(秒), 处理结果 (已接听/已转接/放弃/短时放弃), 坐席工号, 转接技能组; times `YYYY-MM-DD HH:MM:SS`, durations in whole seconds, skills by Chinese queue name. This vendor leaves 排队时长 empty on abandoned calls. Custom fields in Chinese: 区域, 品牌, 会员等级, 渠道, VIP客户 (是/否), 客单价, 是否解决 (是/否), 小结代码, 来电原因. |
 | `exports/surveys.csv` | Post-call survey responses: `Survey ID, Call ID, Survey Time, CSAT, Comment, Channel` (IVR within 2 minutes of the call's end, else SMS), `Survey Type` (post_call, follow_up). |
 | `exports/agents.csv` | Agent list: `Agent ID, Agent Name, Team, Languages, Skills` (vendor skill names joined by `|`), `Contract, Shift, Days Off, Hire Date, Site` (Chengdu, Guangzhou, Shenzhen), `Skill Tags` (`;`-separated queue families, `bilingual`, `mentor`). |
@@ -464,7 +464,8 @@ the exports is consistent with calls.csv.
 ## call_dimensions.csv: the custom fields of every call (clean, no export spelling)
 `call_id, region` (north, south, east, west), `brand` (orbit, nimbus), `member_tier` (standard, silver,
 gold, platinum), `vip`, `order_value` (these five belong to the customer: every contact of one customer
-has the same), `channel` (phone, app_callback, web_callback), and what the agent typed at wrap-up:
+has the same; they are empty for a caller who withheld the number, whom no customer record matches, and
+so are the exports' fields), `channel` (phone, app_callback, web_callback), and what the agent typed at wrap-up:
 `resolved_mark` (the agent's resolved mark; empty when no agent wrapped up or the agent left it),
 `disposition_code` (INFO_GIVEN, FIXED, FOLLOW_UP, ESCALATED, NO_CONTACT; empty when not handled) and
 `contact_reason` (the topic id the agent picked, `other`; right {dims_mod.REASON_RIGHT_SHARE:.0%} of the
@@ -477,7 +478,7 @@ calls are longer and better rated, nimbus customers rate lower (`workbench/sampl
 `dimension, value, calls, volume_share, answered, aht_seconds, csat_potential_mean, csat_responses,
 csat_mean, aht_ratio, csat_difference`, counted as the KPIs count (answered = answered + transferred; AHT
 over answered calls; CSAT over survey responses); the ratio and difference are against the first value
-of the dimension (north, orbit, standard, False, phone).
+of the dimension (north, orbit, standard, False, phone). Calls without a value form `(unknown)`.
 
 ## resolution_marks.json: the agent's resolved mark against repeat calls
 An agent marks {dims_mod.MARK_RESOLVED_IF_RESOLVED:.0%} of resolved and {dims_mod.MARK_RESOLVED_IF_UNRESOLVED:.0%}
