@@ -8,6 +8,7 @@ store's tables unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import struct
 from pathlib import Path
@@ -133,6 +134,9 @@ def test_json_document_records_at_record_path_are_numbered_by_position_in_reject
     assert sorted(rejects.index.astype(int)) == [2, 3]
     assert "Queue.Duration" in rejects.loc["2", "reject_reason"]
     assert rejects.loc["3", "reject_reason"].startswith("not_a_record: record 3 holds a string")
+    before = _counts(where)
+    assert ingest_file(path, profile, **where)["status"] == "skipped"
+    assert _counts(where) == before
 
 
 def test_json_numbers_keep_their_text_and_a_key_written_twice_is_ambiguous(tmp_path):
@@ -261,7 +265,7 @@ def _unicode(text: str, length_bytes: int) -> bytes:
 
 
 def _write_xls(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """A legacy Excel 97-2003 (BIFF8) workbook: text cells as LABEL records, numbers as NUMBER records.
+    """A legacy Excel 97-2003 (BIFF8) workbook: text cells as LABEL records, numbers and dates as NUMBER records.
 
     Written by hand (no .xls writer is in the lock): an OLE2 compound file with one
     ``Workbook`` stream, padded past 4096 bytes so it lives in regular sectors.
@@ -269,7 +273,8 @@ def _write_xls(path: Path, sheets: dict[str, list[list]]) -> Path:
     bof_globals = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 6))
     xf = _record(0x00E0, struct.pack("<HHHBBBBIIH", 0, 0, 0xFFF5, 0x20, 0, 0, 0, 0, 0, 0x20C0))
     globals_rest = [_record(0x0042, struct.pack("<H", 1200))] + [xf] * 16 + [
-        _record(0x00E0, struct.pack("<HHHBBBBIIH", 0, 0, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0))]
+        _record(0x00E0, struct.pack("<HHHBBBBIIH", 0, 0, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0)),
+        _record(0x00E0, struct.pack("<HHHBBBBIIH", 0, 22, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0))]  # 17: a date
     sheet_streams = []
     for rows in sheets.values():
         cells = b""
@@ -277,7 +282,10 @@ def _write_xls(path: Path, sheets: dict[str, list[list]]) -> Path:
             for c, value in enumerate(row):
                 if value is None:
                     continue
-                if isinstance(value, (int, float)):
+                if isinstance(value, dt.datetime):  # a date cell: the day serial number, date format
+                    serial = (value - dt.datetime(1899, 12, 30)).total_seconds() / 86400
+                    cells += _record(0x0203, struct.pack("<HHHd", r, c, 17, serial))
+                elif isinstance(value, (int, float)):
                     cells += _record(0x0203, struct.pack("<HHHd", r, c, 16, float(value)))
                 else:
                     cells += _record(0x0204, struct.pack("<HHH", r, c, 16) + _unicode(str(value), 2))
@@ -316,7 +324,7 @@ def _write_xls(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 XLS_ROWS = [["Call ID", "Skill", "Start", "Wait", "Result", "Agent"],
             ["x1", "账单", "2026-01-05 09:00:00", 12, "ok", "A1"],
-            ["x2", "billing", "2026-01-05 09:01:00", 7.25, "ok", "A2"],
+            ["x2", "billing", dt.datetime(2026, 1, 5, 9, 1, 37), 7.25, "ok", "A2"],
             ["x3", "billing", "2026-01-05 09:02:00", "n/a", "ok", "A2"]]
 
 
@@ -338,6 +346,7 @@ def test_legacy_xls_sheet_loads_every_row_accounted_for(tmp_path, where, sheet):
     calls = _calls(where)
     assert calls.loc["x1", "queue_id"] == "账单"
     assert calls.loc[["x1", "x2"], "wait_seconds"].tolist() == [12.0, 7.25]
+    assert calls.loc["x2", "arrived_at"] == pd.Timestamp("2026-01-05 09:01:37")  # a date cell
     assert "Wait" in _rejects(summary).loc["4", "reject_reason"]  # sheet row 4: header is row 1
     assert ingest_file(path, _xls_profile(sheet=sheet), **where)["status"] == "skipped"
 
@@ -346,6 +355,7 @@ def test_xls_numbers_read_as_the_sheet_shows_them(tmp_path):
     path = _write_xls(tmp_path / "calls.xls", {"calls": XLS_ROWS})
     raw = read_export(path)
     assert raw.frame["Wait"].tolist() == ["12", "7.25", "n/a"]  # a whole number is not "12.0"
+    assert raw.frame.loc[3, "Start"] == "2026-01-05 09:01:37"  # a date cell reads as a timestamp text
     assert raw.frame.index.tolist() == [2, 3, 4]
 
 
