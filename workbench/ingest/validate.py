@@ -119,14 +119,16 @@ def _day_number_sql(text: str, profile: IngestProfile) -> str:
 
 def _flag_sql(text: str, mapping: dict[str, str] | None = None) -> str:
     """SQL BOOLEAN of a yes/no text: the profile's map first, then :data:`FLAG_TRUE` / :data:`FLAG_FALSE`."""
-    value = f"lower({_trim(text)})"
-    mapped = ""
-    if mapping:
-        mapped = " ".join(f"WHEN {_trim(text)} = {sql_string(k)} THEN TRY_CAST({sql_string(v)} AS BOOLEAN)"
-                          for k, v in mapping.items())
-    true = ", ".join(sql_string(v) for v in FLAG_TRUE)
-    false = ", ".join(sql_string(v) for v in FLAG_FALSE)
-    return f"CASE {mapped} WHEN {value} IN ({true}) THEN TRUE WHEN {value} IN ({false}) THEN FALSE END"
+    # One CASE over the lower-cased text: DuckDB plans a long IN list as a join per list, and a
+    # flag had two (~0.06 s per flag column per million rows).
+    words = " ".join([*(f"WHEN {sql_string(w)} THEN TRUE" for w in FLAG_TRUE),
+                      *(f"WHEN {sql_string(w)} THEN FALSE" for w in FLAG_FALSE)])
+    known = f"CASE lower({_trim(text)}) {words} END"
+    if not mapping:
+        return known
+    mapped = " ".join(f"WHEN {_trim(text)} = {sql_string(k)} THEN TRY_CAST({sql_string(v)} AS BOOLEAN)"
+                      for k, v in mapping.items())
+    return f"CASE {mapped} ELSE {known} END"
 
 
 def check_headers(headers: list[str] | pd.Index, profile: IngestProfile, file: str | Path) -> None:
