@@ -27,6 +27,7 @@ from workbench.glossary import (
     interval_start,
     require_columns,
 )
+from workbench.sample.exports import hms, skill_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,28 +49,6 @@ REPORT_HEADERS: dict[str, str] = {
 }
 #: Excel counts days from 1899-12-30 (for every date after 1900-02-28).
 EXCEL_EPOCH = "1899-12-30"
-
-
-def skill_name(queue_id: str) -> str:
-    """Vendor skill name of a queue id, as the sample's ACD writes it: ``billing_zh`` -> ``ZH_BILLING``.
-
-    >>> skill_name("tech_support_en")
-    'EN_TECH_SUPPORT'
-    """
-    base, _, language = queue_id.rpartition("_")
-    return f"{language}_{base}".upper() if base else queue_id.upper()
-
-
-def _hms(seconds: pd.Series) -> list[str]:
-    """Seconds rounded to whole seconds as ``H:MM:SS`` (empty where unknown)."""
-    out = []
-    for value in seconds:
-        if value != value:  # NaN: nothing to average
-            out.append("")
-            continue
-        whole = int(round(float(value)))
-        out.append(f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}")
-    return out
 
 
 def interval_report_table(
@@ -151,7 +130,8 @@ def write_interval_report(
     abandon), ASA and AHT ``H:MM:SS`` (``0:00:00`` in an interval without an
     answered call, as ACDs print it), average talk time seconds with one
     decimal (``"183,5"``). Headers are :data:`REPORT_HEADERS`; queues are
-    vendor skill names (:func:`skill_name`); the day column holds
+    vendor skill names (:func:`workbench.sample.exports.skill_name`, as in
+    the sample's call export); the day column holds
     ``YYYY/MM/DD`` (``day_format="date"``) or Excel's serial day number
     (``"excel_serial"``, e.g. ``46027`` for 2026-01-05), the time column the
     interval's start ``HH:MM``.
@@ -185,8 +165,9 @@ def write_interval_report(
            for c in ("offered", "answered", "abandoned", "short_abandoned", "answered_in_target")},
         REPORT_HEADERS["service_level"]: [
             "" if v != v else f"{v * 100:.2f}%".replace(".", ",") for v in level],
-        REPORT_HEADERS["asa_seconds"]: _hms(report["asa_seconds"].fillna(0.0)),
-        REPORT_HEADERS["aht_seconds"]: _hms(report["aht_seconds"].fillna(0.0)),
+        # ACDs print 0:00:00 for an average over no answered call; H:MM:SS holds whole seconds.
+        REPORT_HEADERS["asa_seconds"]: hms(report["asa_seconds"].fillna(0.0).round().to_numpy()),
+        REPORT_HEADERS["aht_seconds"]: hms(report["aht_seconds"].fillna(0.0).round().to_numpy()),
         REPORT_HEADERS["average_talk_seconds"]: [
             "" if v != v else f"{v:.1f}".replace(".", ",") for v in report["average_talk_seconds"].fillna(0.0)],
     })
@@ -209,4 +190,4 @@ def day_serial(day: str) -> int:
     return int((pd.Timestamp(day) - pd.Timestamp(EXCEL_EPOCH)).days)
 
 
-__all__ = ["REPORT_HEADERS", "day_serial", "interval_report_table", "skill_name", "write_interval_report"]
+__all__ = ["REPORT_HEADERS", "day_serial", "interval_report_table", "write_interval_report"]
