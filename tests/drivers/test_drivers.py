@@ -571,3 +571,91 @@ def test_cli_uses_every_usable_column_and_prints_those_left_out(tmp_path):
                      "agent_name (text with too many levels", "comment (identifier-like text",
                      "csat_label (the target in another form"):
         assert expected in result.output, expected
+
+
+# --------------------------------------------------------------------------- custom dimensions and agents
+
+
+def _store_with_dimensions(path, seed: int = 4, n: int = 1600):
+    """Answered calls whose CSAT a custom dimension (member_tier) and the agent's resolved mark drive.
+
+    brand is a second dimension with no effect; order_value (a number) is unknown on a fifth of the calls;
+    vip is a flag; the agents have a team, a site and a hire date.
+    """
+    from workbench.store import Store
+
+    rng = np.random.default_rng(seed)
+    tier = rng.choice(["standard", "gold"], n, p=[0.6, 0.4])
+    resolved = rng.random(n) < 0.7
+    wait = rng.exponential(40.0, n)
+    latent = -0.6 + 2.0 * (tier == "gold") + 1.2 * resolved - wait / 60.0 + rng.logistic(size=n)
+    csat = np.where(latent > 0, rng.choice([4, 5], n), rng.choice([1, 2, 3], n))
+    surveyed = rng.random(n) < 0.5
+    order_value = rng.lognormal(5.0, 0.5, n)
+    calls = pd.DataFrame({
+        "call_id": [f"c{i:05d}" for i in range(n)], "queue_id": rng.choice(["billing_zh", "sales_en"], n),
+        "customer_id": [f"K{i}" for i in range(n)], "agent_id": rng.choice(["A1", "A2", "A3", "A4"], n),
+        "arrived_at": pd.Timestamp("2026-02-02 08:00") + pd.to_timedelta(rng.integers(0, 20 * 86400, n), unit="s"),
+        "wait_seconds": wait.round(1), "talk_seconds": rng.normal(300, 60, n).round(), "hold_seconds": 0.0,
+        "outcome": "answered", "resolved": resolved,
+        "contact_reason": rng.choice(["billing", "delivery", "refund"], n),
+        "dim_member_tier": tier, "dim_brand": rng.choice(["orbit", "nimbus"], n),
+        "dim_order_value": np.where(rng.random(n) < 0.2, np.nan, order_value.round(2)),
+        "dim_vip": np.where(tier == "gold", rng.random(n) < 0.3, False),
+    })  # fmt: skip
+    calls["language"] = calls["queue_id"].str[-2:]
+    catalogue = pd.DataFrame({
+        "table_name": "calls", "dimension": ["member_tier", "brand", "order_value", "vip"],
+        "value_type": ["category", "category", "number", "flag"],
+        "column_name": ["dim_member_tier", "dim_brand", "dim_order_value", "dim_vip"], "profile": "test",
+    })  # fmt: skip
+    answers = calls.loc[surveyed, ["call_id"]].assign(survey_id=lambda d: "s" + d["call_id"], csat=csat[surveyed])
+    agents = pd.DataFrame({"agent_id": ["A1", "A2", "A3", "A4"], "team": ["red", "red", "blue", "blue"],
+                           "site": ["shanghai", "chengdu", "shanghai", "chengdu"],
+                           "hired_on": pd.to_datetime(["2020-01-15", "2025-11-01", "2023-06-01", "2026-03-01"])})
+    with Store(path) as store:
+        store.write_batch({"dimensions": catalogue, "calls": calls, "surveys": answers, "agents": agents},
+                          batch_id="dims")  # fmt: skip
+    return path
+
+
+def test_the_driver_table_carries_dimensions_the_resolved_mark_and_the_agents_columns(tmp_path):
+    from workbench.drivers import driver_table_from_store
+    from workbench.store import Store
+
+    with Store(_store_with_dimensions(tmp_path / "w.duckdb"), read_only=True) as store:
+        table = driver_table_from_store(store)
+    assert table.attrs["dimension_features"] == ["member_tier", "brand", "order_value", "vip", "team", "site",
+                                                 "tenure_months"]  # fmt: skip
+    assert set(table["member_tier"]) == {"standard", "gold"} and table["member_tier"].dtype == object
+    assert table["vip"].dtype == float and set(table["vip"].dropna()) == {0.0, 1.0}
+    assert table["order_value"].isna().mean() == pytest.approx(0.2, abs=0.03)  # unknown stays unknown, never 0
+    assert set(table["resolved"]) == {0.0, 1.0} and set(table["contact_reason"]) == {"billing", "delivery", "refund"}
+    by_agent = table.groupby("agent_id")[["team", "site"]].first()
+    assert by_agent.loc["A3"].tolist() == ["blue", "shanghai"]
+    tenure = table.set_index("agent_id")["tenure_months"]
+    assert tenure.loc["A1"].min() > 72 and tenure.loc["A2"].max() < 5
+    assert tenure.loc["A4"].isna().all()  # hired after every one of these calls: unknown, not negative
+
+
+@pytest.mark.slow
+def test_a_dimension_that_drives_csat_is_found_among_the_drivers(tmp_path):
+    from workbench.drivers import driver_table_from_store
+    from workbench.store import Store
+
+    with Store(_store_with_dimensions(tmp_path / "w.duckdb"), read_only=True) as store:
+        table = driver_table_from_store(store)
+    analysis = analyse_drivers(table, n_bootstrap=0, n_bootstrap_boosting=0, seed=4)
+    assert {"member_tier", "brand", "order_value", "vip", "team", "site", "tenure_months", "resolved"} <= set(
+        analysis.kinds)
+    assert analysis.kinds["member_tier"] == "categorical" and analysis.kinds["vip"] == "binary"
+    assert analysis.kinds["order_value"] == "numeric"
+    for model in ("logistic", "boosting"):
+        ranked = analysis.drivers[analysis.drivers["model"] == model].set_index("feature")
+        # the tier and the resolved mark are the true drivers besides waiting; the brand does nothing
+        assert ranked.loc["member_tier", "rank"] <= 3 and ranked.loc["resolved", "rank"] <= 3, ranked["rank"]
+        assert ranked.loc["member_tier", "effect"] > 2 * ranked.loc["brand", "effect"]
+    logistic = analysis.drivers[analysis.drivers["model"] == "logistic"].set_index("feature")
+    assert 0.6 < logistic.loc["resolved", "effect"] < 2.0  # truth 1.2 log-odds; 800 surveys, no bootstrap
+    assert any(note.startswith("order_value unknown on") for note in analysis.notes)
+    assert "order_value_unknown" in analysis.fits["logistic"][0].named_steps["prep"].named_transformers_

@@ -236,9 +236,15 @@ def response_weights(calls: pd.DataFrame, features: Sequence[str] = PROPENSITY_F
         raise InputDataError("response weights need surveyed and non-surveyed calls", field="surveyed")
     usable = [f for f in features if f in calls.columns and calls[f].notna().mean() > 0.5 and calls[f].nunique() > 1]
     kinds = _kinds(calls, usable)
-    model = Pipeline([("prep", _preprocessor(calls, kinds, splines=True)), ("model", LogisticRegression(max_iter=2000))])
-    model.fit(calls[usable], surveyed.astype(int))
-    propensity = np.clip(model.predict_proba(calls[usable])[:, 1], 1e-3, 1.0)
+    x = calls[usable].copy()
+    for name, kind in kinds.items():
+        if kind == "categorical":  # an unknown category (a dimension without a value) is a level of its own
+            x[name] = x[name].astype("string").fillna("missing").astype(object)
+        elif kind == "binary":
+            x[name] = x[name].astype(float)
+    model = Pipeline([("prep", _preprocessor(x, kinds, splines=True)), ("model", LogisticRegression(max_iter=2000))])
+    model.fit(x, surveyed.astype(int))
+    propensity = np.clip(model.predict_proba(x)[:, 1], 1e-3, 1.0)
     raw = np.where(surveyed, 1.0 / propensity, 0.0)
     cap = np.quantile(raw[surveyed], WEIGHT_CAP_QUANTILE)
     weight = np.minimum(raw, cap)
@@ -386,7 +392,9 @@ def analyse_drivers(
     weights = np.ones(len(rows))
     if weighting:
         if "surveyed" in table.columns and (~table["surveyed"].astype(bool)).any():
-            propensity = response_weights(table)
+            # dimensions and the agent's columns are known for every call, surveyed or not
+            extra = [c for c in table.attrs.get("dimension_features", []) if c in table.columns]
+            propensity = response_weights(table, [*PROPENSITY_FEATURES, *extra])
             by_call = dict(zip(propensity["call_id"], propensity["weight"]))
             weights = rows["call_id"].map(by_call).fillna(1.0).to_numpy(dtype=float)
             ess = weights.sum() ** 2 / (weights**2).sum()

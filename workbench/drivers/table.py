@@ -6,6 +6,16 @@ present) into one row per eligible call, surveyed or not: the non-surveyed
 rows are what the response-propensity model needs. :func:`driver_table_from_store`
 reads those tables; :func:`read_driver_file` reads any CSV/Parquet instead, and
 :func:`check_driver_table` validates either before a model sees it.
+
+Besides the call's own measures the table carries the agent-marked outcome
+fields (``resolved`` as a yes/no, ``contact_reason`` as a category), the
+store's custom dimensions of calls (``region`` from column ``dim_region``: a
+category as text, a number as is, a flag as 0/1; unknown stays NaN, and the
+models fill it and flag it as unknown) and, from the ``agents`` table, the
+handling agent's ``team``, ``site``, ``tenure_months`` and custom dimensions.
+``attrs["dimension_features"]`` names the columns that came from dimensions
+and agents, which the response model also uses (they are known for every
+call, surveyed or not).
 """
 
 from __future__ import annotations
@@ -17,7 +27,13 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
-from workbench.glossary import DEFAULT_REPEAT_WINDOW_DAYS, call_set_mask, repeat_contact_flags, require_columns
+from workbench.glossary import (
+    DEFAULT_REPEAT_WINDOW_DAYS,
+    call_set_mask,
+    dimension_of_column,
+    repeat_contact_flags,
+    require_columns,
+)
 
 # Fewer surveys than this cannot support a model with a dozen drivers and a
 # bootstrap: about ten outcomes per parameter is the usual floor.
@@ -29,13 +45,17 @@ NUMERIC_FEATURES = (
     "wait_seconds", "talk_seconds", "hold_seconds", "hour", "silence_share", "overtalk_share",
     "compliance_breaches",
 )  # fmt: skip
-BINARY_FEATURES = ("transferred", "abandoned_callback", "repeat_contact", "called_again")
-CATEGORICAL_FEATURES = ("topic", "queue_id", "language", "weekday")
+BINARY_FEATURES = ("transferred", "abandoned_callback", "repeat_contact", "called_again", "resolved")
+CATEGORICAL_FEATURES = ("topic", "queue_id", "language", "weekday", "contact_reason")
 DEFAULT_FEATURES = (
     "wait_seconds", "talk_seconds", "hold_seconds", "transferred", "abandoned_callback", "repeat_contact",
-    "called_again", "topic", "queue_id", "language", "hour", "weekday", "silence_share", "overtalk_share",
-    "compliance_breaches",
+    "called_again", "resolved", "contact_reason", "topic", "queue_id", "language", "hour", "weekday",
+    "silence_share", "overtalk_share", "compliance_breaches",
 )  # fmt: skip
+#: Agents' columns joined onto each call (through ``agent_id``) as drivers; ``tenure_months`` comes from ``hired_on``.
+AGENT_FEATURES = ("team", "site", "tenure_months")
+# Average month length, for tenure in months from a hire date.
+_DAYS_PER_MONTH = 365.25 / 12
 # Speech and compliance features exist only for transcribed calls; below this
 # share of surveyed rows they are left out of the default features.
 MIN_COVERAGE = 0.5
@@ -75,6 +95,60 @@ def _previous_within(frame: pd.DataFrame, mask: np.ndarray, seconds: float) -> n
     return out
 
 
+def _as_feature(values: pd.Series) -> pd.Series:
+    """A dimension column as the models take it: a flag as 0/1 (NaN unknown), a number as float, else text."""
+    present = values.dropna()
+    flags = len(present) > 0 and present.map(lambda v: isinstance(v, (bool, np.bool_))).all()
+    if pd.api.types.is_bool_dtype(values) or flags:
+        return values.map(lambda v: np.nan if pd.isna(v) else float(bool(v))).astype(float)
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    return values.astype(object).where(values.notna(), None)
+
+
+def _dimension_features(
+    frame: pd.DataFrame, calls: pd.DataFrame, agents: pd.DataFrame | None, taken: set[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with the calls' dimensions and the agents' columns and dimensions added, and their names.
+
+    A dimension is named by its name (``region``); one whose name a column of
+    the table already has keeps its column name (``dim_region``), and an agent
+    dimension whose name a call dimension took gets ``agent_`` before it.
+    """
+    added: list[str] = []
+    for column in [c for c in calls.columns if dimension_of_column(str(c))]:
+        name = dimension_of_column(column)
+        name = name if name not in taken else column
+        frame[name] = _as_feature(frame[column])
+        taken.add(name)
+        added.append(name)
+    if agents is None or not len(agents) or "agent_id" not in agents.columns:
+        return frame, added
+    known = agents.drop_duplicates("agent_id", keep="last").set_index("agent_id")
+    by_agent = frame["agent_id"]
+    for column in ("team", "site"):
+        if column in known.columns and column not in taken:
+            frame[column] = _as_feature(by_agent.map(known[column]))
+            taken.add(column)
+            added.append(column)
+    if "hired_on" in known.columns and "tenure_months" not in taken:
+        hired = pd.to_datetime(by_agent.map(known["hired_on"]), errors="coerce")
+        # Tenure on the day of the call: a hire date after the call is an error in the export, so unknown.
+        months = (frame["arrived_at"] - hired).dt.days / _DAYS_PER_MONTH
+        frame["tenure_months"] = months.where(months >= 0).astype(float)
+        taken.add("tenure_months")
+        added.append("tenure_months")
+    for column in [c for c in known.columns if dimension_of_column(str(c))]:
+        name = dimension_of_column(column)
+        name = name if name not in taken else f"agent_{name}"
+        if name in taken:
+            continue
+        frame[name] = _as_feature(by_agent.map(known[column]))
+        taken.add(name)
+        added.append(name)
+    return frame, added
+
+
 def call_features(
     calls: pd.DataFrame,
     surveys: pd.DataFrame,
@@ -82,6 +156,7 @@ def call_features(
     topic_assignments: pd.DataFrame | None = None,
     speech_metrics: pd.DataFrame | None = None,
     compliance_results: pd.DataFrame | None = None,
+    agents: pd.DataFrame | None = None,
     repeat_window_days: float = DEFAULT_REPEAT_WINDOW_DAYS,
     callback_minutes: float = 60.0,
 ) -> pd.DataFrame:
@@ -98,6 +173,9 @@ def call_features(
             a ``model_id`` column holding several runs is an error.
         speech_metrics: optional; ``call_id``, ``silence_share``, ``overtalk_share``.
         compliance_results: optional; ``call_id``, ``passed``.
+        agents: optional; ``agent_id`` with any of ``team``, ``site``,
+            ``hired_on`` and custom dimension columns ``dim_<name>``, joined
+            onto the call's agent (calls whose agent is not listed get NaN).
         repeat_window_days: window for ``repeat_contact`` (this call follows another
             call by the same customer) and ``called_again`` (another call
             follows this one), in days: :func:`workbench.glossary.repeat_contact_flags`.
@@ -108,7 +186,12 @@ def call_features(
         One row per answered or transferred call: ``call_id``, ``agent_id``,
         ``customer_id``, ``surveyed`` (bool), ``csat`` (float, NaN unless
         surveyed) and the :data:`DEFAULT_FEATURES` (speech and compliance
-        columns NaN where those tables lack the call, ``topic`` ``unknown``).
+        columns NaN where those tables lack the call, ``topic`` ``unknown``;
+        ``resolved``, the agent's mark, as 0/1 and NaN where not marked, and
+        ``contact_reason`` as text, both NaN when ``calls`` lacks them), then
+        one column per custom dimension of ``calls`` (``dim_region`` ->
+        ``region``) and, with ``agents``, the :data:`AGENT_FEATURES` and the
+        agents' dimensions; ``attrs["dimension_features"]`` lists those last.
         ``wait_seconds``, ``talk_seconds`` and ``hold_seconds`` are NaN where
         the store does not know them (unknown, never 0); the models of
         :mod:`workbench.drivers.models` impute them and flag them as unknown.
@@ -131,6 +214,10 @@ def call_features(
 
     frame = frame[call_set_mask(frame, "answered").to_numpy()].copy()
     frame["transferred"] = frame["outcome"].eq("transferred")
+    # The agent's mark and chosen reason: absent from older exports, then unknown on every call.
+    frame["resolved"] = _as_feature(frame["resolved"]) if "resolved" in frame.columns else np.nan
+    frame["contact_reason"] = (frame["contact_reason"].astype(object).where(frame["contact_reason"].notna(), None)
+                               if "contact_reason" in frame.columns else None)  # fmt: skip
     for column in ("wait_seconds", "talk_seconds", "hold_seconds"):
         # A measure the export did not give stays unknown: a call with no recorded wait did not wait 0 s.
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
@@ -172,8 +259,11 @@ def call_features(
         frame["compliance_breaches"] = np.nan
     for column in BINARY_FEATURES:
         frame[column] = frame[column].astype(float)
-    frame = frame[["call_id", "agent_id", "customer_id", "surveyed", "csat", *DEFAULT_FEATURES]].reset_index(drop=True)
+    base = ["call_id", "agent_id", "customer_id", "surveyed", "csat", *DEFAULT_FEATURES]
+    frame, extra = _dimension_features(frame, calls, agents, set(base))
+    frame = frame[[*base, *extra]].reset_index(drop=True)
     frame.attrs["absent_tables"] = absent
+    frame.attrs["dimension_features"] = extra
     return frame
 
 
@@ -182,7 +272,8 @@ def driver_table_from_store(
 ) -> pd.DataFrame:
     """:func:`call_features` over an open :class:`workbench.store.Store`.
 
-    Topics come from the latest topic run (:func:`workbench.store.readers.latest_run_id`).
+    Topics come from the latest topic run (:func:`workbench.store.readers.latest_run_id`);
+    the agents' team, site, tenure and dimensions from ``agents`` when it holds rows.
 
     Args:
         store: an open store with ``calls`` and ``surveys`` loaded.
@@ -199,7 +290,7 @@ def driver_table_from_store(
     counts = store.table_counts()
     optional = {
         name: store.read_table(name) if counts.get(name, 0) else None
-        for name in ("speech_metrics", "compliance_results")
+        for name in ("speech_metrics", "compliance_results", "agents")
     }
     run = readers.latest_run_id(store, "topics") if counts.get("topic_assignments", 0) else None
     if run is not None:
