@@ -174,11 +174,10 @@ TIMESTAMP_FORMATS = (
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%y%m%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y年%m月%d日")
 _CLOCK = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
 _HMS = re.compile(HMS_PATTERN)
-_NUMBER_DOT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?%?$")
+_NUMBER_DOT = re.compile(r"^[-+]?\d*(\.\d+)?%?$")  # no thousands commas: they do not load with "."
 _NUMBER_COMMA = re.compile(r"^[-+]?(\d{1,3}([. ]\d{3})+|\d+)?(,\d+)?%?$")
 _PHONE = re.compile(r"^\+?\d{7,15}$")
 _SEPARATORS = (",", "\t", ";", "|")
-_TIMESTAMP_TYPES = ("TIMESTAMP",)
 
 
 def normalise_header(header: str) -> str:
@@ -400,7 +399,7 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
         comments["encoding"] = [f"detected: {raw.encoding} (auto reads it the same way)"]
     if separator != ",":
         values["separator"] = separator
-    profile: dict[str, Any] = {}
+    profile: dict[str, Any] = {}  # the keys written after `columns` (outcomes, durations, maps, ...)
 
     # Outcome: only a column whose values are outcome codes; otherwise it may be a disposition code.
     if "outcome" in columns:
@@ -432,7 +431,7 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
         notes.append("no outcome column found: map one in columns.outcome and list its codes in outcomes")
 
     # Timestamps: one format for every timestamp column (the profile has one), or clock times + a date column.
-    stamp_columns = [c for c in columns if types.get(c) in _TIMESTAMP_TYPES]
+    stamp_columns = [c for c in columns if types.get(c) == "TIMESTAMP"]
     null_times: set[str] = set()
     stamp_values: list[str] = []
     for canonical in stamp_columns:
@@ -500,6 +499,9 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
     if decimal == "," and separator != ",":
         values["decimal_separator"] = ","
         comments["decimal_separator"] = ["numbers are written with a decimal comma"]
+    elif decimal == ",":
+        notes.append("numbers hold commas in a comma-separated file (thousands or decimal?): they would be "
+                     "rejected as bad_number; export them without grouping, or with another field separator")
 
     # Value maps: language, agent states, yes/no marks.
     value_maps: dict[str, dict[str, str]] = {}
