@@ -16,7 +16,8 @@ realised sizes depend on the seed and are written to ``truth/`` by
 :func:`dimension_effects`.
 
 Region, brand, member tier, VIP and order value belong to the customer (every
-contact of one customer carries the same values); channel, the resolved mark,
+contact of one customer carries the same values, and none when the caller
+withheld the number: no customer record matches); channel, the resolved mark,
 the wrap-up code and the contact reason belong to the contact.
 """
 
