@@ -37,7 +37,7 @@ Grouping and filtering go beyond the built-in keys (:data:`BY_KEYS`): the
 store's custom dimensions of calls (``region`` reads column ``dim_region``),
 the agents' ``team`` and ``site`` and their custom dimensions (joined on
 ``agent_id``), and for the CSAT distribution the survey's ``survey_type`` and
-``channel`` (:func:`dimension_keys`). A dimension is one more ``GROUP BY``
+``survey_channel`` (:func:`dimension_keys`). A dimension is one more ``GROUP BY``
 column; filter values are SQL parameters, never written into the text.
 
 Which calls each count is about, the period, the interval and the repeat
@@ -164,8 +164,9 @@ KPI_POPULATIONS: dict[str, tuple[str, str]] = {
 
 #: Agents' columns a KPI can be grouped or filtered by, read through the call's ``agent_id``.
 AGENT_KEYS: tuple[str, ...] = ("team", "site")
-#: Survey columns the CSAT distribution can be grouped by.
-SURVEY_KEYS: tuple[str, ...] = ("survey_type", "channel")
+#: Survey columns the CSAT distribution can be grouped by: key -> column of ``surveys``. The survey's
+#: channel is ``survey_channel``, so a calls dimension named ``channel`` (how the contact came in) keeps its name.
+SURVEY_KEYS: dict[str, str] = {"survey_type": "survey_type", "survey_channel": "channel"}
 #: Table -> the alias its columns are read under in the KPI queries.
 _ALIASES: dict[str, str] = {"calls": "c", "agents": "a", "surveys": "s"}
 
@@ -247,8 +248,8 @@ def dimension_keys(store: Store, *, surveys: bool = False) -> dict[str, Dimensio
     for row in listed["agents"].itertuples():
         add(row.dimension, "agents", row.column_name, row.value_type)
     if surveys:
-        for column in SURVEY_KEYS:
-            add(column, "surveys", column)
+        for key, column in SURVEY_KEYS.items():
+            add(key, "surveys", column)
         for row in listed["surveys"].itertuples():
             add(row.dimension, "surveys", row.column_name, row.value_type)
     return keys
@@ -731,7 +732,7 @@ def csat_distribution(
     (``call_id``, ``csat``) of answered or transferred calls, phantom calls
     never, with the same ``by`` keys and filters, and besides them the
     survey's own keys (:data:`SURVEY_KEYS`: ``survey_type`` such as IVR or
-    SMS, ``channel``) and the surveys' custom dimensions; a response without
+    SMS, ``survey_channel``) and the surveys' custom dimensions; a response without
     one falls in the null group.
 
     Returns:

@@ -519,7 +519,7 @@ def dimension_store(tmp_path):
         dim_priority=CALLS["call_id"].map(PRIORITY), resolved=CALLS["call_id"].map(RESOLVED).astype("boolean"),
         contact_reason=CALLS["call_id"].map(REASON),
     )  # fmt: skip
-    surveys = SURVEYS.assign(survey_type=["ivr", "sms", "sms"])
+    surveys = SURVEYS.assign(survey_type=["ivr", "sms", "sms"], channel=["phone", "phone", "chat"])
     with Store(tmp_path / "dimensions.duckdb") as opened:
         opened.write_batch({"dimensions": CATALOGUE, "calls": calls, "surveys": surveys, "agents": AGENTS},
                            batch_id="fixture")  # fmt: skip
@@ -618,6 +618,8 @@ def test_csat_distribution_by_survey_type_and_dimension(dimension_store):
     assert by_type.loc[("sms", 3), "share"] == 0.5 and by_type.loc[("sms", 4), "share"] == 0.5
     north = csat_distribution(dimension_store, dimension_filter={"region": "north"})
     assert north.set_index("csat")["responses"].to_dict() == {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}  # c01
+    by_channel = csat_distribution(dimension_store, by=["survey_channel"]).groupby("survey_channel")["responses"].sum()
+    assert by_channel.to_dict() == {"chat": 1, "phone": 2}
     with pytest.raises(WorkbenchError):
         compute_kpis(dimension_store, by=["survey_type"])  # a call has no survey type
 
