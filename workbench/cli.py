@@ -721,12 +721,15 @@ def _forecast_inputs(series: str, store: Optional[Path], interval_minutes: int, 
     """The series table and the model options a forecast command works on."""
     from workbench.errors import InputDataError
     from workbench.forecast.models import read_events
-    from workbench.forecast.series import aggregate_series, interval_volumes, read_series
+    from workbench.forecast.series import aggregate_series, read_series
     from workbench.store import Store
 
     if series == "store":
+        from workbench.pipelines.staffing import load_history
+
         with Store(store, read_only=True) as opened:
-            table = interval_volumes(opened, interval_minutes)
+            # The call records, or the interval reports of a store without any (volume_source auto).
+            table = load_history(opened, interval_minutes=interval_minutes, volume_source="auto").volumes
     else:
         table = aggregate_series(read_series(series), interval_minutes)
     options = {}

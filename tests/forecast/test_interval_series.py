@@ -177,3 +177,19 @@ def test_a_history_without_handle_times_says_its_agents_come_out_as_zero(tmp_pat
     assert history.notes[-1] == ("No handle time in the history of arrivals: its workload, and so its agents, "
                                  "come out as 0.")
     assert "volume_source auto" not in history.notes[0]
+
+
+def test_the_cli_backtests_a_store_of_interval_reports(nine_day_stores: tuple[Path, Path], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    _, interval_store = nine_day_stores
+    result = CliRunner().invoke(app, ["forecast", "backtest", "store", "--store", str(interval_store), "--folds", "1",
+                                      "--horizon-days", "1", "--forecast-model", "profile",
+                                      "--output", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "out" / "backtest.csv")
+    assert sorted(written["unique_id"].unique()) == ["billing_en", "billing_zh", "complaints_en", "complaints_zh",
+                                                      "sales_en", "sales_zh", "tech_support_en", "tech_support_zh"]
+    assert written["mase"].notna().all()
