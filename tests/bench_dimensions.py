@@ -16,9 +16,10 @@ DuckDB's native memory that tracemalloc would miss) is its own:
 * the same without dimensions (profile ``sample_acd`` on the same file), so the
   cost of the ten dimensions themselves is measured in the same run.
 
-Writes ``outputs/bench/dimensions.json``: seconds and CPU seconds (steadier on a
-busy machine), rows per second, the ratio ours / floor (goal: at most 2.0x), peak
-RSS of each side and, for ours, the time of each ingestion stage. The test
+Each side runs :data:`REPEATS` times, in turns, and its fastest run is kept.
+Writes ``outputs/bench/dimensions.json``: seconds and CPU seconds, rows per
+second, the ratio ours / floor (goal: at most 2.0x), peak RSS of each side, the
+seconds of every run and, for ours, the time of each ingestion stage. The test
 asserts what was loaded, never a time.
 """
 
@@ -38,6 +39,8 @@ from bench_ingest import ROWS, write_acd_csv
 from workbench import paths
 
 GOAL_RATIO = 2.0
+#: Runs of each side; the fastest of each is reported.
+REPEATS = 3
 #: Vendor header -> (dimension name, type, value map). Values are derived from the row number
 #: so the file is reproducible; see _add_dimensions.
 DIMENSIONS: dict[str, tuple[str, str, dict[str, str]]] = {
@@ -177,19 +180,26 @@ def test_ingest_with_ten_dimensions_against_plain_duckdb(tmp_path):
     generate_seconds = time.perf_counter() - t0
     profile = write_profile(tmp_path / "bench_dimensions.yaml")
 
-    floor = _in_subprocess("bench_dimensions", "run_floor", str(csv), str(tmp_path / "floor.duckdb"))
     # The same file through the shipped profile (no dimensions: their columns are read, not kept) in the
-    # same run, so the figures say what the ten dimensions themselves cost.
-    plain = _in_subprocess("bench_dimensions", "run_ours", str(csv), str(tmp_path / "plain.duckdb"),
-                           str(tmp_path / "rejects"), "sample_acd")
-    ours = _in_subprocess("bench_dimensions", "run_ours", str(csv), str(tmp_path / "store.duckdb"),
-                          str(tmp_path / "rejects"), str(profile))
-    assert floor["rows_loaded"] == ROWS
-    for side in (plain, ours):
+    # same run, so the figures say what the ten dimensions themselves cost. The three sides take turns,
+    # REPEATS times, and each keeps its fastest run: on a shared machine the others' load comes and
+    # goes, and the fastest run is the one least disturbed by it.
+    runs: dict[str, list[dict]] = {"floor": [], "plain": [], "ours": []}
+    for repeat in range(REPEATS):
+        folder = tmp_path / f"run{repeat}"
+        folder.mkdir()
+        runs["floor"].append(_in_subprocess("bench_dimensions", "run_floor", str(csv), str(folder / "floor.duckdb")))
+        runs["plain"].append(_in_subprocess("bench_dimensions", "run_ours", str(csv), str(folder / "plain.duckdb"),
+                                            str(folder / "rejects"), "sample_acd"))
+        runs["ours"].append(_in_subprocess("bench_dimensions", "run_ours", str(csv), str(folder / "store.duckdb"),
+                                           str(folder / "rejects"), str(profile)))
+    floor, plain, ours = (min(runs[side], key=lambda r: r["seconds"]) for side in ("floor", "plain", "ours"))
+    assert all(r["rows_loaded"] == ROWS for r in runs["floor"])
+    for side in runs["plain"] + runs["ours"]:
         assert side["status"] == "succeeded" and side["rows_loaded"] == ROWS, side
         assert side["groups"] == floor["groups"]
-    assert ours["dimension_columns"] == sorted(f"dim_{name}" for name, _, _ in DIMENSIONS.values())
-    assert plain["dimension_columns"] == []
+    assert all(r["dimension_columns"] == sorted(f"dim_{n}" for n, _, _ in DIMENSIONS.values()) for r in runs["ours"])
+    assert all(r["dimension_columns"] == [] for r in runs["plain"])
 
     ratio = ours["seconds"] / floor["seconds"]
     result = {
@@ -220,6 +230,8 @@ def test_ingest_with_ten_dimensions_against_plain_duckdb(tmp_path):
         "floor_peak_rss_megabytes": floor["peak_rss_megabytes"],
         "ours_peak_rss_megabytes": ours["peak_rss_megabytes"],
         "without_dimensions_peak_rss_megabytes": plain["peak_rss_megabytes"],
+        "repeats": REPEATS,
+        "seconds_of_each_run": {side: [r["seconds"] for r in results] for side, results in runs.items()},
         "floor_detail": floor,
         "ours_detail": ours,
         "without_dimensions_detail": plain,
