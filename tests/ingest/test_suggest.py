@@ -201,6 +201,29 @@ def test_a_chinese_gb18030_export_gets_its_headers_codes_formats_and_dimensions(
     assert number in dims
 
 
+def test_a_chinese_survey_export_with_satisfaction_in_words(tmp_path, hidden_profiles):
+    calls = tmp_path / "calls.csv"
+    calls.write_bytes("\n".join(CHINESE_CALLS).encode("gb18030"))
+    surveys = tmp_path / "回访.csv"
+    surveys.write_bytes("回访编号,流水号,回访时间,满意度,意见\n"
+                        "V1,Z001,2026-01-05 09:00:00,非常满意,很好\n"
+                        "V2,Z003,2026-01-05 09:10:00,不满意,等太久\n"
+                        "V3,Z005,2026-01-05 09:20:00,一般,\n"
+                        "V4,Z999,2026-01-05 09:30:00,满意,\n".encode("gb18030"))
+    call_profile, _, _ = suggested(calls, tmp_path / "zh_calls.yaml")
+    profile, values, notes = suggested(surveys, tmp_path / "zh_surveys.yaml")
+    assert values["table"] == "surveys" and "满意度" in notes[0]
+    assert values["columns"] == {"survey_id": "回访编号", "call_id": "流水号", "surveyed_at": "回访时间",
+                                 "csat": "满意度", "comment": "意见"}
+    assert values["value_maps"]["csat"] == {"非常满意": "5", "不满意": "2", "一般": "3", "满意": "4"}
+    store = tmp_path / "warehouse.duckdb"
+    load(calls, call_profile, store)
+    counts = load(surveys, profile, store)
+    assert (counts["rows_loaded"], counts["rows_rejected"]) == (3, 1)  # V4 is about a call not in the store
+    with Store(store, read_only=True) as opened:
+        assert opened.query("SELECT csat FROM surveys ORDER BY survey_id")["csat"].tolist() == [5, 2, 3]
+
+
 @pytest.mark.parametrize("shape", ["xlsx", "utf16_tabs"])
 def test_the_same_calls_as_a_workbook_or_utf16_tab_separated_text(tmp_path, hidden_profiles, shape):
     import io

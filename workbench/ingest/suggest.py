@@ -88,8 +88,8 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                            "诉求类型"),
     },
     "surveys": {
-        "survey_id": ("survey id", "response id", "id", "问卷编号", "调查编号", "评价编号", "评价id"),
-        "call_id": ("call id", "callid", "contact id", "通话编号", "通话id", "呼叫编号"),
+        "survey_id": ("survey id", "response id", "id", "问卷编号", "调查编号", "评价编号", "评价id", "回访编号"),
+        "call_id": ("call id", "callid", "contact id", "通话编号", "通话id", "呼叫编号", "流水号", "通话流水号"),
         "surveyed_at": ("survey time", "response time", "surveyed at", "time", "date", "评价时间", "调查时间",
                         "回访时间"),
         "csat": ("csat", "satisfaction", "score", "rating", "satisfaction score", "满意度", "满意度评分", "评分",
@@ -158,6 +158,14 @@ STATE_WORDS: dict[str, tuple[str, ...]] = {
     "wrap": ("wrap", "acw", "wrapup", "话后", "整理"),
     "not_ready": ("notready", "break", "lunch", "meeting", "aux", "training", "小休", "示忙", "休息", "会议", "培训"),
     "logged_out": ("loggedout", "logout", "logoff", "签出", "登出"),
+}
+#: Satisfaction written in words -> score 1..5.
+CSAT_WORDS: dict[str, tuple[str, ...]] = {
+    "5": ("very satisfied", "extremely satisfied", "excellent", "非常满意", "很满意", "十分满意"),
+    "4": ("satisfied", "good", "满意", "比较满意", "较满意"),
+    "3": ("neutral", "average", "ok", "一般", "基本满意"),
+    "2": ("dissatisfied", "unsatisfied", "poor", "不满意", "不太满意"),
+    "1": ("very dissatisfied", "very unsatisfied", "very poor", "非常不满意", "很不满意"),
 }
 #: Values meaning "nobody" or "unknown" in an id or caller column.
 MISSING_PATTERN = re.compile(r"^(no[ _-]?(agent|server|one|caller)|none|null|nil|n/?a|unknown|anonymous|private|"
@@ -514,6 +522,8 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
                              f"add value_maps.{canonical} to map them")
             elif any(k != v for k, v in mapped.items()):
                 value_maps[canonical] = mapped
+    if "csat" in columns:
+        _csat(_values(frame, columns["csat"]), columns["csat"], value_maps, notes)
     if "resolved" in columns:
         found = _values(frame, columns["resolved"])
         if not _is_flag(found):
@@ -591,6 +601,22 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
     elif rest:
         notes.append(f"columns not loaded (table {table} takes no dimensions): {', '.join(rest)}")
     return values, comments, notes
+
+
+def _csat(found: list[str], header: str, value_maps: dict[str, dict[str, str]], notes: list[str]) -> None:
+    """Scores as numbers (checked against 1..5), or satisfaction words mapped to scores in ``value_maps``."""
+    if found and all(re.fullmatch(r"\d+", v) for v in found):
+        scores = {int(v) for v in found}
+        if min(scores) < 1 or max(scores) > 5:
+            notes.append(f"'{header}' holds scores {min(scores)}..{max(scores)}: csat is 1..5, other scores are "
+                         "rejected as out_of_range; map them with value_maps.csat")
+        return
+    mapped, unknown = _map_words(found, CSAT_WORDS)
+    if mapped:
+        value_maps["csat"] = mapped
+    if unknown:
+        notes.append(f"'{header}' values not read as a 1..5 score: {', '.join(unknown[:10])}; add them to "
+                     "value_maps.csat")
 
 
 def _date_column(frame: Any, headers: list[str], used: set[str]) -> tuple[str | None, str]:
