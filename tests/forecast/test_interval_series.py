@@ -193,3 +193,20 @@ def test_the_cli_backtests_a_store_of_interval_reports(nine_day_stores: tuple[Pa
     assert sorted(written["unique_id"].unique()) == ["billing_en", "billing_zh", "complaints_en", "complaints_zh",
                                                       "sales_en", "sales_zh", "tech_support_en", "tech_support_zh"]
     assert written["mase"].notna().all()
+
+
+def test_a_staffing_run_per_dimension_value(tmp_path: Path) -> None:
+    store_path = _dimension_store(tmp_path / "w.duckdb")
+    run = run_staffing_forecast(store_path=str(store_path), run_id="by-region", group_by="region",
+                                forecast_model="profile", backtest_folds=0, horizon_days=1)
+    assert sorted(run.staffing["queue_id"].unique()) == ["billing_zh|region=north", "billing_zh|region=south",
+                                                          "sales_zh|region=(unknown)"]
+    assert run.forecast.groupby("unique_id")["yhat"].sum().gt(0).all()
+    # South only ever abandoned: no handle time, so no agents (and no Erlang A on a zero AHT).
+    south = run.staffing[run.staffing["queue_id"] == "billing_zh|region=south"]
+    assert south["raw_agents"].eq(0).all() and (south["mean_patience_seconds"] == np.inf).all()
+    assert any("No handle time in the history of billing_zh|region=south" in note for note in run.notes)
+    with pytest.raises(Exception, match="lower-case letters"):
+        run_staffing_forecast(store_path=str(store_path), group_by="Region", write=False)
+    with Store(store_path, read_only=True) as store:
+        assert sorted(readers.staffing_plan(store, "by-region")["queue_id"].unique())[0] == "billing_zh|region=north"

@@ -116,7 +116,7 @@ def load_history(
     if group_by is not None:
         notes.append(f"Each queue's series is split by the calls' {group_by} (series ids queue|{group_by}=value).")
     notes += series_notes
-    without = sorted(uid for uid, group in handle_times.groupby("unique_id") if group["y"].isna().all())
+    without = sorted(set(volumes["unique_id"]) - set(handle_times.dropna(subset=["y"])["unique_id"]))
     if without:
         notes.append(f"No handle time in the history of {', '.join(without)}: its workload, and so its agents, "
                      "come out as 0.")
@@ -289,6 +289,8 @@ def required_staffing(
         by_queue = patience.set_index("queue_id")["mean_patience_seconds"]
         queue_of_series = load["queue_id"].astype(str).str.split(DIMENSION_SEPARATOR, regex=False).str[0]
         load["mean_patience_seconds"] = queue_of_series.map(by_queue).fillna(float("inf")).to_numpy(dtype=float)
+        # No handle time, no work: 0 agents under either model, and Erlang A's formulas need a positive AHT.
+        load.loc[~(pd.to_numeric(load["aht_seconds"]) > 0), "mean_patience_seconds"] = float("inf")
     else:
         load["mean_patience_seconds"] = float("inf")
     return staffing_requirements(load, interval_minutes=interval_minutes, service_level_target=service_level_target,
