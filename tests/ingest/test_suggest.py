@@ -313,6 +313,7 @@ def test_the_anonymous_bank_export_gets_a_usable_draft(tmp_path, hidden_profiles
     assert values["missing_values"] == shipped.missing_values
     for canonical, header in shipped.columns.items():
         assert values["columns"][canonical] == header, canonical
+    assert any("cleaning.queue_entry_column: q_start" in n for n in notes)
     counts = load(BANK, profile, tmp_path / "warehouse.duckdb")
     assert counts["rows_read"] == 33_344 and counts["rows_loaded"] == 33_344 and counts["rows_rejected"] == 0
 

@@ -159,6 +159,8 @@ STATE_WORDS: dict[str, tuple[str, ...]] = {
     "not_ready": ("notready", "break", "lunch", "meeting", "aux", "training", "小休", "示忙", "休息", "会议", "培训"),
     "logged_out": ("loggedout", "logout", "logoff", "签出", "登出"),
 }
+#: Headers of the time a call joined the queue (for ``cleaning.queue_entry_column``), normalised.
+QUEUE_ENTRY_HEADERS = frozenset({"qstart", "queuestart", "queueentry", "入队时间", "排队开始时间"})
 #: Satisfaction written in words -> score 1..5.
 CSAT_WORDS: dict[str, tuple[str, ...]] = {
     "5": ("very satisfied", "extremely satisfied", "excellent", "非常满意", "很满意", "十分满意"),
@@ -477,6 +479,12 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
         values["null_times"] = sorted(null_times)
     values["timezone"] = "Asia/Shanghai"
     comments["timezone"] = ["CHECK: the centre's IANA time zone cannot be read from the file"]
+    if stamp_columns:
+        notes.append("timezone: the file does not say; Asia/Shanghai assumed")
+    if "queue_id" in columns and len(frame):
+        queues = list(dict.fromkeys(_values(frame, columns["queue_id"])))
+        notes.append(f"queue ids kept as exported ({', '.join(queues[:6])}{', ...' if len(queues) > 6 else ''}); "
+                     "rename them with value_maps.queue_id if you want other ids")
 
     # Durations and other numbers.
     durations: dict[str, str] = {}
@@ -590,6 +598,10 @@ def _suggest(path: Path, table: str | None) -> tuple[dict[str, Any], dict[str, l
     # Everything else becomes a custom dimension, when the table takes them.
     used = set(columns.values()) | set(values.get("id_columns", [])) | {values.get("date_column")}
     rest = [h for h in headers if h not in used]
+    entry = next((h for h in rest if normalise_header(h) in QUEUE_ENTRY_HEADERS), None)
+    if table == "calls" and entry:
+        notes.append(f"'{entry}' looks like the time a call joined the queue: cleaning.queue_entry_column: {entry} "
+                     "would flag abandoned calls without it as ivr_abandon (hung up before the queue)")
     if rest and table in DIMENSION_TABLES:
         dimensions, skipped = _dimensions(frame, headers, rest, values.get("decimal_separator", "."))
         if dimensions:
