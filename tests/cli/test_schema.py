@@ -24,7 +24,7 @@ def test_schema_json_lists_every_table_and_the_store_dimensions(tmp_path):
     wait = next(r for r in rows if r["table"] == "calls" and r["column"] == "wait_seconds")
     assert wait["unit"] == "seconds" and wait["type"] == "DOUBLE" and wait["meaning"].startswith("Seconds in queue")
     dims = {r["column"]: r for r in rows if r["dimension"]}
-    assert set(dims) == {"dim_region", "dim_spend", "dim_vip"} and dims["dim_vip"]["type"] == "BOOLEAN"
+    assert set(dims) == {"dim_hold_share", "dim_region", "dim_spend", "dim_vip"} and dims["dim_vip"]["type"] == "BOOLEAN"
     assert data["note"] is None
 
 

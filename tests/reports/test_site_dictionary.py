@@ -11,14 +11,14 @@ from workbench.reports.site import DICTIONARY_FILE, build_site, data_dictionary
 from workbench.schemas import TABLES
 
 CALLS = (
-    "id,queue,start,outcome,Region,Spend,VIP\n"
-    "c1,billing,2026-01-05 08:00:00,answered,华北,12.5,Y\n"
-    "c2,billing,2026-01-05 08:01:00,abandoned,华东,3,N\n"
+    "id,queue,start,outcome,Region,Spend,VIP,Hold\n"
+    "c1,billing,2026-01-05 08:00:00,answered,华北,12.5,Y,10%\n"
+    "c2,billing,2026-01-05 08:01:00,abandoned,华东,3,N,0.2\n"
 )
 
 
 def store_with_dimensions(folder: Path) -> Path:
-    """A store holding two calls with three custom dimensions (one description carries markup)."""
+    """A store holding two calls with four custom dimensions (one description carries markup)."""
     export = folder / "calls.csv"
     export.write_text(CALLS, encoding="utf-8")
     profile = IngestProfile(
@@ -26,7 +26,8 @@ def store_with_dimensions(folder: Path) -> Path:
         columns={"call_id": "id", "queue_id": "queue", "arrived_at": "start", "outcome": "outcome"},
         outcomes={"answered": "answered", "abandoned": "abandoned"},
         dimensions={"region": {"column": "Region", "description": "Sales <script>alert(1)</script> region"},
-                    "spend": {"column": "Spend", "type": "number"}, "vip": {"column": "VIP", "type": "flag"}},
+                    "spend": {"column": "Spend", "type": "number"}, "vip": {"column": "VIP", "type": "flag"},
+                    "hold_share": {"column": "Hold", "type": "number"}},
     )
     store = folder / "warehouse.duckdb"
     summary = ingest_files([export], profile, store_path=store, rejects_dir=folder / "rejects")
@@ -48,8 +49,9 @@ def test_dictionary_lists_every_canonical_column_with_unit_and_the_store_dimensi
     required = canonical.set_index(["table", "column"])["required"]
     assert required[("calls", "call_id")] and not required[("calls", "wait_seconds")]
     dims = frame[frame["dimension"] != ""].set_index("column")
-    assert sorted(dims.index) == ["dim_region", "dim_spend", "dim_vip"]
+    assert sorted(dims.index) == ["dim_hold_share", "dim_region", "dim_spend", "dim_vip"]
     assert dims.loc["dim_spend", "type"] == "DOUBLE" and dims.loc["dim_vip", "type"] == "BOOLEAN"
+    assert dims.loc["dim_vip", "unit"] == "true/false" and dims.loc["dim_hold_share", "unit"] == "share 0..1"
     assert set(dims["table"]) == {"calls"} and set(dims["profile"]) == {"dict_test"}
     # Dimensions are listed with their table, after its canonical columns.
     calls = frame[frame["table"] == "calls"]["column"].tolist()

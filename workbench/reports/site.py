@@ -243,7 +243,8 @@ def data_dictionary(store_path: str | Path | None = None) -> tuple[pd.DataFrame,
             note = f"custom dimensions of {store_file} not read: {str(exc).splitlines()[0][:200]}"
     for d in dimensions.itertuples(index=False):
         rows.append({"table": d.table_name, "column": d.column_name, "type": DIMENSION_TYPES.get(d.value_type, ""),
-                     "required": False, "unit": "true/false" if d.value_type == "flag" else "",
+                     "required": False,
+                     "unit": {"flag": "true/false", "number": column_unit(d.dimension)}.get(d.value_type, ""),
                      "meaning": f"Custom dimension {d.dimension} ({d.value_type}): {d.description or ''}".rstrip(": "),
                      "dimension": d.dimension, "profile": d.profile or ""})
     order = {name: i for i, name in enumerate(TABLES)}
