@@ -275,9 +275,14 @@ def test_readme_example_profile_validates():
     from workbench import paths
 
     text = (paths.parameters_dir() / "ingest" / "README.md").read_text(encoding="utf-8")
-    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
-    profile = IngestProfile.model_validate(yaml.safe_load(example))
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+    whole = [block for block in blocks if "table" in block]
+    profile = IngestProfile.model_validate(whole[0])
     assert profile.table == "calls"
+    # A fragment (e.g. a dimensions block) must be valid inside the whole example.
+    for fragment in blocks:
+        if "table" not in fragment:
+            IngestProfile.model_validate({**whole[0], **fragment})
 
 
 def test_caller_numbers_are_pseudonymised_and_withheld_numbers_become_null(tmp_path):
