@@ -1050,7 +1050,7 @@ def _plain_records(data: bytes, separator: str) -> int | None:
     (the caller compares its row count with this one) and its strict mode
     refuses a wrong field count, so either sends the file to the careful reader.
     """
-    if len(separator.encode()) != 1 or b'"' in data or b"\x00" in data:
+    if len(separator.encode()) != 1 or b"\x00" in data or (b'"' in data and not _quotes_at_field_edges(data, separator)):
         return None
     newlines = data.count(b"\n")
     if b"\r" in data and data.count(b"\r") != newlines:
@@ -1068,9 +1068,34 @@ def _plain_records(data: bytes, separator: str) -> int | None:
     return lines - 1
 
 
+def _quotes_at_field_edges(data: bytes, separator: str) -> bool:
+    """Whether every quote of ``data`` opens or closes a whole field (``a,"b c",""``), as most tools quote.
+
+    Then no quoted value can hold a line end or a separator unless the
+    separator counts of :func:`_plain_records` or DuckDB's strict reader
+    (whose record count is compared with the lines) notice, so DuckDB may read
+    the file with RFC quoting. A quote anywhere else (``""`` inside a value,
+    ``a"b``, a blank before a quote) leaves the file to the careful reader.
+    """
+    sep = separator.encode()
+    body = data.removeprefix(_BOM)
+    opening = body.count(sep + b'"') + body.count(b'\n"') + body.startswith(b'"')
+    closing = (body.count(b'"' + sep) + body.count(b'"\r\n') + body.count(b'"\n')
+               + (body.endswith(b'"') and not body.endswith(b'\n"')))
+    # A bare "\r" end after a quote is counted by neither form above: such a file has no "\n" then,
+    # and _plain_records refuses it anyway.
+    return opening == closing and opening + closing == body.count(b'"')
+
+
 def _header(data: bytes, separator: str, encoding: str) -> list[str]:
     line = data[: data.find(b"\n")].removeprefix(_BOM).rstrip(b"\r")
-    return [h.strip() for h in line.decode(encoding).split(separator)]
+    return _header_fields(line.decode(encoding), separator)
+
+
+def _header_fields(line: str, separator: str) -> list[str]:
+    """Header names of a plain CSV's first line, a name's wrapping quotes removed."""
+    fields = [h.strip() for h in line.split(separator)]
+    return [h[1:-1].strip() if len(h) >= 2 and h[0] == h[-1] == '"' else h for h in fields]
 
 
 def _load_plain_csv(
@@ -1114,10 +1139,11 @@ def _csv_source(connection: duckdb.DuckDBPyConnection, csv_path: Path, headers: 
     if file is None:
         return None
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers)))
-    # auto_detect off: no sniffing, no '#' comment lines, no quote handling;
-    # strict: a record with another field count is an error, not padded.
+    # auto_detect off: no sniffing, no '#' comment lines; RFC quotes (only reached when every quote
+    # wraps a whole field, see _quotes_at_field_edges); strict: a record with another field count
+    # is an error, not padded.
     return f"""read_csv({sql_string(file)}, header=true, auto_detect=false,
-        delim={sql_string(separator)}, quote='', escape='', comment='', strict_mode=true, null_padding=false,
+        delim={sql_string(separator)}, quote='"', escape='"', comment='', strict_mode=true, null_padding=false,
         columns={{{columns}}})"""
 
 
@@ -1216,7 +1242,7 @@ def load_raw(
             text, used = decode(data, encoding, path)
             if used != "utf-8":
                 warning = encoding_warning(data, used, encoding)
-                headers = [h.strip() for h in text[: text.find("\n")].rstrip("\r").split(separator)]
+                headers = _header_fields(text[: text.find("\n")].rstrip("\r").removeprefix("\ufeff"), separator)
                 _check_header(headers, path)
                 with tempfile.TemporaryDirectory(prefix="workbench-ingest-") as folder:
                     copy = Path(folder) / "export-utf8.csv"
