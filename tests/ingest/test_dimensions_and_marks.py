@@ -76,3 +76,17 @@ def test_a_missing_dimension_header_is_named_on_line_1(tmp_path):
     with pytest.raises(InputDataError, match=r"x.csv, row 1, field 'Region'.*dimensions.region") as error:
         ingest_file(tmp_path / "x.csv", tmp_path / "p.yaml", store_path=tmp_path / "s.duckdb")
     assert error.value.row == 1
+
+
+def test_utc_times_written_with_z_convert_like_an_offset(tmp_path):
+    (tmp_path / "p.yaml").write_text(
+        "table: calls\ncolumns: {call_id: id, queue_id: q, arrived_at: t, outcome: o}\noutcomes: {A: answered}\n"
+        'timestamp_format: "%Y-%m-%dT%H:%M:%S%z"\ntimezone: Asia/Shanghai\n', encoding="utf-8")
+    (tmp_path / "x.csv").write_text("id,q,t,o\n1,b,2026-01-05T01:00:00Z,A\n2,b,2026-01-05T01:00:00+00:00,A\n"
+                                    "3,b,2026-01-05T01:00:00Q,A\n", encoding="utf-8")
+    summary = ingest_file(tmp_path / "x.csv", tmp_path / "p.yaml", store_path=tmp_path / "s.duckdb",
+                          rejects_dir=tmp_path / "rejects")
+    assert (summary["rows_loaded"], summary["rows_rejected"]) == (2, 1)
+    with Store(tmp_path / "s.duckdb") as store:
+        arrived = store.query("SELECT CAST(arrived_at AS VARCHAR) AS t FROM calls ORDER BY call_id")["t"].tolist()
+    assert arrived == ["2026-01-05 09:00:00", "2026-01-05 09:00:00"]

@@ -195,7 +195,10 @@ def _map_columns(query: _Query, raw: RawTable, profile: IngestProfile) -> None:
                 source = _day_number_sql(_trim(source), profile)
             stamp = f"try_strptime(t_{canonical}, {sql_string(profile.timestamp_format)})"
             if "%z" in profile.timestamp_format:  # an offset: convert to the centre's wall-clock time
-                stamp = f"timezone({sql_string(profile.timezone)}, {stamp})"
+                # ISO 8601's "Z" (UTC, as cloud contact-record exports write it) is an offset %z refuses.
+                zulu = f"regexp_replace(t_{canonical}, '[Zz]$', '+00:00')"
+                stamp = f"timezone({sql_string(profile.timezone)}, try_strptime({zulu}, "\
+                        f"{sql_string(profile.timestamp_format)}))"
             query.parsed.append(f"{source} AS t_{canonical}")
             query.typed[canonical] = parsed
             query.parsed.append(f"{stamp} AS {parsed}")
