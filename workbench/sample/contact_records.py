@@ -47,11 +47,14 @@ QUEUE_DISPLAY_NAMES = {queue_display_name(queue_id(q, lang)): queue_id(q, lang)
 
 
 def _utc(local: str) -> str | None:
-    """A local ``YYYY-MM-DD HH:MM:SS`` as ISO 8601 UTC with offset (``None`` when empty)."""
+    """A local ``YYYY-MM-DD HH:MM:SS`` as ISO 8601 UTC ending in ``Z``, as cloud contact records write it.
+
+    ``None`` when empty.
+    """
     if not local:
         return None
     stamp = pd.Timestamp(local).tz_localize(TIMEZONE).tz_convert("UTC")
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: object) -> str:
@@ -86,7 +89,7 @@ def contact_records(calls: pd.DataFrame, custom: pd.DataFrame) -> list[dict[str,
         answered = _utc(call["answered_at_local"]) if taken else None
         ended = _utc(call["ended_at_local"])
         wait = _seconds(call["wait_seconds"])
-        dequeued = (pd.Timestamp(arrived) + pd.Timedelta(seconds=wait)).strftime("%Y-%m-%dT%H:%M:%S+00:00") \
+        dequeued = (pd.Timestamp(arrived) + pd.Timedelta(seconds=wait)).strftime("%Y-%m-%dT%H:%M:%SZ") \
             if wait is not None else None
         agent = None
         if taken:
