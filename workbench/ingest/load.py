@@ -26,7 +26,7 @@ from workbench.errors import InputDataError, ParameterError, StoreError
 from workbench.glossary import dimension_column
 from workbench.ingest.profiles import IngestProfile, load_profile
 from workbench.ingest.reading import RawTable, check_readable, drop_raw, load_raw, sql_string
-from workbench.ingest.validate import check_export, masked_headers
+from workbench.ingest.validate import check_export, interval_warnings, masked_headers
 from workbench.schemas import TABLES
 from workbench.store import Store
 
@@ -77,7 +77,7 @@ def _write_rejects(store: Store, checked: str, raw: RawTable, profile: IngestPro
     duplicates alone are looked up in ``raw``. Cells a spreadsheet would run
     as formulas are neutralised (:mod:`workbench.csvfiles`).
     """
-    key_header = profile.columns[profile.key]
+    key_header = profile.columns.get(profile.key, f"constants.{profile.key}")
     already = sql_string(f"already_in_store: {key_header} already loaded by an earlier batch")
     names = [f'"{h.replace(chr(34), chr(34) * 2)}"' for h in raw.headers]
     reason = "array_to_string(reasons, '; ') AS reject_reason"
@@ -283,7 +283,7 @@ def ingest_source(
                 rows_duplicate=int(counts["duplicate"]),
                 status="succeeded",
                 rejects_file=str(rejects_file) if written else None,
-                warning="; ".join(raw.warnings) or None,
+                warning="; ".join([*raw.warnings, *interval_warnings(store.connection, checked, profile)]) or None,
             )
             if raw.lines is not None:
                 summary.update(physical_lines=raw.lines, blank_lines=raw.blank_lines,
