@@ -296,32 +296,6 @@ def ingest(
         raise typer.Exit(1)
 
 
-@app.command("transcribe")
-def transcribe(
-    files: list[Path] = typer.Argument(..., help="Call recordings (stereo: agent left, customer right by default)."),
-    asr_model: Optional[str] = typer.Option(None, "--asr-model", help="Speech recognition model name or local model folder (default: the engine's offline model)."),
-    engine: str = typer.Option("whisperx", "--engine", help=" | ".join(ASR_ENGINES.names())),
-    spoken_language: str = typer.Option("auto", "--spoken-language", help="Spoken language: auto (detected per file) | en | zh"),
-    channels: str = typer.Option("auto", "--channels", help="auto | agent-left | agent-right | mono"),
-    call_id_pattern: Optional[str] = typer.Option(
-        None, "--call-id-pattern", help="Regex with a (?P<call_id>...) group matched against the file stem (default: the whole stem)."
-    ),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Start a local Dask cluster with N worker processes."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing Dask scheduler, e.g. tcp://host:8786."),
-    store: Optional[Path] = StoreOption,
-    output: Optional[Path] = typer.Option(None, "--output", help="Folder for <stem>.json and <stem>.vtt per file (redacted)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar over files."),
-    diarize_model: Optional[str] = typer.Option(
-        None, "--diarize-model", help="Local pyannote diarization pipeline (folder or cached name) to split mono recordings."
-    ),
-    align_model: Optional[str] = typer.Option(
-        None, "--align-model", help="Local wav2vec2 alignment model (folder or cached name) for word timings."
-    ),
-) -> None:
-    """Transcribe recordings into the store (redacted segments, speech metrics, compliance); re-runs skip what is done."""
-    import time
-
-    from workbench.errors import WorkbenchError
 profile_app = typer.Typer(help="Ingestion profiles (parameters/ingest/*.yaml).", no_args_is_help=True)
 app.add_typer(profile_app, name="profile")
 
@@ -356,6 +330,32 @@ def profile_suggest(
         typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
 
 
+@app.command("transcribe")
+def transcribe(
+    files: list[Path] = typer.Argument(..., help="Call recordings (stereo: agent left, customer right by default)."),
+    asr_model: Optional[str] = typer.Option(None, "--asr-model", help="Speech recognition model name or local model folder (default: the engine's offline model)."),
+    engine: str = typer.Option("whisperx", "--engine", help=" | ".join(ASR_ENGINES.names())),
+    spoken_language: str = typer.Option("auto", "--spoken-language", help="Spoken language: auto (detected per file) | en | zh"),
+    channels: str = typer.Option("auto", "--channels", help="auto | agent-left | agent-right | mono"),
+    call_id_pattern: Optional[str] = typer.Option(
+        None, "--call-id-pattern", help="Regex with a (?P<call_id>...) group matched against the file stem (default: the whole stem)."
+    ),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Start a local Dask cluster with N worker processes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of an existing Dask scheduler, e.g. tcp://host:8786."),
+    store: Optional[Path] = StoreOption,
+    output: Optional[Path] = typer.Option(None, "--output", help="Folder for <stem>.json and <stem>.vtt per file (redacted)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar over files."),
+    diarize_model: Optional[str] = typer.Option(
+        None, "--diarize-model", help="Local pyannote diarization pipeline (folder or cached name) to split mono recordings."
+    ),
+    align_model: Optional[str] = typer.Option(
+        None, "--align-model", help="Local wav2vec2 alignment model (folder or cached name) for word timings."
+    ),
+) -> None:
+    """Transcribe recordings into the store (redacted segments, speech metrics, compliance); re-runs skip what is done."""
+    import time
+
+    from workbench.errors import WorkbenchError
     from workbench.speech.batch import transcribe_files
 
     if workers is not None and scheduler is not None:
