@@ -109,7 +109,8 @@ def demo_like_root(generated_centre, tmp_path_factory) -> Path:
         (root / name).symlink_to(paths.root_dir() / name)
     generated = root / "data" / "generated"
     shutil.copytree(generated_centre, generated)  # the session's two-day sample
-    for export, profile in [("acd_calls.csv", "sample_acd"), ("surveys.csv", "sample_surveys")]:
+    # the full profiles, as make demo loads them: the calls carry the region the daily set fans out over
+    for export, profile in [("acd_calls.csv", "sample_acd_full"), ("surveys.csv", "sample_surveys_full")]:
         summary = ingest_files([generated / "exports" / export], profile, store_path=root / "data" / "warehouse.duckdb",
                                rejects_dir=root / "data" / "rejects")  # fmt: skip
         assert (summary["status"] == "succeeded").all()
@@ -150,10 +151,12 @@ def test_daily_set_for_a_day_without_calls_ends_every_report_as_an_empty_period(
 
     batch = run_report_set(plan_report_set("daily", quiet_day), outputs_dir=out, send_mail=False)
 
+    regions = [f"kpi_by_region[{region}]" for region in ("north", "south", "east", "west")]
     assert [(r["report"], r["status"]) for r in batch.reports] == [
-        ("kpi_daily", "succeeded"), ("overview_by_language[zh]", "succeeded"), ("overview_by_language[en]", "succeeded")
+        ("kpi_daily", "succeeded"), *((name, "succeeded") for name in regions),
+        ("overview_by_language[zh]", "succeeded"), ("overview_by_language[en]", "succeeded")
     ], batch.table()
-    assert batch.exit_code == 0 and batch.table().count("(no calls in this period)") == 3
+    assert batch.exit_code == 0 and batch.table().count("(no calls in this period)") == 7
     for outcome in batch.reports:
         run_dir = Path(outcome["run_dir"])
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
