@@ -206,7 +206,8 @@ def test_retired_option_spellings_are_recognised():
 #: SQL twins, and the modules that compute in DuckDB from those pieces (KPIs, interval series,
 #: the loading path, pseudonyms computed in the store).
 SQL_MODULES = {
-    "workbench/store/__init__.py", "workbench/store/readers.py", "workbench/glossary.py", "workbench/kpis.py",
+    "workbench/store/__init__.py", "workbench/store/readers.py", "workbench/store/dimensions.py",
+    "workbench/glossary.py", "workbench/kpis.py",
     "workbench/forecast/series.py", "workbench/ingest/load.py", "workbench/ingest/reading.py",
     "workbench/ingest/validate.py", "workbench/pseudonyms.py", "workbench/interval_kpis.py",
     # Reads a centre's own database (the user's query, read-only): an input like a file, not the store.

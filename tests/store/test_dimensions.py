@@ -57,3 +57,22 @@ def test_a_dimension_cannot_change_its_type_and_an_undeclared_column_is_refused(
             store.write_batch({"calls": _calls(["b"], dim_brand="x")})
         with pytest.raises(Exception, match="not a dimension of calls; known: region"):
             readers.dimension_values(store, "brand")
+
+
+def test_the_calls_behind_a_number_take_the_same_dimension_filter_as_the_kpis(tmp_path):
+    from workbench.kpis import compute_kpis
+
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write_batch({"dimensions": _catalogue(("region", "category")),
+                           "agents": pd.DataFrame({"agent_id": ["a1", "a2"], "team": ["red", "blue"]}),
+                           "calls": _calls(["a", "b", "c"], dim_region=["north", "south", "north"],
+                                           agent_id=["a1", "a1", "a2"])}, batch_id="b1")
+        north = readers.calls_in_set(store, "offered", dimension_filter={"region": "north"})
+        assert sorted(north["call_id"]) == ["a", "c"]
+        assert len(north) == int(compute_kpis(store, dimension_filter={"region": "north"})["offered"].iloc[0])
+        red_north = readers.calls_in_set(store, "offered", dimension_filter={"region": ["north"], "team": "red"})
+        assert list(red_north["call_id"]) == ["a"]
+        # A hostile value is a parameter: it matches nothing instead of widening the selection.
+        assert readers.calls_in_set(store, "offered", dimension_filter={"region": "north' OR '1'='1"}).empty
+        with pytest.raises(Exception, match="not a dimension of this store"):
+            readers.calls_in_set(store, "offered", dimension_filter={"brand": "x"})

@@ -365,7 +365,8 @@ class OperationsApp(App):
             self.store, call_set, start=start.isoformat(), end=end.isoformat(),
             queues=self._queues if self._filtered else None,
             target_answer_seconds=self.params.target_answer_seconds,
-            short_abandon_seconds=self.short_abandon_seconds)
+            short_abandon_seconds=self.short_abandon_seconds,
+            dimension_filter=self.dimension_filter or None)
 
     def _output_tables(self) -> list[tuple[str, str]]:
         calls = self.tables.get("calls")
@@ -374,8 +375,7 @@ class OperationsApp(App):
         where = self.day.value if self.interval.value == WHOLE_DAY else f"{self.day.value} {self.interval.value}"
         caption = f"{len(calls):,d} calls {self.call_set.label}, {where}"
         if self.dimension_filter:
-            # The store's reader of the calls behind a number takes no dimension filter yet.
-            caption += f" (every call of the queue selection, not only {self.dimension_filter_label()})"
+            caption += f" ({self.dimension_filter_label()})"
         return [("calls", table_html(calls, caption=caption))]
 
     def _tiles_html(self, row: pd.Series) -> str:

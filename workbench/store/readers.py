@@ -14,12 +14,13 @@ a new reader here, named for what it returns, rather than a query there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from workbench import glossary
 from workbench.errors import ParameterError
+from workbench.store.dimensions import filter_condition
 from workbench.schemas import TABLES
 
 if TYPE_CHECKING:
@@ -133,6 +134,7 @@ def calls_in_set(
     queues: Sequence[str] | None = None,
     target_answer_seconds: float = glossary.DEFAULT_TARGET_ANSWER_SECONDS,
     short_abandon_seconds: float = glossary.DEFAULT_SHORT_ABANDON_SECONDS,
+    dimension_filter: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The calls behind a number: those of :data:`workbench.glossary.CALL_SETS` ``call_set`` arriving in [start, end).
 
@@ -141,6 +143,11 @@ def calls_in_set(
         start: first arrival included (local timestamp), or open.
         end: first arrival excluded, or open.
         queues: queue ids to keep; None or empty = every queue.
+        dimension_filter: custom dimensions (or agent keys) to keep, as the KPIs take it
+            (:func:`workbench.store.dimensions.filter_condition`); None = every call.
+
+    Raises:
+        ParameterError: a ``dimension_filter`` naming no key of the store, or a value of the wrong type.
 
     Returns:
         :data:`CALL_COLUMNS`, ordered by ``arrived_at``.
@@ -156,6 +163,10 @@ def calls_in_set(
         parameters.append(str(end))
     if queues:
         condition, values = _in_list("queue_id", queues)
+        where.append(condition)
+        parameters += values
+    if dimension_filter:
+        condition, values = filter_condition(store, dimension_filter)
         where.append(condition)
         parameters += values
     return store.query(f"SELECT {', '.join(CALL_COLUMNS)} FROM calls WHERE {' AND '.join(where)} "
