@@ -48,6 +48,8 @@ demo: setup
 	$(BIN)/workbench run ingest_overview --params demo_intervals
 	$(BIN)/workbench kpis --by queue
 	$(BIN)/workbench kpis --by queue,region
+	# The same centre's ACD interval report, in its own store: KPIs from intervals alone.
+	$(BIN)/workbench kpis --by queue --store $(SAMPLE_DIR)/interval_report.duckdb
 	$(BIN)/workbench run sample_overview --params demo
 	$(BIN)/workbench run kpi_overview --params demo
 	$(BIN)/workbench run staffing_forecast --params demo

@@ -651,12 +651,21 @@ def kpis(
                                                 help="Abandons quicker than this are short abandons."),
     repeat_window_days: int = typer.Option(DEFAULT_REPEAT_WINDOW_DAYS, "--repeat-window-days", min=1,
                                            help="FCR: days in which another call by the customer is a repeat."),
+    volume_source: str = typer.Option(
+        "auto", "--volume-source", help="calls (call records) | interval_stats (ACD interval reports) | auto "
+        "(call records when the store has them for the period, else interval reports)."),
     output_format: str = typer.Option("table", "--format", help="table | csv | json | parquet"),
     output: Optional[Path] = typer.Option(None, "--output", help="File for parquet (and optionally csv/json)."),
     store: Optional[Path] = StoreOption,
 ) -> None:
-    """Operational KPIs (offered, abandonment, ASA, service level, AHT, FCR, CSAT) from the store."""
+    """Operational KPIs (offered, abandonment, ASA, service level, AHT, FCR, CSAT) from the store.
+
+    From the call records, or from the ACD's interval reports for a store that has only those
+    (--by queue, day or interval; the figures weighted by their counts, never an average of averages).
+    """
     from workbench.errors import WorkbenchError
+    from workbench.forecast.series import resolve_volume_source
+    from workbench.interval_kpis import compute_interval_kpis
     from workbench.kpis import compute_kpis
     from workbench.store import Store
 
@@ -673,11 +682,22 @@ def kpis(
         kept.setdefault(name.strip(), []).extend(v.strip() for v in values.split(",") if v.strip())
     try:
         with Store(store, read_only=True) as opened:
-            table = compute_kpis(
-                opened, by=keys, interval_minutes=interval_minutes, date_from=date_from, date_to=date_to,
-                target_answer_seconds=target_answer_seconds, short_abandon_seconds=short_abandon_seconds,
-                repeat_window_days=repeat_window_days, queues=queues or None, dimension_filter=kept or None,
-            )
+            source = resolve_volume_source(opened, volume_source, date_from, date_to)
+            if source == "interval_stats":
+                if kept:
+                    _fail("--dimension-filter: interval reports carry no custom dimensions", exit_code=2)
+                table = compute_interval_kpis(
+                    opened, by=keys, date_from=date_from, date_to=date_to, queues=queues or None,
+                    interval_minutes=interval_minutes,
+                )
+                typer.secho("KPIs from the ACD's interval reports (the store has no call records for the period)",
+                            err=True, fg=typer.colors.YELLOW)
+            else:
+                table = compute_kpis(
+                    opened, by=keys, interval_minutes=interval_minutes, date_from=date_from, date_to=date_to,
+                    target_answer_seconds=target_answer_seconds, short_abandon_seconds=short_abandon_seconds,
+                    repeat_window_days=repeat_window_days, queues=queues or None, dimension_filter=kept or None,
+                )
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
     if output_format == "parquet":

@@ -70,7 +70,7 @@ PARAMETER_NAMES: dict[str, str] = {
     "short_abandon_seconds": "abandons quicker than this are short abandons, kept out of the rates",
     "repeat_window_days": "days after a call in which another call by the same customer makes it a repeat",
     "forecast_model": "volume forecasting model (a name in workbench.forecast.models.MODELS)",
-    "volume_source": "where forecast and staffing series come from: calls (call records), interval_stats "
+    "volume_source": "where KPIs, forecast and staffing series come from: calls (call records), interval_stats "
     "(ACD interval reports) or auto (call records when the store has them for the period, else interval reports)",
     "asr_model": "speech recognition model name or local folder of the transcription engine",
     "driver_model": "satisfaction-driver model whose effects are shown (logistic or boosting)",

@@ -98,3 +98,27 @@ def test_filters_and_refusals(interval_store: Path) -> None:
     assert 0 < first_day["offered"].iloc[0] < everything["offered"].sum()
     # No row states a 30-second target: no service level, rather than one on the wrong threshold.
     assert other_target["service_level_calls"].iloc[0] == 0 and other_target["service_level"].isna().all()
+
+
+def test_cli_kpis_read_the_interval_reports_of_a_store_without_call_records(interval_store: Path,
+                                                                            centre_calls_store: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["kpis", "--by", "queue", "--format", "json", "--store", str(interval_store)])
+    assert result.exit_code == 0, result.output
+    assert "interval reports" in result.stderr
+    rows = pd.DataFrame(json.loads(result.stdout))
+    with Store(centre_calls_store, read_only=True) as store:
+        from_calls = compute_kpis(store, by=["queue"])
+    assert rows["queue_id"].tolist() == from_calls["queue_id"].tolist()
+    assert rows["offered"].tolist() == from_calls["offered"].tolist()
+    # Asked for call records, the interval-only store has none: zero offered, not the interval figures.
+    forced = runner.invoke(app, ["kpis", "--volume-source", "calls", "--format", "json", "--store", str(interval_store)])
+    assert forced.exit_code == 0 and json.loads(forced.stdout)[0]["offered"] == 0
+    refused = runner.invoke(app, ["kpis", "--dimension-filter", "region=north", "--store", str(interval_store)])
+    assert refused.exit_code == 2 and "interval reports carry no custom dimensions" in refused.output
