@@ -26,8 +26,6 @@ asserts what was loaded, never a time.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,6 +34,7 @@ import duckdb
 import yaml
 
 from bench_ingest import ROWS, write_acd_csv
+from bench_ingest import _in_subprocess as run_in_subprocess
 from workbench import paths
 
 GOAL_RATIO = 2.0
@@ -158,19 +157,7 @@ def run_ours(csv: str, db: str, rejects: str, profile: str) -> dict:
 
 def _in_subprocess(module: str, function: str, *args: str) -> dict:
     """Run ``module.function(*args)`` in a fresh interpreter; its result plus its peak RSS (VmHWM)."""
-    code = (
-        f"import json, sys; import {module} as b; "
-        f"r = b.{function}(*sys.argv[1:]); "
-        "r['peak_rss_megabytes'] = [int(l.split()[1]) for l in open('/proc/self/status') "
-        "if l.startswith('VmHWM:')][0] / 1024; "
-        "print('RESULT' + json.dumps(r))"
-    )
-    tests = str(Path(__file__).resolve().parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env)
-    assert done.returncode == 0, done.stderr[-3000:]
-    payload = done.stdout[done.stdout.rindex("RESULT") + len("RESULT"):].splitlines()[0]
-    return json.loads(payload)
+    return run_in_subprocess(function, *args, module=module)
 
 
 def test_ingest_with_ten_dimensions_against_plain_duckdb(tmp_path):

@@ -155,12 +155,12 @@ def run_ours(csv: str, db: str, rejects: str) -> dict:
             "status": str(row["status"]), "groups": len(kpis), "stages_seconds": stages}
 
 
-def _in_subprocess(function: str, *args: str) -> dict:
+def _in_subprocess(function: str, *args: str, module: str = "bench_ingest") -> dict:
     """Run ``function(*args)`` of this module in a fresh interpreter; its result plus peak RSS."""
     # VmHWM of the child's own address space: ru_maxrss would also count the forked copy of this
     # pytest process (over 1 GB after generating the CSV), the same for both sides.
     code = (
-        "import json, sys; import bench_ingest as b; "
+        f"import json, sys; import {module} as b; "
         f"r = b.{function}(*sys.argv[1:]); "
         "r['peak_rss_megabytes'] = [int(l.split()[1]) for l in open('/proc/self/status') "
         "if l.startswith('VmHWM:')][0] / 1024; "
