@@ -231,3 +231,38 @@ def test_bank_service_time_and_asa(bank_store):
     assert served["med"] == 109
     assert kpis["answered"] == 27_162 and kpis["offered"] == 33_344 - 278
     assert round(kpis["asa_seconds"], 1) == 40.8  # compute_kpis' ASA = mean wait over answered
+
+
+def test_real_export_that_does_not_time_abandoned_calls_loads_every_call(bank_store, tmp_path):
+    """The real export as many vendors give it: abandoned calls (HANG) with no queue or talk time.
+
+    Nothing may be rejected for a measure the export never had: the abandoned calls count in the
+    abandonment rate, ASA stays the answered calls' figure, and wait_unknown says how many lack a wait.
+    """
+    _, full_store = bank_store
+    lines = BANK.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    q_time, ser_time, outcome = header.index("q_time"), header.index("ser_time"), header.index("outcome")
+    blanked, hangs = [lines[0]], 0
+    for line in lines[1:]:
+        fields = line.split("\t")
+        if fields[outcome] == "HANG":
+            fields[q_time] = fields[ser_time] = ""
+            hangs += 1
+        blanked.append("\t".join(fields))
+    export = tmp_path / "bank_untimed_abandons.txt"
+    export.write_text("\r\n".join(blanked) + "\r\n", encoding="utf-8")
+    summary = ingest_files([export], "anonymous_bank", store_path=tmp_path / "s.duckdb", rejects_dir=tmp_path / "rej")
+    with Store(full_store, read_only=True) as store:
+        full_summary = store.query("SELECT rows_rejected FROM batches WHERE kind = 'calls'")
+        full = compute_kpis(store).iloc[0]
+    with Store(tmp_path / "s.duckdb", read_only=True) as store:
+        untimed = compute_kpis(store).iloc[0]
+    assert hangs > 5_000
+    assert summary.loc[0, "rows_rejected"] == int(full_summary["rows_rejected"].iloc[0])
+    assert (untimed["offered"], untimed["answered"]) == (full["offered"], full["answered"])
+    # Without a wait no abandon can be shown to be short: each counts as a genuine abandon.
+    assert untimed["abandoned"] == full["abandoned"] + full["short_abandoned"] and untimed["short_abandoned"] == 0
+    assert untimed["abandonment_rate"] > 0.15
+    assert untimed["asa_seconds"] == pytest.approx(full["asa_seconds"])
+    assert untimed["wait_unknown"] == untimed["abandoned"] and full["wait_unknown"] == 0
