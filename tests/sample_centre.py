@@ -50,6 +50,26 @@ def ingest_sample(sample: str | Path, store_path: str | Path, *,
     return store_path
 
 
+def interval_report_store(calls_store: str | Path, folder: str | Path) -> Path:
+    """A store holding only the ACD interval report of ``calls_store``'s calls (no call records); its path.
+
+    The report is written by :func:`workbench.sample.interval_report.write_interval_report` and loaded
+    through the ``sample_interval_report`` profile; every row must load.
+    """
+    from workbench.ingest import ingest_files
+    from workbench.sample.interval_report import write_interval_report
+    from workbench.store import Store
+
+    folder = Path(folder)
+    with Store(calls_store, read_only=True) as store:
+        calls = store.read_table("calls")
+    report = write_interval_report(calls, folder / "interval_report.csv")
+    summary = ingest_files([report], "sample_interval_report", store_path=folder / "intervals.duckdb",
+                           rejects_dir=folder / "rejects")
+    assert summary.iloc[0]["rows_rejected"] == 0, summary.to_dict("records")
+    return folder / "intervals.duckdb"
+
+
 def copy_store(store_path: str | Path, folder: str | Path) -> Path:
     """A copy of the store file in ``folder`` (created), for a test that writes to a shared store; its path."""
     import shutil

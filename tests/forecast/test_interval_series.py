@@ -13,25 +13,18 @@ from workbench.errors import ParameterError
 from workbench.forecast.series import interval_stats_history, interval_volumes, resolve_volume_source
 from workbench.ingest import ingest_files
 from workbench.pipelines.staffing import load_history, run_staffing_forecast
-from workbench.sample.interval_report import write_interval_report
 from workbench.store import Store, readers
 
 
 @pytest.fixture(scope="module")
 def nine_day_stores(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(store of a 9-day sample's call records, store of only their 30-minute interval report)."""
-    from sample_centre import generate_sample, ingest_sample
+    from sample_centre import generate_sample, ingest_sample, interval_report_store
 
     folder = tmp_path_factory.mktemp("nine_days")
     sample = generate_sample(folder / "sample", days=9, seed=2)
     calls_store = ingest_sample(sample, folder / "calls.duckdb", exports=(("acd_calls.csv", "sample_acd"),))
-    with Store(calls_store, read_only=True) as store:
-        calls = store.read_table("calls")
-    report = write_interval_report(calls, folder / "interval_report.csv")
-    summary = ingest_files([report], "sample_interval_report", store_path=folder / "intervals.duckdb",
-                           rejects_dir=folder / "rejects")
-    assert summary.iloc[0]["rows_rejected"] == 0
-    return calls_store, folder / "intervals.duckdb"
+    return calls_store, interval_report_store(calls_store, folder)
 
 
 def test_the_source_is_chosen_and_the_series_agree(nine_day_stores: tuple[Path, Path]) -> None:

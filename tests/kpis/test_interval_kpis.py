@@ -9,10 +9,8 @@ import pandas as pd
 import pytest
 
 from workbench.errors import ParameterError, WorkbenchError
-from workbench.ingest import ingest_files
 from workbench.interval_kpis import INTERVAL_KPI_COLUMNS, compute_interval_kpis
 from workbench.kpis import compute_kpis
-from workbench.sample.interval_report import write_interval_report
 from workbench.store import Store
 
 COUNTS = ["offered", "answered", "abandoned", "short_abandoned"]
@@ -23,14 +21,9 @@ SECONDS_TOLERANCE = 0.5
 @pytest.fixture(scope="module")
 def interval_store(centre_calls_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding only the interval report of the shared sample's calls (no call records)."""
-    folder = tmp_path_factory.mktemp("interval_store")
-    with Store(centre_calls_store, read_only=True) as store:
-        calls = store.read_table("calls")
-    report = write_interval_report(calls, folder / "interval_report.csv")
-    summary = ingest_files([report], "sample_interval_report", store_path=folder / "w.duckdb",
-                           rejects_dir=folder / "rej")
-    assert summary.iloc[0]["rows_rejected"] == 0
-    return folder / "w.duckdb"
+    from sample_centre import interval_report_store
+
+    return interval_report_store(centre_calls_store, tmp_path_factory.mktemp("interval_store"))
 
 
 @pytest.mark.parametrize("by", [(), ("queue",), ("day",), ("queue", "day"), ("interval",)])
