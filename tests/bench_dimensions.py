@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from bench_ingest import ROWS, write_acd_csv
+from bench_ingest import ROWS, time_ingest_stages, write_acd_csv
 from bench_ingest import _in_subprocess as run_in_subprocess
 from workbench import paths
 
@@ -120,23 +120,7 @@ def run_ours(csv: str, db: str, rejects: str, profile: str) -> dict:
     from workbench.kpis import compute_kpis
     from workbench.store import Store
 
-    stages: dict[str, float] = {}
-
-    def timed(label, fn):
-        def wrapper(*args, **kwargs):
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                stages[label] = stages.get(label, 0.0) + time.perf_counter() - t0
-        return wrapper
-
-    # Stages as in bench_ingest: wrapping what load.py calls, the ingest code itself untouched.
-    load.file_sha256 = timed("file_sha256", load.file_sha256)
-    load.load_raw = timed("open_export", load.load_raw)
-    load.check_export = timed("read_and_check_sql", load.check_export)
-    load._write_rejects = timed("write_rejects", load._write_rejects)
-    Store.write_batch = timed("store_write_batch", Store.write_batch)
+    stages = time_ingest_stages()  # as in bench_ingest
 
     cpu_started = _cpu_seconds()
     started = time.perf_counter()

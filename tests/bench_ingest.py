@@ -115,10 +115,15 @@ def run_floor(csv: str, db: str) -> dict:
             "rows_loaded": int(rows), "groups": len(groups)}
 
 
-def run_ours(csv: str, db: str, rejects: str) -> dict:
-    """ingest_files into a fresh store + compute_kpis by queue and interval, stage times recorded."""
+def time_ingest_stages() -> dict[str, float]:
+    """Seconds per ingest stage, filled as ingestion runs in this (child) process.
+
+    Wraps what ``load.py`` calls (the ingest code itself is untouched): open_export: byte checks and
+    the lazy DuckDB view over the CSV; read_and_check_sql: DuckDB reads the CSV and runs the
+    generated checks into a temp table (one pass); write_rejects; store_write_batch: the insert
+    transaction (rows + batches row).
+    """
     from workbench.ingest import load
-    from workbench.kpis import compute_kpis
     from workbench.store import Store
 
     stages: dict[str, float] = {}
@@ -132,15 +137,21 @@ def run_ours(csv: str, db: str, rejects: str) -> dict:
                 stages[label] = stages.get(label, 0.0) + time.perf_counter() - t0
         return wrapper
 
-    # Time the stages by wrapping what load.py calls (the ingest code itself is untouched):
-    # open_export: byte checks and the lazy DuckDB view over the CSV; read_and_check_sql: DuckDB
-    # reads the CSV and runs the generated checks into a temp table (one pass); write_rejects;
-    # store_write_batch: the insert transaction (rows + batches row).
     load.file_sha256 = timed("file_sha256", load.file_sha256)
     load.load_raw = timed("open_export", load.load_raw)
     load.check_export = timed("read_and_check_sql", load.check_export)
     load._write_rejects = timed("write_rejects", load._write_rejects)
     Store.write_batch = timed("store_write_batch", Store.write_batch)
+    return stages
+
+
+def run_ours(csv: str, db: str, rejects: str) -> dict:
+    """ingest_files into a fresh store + compute_kpis by queue and interval, stage times recorded."""
+    from workbench.ingest import load
+    from workbench.kpis import compute_kpis
+    from workbench.store import Store
+
+    stages = time_ingest_stages()
 
     started = time.perf_counter()
     summary = load.ingest_files([csv], "sample_acd", store_path=db, rejects_dir=rejects)
