@@ -249,11 +249,9 @@ def ingest_source(
     """
     started = started or _now()
     batch_id = batch_id_for(digest, profile.name)
-    sha = digest
-    path = source
     rejects_file = rejects_path(rejects_dir, batch_id)
     summary = dict.fromkeys(SUMMARY_COLUMNS)
-    summary.update(file=str(path), batch_id=batch_id, **_ZERO_COUNTS)
+    summary.update(file=str(source), batch_id=batch_id, **_ZERO_COUNTS)
     with Store(store_path) as store:
         done = store.query("SELECT status FROM batches WHERE batch_id = ? AND status = 'succeeded'", [batch_id])
         if len(done):
@@ -266,7 +264,7 @@ def ingest_source(
                 raw, checked = read_and_check(store)
             except InputDataError as exc:
                 # Recorded, so the store shows what was tried; a 'failed' row never counts as loaded.
-                store.write_batch({"batches": _batch_row(batch_id, profile, path, sha, summary, started, "failed")})
+                store.write_batch({"batches": _batch_row(batch_id, profile, source, digest, summary, started, "failed")})
                 exc.batch_id = batch_id  # for the summary row of ingest_files
                 raise
             counts = store.query(
@@ -294,7 +292,7 @@ def ingest_source(
             # DuckDB write in any order saves a fifth of the insert's CPU.
             store.connection.execute("SET preserve_insertion_order = false")
             store.write_batch(
-                {"batches": _batch_row(batch_id, profile, path, sha, summary, started, "succeeded"),
+                {"batches": _batch_row(batch_id, profile, source, digest, summary, started, "succeeded"),
                  **dimension_catalogue(profile)},
                 batch_id=batch_id,
                 queries={profile.table: f"SELECT {columns} FROM {checked} WHERE len(reasons) = 0 AND NOT in_store"},
