@@ -18,6 +18,7 @@ import pytest
 
 import workbench
 from workbench.topics.labels import (
+    distinctive_weights,
     format_words_by_language,
     key_phrase,
     reason_sentence,
@@ -167,6 +168,35 @@ def test_reason_sentence_of_hostile_text_is_clean_and_redacted():
 
 
 # --------------------------------------------------------------------------- labels
+
+
+def test_distinctive_weights_keep_what_is_more_typical_of_a_topic_than_of_any_other():
+    weights = {0: {"son": 0.30, "password": 0.36}, 1: {"son": 0.29, "modem": 0.40, "password": 0.10}, 2: {}}
+    out = distinctive_weights(weights)
+    assert out[0] == pytest.approx({"son": 0.01, "password": 0.26}) and out[1] == {"modem": 0.40} and out[2] == {}
+    assert distinctive_weights({0: {"a": 0.5}, 1: {"a": 0.5}}) == {0: {}, 1: {}}
+    assert distinctive_weights({5: {"a": 1.0}}) == {5: {"a": 1.0}} and weights[1]["son"] == 0.29  # not mutated
+
+
+def test_whole_calls_sharing_small_talk_get_their_own_reason_with_distinctive_weights():
+    persona = "我儿子平时弄这个电脑路由器手机，他今天不在家，我年纪大了看不懂这些东西。"
+    reasons = {
+        "password": ["我的服务密码忘了，想重置一下。", "手机收不到验证码，没办法重置密码。"],
+        "outage": ["家里宽带从昨天晚上开始就断了。", "光猫的灯一直在闪，宽带连不上。"],
+        "refund": ["上次说给我退款，到现在还没到账。", "退款申请提交一周了还没收到钱。"],
+    }
+    calls = {
+        topic: [("喂，您好。" + (persona if topic != "refund" else "") + reason + "好的，谢谢。") for reason in texts * 4]
+        for topic, texts in reasons.items()
+    }
+    raw = _weights(calls)
+    assert "儿子" in reason_sentence(calls["password"][0], raw["password"])  # why: raw weights pick the small talk
+    weights = distinctive_weights(raw)
+    for topic, texts in calls.items():
+        label = topic_label(texts, np.linspace(1, 0.5, len(texts)), weights[topic])
+        assert label.rstrip("？?") in "".join(reasons[topic]), (topic, label)
+        assert "儿子" not in reason_sentence(texts[0], weights[topic])
+
 
 
 def test_chinese_label_is_a_short_question_from_the_topic_with_its_words():
