@@ -1,8 +1,12 @@
 """Topic mining of call texts with BERTopic, offline, in Mandarin and English.
 
 * :mod:`~workbench.topics.text`: jieba tokenising, stop words and call-centre filler, redaction of examples.
-* :mod:`~workbench.topics.embeddings`: the embedding-backend registry (nothing downloads).
-* :mod:`~workbench.topics.model`: fit, outlier reduction, stable ids across runs, save/load, assign.
+* :mod:`~workbench.topics.embeddings`: the embedding-backend registry (nothing downloads), the embedding
+  cache and centring per language.
+* :mod:`~workbench.topics.model`: fit (the topic count chosen from the data), stable ids across runs,
+  save/load, assign.
+* :mod:`~workbench.topics.labels`: readable labels (a short representative question), reason sentences,
+  topic words per language.
 * :mod:`~workbench.topics.analysis`: share over time, emerging topics, the pain table (``called_again_rate``).
 * :mod:`~workbench.topics.data`: texts from the store or a file, and writing results to the store.
 * :mod:`~workbench.topics.pipeline`: the fit and assign jobs of ``workbench topics`` and the notebook.

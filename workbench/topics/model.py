@@ -48,7 +48,7 @@ from workbench.paths import hub_offline
 from workbench.topics.embeddings import (
     Embedder, centre_by_language, embed_texts, language_means, load_embedder, make_embedder,
 )  # fmt: skip
-from workbench.topics.text import cjk_share, detect_language, redact, stop_words, tokenize
+from workbench.topics.text import cjk_share, detect_language, stop_words, tokenize
 
 ASSIGNMENT_COLUMNS = ["id", "topic", "probability"]
 TOPIC_COLUMNS = ["topic", "label", "size", "top_words", "examples", "is_new", "previous_similarity"]
@@ -560,24 +560,39 @@ def _topic_table(
     similarity: dict[int, float],
     new_ids: set[int],
 ) -> pd.DataFrame:
+    """One row per topic: a readable label, its words (per language in a mixed corpus) and reason sentences.
+
+    The label is a human one when given (or carried over), else a short representative
+    question of the topic (:func:`workbench.topics.labels.topic_label`); examples are the
+    sentence of each typical text that carries the reason, redacted.
+    """
+    from workbench.topics.labels import (
+        distinctive_weights, format_words_by_language, reason_sentence, topic_label, topic_words_by_language,
+    )  # fmt: skip
+
     rows = []
     frame = pd.DataFrame({"topic": stable, "text": texts, "p": probability})
+    weights = distinctive_weights(_word_weights(model, id_map))
+    by_language = topic_words_by_language(texts, stable, top_n=top_n_words)
     for internal, topic in sorted(id_map.items(), key=lambda kv: kv[1]):
         members = frame[frame["topic"] == topic]
         if members.empty:
             continue
         words = [w for w, _ in (model.get_topic(internal) or [])][:top_n_words] if internal in model.topic_sizes_ else []
-        best = members.sort_values("p", ascending=False, kind="stable").drop_duplicates("text").head(examples)
-        top = ", ".join(words)
+        ranked = members.sort_values("p", ascending=False, kind="stable").drop_duplicates("text")
+        own = weights.get(int(topic), {})
+        per_language = by_language.get(int(topic), {})
+        top = format_words_by_language(per_language, per_language=top_n_words) if len(per_language) > 1 else ", ".join(words)
+        label = labels.get(int(topic))
+        if not label:
+            label = "outliers" if topic == OUTLIER else topic_label(ranked["text"].tolist(), ranked["p"].to_numpy(), own)
         rows.append(
             {
                 "topic": int(topic),
-                "label": labels.get(int(topic)) or (
-                    "outliers" if topic == OUTLIER else "_".join([str(topic), *words[:3]])
-                ),
+                "label": label or f"{topic} {', '.join(words[:3])}",
                 "size": int(len(members)),
                 "top_words": top,
-                "examples": " | ".join(redact(t)[:300] for t in best["text"]),
+                "examples": " | ".join(reason_sentence(t, own) for t in ranked["text"].head(examples)),
                 "is_new": int(topic) in new_ids,
                 "previous_similarity": similarity.get(int(topic)),
             }
