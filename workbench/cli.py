@@ -577,7 +577,8 @@ def topics_fit(
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Column holding the document id (files; default row number)."),
     text_language: str = typer.Option("auto", "--text-language", help="Language of the texts: auto | en | zh | mixed"),
     output: Optional[Path] = typer.Option(None, "--output", help="Run folder (default outputs/topics/<run id>)."),
-    n_topics: Optional[int] = typer.Option(None, "--n-topics", min=2, help="Topics when roughly known (PCA+KMeans); default: HDBSCAN decides."),
+    n_topics: Optional[int] = typer.Option(None, "--n-topics", min=2, help="Number of topics when known; default: chosen from the data (silhouette over a range of counts)."),
+    clustering: str = typer.Option("kmeans", "--clustering", help="kmeans (default) | hdbscan (density; leaves outliers)."),
     embedding: str = typer.Option("auto", "--embedding", help=" | ".join(("auto", *EMBEDDINGS.names()))),
     embedding_model: Optional[str] = typer.Option(None, "--embedding-model", help="sentence-transformers name (local cache) or folder."),
     max_outlier_share: float = typer.Option(0.05, "--max-outlier-share", min=0.0, max=1.0, help="Outliers reassigned down to this share."),
@@ -595,7 +596,7 @@ def topics_fit(
         run, folder = fit_job(
             docs, output=output, previous=True if previous is None else (False if previous == "none" else previous),
             store_path=store, record=(texts == "store") if record is None else record, language=text_language,
-            n_topics=n_topics, embedding=embedding, embedding_model=embedding_model,
+            n_topics=n_topics, clustering=clustering, embedding=embedding, embedding_model=embedding_model,
             max_outlier_share=max_outlier_share, show_progress=True,
         )
     except WorkbenchError as exc:
@@ -604,6 +605,10 @@ def topics_fit(
     info = run.info
     typer.echo(f"{info['documents']} documents, {len(run.topics)} topics, language {info['language']}, "
                f"embedding {info['embedding']}, clustering {info['clustering']}; outliers: {info['outliers']['reason']}")
+    typer.echo(f"how many topics: {info['topic_count']['reason']}")
+    cache = info.get("embedding_cache") or {}
+    if cache:
+        typer.echo(f"embedding: {cache['distinct']} distinct texts, {cache['from_cache']} from the cache, {cache['embedded']} embedded")
     typer.echo(f"run folder: {folder}")
 
 

@@ -272,7 +272,9 @@ class TopicOverviewParameters(StoreSelection):
     text_language: Literal["auto", "en", "zh", "mixed"] = Field(
         "auto", description=PARAMETER_NAMES["text_language"] + "; auto = detect"
     )
-    n_topics: int | None = Field(20, ge=2, le=500, description="topics when roughly known (PCA+KMeans); None = HDBSCAN decides")
+    n_topics: int | None = Field(
+        None, ge=2, le=500, description="number of topics when known; None = chosen from the data (silhouette over a range)"
+    )
     embedding: registered_name(EMBEDDINGS) = Field(
         "auto", description=PARAMETER_NAMES["embedding"] + "; auto = chosen offline"
     )
