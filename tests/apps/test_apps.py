@@ -325,6 +325,23 @@ def test_topics_examples_fall_back_to_the_run_folder(topics_store, outputs):
     assert app.example_texts(0, docs) == ["bill one", "bill two, [redacted]"]
 
 
+def test_topics_says_how_the_run_found_its_topics_escaped(topics_store, outputs):
+    import json
+
+    from sample_centre import SAMPLE_TOPIC_MODEL
+
+    folder = outputs / "topics" / SAMPLE_TOPIC_MODEL
+    folder.mkdir(parents=True)
+    info = {"documents": 120, "language": "mixed", "embedding": "e5", "centred_languages": ["en", "zh"],
+            "topic_count": {"method": "silhouette", "chosen": 3, "reason": "3 topics: <b>silhouette</b>"}}
+    (folder / "run.json").write_text(json.dumps(info), encoding="utf-8")
+    app = topics(topics_store)
+    assert "3 topics: <b>silhouette</b>" in app.run_method
+    assert "a reason in both languages is one topic" in app.run_method
+    html = [w.value for w in app._build().children if "How the topics were found" in str(getattr(w, "value", ""))]
+    assert len(html) == 1 and "&lt;b&gt;silhouette&lt;/b&gt;" in html[0] and "<b>silhouette" not in html[0]
+
+
 def test_topics_unknown_model_and_queue_fall_back_with_notices(topics_store, outputs):
     app = topics(topics_store, model_id="no-such-model", queues=["nowhere"])
     assert app.model_id is not None and app.queue.value == "all"

@@ -72,6 +72,25 @@ class TopicsApp(App):
                 "None of the topic run's documents matches a call in the store: shares over time, emerging topics "
                 "and pain need the calls (ingest the call records the transcripts belong to).")
         self.run_examples = self._run_folder_examples(model_id)
+        self.run_method = self._run_folder_method(model_id)
+
+    def _run_folder_method(self, model_id: str) -> str:
+        """How the run found its topics, from ``outputs/topics/<model_id>/run.json`` (empty when absent)."""
+        import json
+
+        path = paths.outputs_dir() / "topics" / model_id / "run.json"
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        count = info.get("topic_count") or {}
+        parts = [f"{info.get('documents', '?')} texts, language {info.get('language', '?')}, "
+                 f"embedding {info.get('embedding', '?')}"]
+        if info.get("centred_languages") and len(info["centred_languages"]) > 1:
+            parts.append("each language's mean removed, so a reason in both languages is one topic")
+        if count.get("reason"):
+            parts.append(str(count["reason"]))
+        return "; ".join(parts) + "."
 
     def _run_folder_examples(self, model_id: str) -> dict[int, list[str]]:
         """Redacted examples saved with the run (``outputs/topics/<model_id>/topics.csv``), when present."""
@@ -110,9 +129,12 @@ class TopicsApp(App):
                            (self.examples, "examples")):
             view.add_class(f"wb-{name}")
         self._watch(self.queue, self.time_grain, self.topic)
+        method = getattr(self, "run_method", "")
         source = widgets.HTML(
             f"<p style='color:#555;margin:2px 0'>Topic run <code>{escape(str(self.model_id))}</code> from the store "
-            "(finished results; nothing is refitted here).</p>" if self.model_id else "")
+            "(finished results; nothing is refitted here)."
+            + (f" How the topics were found: {escape(method)}" if method else "") + "</p>" if self.model_id else "")
+        source.add_class("wb-source")
         return widgets.VBox([source, widgets.HBox([self.queue, self.time_grain]), self.sizes_chart, self.share_chart,
                              self.emerging, self.pain_chart, self.pain, self.topic, self.examples])
 
