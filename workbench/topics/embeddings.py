@@ -317,13 +317,15 @@ def load_embedder(folder: str | Path) -> Embedder:
 
 
 def _text_key(text: str) -> bytes:
-    return hashlib.sha1(text.encode("utf-8")).digest()
+    # Hex, not the raw digest: numpy's fixed-width bytes drop trailing NUL bytes, so a digest
+    # ending in 0x00 would never be found again.
+    return hashlib.sha1(text.encode("utf-8")).hexdigest().encode("ascii")
 
 
 class EmbeddingCache:
     """Vectors of texts one pre-trained model has embedded, kept between runs.
 
-    A folder of shards (``<uuid>.npz`` with ``keys``, the SHA-1 of each text,
+    A folder of shards (``<uuid>.npz`` with ``keys``, the hex SHA-1 of each text,
     and ``vectors``), written atomically, so concurrent runs only add shards.
     The folder name carries the model and its file hash: another model never
     reads these vectors. It is a cache: deleting it costs only time.
@@ -358,7 +360,7 @@ class EmbeddingCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = self.folder / f".{uuid.uuid4().hex}.npz"
             with open(tmp, "wb") as out:
-                np.savez(out, keys=np.array(keys, dtype="S20"), vectors=np.asarray(vectors, dtype=np.float32))
+                np.savez(out, keys=np.array(keys, dtype="S40"), vectors=np.asarray(vectors, dtype=np.float32))
             os.replace(tmp, tmp.with_name(tmp.name[1:]))
         except OSError:
             pass  # caching only saves time
