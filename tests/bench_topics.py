@@ -340,6 +340,7 @@ def _embedding_rates(turns: pd.DataFrame) -> dict:
     return rates
 
 
+@pytest.mark.timeout(3 * 3600)  # 100,000 utterances take longer than the suite's 900 s per test
 def test_scale_by_stage():
     from bertopic import BERTopic
     from bertopic.cluster import BaseCluster
@@ -365,7 +366,11 @@ def test_scale_by_stage():
     # The pipeline's own stage functions where it has them (workbench.topics.model), else equivalents.
     from workbench.topics import model as pipeline
 
-    stages = {}
+    stages: dict = {}
+    # Written after every stage, so a run stopped part-way still leaves what it measured.
+    RESULTS["scale"] = {"utterances": len(texts), "complete": False, "stages": stages,
+                        "embedding": {b: {k: v for k, v in r.items() if k != "_vectors"} for b, r in rates.items()}}
+    _write()
     with PeakRSS() as m:
         if hasattr(pipeline, "reduce_embeddings"):
             reduced = pipeline.reduce_embeddings(vectors, dims=10, reduction="umap", seed=SEED)
@@ -373,6 +378,7 @@ def test_scale_by_stage():
             reduced = UMAP(n_neighbors=15, n_components=10, min_dist=0.0, metric="cosine",
                            random_state=SEED).fit_transform(vectors)  # fmt: skip
     stages["reduction_umap10"] = m.record()
+    _write()
     with PeakRSS() as m:
         if hasattr(pipeline, "choose_topic_count"):
             choice = pipeline.choose_topic_count(reduced, seed=SEED)
@@ -388,9 +394,11 @@ def test_scale_by_stage():
             chosen = max(silhouettes, key=silhouettes.get)
             how = {"method": "KMeans (n_init 3) per count, silhouette on a 10,000-row sample", "counts_tried": len(grid)}
     stages["choose_count"] = {**m.record(), **how, "chosen": chosen}
+    _write()
     with PeakRSS() as m:
         labels = KMeans(n_clusters=chosen, random_state=SEED, n_init=10).fit_predict(reduced)
     stages["clustering_kmeans"] = m.record()
+    _write()
     with PeakRSS() as m:
         if hasattr(pipeline, "_fit_words"):
             pipeline._fit_words(texts, labels, vectors, 10, "mixed")
@@ -403,6 +411,7 @@ def test_scale_by_stage():
     embedding_seconds = max(r["extrapolated_seconds_for_all"] for r in rates.values())
     RESULTS["scale"] = {
         "utterances": len(texts),
+        "complete": True,
         "mean_characters": round(float(np.mean([len(t) for t in texts])), 1),
         "distinct_texts": int(turns["text"].nunique()),
         "generate_seconds": round(generate_seconds, 1),
