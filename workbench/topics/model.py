@@ -10,10 +10,9 @@ real labelled intent and review sets in Chinese and English):
   (centring per language): otherwise a Mandarin and an English line split by
   language, not by reason; on one language it removes what every text shares.
 * UMAP to a few dimensions, then KMeans. Without ``n_topics`` the count is
-  chosen in the reduced space: KMeans over a range of counts, the silhouette
-  of each, the smallest count scoring within a hair of the best (so uneven
-  topic sizes do not push it ever higher); ``info['topic_count']`` records the
-  curve. BERTopic's own UMAP+HDBSCAN over-splits short utterances into
+  chosen from the data: KMeans in the UMAP space over a range of counts, each
+  partition scored by its silhouette on the full embeddings, the best count
+  wins; ``info['topic_count']`` records the curve. BERTopic's own UMAP+HDBSCAN over-splits short utterances into
   micro-topics, or puts most texts in one topic; HDBSCAN stays available
   (``clustering='hdbscan'``), with outliers reassigned down to
   ``max_outlier_share``.
@@ -132,8 +131,8 @@ def _vectorizer(n_docs: int):
 
 #: Below this many documents UMAP's neighbour graph means little: PCA reduces instead.
 UMAP_MIN_DOCUMENTS = 40
-#: Silhouette within this of the best counts as as good: the smallest such count wins.
-SILHOUETTE_TOLERANCE = 0.01
+#: Counts tried between the best count of the range and its neighbours.
+REFINE_STEPS = 8
 
 
 def document_languages(texts: list[str]) -> np.ndarray:
@@ -184,19 +183,24 @@ def candidate_counts(n_docs: int, *, smallest: int = 2, largest: int | None = No
     return sorted({int(round(k)) for k in np.geomspace(smallest, largest, steps)} | {smallest, largest})
 
 
-def choose_topic_count(reduced: np.ndarray, *, seed: int = 42, candidates: list[int] | None = None) -> dict[str, Any]:
-    """The number of topics for ``reduced`` (UMAP) points, and how it was chosen.
+def choose_topic_count(
+    reduced: np.ndarray, *, embeddings: np.ndarray | None = None, seed: int = 42, candidates: list[int] | None = None
+) -> dict[str, Any]:
+    """The number of topics, and how it was chosen.
 
-    KMeans at each candidate count; the silhouette of each partition (on up to
-    4,000 points); around the best, the counts between its neighbours are tried
-    too. The chosen count is the smallest whose silhouette is within
-    :data:`SILHOUETTE_TOLERANCE` of the best: with very uneven topic sizes the
-    silhouette creeps up with the count, and a few more micro-topics are not
-    worth it.
+    KMeans partitions the ``reduced`` (UMAP) points at each candidate count;
+    each partition is scored by its silhouette on the full ``embeddings``
+    (cosine; on up to 4,000 texts), and the best count wins, after a finer
+    search between its neighbours in the range. Why the full embeddings: UMAP
+    draws coarse groups apart, so a silhouette taken in its space prefers too
+    few topics (measured: 4 for 10 review categories, 126 for 150 intents);
+    in the embedding space the best count landed within 0.02 NMI of the true
+    count on English, Chinese and review sets. Without ``embeddings`` the
+    reduced points are scored.
 
     Returns:
-        ``method``, ``chosen``, ``best_silhouette``, ``tolerance``, ``curve``
-        (count -> silhouette, rounded) and ``reason`` (a sentence for people).
+        ``method``, ``chosen``, ``best_silhouette``, ``curve`` (count ->
+        silhouette, rounded) and ``reason`` (a sentence for people).
     """
     from sklearn.metrics import silhouette_score
 
@@ -206,31 +210,31 @@ def choose_topic_count(reduced: np.ndarray, *, seed: int = 42, candidates: list[
     if not counts:
         return {"method": "too few texts", "chosen": 1, "curve": {}, "reason": f"{n_docs} texts: one topic"}
     sample = min(n_docs, 4000)
+    scored, metric = (embeddings, "cosine") if embeddings is not None else (reduced, "euclidean")
 
     def silhouette(k: int) -> float:
         labels = _kmeans(reduced, k, seed, n_init=3)
         if len(set(labels.tolist())) < 2:
             return -1.0
-        return float(silhouette_score(reduced, labels, sample_size=sample, random_state=seed))
+        return float(silhouette_score(scored, labels, metric=metric, sample_size=sample, random_state=seed))
 
     curve = {k: silhouette(k) for k in counts}
     best = max(curve, key=curve.get)
     i = counts.index(best)
     low, high = counts[max(0, i - 1)], counts[min(len(counts) - 1, i + 1)]
-    for k in range(low + 1, high):
-        if k not in curve and k < n_docs:
+    for k in {int(round(k)) for k in np.linspace(low, high, REFINE_STEPS + 2)[1:-1]}:
+        if k not in curve and 2 <= k < n_docs:
             curve[k] = silhouette(k)
-    top = max(curve.values())
-    chosen = min(k for k, v in curve.items() if v >= top - SILHOUETTE_TOLERANCE)
+    chosen = max(curve, key=lambda k: (curve[k], -k))
+    space = "embedding space (cosine)" if embeddings is not None else "reduced space"
     return {
         "method": "silhouette",
         "chosen": int(chosen),
-        "best_silhouette": round(top, 4),
-        "tolerance": SILHOUETTE_TOLERANCE,
+        "best_silhouette": round(curve[chosen], 4),
         "curve": {int(k): round(v, 4) for k, v in sorted(curve.items())},
         "reason": (
-            f"{chosen} topics: KMeans tried {len(curve)} counts from {min(curve)} to {max(curve)}; {chosen} is the "
-            f"smallest whose silhouette ({curve[chosen]:.3f}) is within {SILHOUETTE_TOLERANCE} of the best ({top:.3f})"
+            f"{chosen} topics: KMeans tried {len(curve)} counts from {min(curve)} to {max(curve)}; {chosen} separates "
+            f"the texts best (silhouette {curve[chosen]:.3f} in the {space})"
         ),
     }
 
@@ -341,7 +345,9 @@ def fit_topics(
             k = min(n_topics, distinct)
             topic_count = {"method": "given", "chosen": k, "reason": f"{k} topics, as asked"}
         else:
-            topic_count = choose_topic_count(reduced, seed=seed, candidates=candidate_counts(min(n_docs, distinct)))
+            topic_count = choose_topic_count(
+                reduced, embeddings=embeddings, seed=seed, candidates=candidate_counts(min(n_docs, distinct))
+            )
             k = topic_count["chosen"]
         timings["topic_count_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
