@@ -505,3 +505,18 @@ def test_mixed_language_utterances_cluster_by_reason_not_language(tmp_path, monk
         assert 2 <= len(label) <= 60 and not label.startswith(tuple(f"{t}_" for t in range(100)))
     listed = {w for row in run.topics["top_words"] for part in row.split(" | ") for w in part.split(": ")[-1].split(", ")}
     assert not listed & generic, listed & generic
+
+
+def test_topic_count_of_a_large_corpus_is_searched_on_a_sample(monkeypatch):
+    from workbench.topics import model
+
+    monkeypatch.setattr(model, "COUNT_SEARCH_TEXTS", 300)
+    rng = np.random.default_rng(1)
+    centres = rng.normal(0, 10, size=(5, 4))
+    points = np.vstack([c + rng.normal(0, 0.3, size=(200, 4)) for c in centres])
+    seen = []
+    real_kmeans = model._kmeans
+    monkeypatch.setattr(model, "_kmeans", lambda pts, k, seed, n_init=10: seen.append(len(pts)) or real_kmeans(pts, k, seed, n_init))
+    report = model.choose_topic_count(points, seed=0)
+    assert report["chosen"] == 5 and report["texts_searched"] == 300 and set(seen) == {300}
+    assert "on a sample of 300 of the 1,000 texts" in report["reason"]

@@ -110,7 +110,9 @@ class E5Embedder(Embedder):
 
     backend = "e5"
     cache_id = "multilingual-e5-small-q4-1571fc98"
-    batch_texts = 64
+    #: Texts per engine call: the engine spreads a batch over its threads, and small batches left
+    #: cores idle (measured: half the rate of one call per 1,000 texts at 64 per call).
+    batch_texts = 512
 
     def embed(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         texts = list(texts)

@@ -133,6 +133,8 @@ def _vectorizer(n_docs: int):
 UMAP_MIN_DOCUMENTS = 40
 #: Counts tried between the best count of the range and its neighbours.
 REFINE_STEPS = 8
+#: Texts the count search looks at; a larger corpus is sampled (seeded) for the search only.
+COUNT_SEARCH_TEXTS = 6000
 
 
 def document_languages(texts: list[str]) -> np.ndarray:
@@ -209,7 +211,16 @@ def choose_topic_count(
     counts = [k for k in counts if 2 <= k < n_docs]
     if not counts:
         return {"method": "too few texts", "chosen": 1, "curve": {}, "reason": f"{n_docs} texts: one topic"}
-    sample = min(n_docs, 4000)
+    searched = n_docs
+    if n_docs > COUNT_SEARCH_TEXTS:
+        # The count is a property of the corpus, not of every row: a seeded sample keeps the search's cost flat
+        # (measured at 100,000 texts: 835 s on every row).
+        rows = np.sort(np.random.default_rng(seed).choice(n_docs, COUNT_SEARCH_TEXTS, replace=False))
+        reduced = reduced[rows]
+        embeddings = embeddings[rows] if embeddings is not None else None
+        searched = COUNT_SEARCH_TEXTS
+        counts = [k for k in counts if k < searched // 2]
+    sample = min(searched, 4000)
     scored, metric = (embeddings, "cosine") if embeddings is not None else (reduced, "euclidean")
 
     def silhouette(k: int) -> float:
@@ -223,18 +234,20 @@ def choose_topic_count(
     i = counts.index(best)
     low, high = counts[max(0, i - 1)], counts[min(len(counts) - 1, i + 1)]
     for k in {int(round(k)) for k in np.linspace(low, high, REFINE_STEPS + 2)[1:-1]}:
-        if k not in curve and 2 <= k < n_docs:
+        if k not in curve and 2 <= k < searched:
             curve[k] = silhouette(k)
     chosen = max(curve, key=lambda k: (curve[k], -k))
     space = "embedding space (cosine)" if embeddings is not None else "reduced space"
+    on = f", on a sample of {searched:,} of the {n_docs:,} texts" if searched < n_docs else ""
     return {
         "method": "silhouette",
         "chosen": int(chosen),
+        "texts_searched": int(searched),
         "best_silhouette": round(curve[chosen], 4),
         "curve": {int(k): round(v, 4) for k, v in sorted(curve.items())},
         "reason": (
             f"{chosen} topics: KMeans tried {len(curve)} counts from {min(curve)} to {max(curve)}; {chosen} separates "
-            f"the texts best (silhouette {curve[chosen]:.3f} in the {space})"
+            f"the texts best (silhouette {curve[chosen]:.3f} in the {space}{on})"
         ),
     }
 
