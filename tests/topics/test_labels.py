@@ -157,12 +157,12 @@ def test_reason_sentence_ties_go_first_and_no_overlap_skips_filler():
     assert reason_sentence("", weights) == "" and reason_sentence("。。。", weights) == ""
 
 
-def test_reason_sentence_of_hostile_text_is_clean_and_redacted():
+def test_reason_sentence_of_hostile_text_keeps_markup_as_text_and_is_redacted():
     weights = {"refund": 1.0, "退款": 1.0}
     text = "<script>alert('x')</script>Call me on 138 0013 8000 about my refund.\u200b Email a@b.com"
     sentence = reason_sentence(text, weights)
-    assert "<" not in sentence and "script" not in sentence
-    assert sentence == "alert('x') Call me on [redacted] about my refund."
+    # Markup is what the caller's text holds: kept as text (renderers escape it), never dropped or run.
+    assert sentence == "<script>alert('x')</script>Call me on [redacted] about my refund."
     assert not DIGIT_RUN.search(reason_sentence("我的退款呢，身份证号110101199003077777", weights))
     assert reason_sentence("退款", weights) == "退款"
 

