@@ -47,7 +47,7 @@ from workbench.paths import hub_offline
 from workbench.topics.embeddings import (
     Embedder, centre_by_language, embed_texts, language_means, load_embedder, make_embedder,
 )  # fmt: skip
-from workbench.topics.text import cjk_share, detect_language, stop_words, tokenize
+from workbench.topics.text import detect_language, stop_words, text_language, tokenize
 
 ASSIGNMENT_COLUMNS = ["id", "topic", "probability"]
 TOPIC_COLUMNS = ["topic", "label", "size", "top_words", "examples", "is_new", "previous_similarity"]
@@ -138,8 +138,8 @@ COUNT_SEARCH_TEXTS = 6000
 
 
 def document_languages(texts: list[str]) -> np.ndarray:
-    """``zh`` or ``en`` per text, by its share of Chinese characters (30 % or more: ``zh``)."""
-    return np.array(["zh" if cjk_share(t) >= 0.3 else "en" for t in texts])
+    """``zh`` or ``en`` per text (:func:`workbench.topics.text.text_language`), as an array."""
+    return np.array([text_language(t) for t in texts])
 
 
 def reduce_embeddings(embeddings: np.ndarray, *, dims: int, reduction: str, seed: int) -> np.ndarray:
