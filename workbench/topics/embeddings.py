@@ -116,7 +116,7 @@ class E5Embedder(Embedder):
 
     def embed(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         texts = list(texts)
-        out = np.empty((len(texts), 384), dtype=np.float32)
+        out = np.empty((len(texts), self.model.dim), dtype=np.float32)
         batches = range(0, len(texts), self.batch_texts)
         if show_progress:
             from tqdm.auto import tqdm
