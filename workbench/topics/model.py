@@ -151,7 +151,7 @@ def reduce_embeddings(embeddings: np.ndarray, *, dims: int, reduction: str, seed
     """
     n_docs = len(embeddings)
     dims = max(1, min(dims, embeddings.shape[1], n_docs - 2))
-    if reduction == "umap" and n_docs >= UMAP_MIN_DOCUMENTS:
+    if reduction == "umap":
         import os
 
         from workbench.paths import cache_dir
@@ -344,6 +344,8 @@ def fit_topics(
     n_docs = len(texts)
     if reduction == "auto":
         reduction = "pca" if embedder.cache_id is None and n_topics else "umap"
+    if n_docs < UMAP_MIN_DOCUMENTS:
+        reduction = "pca"
     start = time.perf_counter()
     reduced = reduce_embeddings(embeddings, dims=reduced_dimensions, reduction=reduction, seed=seed)
     timings["reduction_seconds"] = time.perf_counter() - start
@@ -395,7 +397,7 @@ def fit_topics(
         "centred_languages": sorted(k for k in means if k != "*"),
         "n_topics": n_topics,
         "topic_count": topic_count,
-        "reduction": reduction if (reduction == "pca" or n_docs >= UMAP_MIN_DOCUMENTS) else "pca",
+        "reduction": reduction,
         "clustering": clustering,
         "reduced_dimensions": int(reduced.shape[1]),
         "seed": seed,
