@@ -916,3 +916,31 @@ def main() -> None:  # pragma: no cover - console entry for python -m
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+i18n_app = typer.Typer(help="The interface language catalogues (Simplified Chinese, English).", no_args_is_help=True)
+app.add_typer(i18n_app, name="i18n")
+
+
+@i18n_app.command("check")
+def i18n_check(language: str = typer.Option("zh", help="catalogue to check: zh")) -> None:
+    """Name every marked text with no translation, and every translation no text uses any more; exit 1 if any."""
+    from workbench import i18n
+
+    missing = i18n.missing_translations(language)
+    obsolete = i18n.obsolete_translations(language)
+    for text, where in sorted(missing.items()):
+        typer.echo(f"missing {language}: {where[0]}: {text!r}")
+    for text in obsolete:
+        typer.echo(f"obsolete {language}: {text!r}")
+    if missing or obsolete:
+        _fail(f"{len(missing)} texts lack a {language} translation, {len(obsolete)} translations are unused")
+    typer.echo(f"{language}: every marked text is translated ({len(i18n.catalogue(language))} entries)")
+
+
+@i18n_app.command("extract")
+def i18n_extract(output: Optional[Path] = typer.Option(None, help="template file; default workbench/locale/workbench.pot")) -> None:
+    """Write the catalogue template of every text marked for translation (Babel's extractor)."""
+    from workbench import i18n
+
+    typer.echo(str(i18n.write_template(output)))

@@ -85,6 +85,8 @@ PARAMETER_NAMES: dict[str, str] = {
     "what_if_feature": "driver whose value the satisfaction what-if changes",
     "what_if_change": "amount added to what_if_feature on every call in the what-if",
     "url_notices": "set by `workbench serve`: the URL parameters it rejected and why (apps only)",
+    "interface_language": "language people read the pages, reports and e-mails in (zh, en); unset = the centre's "
+    "setting (parameters/centre.yaml). Data is never translated",
 }
 
 #: Old synonym -> the canonical name that replaced it. A test checks no

@@ -29,16 +29,31 @@ from typing import Annotated, Any, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from workbench import paths
+from workbench import i18n, paths
 from workbench.errors import ParameterError
 from workbench.glossary import PARAMETER_NAMES, RETIRED_NAMES, Period, check_dimension_name, check_interval_minutes
 from workbench.registries import Registry
 
 
+def _interface_language(value: Any) -> Any:
+    return None if value in (None, "") else i18n.check_language(value)
+
+
 class NotebookParameters(BaseModel):
-    """Base of every notebook's parameter model: unknown keys are errors."""
+    """Base of every notebook's parameter model: unknown keys are errors.
+
+    Every notebook and app speaks the reader's language: ``interface_language``
+    (zh, en; unset = the centre's setting, :func:`workbench.i18n.default_language`).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interface_language: Annotated[str | None, BeforeValidator(_interface_language)] = Field(
+        None, description=PARAMETER_NAMES["interface_language"])
+
+    def reader_language(self) -> str:
+        """The interface language these parameters ask for, the centre's default when unset."""
+        return self.interface_language or i18n.default_language()
 
     def to_papermill(self) -> dict[str, Any]:
         """Values as plain JSON types (dates as ISO strings), ready to inject."""
@@ -399,6 +414,11 @@ def check_parameter_files(parameters_dir: str | Path | None = None) -> list[Para
     errors: list[ParameterError] = []
     if not base.is_dir():
         return errors
+    if parameters_dir is None or base == paths.parameters_dir():
+        try:
+            i18n.centre_settings()
+        except ParameterError as exc:
+            errors.append(exc)
     for folder in sorted(p for p in base.iterdir() if p.is_dir() and p.name in _REGISTRY):
         for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
             try:

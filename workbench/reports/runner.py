@@ -38,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from workbench import __version__, paths
+from workbench import __version__, i18n, paths
 from workbench.errors import NoCallsInPeriod, NotebookRunError, ParameterError, WorkbenchError
 from workbench.params import (
     parameter_set_path,
@@ -203,16 +203,19 @@ def _collect_outputs(run_dir: Path, executed: Path) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def _kernel_environment(run_dir: Path) -> Iterator[None]:
-    """Environment the kernel inherits: its run folder, and this very ``workbench`` package first on the path.
+def _kernel_environment(run_dir: Path, language: str | None = None) -> Iterator[None]:
+    """Environment the kernel inherits: its run folder, its interface language, and this very ``workbench``
+    package first on the path.
 
     The kernel is a child process started inside this block, so it sees these
     variables; they are restored afterwards (not thread-safe: one run at a time
     per process).
     """
     package_parent = str(paths.PACKAGE_DIR.parent)
-    saved = {key: os.environ.get(key) for key in (RUN_DIR_ENV, "PYTHONPATH")}
+    saved = {key: os.environ.get(key) for key in (RUN_DIR_ENV, "PYTHONPATH", i18n.LANGUAGE_ENV)}
     os.environ[RUN_DIR_ENV] = str(run_dir)
+    if language:  # every text the kernel shows, including those of code that never asks, is in this language
+        os.environ[i18n.LANGUAGE_ENV] = language
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, saved["PYTHONPATH"]) if p)
     try:
         yield
@@ -297,8 +300,12 @@ def _keep_report_outputs(nb: Any) -> None:
                     del data[mimetype]
 
 
-def render_html(executed_notebook: Path, html_path: Path) -> None:
+def render_html(executed_notebook: Path, html_path: Path, language: str | None = None) -> None:
     """Render a notebook to a sanitised HTML report: no code cells, no CDN requests, no script.
+
+    The Markdown narrative is translated into ``language`` (None: the current
+    interface language) block by block from the catalogue
+    (:func:`workbench.i18n.translate_markdown`), and the page says its language.
 
     Every Markdown cell and HTML or Markdown output goes through
     :func:`clean_report_html` (nbconvert's ``sanitize_html`` with this
@@ -318,6 +325,10 @@ def render_html(executed_notebook: Path, html_path: Path) -> None:
     nb = nbformat.read(executed_notebook, as_version=4)
     nb.metadata.pop("widgets", None)  # its presence makes the template load the widget manager from a CDN
     _keep_report_outputs(nb)
+    chosen = i18n.resolve(language)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = i18n.translate_markdown(cell.source, chosen)
     exporter = HTMLExporter(
         exclude_input=True,
         exclude_input_prompt=True,
@@ -331,6 +342,7 @@ def render_html(executed_notebook: Path, html_path: Path) -> None:
     )
     exporter.raw_template = _REPORT_TEMPLATE
     body, _ = exporter.from_notebook_node(nb)
+    body = re.sub(r"<html\b[^>]*>", f'<html lang="{i18n.HTML_LANG[chosen]}">', body, count=1)
     findings = executable_markup(body)
     if findings:
         raise WorkbenchError(f"{html_path.name} would carry executable markup: {'; '.join(findings[:5])}")
@@ -421,6 +433,8 @@ def run_notebook(
     notebook_path = resolve_notebook(notebook)
     name = notebook_path.stem
     resolved = resolve_parameters(notebook_path, parameters, parameter_set)
+    language = i18n.check_language(resolved["interface_language"]) if resolved.get("interface_language") \
+        else i18n.default_language()
 
     started = _now()
     base = Path(outputs_dir) if outputs_dir is not None else paths.outputs_dir()
@@ -461,7 +475,7 @@ def run_notebook(
     interrupted: KeyboardInterrupt | None = None
     clock = time.perf_counter()
     try:
-        with _kernel_environment(run_dir):
+        with _kernel_environment(run_dir, language):
             papermill.execute_notebook(
                 str(notebook_path),
                 str(executed),
@@ -500,7 +514,7 @@ def run_notebook(
     report = run_dir / REPORT_FILE
     if executed.exists():
         try:
-            render_html(executed, report)
+            render_html(executed, report, language)
         except Exception as exc:
             error = error or {"cell_index": None, "execution_count": None, "ename": type(exc).__name__,
                               "evalue": f"rendering report.html failed: {exc}"}
