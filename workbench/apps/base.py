@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 from IPython.display import HTML, clear_output, display
 
-from workbench import glossary, paths
+from workbench import glossary, i18n, paths
 from workbench.errors import StoreError
+from workbench.i18n import N_, _
 from workbench.store import Store, readers
 
 if TYPE_CHECKING:
@@ -198,11 +199,15 @@ class App:
             the server rejected (``params.url_notices``).
     """
 
-    title = "App"
+    #: The page heading and the sentences under it that tell a manager what the numbers mean and what to do
+    #: with them; source texts marked with ``N_``, shown translated into the reader's language.
+    title = N_("App")
+    summary = ""
     parameters_model: type[AppParameters]
 
     def __init__(self, params: AppParameters | None = None, notices: list[str] | tuple[str, ...] = ()) -> None:
         self.params = params or self.parameters_model()
+        self.language = i18n.set_language(self.params.reader_language())  # one kernel serves one reader
         self.store_path = self.params.store_file()
         self._fixed_notices = [str(n) for n in (*self.params.url_notices, *notices)]
         self._notices: list[str] = []
@@ -212,11 +217,19 @@ class App:
         self.last_update_seconds: float | None = None
         self._store: Store | None = None
         self._updating = False
-        self.body = self._build()  # the notebook's markdown cell is the page title
-        self.container = widgets.VBox([self.notice, self.body, self.output],
+        self.header = widgets.HTML(self.header_html())
+        self.header.add_class("wb-header")
+        self.body = self._build()
+        self.container = widgets.VBox([self.header, self.notice, self.body, self.output],
                                       layout={"padding": "4px 8px"})
         self.container.add_class("workbench-app")
         self._update()
+
+    def header_html(self) -> str:
+        """The page heading and summary in the reader's language (the page's only title: no markdown cell)."""
+        summary = f"<p class='wb-summary' style='margin:2px 0 8px;color:#444'>{escape(_(self.summary))}</p>" \
+            if self.summary else ""
+        return f"<h2 class='wb-title' style='margin:4px 0'>{escape(_(self.title))}</h2>{summary}"
 
     # -- store -------------------------------------------------------------
     @property
