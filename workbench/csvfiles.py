@@ -33,6 +33,11 @@ import pandas as pd
 _TRIGGER = re.compile(r"^'*[=+\-@\t\r]")
 # What neutralise wrote: one apostrophe more than the value had.
 _MARKED = re.compile(r"^'+[=+\-@\t\r]")
+#: Encoding of every CSV written for people: UTF-8 with a byte-order mark, which Excel (on a Chinese Windows
+#: too) needs to read UTF-8 rather than the system code page. Python's ``utf-8-sig`` and pandas skip it on reading.
+PEOPLE_ENCODING = "utf-8-sig"
+#: Encoding of CSV written for programs (imports, other tools, tests): plain UTF-8, no byte-order mark.
+MACHINE_ENCODING = "utf-8"
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 

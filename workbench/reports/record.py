@@ -11,16 +11,23 @@ write nothing, so a notebook behaves the same in Jupyter, Voilà and Papermill.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from workbench.paths import file_sha256 as sha256_file
 
+log = logging.getLogger(__name__)
+
 RUN_DIR_ENV = "WORKBENCH_RUN_DIR"
 INPUTS_FILE = "workbench_inputs.jsonl"
 OUTPUTS_FILE = "workbench_outputs.jsonl"
+TABLES_DIR = "tables"  # <run>/tables/<name>.csv (for people) and <name>.parquet (typed copy, for the workbook)
+WORKBOOK_FILE = "tables.xlsx"  # every saved table, one sheet each, headings in the run's language
+REPORT_PDF = "report.pdf"  # report.html printed by Chromium, when the run asked for it
 SOURCE_ATTR = "source_path"  # DataFrame.attrs key set by readers: the file a frame was read from
 
 
@@ -79,18 +86,53 @@ def record_frames(frames: Mapping[str, Any]):
 def save_table(frame, name: str) -> Path | None:
     """Write ``frame`` to ``<run>/tables/<name>.csv`` and record it; None when interactive.
 
-    Text cells a spreadsheet would run as formulas are neutralised (:mod:`workbench.csvfiles`).
+    The CSV is for people: UTF-8 with a byte-order mark (Excel needs it to read
+    Chinese text), text cells a spreadsheet would run as formulas neutralised
+    (:mod:`workbench.csvfiles`). Beside it ``<name>.parquet`` keeps the column
+    types (numbers, dates) from which the runner writes the run's workbook
+    (:data:`WORKBOOK_FILE`, :func:`write_workbook`). The index is not written.
     """
     run_dir = current_run_dir()
     if run_dir is None:
         return None
-    path = run_dir / "tables" / f"{name}.csv"
+    path = run_dir / TABLES_DIR / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    from workbench.csvfiles import write_csv  # imports pandas, which importing workbench.reports must not
+    from workbench.csvfiles import PEOPLE_ENCODING, write_csv  # imports pandas, which importing workbench.reports must not
 
-    write_csv(frame, path)
+    write_csv(frame, path, encoding=PEOPLE_ENCODING)
+    typed = path.with_suffix(".parquet")
+    _write_typed(frame, typed)
     _append(OUTPUTS_FILE, {"path": str(path.relative_to(run_dir)), "rows": len(frame)})
+    _append(OUTPUTS_FILE, {"path": str(typed.relative_to(run_dir)), "rows": len(frame), "table": name})
     return path
+
+
+def _write_typed(frame, path: Path) -> None:
+    """``frame`` (without its index) as Parquet; columns Arrow cannot type (mixed objects) are kept as text."""
+    import pyarrow as pa
+
+    out = frame.reset_index(drop=True)
+    out.columns = [str(c) for c in out.columns]
+    try:
+        out.to_parquet(path, index=False)
+        return
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
+    out = out.copy()
+    for column in out.columns:
+        if out[column].dtype == object:  # e.g. numbers and words in one column: text, missing values kept
+            out[column] = out[column].map(lambda v: v if v is None or isinstance(v, str) or v != v else str(v))
+    out.to_parquet(path, index=False)
+
+
+def saved_tables(run_dir: str | Path) -> dict[str, Path]:
+    """The typed copies of the tables a run saved with :func:`save_table`, by table name, in saving order."""
+    run_dir = Path(run_dir)
+    tables: dict[str, Path] = {}
+    for record in read_records(run_dir, OUTPUTS_FILE):
+        if record.get("table") and (run_dir / record["path"]).is_file():
+            tables[record["table"]] = run_dir / record["path"]
+    return tables
 
 
 def save_chart(chart, name: str, fmt: str = "svg") -> Path | None:
@@ -114,3 +156,151 @@ def read_records(run_dir: str | Path, file_name: str) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# --------------------------------------------------------------------------- workbook
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_SHEET_NAME_CHARS = 31  # Excel's limit
+_MAX_ROWS = 1_048_576  # Excel's rows per sheet, the heading row included
+_MAX_CELL_CHARS = 32_767  # Excel's characters per cell
+_WIDTH_SAMPLE_ROWS = 200
+_MAX_COLUMN_WIDTH = 60
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Excel sheet names for ``names``, in order: at most 31 characters, none of ``[]:*?/\\``, unique.
+
+    Excel compares sheet names ignoring case and refuses ``History`` and names
+    that start or end with an apostrophe; a clash gets ``~2``, ``~3``...
+
+    >>> sheet_names(["kpi/queue", "a" * 40, "A" * 40, "", "History"])
+    ['kpi_queue', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAA~2', 'table', 'History_']
+    """
+    chosen: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        base = _SHEET_FORBIDDEN.sub("_", str(name)).strip("'").strip() or "table"
+        if base.casefold() == "history":
+            base += "_"
+        candidate, number = base[:_SHEET_NAME_CHARS], 1
+        while candidate.casefold() in seen:
+            number += 1
+            suffix = f"~{number}"
+            candidate = base[: _SHEET_NAME_CHARS - len(suffix)] + suffix
+        seen.add(candidate.casefold())
+        chosen.append(candidate)
+    return chosen
+
+
+def _display_width(text: str) -> int:
+    """Characters a column needs for ``text``; CJK characters take two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def write_workbook(tables: Mapping[str, Any], path: str | Path, language: str | None = None) -> Path:
+    """Write DataFrames as one Excel workbook, a sheet per table, headings in ``language``; returns the path.
+
+    Args:
+        tables: table name -> DataFrame, in sheet order (names made valid by :func:`sheet_names`).
+        path: the ``.xlsx`` file to write (its folder must exist).
+        language: headings via :func:`workbench.i18n.labelled_columns`; None: the current language.
+
+    Numbers stay numbers, dates and times are Excel dates (a time zone is
+    dropped, keeping the wall-clock time the table shows), missing values are
+    empty cells. A text cell (or heading) that a spreadsheet would run as a
+    formula (the rule of :func:`workbench.csvfiles.safe_cell`) is written as
+    text with Excel's quote prefix: it shows exactly as in the data and stays
+    text when edited. The index is not written, the heading row is frozen and
+    columns are as wide as their contents (up to 60 characters). A table longer
+    than a sheet is cut at Excel's 1,048,575 data rows, with a warning.
+    """
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    from workbench import i18n
+    from workbench.csvfiles import safe_cell
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for sheet_name, (table_name, frame) in zip(sheet_names(list(tables)), tables.items(), strict=True):
+        frame = i18n.labelled_columns(frame.reset_index(drop=True), language)
+        if len(frame) >= _MAX_ROWS:
+            log.warning("table %s has %d rows; the workbook keeps the first %d", table_name, len(frame), _MAX_ROWS - 1)
+            frame = frame.iloc[: _MAX_ROWS - 1]
+        sheet = book.create_sheet(sheet_name)
+        sheet.freeze_panes = "A2"
+        formats: list[str | None] = []
+        for position in range(frame.shape[1]):
+            column = frame.iloc[:, position]
+            if isinstance(column.dtype, pd.DatetimeTZDtype):
+                column = column.dt.tz_localize(None)
+            if pd.api.types.is_datetime64_any_dtype(column.dtype):
+                has_time = bool((column.dropna() != column.dropna().dt.normalize()).any())
+                formats.append("yyyy-mm-dd hh:mm:ss" if has_time else "yyyy-mm-dd")
+            else:
+                formats.append(None)
+            frame.isetitem(position, column)
+        headings = [str(c) for c in frame.columns]
+        widths = [_display_width(h) for h in headings]
+
+        def cell(value: Any, number_format: str | None = None, font: Any = None):
+            if value is None or value is pd.NaT or (not isinstance(value, (str, bytes)) and pd.api.types.is_scalar(value)
+                                                   and pd.isna(value)):
+                return WriteOnlyCell(sheet, value=None)
+            if isinstance(value, np.generic):
+                value = value.item()
+            if isinstance(value, pd.Timestamp):
+                value = value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+            elif isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = value.replace(tzinfo=None)
+            elif isinstance(value, pd.Timedelta):
+                value = value.to_pytimedelta()
+            elif not isinstance(value, (str, bool, int, float, dt.date, dt.time, dt.timedelta)):
+                value = str(value)  # lists, decimals, periods, intervals: shown as the CSV shows them
+            quote = False
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_CELL_CHARS]
+                quote = safe_cell(value) != value
+            out = WriteOnlyCell(sheet, value=value)
+            if quote:
+                out.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+                out.quotePrefix = True
+            if number_format and isinstance(value, (dt.date, dt.datetime)):
+                out.number_format = number_format
+            if font is not None:
+                out.font = font
+            return out
+
+        columns = [frame.iloc[:, i].astype(object).tolist() for i in range(frame.shape[1])]
+        for i, values in enumerate(columns):
+            for value in values[:_WIDTH_SAMPLE_ROWS]:
+                shown = "" if value is None or value is pd.NaT else str(value)
+                widths[i] = max(widths[i], _display_width(shown) if formats[i] is None else len(formats[i]))
+        from openpyxl.utils import get_column_letter
+
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = min(width + 2, _MAX_COLUMN_WIDTH)
+        sheet.append([cell(h, font=bold) for h in headings])
+        for row in zip(*columns, strict=True) if columns else []:
+            sheet.append([cell(v, formats[i]) for i, v in enumerate(row)])
+    path = Path(path)
+    book.save(path)
+    return path
+
+
+def write_run_workbook(run_dir: str | Path, language: str | None = None) -> Path | None:
+    """Write ``<run>/tables.xlsx`` from the tables the run saved (:func:`saved_tables`); None when it saved none."""
+    import pandas as pd
+
+    tables = saved_tables(run_dir)
+    if not tables:
+        return None
+    frames = {name: pd.read_parquet(path) for name, path in tables.items()}
+    return write_workbook(frames, Path(run_dir) / WORKBOOK_FILE, language)

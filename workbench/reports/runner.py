@@ -7,12 +7,19 @@
 2. creates ``outputs/<notebook>/<run_id>/`` and executes the notebook there with
    Papermill (in-process API), telling the kernel its run folder through
    ``WORKBENCH_RUN_DIR``;
-3. renders ``report.html`` without code and without CDN requests, writes
-   ``parameters.yaml`` and ``manifest.json`` (status, times, git revision,
-   parameters, inputs and outputs with SHA-256);
+3. renders ``report.html`` without code and without CDN requests; writes the
+   tables the notebook saved as one workbook ``tables.xlsx`` (a sheet per
+   table, headings in the run's language) and, when asked (``pdf=True``),
+   prints the report to ``report.pdf`` with Chromium (:func:`write_pdf`);
+   writes ``parameters.yaml`` and ``manifest.json`` (status, times, git
+   revision, parameters, inputs and outputs with SHA-256, ``report``, ``pdf``
+   and ``workbook`` file names or None);
 4. on success points ``outputs/<notebook>/LATEST`` at the run; on failure keeps
    the folder, records the failing cell in the manifest and raises
-   NotebookRunError. A report that stopped because its period holds no calls
+   NotebookRunError. A workbook or PDF that cannot be written fails the run
+   the same way (``error.ename`` ``WorkbookError`` / ``PdfError``), with
+   ``report.html`` and every other file kept: a report set that asked for a
+   PDF to send must hear that there is none. A report that stopped because its period holds no calls
    (:mod:`workbench.reports.period`) succeeded: ``empty_period: true`` and the
    ``message`` in the manifest.
 
@@ -46,7 +53,16 @@ from workbench.params import (
     registered_notebooks,
     validate_parameters,
 )
-from workbench.reports.record import INPUTS_FILE, OUTPUTS_FILE, RUN_DIR_ENV, read_records, sha256_file
+from workbench.reports.record import (
+    INPUTS_FILE,
+    OUTPUTS_FILE,
+    REPORT_PDF,
+    RUN_DIR_ENV,
+    WORKBOOK_FILE,
+    read_records,
+    sha256_file,
+    write_run_workbook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +80,8 @@ class RunResult:
         run_dir: ``outputs/<notebook>/<run_id>/``.
         executed_notebook / report_html / manifest_path: files in ``run_dir``.
         manifest: the contents of ``manifest.json``.
+        report_pdf: ``report.pdf`` when the run was asked for one, else None.
+        workbook: ``tables.xlsx`` when the notebook saved tables, else None.
     """
 
     notebook: str
@@ -75,6 +93,8 @@ class RunResult:
     manifest_path: Path
     duration_seconds: float
     manifest: dict[str, Any] = field(repr=False)
+    report_pdf: Path | None = None
+    workbook: Path | None = None
 
 
 # --------------------------------------------------------------------------- resolving
@@ -256,12 +276,29 @@ REPORT_OUTPUT_TYPES = frozenset({
 # filtered by property as style attributes are, so one that could is escaped into text.
 _CSS_FETCH = re.compile(r"url\s*\(|image-set\s*\(|@import|\\", re.IGNORECASE)
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
+# How a report prints (report.pdf, or a reader's own "print"): A4, each section (h1/h2 heading after the
+# first) on a new page, a chart, table row or heading never cut or left alone at a page foot, charts no
+# wider than the page, Chinese text in Noto Sans CJK. Cells are sibling .jp-Cell elements, so ":has"
+# finds the headings that follow an earlier one.
+REPORT_PRINT_CSS = """
+@page { size: A4; margin: 14mm 12mm; }
+body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto Sans", sans-serif; }
+@media print {
+  .jp-Cell:has(h2) ~ .jp-Cell h2, .jp-Cell:has(h1) ~ .jp-Cell h1, h2 ~ h2 { break-before: page; }
+  h1, h2, h3, h4 { break-after: avoid; }
+  img, svg, figure, tr, .jp-RenderedImage, .jp-RenderedSVG { break-inside: avoid; }
+  img, svg { max-width: 100% !important; height: auto; }
+  thead { display: table-header-group; }
+  .jp-Cell, .jp-OutputArea-output { overflow: visible !important; }
+}
+"""
 # The lab template without its <script> elements (require.js, MathJax, mermaid):
 # offline reports use none of them, and a report free of script is easy to check.
 _REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block extra_css -%}<style type="text/css">""" + REPORT_PRINT_CSS + """</style>{%- endblock extra_css -%}
 """
 
 
@@ -349,6 +386,95 @@ def render_html(executed_notebook: Path, html_path: Path, language: str | None =
     html_path.write_text(body, encoding="utf-8")
 
 
+CHROMIUM = "/usr/bin/chromium"
+#: Chromium flags: headless without a sandbox (containers), no GPU, and no traffic of its own
+#: (updates, field trials, sync), so printing a report touches the network in no way.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync",
+    "--disable-component-update", "--disable-default-apps", "--disable-extensions", "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+PDF_TIMEOUT_SECONDS = 120
+
+
+def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_seconds: float = PDF_TIMEOUT_SECONDS) -> Path:
+    """Print an HTML report to PDF with Debian's Chromium (``/usr/bin/chromium``) through Playwright; offline.
+
+    The page is opened from its file and every other request (any URL that is
+    not the file itself: web fonts, images, links to a CDN) is aborted, so the
+    PDF holds exactly what the file holds: text, CSS and the inline SVG/PNG
+    charts. A4, backgrounds printed, page breaks from the report's print CSS
+    (:data:`REPORT_PRINT_CSS`: each section on a new page). Chinese text needs
+    the Noto CJK fonts (Debian's ``fonts-noto-cjk``). Playwright's own browser
+    downloads are never used.
+
+    Returns:
+        ``pdf_path``, written whole or not at all (a temporary file is renamed).
+
+    Raises:
+        WorkbenchError: Chromium or Playwright is missing, or printing failed or timed out.
+    """
+    import asyncio
+
+    html_path = Path(html_path).resolve()
+    pdf_path = Path(pdf_path)
+    if not html_path.is_file():
+        raise WorkbenchError(f"no HTML file to print: {html_path}")
+    if not Path(CHROMIUM).exists():
+        raise WorkbenchError(f"printing a PDF needs Chromium at {CHROMIUM} (Debian package chromium)")
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _print_pdf(html_path, pdf_path, timeout_seconds)
+    # Playwright's sync API refuses to run inside an event loop (a Jupyter kernel): print from a thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_pdf, html_path, pdf_path, timeout_seconds).result()
+
+
+def _print_pdf(html_path: Path, pdf_path: Path, timeout_seconds: float) -> Path:
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise WorkbenchError(f"printing a PDF needs the Python package playwright: {exc}") from exc
+
+    url = html_path.as_uri()
+    blocked: list[str] = []
+
+    def only_the_file(route) -> None:
+        if route.request.url == url:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    tmp = pdf_path.with_name(f".{pdf_path.name}.{os.getpid()}.tmp")
+    timeout_ms = timeout_seconds * 1000
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=timeout_ms)
+            try:
+                page = browser.new_page()
+                page.set_default_timeout(timeout_ms)
+                page.route("**/*", only_the_file)
+                page.goto(url, wait_until="load")
+                page.evaluate("document.fonts.ready.then(() => true)")
+                page.emulate_media(media="print")
+                page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True)
+            finally:
+                browser.close()
+        tmp.replace(pdf_path)
+    except PlaywrightError as exc:
+        raise WorkbenchError(f"printing {html_path.name} to PDF failed: {str(exc).splitlines()[0]}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    if blocked:
+        log.info("printing %s: blocked %d request(s), e.g. %s", html_path.name, len(blocked), blocked[0][:200])
+    return pdf_path
+
+
 def _error_from_notebook(executed: Path) -> dict[str, Any] | None:
     """The failing cell recorded in an executed notebook (``metadata.papermill.exception``), if any."""
     import nbformat
@@ -408,6 +534,7 @@ def run_notebook(
     start_timeout_seconds: int = 120,
     context: Mapping[str, Any] | None = None,
     build_site: bool = True,
+    pdf: bool = False,
 ) -> RunResult:
     """Execute a notebook with validated parameters into ``outputs/<notebook>/<run_id>/``.
 
@@ -421,10 +548,14 @@ def run_notebook(
         start_timeout_seconds: longest the kernel may take to start before the run fails.
         context: recorded as ``manifest["context"]``, e.g. the report set, report name and date.
         build_site: rebuild ``<outputs>/index.html`` afterwards (success or failure).
+        pdf: also print ``report.html`` to ``report.pdf`` (:func:`write_pdf`); a run
+            whose notebook failed gets no PDF. The workbook ``tables.xlsx`` is
+            written whenever the notebook saved tables, pdf or not.
 
     Raises:
         ParameterError: invalid parameters; raised before any folder or kernel exists.
-        NotebookRunError: a cell failed or the kernel died; the run folder is kept
+        NotebookRunError: a cell failed, the kernel died, or the workbook or the
+            asked-for PDF could not be written; the run folder is kept
             with ``status: failed`` and the error in ``manifest.json``
             (``cell_index`` counts cells of the executed notebook, which holds
             Papermill's injected-parameters cell).
@@ -520,6 +651,25 @@ def run_notebook(
                               "evalue": f"rendering report.html failed: {exc}"}
     render_seconds = time.perf_counter() - clock
 
+    clock = time.perf_counter()
+    workbook = None
+    try:
+        workbook = write_run_workbook(run_dir, language)
+    except Exception as exc:  # the tables stay as CSV; the run says the workbook is missing
+        error = error or {"cell_index": None, "execution_count": None, "ename": "WorkbookError",
+                          "evalue": f"writing {WORKBOOK_FILE} failed: {type(exc).__name__}: {exc}"}
+    workbook_seconds = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    report_pdf = None
+    if pdf and error is None and report.exists():
+        try:
+            report_pdf = write_pdf(report, run_dir / REPORT_PDF)
+        except Exception as exc:  # report.html is kept; whoever asked for the PDF learns it is missing
+            error = {"cell_index": None, "execution_count": None, "ename": "PdfError",
+                     "evalue": f"writing {REPORT_PDF} failed: {exc}"}
+    pdf_seconds = time.perf_counter() - clock
+
     finished = _now()
     status = "failed" if error else "succeeded"
     manifest.update(
@@ -530,11 +680,16 @@ def run_notebook(
             "kernel_start_seconds": _kernel_start_seconds(executed),
             "execute_seconds": round(execute_seconds, 3),
             "render_seconds": round(render_seconds, 3),
+            "workbook_seconds": round(workbook_seconds, 3),
+            "pdf_seconds": round(pdf_seconds, 3) if pdf else None,
         },
         inputs=read_records(run_dir, INPUTS_FILE),
         outputs=_collect_outputs(run_dir, executed),
         executed_notebook=executed.name,
         report=REPORT_FILE if report.exists() else None,
+        pdf=REPORT_PDF if report_pdf is not None else None,
+        workbook=WORKBOOK_FILE if workbook is not None else None,
+        language=language,
         error=error,
         empty_period=empty_message is not None,
         message=empty_message,
@@ -568,6 +723,8 @@ def run_notebook(
         manifest_path=run_dir / MANIFEST_FILE,
         duration_seconds=manifest["duration_seconds"],
         manifest=manifest,
+        report_pdf=report_pdf,
+        workbook=workbook,
     )
 
 
