@@ -94,8 +94,13 @@ def test_successful_run_writes_folder_manifest_and_latest(tiny, tmp_path):
     assert "revision" in manifest["git"]
     [recorded] = manifest["inputs"]
     assert recorded["path"] == str(csv.resolve()) and recorded["rows"] == 3 and len(recorded["sha256"]) == 64
-    [table] = manifest["outputs"]
-    assert table["path"] == "tables/copy.csv" and table["rows"] == 3 and len(table["sha256"]) == 64
+    outputs = {o["path"]: o for o in manifest["outputs"]}
+    assert sorted(outputs) == ["tables.xlsx", "tables/copy.csv", "tables/copy.parquet"]
+    table = outputs["tables/copy.csv"]
+    assert table["rows"] == 3 and len(table["sha256"]) == 64
+    assert len(outputs["tables.xlsx"]["sha256"]) == 64
+    assert manifest["workbook"] == "tables.xlsx" and result.workbook == result.run_dir / "tables.xlsx"
+    assert manifest["pdf"] is None and result.report_pdf is None  # not asked for
 
     # The kernel is this very interpreter, and it was told its run folder.
     executed = nbformat.read(result.executed_notebook, as_version=4)
