@@ -37,16 +37,46 @@ if TYPE_CHECKING:
 
     from workbench.params import AppParameters
 
-#: Widths used across apps, so controls line up.
+#: Widths used across apps, so controls line up (on a phone :data:`PAGE_CSS` widens them to the screen).
 CONTROL_LAYOUT = {"width": "260px"}
 #: Dimension types an app offers as filters and breakdowns: a number dimension
 #: (order value) is a measure with a value per call, not a short list of choices.
 PICKABLE_DIMENSION_TYPES = ("category", "flag")
-#: The first choice of a dimension filter (every value) and of a breakdown picker (none).
-ALL_VALUES, NO_BREAKDOWN = "all", "none"
+#: The first choice of a dimension filter (every value) and of a breakdown picker (none), shown translated.
+ALL_VALUES, NO_BREAKDOWN = N_("all"), N_("none")
+#: Screens at most this wide are phones: controls take the full width, one per line.
+PHONE_MAX_WIDTH_PX = 600
+#: The page style every app emits with its heading. Phones (360-414 px): controls fill the width and wrap,
+#: drawn charts (SVG in HTML widgets) shrink to the screen, clickable charts and tables scroll inside their
+#: own box, so the page itself never scrolls sideways. Voilà's lab template pads the page and every cell;
+#: on a phone that padding is trimmed so the app gets the width.
+PAGE_CSS = f"""
+.workbench-app {{ max-width: 100%; box-sizing: border-box; }}
+.workbench-app .widget-hbox {{ flex-wrap: wrap; }}
+.workbench-app .widget-html-content {{ max-width: 100%; }}
+.workbench-app .widget-html svg {{ max-width: 100%; height: auto; }}
+.workbench-app .wb-table-wrap {{ overflow-x: auto; max-width: 100%; -webkit-overflow-scrolling: touch; }}
+.workbench-app .wb-clickable {{ max-width: 100%; overflow-x: auto; overflow-y: hidden; }}
+.workbench-app .wb-table {{ border-collapse: collapse; font-size: 12px; }}
+.workbench-app .wb-table th {{ text-align: left; vertical-align: bottom; }}
+@media (max-width: {PHONE_MAX_WIDTH_PX}px) {{
+  body, .jp-Notebook, #rendered_cells, .jp-Cell, .jp-OutputArea-output, .jp-Cell-outputWrapper {{
+    padding-left: 0 !important; padding-right: 0 !important; margin-left: 0 !important;
+    margin-right: 0 !important; }}
+  .jp-OutputPrompt, .jp-InputPrompt, .jp-OutputArea-prompt {{ display: none !important; }}
+  .workbench-app {{ padding: 4px 6px !important; }}
+  .workbench-app .widget-hbox > .widget-inline-hbox, .workbench-app .widget-vbox > .widget-inline-hbox {{
+    width: 100% !important; max-width: 100% !important; }}
+  .workbench-app .widget-inline-hbox .widget-label {{ flex: 0 0 auto; max-width: 45%; white-space: normal; }}
+  .workbench-app .widget-inline-hbox select, .workbench-app .widget-inline-hbox input {{ min-width: 0; }}
+  .workbench-app .widget-html-content {{ white-space: normal; }}
+}}
+"""
+#: Chinese text in a Simplified Chinese face (without it Chromium may pick a Japanese one for the Han glyphs).
+CHINESE_FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei"'
 NOTICE_STYLE = (
     "padding:8px 12px;margin:4px 0;border-left:4px solid #d68910;background:#fef5e7;"
-    "color:#5d4037;font-size:14px"
+    "color:#5d4037;font-size:14px;overflow-wrap:anywhere"
 )
 
 
@@ -107,21 +137,25 @@ def clickable_chart(selection: str, on_pick: Callable[[list[dict[str, Any]]], No
     _enable_offline_chart_widgets()
     widget = alt.JupyterChart(None, embed_options={"renderer": "svg", "actions": False})
     widget.add_class(css_class)
+    widget.add_class("wb-clickable")  # scrolls inside its own box on a phone (PAGE_CSS)
+    language = i18n.current_language()
 
     def picked(change: dict[str, Any]) -> None:
         # altair's own observer has already turned the raw Vega state into widget.selections
         state = getattr(widget.selections, selection, None)
         if selection in change["new"] and state is not None:
-            on_pick(list(state.value))
+            with i18n.using_language(language):  # a click is handled outside the cell that chose the language
+                on_pick(list(state.value))
 
     widget.observe(picked, names="_vl_selections")
     return widget
 
 
 def dimension_label(value: Any) -> str:
-    """A dimension value as a manager reads it: ``yes``/``no`` for a flag, a number as written, text as stored."""
+    """A dimension value as a manager reads it: ``yes``/``no`` for a flag (translated), a number as written,
+    text as stored (data is never translated)."""
     if isinstance(value, bool) or type(value).__name__ == "bool_":
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -139,7 +173,8 @@ def dimension_text(value: Any) -> str:
 def _listed(labels: list[str], most: int = 12) -> str:
     """``a, b, c`` for a notice: at most ``most`` labels, then how many more."""
     more = len(labels) - most
-    return ", ".join(labels[:most]) + (f" and {more:,d} more" if more > 0 else "")
+    shown = _(", ").join(labels[:most])
+    return shown + (_(" and {count} more").format(count=i18n.format_number(more)) if more > 0 else "")
 
 
 def dimension_title(name: str) -> str:
@@ -147,12 +182,25 @@ def dimension_title(name: str) -> str:
     return name.replace("_", " ")
 
 
-#: How a KPI column is written in a breakdown table (any other column: a whole number).
-KPI_FORMATS: dict[str, str] = {
-    "abandonment_rate": "{:.1%}", "service_level": "{:.1%}", "transfer_rate": "{:.1%}", "fcr_rate": "{:.1%}",
-    "survey_response_rate": "{:.1%}", "csat_top_box_rate": "{:.1%}", "asa_seconds": "{:,.1f}",
-    "aht_seconds": "{:,.0f}", "csat_mean": "{:.2f}",
+#: How a KPI column is written in a breakdown table: ``("percent" | "number", decimals)``; any other
+#: column is a whole number. Written for the reader's language by :func:`format_kpi`.
+KPI_FORMATS: dict[str, tuple[str, int]] = {
+    "abandonment_rate": ("percent", 1), "service_level": ("percent", 1), "transfer_rate": ("percent", 1),
+    "fcr_rate": ("percent", 1), "survey_response_rate": ("percent", 1), "csat_top_box_rate": ("percent", 1),
+    "asa_seconds": ("number", 1), "aht_seconds": ("number", 0), "csat_mean": ("number", 2),
 }
+
+
+def format_kpi(column: str, value: Any) -> str:
+    """``value`` of KPI ``column`` as :data:`KPI_FORMATS` says, for the reader's language; empty when undefined."""
+    import pandas as pd
+
+    if value is None or pd.isna(value):
+        return ""
+    kind, decimals = KPI_FORMATS.get(column, ("number", 0))
+    if kind == "percent":
+        return i18n.format_percent(value, decimals)
+    return i18n.format_number(value, decimals)
 
 
 def breakdown_table(kpis: pd.DataFrame, dimension: str, columns: dict[str, str]) -> pd.DataFrame:
@@ -160,28 +208,48 @@ def breakdown_table(kpis: pd.DataFrame, dimension: str, columns: dict[str, str])
 
     The dimension's column first, its values as :func:`dimension_label` writes
     them ("no value" for calls without one), then each KPI column of
-    ``columns`` (column -> heading) written as :data:`KPI_FORMATS` says; an
-    undefined rate is empty.
+    ``columns`` (column -> heading, an ``N_``-marked text shown translated)
+    written by :func:`format_kpi`; an undefined rate is empty.
     """
     import pandas as pd
 
     shown = pd.DataFrame({dimension_title(dimension): [
-        "no value" if pd.isna(value) else dimension_label(value)
+        _("no value") if pd.isna(value) else dimension_label(value)
         for value in kpis[dimension]]})
     for column, heading in columns.items():
-        style = KPI_FORMATS.get(column, "{:,.0f}")
-        shown[heading] = ["" if pd.isna(v) else style.format(v) for v in kpis[column]]
+        shown[_(heading)] = [format_kpi(column, v) for v in kpis[column]]
     return shown
 
 
-def table_html(frame: pd.DataFrame, *, max_rows: int = 200, caption: str = "") -> str:
-    """A DataFrame as a compact HTML table (at most ``max_rows`` rows, the rest counted)."""
-    shown = frame.head(max_rows).astype(object).where(frame.head(max_rows).notna(), "")
+def table_html(frame: pd.DataFrame, *, max_rows: int = 200, caption: str = "",
+               labels: dict[str, str] | None = None) -> str:
+    """A DataFrame as a compact HTML table (at most ``max_rows`` rows, the rest counted), in a box that
+    scrolls sideways on a narrow screen.
+
+    Column headings are the readable, translated ones of
+    :func:`workbench.i18n.labelled_columns` (``labels``: column -> ``N_``-marked
+    heading, adding to or overriding :data:`workbench.i18n.COLUMN_LABELS`);
+    numbers are written for the reader's language; values are data, escaped,
+    never translated. ``caption`` is shown as given (translate it first).
+    """
+    import pandas as pd
+
+    head_rows = i18n.labelled_columns(frame.head(max_rows), labels=labels)
+    shown = head_rows.astype(object).where(head_rows.notna(), "")
+    for column in shown.columns:
+        values = head_rows[column]
+        if pd.api.types.is_float_dtype(values):
+            shown[column] = [i18n.format_number(v, 2) if pd.notna(v) else "" for v in values]
+        elif pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            shown[column] = [i18n.format_number(v) for v in values]
+        elif pd.api.types.is_bool_dtype(values):
+            shown[column] = [_("yes") if v else _("no") for v in values]
     more = len(frame) - len(shown)
-    note = f"<p><em>{more:,d} more rows not shown.</em></p>" if more > 0 else ""
+    note = (f"<p><em>{escape(i18n.ngettext('{count} more row not shown.', '{count} more rows not shown.', more))}"
+            "</em></p>").format(count=i18n.format_number(more)) if more > 0 else ""
     head = f"<p><strong>{escape(caption)}</strong></p>" if caption else ""
-    body = shown.to_html(index=False, border=0, classes="wb-table", na_rep="", float_format=lambda v: f"{v:,.2f}")
-    return head + body + note
+    body = shown.to_html(index=False, border=0, classes="wb-table", na_rep="")
+    return head + f"<div class='wb-table-wrap'>{body}</div>" + note
 
 
 class App:
@@ -207,7 +275,7 @@ class App:
 
     def __init__(self, params: AppParameters | None = None, notices: list[str] | tuple[str, ...] = ()) -> None:
         self.params = params or self.parameters_model()
-        self.language = i18n.set_language(self.params.reader_language())  # one kernel serves one reader
+        self.interface_language = i18n.set_language(self.params.reader_language())  # one kernel, one reader
         self.store_path = self.params.store_file()
         self._fixed_notices = [str(n) for n in (*self.params.url_notices, *notices)]
         self._notices: list[str] = []
@@ -226,10 +294,13 @@ class App:
         self._update()
 
     def header_html(self) -> str:
-        """The page heading and summary in the reader's language (the page's only title: no markdown cell)."""
+        """The page's style, heading and summary in the reader's language (the only title: no markdown cell)."""
         summary = f"<p class='wb-summary' style='margin:2px 0 8px;color:#444'>{escape(_(self.summary))}</p>" \
             if self.summary else ""
-        return f"<h2 class='wb-title' style='margin:4px 0'>{escape(_(self.title))}</h2>{summary}"
+        fonts = (f".workbench-app {{ font-family: var(--jp-ui-font-family, sans-serif), {CHINESE_FONTS}, sans-serif; }}"
+                 if self.interface_language == "zh" else "")
+        return (f"<style>{PAGE_CSS}{fonts}</style><div lang='{i18n.HTML_LANG[self.interface_language]}'>"
+                f"<h2 class='wb-title' style='margin:4px 0'>{escape(_(self.title))}</h2>{summary}</div>")
 
     # -- store -------------------------------------------------------------
     @property
@@ -250,10 +321,11 @@ class App:
     def _queue_picker(self, queue_ids: Iterable[str], absent: str) -> widgets.Dropdown:
         """A single-choice queue list over ``queue_ids`` starting at ``params.queues``.
 
-        Offers :func:`workbench.glossary.queue_options` (``all``, families,
-        ids). A selection of several queues or families becomes one extra
-        entry (``billing + sales``); names not among the options are left out
-        with a notice saying they are ``absent`` (e.g. "not in the store").
+        Offers :func:`workbench.glossary.queue_options` (``all``, shown
+        translated, then families and ids as stored). A selection of several
+        queues or families becomes one extra entry (``billing + sales``); names
+        not among the options are left out with a notice saying they are
+        ``absent`` (e.g. "not in the store", translated by the caller).
         Read and set the choice as a list through :attr:`queues`.
         """
         ids = sorted({str(q) for q in queue_ids})
@@ -262,16 +334,19 @@ class App:
         known = [q for q in dict.fromkeys(wanted) if q in options]
         unknown = [q for q in dict.fromkeys(wanted) if q not in options]
         if unknown and ids:
-            showing = " + ".join(known) if known else "all queues"
-            self._fixed_notices.append(
-                f"Queue {', '.join(repr(q) for q in unknown)}: {absent}; showing {showing} (known: {', '.join(ids)}).")
+            showing = " + ".join(known) if known else _("all queues")
+            self._fixed_notices.append(_("Queue {names}: {absent}; showing {showing} (known: {known}).").format(
+                names=_(", ").join(repr(q) for q in unknown), absent=absent, showing=showing,
+                known=_(", ").join(ids)))
         self._queue_choices = {option: [option] for option in options}
         value = known[0] if len(known) == 1 else glossary.ALL_QUEUES
         if len(known) > 1:
             value = " + ".join(known)
             self._queue_choices[value] = known
             options.insert(1, value)
-        picker = widgets.Dropdown(options=options, value=value, description="Queue", layout=CONTROL_LAYOUT)
+        # Queue names are data, shown as stored; only the "every queue" choice is a word to translate.
+        labelled = [(_(ALL_VALUES) if option == glossary.ALL_QUEUES else option, option) for option in options]
+        picker = widgets.Dropdown(options=labelled, value=value, description=_("Queue"), layout=CONTROL_LAYOUT)
         picker.add_class("wb-queue")
         return picker
 
@@ -314,8 +389,9 @@ class App:
         unknown = [name for name in wanted if name not in names]
         if unknown:
             self._fixed_notices.append(
-                f"Dimension {', '.join(repr(n) for n in unknown)}: not a dimension of the calls in this store that "
-                f"can filter them (known: {', '.join(names) or 'none loaded'}); not filtered by it.")
+                _("Dimension {names}: not a dimension of the calls in this store that can filter them "
+                  "(known: {known}); not filtered by it.").format(
+                    names=_(", ").join(repr(n) for n in unknown), known=_(", ").join(names) or _("none loaded")))
         self._dimension_choices: dict[str, list[list[str]]] = {}
         pickers: dict[str, widgets.Dropdown] = {}
         for name in names:
@@ -323,7 +399,7 @@ class App:
             texts = [dimension_text(v) for v in values]
             labels = [dimension_label(v) for v in values]
             choices: list[list[str]] = [[], *([t] for t in texts)]
-            options = [(ALL_VALUES, 0), *((label, i + 1) for i, label in enumerate(labels))]
+            options = [(_(ALL_VALUES), 0), *((label, i + 1) for i, label in enumerate(labels))]
             index = 0
             if name in wanted:
                 known, missing = [], []
@@ -331,11 +407,17 @@ class App:
                     text = self._dimension_text_of(given, texts)
                     (known if text is not None else missing).append(text if text is not None else given)
                 if missing:
-                    self._fixed_notices.append(
-                        f"{dimension_title(name).capitalize()} {', '.join(repr(m) for m in missing)}: not in the "
-                        f"store (known: {_listed(labels)}); "
-                        + (f"showing {' + '.join(labels[texts.index(t)] for t in known)}." if known
-                           else f"showing every {dimension_title(name)}."))
+                    values_text = _(", ").join(repr(m) for m in missing)
+                    if known:
+                        self._fixed_notices.append(
+                            _("{dimension} {values}: not in the store (known: {known}); showing {showing}.").format(
+                                dimension=dimension_title(name).capitalize(), values=values_text,
+                                known=_listed(labels), showing=" + ".join(labels[texts.index(t)] for t in known)))
+                    else:
+                        self._fixed_notices.append(
+                            _("{dimension} {values}: not in the store (known: {known}); showing every value.").format(
+                                dimension=dimension_title(name).capitalize(), values=values_text,
+                                known=_listed(labels)))
                 if len(known) == 1:
                     index = texts.index(known[0]) + 1
                 elif known:
@@ -383,21 +465,23 @@ class App:
         """The dimension filter in words (``region north, member tier 金卡``); empty without one."""
         labels = {name: dict((i, label) for label, i in picker.options)
                   for name, picker in getattr(self, "dimension_pickers", {}).items()}
-        return ", ".join(f"{dimension_title(name)} {labels[name][self.dimension_pickers[name].value]}"
-                         for name in self.dimension_filter)
+        return _(", ").join(f"{dimension_title(name)} {labels[name][self.dimension_pickers[name].value]}"
+                            for name in self.dimension_filter)
 
     def _group_by_picker(self, description: str, names: list[str]) -> widgets.Dropdown:
         """A list of ``names`` (dimensions) to break the figures down by, ``none`` first, at ``params.group_by``.
 
-        A ``group_by`` the store lacks leaves it at ``none`` with a notice naming the known ones.
+        ``description`` is shown as given (translate it first). A ``group_by``
+        the store lacks leaves it at ``none`` with a notice naming the known ones.
         """
         wanted = getattr(self.params, "group_by", None)
         if wanted is not None and wanted not in names:
             self._fixed_notices.append(
-                f"{description} {wanted!r}: not a dimension of the calls in this store that can break them down "
-                f"(known: {', '.join(names) or 'none loaded'}); no breakdown shown.")
+                _("{picker} {name}: not a dimension of the calls in this store that can break them down "
+                  "(known: {known}); no breakdown shown.").format(
+                    picker=description, name=repr(wanted), known=_(", ").join(names) or _("none loaded")))
             wanted = None
-        picker = widgets.Dropdown(options=[(NO_BREAKDOWN, ""), *((dimension_title(n), n) for n in names)],
+        picker = widgets.Dropdown(options=[(_(NO_BREAKDOWN), ""), *((dimension_title(n), n) for n in names)],
                                   value=wanted or "", description=description, layout=CONTROL_LAYOUT,
                                   style={"description_width": "initial"})
         picker.add_class("wb-group-by")
@@ -444,27 +528,33 @@ class App:
             self._update()
 
     def _update(self) -> None:
-        """Redraw everything from the current control values; problems become notices."""
+        """Redraw everything from the current control values, in the app's language; problems become notices.
+
+        The language is set again for the redraw: a widget change is handled
+        outside the cell that built the app, where the kernel's language
+        setting may not reach (it is a context variable).
+        """
         started = time.perf_counter()
         self._updating = True
         self._notices = []
-        try:
-            with self.output:
-                if _in_kernel():
-                    clear_output(wait=True)
-                try:
-                    self._render()
-                except StoreError as exc:
-                    self._notices.append(f"The store cannot be read: {exc}")
-                self._show_output_tables()
-        finally:
-            self._updating = False
-            self._show_notices()
-            self.last_update_seconds = time.perf_counter() - started
+        with i18n.using_language(self.interface_language):
+            try:
+                with self.output:
+                    if _in_kernel():
+                        clear_output(wait=True)
+                    try:
+                        self._render()
+                    except StoreError as exc:
+                        self._notices.append(_("The store cannot be read: {error}").format(error=exc))
+                    self._show_output_tables()
+            finally:
+                self._updating = False
+                self._show_notices()
+                self.last_update_seconds = time.perf_counter() - started
 
     def _show_output_tables(self) -> None:
         if _in_kernel():  # outside a kernel (tests, scripts) the tables stay in self.tables
-            for _, html in self._output_tables():
+            for _name, html in self._output_tables():
                 display(HTML(html))
 
     def _output_tables(self) -> list[tuple[str, str]]:
