@@ -20,6 +20,39 @@ What is left as it is:
 The workbench reads its own files back with :func:`read_csv`, which removes
 that apostrophe again. A cell that already begins with apostrophes before
 such a character (``'=x``) gets one more, so every value survives the round trip.
+
+Files for people and files for programs
+---------------------------------------
+A CSV that people open (usually by double-clicking it into Excel) is written
+in :data:`PEOPLE_ENCODING`, UTF-8 with a byte-order mark: without it Excel on
+a Chinese (or any non-UTF-8) Windows reads the file in the system code page
+and shows queue names and topics as mojibake. A CSV that programs read stays
+plain UTF-8 (:data:`MACHINE_ENCODING`): a byte-order mark is noise to ``cut``,
+``csvkit``, a database loader or a pipe. pandas, DuckDB and :func:`read_csv`
+read both. Every CSV the product writes:
+
+For people (byte-order mark):
+
+* ``outputs/<notebook>/<run>/tables/<name>.csv``: the tables a report saved
+  (:func:`workbench.reports.record.save_table`); the same tables are also in
+  the run's ``tables.xlsx``, typed, with readable headings;
+* ``<rejects>.csv`` of an import: the rows a load refused, with the reason
+  (:mod:`workbench.ingest.load`);
+* the staffing app's requirements export (``outputs/apps/staffing/requirements_*.csv``
+  and its download link, :mod:`workbench.apps.staffing`): a planner's file for Excel.
+  (Written with plain UTF-8 until that module passes :data:`PEOPLE_ENCODING`.)
+
+For programs (plain UTF-8):
+
+* ``workbench kpis --format csv`` (standard output or ``--output``) and
+  ``workbench topics assign`` without ``--output``: text for a pipe or another tool;
+* a topic run's ``assignments.csv`` / ``topics.csv`` (:func:`workbench.topics.model.save_run`)
+  and ``workbench topics assign --output``: the model's own state, read back by the workbench;
+* ``workbench forecast fit`` / ``backtest`` (``forecast.csv``, ``backtest.csv``) and
+  ``workbench drivers --output`` (``drivers.csv``): inputs of the next step
+  (staffing, the satisfaction app) and of scripts; the reports show them to people;
+* the sample centre's exports (:mod:`workbench.sample`): stand-ins for an ACD
+  system's files, in that system's encodings (the Chinese export is GB18030 on purpose).
 """
 
 from __future__ import annotations
@@ -112,8 +145,10 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, encoding: str = "utf-8")
     Args:
         frame: any columns; text cells are neutralised, numbers are not.
         path: the file to write (its folder must exist).
-        encoding: ``utf-8-sig`` puts a byte-order mark first, which Excel
-            needs to read UTF-8 (e.g. Chinese) text correctly.
+        encoding: :data:`PEOPLE_ENCODING` (``utf-8-sig``) for a file people
+            open: it puts a byte-order mark first, which Excel needs to read
+            UTF-8 (e.g. Chinese) text correctly; the default, plain UTF-8, for
+            files programs read (see the module docstring for which is which).
     """
     neutralise(frame).to_csv(path, index=False, encoding=encoding)
     return Path(path)
