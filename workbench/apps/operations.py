@@ -1,7 +1,17 @@
 """Operations dashboard: KPI tiles against targets, interval heatmap, daily trend, drill-down to calls.
 
-Every number comes from :func:`workbench.kpis.compute_kpis` on the store, so
-the dashboard and the KPI report agree by construction.
+Reads the store's ``calls`` and ``surveys`` tables, every number through
+:func:`workbench.kpis.compute_kpis`, so the dashboard and the KPI report agree
+by construction; writes nothing. Served by ``workbench serve`` as
+``notebooks/apps/operations.ipynb``, whose URL parameters (``?queues=billing``,
+``?dimension_filter={"region": "north"}``, ``?group_by=member_tier``,
+``?interface_language=zh``) are validated before the notebook runs.
+
+Every text on the page is in the reader's language (``interface_language``):
+labels and notices through :mod:`workbench.i18n`, numbers, percentages and
+durations formatted for it; queue ids, dimension values and call records are
+shown as stored. The layout works at phone width: tiles and filters wrap,
+charts shrink to the screen and tables scroll sideways in their own box.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from workbench import charts, glossary
+from workbench import charts, glossary, i18n
 from workbench.apps.base import (
     CONTROL_LAYOUT,
     App,
@@ -23,6 +33,7 @@ from workbench.apps.base import (
     dimension_title,
     table_html,
 )
+from workbench.i18n import N_, _, format_text, ngettext
 from workbench.kpis import compute_kpis
 from workbench.params import OperationsAppParameters
 from workbench.store import readers
@@ -30,34 +41,57 @@ from workbench.store import readers
 #: The calls behind a number: what the Calls list shows -> the glossary's call set
 #: (:data:`workbench.glossary.CALL_SETS`), counted with the app's two thresholds.
 CALL_SET_CHOICES: dict[str, str] = {
-    "offered": "offered",
-    "answered": "answered",
-    "answered within the target time": "answered_in_time",
-    "answered after the target time": "answered_late",
-    "abandoned": "abandoned",
-    "short abandons": "short_abandoned",
-    "transferred": "transferred",
+    N_("offered"): "offered",
+    N_("answered"): "answered",
+    N_("answered within the target time"): "answered_in_time",
+    N_("answered after the target time"): "answered_late",
+    N_("abandoned"): "abandoned",
+    N_("short abandons"): "short_abandoned",
+    N_("transferred"): "transferred",
 }
 DEFAULT_DAYS = 14
+#: The Interval list's first choice (its value; the label is translated).
 WHOLE_DAY = "whole day"
-#: KPI column -> its heading in the breakdown table by a dimension.
-BREAKDOWN_COLUMNS: dict[str, str] = {
-    "offered": "Offered",
-    "answered": "Answered",
-    "abandonment_rate": "Abandonment",
-    "service_level": "Service level",
-    "asa_seconds": "ASA (s)",
-    "aht_seconds": "AHT (s)",
-    "csat_mean": "CSAT",
-    "csat_responses": "Survey responses",
-    "wait_unknown": "Calls with no wait recorded",
-    "handle_unknown": "Answered with no handle time",
+#: The language filter's choices: value (the queues' language line) -> label.
+LANGUAGE_CHOICES: dict[str, str] = {"all": N_("all"), "zh": N_("Chinese"), "en": N_("English")}
+#: Heatmap measure (a key of :data:`workbench.charts.HEATMAP_MEASURES`) -> its label in the Heatmap list.
+HEATMAP_LABELS: dict[str, str] = {
+    "service_level": N_("Service level"),
+    "offered": N_("Calls offered"),
+    "abandonment_rate": N_("Abandonment rate"),
 }
+#: KPI columns of the breakdown table by a dimension (headings: :func:`workbench.i18n.column_label`).
+BREAKDOWN_COLUMNS: list[str] = ["offered", "answered", "abandonment_rate", "service_level", "asa_seconds",
+                                "aht_seconds", "csat_mean", "csat_responses", "wait_unknown", "handle_unknown"]
+#: Vega draws the clickable charts at a fixed width; on a phone they shrink to the screen (the SVG
+#: keeps its viewBox, and clicks still pick the mark under the finger because the SVG renderer finds
+#: it by element, not by coordinates). Tables scroll sideways inside their own box.
+PAGE_STYLE = (
+    "<style>"
+    ".workbench-app .wb-chart{max-width:100%;overflow-x:auto}"
+    ".workbench-app .wb-chart .vega-embed{display:block;max-width:100%;padding-right:0}"
+    ".workbench-app .wb-chart svg{max-width:100%;height:auto}"
+    ".wb-scroll{max-width:100%;overflow-x:auto}"
+    "</style>"
+)
+CHART_WIDTH = 640
+
+
+def scrolling(html: str) -> str:
+    """``html`` (a table) in a box that scrolls sideways when it is wider than the screen."""
+    return f"<div class='wb-scroll' style='max-width:100%;overflow-x:auto'>{html}</div>"
 
 
 def _calls(count: int, kind: str = "") -> str:
-    """``1 answered call``, ``5,120 answered calls``."""
-    return f"{count:,d} {kind + ' ' if kind else ''}call{'' if count == 1 else 's'}"
+    """``1 answered call``, ``5,120 answered calls`` in the interface language (``kind``: answered, unanswered)."""
+    number = i18n.format_number(count)
+    if kind == "answered":
+        return ngettext("{count} answered call", "{count} answered calls", count).format(count=number)
+    if kind == "unanswered":
+        return ngettext("{count} unanswered call", "{count} unanswered calls", count).format(count=number)
+    if kind == "offered":
+        return ngettext("{count} offered call", "{count} offered calls", count).format(count=number)
+    return ngettext("{count} call", "{count} calls", count).format(count=number)
 
 
 def answered_without_wait(row: pd.Series) -> int:
@@ -67,7 +101,7 @@ def answered_without_wait(row: pd.Series) -> int:
 
 def population_sentences(row: pd.Series) -> list[str]:
     """What the wait and handle-time KPIs of one :func:`~workbench.kpis.compute_kpis` row were computed over,
-    in words, where some calls lacked the measure; empty when none did.
+    in words (the interface language), where some calls lacked the measure; empty when none did.
 
     Needs ``offered``, ``answered``, ``short_abandoned``, ``service_level_calls``,
     ``wait_unknown`` and ``handle_unknown``.
@@ -78,24 +112,29 @@ def population_sentences(row: pd.Series) -> list[str]:
     no_handle = int(row["handle_unknown"])
     sentences = []
     if no_wait:
-        sentences.append(f"ASA over {_calls(answered - no_wait, 'answered')} with a known wait; {no_wait:,d} had "
-                         "none recorded, so the service level leaves them out too (it is over "
-                         f"{_calls(int(row['service_level_calls']))}).")
+        sentences.append(format_text(
+            "ASA over {answered} with a known wait; {none} had none recorded, so the service level leaves them "
+            "out too (it is over {calls}).", answered=_calls(answered - no_wait, "answered"),
+            none=i18n.format_number(no_wait), calls=_calls(int(row["service_level_calls"]))))
     if no_wait_unanswered:
-        sentences.append(f"{_calls(no_wait_unanswered, 'unanswered')} had no wait recorded; they still count as "
-                         "offered, and an abandon among them counts as abandoned, not as a short abandon.")
+        sentences.append(format_text(
+            "{unanswered} had no wait recorded; they still count as offered, and an abandon among them counts as "
+            "abandoned, not as a short abandon.", unanswered=_calls(no_wait_unanswered, "unanswered")))
     if no_handle:
-        sentences.append(f"AHT over {_calls(answered - no_handle, 'answered')} with a known handle time; "
-                         f"{no_handle:,d} had none recorded.")
+        sentences.append(format_text("AHT over {answered} with a known handle time; {none} had none recorded.",
+                                     answered=_calls(answered - no_handle, "answered"),
+                                     none=i18n.format_number(no_handle)))
     return sentences
 
 
 def _tile(label: str, value: str, target: str, ok: bool | None, key: str, population: str = "") -> str:
+    """One KPI tile: green when ``ok``, red when not, grey without a target or a value (texts escaped here)."""
     colour = {True: "#1e8449", False: "#c0392b", None: "#555"}[ok]
     title = f" title='{escape(population)}'" if population else ""
     return (
-        f"<div class='wb-tile' data-kpi='{key}'{title} style='display:inline-block;min-width:120px;margin:4px;"
-        f"padding:8px 10px;border:1px solid #ddd;border-top:4px solid {colour};border-radius:4px'>"
+        f"<div class='wb-tile' data-kpi='{key}'{title} style='display:inline-block;flex:1 1 130px;min-width:130px;"
+        f"max-width:220px;margin:4px;padding:8px 10px;border:1px solid #ddd;border-top:4px solid {colour};"
+        f"border-radius:4px;box-sizing:border-box'>"
         f"<div style='font-size:12px;color:#555'>{escape(label)}</div>"
         f"<div class='wb-value' style='font-size:22px;font-weight:600;color:{colour}'>{escape(value)}</div>"
         f"<div style='font-size:11px;color:#777'>{escape(target)}</div></div>"
@@ -121,7 +160,10 @@ class OperationsApp(App):
         notices: messages shown from the start.
     """
 
-    title = "Operations dashboard"
+    title = N_("Operations dashboard")
+    summary = N_("Each tile is one KPI for the chosen queues and days: green meets its target, red misses it. "
+                 "The heatmap and the daily trend show when the numbers slipped: click a day or a cell to see "
+                 "its intervals, and an interval for the calls behind a number.")
     parameters_model = OperationsAppParameters
     params: OperationsAppParameters
 
@@ -140,20 +182,22 @@ class OperationsApp(App):
         date_from = p.date_from or (date_to - timedelta(days=DEFAULT_DAYS - 1))
         if first is not None and date_from < first:
             date_from = first
-        self.language = widgets.Dropdown(options=["all", "zh", "en"], value=p.language, description="Language",
-                                         layout=CONTROL_LAYOUT)
-        self.date_from = widgets.DatePicker(value=date_from, description="From", layout=CONTROL_LAYOUT)
-        self.date_to = widgets.DatePicker(value=date_to, description="To", layout=CONTROL_LAYOUT)
-        self.measure = widgets.Dropdown(options=[(v, k) for k, v in charts.HEATMAP_MEASURES.items()],
-                                        value="service_level", description="Heatmap", layout=CONTROL_LAYOUT)
-        self.day = widgets.Dropdown(options=[], description="Day", layout=CONTROL_LAYOUT)
-        self.interval = widgets.Dropdown(options=[WHOLE_DAY], value=WHOLE_DAY, description="Interval",
-                                         layout=CONTROL_LAYOUT)
-        self.call_set = widgets.Dropdown(options=list(CALL_SET_CHOICES.items()), value="abandoned",
-                                         description="Calls", layout=CONTROL_LAYOUT)
+        # The calls' language line, a filter (the page's own language is self.params.interface_language).
+        self.language = widgets.Dropdown(options=[(_(label), value) for value, label in LANGUAGE_CHOICES.items()],
+                                         value=p.language, description=_("Language"), layout=CONTROL_LAYOUT)
+        self.date_from = widgets.DatePicker(value=date_from, description=_("From"), layout=CONTROL_LAYOUT)
+        self.date_to = widgets.DatePicker(value=date_to, description=_("To"), layout=CONTROL_LAYOUT)
+        self.measure = widgets.Dropdown(
+            options=[(_(HEATMAP_LABELS.get(key, label)), key) for key, label in charts.HEATMAP_MEASURES.items()],
+            value="service_level", description=_("Heatmap"), layout=CONTROL_LAYOUT)
+        self.day = widgets.Dropdown(options=[], description=_("Day"), layout=CONTROL_LAYOUT)
+        self.interval = widgets.Dropdown(options=self._interval_options([]), value=WHOLE_DAY,
+                                         description=_("Interval"), layout=CONTROL_LAYOUT)
+        self.call_set = widgets.Dropdown(options=[(_(label), key) for label, key in CALL_SET_CHOICES.items()],
+                                         value="abandoned", description=_("Calls"), layout=CONTROL_LAYOUT)
         pickers = self._dimension_pickers() if not self._missing else {}
         self.dimension_pickers = pickers
-        self.group_by = self._group_by_picker("Break down by", list(pickers))
+        self.group_by = self._group_by_picker(_("Break down by"), list(pickers))
         for control, name in ((self.language, "language"), (self.date_from, "date-from"),
                               (self.date_to, "date-to"), (self.day, "day"), (self.interval, "interval"),
                               (self.call_set, "call-set"), (self.measure, "measure")):
@@ -167,6 +211,8 @@ class OperationsApp(App):
         self.heatmap = clickable_chart("cell", self._on_cell_click, "wb-heatmap")
         self.trend = clickable_chart("day", self._on_day_click, "wb-trend")
         self.day_chart = clickable_chart("interval", self._on_interval_click, "wb-day-chart")
+        for chart in (self.heatmap, self.trend, self.day_chart):
+            chart.add_class("wb-chart")
         self._renders = 0  # counts full redraws: the day chart follows the numbers of the latest one
         self._day_chart_drawn: tuple[str, int] | None = None  # (day, redraw count) shown in the day chart
         self._watch(self.queue, self.language, self.date_from, self.date_to, self.measure, self.group_by,
@@ -181,11 +227,17 @@ class OperationsApp(App):
         dimensions.add_class("wb-dimensions")
         if not pickers:  # a store without custom dimensions shows no empty row
             dimensions.layout.display = "none"
+        heading = escape(_("Drill down: a day, its intervals, the calls behind a number"))
         return widgets.VBox([
-            filters, dimensions, self.tiles, self.populations, self.breakdown, self.measure, self.heatmap, self.trend,
-            widgets.HTML("<h3 style='margin:8px 0 2px'>Drill down: a day, its intervals, the calls behind a number</h3>"),
+            widgets.HTML(PAGE_STYLE), filters, dimensions, self.tiles, self.populations, self.breakdown,
+            self.measure, self.heatmap, self.trend, widgets.HTML(f"<h3 style='margin:8px 0 2px'>{heading}</h3>"),
             drill, self.day_chart,
         ])
+
+    @staticmethod
+    def _interval_options(starts: list[str]) -> list[tuple[str, str]]:
+        """The Interval list: the whole day (its label translated), then each ``HH:MM`` start."""
+        return [(_("whole day"), WHOLE_DAY), *((start, start) for start in starts)]
 
     # -- data -----------------------------------------------------------------
     @property
@@ -216,19 +268,22 @@ class OperationsApp(App):
     def _render(self) -> None:
         self.tables.clear()
         if self._missing:
-            self.add_notice(f"No calls in the store ({self.store.path}): load them first with `make demo` or "
-                            "`workbench ingest <export> --profile <profile>`. Nothing to show yet.")
+            self.add_notice(format_text("No calls in the store ({path}): load them first with `make demo` or "
+                                        "`workbench ingest <export> --profile <profile>`. Nothing to show yet.",
+                                        path=self.store.path))
             self.tiles.value = self.populations.value = self.breakdown.value = ""
             self.heatmap.chart = self.trend.chart = self.day_chart.chart = None
             return
         first, last = self.date_from.value, self.date_to.value
         if first is None or last is None or last < first:
-            self.add_notice("Pick a 'From' day on or before the 'To' day.")
+            self.add_notice(format_text("Pick a '{start}' day on or before the '{end}' day.", start=_("From"),
+                                        end=_("To")))
             return
         self._queues = self.selected_queues()
         self._filtered = not glossary.is_all_queues(self.queues) or self.language.value != "all"
         if self._filtered and not self._queues:
-            self.add_notice(f"No queue matches queue '{self.queue.value}' and language '{self.language.value}'.")
+            self.add_notice(format_text("No queue matches queue '{queue}' and language '{language}'.",
+                                        queue=self.queue.label, language=self.language.label))
             return
         window = {"date_from": first.isoformat(), "date_to": last.isoformat()}
         total = compute_kpis(self.store, **window, **self._kpi_args())
@@ -241,16 +296,21 @@ class OperationsApp(App):
                                          for s in population_sentences(total.iloc[0]))
         self._render_breakdown(window)
         if daily.empty:
-            self.add_notice(f"No calls between {first} and {last} for this selection "
-                            f"(the store holds {self.first_day} to {self.last_day}).")
+            self.add_notice(format_text(
+                "No calls between {first} and {last} for this selection (the store holds {start} to {end}).",
+                first=i18n.format_date(first), last=i18n.format_date(last),
+                start=i18n.format_date(self.first_day), end=i18n.format_date(self.last_day)))
             self.heatmap.chart = self.trend.chart = None
         else:
-            self.heatmap.chart = charts.interval_heatmap(intervals, self.measure.value, width=640, pick="cell")
-            self.trend.chart = charts.daily_kpi_trend(daily, self.params.target_answer_seconds, width=640,
+            measure = self.measure.value
+            self.heatmap.chart = charts.interval_heatmap(intervals, measure, width=CHART_WIDTH, pick="cell").properties(
+                title=format_text("{measure} per interval and day (click a cell to drill down)",
+                                  measure=self.measure.label))
+            self.trend.chart = charts.daily_kpi_trend(daily, self.params.target_answer_seconds, width=CHART_WIDTH,
                                                       height=120, pick="day")
         if self.missing_tables("surveys"):
-            self.add_notice("CSAT needs survey responses and the store's surveys table is empty: "
-                            "ingest the survey export to fill the CSAT tile.")
+            self.add_notice(_("CSAT needs survey responses and the store's surveys table is empty: "
+                              "ingest the survey export to fill the CSAT tile."))
         days = [d.date().isoformat() if hasattr(d, "date") else str(d) for d in pd.to_datetime(daily["day"])]
         keep = self.day.value if self.day.value in days else (days[-1] if days else None)
         with self._quiet(), self.day.hold_sync():
@@ -268,9 +328,11 @@ class OperationsApp(App):
         kpis = compute_kpis(self.store, by=[dimension], **window, **self._kpi_args())
         self.tables["breakdown"] = kpis
         where = self.dimension_filter_label()
-        caption = (f"KPIs by {dimension_title(dimension)}, {window['date_from']} to {window['date_to']}"
-                   + (f" ({where})" if where else ""))
-        self.breakdown.value = table_html(breakdown_table(kpis, dimension, BREAKDOWN_COLUMNS), caption=caption)
+        caption = format_text("KPIs by {dimension}, {first} to {last}", dimension=dimension_title(dimension),
+                              first=i18n.format_date(window["date_from"]), last=i18n.format_date(window["date_to"]))
+        caption += f" ({where})" if where else ""
+        headings = {column: i18n.column_label(column) for column in BREAKDOWN_COLUMNS}
+        self.breakdown.value = scrolling(table_html(breakdown_table(kpis, dimension, headings), caption=caption))
 
     def _on_day_click(self, picked: list[dict[str, Any]]) -> None:
         """A click on the daily trend: drill into that day (a cleared pick keeps the drill)."""
@@ -287,7 +349,7 @@ class OperationsApp(App):
         # snap the list back to its first entry and send "whole day" back.
         with self._quiet(), self.interval.hold_sync():
             self.day.value = day
-            self.interval.options = [WHOLE_DAY, *starts]
+            self.interval.options = self._interval_options(starts)
             self.interval.value = start if start in starts else WHOLE_DAY
         self._update_drill()
 
@@ -301,7 +363,7 @@ class OperationsApp(App):
 
     def _on_interval_click(self, picked: list[dict[str, Any]]) -> None:
         """A click on an interval of the day chart: list the calls of that interval."""
-        if picked and picked[0].get("time") in self.interval.options:
+        if picked and picked[0].get("time") in self._interval_starts(self.day.value):
             self.interval.value = picked[0]["time"]
 
     def _on_drill(self, change: dict[str, Any] | None = None) -> None:
@@ -309,7 +371,7 @@ class OperationsApp(App):
             return
         if change is not None and change.get("owner") is self.day:
             with self._quiet(), self.interval.hold_sync():
-                self.interval.options = [WHOLE_DAY, *self._interval_starts(self.day.value)]
+                self.interval.options = self._interval_options(self._interval_starts(self.day.value))
                 self.interval.value = WHOLE_DAY
         self._update_drill()
 
@@ -339,14 +401,15 @@ class OperationsApp(App):
         if self._day_chart_drawn != (day, self._renders):
             self.day_chart.chart = charts.interval_profile(
                 one_day, self.params.service_level_target,
-                title=f"{day}: calls offered and service level per interval (click one for its calls)",
-                width=640, pick="interval")
+                title=format_text("{day}: calls offered and service level per interval (click one for its calls)",
+                                  day=day),
+                width=CHART_WIDTH, pick="interval")
             self._day_chart_drawn = (day, self._renders)
         starts = self._interval_starts(day)
-        if list(self.interval.options) != [WHOLE_DAY, *starts]:
+        if list(self.interval.options) != self._interval_options(starts):
             keep = self.interval.value if self.interval.value in starts else WHOLE_DAY
             with self._quiet(), self.interval.hold_sync():
-                self.interval.options = [WHOLE_DAY, *starts]
+                self.interval.options = self._interval_options(starts)
                 self.interval.value = keep
         whole_day = glossary.Period.of(day, day)
         start, end = pd.Timestamp(whole_day.start), pd.Timestamp(whole_day.end)
@@ -373,16 +436,15 @@ class OperationsApp(App):
         if calls is None or self.day.value is None:
             return []
         where = self.day.value if self.interval.value == WHOLE_DAY else f"{self.day.value} {self.interval.value}"
-        caption = f"{len(calls):,d} calls {self.call_set.label}, {where}"
+        caption = ngettext("{count} call {which}, {when}", "{count} calls {which}, {when}", len(calls)).format(
+            count=i18n.format_number(len(calls)), which=self.call_set.label, when=where)
         if self.dimension_filter:
             caption += f" ({self.dimension_filter_label()})"
-        return [("calls", table_html(calls, caption=caption))]
+        # Headings for people; the records themselves (queue ids, outcomes, times) are shown as stored.
+        return [("calls", scrolling(table_html(i18n.labelled_columns(calls), caption=caption)))]
 
     def _tiles_html(self, row: pd.Series) -> str:
         p = self.params
-
-        def number(value: Any, fmt: str) -> str:
-            return "n/a" if value is None or pd.isna(value) else fmt.format(value)
 
         def at_most(value: Any, limit: float) -> bool | None:
             return None if value is None or pd.isna(value) else bool(value <= limit)
@@ -390,24 +452,40 @@ class OperationsApp(App):
         def at_least(value: Any, limit: float) -> bool | None:
             return None if value is None or pd.isna(value) else bool(value >= limit)
 
+        def most(limit: str) -> str:
+            return format_text("target ≤ {target}", target=limit)
+
+        def least(limit: str) -> str:
+            return format_text("target ≥ {target}", target=limit)
+
         answered = int(row["answered"])
+        responses = int(row["csat_responses"])
         tiles = [
-            _tile("Offered", number(row["offered"], "{:,.0f}"), "calls reaching a queue", None, "offered"),
-            _tile("Answered", number(row["answered"], "{:,.0f}"), "incl. transferred", None, "answered"),
-            _tile("Abandonment", number(row["abandonment_rate"], "{:.1%}"), f"target ≤ {p.abandonment_target:.0%}",
+            _tile(_("Calls offered"), i18n.format_number(row["offered"]), _("calls reaching a queue"), None,
+                  "offered"),
+            _tile(_("Calls answered"), i18n.format_number(row["answered"]), _("incl. transferred"), None,
+                  "answered"),
+            _tile(_("Abandonment rate"), i18n.format_percent(row["abandonment_rate"]),
+                  most(i18n.format_percent(p.abandonment_target, 0)),
                   at_most(row["abandonment_rate"], p.abandonment_target), "abandonment_rate",
-                  f"over {_calls(int(row['offered'] - row['short_abandoned']), 'offered')}, short abandons left out"),
-            _tile(f"Service level ({p.target_answer_seconds} s)", number(row["service_level"], "{:.1%}"),
-                  f"target ≥ {p.service_level_target:.0%}", at_least(row["service_level"], p.service_level_target),
-                  "service_level", f"over {_calls(int(row['service_level_calls']))}"),
-            _tile("ASA", number(row["asa_seconds"], "{:,.1f} s"), f"target ≤ {p.asa_target_seconds:g} s",
+                  format_text("over {offered}, short abandons left out",
+                              offered=_calls(int(row["offered"] - row["short_abandoned"]), "offered"))),
+            _tile(format_text("Service level ({seconds})", seconds=i18n.format_duration(p.target_answer_seconds)),
+                  i18n.format_percent(row["service_level"]), least(i18n.format_percent(p.service_level_target, 0)),
+                  at_least(row["service_level"], p.service_level_target), "service_level",
+                  format_text("over {calls}", calls=_calls(int(row["service_level_calls"])))),
+            _tile(_("ASA"), i18n.format_duration(row["asa_seconds"]), most(i18n.format_duration(p.asa_target_seconds)),
                   at_most(row["asa_seconds"], p.asa_target_seconds), "asa_seconds",
-                  f"over {_calls(answered - answered_without_wait(row), 'answered')} with a known wait"),
-            _tile("AHT", number(row["aht_seconds"], "{:,.0f} s"), f"target ≤ {p.aht_target_seconds:g} s",
+                  format_text("over {answered} with a known wait",
+                              answered=_calls(answered - answered_without_wait(row), "answered"))),
+            _tile(_("AHT"), i18n.format_duration(row["aht_seconds"]), most(i18n.format_duration(p.aht_target_seconds)),
                   at_most(row["aht_seconds"], p.aht_target_seconds), "aht_seconds",
-                  f"over {_calls(answered - int(row['handle_unknown']), 'answered')} with a known handle time"),
-            _tile("CSAT", number(row["csat_mean"], "{:.2f}"), f"target ≥ {p.csat_target:g} (1-5)",
+                  format_text("over {answered} with a known handle time",
+                              answered=_calls(answered - int(row["handle_unknown"]), "answered"))),
+            _tile(_("CSAT"), i18n.format_number(row["csat_mean"], 2),
+                  format_text("target ≥ {target} (1-5)", target=i18n.format_number(p.csat_target, 1)),
                   at_least(row["csat_mean"], p.csat_target), "csat_mean",
-                  f"over {int(row['csat_responses']):,d} survey responses"),
+                  ngettext("over {count} survey response", "over {count} survey responses", responses).format(
+                      count=i18n.format_number(responses))),
         ]
         return "<div style='display:flex;flex-wrap:wrap'>" + "".join(tiles) + "</div>"
