@@ -1,8 +1,12 @@
 """The shared report site: one static ``outputs/index.html`` listing every run.
 
-The page links each run's ``report.html`` and executed notebook with relative
-links, carries its own CSS and no script, so the whole ``outputs/`` folder can
-be copied to any web server or shared drive and read offline. It is rebuilt
+The page links each run's ``report.html``, ``report.pdf`` and ``tables.xlsx``
+(when the run wrote them) and its executed notebook with relative links,
+carries its own CSS and no script, so the whole ``outputs/`` folder can be
+copied to any web server or shared drive and read offline. The site's texts
+are in one interface language (``build_site(language=...)``, default the
+centre's, :func:`workbench.i18n.default_language`); data (report names, run
+ids, set names, errors) is shown as recorded, escaped. It is rebuilt
 after every run (:func:`workbench.reports.runner.run_notebook` calls
 :func:`build_site`) and by ``workbench report site``. Next to it,
 ``outputs/data_dictionary.html`` lists every canonical table and column with its
@@ -20,7 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from workbench import paths
+from workbench import i18n, paths
+from workbench.i18n import N_, _, format_text
+from workbench.reports.record import REPORT_PDF, WORKBOOK_FILE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,6 +55,8 @@ class RunEntry:
     error: str | None
     latest: bool
     empty_period: bool = False
+    pdf_link: str | None = None
+    workbook_link: str | None = None
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -88,6 +96,7 @@ def collect_runs(outputs_dir: str | Path | None = None) -> list[RunEntry]:
         alerts = _read_json(run_dir / ALERTS_FILE)
         executed = manifest.get("executed_notebook") or f"{notebook}.ipynb"
         error = manifest.get("error")
+        pdf, workbook = run_dir / REPORT_PDF, run_dir / WORKBOOK_FILE  # fixed names: a manifest never picks a path
         entries.append(
             RunEntry(
                 report=context.get("report") or notebook,
@@ -104,6 +113,8 @@ def collect_runs(outputs_dir: str | Path | None = None) -> list[RunEntry]:
                 error=f"{error.get('ename')}: {error.get('evalue')}" if isinstance(error, dict) else None,
                 latest=latest,
                 empty_period=bool(manifest.get("empty_period")),
+                pdf_link=url_path(pdf, base) if pdf.is_file() else None,
+                workbook_link=url_path(workbook, base) if workbook.is_file() else None,
             )
         )
     return sorted(entries, key=lambda e: (e.started_at, e.run_id), reverse=True)
@@ -120,30 +131,51 @@ th{background:#f4f4f4}
 """
 
 
+# Run states as the site names them; the CSS class stays the recorded state.
+STATUS_TEXTS = {"succeeded": N_("succeeded"), "failed": N_("failed"), "running": N_("running"),
+                "unknown": N_("unknown")}
+
+
+def _status(status: str) -> str:
+    return _(STATUS_TEXTS[status]) if status in STATUS_TEXTS else status
+
+
+def _run_header() -> str:
+    headings = (_("started (UTC)"), _("status"), _("links"), _("alerts"), _("set"), _("report date"), _("took"),
+                _("run id"))
+    return "".join(f"<th>{escape(h)}</th>" for h in headings)
+
+
 def _row(entry: RunEntry) -> str:
+    """The cells of one run (without ``<tr>``), in :func:`_run_header`'s order; every value escaped."""
     links = " · ".join(
-        f'<a href="{escape(link)}">{label}</a>'
-        for link, label in ((entry.report_link, "report"), (entry.notebook_link, "notebook"))
+        f'<a href="{escape(link)}">{escape(label)}</a>'
+        for link, label in ((entry.report_link, _("report")), (entry.pdf_link, _("PDF")),
+                            (entry.workbook_link, _("workbook")), (entry.notebook_link, _("notebook")))
         if link
     )
     alerts = (
         '<span class="muted">-</span>' if entry.alerts is None
         else f'<span class="alerts">{entry.alerts}</span>' if entry.alerts else "0"
     )
-    duration = f"{entry.duration_seconds:.0f} s" if isinstance(entry.duration_seconds, (int, float)) else ""
+    duration = (escape(i18n.format_duration(entry.duration_seconds))
+                if isinstance(entry.duration_seconds, (int, float)) else "")
     error = f'<div class="err">{escape(entry.error[:300])}</div>' if entry.error else ""
     # A report for a period without calls succeeds on purpose; say so, so nobody reads it as figures.
-    empty = '<div class="muted">no calls in this period</div>' if entry.empty_period else ""
+    no_calls = _("no calls in this period")
+    empty = f'<div class="muted">{escape(no_calls)}</div>' if entry.empty_period else ""
+    latest = escape(_(" (LATEST)")) if entry.latest else ""
     return (
-        f"<tr><td>{escape(entry.started_at[:19].replace('T', ' '))}</td>"
-        f'<td class="{escape(entry.status)}">{escape(entry.status)}{" (LATEST)" if entry.latest else ""}{empty}{error}</td>'
+        f"<td>{escape(entry.started_at[:19].replace('T', ' '))}</td>"
+        f'<td class="{escape(entry.status)}">{escape(_status(entry.status))}{latest}{empty}{error}</td>'
         f"<td>{links}</td><td>{alerts}</td><td>{escape(entry.report_set or '')}</td>"
         f"<td>{escape(entry.report_date or '')}</td>"
-        f"<td>{duration}</td><td class=\"muted\">{escape(entry.run_id)}</td></tr>"
+        f"<td>{duration}</td><td class=\"muted\">{escape(entry.run_id)}</td>"
     )
 
 
 def _batches_section(base: Path) -> str:
+    """The report-set batches (``<outputs>/_batches/*.json``), latest first, in the current language."""
     batches = []
     for path in (base / BATCHES_DIR).glob("*.json"):
         batch = _read_json(path)
@@ -151,51 +183,70 @@ def _batches_section(base: Path) -> str:
             batches.append(batch)
     if not batches:
         return ""
-    batches.sort(key=lambda b: b.get("started_at", ""), reverse=True)
+    batches.sort(key=lambda b: str(b.get("started_at", "")), reverse=True)
     rows = "".join(
-        f"<tr><td>{escape(str(b.get('started_at', ''))[:19].replace('T', ' '))}</td><td>{escape(b['set'])}</td>"
+        f"<tr><td>{escape(str(b.get('started_at', ''))[:19].replace('T', ' '))}</td><td>{escape(str(b['set']))}</td>"
         f"<td>{escape(str(b.get('date', '')))}</td>"
         f"<td class=\"{'succeeded' if b.get('exit_code') == 0 else 'failed'}\">"
-        f"{escape(str(b.get('succeeded', 0)))} of {len(b.get('reports', []))} succeeded</td>"
-        f"<td>{escape(str(b.get('alerts', 0)))}</td></tr>"
+        + escape(format_text("{succeeded} of {total} succeeded", succeeded=b.get("succeeded", 0),
+                             total=len(b.get("reports", []))))
+        + f"</td><td>{escape(str(b.get('alerts', 0)))}</td></tr>"
         for b in batches[:50]
     )
+    headings = "".join(f"<th>{escape(h)}</th>" for h in (_("started (UTC)"), _("set"), _("date"), _("status"),
+                                                         _("alerts")))
+    heading = _("Report set batches")
+    return (f"<h2>{escape(heading)}</h2><table><thead><tr>{headings}</tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _page(title: str, body: str) -> str:
+    """A whole page in the current language: ``<html lang>``, the site's CSS, no script."""
     return (
-        "<h2>Report set batches</h2><table><thead><tr><th>started (UTC)</th><th>set</th><th>date</th>"
-        f"<th>status</th><th>alerts</th></tr></thead><tbody>{rows}</tbody></table>"
+        f'<!DOCTYPE html>\n<html lang="{i18n.HTML_LANG[i18n.current_language()]}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>\n"
     )
 
 
-def render_index(entries: list[RunEntry], batches_html: str = "", title: str = "Workbench reports") -> str:
-    """The index page: latest run per report, batches, then every run grouped by report, latest first."""
-    by_report: dict[str, list[RunEntry]] = {}
-    for entry in entries:
-        by_report.setdefault(entry.report, []).append(entry)
-    header = (
-        "<thead><tr><th>started (UTC)</th><th>status</th><th>links</th><th>alerts</th><th>set</th>"
-        "<th>report date</th><th>took</th><th>run id</th></tr></thead>"
-    )
-    newest = "".join(
-        f"<tr><td>{escape(name)}</td>{_row(runs[0])[4:]}"
-        for name, runs in sorted(by_report.items(), key=lambda item: item[1][0].started_at, reverse=True)
-    )
-    sections = "".join(
-        f'<h2 id="{escape(name)}">{escape(name)}</h2><table>{header}<tbody>{"".join(_row(e) for e in runs)}</tbody></table>'
-        for name, runs in sorted(by_report.items())
-    )
-    latest_table = (
-        f"<h2>Latest run of each report</h2><table><thead><tr><th>report</th>{header[11:]}<tbody>{newest}</tbody></table>"
-        if entries else "<p>No runs yet.</p>"
-    )
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{escape(title)}</h1><p class=\"muted\">{len(entries)} runs of {len(by_report)} reports. "
-        "Static page: every link is relative, nothing is loaded from the network.</p>"
-        f'<p><a href="{DICTIONARY_FILE}">Data dictionary</a>: every table and column with unit and meaning, '
-        "and the custom dimensions of the store.</p>"
-        f"{latest_table}{batches_html}{sections}</body></html>\n"
-    )
+def render_index(entries: list[RunEntry], batches_html: str = "", title: str | None = None,
+                 language: str | None = None) -> str:
+    """The index page: latest run per report, batches, then every run grouped by report, latest first.
+
+    Args:
+        batches_html: the batches section (:func:`build_site` passes it), already in ``language``.
+        title: the page heading; default "Workbench reports" in ``language``.
+        language: the site's language (zh | en); None: the current interface language.
+    """
+    with i18n.using_language(language):
+        title = title if title is not None else _("Workbench reports")
+        by_report: dict[str, list[RunEntry]] = {}
+        for entry in entries:
+            by_report.setdefault(entry.report, []).append(entry)
+        header = f"<thead><tr>{_run_header()}</tr></thead>"
+        newest = "".join(
+            f"<tr><td>{escape(name)}</td>{_row(runs[0])}</tr>"
+            for name, runs in sorted(by_report.items(), key=lambda item: item[1][0].started_at, reverse=True)
+        )
+        sections = "".join(
+            f'<h2 id="{escape(name)}">{escape(name)}</h2><table>{header}<tbody>'
+            + "".join(f"<tr>{_row(e)}</tr>" for e in runs) + "</tbody></table>"
+            for name, runs in sorted(by_report.items())
+        )
+        latest_heading, report_heading, no_runs = _("Latest run of each report"), _("report"), _("No runs yet.")
+        latest_table = (
+            f"<h2>{escape(latest_heading)}</h2><table><thead><tr><th>{escape(report_heading)}</th>"
+            f"{_run_header()}</tr></thead><tbody>{newest}</tbody></table>"
+            if entries else f"<p>{escape(no_runs)}</p>"
+        )
+        summary = format_text("{runs} runs of {reports} reports.", runs=len(entries), reports=len(by_report))
+        offline = _("Static page: every link is relative, nothing is loaded from the network.")
+        dictionary = _("Data dictionary")
+        dictionary_note = _(": every table and column with unit and meaning, and the custom dimensions of the store.")
+        return _page(title, (
+            f"<h1>{escape(title)}</h1><p class=\"muted\">{escape(summary)} {escape(offline)}</p>"
+            f'<p><a href="{DICTIONARY_FILE}">{escape(dictionary)}</a>{escape(dictionary_note)}</p>'
+            f"{latest_table}{batches_html}{sections}"
+        ))
 
 
 #: Columns of :func:`data_dictionary`.
@@ -233,19 +284,21 @@ def data_dictionary(store_path: str | Path | None = None) -> tuple[pd.DataFrame,
     dimensions = pd.DataFrame(columns=["table_name", "dimension", "value_type", "column_name", "description",
                                        "profile"])
     if not store_file.is_file():
-        note = f"no store at {store_file}: custom dimensions are listed once data is loaded"
+        note = format_text("no store at {path}: custom dimensions are listed once data is loaded", path=store_file)
     else:
         try:
             with Store(store_file, read_only=True) as store:
                 dimensions = readers.dimensions(store)
         except Exception as exc:  # noqa: BLE001 - a busy or older store (StoreError, DuckDB's errors) must not
             # stop the page: it still lists every canonical column, and says why dimensions are missing.
-            note = f"custom dimensions of {store_file} not read: {str(exc).splitlines()[0][:200]}"
+            note = format_text("custom dimensions of {path} not read: {reason}", path=store_file,
+                               reason=str(exc).splitlines()[0][:200])
     for d in dimensions.itertuples(index=False):
         rows.append({"table": d.table_name, "column": d.column_name, "type": DIMENSION_TYPES.get(d.value_type, ""),
                      "required": False,
                      "unit": {"flag": "true/false", "number": column_unit(d.dimension)}.get(d.value_type, ""),
-                     "meaning": f"Custom dimension {d.dimension} ({d.value_type}): {d.description or ''}".rstrip(": "),
+                     "meaning": format_text("Custom dimension {name} ({value_type}): {description}", name=d.dimension,
+                                            value_type=d.value_type, description=d.description or "").rstrip(": ："),
                      "dimension": d.dimension, "profile": d.profile or ""})
     order = {name: i for i, name in enumerate(TABLES)}
     frame = pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
@@ -253,41 +306,54 @@ def data_dictionary(store_path: str | Path | None = None) -> tuple[pd.DataFrame,
     return frame, note
 
 
-def render_dictionary(frame: pd.DataFrame, note: str | None = None, title: str = "Data dictionary") -> str:
-    """The data-dictionary page: one table per canonical table, its dimensions last; every value escaped."""
+def render_dictionary(frame: pd.DataFrame, note: str | None = None, title: str | None = None,
+                      language: str | None = None) -> str:
+    """The data-dictionary page: one table per canonical table, its dimensions last; every value escaped.
+
+    The page's own texts are in ``language`` (None: the current interface
+    language); table names, column names, units and meanings are shown as the
+    schema states them.
+    """
     from workbench.schemas import TABLES
 
-    sections = []
-    for name, columns in frame.groupby("table", sort=False):
-        description = TABLES[name].description if name in TABLES else ""
-        rows = "".join(
-            f"<tr><td><code>{escape(str(r.column))}</code></td><td>{escape(str(r.type))}</td>"
-            f"<td>{'yes' if r.required else ''}</td><td>{escape(str(r.unit))}</td>"
-            f"<td>{escape(str(r.meaning))}{_profile_note(r.profile)}</td></tr>"
-            for r in columns.itertuples(index=False)
-        )
-        dimensions = int((columns["dimension"] != "").sum())
-        extra = f" · {dimensions} custom dimension(s)" if dimensions else ""
-        sections.append(
-            f'<h2 id="{escape(str(name))}">{escape(str(name))}</h2>'
-            f'<p class="muted">{escape(description)}{escape(extra)}</p>'
-            "<table><thead><tr><th>column</th><th>type</th><th>required</th><th>unit</th><th>meaning</th></tr>"
-            f"</thead><tbody>{rows}</tbody></table>"
-        )
-    contents = " · ".join(f'<a href="#{escape(str(n))}">{escape(str(n))}</a>' for n in frame["table"].unique())
-    note_html = f'<p class="muted">{escape(note)}</p>' if note else ""
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
-        f'<h1>{escape(title)}</h1><p><a href="{INDEX_FILE}">Reports</a></p>'
-        "<p class=\"muted\">Every canonical table of the store and its columns. Times are the centre's local "
-        "wall-clock time unless the unit says UTC; shares are 0..1; a measure the export did not give is NULL "
-        f"(unknown), never 0.</p>{note_html}<p>{contents}</p>{''.join(sections)}</body></html>\n"
-    )
+    with i18n.using_language(language):
+        title = title if title is not None else _("Data dictionary")
+        yes = escape(_("yes"))
+        headings = "".join(f"<th>{escape(h)}</th>" for h in (_("column"), _("type"), _("required"), _("unit"),
+                                                             _("meaning")))
+        sections = []
+        for name, columns in frame.groupby("table", sort=False):
+            description = TABLES[name].description if name in TABLES else ""
+            rows = "".join(
+                f"<tr><td><code>{escape(str(r.column))}</code></td><td>{escape(str(r.type))}</td>"
+                f"<td>{yes if r.required else ''}</td><td>{escape(str(r.unit))}</td>"
+                f"<td>{escape(str(r.meaning))}{_profile_note(r.profile)}</td></tr>"
+                for r in columns.itertuples(index=False)
+            )
+            dimensions = int((columns["dimension"] != "").sum())
+            extra = " · " + format_text("{count} custom dimension(s)", count=dimensions) if dimensions else ""
+            sections.append(
+                f'<h2 id="{escape(str(name))}">{escape(str(name))}</h2>'
+                f'<p class="muted">{escape(description)}{escape(extra)}</p>'
+                f"<table><thead><tr>{headings}</tr></thead><tbody>{rows}</tbody></table>"
+            )
+        contents = " · ".join(f'<a href="#{escape(str(n))}">{escape(str(n))}</a>' for n in frame["table"].unique())
+        note_html = f'<p class="muted">{escape(note)}</p>' if note else ""
+        intro = _("Every canonical table of the store and its columns. Times are the centre's local wall-clock "
+                  "time unless the unit says UTC; shares are 0..1; a measure the export did not give is NULL "
+                  "(unknown), never 0.")
+        reports = _("Reports")
+        return _page(title, (
+            f'<h1>{escape(title)}</h1><p><a href="{INDEX_FILE}">{escape(reports)}</a></p>'
+            f'<p class="muted">{escape(intro)}</p>{note_html}<p>{contents}</p>{"".join(sections)}'
+        ))
 
 
 def _profile_note(profile: str) -> str:
-    return f' <span class="muted">(profile {escape(profile)})</span>' if profile else ""
+    if not profile:
+        return ""
+    text = format_text("(profile {name})", name=profile)
+    return f' <span class="muted">{escape(text)}</span>'
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -296,16 +362,21 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def build_site(outputs_dir: str | Path | None = None, store_path: str | Path | None = None) -> Path:
+def build_site(outputs_dir: str | Path | None = None, store_path: str | Path | None = None,
+               language: str | None = None) -> Path:
     """Write ``<outputs>/index.html`` and ``data_dictionary.html``; return the index's path.
 
     The index lists the run folders and batch summaries found under
     ``outputs_dir``; the dictionary page (:func:`data_dictionary`) reads the
-    custom dimensions of ``store_path`` (default the configured store) when it exists.
+    custom dimensions of ``store_path`` (default the configured store) when it
+    exists. Both pages are in ``language`` (zh | en; default the centre's
+    :func:`workbench.i18n.default_language`), whatever language each run used.
     """
     base = Path(outputs_dir) if outputs_dir is not None else paths.outputs_dir()
     base.mkdir(parents=True, exist_ok=True)
-    _write_atomically(base / DICTIONARY_FILE, render_dictionary(*data_dictionary(store_path)))
-    index = base / INDEX_FILE
-    _write_atomically(index, render_index(collect_runs(base), _batches_section(base)))
+    chosen = i18n.check_language(language) if language else i18n.default_language()
+    with i18n.using_language(chosen):
+        _write_atomically(base / DICTIONARY_FILE, render_dictionary(*data_dictionary(store_path)))
+        index = base / INDEX_FILE
+        _write_atomically(index, render_index(collect_runs(base), _batches_section(base)))
     return index
