@@ -17,13 +17,14 @@ help:
 setup: system-deps env
 
 # Programs the stack calls at run time: ffmpeg (whisperx), chromium (browser tests),
-# espeak-ng + sox (re-synthesising the sample recordings), openssl (test certificates), and a CJK font (Noto CJK)
+# espeak-ng + sox (re-synthesising the sample recordings), openssl (test certificates), poppler-utils (pdftoppm,
+# pdftotext: the tests open the PDF reports), and a CJK font (Noto CJK)
 # so Chinese labels in charts, PNG/PDF exports and screenshots are drawn, not boxes; and the PostgreSQL server
 # (Debian's postgresql: initdb, pg_ctl) that the database-source tests start on a loopback port of their own.
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 system-deps:
 	@missing=""; \
-	for pair in ffmpeg:ffmpeg chromium:chromium espeak-ng:espeak-ng sox:sox openssl:openssl; do \
+	for pair in ffmpeg:ffmpeg chromium:chromium espeak-ng:espeak-ng sox:sox openssl:openssl pdftoppm:poppler-utils; do \
 	  cmd=$${pair%%:*}; pkg=$${pair##*:}; command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; \
 	done; \
 	[ -f $(CJK_FONT) ] || missing="$$missing fonts-noto-cjk"; \
