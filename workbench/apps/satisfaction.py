@@ -1,5 +1,11 @@
 """Satisfaction drivers: ranked drivers with intervals, effect curves, a what-if and the adjusted agent table.
 
+What moves CSAT: the drivers ranked by their effect on the chance of a
+top-box score with 95 % intervals, the effect curves (expected top-box share
+with every call set to a value), a what-if calculator read off those curves,
+and each agent's effect after call mix, shrunk toward the average. Served as
+``notebooks/apps/satisfaction.ipynb``; nothing is refitted and nothing written.
+
 Reads the tables a finished run of ``notebooks/satisfaction_drivers.ipynb``
 saved under ``outputs/satisfaction_drivers/<run_id>/tables/`` (``LATEST`` names
 the newest run): ``drivers_detail.csv`` (else ``drivers.csv``),
@@ -9,7 +15,11 @@ set to a value), so nothing is refitted on a click.
 
 When the store's calls carry custom dimensions, "CSAT by" shows the survey
 figures per value of one of them (CSAT by member tier), computed by
-:func:`workbench.kpis.compute_kpis` on the store, as the KPI report does.
+:func:`workbench.kpis.compute_kpis` on the store's ``calls`` and ``surveys``,
+as the KPI report does.
+
+Every text on the page is in the reader's language (``interface_language``);
+driver names and agent ids are data, shown as stored.
 """
 
 from __future__ import annotations
@@ -21,22 +31,32 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from workbench import charts, paths
+from workbench import charts, i18n, paths
 from workbench.apps.base import CONTROL_LAYOUT, App, breakdown_table, chart_svg, dimension_title, table_html
 from workbench.csvfiles import read_csv
+from workbench.i18n import N_, _
 from workbench.kpis import compute_kpis
 from workbench.params import SatisfactionAppParameters
 
 NOTEBOOK = "satisfaction_drivers"
-MISSING_HOW = "Run the satisfaction-drivers notebook first: `workbench run satisfaction_drivers --params demo`."
+MISSING_HOW = N_("The drivers come from an analysis run: ask your analyst to run "
+                 "`workbench run satisfaction_drivers --params demo`.")
 DRIVER_COLUMNS = ["rank", "feature", "kind", "step", "effect", "ci_low", "ci_high", "direction"]
-#: KPI column -> its heading in the CSAT-by-dimension table.
+#: KPI column -> its heading in the CSAT-by-dimension table (N_ texts, shown translated).
 CSAT_BY_COLUMNS: dict[str, str] = {
-    "answered": "Answered calls",
-    "survey_response_rate": "Surveyed",
-    "csat_responses": "Responses",
-    "csat_mean": "Mean CSAT (1-5)",
-    "csat_top_box_rate": "Top box (5 of 5)",
+    "answered": N_("Answered calls"),
+    "survey_response_rate": N_("Surveyed"),
+    "csat_responses": N_("Responses"),
+    "csat_mean": N_("Mean CSAT (1-5)"),
+    "csat_top_box_rate": N_("Top box (5 of 5)"),
+}
+#: Headings of the driver and agent tables (column -> N_ text; the rest: i18n.COLUMN_LABELS).
+TABLE_LABELS: dict[str, str] = {
+    "rank": N_("Rank"), "feature": N_("Driver"), "kind": N_("Kind"), "step": N_("Step"),
+    "effect": N_("Effect"), "ci_low": N_("95 % interval, low"), "ci_high": N_("95 % interval, high"),
+    "direction": N_("Direction"), "surveys": N_("Surveys"), "top_box_rate": N_("Top-box share"),
+    "expected_rate": N_("Expected top-box share"), "shrinkage": N_("Shrinkage"),
+    "differs": N_("Differs from the average"),
 }
 #: Fewer survey responses than this for a value: its CSAT is marked as resting on few answers.
 FEW_RESPONSES = 30
@@ -67,15 +87,23 @@ def interpolate_curve(curve: pd.DataFrame, value: float) -> dict[str, float]:
 
 
 def _share(value: float, sign: bool = False) -> str:
+    """A share as a percentage for the reader's language (``sign``: always with + or -)."""
     if value is None or pd.isna(value):
-        return "n/a"
-    return f"{value:+.1%}" if sign else f"{value:.1%}"
+        return _("n/a")
+    text = i18n.format_percent(value, 1)
+    return ("+" + text) if sign and value >= 0 else text
 
 
 def _band(low: float, high: float, sign: bool = False) -> str:
     if pd.isna(low) or pd.isna(high):
-        return "no interval saved"
-    return f"{_share(low, sign)} to {_share(high, sign)}"
+        return _("no interval saved")
+    return _("{low} to {high}").format(low=_share(low, sign), high=_share(high, sign))
+
+
+def _value(value: float) -> str:
+    """A driver's value (seconds, a count, 0/1) as a number for the reader's language, up to 4 significant digits."""
+    decimals = 0 if float(value).is_integer() else min(3, max(0, 3 - int(np.floor(np.log10(abs(value))))))
+    return i18n.format_number(value, decimals)
 
 
 class SatisfactionApp(App):
@@ -86,7 +114,12 @@ class SatisfactionApp(App):
         notices: messages shown from the start.
     """
 
-    title = "Satisfaction drivers"
+    title = N_("Satisfaction drivers")
+    summary = N_("What moves customer satisfaction (CSAT): the drivers ranked by how much they change the chance "
+                 "of a top score (5 of 5), each with its 95 % interval; a driver whose interval does not cross "
+                 "zero has a clear effect. Use the what-if to see how much a change across every call, such as "
+                 "30 seconds less waiting, would move the top-score share. The agent table compares agents after "
+                 "allowing for the calls they took: coach those who differ, not those who only had hard calls.")
     parameters_model = SatisfactionAppParameters
     params: SatisfactionAppParameters
 
@@ -105,8 +138,8 @@ class SatisfactionApp(App):
         self.run_id = self.params.run_id or latest_run_id()
         if self.params.run_id and not (runs_folder() / self.params.run_id / "tables").is_dir():
             latest = latest_run_id()
-            self._fixed_notices.append(f"Satisfaction run '{self.params.run_id}' has no tables in {runs_folder()}; "
-                                       f"showing the latest ({latest or 'none'}).")
+            self._fixed_notices.append(_("Satisfaction run '{run}' has no results; showing the latest ({latest}).")
+                                       .format(run=self.params.run_id, latest=latest or _("none")))
             self.run_id = latest
         folder = runs_folder() / self.run_id / "tables" if self.run_id else None
         self.tables_dir = folder if folder is not None and folder.is_dir() else None
@@ -127,21 +160,22 @@ class SatisfactionApp(App):
         models = list(dict.fromkeys(curves["model"])) or ["logistic", "boosting"]
         feature = p.what_if_feature
         if features and feature not in features:
-            self._fixed_notices.append(f"'{feature}' has no effect curve in this run; the what-if uses "
-                                       f"'{features[0]}' (curves: {', '.join(features)}).")
+            self._fixed_notices.append(_("'{feature}' has no effect curve in this run; the what-if uses "
+                                         "'{used}' (curves: {known}).").format(
+                feature=feature, used=features[0], known=_(", ").join(features)))
             feature = features[0]
         self.driver_model = widgets.Dropdown(options=models, value=p.driver_model if p.driver_model in models
-                                             else models[0], description="Model", layout=CONTROL_LAYOUT)
+                                             else models[0], description=_("Model"), layout=CONTROL_LAYOUT)
         self.feature = widgets.Dropdown(options=features, value=feature if features else None,
-                                        description="What if", layout=CONTROL_LAYOUT)
+                                        description=_("What if"), layout=CONTROL_LAYOUT)
         self.start_value = widgets.FloatText(value=self._default_start(feature) if p.what_if_from is None
-                                             else p.what_if_from, description="Every call at", layout=CONTROL_LAYOUT,
-                                             style={"description_width": "initial"})
+                                             else p.what_if_from, description=_("Every call at"),
+                                             layout=CONTROL_LAYOUT, style={"description_width": "initial"})
         change = -1.0 if self._is_binary(feature) and abs(p.what_if_change) > 1 else p.what_if_change
-        self.change = widgets.FloatText(value=change, description="Change by", layout=CONTROL_LAYOUT,
+        self.change = widgets.FloatText(value=change, description=_("Change by"), layout=CONTROL_LAYOUT,
                                         style={"description_width": "initial"})
-        self.differs_only = widgets.Checkbox(value=False, description="Only agents who differ from the average",
-                                             indent=False)
+        self.differs_only = widgets.Checkbox(value=False, description=_("Only agents who differ from the average"),
+                                             indent=False, layout={"width": "auto", "max_width": "100%"})
         for control, name in ((self.driver_model, "driver-model"), (self.feature, "feature"), (self.start_value, "from"),
                               (self.change, "change"), (self.differs_only, "differs-only")):
             control.add_class(f"wb-{name}")
@@ -156,16 +190,16 @@ class SatisfactionApp(App):
                            (self.agents_chart, "agents-chart"), (self.agents_table, "agents")):
             view.add_class(f"wb-{name}")
         self._csat_by_cache: dict[str, pd.DataFrame] = {}
-        self.csat_by = self._group_by_picker("CSAT by", self.pickable_dimensions())
+        self.csat_by = self._group_by_picker(_("CSAT by"), self.pickable_dimensions())
         self.csat_by.add_class("wb-csat-by-picker")
         self.csat_by_table = widgets.HTML()
         self.csat_by_table.add_class("wb-csat-by")
         self.feature.observe(self._feature_changed, names="value")
         self._watch(self.driver_model, self.start_value, self.change, self.differs_only, self.csat_by)
         source = widgets.HTML(
-            f"<p style='color:#555;margin:2px 0'>Run <code>{escape(str(self.run_id))}</code> of the "
-            "satisfaction-drivers notebook (finished results; the what-if reads its saved effect curves, nothing is "
-            "refitted).</p>" if self.tables_dir is not None else "")
+            f"<p style='color:#555;margin:2px 0'>"
+            + escape(_("Results of the analysis run {run}.").format(run=self.run_id)) + "</p>"
+            if self.tables_dir is not None else "")
         csat_by = widgets.VBox([self.csat_by, self.csat_by_table])
         if len(self.csat_by.options) < 2:  # a store without custom dimensions shows no empty section
             csat_by.layout.display = "none"
@@ -240,9 +274,7 @@ class SatisfactionApp(App):
         views = (self.drivers_chart, self.drivers_table, self.curves_chart, self.what_if, self.agents_chart,
                  self.agents_table)
         if self.tables_dir is None:
-            where = runs_folder()
-            self.add_notice(f"No satisfaction-driver results: no finished run in {where} (its LATEST file names "
-                            f"none). {MISSING_HOW}")
+            self.add_notice(_("No satisfaction-driver results yet. {how}").format(how=_(MISSING_HOW)))
             for view in views:
                 view.value = ""
             return
@@ -250,8 +282,8 @@ class SatisfactionApp(App):
                                             ("effect_curves.csv", self.curves), ("agent_effects.csv", self.agents))
                    if frame is None]
         if missing:
-            self.add_notice(f"Run '{self.run_id}' saved no {', '.join(missing)} in {self.tables_dir} (the notebook "
-                            f"found too little data for them). {MISSING_HOW}")
+            self.add_notice(_("Run '{run}' saved no {tables} (the analysis found too little data for them). {how}")
+                            .format(run=self.run_id, tables=_(", ").join(missing), how=_(MISSING_HOW)))
         self._render_drivers()
         self._render_curves()
         self._render_agents()
@@ -265,13 +297,14 @@ class SatisfactionApp(App):
         self.tables["csat_by"] = kpis
         shown = breakdown_table(kpis, dimension, CSAT_BY_COLUMNS)
         few = kpis["csat_responses"] < FEW_RESPONSES
-        shown["Note"] = ["few responses: read with care" if f else "" for f in few]
+        shown[_("Note")] = [_("few responses: read with care") if f else "" for f in few]
         title = dimension_title(dimension)
+        note = _("{dimension} is the value on the call; a call without one is under \"no value\". The drivers "
+                 "above come from the analysis run and are not split by {dimension_lower}.").format(
+            dimension=title.capitalize(), dimension_lower=title)
         self.csat_by_table.value = table_html(
-            shown, caption=f"CSAT by {title}: survey responses on answered calls, every call in the store") + (
-            f"<p style='color:#555;font-size:12px'>{escape(title.capitalize())} is the value on the call; a call "
-            "without one is under \"no value\". The drivers above come from the notebook run and are not split "
-            f"by {escape(title)}.</p>")
+            shown, caption=_("CSAT by {dimension}: survey responses on answered calls, every call in the store")
+            .format(dimension=title)) + f"<p style='color:#555;font-size:12px'>{escape(note)}</p>"
 
     def _render_drivers(self) -> None:
         if self.drivers is None:
@@ -281,13 +314,14 @@ class SatisfactionApp(App):
         self.drivers_chart.value = self._svg(("drivers",), lambda: charts.driver_effects(self.drivers, width=300))
         shown = self.drivers[self.drivers["model"] == self.driver_model.value].sort_values("rank")
         self.drivers_table.value = table_html(
-            shown[[c for c in DRIVER_COLUMNS if c in shown.columns]],
-            caption=f"Ranked drivers ({self.driver_model.value}): effect on the log-odds of top box, 95 % interval")
+            shown[[c for c in DRIVER_COLUMNS if c in shown.columns]], labels=TABLE_LABELS,
+            caption=_("Ranked drivers ({model} model): effect on the log-odds of a top score, with its 95 % interval")
+            .format(model=self.driver_model.value))
 
     def _render_curves(self) -> None:
         if self.curves is None:
             self.curves_chart.value = ""
-            self.what_if.value = "<p>No effect curves in this run: no what-if.</p>"
+            self.what_if.value = f"<p>{escape(_('No effect curves in this run: no what-if.'))}</p>"
             return
         curves = self.curves[self.curves["model"] == self.driver_model.value]
         self.curves_chart.value = (self._svg(("curves", self.driver_model.value), lambda: charts.driver_curves(curves))
@@ -295,29 +329,36 @@ class SatisfactionApp(App):
         result = self.what_if_result()
         self.tables["what_if"] = result
         if result.empty:
-            self.what_if.value = (f"<p>No {escape(str(self.driver_model.value))} curve for "
-                                  f"{escape(str(self.feature.value))}.</p>")
+            self.what_if.value = "<p>" + escape(_("No {model} curve for {driver}.").format(
+                model=self.driver_model.value, driver=self.feature.value)) + "</p>"
             return
         row = result.iloc[0]
         colour = "#1e8449" if row["change"] > 0 else ("#c0392b" if row["change"] < 0 else "#555")
-        clipped = (" <em>(values outside the curve's range were held at its ends)</em>" if row["clipped"] else "")
+        clipped = (" <em>" + escape(_("(values outside the curve's range were held at its ends)")) + "</em>"
+                   if row["clipped"] else "")
         saved = ""
         if self.saved_what_if is not None:
             same = self.saved_what_if[self.saved_what_if["model"] == self.driver_model.value]
             if len(same):
                 s = same.iloc[0]
-                saved = (f"<div style='font-size:12px;color:#555'>The notebook's own what-if ({escape(str(s['scenario']))}"
-                         f", on the actual calls): {_share(s['change'], True)} (95 % interval "
-                         f"{_band(s['ci_low'], s['ci_high'], True)}).</div>")
+                saved = ("<div style='font-size:12px;color:#555'>" + escape(_(
+                    "The analysis run's own what-if ({scenario}, on the actual calls): {change} (95 % interval "
+                    "{band}).").format(scenario=s["scenario"], change=_share(s["change"], True),
+                                       band=_band(s["ci_low"], s["ci_high"], True))) + "</div>")
+        sentence = _("With every call's {driver} at {start}, the expected top-box share is {share_start} (band "
+                     "{band_start}); at {end} it is {share_end} (band {band_end}).").format(
+            driver="\x00", start=_value(row["from_value"]), share_start=_share(row["top_box_from"]),
+            band_start=_band(row["band_from_low"], row["band_from_high"]), end=_value(row["to_value"]),
+            share_end=_share(row["top_box_to"]), band_end=_band(row["band_to_low"], row["band_to_high"]))
+        # the driver's name is data, in bold: put in after escaping the sentence around it
+        sentence = escape(sentence).replace("\x00", f"<strong>{escape(str(row['feature']))}</strong>")
+        explain = _("change in the top-box share, {model} model, read off its saved effect curve").format(
+            model=row["model"])
         self.what_if.value = (
             f"<div class='wb-what-if-result' style='padding:8px 10px;border:1px solid #ddd;border-radius:4px;"
-            f"max-width:760px'>With every call's <strong>{escape(str(row['feature']))}</strong> at "
-            f"{row['from_value']:,.4g}, the expected top-box share is {_share(row['top_box_from'])} (band "
-            f"{_band(row['band_from_low'], row['band_from_high'])}); at {row['to_value']:,.4g} it is "
-            f"{_share(row['top_box_to'])} (band {_band(row['band_to_low'], row['band_to_high'])}).{clipped}"
+            f"max-width:760px;overflow-wrap:anywhere'>{sentence}{clipped}"
             f"<div class='wb-value' style='font-size:22px;font-weight:600;color:{colour}'>{_share(row['change'], True)}</div>"
-            f"<div style='font-size:12px;color:#555'>change in the top-box share, {escape(str(row['model']))} model, "
-            f"read off its saved effect curve</div>{saved}</div>")
+            f"<div style='font-size:12px;color:#555'>{escape(explain)}</div>{saved}</div>")
 
     def _render_agents(self) -> None:
         if self.agents is None:
@@ -329,11 +370,12 @@ class SatisfactionApp(App):
         self.tables["agents"] = agents
         if agents.empty:
             self.agents_chart.value = ""
-            self.agents_table.value = "<p>No agent differs from the average once call mix is held fixed.</p>"
+            self.agents_table.value = (f"<p>{escape(_('No agent differs from the average once call mix is held fixed.'))}"
+                                       "</p>")
             return
         chart = agents.assign(agent_id=agents["agent_id"].astype(str),
                               differs=agents["differs"].astype(str).str.lower() == "true")
         self.agents_chart.value = self._svg(("agents", self.differs_only.value), lambda: charts.agent_effects(chart))
         self.agents_table.value = table_html(
-            agents[[c for c in AGENT_COLUMNS if c in agents.columns]],
-            caption="Agents after call mix: effect on the log-odds of top box, shrunk toward the average")
+            agents[[c for c in AGENT_COLUMNS if c in agents.columns]], labels=TABLE_LABELS,
+            caption=_("Agents after call mix: effect on the log-odds of a top score, shrunk toward the average"))

@@ -6,6 +6,15 @@ Choices, and why:
   else: ``file_allowlist`` is empty) below its root, so pipeline notebooks,
   the store and the repository's files are unreachable.
 * Sources stripped (``strip_sources``), tracebacks not sent to the browser.
+* The page's language: ``?interface_language=zh`` (or ``en``) on any app URL
+  or on the index; without it, the centre's default
+  (:func:`workbench.i18n.default_language`). The prelaunch hook reads it
+  first, so the notices about the other URL parameters are in that language
+  too; a value that is not a language is one more notice, in the default
+  language. It reaches the app as any parameter does (injected into the
+  notebook's ``parameters`` cell), so a warm spare kernel started before the
+  visit still speaks the visitor's language. The index lists the apps with
+  their titles and summaries in the chosen language and links to both languages.
 * URL parameters (``?parameters={"queues": ["billing"]}`` as JSON, or one
   query argument per name, ``?queues=billing&language=zh``; a list such as
   ``queues`` also as ``?queues=a&queues=b`` or ``?queues=a,b``) are validated
@@ -61,8 +70,9 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, ValidationError
 
-from workbench import glossary, paths
-from workbench.errors import WorkbenchError
+from workbench import glossary, i18n, paths
+from workbench.errors import ParameterError, WorkbenchError
+from workbench.i18n import _
 from workbench.params import parameter_model
 
 #: Parameters a URL may never set (the store to read; the server's own notices).
@@ -87,6 +97,11 @@ CONNECT_TIMEOUT_SECONDS = 60.0
 RETRY_AFTER_SECONDS = 30
 #: Environment variable holding the access token when ``--token`` is not given.
 TOKEN_ENV = "WORKBENCH_SERVE_TOKEN"
+#: The query argument choosing the page's language (also a field of every app's parameters).
+LANGUAGE_ARGUMENT = "interface_language"
+#: The apps in the order the index lists them: notebook name -> app class name in :mod:`workbench.apps`.
+INDEX_APPS = {"operations": "OperationsApp", "staffing": "StaffingApp", "topics": "TopicsApp",
+              "satisfaction": "SatisfactionApp"}
 
 
 def apps_dir() -> Path:
@@ -136,7 +151,7 @@ def query_parameters(arguments: dict[str, list[bytes]], model: type[BaseModel]) 
             except json.JSONDecodeError:
                 decoded = None
             if not isinstance(decoded, dict):
-                notices.append("URL parameter 'parameters' is not a JSON object; ignored.")
+                notices.append(_("URL parameter 'parameters' is not a JSON object; ignored."))
                 continue
             values.update(decoded)
         elif name in SERVER_ARGUMENTS:
@@ -166,12 +181,17 @@ def validated_url_parameters(notebook: str, values: dict[str, Any]) -> tuple[dic
     kept = {}
     for name, value in values.items():
         if name in NOT_FROM_URL:
-            notices.append(f"URL parameter '{name}' cannot be set from a URL; ignored.")
+            notices.append(_("URL parameter '{name}' cannot be set from a URL; ignored.").format(name=name))
         elif name in glossary.RETIRED_NAMES and name not in model.model_fields:
-            notices.append(f"URL parameter '{name}' is a retired name (now '{glossary.RETIRED_NAMES[name]}'); "
-                           "ignored.")
+            notices.append(_("URL parameter '{name}' is a retired name (now '{new}'); ignored.").format(
+                name=name, new=glossary.RETIRED_NAMES[name]))
         elif name not in model.model_fields:
-            notices.append(f"URL parameter '{name}' is not a parameter of this app; ignored.")
+            notices.append(_("URL parameter '{name}' is not a parameter of this app; ignored.").format(name=name))
+        elif name == LANGUAGE_ARGUMENT and not _is_language(value):
+            # said here in words a manager reads, not in the validator's terms
+            notices.append(_("URL parameter 'interface_language'={value}: not a language of the apps (use zh for "
+                             "Chinese or en for English); the default is used.").format(
+                value=json.dumps(value, ensure_ascii=False, default=str)))
         else:
             kept[name] = value
     for _ in range(len(kept) + 1):
@@ -181,9 +201,14 @@ def validated_url_parameters(notebook: str, values: dict[str, Any]) -> tuple[dic
             bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
             for error in exc.errors():
                 field = str(error["loc"][0]) if error["loc"] else None
-                shown = json.dumps(kept.get(field), default=str) if field else ""
-                label = f"'{field}'={shown}" if field else "the URL parameters"
-                notices.append(f"URL parameter {label} is invalid ({error['msg']}); the default is used.")
+                if field:
+                    notices.append(_("URL parameter '{name}'={value} is invalid ({reason}); the default is "
+                                     "used.").format(name=field, value=json.dumps(kept.get(field), default=str,
+                                                                                  ensure_ascii=False),
+                                                     reason=error["msg"]))
+                else:
+                    notices.append(_("The URL parameters are invalid together ({reason}); the defaults are "
+                                     "used.").format(reason=error["msg"]))
             if not bad:  # a whole-model rule (e.g. dates out of order): drop every URL value
                 bad = set(kept)
             kept = {k: v for k, v in kept.items() if k not in bad}
@@ -193,11 +218,35 @@ def validated_url_parameters(notebook: str, values: dict[str, Any]) -> tuple[dic
     return {}, notices
 
 
+def _is_language(value: Any) -> bool:
+    try:
+        i18n.check_language(value)
+    except ParameterError:
+        return False
+    return isinstance(value, str)
+
+
+def url_language(arguments: dict[str, list[bytes]]) -> str:
+    """The interface language a request's query asks for (``interface_language``, also inside
+    ``parameters``), else the centre's default; a value that is not a language counts as not given."""
+    given = [raw.decode("utf-8", "replace") for raw in arguments.get(LANGUAGE_ARGUMENT, [])]
+    for raw in arguments.get("parameters", [])[-1:]:
+        try:
+            decoded = json.loads(raw.decode("utf-8", "replace"))
+        except json.JSONDecodeError:
+            continue
+        if isinstance(decoded, dict) and LANGUAGE_ARGUMENT in decoded:
+            given.insert(0, decoded[LANGUAGE_ARGUMENT])  # the argument of its own wins, as in query_parameters
+    chosen = given[-1] if given else None
+    return i18n.check_language(chosen) if _is_language(chosen) else i18n.default_language()
+
+
 def prelaunch_hook(req: Any, notebook: Any, cwd: str) -> Any:
     """Voilà prelaunch hook: validate URL parameters and inject them with Papermill.
 
     The notebook is named by the request path (``/voila/render/<name>.ipynb``);
-    a notebook without a registered model is returned unchanged.
+    a notebook without a registered model is returned unchanged. Notices about
+    rejected values are written in the page's language (:func:`url_language`).
     """
     from papermill.parameterize import parameterize_notebook
 
@@ -213,8 +262,9 @@ def prelaunch_hook(req: Any, notebook: Any, cwd: str) -> Any:
         model = parameter_model(name)
     except ParameterError:
         return notebook
-    raw, notices = query_parameters(req.request.query_arguments, model)
-    values, more = validated_url_parameters(name, raw)
+    with i18n.using_language(url_language(req.request.query_arguments)):
+        raw, notices = query_parameters(req.request.query_arguments, model)
+        values, more = validated_url_parameters(name, raw)
     notices += more
     if notices:
         values["url_notices"] = notices
@@ -226,6 +276,37 @@ def prelaunch_hook(req: Any, notebook: Any, cwd: str) -> Any:
         cell.metadata.setdefault("tags", [])
     notebook.metadata.setdefault("papermill", NotebookNode())
     return parameterize_notebook(notebook, values, kernel_name="python3", language="python")
+
+
+def index_page(query: str) -> dict[str, Any]:
+    """What the index page (``/``) shows, in the language ``query`` asks for (else the centre's default).
+
+    ``apps``: each app's notebook ``name``, ``title`` and ``summary`` (the
+    apps' own ``N_`` texts, so the index and the pages say the same);
+    ``query``: the query string the links carry (the language included);
+    ``languages``: (code, name in that language, link) for a language switch.
+    """
+    from urllib.parse import parse_qsl, urlencode
+
+    import workbench.apps
+
+    pairs = [(k, v) for k, v in parse_qsl(query or "", keep_blank_values=True) if k != "token"]
+    language = url_language({k: [v.encode()] for k, v in pairs})
+    pairs = [(k, v) for k, v in pairs if k != LANGUAGE_ARGUMENT] + [(LANGUAGE_ARGUMENT, language)]
+    with i18n.using_language(language):
+        apps = [{"name": name, "title": _(getattr(workbench.apps, cls).title),
+                 "summary": _(getattr(workbench.apps, cls).summary)} for name, cls in INDEX_APPS.items()]
+        return {
+            "language": language, "lang": i18n.HTML_LANG[language],
+            "heading": _("Call-centre apps"),
+            "intro": _("Pick an app. Each opens in a new tab with the latest finished results; the numbers "
+                       "are only read here, never recomputed."),
+            "apps": apps, "query": "?" + urlencode(pairs),
+            "languages": [("zh", "中文", "?" + urlencode({LANGUAGE_ARGUMENT: "zh"})),
+                          ("en", "English", "?" + urlencode({LANGUAGE_ARGUMENT: "en"}))],
+            "fonts": '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",'
+                     if language == "zh" else "",
+        }
 
 
 def default_max_kernels() -> int:
@@ -479,6 +560,12 @@ def serve(port: int = 8866, ip: str = "127.0.0.1", spare_kernels: int = 1, *, ma
         def init_handlers(self) -> list[Any]:
             """Voilà's handlers, each with the access policy in front."""
             return guarded_handlers(super().init_handlers())
+
+        def init_settings(self) -> dict[str, Any]:
+            """Voilà's settings, its template environment knowing the index's texts (``tree.html``)."""
+            settings = super().init_settings()
+            settings["voila_jinja2_env"].globals["workbench_index"] = index_page
+            return settings
 
     app = WorkbenchVoila()
     app.initialize(voila_arguments(port, ip, spare_kernels, max_kernels=max_kernels,

@@ -1,12 +1,23 @@
 """Contact drivers and topics: shares and trends, emerging topics, the pain table, redacted examples.
 
+Why customers call: each topic's share and its trend per day or week, topics
+growing beyond chance (one-sided two-proportion z-test), the pain table
+(volume x harm: CSAT, handle time, callers who called again) and redacted
+example utterances per topic. Served as ``notebooks/apps/topics.ipynb``.
+
 Reads a finished topic run from the store's ``topics`` and ``topic_assignments``
-tables (written by ``workbench topics fit store`` or ``notebooks/topic_overview.ipynb``)
-and joins it to ``calls`` and ``surveys``; shares, emerging topics and pain are
-the cheap analyses of :mod:`workbench.topics.analysis`. No model is fitted here.
-Examples are redacted text only: the run folder's ``topics.csv`` examples
-(redacted when fitted) or the store's redacted ``transcript_segments``, passed
-through :func:`workbench.topics.text.redact` once more before they are shown.
+tables (the latest run of ``workbench topics fit store`` or
+``notebooks/topic_overview.ipynb`` by default) and joins it to ``calls`` and
+``surveys``; shares, emerging topics and pain are the cheap analyses of
+:mod:`workbench.topics.analysis`. No model is fitted here; nothing is written.
+Examples are redacted text only: the store's redacted ``transcript_segments``
+(else the run folder's ``outputs/topics/<run id>/topics.csv`` examples, redacted
+when fitted), passed through :func:`workbench.topics.text.redact` once more
+before they are shown. How the run found its topics (``run.json``: texts,
+language, embedding, topic count) is shown folded away under the run line.
+
+Every text on the page is in the reader's language (``interface_language``);
+topic labels, topic words and example texts are data, shown as stored.
 """
 
 from __future__ import annotations
@@ -16,20 +27,47 @@ from html import escape
 import ipywidgets as widgets
 import pandas as pd
 
-from workbench import charts, glossary, paths
+from workbench import charts, glossary, i18n, paths
 from workbench.apps.base import CONTROL_LAYOUT, App, chart_svg, table_html
 from workbench.csvfiles import read_csv
+from workbench.i18n import N_, _
 from workbench.params import TopicsAppParameters
 from workbench.store import readers
 from workbench.topics import analysis
 from workbench.topics.text import redact
 
-MISSING_HOW = ("Fit topics first: `workbench topics fit store` (needs transcripts in the store) or run the topic "
-               "notebook (`workbench run topic_overview --params demo`, notebooks/topic_overview.ipynb).")
+MISSING_HOW = N_("Topics are found from call transcripts by an analysis run: ask your analyst to run "
+                 "`workbench topics fit store` (needs transcripts in the store) or the topic notebook "
+                 "(`workbench run topic_overview --params demo`).")
 EMERGING_COLUMNS = ["label", "previous_documents", "documents", "previous_share", "share", "share_change", "p_value",
                     "emerging"]
 PAIN_COLUMNS = ["rank", "label", "documents", "share", "csat_mean", "handle_seconds_mean", "called_again_rate",
                 "harm", "pain"]
+#: Headings of the emerging-topic and pain tables (column -> N_ text; the rest: i18n.COLUMN_LABELS).
+TABLE_LABELS: dict[str, str] = {
+    "previous_documents": N_("Calls, period before"), "documents": N_("Calls"),
+    "previous_share": N_("Share, period before"), "share": N_("Share"), "share_change": N_("Change in share"),
+    "p_value": N_("p-value"), "emerging": N_("Emerging"), "rank": N_("Rank"), "csat_mean": N_("Mean CSAT"),
+    "handle_seconds_mean": N_("Mean handle time"), "called_again_rate": N_("Called again"),
+    "harm": N_("Harm (1 = average)"), "pain": N_("Pain"),
+}
+#: Columns holding a share 0..1 (written as percentages), and those holding seconds (written as durations).
+SHARE_COLUMNS = ("previous_share", "share", "share_change", "called_again_rate")
+SECONDS_COLUMNS = ("handle_seconds_mean",)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of an emerging-topic or pain table with shares as percentages and seconds as durations,
+    for the reader's language (other columns unchanged)."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if column in SHARE_COLUMNS:
+            shown[column] = [i18n.format_percent(v, 1) for v in shown[column]]
+        elif column in SECONDS_COLUMNS:
+            shown[column] = [i18n.format_duration(v) for v in shown[column]]
+        elif column == "p_value":
+            shown[column] = [i18n.format_number(v, 3) for v in shown[column]]
+    return shown
 
 
 class TopicsApp(App):
@@ -40,7 +78,12 @@ class TopicsApp(App):
         notices: messages shown from the start.
     """
 
-    title = "Contact drivers and topics"
+    title = N_("Contact drivers and topics")
+    summary = N_("Why customers call, grouped into topics found in what callers said. The bars show how many "
+                 "calls each topic has and how its share moves from day to day; an emerging topic is growing "
+                 "faster than chance explains, so check it first. The pain table ranks topics by volume times "
+                 "harm (low satisfaction, long calls, callers who call again): fixing the top rows helps most. "
+                 "The examples are real caller sentences with personal details removed.")
     parameters_model = TopicsAppParameters
     params: TopicsAppParameters
 
@@ -56,8 +99,8 @@ class TopicsApp(App):
         model_id = self.params.model_id or latest
         known = readers.run_ids(self.store, "topics")
         if model_id not in known:
-            self._fixed_notices.append(f"Topic run '{model_id}' is not in the store; showing the latest "
-                                       f"(known runs: {', '.join(known)}).")
+            self._fixed_notices.append(_("Topic run '{run}' is not in the store; showing the latest "
+                                         "(known runs: {known}).").format(run=model_id, known=_(", ").join(known)))
             model_id = latest
         self.model_id = model_id
         self.topics, assignments = readers.topic_run(self.store, model_id)
@@ -68,14 +111,17 @@ class TopicsApp(App):
         documents = analysis.with_call_context(assignments, calls, surveys)
         self.documents = documents.merge(self.topics[["topic", "label"]], on="topic", how="left")
         if self.documents["arrived_at"].isna().all():
-            self._fixed_notices.append(
-                "None of the topic run's documents matches a call in the store: shares over time, emerging topics "
-                "and pain need the calls (ingest the call records the transcripts belong to).")
+            self._fixed_notices.append(_(
+                "None of the topic run's texts matches a call in the store: shares over time, emerging topics "
+                "and pain need the calls (load the call records the transcripts belong to)."))
         self.run_examples = self._run_folder_examples(model_id)
         self.run_method = self._run_folder_method(model_id)
 
     def _run_folder_method(self, model_id: str) -> str:
-        """How the run found its topics, from ``outputs/topics/<model_id>/run.json`` (empty when absent)."""
+        """How the run found its topics, from ``outputs/topics/<model_id>/run.json`` (empty when absent).
+
+        In the reader's language, except the run's own words (its language, embedding and topic-count reason).
+        """
         import json
 
         path = paths.outputs_dir() / "topics" / model_id / "run.json"
@@ -84,13 +130,15 @@ class TopicsApp(App):
         except (OSError, ValueError):
             return ""
         count = info.get("topic_count") or {}
-        parts = [f"{info.get('documents', '?')} texts, language {info.get('language', '?')}, "
-                 f"embedding {info.get('embedding', '?')}"]
+        documents = info.get("documents")
+        parts = [_("{texts} texts, language {language}, embedding {embedding}").format(
+            texts=i18n.format_number(documents) if isinstance(documents, (int, float)) else "?",
+            language=info.get("language", "?"), embedding=info.get("embedding", "?"))]
         if info.get("centred_languages") and len(info["centred_languages"]) > 1:
-            parts.append("each language's mean removed, so a reason in both languages is one topic")
+            parts.append(_("each language's mean removed, so a reason in both languages is one topic"))
         if count.get("reason"):
             parts.append(str(count["reason"]))
-        return "; ".join(parts) + "."
+        return _("; ").join(parts) + _(".")
 
     def _run_folder_examples(self, model_id: str) -> dict[int, list[str]]:
         """Redacted examples saved with the run (``outputs/topics/<model_id>/topics.csv``), when present."""
@@ -109,13 +157,15 @@ class TopicsApp(App):
         p = self.params
         self._load()
         documents = self.documents if self.documents is not None else pd.DataFrame(columns=["queue_id"])
-        self.queue = self._queue_picker(documents["queue_id"].dropna().unique(), "no topic documents")
+        self.queue = self._queue_picker(documents["queue_id"].dropna().unique(), _("no topic texts"))
         topics = self.topics if self.topics is not None else pd.DataFrame(columns=["topic", "label"])
         topic_options = [(f"{t} {label}", int(t)) for t, label in zip(topics["topic"], topics["label"])]
-        self.time_grain = widgets.Dropdown(options=[("Days", "D"), ("Weeks", "W-MON")], value=p.time_grain,
-                                           description="Time grain", layout=CONTROL_LAYOUT)
+        self.time_grain = widgets.Dropdown(options=[(_("Days"), "D"), (_("Weeks"), "W-MON")], value=p.time_grain,
+                                           description=_("Time grain"), layout=CONTROL_LAYOUT,
+                                           style={"description_width": "initial"})
         self.topic = widgets.Dropdown(options=topic_options, value=topic_options[0][1] if topic_options else None,
-                                      description="Examples of", layout={"width": "420px"})
+                                      description=_("Examples of"), layout={"width": "420px", "max_width": "100%"},
+                                      style={"description_width": "initial"})
         for control, name in ((self.time_grain, "time-grain"), (self.topic, "topic")):
             control.add_class(f"wb-{name}")
         self.sizes_chart = widgets.HTML()
@@ -130,10 +180,12 @@ class TopicsApp(App):
             view.add_class(f"wb-{name}")
         self._watch(self.queue, self.time_grain, self.topic)
         method = getattr(self, "run_method", "")
+        how = (f"<details style='display:inline'><summary style='cursor:pointer'>{escape(_('How the topics were found'))}"
+               f"</summary>{escape(method)}</details>") if method else ""
         source = widgets.HTML(
-            f"<p style='color:#555;margin:2px 0'>Topic run <code>{escape(str(self.model_id))}</code> from the store "
-            "(finished results; nothing is refitted here)."
-            + (f" How the topics were found: {escape(method)}" if method else "") + "</p>" if self.model_id else "")
+            f"<div style='color:#555;margin:2px 0'>"
+            + escape(_("Topics of the analysis run {run}.").format(run=self.model_id)) + f" {how}</div>"
+            if self.model_id else "")
         source.add_class("wb-source")
         return widgets.VBox([source, widgets.HBox([self.queue, self.time_grain]), self.sizes_chart, self.share_chart,
                              self.emerging, self.pain_chart, self.pain, self.topic, self.examples])
@@ -167,8 +219,7 @@ class TopicsApp(App):
         self.tables.clear()
         views = (self.sizes_chart, self.share_chart, self.emerging, self.pain_chart, self.pain, self.examples)
         if self.documents is None:
-            self.add_notice(f"No topic results in the store ({self.store.path}): the table(s) "
-                            f"'{', '.join(self._missing)}' are empty. {MISSING_HOW}")
+            self.add_notice(_("No topic results in the store yet. {how}").format(how=_(MISSING_HOW)))
             for view in views:
                 view.value = ""
             return
@@ -180,8 +231,8 @@ class TopicsApp(App):
         dated = docs[docs["arrived_at"].notna()]
         labels = self.topics[["topic", "label"]]
         if dated.empty:
-            self.add_notice("No dated documents for this selection: shares over time, emerging topics and pain "
-                            "need the documents' calls in the store.")
+            self.add_notice(_("No dated calls for this selection: shares over time, emerging topics and pain "
+                              "need the texts' calls in the store."))
             for view in views[1:5]:
                 view.value = ""
         else:
@@ -196,17 +247,21 @@ class TopicsApp(App):
         emerging = analysis.emerging_topics(dated, freq=self.time_grain.value, alpha=self.params.alpha)
         if emerging.empty:
             self.tables["emerging"] = emerging
-            unit = "days" if self.time_grain.value == "D" else "weeks"
-            self.emerging.value = (f"<p><strong>Emerging topics</strong></p><p>Fewer than two {unit} of dated "
-                                   "documents: nothing to compare yet.</p>")
+            message = (_("Fewer than two days of dated calls: nothing to compare yet.") if self.time_grain.value == "D"
+                       else _("Fewer than two weeks of dated calls: nothing to compare yet."))
+            self.emerging.value = (f"<p><strong>{escape(_('Emerging topics'))}</strong></p>"
+                                   f"<p>{escape(message)}</p>")
             return
         latest = emerging[emerging["period"] == emerging["period"].max()].merge(labels, on="topic", how="left")
         self.tables["emerging"] = latest
         flagged = int(latest["emerging"].sum())
-        caption = (f"Emerging topics: {pd.Timestamp(latest['period'].iloc[0]):%Y-%m-%d} against "
-                   f"{pd.Timestamp(latest['previous_period'].iloc[0]):%Y-%m-%d}, {flagged} growing beyond chance "
-                   f"(one-sided z-test, p < {self.params.alpha:g})")
-        self.emerging.value = table_html(latest[EMERGING_COLUMNS].head(10), caption=caption)
+        caption = _("Emerging topics: {period} against {previous}, {count} growing faster than chance explains "
+                    "(test level {alpha})").format(
+            period=i18n.format_date(pd.Timestamp(latest["period"].iloc[0])),
+            previous=i18n.format_date(pd.Timestamp(latest["previous_period"].iloc[0])),
+            count=i18n.format_number(flagged), alpha=i18n.format_number(self.params.alpha, 2))
+        self.emerging.value = table_html(readable(latest[EMERGING_COLUMNS].head(10)), caption=caption,
+                                         labels=TABLE_LABELS)
 
     def _render_pain(self, dated: pd.DataFrame, labels: pd.DataFrame) -> None:
         pain = analysis.pain_table(dated)
@@ -214,11 +269,11 @@ class TopicsApp(App):
         self.tables["pain"] = pain
         if pain.empty:
             self.pain_chart.value = ""
-            self.pain.value = "<p>No pain table: no topic documents with call measures.</p>"
+            self.pain.value = f"<p>{escape(_('No pain table: no calls with measures behind these topics.'))}</p>"
             return
         self.pain_chart.value = chart_svg(charts.topic_pain(pain, width=520, height=260))
-        self.pain.value = table_html(pain[PAIN_COLUMNS].head(15),
-                                     caption="Pain: share x harm (harm 1.0 = average), most painful first")
+        self.pain.value = table_html(readable(pain[PAIN_COLUMNS].head(15)), labels=TABLE_LABELS,
+                                     caption=_("Pain: share x harm (harm 1.0 = average), most painful first"))
 
     def _render_examples(self, docs: pd.DataFrame) -> None:
         topic = self.topic.value
@@ -228,7 +283,8 @@ class TopicsApp(App):
         texts = self.example_texts(int(topic), docs)
         self.tables["examples"] = pd.DataFrame({"topic": int(topic), "text": texts})
         label = dict(zip(self.topics["topic"], self.topics["label"])).get(topic, str(topic))
-        items = "".join(f"<li class='wb-example'>{escape(t)}</li>" for t in texts) or "<li><em>No example texts for "\
-                "this topic in this selection.</em></li>"
-        self.examples.value = (f"<p><strong>Redacted examples: {escape(str(label))}</strong></p>"
-                               f"<ul style='max-width:900px'>{items}</ul>")
+        items = "".join(f"<li class='wb-example'>{escape(t)}</li>" for t in texts) or \
+            f"<li><em>{escape(_('No example texts for this topic in this selection.'))}</em></li>"
+        heading = _("What callers said (personal details removed): {topic}").format(topic=label)
+        self.examples.value = (f"<p><strong>{escape(heading)}</strong></p>"
+                               f"<ul style='max-width:900px;padding-left:1.2em;overflow-wrap:anywhere'>{items}</ul>")
