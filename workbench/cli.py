@@ -447,13 +447,16 @@ def report_run(
                                                                       "$WORKBENCH_DASK_SCHEDULER); used instead of --workers."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and list the reports; run nothing."),
     mail: bool = typer.Option(True, "--mail/--no-mail", help="E-mail per the set's options when SMTP is configured."),
+    interface_language: Optional[str] = typer.Option(
+        None, "--interface-language", help="zh or en: the language of the reports, banners and mails, instead of "
+                                           "the set's interface_language (reports that set their own keep it)."),
 ) -> None:
     """Run a report set: exit 0 when all reports succeeded, 1 when any failed, 2 for invalid parameters."""
     from workbench.errors import ParameterError, WorkbenchError
     from workbench.reports.sets import EXIT_PARAMETERS, describe_plan, plan_report_set, run_report_set
 
     try:
-        plan = plan_report_set(report_set, date)
+        plan = plan_report_set(report_set, date, interface_language)
     except ParameterError as exc:
         _fail(str(exc), exit_code=EXIT_PARAMETERS)
     except WorkbenchError as exc:

@@ -299,7 +299,7 @@ def test_report_and_alerts_mail_arrive_at_local_server(seeded_store, tmp_path, s
     assert len(smtp_server.messages) == 2
     report_mail, alerts_mail = (parse(m) for m in smtp_server.messages)
     assert smtp_server.messages[0]["to"] == ["<lead@example.test>", "<ops@example.test>"]
-    assert report_mail["Subject"] == "[workbench] kpi_daily succeeded, 1 alerts"
+    assert report_mail["Subject"] == "[workbench] kpi_daily succeeded, 1 alert"
     html_body = report_mail.get_body(("html",)).get_content()
     assert "abandonment_high" in html_body and "report.html" in html_body
     [attachment] = list(report_mail.iter_attachments())
@@ -332,7 +332,7 @@ def test_set_run_fires_alert_on_seeded_breach_and_mails_it(seeded_store, tmp_pat
     assert json.loads((run_dir / "alerts.json").read_text())["alerts"][0]["id"] == "abandonment_high"
     assert "abandonment_high" in (run_dir / "report.html").read_text(encoding="utf-8")
     subjects = sorted(parse(m)["Subject"] for m in smtp_server.messages)
-    assert subjects == ["[workbench] 1 alerts in seeded 2026-03-02", "[workbench] kpi_overview succeeded, 1 alerts"]
+    assert subjects == ["[workbench] 1 alert in seeded, 2 Mar 2026", "[workbench] kpi_overview succeeded, 1 alert"]
     assert [m["status"] for m in batch.mail] == ["sent", "sent"]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert f"kpi_overview/{run_dir.name}/report.html" in index and '<span class="alerts">1</span>' in index

@@ -30,15 +30,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workbench import paths
+from workbench import i18n, paths
 from workbench.errors import StoreError
 from workbench.glossary import DEFAULT_TARGET_ANSWER_SECONDS, Period
+from workbench.i18n import N_, _, format_text, ngettext
 
 ALERTS_FILE = "alerts.json"
 BANNER_ID = "workbench-alerts"
 MAX_DETAILS = 50  # rows kept per rule in alerts.json; the count is always complete
 
 Severity = Literal["low", "medium", "high"]
+#: Severity -> the word people read (translated where shown).
+SEVERITY_TEXTS: dict[str, str] = {"low": N_("low"), "medium": N_("medium"), "high": N_("high")}
 
 
 class _Rule(BaseModel):
@@ -120,7 +123,21 @@ def load_rules(path: str | Path | None = None) -> AlertRules:
 
 
 def _window_text(date_from: Any, date_to: Any) -> str:
-    return f"{date_from or 'first day'} to {date_to or 'last day'}"
+    """``1 Mar 2026 to 7 Mar 2026`` in the current language; an open end is the first or last day."""
+    return format_text("{first} to {last}", first=date_text(date_from) if date_from else _("first day"),
+                       last=date_text(date_to) if date_to else _("last day"))
+
+
+def date_text(value: Any, language: str | None = None) -> str:
+    """A date for people (:func:`workbench.i18n.format_date`); a value that is no date is shown as it is."""
+    try:
+        return i18n.format_date(value, language)
+    except (TypeError, ValueError, AttributeError):
+        return str(value)
+
+
+def _pct(share: float, decimals: int = 0) -> str:
+    return i18n.format_percent(share, decimals)
 
 
 def _result(rule: _Rule, status: str, message: str, details: list[dict[str, Any]] | None = None,
@@ -150,24 +167,29 @@ def _kpi_rule(store, rule: AbandonmentAbove | ServiceLevelBelow, window: Mapping
     table = _queue_days(store, window, seconds)
     period = _window_text(window["period"].date_from, window["period"].date_to)
     if table.empty or table["offered"].sum() == 0:
-        return _result(rule, "no_data", f"no calls in the store for {period}: abandonment and service level "
-                                        "cannot be checked (ingest call records first)")
+        return _result(rule, "no_data", format_text(
+            "no calls in the store for {period}: abandonment and service level cannot be checked "
+            "(ingest call records first)", period=period))
     table = table[table["offered"] >= rule.min_offered]
     if isinstance(rule, AbandonmentAbove):
         column, bad = "abandonment_rate", table["abandonment_rate"] > rule.threshold
-        what = f"abandonment above {rule.threshold:.0%}"
+        what = format_text("abandonment above {threshold}", threshold=_pct(rule.threshold))
     else:
         column, bad = "service_level", table["service_level"] < rule.target
-        what = f"service level (within {rule.target_answer_seconds} s) below {rule.target:.0%}"
+        what = format_text("service level (within {seconds} s) below {target}",
+                           seconds=rule.target_answer_seconds, target=_pct(rule.target))
     hits = table[bad.fillna(False)].sort_values(column, ascending=isinstance(rule, ServiceLevelBelow))
     details = _records(hits[["queue_id", "day", "offered", column]].assign(day=hits["day"].astype(str)))
     if hits.empty:
-        return _result(rule, "ok", f"no queue-day with {what} ({len(table)} queue-days checked, {period})")
+        return _result(rule, "ok", format_text("no queue-day with {what} ({count} queue-days checked, {period})",
+                                               what=what, count=i18n.format_number(len(table)), period=period))
     worst = details[0]
     return _result(
         rule, "fired",
-        f"{len(hits)} queue-days with {what}; worst {worst['queue_id']} on {worst['day']}: "
-        f"{worst[column]:.1%} of {worst['offered']} calls",
+        format_text("{count} queue-days with {what}; worst {queue} on {day}: {value} of {offered} calls",
+                    count=i18n.format_number(len(hits)), what=what, queue=worst["queue_id"],
+                    day=i18n.format_date(worst["day"]), value=_pct(worst[column], 1),
+                    offered=i18n.format_number(worst["offered"])),
         details, len(hits),
     )
 
@@ -177,19 +199,23 @@ def _topic_rule(store, rule: TopicShareUp, window: Mapping[str, Any]) -> dict[st
 
     model_id = readers.latest_run_id(store, "topics")
     if model_id is None:
-        return _result(rule, "no_data", "no topic model in the store (the topics table is empty): "
-                                        "topic shares cannot be compared week over week")
+        return _result(rule, "no_data", _("no topic model in the store (the topics table is empty): "
+                                          "topic shares cannot be compared week over week"))
     days = readers.topic_days(store, model_id)
     if days.empty:
-        return _result(rule, "no_data", f"topic model {model_id}: none of its calls is in the calls table, "
-                                        "so their dates (and weekly shares) are unknown")
+        return _result(rule, "no_data", format_text("topic model {model}: none of its calls is in the calls "
+                                                    "table, so their dates (and weekly shares) are unknown",
+                                                    model=model_id))
     end = window["period"].date_to or date.fromisoformat(days["day"].max())
     current = days[Period.of(end - timedelta(days=6), end).mask(days["day"])]
     previous = days[Period.of(end - timedelta(days=13), end - timedelta(days=7)).mask(days["day"])]
     if len(current) < rule.min_documents or len(previous) < rule.min_documents:
-        return _result(rule, "no_data", f"topic model {model_id}: {len(current)} calls in the week to {end} and "
-                                        f"{len(previous)} the week before; {rule.min_documents} needed in each")
-    topics, _ = readers.topic_run(store, model_id)
+        return _result(rule, "no_data", format_text(
+            "topic model {model}: {current} calls in the week to {end} and {previous} the week before; "
+            "{needed} needed in each", model=model_id, current=i18n.format_number(len(current)),
+            end=i18n.format_date(end), previous=i18n.format_number(len(previous)),
+            needed=i18n.format_number(rule.min_documents)))
+    topics, _runs = readers.topic_run(store, model_id)
     label_of = dict(zip(topics["topic"], topics["label"]))
     n1, n0 = len(current), len(previous)
     hits = []
@@ -204,34 +230,42 @@ def _topic_rule(store, rule: TopicShareUp, window: Mapping[str, Any]) -> dict[st
                          "share_previous_week": round(p0, 4), "z": round(z, 2)})
     hits.sort(key=lambda h: h["share"] - h["share_previous_week"], reverse=True)
     if not hits:
-        return _result(rule, "ok", f"topic model {model_id}: no topic's share rose by {rule.min_increase:.0%} or "
-                                   f"more (z >= {rule.min_z}) in the week to {end}")
+        return _result(rule, "ok", format_text(
+            "topic model {model}: no topic's share rose by {increase} or more (z >= {z}) in the week to {end}",
+            model=model_id, increase=_pct(rule.min_increase), z=i18n.format_number(rule.min_z, 1),
+            end=i18n.format_date(end)))
     top = hits[0]
-    return _result(rule, "fired", f"topic model {model_id}: {len(hits)} topics up week over week; most: "
-                                  f"{top['label'] or top['topic_id']} {top['share_previous_week']:.0%} -> "
-                                  f"{top['share']:.0%}", hits, len(hits))
+    return _result(rule, "fired", format_text(
+        "topic model {model}: {count} topics up week over week; most: {topic} {before} -> {after}",
+        model=model_id, count=i18n.format_number(len(hits)), topic=top["label"] or top["topic_id"],
+        before=_pct(top["share_previous_week"]), after=_pct(top["share"])), hits, len(hits))
 
 
 def _compliance_rule(store, rule: ComplianceBreachesAbove, window: Mapping[str, Any]) -> dict[str, Any]:
     from workbench.store import readers
 
     if not readers.table_row_count(store, "compliance_results"):
-        return _result(rule, "no_data", "no compliance results in the store (compliance_results is empty): "
-                                        "transcribe recordings to check calls against the compliance rules")
+        return _result(rule, "no_data", _("no compliance results in the store (compliance_results is empty): "
+                                          "transcribe recordings to check calls against the compliance rules"))
     breaches = readers.compliance_breach_days(store)
     breaches = breaches[breaches["severity"].isin(rule.severities) | breaches["severity"].isna()]
     undated = breaches["day"].isna()
     in_window = undated | window["period"].mask(breaches["day"])
     breaches = breaches[in_window]
     count = len(breaches)
-    note = f" ({int(undated[in_window].sum())} of them on recordings without a call record, so undated)" \
-        if undated[in_window].any() else ""
+    note = format_text(" ({count} of them on recordings without a call record, so undated)",
+                       count=i18n.format_number(int(undated[in_window].sum()))) if undated[in_window].any() else ""
     details = _records(breaches.groupby(["rule_id", "severity"], dropna=False).size().rename("breaches")
                        .reset_index().sort_values("breaches", ascending=False)) if count else []
     if count <= rule.max_breaches:
-        return _result(rule, "ok", f"{count} compliance breaches, at most {rule.max_breaches} allowed{note}",
+        return _result(rule, "ok", format_text("{count} compliance breaches, at most {allowed} allowed{note}",
+                                               count=i18n.format_number(count),
+                                               allowed=i18n.format_number(rule.max_breaches), note=note),
                        details, count)
-    return _result(rule, "fired", f"{count} compliance breaches, more than {rule.max_breaches}{note}", details, count)
+    return _result(rule, "fired", format_text("{count} compliance breaches, more than {allowed}{note}",
+                                              count=i18n.format_number(count),
+                                              allowed=i18n.format_number(rule.max_breaches), note=note),
+                   details, count)
 
 
 _EVALUATORS = {
@@ -270,7 +304,7 @@ def evaluate_rules(
               "dimension_filter": dict(dimension_filter or {})}
     path = Path(store_path) if store_path is not None else paths.store_path()
     if not path.exists():
-        return [_result(rule, "no_data", f"store not found: {path}") for rule in rules.rules]
+        return [_result(rule, "no_data", format_text("store not found: {path}", path=path)) for rule in rules.rules]
     results = []
     try:
         with Store(path, read_only=True) as store:
@@ -280,7 +314,8 @@ def evaluate_rules(
                 except Exception as exc:  # report it on that rule, keep checking the others
                     results.append(_result(rule, "error", f"{type(exc).__name__}: {exc}"))
     except StoreError as exc:
-        return [_result(rule, "error", f"store could not be opened: {exc}") for rule in rules.rules]
+        return [_result(rule, "error", format_text("store could not be opened: {error}", error=exc))
+                for rule in rules.rules]
     return results
 
 
@@ -302,27 +337,48 @@ def window_from_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- run folder
 
 
-def _s(items: Sequence[Any]) -> str:
-    return "" if len(items) == 1 else "s"
+def banner_html(alerts: Mapping[str, Any], language: str | None = None) -> str:
+    """A self-styled banner: the fired alerts in red, or a green line; rules without data are named.
 
-
-def banner_html(alerts: Mapping[str, Any]) -> str:
-    """A self-styled banner: the fired alerts in red, or a green line; rules without data are named."""
+    In ``language``, else the language the alerts were evaluated in (``alerts["language"]``), else the
+    current one. Rule messages are shown as evaluated; every value is escaped.
+    """
+    lang = i18n.check_language(language or alerts.get("language") or i18n.current_language())
     fired = [r for r in alerts["rules"] if r["status"] == "fired"]
     missing = [r for r in alerts["rules"] if r["status"] in {"no_data", "error"}]
     colour, border = ("#fdecea", "#c62828") if fired else ("#e8f5e9", "#2e7d32")
-    items = "".join(f"<li><b>{escape(r['id'])}</b> ({escape(r['severity'])}): {escape(r['message'])}</li>"
-                    for r in fired)
-    missing_text = "".join(f"<li>{escape(r['id'])}: {escape(r['message'])}</li>" for r in missing)
-    heading = f"{len(fired)} alert{_s(fired)}" if fired else "No alerts"
+
+    def severity(value: str) -> str:
+        return i18n.gettext(SEVERITY_TEXTS[value], lang) if value in SEVERITY_TEXTS else value
+
+    def fired_item(rule: Mapping[str, Any]) -> str:
+        text = format_text("({severity}): {message}", lang, severity=severity(rule["severity"]),
+                           message=rule["message"])
+        return f"<li><b>{escape(rule['id'])}</b> {escape(text)}</li>"
+
+    def missing_item(rule: Mapping[str, Any]) -> str:
+        text = format_text("{name}: {value}", lang, name=rule["id"], value=rule["message"])
+        return f"<li>{escape(text)}</li>"
+
+    items = "".join(fired_item(r) for r in fired)
+    missing_text = "".join(missing_item(r) for r in missing)
+    count = i18n.format_number(len(fired), 0, lang)
+    heading = ngettext("{count} alert", "{count} alerts", len(fired), lang).format(count=count) if fired \
+        else _("No alerts", lang)
+    with i18n.using_language(lang):
+        window = alerts.get("window") or {}
+        checked = format_text("({count} rules checked over {period})", lang,
+                              count=i18n.format_number(len(alerts["rules"]), 0, lang),
+                              period=_window_text(window.get("date_from"), window.get("date_to")))
+    summary = ngettext("{count} rule could not be checked", "{count} rules could not be checked", len(missing),
+                       lang).format(count=i18n.format_number(len(missing), 0, lang))
     return (
-        f'<div id="{BANNER_ID}" style="background:{colour};border-left:6px solid {border};padding:.8em 1.2em;'
-        f'margin:0 0 1em 0;font-family:system-ui,sans-serif;font-size:14px;color:#222">'
-        f"<div style=\"font-size:16px;font-weight:600\">{heading} "
-        f"<span style=\"font-weight:400;color:#555\">({len(alerts['rules'])} rules checked over "
-        f"{escape(_window_text(alerts['window'].get('date_from'), alerts['window'].get('date_to')))})</span></div>"
+        f'<div id="{BANNER_ID}" lang="{i18n.HTML_LANG[lang]}" style="background:{colour};border-left:6px solid '
+        f'{border};padding:.8em 1.2em;margin:0 0 1em 0;font-family:system-ui,sans-serif;font-size:14px;color:#222">'
+        f"<div style=\"font-size:16px;font-weight:600\">{escape(heading)} "
+        f"<span style=\"font-weight:400;color:#555\">{escape(checked)}</span></div>"
         f"{f'<ul>{items}</ul>' if items else ''}"
-        f"{f'<details><summary>{len(missing)} rule{_s(missing)} could not be checked</summary><ul>{missing_text}</ul></details>' if missing else ''}"
+        f"{f'<details><summary>{escape(summary)}</summary><ul>{missing_text}</ul></details>' if missing else ''}"
         "</div>"
     )
 
@@ -337,6 +393,20 @@ def insert_banner(html: str, banner: str) -> str:
     return html[: match.end()] + banner + html[match.end():]
 
 
+def _reprint(report: Path, pdf: Path) -> bool:
+    """Print ``report`` (now with its banner) to ``pdf`` again; False, keeping the old PDF, when that fails."""
+    import logging
+
+    from workbench.reports.runner import write_pdf
+
+    try:
+        write_pdf(report, pdf)
+        return True
+    except Exception as exc:  # the PDF without the banner is still the report; say so in the log
+        logging.getLogger(__name__).warning("%s keeps no alert banner: printing it again failed: %s", pdf, exc)
+        return False
+
+
 def apply_alerts(
     run_dir: str | Path,
     parameters: Mapping[str, Any] | None = None,
@@ -345,6 +415,10 @@ def apply_alerts(
     rules: AlertRules | None = None,
 ) -> dict[str, Any]:
     """Evaluate the rules for one run; write ``alerts.json``, the banner and the manifest entry.
+
+    Messages and banner are in the run's ``interface_language`` (else the
+    current language). A run with a ``report.pdf`` gets it printed again, so
+    the PDF carries the banner too; the manifest's hashes are updated.
 
     Args:
         run_dir: a run folder written by :func:`workbench.reports.runner.run_notebook`.
@@ -364,9 +438,12 @@ def apply_alerts(
     rules = rules or load_rules(rules_path)
     window = window_from_parameters(parameters)
     store = window.pop("store_path") or paths.store_path()
-    results = evaluate_rules(rules, store, **window)
+    language = i18n.check_language(parameters["interface_language"]) if parameters.get("interface_language") \
+        else i18n.current_language()
+    with i18n.using_language(language):  # messages in the language the report is written in
+        results = evaluate_rules(rules, store, **window)
     alerts = {
-        "run_id": manifest.get("run_id"), "notebook": manifest.get("notebook"),
+        "run_id": manifest.get("run_id"), "notebook": manifest.get("notebook"), "language": language,
         "report": (manifest.get("context") or {}).get("report") or manifest.get("notebook"),
         "report_html": str(run_dir / "report.html"),
         "evaluated_at": datetime.now(UTC).isoformat(), "store": str(store), "window": window,
@@ -375,13 +452,22 @@ def apply_alerts(
     alerts_path = run_dir / ALERTS_FILE
     alerts_path.write_text(json.dumps(alerts, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     report = run_dir / "report.html"
+    changed = [ALERTS_FILE]
     if report.exists():
-        report.write_text(insert_banner(report.read_text(encoding="utf-8"), banner_html(alerts)), encoding="utf-8")
+        report.write_text(insert_banner(report.read_text(encoding="utf-8"), banner_html(alerts, language)),
+                          encoding="utf-8")
+        pdf = run_dir / Path(str(manifest.get("pdf") or "")).name if manifest.get("pdf") else None
+        if pdf is not None and pdf.exists() and _reprint(report, pdf):
+            changed.append(pdf.name)
     manifest["alerts"] = {"file": ALERTS_FILE, "fired": len(alerts["alerts"]), "rules": len(results),
                           "no_data": sum(r["status"] == "no_data" for r in results)}
-    outputs = [o for o in manifest.get("outputs") or [] if o.get("path") != ALERTS_FILE]
-    outputs.append({"path": ALERTS_FILE, "sha256": file_sha256(alerts_path), "bytes": alerts_path.stat().st_size,
-                    "rows": len(results)})
+    rows = {o.get("path"): o.get("rows") for o in manifest.get("outputs") or []}
+    rows[ALERTS_FILE] = len(results)
+    outputs = [o for o in manifest.get("outputs") or [] if o.get("path") not in changed]
+    for name in changed:  # the manifest's hashes describe the files as they now are (report.html is not listed)
+        path = run_dir / name
+        outputs.append({"path": name, "sha256": file_sha256(path), "bytes": path.stat().st_size,
+                        "rows": rows.get(name)})
     manifest["outputs"] = outputs
     tmp = manifest_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")

@@ -25,14 +25,17 @@ import json
 import os
 import socket
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from workbench import i18n, paths
 from workbench.errors import MailError, WorkbenchError
+from workbench.i18n import N_, _, format_text, ngettext
+from workbench.reports.alerts import SEVERITY_TEXTS
 
 
 @dataclass(frozen=True)
@@ -151,16 +154,28 @@ def send_message(message: EmailMessage, settings: SmtpSettings, timeout_seconds:
         raise MailError(f"{where}: {type(exc).__name__}: {exc}") from exc
 
 
-def report_link(run_dir: Path, outputs_dir: Path | None = None) -> str:
-    """The report's URL under ``WORKBENCH_SITE_URL`` (folder names percent-encoded), else its ``file://`` path."""
+#: ``email.attach`` names -> MIME type of the file (the file name comes from the run's manifest).
+ATTACHMENT_TYPES: dict[str, tuple[str, str]] = {
+    "pdf": ("application", "pdf"),
+    "workbook": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "html": ("text", "html"),
+}
+DEFAULT_ATTACH = ("html",)
+DEFAULT_MAX_ATTACHMENT_BYTES = 10_000_000
+
+_STATUS = {"succeeded": N_("succeeded"), "failed": N_("failed"), "running": N_("running")}
+
+
+def report_link(run_dir: Path, outputs_dir: Path | None = None, file_name: str = "report.html") -> str:
+    """A run file's URL under ``WORKBENCH_SITE_URL`` (folder names percent-encoded), else its ``file://`` path."""
     from workbench.reports.site import url_path
 
-    report = run_dir / "report.html"
+    target = run_dir / file_name
     base = os.environ.get("WORKBENCH_SITE_URL", "").rstrip("/")
     outputs = outputs_dir or run_dir.parent.parent
     if base:
-        return f"{base}/{url_path(report, outputs)}"
-    return report.resolve().as_uri()
+        return f"{base}/{url_path(target, outputs)}"
+    return target.resolve().as_uri()
 
 
 def _alerts_of(run_dir: Path) -> dict[str, Any] | None:
@@ -168,37 +183,177 @@ def _alerts_of(run_dir: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def build_report_message(run_dir: str | Path, *, attach: bool = True) -> EmailMessage:
-    """A mail for one run: subject with status and alerts, HTML body (alert banner, link), report attached."""
-    run_dir = Path(run_dir)
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    alerts = _alerts_of(run_dir)
-    report = (manifest.get("context") or {}).get("report") or manifest["notebook"]
-    fired = len(alerts["alerts"]) if alerts else 0
-    link = report_link(run_dir)
-    message = EmailMessage()
-    message["Subject"] = f"[workbench] {report} {manifest['status']}" + (f", {fired} alerts" if fired else "")
-    lines = [f"{report}: {manifest['status']} ({manifest['run_id']})", f"Report: {link}"]
-    if alerts:
-        lines += [f"ALERT {a['id']}: {a['message']}" for a in alerts["alerts"]]
-    message.set_content("\n".join(lines) + "\n")
-    from workbench.reports.alerts import banner_html
+def _run_language(manifest: Mapping[str, Any], language: str | None) -> str:
+    """``language``, else the run's ``interface_language`` parameter, else the current language."""
+    chosen = language or (manifest.get("parameters") or {}).get("interface_language")
+    return i18n.check_language(chosen) if chosen else i18n.current_language()
 
-    banner = banner_html(alerts) if alerts else ""
-    attachment = _attachable_report(run_dir / "report.html") if attach else None
-    note = " (also attached)" if attachment is not None else (
-        " (not attached: the file carries script or other executable markup)"
-        if attach and (run_dir / "report.html").exists() else "")
-    message.add_alternative(
-        f"<html><body>{banner}<p><b>{escape(report)}</b>: {escape(manifest['status'])} "
-        f"(run {escape(manifest['run_id'])})</p><p><a href=\"{escape(link)}\">Open the report</a>"
-        f"{note}</p></body></html>",
-        subtype="html",
-    )
-    if attachment is not None:
-        message.add_attachment(attachment, maintype="text", subtype="html",
-                               filename=f"{report}-{manifest['run_id']}.html")
-    return message
+
+def _status_text(status: str) -> str:
+    return _(_STATUS[status]) if status in _STATUS else status  # N_-marked constants
+
+
+def _pair(name: str, value: str) -> str:
+    return format_text("{name}: {value}", name=name, value=value)
+
+
+def encoded_size(size_bytes: int) -> int:
+    """Bytes a file of ``size_bytes`` takes in a message: base64, lines of 76 characters and CRLF.
+
+    >>> encoded_size(3_000_000)
+    4105264
+    """
+    encoded = 4 * -(-size_bytes // 3)
+    return encoded + 2 * -(-encoded // 76)
+
+
+def format_bytes(size_bytes: int, language: str | None = None) -> str:
+    """``950 bytes``, ``12.3 KB``, ``4.1 MB`` (decimal units, as mail servers state their limits)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if size_bytes >= scale:
+            return f"{i18n.format_number(size_bytes / scale, 1, language)} {unit}"
+    return format_text("{count} bytes", language, count=i18n.format_number(size_bytes, 0, language))
+
+
+# --------------------------------------------------------------------------- headline KPIs
+
+
+def headline_kpis(parameters: Mapping[str, Any], language: str | None = None) -> list[tuple[str, str]] | None:
+    """The headline KPIs of a report's period as ``(label, value)`` texts, or None for a report without a period.
+
+    Computed by :func:`workbench.kpis.compute_kpis` on the store the report
+    read (its ``store_path``, else the configured store) over its
+    ``date_from``/``date_to``, ``queues``, ``language`` and
+    ``dimension_filter``, the same window its alert rules were checked on, so
+    the figures are the same whichever notebook wrote the report. Calls
+    offered, answer rate, abandonment rate, service level (within the
+    report's ``target_answer_seconds``), ASA, AHT and, when surveys were
+    answered, CSAT; a KPI without data shows a dash.
+
+    Raises:
+        StoreError: the store cannot be opened; WorkbenchError: its tables cannot be read.
+    """
+    from workbench.glossary import DEFAULT_TARGET_ANSWER_SECONDS
+    from workbench.kpis import compute_kpis
+    from workbench.reports.alerts import window_from_parameters
+    from workbench.store import Store
+
+    if "date_from" not in parameters and "date_to" not in parameters:
+        return None
+    window = window_from_parameters(parameters)
+    store_path = window.pop("store_path") or paths.store_path()
+    seconds = int(parameters.get("target_answer_seconds") or DEFAULT_TARGET_ANSWER_SECONDS)
+    if not Path(store_path).exists():
+        raise WorkbenchError(f"store not found: {store_path}")
+    with Store(store_path, read_only=True) as store:
+        table = compute_kpis(store, by=["language"] if window["language"] else [],
+                             date_from=window["date_from"], date_to=window["date_to"],
+                             target_answer_seconds=seconds, queues=window["queues"] or None,
+                             dimension_filter=window["dimension_filter"] or None)
+    if window["language"]:
+        table = table[table["language"] == window["language"]]
+    offered = int(table["offered"].sum()) if len(table) else 0
+    label = i18n.column_label
+    if not offered:
+        return [(label("offered", language), i18n.format_number(0, 0, language))]
+    row = table.iloc[0]
+    figures = [
+        (label("offered", language), i18n.format_number(offered, 0, language)),
+        (label("answer_rate", language), i18n.format_percent(row["answered"] / offered, 1, language)),
+        (label("abandonment_rate", language), i18n.format_percent(row.get("abandonment_rate"), 1, language)),
+        (format_text("Service level (answered within {seconds} s)", language, seconds=seconds),
+         i18n.format_percent(row.get("service_level"), 1, language)),
+        (_("Average speed of answer", language), i18n.format_duration(row.get("asa_seconds"), language)),
+        (_("Average handle time", language), i18n.format_duration(row.get("aht_seconds"), language)),
+    ]
+    responses = row.get("csat_responses")
+    if responses is not None and responses == responses and int(responses) > 0:
+        figures.append((label("csat_mean", language),
+                        format_text("{score} of 5 ({responses} responses)", language,
+                                    score=i18n.format_number(row["csat_mean"], 2, language),
+                                    responses=i18n.format_number(responses, 0, language))))
+    return figures
+
+
+def _period_text(parameters: Mapping[str, Any], language: str) -> str:
+    first, last = parameters.get("date_from"), parameters.get("date_to")
+    from workbench.reports.alerts import date_text
+
+    return format_text("{first} to {last}", language,
+                       first=date_text(first, language) if first else _("first day", language),
+                       last=date_text(last, language) if last else _("last day", language))
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file of a run chosen for a mail: attached, or left out with the reason said in the body."""
+
+    kind: str
+    path: Path
+    size_bytes: int | None
+    attached: bool
+    reason: str | None = None  # why it was left out, in the mail's language
+
+
+def _run_file(run_dir: Path, manifest: Mapping[str, Any], kind: str) -> Path:
+    """The file behind an ``email.attach`` name: the manifest's ``report``/``pdf``/``workbook`` entry, else the
+    runner's default name."""
+    from workbench.reports.record import REPORT_PDF, WORKBOOK_FILE
+
+    key, default = {"html": ("report", "report.html"), "pdf": ("pdf", REPORT_PDF),
+                    "workbook": ("workbook", WORKBOOK_FILE)}[kind]
+    named = manifest.get(key)
+    if isinstance(named, Mapping):
+        named = named.get("path")
+    return run_dir / Path(str(named or default)).name  # a name only: never a path outside the run folder
+
+
+def choose_attachments(
+    run_dir: Path,
+    manifest: Mapping[str, Any],
+    attach: Sequence[str],
+    max_attachment_bytes: int,
+    language: str,
+) -> list[Attachment]:
+    """The files of ``attach`` in that order; each is attached while the total stays within the limit.
+
+    The limit counts the bytes as sent (:func:`encoded_size`). A file that is
+    missing, over the limit, or (``report.html``) carries executable markup
+    is left out with a reason in ``language`` that names the file, its size,
+    the limit and a link to the file instead.
+    """
+    chosen: list[Attachment] = []
+    used = 0
+    for kind in dict.fromkeys(attach):
+        if kind not in ATTACHMENT_TYPES:
+            raise WorkbenchError(f"email.attach: unknown attachment {kind!r}; known: {', '.join(ATTACHMENT_TYPES)}")
+        path = _run_file(run_dir, manifest, kind)
+        if not path.is_file():
+            reason = {
+                "pdf": _("the run wrote no PDF (outputs.pdf of the report set turns it on)", language),
+                "workbook": _("the run saved no tables, so it has no workbook", language),
+            }.get(kind, _("the run has no report.html", language))
+            chosen.append(Attachment(kind, path, None, False, reason))
+            continue
+        size = path.stat().st_size
+        if kind == "html" and _attachable_report(path) is None:
+            chosen.append(Attachment(kind, path, size, False,
+                                     _("the file carries script or other executable markup", language)))
+            continue
+        sent = encoded_size(size)
+        if used + sent > max_attachment_bytes:
+            chosen.append(Attachment(kind, path, size, False, format_text(
+                "too large: {size} ({sent} as sent), and the attachments of one message may take at most {limit} "
+                "(email.max_attachment_bytes); open it from the link instead", language,
+                size=format_bytes(size, language), sent=format_bytes(sent, language),
+                limit=format_bytes(max_attachment_bytes, language))))
+            continue
+        used += sent
+        chosen.append(Attachment(kind, path, size, True))
+    return chosen
 
 
 def _attachable_report(path: Path) -> bytes | None:
@@ -216,8 +371,154 @@ def _attachable_report(path: Path) -> bytes | None:
     return None if executable_markup(data.decode("utf-8", errors="replace")) else data
 
 
-def send_report(run_dir: str | Path, settings: SmtpSettings | None = None, *, attach: bool = True) -> EmailMessage:
-    """E-mail one run's report; returns the message sent.
+# --------------------------------------------------------------------------- messages
+
+
+def report_subject(report: str, status: str, fired: int, language: str | None = None) -> str:
+    """``[workbench] kpi_daily succeeded, 1 alert`` / ``[workbench] kpi_daily 成功，1 条告警``."""
+    subject = format_text("[workbench] {report} {status}", language, report=report,
+                          status=i18n.gettext(_STATUS.get(status, status), language))
+    if fired:
+        subject += format_text(", {alerts}", language, alerts=ngettext(
+            "{count} alert", "{count} alerts", fired, language).format(count=i18n.format_number(fired, 0, language)))
+    return subject
+
+
+def alerts_subject(count: int, set_name: str, report_date: Any, language: str | None = None) -> str:
+    """``[workbench] 2 alerts in daily, 1 Mar 2026`` in ``language``."""
+    alerts = ngettext("{count} alert", "{count} alerts", count, language).format(
+        count=i18n.format_number(count, 0, language))
+    from workbench.reports.alerts import date_text
+
+    return format_text("[workbench] {alerts} in {set}, {date}", language, alerts=alerts, set=set_name,
+                       date=date_text(report_date, language))
+
+
+def _alert_lines(alerts: Mapping[str, Any], language: str) -> list[str]:
+    return [format_text("ALERT {id} [{severity}]: {message}", language, id=a["id"],
+                        severity=i18n.gettext(SEVERITY_TEXTS.get(a["severity"], a["severity"]), language),
+                        message=a["message"]) for a in alerts["alerts"]]
+
+
+def build_report_message(
+    run_dir: str | Path,
+    *,
+    attach: bool | Sequence[str] = DEFAULT_ATTACH,
+    max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
+    language: str | None = None,
+) -> EmailMessage:
+    """A mail for one run, in the run's interface language (or ``language``).
+
+    The body (plain text and HTML, every value escaped in the HTML) holds the
+    report's name and status, the headline KPIs of its period
+    (:func:`headline_kpis`; a report without a period gets its name and status
+    only), the alerts that fired, the link to the report, and which files are
+    attached; a file left out (too large, missing, or a report with executable
+    markup) is named with the reason and a link to it.
+
+    Args:
+        attach: ``email.attach`` names (``pdf``, ``workbook``, ``html``) in order; ``True`` = ``[html]``,
+            ``False`` = none (link only).
+        max_attachment_bytes: most bytes the attachments may take as sent.
+    """
+    from workbench.reports.alerts import banner_html
+
+    run_dir = Path(run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    kinds = list(DEFAULT_ATTACH) if attach is True else [] if attach is False else list(attach)
+    lang = _run_language(manifest, language)
+    alerts = _alerts_of(run_dir)
+    report = (manifest.get("context") or {}).get("report") or manifest["notebook"]
+    fired = len(alerts["alerts"]) if alerts else 0
+    status = manifest.get("status", "")
+    link = report_link(run_dir)
+    parameters = manifest.get("parameters") or {}
+
+    with i18n.using_language(lang):
+        kpis: list[tuple[str, str]] | None = None
+        kpi_note = None
+        if status == "succeeded":
+            try:
+                kpis = headline_kpis(parameters, lang)
+            except Exception as exc:  # the mail still goes out, saying why the figures are missing
+                kpi_note = format_text("Headline KPIs unavailable: {reason}", lang,
+                                       reason=f"{type(exc).__name__}: {exc}")
+        files = choose_attachments(run_dir, manifest, kinds, max_attachment_bytes, lang)
+
+        message = EmailMessage()
+        message["Subject"] = report_subject(report, status, fired, lang)
+        heading = format_text("{report}: {status} (run {run_id})", lang, report=report,
+                              status=_status_text(status), run_id=manifest.get("run_id", ""))
+        text = [heading]
+        html_parts = [f"<p><b>{escape(heading)}</b></p>"]
+        if kpis is not None:
+            period = format_text("Period: {period}", lang, period=_period_text(parameters, lang))
+            kpi_heading = _("Headline KPIs")
+            text += ["", period, kpi_heading]
+            text += [f"  {_pair(name, value)}" for name, value in kpis]
+            rows = "".join(f"<tr><th style=\"text-align:left;padding:2px 12px 2px 0\">{escape(name)}</th>"
+                           f"<td style=\"text-align:right\">{escape(value)}</td></tr>" for name, value in kpis)
+            html_parts.append(f"<p>{escape(period)}</p><h3>{escape(kpi_heading)}</h3><table>{rows}</table>")
+            if manifest.get("empty_period"):
+                empty = _("No calls in this period.")
+                text.append(empty)
+                html_parts.append(f"<p>{escape(empty)}</p>")
+        if kpi_note:
+            text += ["", kpi_note]
+            html_parts.append(f"<p>{escape(kpi_note)}</p>")
+        if alerts:
+            text += ["", _alerts_heading(fired, lang)] + [f"  {line}" for line in _alert_lines(alerts, lang)]
+            html_parts.insert(0, banner_html(alerts, lang))
+        text += ["", format_text("Report: {link}", lang, link=link)]
+        open_text = _("Open the report")
+        html_parts.append(f"<p><a href=\"{escape(link)}\">{escape(open_text)}</a></p>")
+        attached = [f for f in files if f.attached]
+        left_out = [f for f in files if not f.attached]
+        if attached:
+            line = format_text("Attached: {files}", lang, files=("，" if lang == "zh" else ", ").join(
+                f.path.name for f in attached))
+            text.append(line)
+            html_parts.append(f"<p>{escape(line)}</p>")
+        for item in left_out:
+            file_link = report_link(run_dir, file_name=item.path.name)
+            line = format_text("{file} not attached: {reason}", lang, file=item.path.name, reason=item.reason)
+            text.append(line + (f" {file_link}" if item.size_bytes is not None else ""))
+            html_parts.append(f"<p>{escape(line)}" + (f" <a href=\"{escape(file_link)}\">{escape(item.path.name)}</a>"
+                                                     if item.size_bytes is not None else "") + "</p>")
+        message.set_content("\n".join(text) + "\n")
+        html_lang = i18n.HTML_LANG[lang]
+        message.add_alternative(
+            f"<html lang=\"{html_lang}\"><body style=\"font-family:system-ui,sans-serif\">{''.join(html_parts)}"
+            "</body></html>", subtype="html")
+    for item in attached:
+        maintype, subtype = ATTACHMENT_TYPES[item.kind]
+        filename = f"{report}-{manifest.get('run_id', '')}-{item.path.name}" if item.kind == "html" else \
+            f"{report}-{item.path.name}"
+        message.add_attachment(item.path.read_bytes(), maintype=maintype, subtype=subtype,
+                               filename=_safe_filename(filename))
+    return message
+
+
+def _alerts_heading(count: int, language: str) -> str:
+    return ngettext("{count} alert fired:", "{count} alerts fired:", count, language).format(
+        count=i18n.format_number(count, 0, language))
+
+
+def _safe_filename(name: str) -> str:
+    """A file name a mail client saves where it is told: no folders, no control characters."""
+    cleaned = "".join("_" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in name).strip(" .")
+    return cleaned or "attachment"
+
+
+def send_report(
+    run_dir: str | Path,
+    settings: SmtpSettings | None = None,
+    *,
+    attach: bool | Sequence[str] = DEFAULT_ATTACH,
+    max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
+    language: str | None = None,
+) -> EmailMessage:
+    """E-mail one run's report (:func:`build_report_message`); returns the message sent.
 
     Raises:
         WorkbenchError: SMTP is not configured.
@@ -225,35 +526,42 @@ def send_report(run_dir: str | Path, settings: SmtpSettings | None = None, *, at
     settings = settings or SmtpSettings.from_env()
     if settings is None:
         raise WorkbenchError("e-mail is not configured: set WORKBENCH_SMTP_HOST and WORKBENCH_SMTP_TO")
-    message = build_report_message(run_dir, attach=attach)
+    message = build_report_message(run_dir, attach=attach, max_attachment_bytes=max_attachment_bytes,
+                                   language=language)
     send_message(message, settings)
     return message
 
 
-def build_alerts_message(run_dirs: Sequence[str | Path], subject: str | None = None) -> EmailMessage:
-    """One mail listing the fired alerts of several runs, each with a link to its report."""
+def build_alerts_message(run_dirs: Sequence[str | Path], subject: str | None = None,
+                         language: str | None = None) -> EmailMessage:
+    """One mail listing the fired alerts of several runs, each with a link to its report, in ``language``."""
     from workbench.reports.alerts import banner_html
 
+    lang = i18n.resolve(language)
     parts_text, parts_html, total = [], [], 0
-    for run_dir in map(Path, run_dirs):
-        alerts = _alerts_of(run_dir)
-        if not alerts:
-            continue
-        total += len(alerts["alerts"])
-        link = report_link(run_dir)
-        parts_text.append(f"{alerts['report']} ({link}):")
-        parts_text += [f"  ALERT {a['id']} [{a['severity']}]: {a['message']}" for a in alerts["alerts"]]
-        parts_html.append(f"<h3><a href=\"{escape(link)}\">{escape(alerts['report'])}</a></h3>{banner_html(alerts)}")
-    message = EmailMessage()
-    message["Subject"] = subject or f"[workbench] {total} alerts"
-    message.set_content("\n".join(parts_text) + "\n")
-    message.add_alternative(f"<html><body>{''.join(parts_html)}</body></html>", subtype="html")
+    with i18n.using_language(lang):
+        for run_dir in map(Path, run_dirs):
+            alerts = _alerts_of(run_dir)
+            if not alerts:
+                continue
+            total += len(alerts["alerts"])
+            link = report_link(run_dir)
+            parts_text.append(format_text("{report} ({link}):", lang, report=alerts["report"], link=link))
+            parts_text += [f"  {line}" for line in _alert_lines(alerts, lang)]
+            parts_html.append(f"<h3><a href=\"{escape(link)}\">{escape(alerts['report'])}</a></h3>"
+                              f"{banner_html(alerts, lang)}")
+        message = EmailMessage()
+        message["Subject"] = subject or format_text("[workbench] {alerts}", lang, alerts=ngettext(
+            "{count} alert", "{count} alerts", total, lang).format(count=i18n.format_number(total, 0, lang)))
+        message.set_content("\n".join(parts_text) + "\n")
+        message.add_alternative(f"<html lang=\"{i18n.HTML_LANG[lang]}\"><body>{''.join(parts_html)}</body></html>",
+                                subtype="html")
     return message
 
 
 def send_alerts(run_dirs: Sequence[str | Path], settings: SmtpSettings | None = None,
-                subject: str | None = None) -> EmailMessage:
-    """E-mail the alerts of ``run_dirs``; returns the message sent.
+                subject: str | None = None, language: str | None = None) -> EmailMessage:
+    """E-mail the alerts of ``run_dirs`` (:func:`build_alerts_message`); returns the message sent.
 
     Raises:
         WorkbenchError: SMTP is not configured.
@@ -261,10 +569,10 @@ def send_alerts(run_dirs: Sequence[str | Path], settings: SmtpSettings | None = 
     settings = settings or SmtpSettings.from_env()
     if settings is None:
         raise WorkbenchError("e-mail is not configured: set WORKBENCH_SMTP_HOST and WORKBENCH_SMTP_TO")
-    message = build_alerts_message(run_dirs, subject)
+    message = build_alerts_message(run_dirs, subject, language)
     send_message(message, settings)
     return message
 
 
-__all__ = ["SmtpSettings", "build_alerts_message", "build_report_message", "send_alerts", "send_message",
-           "send_report", "tls_context"]
+__all__ = ["SmtpSettings", "alerts_subject", "build_alerts_message", "build_report_message", "choose_attachments",
+           "headline_kpis", "report_subject", "send_alerts", "send_message", "send_report", "tls_context"]

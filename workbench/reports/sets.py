@@ -34,10 +34,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workbench import paths
 from workbench.errors import ParameterError, WorkbenchError
@@ -50,14 +50,49 @@ DASK_SCHEDULER_ENV = "WORKBENCH_DASK_SCHEDULER"
 _PLACEHOLDER = re.compile(r"\{date(?:([+-])(\d+))?\}")
 
 
+#: What a report mail may attach, in the order attached (``email.attach``).
+Attachment = Literal["pdf", "workbook", "html"]
+DEFAULT_MAX_ATTACHMENT_BYTES = 10_000_000
+
+
 class EmailOptions(BaseModel):
     """What a set e-mails once it ran (only when ``WORKBENCH_SMTP_HOST`` is set)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reports: bool = Field(False, description="mail each successful report (HTML body, report attached)")
+    reports: bool = Field(False, description="mail each successful report (summary in the body, files attached)")
     alerts: bool = Field(True, description="mail the alerts that fired, one message per batch")
-    attach: bool = Field(True, description="attach report.html; False = link only")
+    attach: list[Attachment] = Field(
+        default_factory=lambda: ["html"],
+        description="files attached to report mails: pdf (report.pdf), workbook (tables.xlsx), html "
+                    "(report.html); [] = link only. The former true/false mean [html] and [].",
+    )
+    max_attachment_bytes: int = Field(
+        DEFAULT_MAX_ATTACHMENT_BYTES, ge=0, le=1_000_000_000,
+        description="most bytes the attachments of one message may take as sent (base64); larger ones are "
+                    "left out and the body says so, with a link",
+    )
+
+    @field_validator("attach", mode="before")
+    @classmethod
+    def _former_bool(cls, value: Any) -> Any:
+        # sets written before attachments could be chosen said attach: true/false (report.html or nothing)
+        if isinstance(value, bool):
+            return ["html"] if value else []
+        return value
+
+    @field_validator("attach")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+class OutputOptions(BaseModel):
+    """Files each report of a set writes besides ``report.html`` and its tables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pdf: bool = Field(False, description="also write report.pdf (the report printed by Chromium)")
 
 
 class DimensionFanOut(BaseModel):
@@ -113,9 +148,26 @@ class ReportSetFile(BaseModel):
     timezone: str = Field("UTC", description="time zone in which today and yesterday are meant")
     start_timeout_seconds: int = Field(120, ge=1, le=3600, description="longest a kernel may take to start")
     execution_timeout_seconds: int = Field(1800, ge=1, le=86400, description="longest one cell may run")
+    interface_language: str | None = Field(
+        None, description="zh or en: the language of the reports, banners and mails; unset = the centre's "
+                          "(parameters/centre.yaml)",
+    )
     alerts: bool | str = Field(True, description="evaluate parameters/alerts.yaml (or this file); false = none")
+    outputs: OutputOptions = Field(default_factory=OutputOptions)
     email: EmailOptions = Field(default_factory=EmailOptions)
     reports: list[ReportSpec] = Field(..., min_length=1)
+
+    @field_validator("interface_language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        from workbench.i18n import check_language
+
+        if value is None:
+            return None
+        try:
+            return check_language(value)
+        except ParameterError as exc:
+            raise ValueError(exc.reason) from None
 
 
 @dataclass(frozen=True)
@@ -129,6 +181,7 @@ class ReportJob:
     resolved: dict[str, Any]
     context: dict[str, Any]
     timeouts: dict[str, int] = field(default_factory=dict)  # per-report overrides of the set's timeouts
+    pdf: bool = False  # also write report.pdf (the set's outputs.pdf)
 
 
 @dataclass(frozen=True)
@@ -141,6 +194,7 @@ class ReportPlan:
     config: ReportSetFile
     jobs: list[ReportJob]
     alerts_rules: str | None = None  # the checked rules file; None = no alerts
+    interface_language: str = "en"  # of the set's batch mail; each report's own is in its parameters
 
 
 @dataclass
@@ -451,19 +505,39 @@ def _validate_job(
         raise _combine(relocated, set_file) from None
 
 
-def plan_report_set(set_name_or_path: str | Path, report_date: str | date | None = None) -> ReportPlan:
+def plan_report_set(
+    set_name_or_path: str | Path,
+    report_date: str | date | None = None,
+    interface_language: str | None = None,
+) -> ReportPlan:
     """Read, expand and validate a report set; nothing is run and no kernel is started.
+
+    The interface language of each report (its ``interface_language``
+    parameter, which also chooses the language of its banner and mail) is the
+    one its entry in the set gives (in ``parameters`` or ``fan_out``), else
+    ``interface_language`` here (``--interface-language``), else the set's,
+    else its notebook parameter file's, else the centre's
+    (:func:`workbench.i18n.default_language`). Every registered notebook gets
+    it written into its parameters, so the run records which it was.
 
     Args:
         set_name_or_path: ``daily`` (``parameters/reports/daily.yaml``) or a YAML path.
         report_date: ISO date, ``today``, ``yesterday`` or ``latest``; default the set's ``date``.
+        interface_language: ``zh`` or ``en``, overriding the set's ``interface_language``.
 
     Raises:
         ParameterError: naming the set file (or a notebook's parameter file), the line and the field;
             with several problems ``.problems`` holds each.
     """
+    from workbench import i18n
+    from workbench.params import registered_notebooks
+
+    if interface_language is not None:
+        interface_language = i18n.check_language(interface_language, "--interface-language")
     path = set_path(set_name_or_path)
     config, lines = read_set_file(path)
+    chosen_language = interface_language or config.interface_language
+    set_language = chosen_language or i18n.default_language()  # a broken centre.yaml is refused here
     try:
         when = resolve_date(report_date if report_date is not None else config.date, config.timezone)
     except ParameterError as exc:
@@ -479,13 +553,20 @@ def plan_report_set(set_name_or_path: str | Path, report_date: str | date | None
         except ParameterError as exc:
             problems.append(exc)
             continue
+        takes_language = "interface_language" in getattr(
+            registered_notebooks().get(Path(spec.notebook).stem), "model_fields", {})
         for report, overrides in expanded:
             overrides = substitute_dates(overrides, when)
+            if takes_language and chosen_language and "interface_language" not in overrides:
+                overrides["interface_language"] = chosen_language
             try:
                 resolved = _validate_job(spec, index, overrides, path, lines)
             except ParameterError as exc:
                 problems.extend(getattr(exc, "problems", [exc]))
                 continue
+            if takes_language and not resolved.get("interface_language"):
+                # recorded in the run's parameters, so its manifest says which language it was written in
+                overrides["interface_language"] = resolved["interface_language"] = set_language
             if report in seen:
                 problems.append(ParameterError(f"two reports are named {report!r}: give one a 'name'", file=path,
                                                row=lines.get(f"reports[{index}]"), field=f"reports[{index}].name"))
@@ -494,7 +575,8 @@ def plan_report_set(set_name_or_path: str | Path, report_date: str | date | None
             context = {"set": path.stem, "report": report, "date": when.isoformat(), "set_file": str(path)}
             timeouts = {key: value for key in ("start_timeout_seconds", "execution_timeout_seconds")
                         if (value := getattr(spec, key)) is not None}
-            jobs.append(ReportJob(report, spec.notebook, spec.parameter_set, overrides, resolved, context, timeouts))
+            jobs.append(ReportJob(report, spec.notebook, spec.parameter_set, overrides, resolved, context, timeouts,
+                                  pdf=config.outputs.pdf))
     rules = None
     if config.alerts is not False:
         from workbench.reports.alerts import load_rules, rules_path
@@ -508,9 +590,14 @@ def plan_report_set(set_name_or_path: str | Path, report_date: str | date | None
                 load_rules(rules)  # a broken rules file is a parameter error too: found before anything runs
             except ParameterError as exc:
                 problems.append(exc)
+    if config.email.reports and "pdf" in config.email.attach and not config.outputs.pdf:
+        problems.append(ParameterError(
+            "email.attach lists pdf but outputs.pdf is false, so no report would have a PDF: set "
+            "outputs: {pdf: true} or leave pdf out of email.attach",
+            file=path, row=lines.get("email.attach"), field="email.attach"))
     if problems:
         raise _combine(problems, path)
-    return ReportPlan(path.stem, path, when, config, jobs, rules)
+    return ReportPlan(path.stem, path, when, config, jobs, rules, set_language)
 
 
 # --------------------------------------------------------------------------- running
@@ -541,6 +628,8 @@ def execute_job(
                                "run_id": None, "run_dir": None, "duration_seconds": None, "error": None,
                                "alerts": None}
     timeouts = job.get("timeouts") or {}
+    # only asked for when wanted, so a set without PDF output runs on a runner of any version
+    extra = {"pdf": True} if job.get("pdf") else {}
     clock = time.perf_counter()
     run_dir: Path | None = None
     try:
@@ -549,7 +638,7 @@ def execute_job(
             outputs_dir=Path(outputs_dir) if outputs_dir else None,
             start_timeout_seconds=timeouts.get("start_timeout_seconds", start_timeout_seconds),
             execution_timeout_seconds=timeouts.get("execution_timeout_seconds", execution_timeout_seconds),
-            context=job["context"], build_site=False,
+            context=job["context"], build_site=False, **extra,
         )
         run_dir = result.run_dir
         outcome["status"] = "succeeded"
@@ -669,7 +758,10 @@ def run_report_set(
 
 
 def _send_batch_mail(plan: ReportPlan, batch: BatchResult) -> list[dict[str, Any]]:
-    """E-mail reports and alerts per the set's options; failures are recorded, never raised."""
+    """E-mail reports and alerts per the set's options; failures are recorded, never raised.
+
+    Each report's mail is in that report's interface language; the alerts mail in the set's.
+    """
     from workbench.reports import mail
 
     settings = mail.SmtpSettings.from_env()
@@ -682,17 +774,19 @@ def _send_batch_mail(plan: ReportPlan, batch: BatchResult) -> list[dict[str, Any
             if outcome["status"] != "succeeded":
                 continue
             try:
-                mail.send_report(Path(outcome["run_dir"]), settings, attach=options.attach)
-                sent.append({"kind": "report", "report": outcome["report"], "status": "sent"})
+                message = mail.send_report(Path(outcome["run_dir"]), settings, attach=options.attach,
+                                           max_attachment_bytes=options.max_attachment_bytes)
+                sent.append({"kind": "report", "report": outcome["report"], "status": "sent",
+                             "attached": [part.get_filename() for part in message.iter_attachments()]})
             except Exception as exc:
                 sent.append({"kind": "report", "report": outcome["report"], "status": "failed", "error": str(exc)})
     if options.alerts:
-        fired = [(o, Path(o["run_dir"])) for o in batch.reports if o.get("alerts")]
+        fired = [Path(o["run_dir"]) for o in batch.reports if o.get("alerts")]
         if fired:
             try:
-                mail.send_alerts([run_dir for _, run_dir in fired], settings,
-                                 subject=f"[workbench] {sum(o['alerts'] for o, _ in fired)} alerts in {plan.set_name} "
-                                         f"{plan.date}")
+                mail.send_alerts(fired, settings, subject=mail.alerts_subject(
+                    sum(o.get("alerts") or 0 for o in batch.reports), plan.set_name, plan.date,
+                    plan.interface_language), language=plan.interface_language)
                 sent.append({"kind": "alerts", "status": "sent"})
             except Exception as exc:
                 sent.append({"kind": "alerts", "status": "failed", "error": str(exc)})
@@ -716,7 +810,8 @@ def _write_batch_summary(folder: Path, plan: ReportPlan, batch: BatchResult) -> 
 
 def describe_plan(plan: ReportPlan) -> str:
     """What ``--dry-run`` prints: each report with its notebook and overrides."""
-    lines = [f"{plan.set_name} ({plan.file}) for {plan.date}: {len(plan.jobs)} reports, all parameters valid"]
+    lines = [f"{plan.set_name} ({plan.file}) for {plan.date} in {plan.interface_language}: {len(plan.jobs)} reports, "
+             "all parameters valid" + ("; PDF too" if plan.config.outputs.pdf else "")]
     for job in plan.jobs:
         base = f" + {job.parameter_set}" if job.parameter_set else ""
         overrides = json.dumps(job.parameters, ensure_ascii=False, default=str)
