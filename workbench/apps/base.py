@@ -110,7 +110,8 @@ def translated_titles(spec: Any) -> Any:
         if key == "title" and isinstance(value, str):
             out[key] = _(value)
         elif key == "title" and isinstance(value, dict) and isinstance(value.get("text"), str):
-            out[key] = {**value, "text": _(value["text"])}
+            title = value["text"]  # one of CHART_TITLES (N_-marked), or data passed through unchanged
+            out[key] = {**value, "text": _(title)}
         elif key in ("data", "datasets"):
             out[key] = value  # data is never translated
         else:
@@ -279,8 +280,10 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 200, caption: str = "",
         elif pd.api.types.is_bool_dtype(values):
             shown[column] = [_("yes") if v else _("no") for v in values]
     more = len(frame) - len(shown)
-    note = (f"<p><em>{escape(i18n.ngettext('{count} more row not shown.', '{count} more rows not shown.', more))}"
-            "</em></p>").format(count=i18n.format_number(more)) if more > 0 else ""
+    note = ""
+    if more > 0:
+        note = i18n.ngettext("{count} more row not shown.", "{count} more rows not shown.", more)
+        note = f"<p><em>{escape(note.format(count=i18n.format_number(more)))}</em></p>"
     head = f"<p><strong>{escape(caption)}</strong></p>" if caption else ""
     body = shown.to_html(index=False, border=0, classes="wb-table", na_rep="")
     return head + f"<div class='wb-table-wrap'>{body}</div>" + note

@@ -321,7 +321,7 @@ class SatisfactionApp(App):
     def _render_curves(self) -> None:
         if self.curves is None:
             self.curves_chart.value = ""
-            self.what_if.value = f"<p>{escape(_('No effect curves in this run: no what-if.'))}</p>"
+            self.what_if.value = "<p>" + escape(_("No effect curves in this run: no what-if.")) + "</p>"
             return
         curves = self.curves[self.curves["model"] == self.driver_model.value]
         self.curves_chart.value = (self._svg(("curves", self.driver_model.value), lambda: charts.driver_curves(curves))
@@ -370,8 +370,8 @@ class SatisfactionApp(App):
         self.tables["agents"] = agents
         if agents.empty:
             self.agents_chart.value = ""
-            self.agents_table.value = (f"<p>{escape(_('No agent differs from the average once call mix is held fixed.'))}"
-                                       "</p>")
+            self.agents_table.value = ("<p>" + escape(_("No agent differs from the average once call mix is held "
+                                                        "fixed.")) + "</p>")
             return
         chart = agents.assign(agent_id=agents["agent_id"].astype(str),
                               differs=agents["differs"].astype(str).str.lower() == "true")

@@ -180,7 +180,8 @@ class TopicsApp(App):
             view.add_class(f"wb-{name}")
         self._watch(self.queue, self.time_grain, self.topic)
         method = getattr(self, "run_method", "")
-        how = (f"<details style='display:inline'><summary style='cursor:pointer'>{escape(_('How the topics were found'))}"
+        how_title = _("How the topics were found")
+        how = (f"<details style='display:inline'><summary style='cursor:pointer'>{escape(how_title)}"
                f"</summary>{escape(method)}</details>") if method else ""
         source = widgets.HTML(
             f"<div style='color:#555;margin:2px 0'>"
@@ -249,8 +250,8 @@ class TopicsApp(App):
             self.tables["emerging"] = emerging
             message = (_("Fewer than two days of dated calls: nothing to compare yet.") if self.time_grain.value == "D"
                        else _("Fewer than two weeks of dated calls: nothing to compare yet."))
-            self.emerging.value = (f"<p><strong>{escape(_('Emerging topics'))}</strong></p>"
-                                   f"<p>{escape(message)}</p>")
+            heading = _("Emerging topics")
+            self.emerging.value = f"<p><strong>{escape(heading)}</strong></p><p>{escape(message)}</p>"
             return
         latest = emerging[emerging["period"] == emerging["period"].max()].merge(labels, on="topic", how="left")
         self.tables["emerging"] = latest
@@ -269,7 +270,7 @@ class TopicsApp(App):
         self.tables["pain"] = pain
         if pain.empty:
             self.pain_chart.value = ""
-            self.pain.value = f"<p>{escape(_('No pain table: no calls with measures behind these topics.'))}</p>"
+            self.pain.value = "<p>" + escape(_("No pain table: no calls with measures behind these topics.")) + "</p>"
             return
         self.pain_chart.value = chart_svg(charts.topic_pain(pain, width=520, height=260))
         self.pain.value = table_html(readable(pain[PAIN_COLUMNS].head(15)), labels=TABLE_LABELS,
@@ -284,7 +285,7 @@ class TopicsApp(App):
         self.tables["examples"] = pd.DataFrame({"topic": int(topic), "text": texts})
         label = dict(zip(self.topics["topic"], self.topics["label"])).get(topic, str(topic))
         items = "".join(f"<li class='wb-example'>{escape(t)}</li>" for t in texts) or \
-            f"<li><em>{escape(_('No example texts for this topic in this selection.'))}</em></li>"
+            "<li><em>" + escape(_("No example texts for this topic in this selection.")) + "</em></li>"
         heading = _("What callers said (personal details removed): {topic}").format(topic=label)
         self.examples.value = (f"<p><strong>{escape(heading)}</strong></p>"
                                f"<ul style='max-width:900px;padding-left:1.2em;overflow-wrap:anywhere'>{items}</ul>")
