@@ -53,6 +53,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import ParameterError, WorkbenchError
+from workbench.i18n import N_
 from workbench.store.dimensions import (  # noqa: F401 - AGENT_KEYS, SURVEY_KEYS are part of the KPI vocabulary
     AGENT_KEYS,
     SURVEY_KEYS,
@@ -804,3 +805,129 @@ def kpi_definitions_table() -> pd.DataFrame:
         rows.append({"kpi": name, "definition": definition, "formula": formula, "population": population,
                      "lacking": lacking})
     return pd.DataFrame(rows, columns=["kpi", "definition", "formula", "population", "lacking"])
+
+
+# --------------------------------------------------------------------------- KPIs for people
+#: Headings of KPI columns that :data:`workbench.i18n.COLUMN_LABELS` lacks (or names for a
+#: different reader), and of the contact-reason and dimension tables; translated where shown.
+KPI_LABELS: dict[str, str] = {
+    "transfer_rate": N_("Transfer rate"),
+    "fcr_rate": N_("First contact resolution (no repeat call)"),
+    "fcr_marked_rate": N_("First contact resolution (agent's mark)"),
+    "survey_response_rate": N_("Survey response rate"),
+    "csat_top_box_rate": N_("Top-score share"),
+    "fcr_calls": N_("Calls with a known customer"),
+    "customer_unknown": N_("Calls with no customer id"),
+    "fcr_marked_calls": N_("Calls with a resolved mark"),
+    "resolved_unknown": N_("Calls with no resolved mark"),
+    "code": N_("Contact reason"),
+    "dimension": N_("Grouped by"),
+    "value": N_("Value"),
+    "kpi": N_("KPI"),
+    "meaning": N_("What it means"),
+}
+
+#: The KPIs a manager reads first, in that order (:func:`kpi_table` ``columns``).
+HEADLINE_KPIS: list[str] = ["offered", "answered", "abandonment_rate", "service_level", "asa_seconds",
+                            "aht_seconds", "fcr_rate", "fcr_marked_rate", "csat_mean"]
+
+#: KPI column -> what it means for a manager, in one or two sentences (the formulas are in
+#: :data:`KPI_DEFINITIONS` and the README). Translated where shown.
+KPI_MEANINGS: dict[str, str] = {
+    "offered": N_("Calls that reached a queue."),
+    "answered": N_("Calls an agent picked up, transferred calls included."),
+    "abandoned": N_("Callers who hung up while waiting, after the first few seconds."),
+    "short_abandoned": N_("Callers who hung up within the first few seconds, often misdials; left out of the "
+                          "rates."),
+    "abandonment_rate": N_("Share of callers who gave up while waiting. When it rises, callers are waiting too "
+                           "long: check staffing at the busiest times."),
+    "service_level": N_("Share of calls answered within the target time. Below target: add agents or move breaks "
+                        "away from the busiest intervals."),
+    "asa_seconds": N_("How long answered callers waited, on average."),
+    "aht_seconds": N_("Talk, hold and after-call work per answered call, on average. It decides how many agents "
+                      "the calls need."),
+    "transfer_rate": N_("Share of answered calls passed to another queue. A high share points to routing or "
+                        "skills gaps."),
+    "fcr_rate": N_("Share of answered calls after which the customer did not call again within the repeat "
+                   "window: the problem was solved the first time."),
+    "fcr_marked_rate": N_("Share of answered calls the agent marked as resolved. Compare it with the figure "
+                          "based on repeat calls."),
+    "survey_response_rate": N_("Share of answered calls with a survey response."),
+    "csat_mean": N_("Average survey score, from 1 (worst) to 5 (best)."),
+    "csat_top_box_rate": N_("Share of survey responses giving the top score."),
+    "occupancy": N_("Share of agents' logged-in time spent on calls. Long stretches above about 85% wear agents "
+                    "out; well below 75% means more agents than the calls needed."),
+}
+
+_COUNT_COLUMNS = frozenset({"offered", "answered", "abandoned", "short_abandoned", "service_level_calls",
+                            "wait_unknown", "handle_unknown", "fcr_calls", "customer_unknown", "fcr_marked_calls",
+                            "resolved_unknown", "csat_responses", "calls"})
+
+
+def _display_value(column: str, value: Any, language: str | None) -> str:
+    """One KPI value as people read it in ``language``: counts grouped, rates as percentages."""
+    from workbench import i18n
+
+    if value is None or value != value:
+        return ""
+    if column in _COUNT_COLUMNS:
+        return i18n.format_number(value, 0, language)
+    if column.endswith("_rate") or column in ("service_level", "occupancy", "share"):
+        return i18n.format_percent(value, 1, language)
+    if column.endswith("_seconds"):
+        return i18n.format_number(value, 1, language)
+    if column == "csat_mean":
+        return i18n.format_number(value, 2, language)
+    return value
+
+
+def kpi_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, language: str | None = None) -> pd.DataFrame:
+    """A :func:`compute_kpis` (or :func:`contact_reason_counts`) result as people read it.
+
+    Values are formatted for the interface language (counts grouped, rates as
+    percentages, seconds with one decimal, CSAT with two) and the headings are
+    readable and translated (:func:`workbench.i18n.labelled_columns` with
+    :data:`KPI_LABELS`); group values (queues, languages, reasons) are data and
+    stay as they are. ``columns``: the KPI columns to keep after the group
+    columns (None: every column). For reports only; save the raw frame.
+    """
+    from workbench import i18n
+
+    if columns is not None:
+        groups = [c for c in frame.columns if c not in KPI_COLUMNS and c not in KPI_LABELS and c not in ("share",)]
+        frame = frame[[*groups, *(c for c in columns if c in frame.columns and c not in groups)]]
+    shown = frame.copy()
+    for column in shown.columns:
+        if column in KPI_COLUMNS or column in ("calls", "share"):
+            shown[column] = [_display_value(column, value, language) for value in frame[column]]
+    return i18n.labelled_columns(shown, language, labels=KPI_LABELS)
+
+
+def kpi_figures(overall: pd.DataFrame, columns: Sequence[str] | None = None,
+                language: str | None = None) -> pd.DataFrame:
+    """The one row of an overall :func:`compute_kpis` result as a two-column table: ``KPI``, ``Value``.
+
+    Headings and KPI names translated, values formatted for the language;
+    ``columns``: the KPIs shown (None: :data:`HEADLINE_KPIS` and occupancy), missing values left out.
+    """
+    import pandas as pd
+
+    from workbench import i18n
+
+    chosen = [c for c in (columns or [*HEADLINE_KPIS, "occupancy"]) if c in overall.columns]
+    row = overall.iloc[0]
+    rows = [(KPI_LABELS.get(c) or i18n.COLUMN_LABELS.get(c) or c, _display_value(c, row[c], language))
+            for c in chosen if not (row[c] is None or row[c] != row[c])]
+    named = pd.DataFrame([(i18n.gettext(label, language), value) for label, value in rows], columns=["kpi", "value"])
+    return i18n.labelled_columns(named, language, labels=KPI_LABELS)
+
+
+def kpi_glossary_table(language: str | None = None) -> pd.DataFrame:
+    """What each headline KPI means, for managers: ``KPI``, ``What it means`` (:data:`KPI_MEANINGS`), translated."""
+    import pandas as pd
+
+    from workbench import i18n
+
+    rows = [(i18n.gettext(KPI_LABELS.get(c) or i18n.COLUMN_LABELS.get(c) or c, language), i18n.gettext(text, language))
+            for c, text in KPI_MEANINGS.items()]
+    return i18n.labelled_columns(pd.DataFrame(rows, columns=["kpi", "meaning"]), language, labels=KPI_LABELS)

@@ -215,3 +215,35 @@ def test_ingest_notebook_loads_a_fresh_store_then_adds_nothing(generated_sample,
         assert store.table_counts() == counts
     report = (second.run_dir / "report.html").read_text(encoding="utf-8")
     assert "<svg" in report or "<img" in report  # the reject-reasons chart, drawn from the batch history
+
+
+def visible_text(page: str) -> str:
+    """What a reader of ``page`` sees: tags, styles and scripts dropped, entities decoded (chart text included)."""
+    body = re.sub(r"(?is)<(style|script|head)\b.*?</\1>", " ", page)
+    return html.unescape(re.sub(r"(?s)<[^>]+>", " ", body))
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_kpi_report_speaks_the_interface_language(language, sample_store, tmp_path, monkeypatch):
+    """The KPI report in Chinese has Chinese KPI terms and no catalogue text left in English; in English, English."""
+    from workbench import i18n
+    from workbench.reports.runner import run_notebook
+
+    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    monkeypatch.delenv(i18n.LANGUAGE_ENV, raising=False)
+    result = run_notebook("kpi_overview", {"store_path": str(sample_store), "interface_language": language},
+                          parameter_set="smoke")
+    page = (result.run_dir / "report.html").read_text(encoding="utf-8")
+    text = visible_text(page)
+    assert f'<html lang="{i18n.HTML_LANG[language]}">' in page
+    if language == "zh":
+        for term in ("服务水平", "放弃率", "一次解决率", "呼入量", "指标含义"):
+            assert term in text, term
+        assert i18n.untranslated_texts(text, "zh") == []
+        assert "What the figures mean" not in text and "Abandonment rate" not in text
+    else:
+        assert "What the figures mean" in text and "Service level" in text and "Abandonment rate" in text
+        assert "指标含义" not in text and "服务水平" not in text
+    assert "workbench." not in text and ".duckdb" not in text, "module names and paths belong in the README"

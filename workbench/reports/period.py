@@ -25,8 +25,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from workbench import i18n
 from workbench.errors import NoCallsInPeriod
 from workbench.glossary import Period
+from workbench.i18n import _
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,35 @@ class PeriodCheck:
             return f"{self.calls:,} calls from {self.period} ({self.selection}) in {self.source}."
         return (f"No calls in this period: {self.period} ({self.selection}) holds no calls in {self.source} "
                 f"({self.source_calls:,} calls in all). Nothing to report; the run succeeded with an empty period.")
+
+
+def period_words(date_from: date | str | None, date_to: date | str | None, language: str | None = None) -> str:
+    """A report's period as people read it, in the interface language: ``1 Mar 2026 to 7 Mar 2026``.
+
+    An open end reads "the first day" / "the last day" (of the data); one day is that day.
+    """
+    if not date_from and not date_to:
+        return _("every day in the data", language)
+    first = i18n.format_date(date_from, language) if date_from else _("the first day", language)
+    last = i18n.format_date(date_to, language) if date_to else _("the last day", language)
+    if date_from and date_to and str(date_from) == str(date_to):
+        return first
+    return i18n.format_text("{first} to {last}", language, first=first, last=last)
+
+
+def selection_words(queues: list[str] | tuple[str, ...] | None, language_line: str | None = None,
+                    dimension_filter: dict | None = None, language: str | None = None) -> str:
+    """Which calls a report is about, in the interface language: ``all queues`` or ``queues billing, sales; region north``.
+
+    Queue ids, language lines and dimension values are data and stay as they are.
+    """
+    parts = [i18n.format_text("queues {queues}", language, queues=", ".join(queues)) if queues
+             else _("all queues", language)]
+    if language_line and language_line != "all":
+        parts.append(i18n.format_text("language {line}", language, line=language_line))
+    for name, values in (dimension_filter or {}).items():
+        parts.append(f"{name} {', '.join(map(str, values))}")
+    return "; ".join(parts)
 
 
 def _selection(queues: list[str], language: str | None, dimension_filter: dict | None = None) -> str:
@@ -152,14 +183,17 @@ def stop_if_no_calls(params: Any) -> PeriodCheck | None:
     from IPython.display import display
 
     from workbench.reports.record import record_input
-    from workbench.safe_display import code, markdown
+    from workbench.safe_display import markdown
 
     record_input(check.source, rows=check.source_calls, name="calls" if check.source.suffix == ".csv" else "store")
     display(markdown(
-        "### No calls in this period\n\n{period} ({selection}) holds no calls in {source} ({total:,} calls in all). "
-        "Nothing to report: this run succeeded with an empty period.",
-        period=check.period, selection=check.selection, source=code(check.source), total=check.source_calls,
-    ))  # fmt: skip
+        _("### No calls in this period\n\nThere were no calls in {period} ({selection}); the data holds "
+          "{total} calls in all, outside this period or selection. There is nothing to report for this period."),
+        period=period_words(check.date_from, check.date_to),
+        selection=selection_words(getattr(params, "queues", None), getattr(params, "language", None),
+                                  getattr(params, "dimension_filter", None)),
+        total=i18n.format_number(check.source_calls),
+    ))  # the source file stays in the manifest (check.message): managers read what happened, not where
     raise NoCallsInPeriod(check.message)
 
 
