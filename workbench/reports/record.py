@@ -97,41 +97,65 @@ def save_table(frame, name: str) -> Path | None:
         return None
     path = run_dir / TABLES_DIR / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    from workbench.csvfiles import PEOPLE_ENCODING, write_csv  # imports pandas, which importing workbench.reports must not
+    # csvfiles imports pandas, which importing workbench.reports must not
+    from workbench.csvfiles import PEOPLE_ENCODING, write_csv
 
     write_csv(frame, path, encoding=PEOPLE_ENCODING)
-    typed = path.with_suffix(".parquet")
-    _write_typed(frame, typed)
-    _append(OUTPUTS_FILE, {"path": str(path.relative_to(run_dir)), "rows": len(frame)})
-    _append(OUTPUTS_FILE, {"path": str(typed.relative_to(run_dir)), "rows": len(frame), "table": name})
+    typed = _write_typed(frame, path.with_suffix(".parquet"))
+    _append(OUTPUTS_FILE, {"path": str(path.relative_to(run_dir)), "rows": len(frame), "table": name,
+                           "typed": str(typed.relative_to(run_dir)) if typed else None})
+    if typed is not None:
+        _append(OUTPUTS_FILE, {"path": str(typed.relative_to(run_dir)), "rows": len(frame)})
     return path
 
 
-def _write_typed(frame, path: Path) -> None:
-    """``frame`` (without its index) as Parquet; columns Arrow cannot type (mixed objects) are kept as text."""
+def _write_typed(frame, path: Path) -> Path | None:
+    """``frame`` (without its index) as Parquet, the types the workbook needs; None if Arrow cannot store it.
+
+    Column names become text (repeated ones numbered: Parquet needs them
+    unique); a column Arrow cannot type (numbers and words mixed, lists) is
+    stored as text, missing values kept. Without a typed copy the workbook
+    reads the table from its CSV.
+    """
     import pyarrow as pa
 
     out = frame.reset_index(drop=True)
-    out.columns = [str(c) for c in out.columns]
+    names = [str(c) for c in out.columns]
+    out.columns = [name if names.index(name) == i else f"{name} ({names[:i + 1].count(name)})"
+                   for i, name in enumerate(names)]
     try:
         out.to_parquet(path, index=False)
-        return
+        return path
     except (pa.ArrowException, TypeError, ValueError):
         pass
     out = out.copy()
-    for column in out.columns:
+    for position, column in enumerate(out.columns):
         if out[column].dtype == object:  # e.g. numbers and words in one column: text, missing values kept
-            out[column] = out[column].map(lambda v: v if v is None or isinstance(v, str) or v != v else str(v))
-    out.to_parquet(path, index=False)
+            out.isetitem(position, out[column].map(_text_or_missing))
+    try:
+        out.to_parquet(path, index=False)
+        return path
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        path.unlink(missing_ok=True)
+        log.warning("table %s has no typed copy (%s); its workbook sheet is read from the CSV", path.stem, exc)
+        return None
+
+
+def _text_or_missing(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) or value != value else str(value)  # NaN != NaN
 
 
 def saved_tables(run_dir: str | Path) -> dict[str, Path]:
-    """The typed copies of the tables a run saved with :func:`save_table`, by table name, in saving order."""
+    """The tables a run saved with :func:`save_table`, by name in saving order: the typed copy, else the CSV."""
     run_dir = Path(run_dir)
     tables: dict[str, Path] = {}
     for record in read_records(run_dir, OUTPUTS_FILE):
-        if record.get("table") and (run_dir / record["path"]).is_file():
-            tables[record["table"]] = run_dir / record["path"]
+        if not record.get("table"):
+            continue
+        for relative in (record.get("typed"), record["path"]):
+            if relative and (run_dir / relative).is_file():
+                tables[record["table"]] = run_dir / relative
+                break
     return tables
 
 
@@ -198,6 +222,68 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
 
 
+def _text_cell(sheet: Any, value: str) -> Any:
+    """``value`` fit for a cell: control characters (not allowed in xlsx) removed, at most 32,767
+    characters, and a quoted text cell when a spreadsheet would run it as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from workbench.csvfiles import safe_cell
+
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_CELL_CHARS]
+    if safe_cell(value) == value:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+    cell.quotePrefix = True  # Excel's own "this is text" mark: shown as it is, stays text when edited
+    return cell
+
+
+def _other_value(sheet: Any, value: Any) -> Any:
+    """A value of a text (object) column as a cell value; None for a missing value."""
+    import datetime as dt
+
+    import pandas as pd
+
+    if isinstance(value, str):
+        return _text_cell(sheet, value)
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):  # NaN, NaT, pd.NA
+        return None
+    if hasattr(value, "item") and pd.api.types.is_scalar(value):  # numpy scalars
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    elif isinstance(value, pd.Timedelta):
+        value = value.to_pytimedelta()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    if isinstance(value, (bool, int, float, dt.date, dt.time, dt.timedelta)):
+        return value
+    return _text_cell(sheet, str(value))  # lists, decimals, periods: shown as the CSV shows them
+
+
+def _column_values(sheet: Any, column: Any) -> list[Any]:
+    """A column as the cell values of its sheet: numbers, datetimes (dates when every time is midnight),
+    booleans and text; missing values None."""
+    import pandas as pd
+
+    missing = column.isna().to_numpy()
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        column = column.dt.tz_localize(None)  # Excel has no time zones: keep the wall-clock time shown
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        present = column[~missing]
+        dates_only = bool((present == present.dt.normalize()).all())
+        values = list(column.dt.date) if dates_only else [t.to_pydatetime() for t in column.astype(object)]
+    elif pd.api.types.is_timedelta64_dtype(column.dtype):
+        values = list(column.dt.to_pytimedelta())
+    elif pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
+        values = column.astype(object).where(~missing, None).tolist()
+        return [v.item() if hasattr(v, "item") else v for v in values]
+    else:
+        return [_other_value(sheet, v) for v in column.astype(object).tolist()]
+    return [None if gone else value for value, gone in zip(values, missing, strict=True)]
+
+
 def write_workbook(tables: Mapping[str, Any], path: str | Path, language: str | None = None) -> Path:
     """Write DataFrames as one Excel workbook, a sheet per table, headings in ``language``; returns the path.
 
@@ -206,26 +292,24 @@ def write_workbook(tables: Mapping[str, Any], path: str | Path, language: str | 
         path: the ``.xlsx`` file to write (its folder must exist).
         language: headings via :func:`workbench.i18n.labelled_columns`; None: the current language.
 
-    Numbers stay numbers, dates and times are Excel dates (a time zone is
-    dropped, keeping the wall-clock time the table shows), missing values are
-    empty cells. A text cell (or heading) that a spreadsheet would run as a
-    formula (the rule of :func:`workbench.csvfiles.safe_cell`) is written as
-    text with Excel's quote prefix: it shows exactly as in the data and stays
-    text when edited. The index is not written, the heading row is frozen and
-    columns are as wide as their contents (up to 60 characters). A table longer
-    than a sheet is cut at Excel's 1,048,575 data rows, with a warning.
+    Numbers stay numbers, dates and times are Excel dates (a column whose
+    times are all midnight as dates; a time zone is dropped, keeping the
+    wall-clock time the table shows), missing values are empty cells. A text
+    cell (or heading) that a spreadsheet would run as a formula (the rule of
+    :func:`workbench.csvfiles.safe_cell`) is written as text with Excel's quote
+    prefix: it shows exactly as in the data and stays text when edited, where
+    a CSV needs the visible apostrophe. The index is not written, the heading
+    row is frozen and columns are as wide as their contents (up to 60
+    characters). A table longer than a sheet is cut at Excel's 1,048,575 data
+    rows, with a warning.
     """
-    import datetime as dt
-
-    import numpy as np
-    import pandas as pd
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     from workbench import i18n
-    from workbench.csvfiles import safe_cell
 
     book = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -236,60 +320,21 @@ def write_workbook(tables: Mapping[str, Any], path: str | Path, language: str | 
             frame = frame.iloc[: _MAX_ROWS - 1]
         sheet = book.create_sheet(sheet_name)
         sheet.freeze_panes = "A2"
-        formats: list[str | None] = []
-        for position in range(frame.shape[1]):
-            column = frame.iloc[:, position]
-            if isinstance(column.dtype, pd.DatetimeTZDtype):
-                column = column.dt.tz_localize(None)
-            if pd.api.types.is_datetime64_any_dtype(column.dtype):
-                has_time = bool((column.dropna() != column.dropna().dt.normalize()).any())
-                formats.append("yyyy-mm-dd hh:mm:ss" if has_time else "yyyy-mm-dd")
-            else:
-                formats.append(None)
-            frame.isetitem(position, column)
-        headings = [str(c) for c in frame.columns]
-        widths = [_display_width(h) for h in headings]
-
-        def cell(value: Any, number_format: str | None = None, font: Any = None):
-            if value is None or value is pd.NaT or (not isinstance(value, (str, bytes)) and pd.api.types.is_scalar(value)
-                                                   and pd.isna(value)):
-                return WriteOnlyCell(sheet, value=None)
-            if isinstance(value, np.generic):
-                value = value.item()
-            if isinstance(value, pd.Timestamp):
-                value = value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
-            elif isinstance(value, dt.datetime) and value.tzinfo is not None:
-                value = value.replace(tzinfo=None)
-            elif isinstance(value, pd.Timedelta):
-                value = value.to_pytimedelta()
-            elif not isinstance(value, (str, bool, int, float, dt.date, dt.time, dt.timedelta)):
-                value = str(value)  # lists, decimals, periods, intervals: shown as the CSV shows them
-            quote = False
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_CELL_CHARS]
-                quote = safe_cell(value) != value
-            out = WriteOnlyCell(sheet, value=value)
-            if quote:
-                out.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-                out.quotePrefix = True
-            if number_format and isinstance(value, (dt.date, dt.datetime)):
-                out.number_format = number_format
-            if font is not None:
-                out.font = font
-            return out
-
-        columns = [frame.iloc[:, i].astype(object).tolist() for i in range(frame.shape[1])]
-        for i, values in enumerate(columns):
-            for value in values[:_WIDTH_SAMPLE_ROWS]:
-                shown = "" if value is None or value is pd.NaT else str(value)
-                widths[i] = max(widths[i], _display_width(shown) if formats[i] is None else len(formats[i]))
-        from openpyxl.utils import get_column_letter
-
-        for i, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = min(width + 2, _MAX_COLUMN_WIDTH)
-        sheet.append([cell(h, font=bold) for h in headings])
-        for row in zip(*columns, strict=True) if columns else []:
-            sheet.append([cell(v, formats[i]) for i, v in enumerate(row)])
+        columns = [_column_values(sheet, frame.iloc[:, i]) for i in range(frame.shape[1])]
+        headings = []
+        for i, heading in enumerate(str(c) for c in frame.columns):
+            cell = _text_cell(sheet, heading)
+            cell = cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, value=cell)
+            cell.font = bold
+            headings.append(cell)
+            shown = [_display_width(heading)] + [
+                19 if hasattr(v, "hour") else _display_width(str(getattr(v, "value", v)))
+                for v in columns[i][:_WIDTH_SAMPLE_ROWS] if v is not None
+            ]
+            sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(shown) + 2, _MAX_COLUMN_WIDTH)
+        sheet.append(headings)
+        for row in zip(*columns, strict=True):
+            sheet.append(list(row))
     path = Path(path)
     book.save(path)
     return path
@@ -299,8 +344,11 @@ def write_run_workbook(run_dir: str | Path, language: str | None = None) -> Path
     """Write ``<run>/tables.xlsx`` from the tables the run saved (:func:`saved_tables`); None when it saved none."""
     import pandas as pd
 
+    from workbench.csvfiles import read_csv
+
     tables = saved_tables(run_dir)
     if not tables:
         return None
-    frames = {name: pd.read_parquet(path) for name, path in tables.items()}
+    frames = {name: pd.read_parquet(path) if path.suffix == ".parquet" else read_csv(path)
+              for name, path in tables.items()}
     return write_workbook(frames, Path(run_dir) / WORKBOOK_FILE, language)
