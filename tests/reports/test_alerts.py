@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import email
 import json
-import socketserver
-import threading
 from datetime import datetime, timedelta
-from email import policy
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from smtp_support import parse, smtp_environment, smtp_sink
 
 from workbench.errors import ParameterError
 from workbench.reports import alerts as alerts_module
@@ -227,58 +224,13 @@ def test_insert_banner_without_body_prepends():
 # --------------------------------------------------------------------------- e-mail
 
 
-class _SmtpSink(socketserver.StreamRequestHandler):
-    """Just enough SMTP to receive messages: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
-
-    def handle(self) -> None:
-        self.wfile.write(b"220 sink ready\r\n")
-        sender, recipients = None, []
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            verb = line[:4].upper()
-            if verb in (b"EHLO", b"HELO"):
-                self.wfile.write(b"250-sink\r\n250 8BITMIME\r\n" if verb == b"EHLO" else b"250 sink\r\n")
-            elif verb == b"MAIL":
-                sender, recipients = line.decode().split(":", 1)[1].strip(), []
-                self.wfile.write(b"250 ok\r\n")
-            elif verb == b"RCPT":
-                recipients.append(line.decode().split(":", 1)[1].strip())
-                self.wfile.write(b"250 ok\r\n")
-            elif verb == b"DATA":
-                self.wfile.write(b"354 end with .\r\n")
-                data = []
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    data.append(chunk[1:] if chunk.startswith(b"..") else chunk)
-                self.server.messages.append({"from": sender, "to": recipients, "data": b"".join(data)})
-                self.wfile.write(b"250 queued\r\n")
-            elif verb == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
 @pytest.fixture
 def smtp_server(monkeypatch):
     """A local SMTP sink on a free port, with WORKBENCH_SMTP_* pointing at it; never a real server."""
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpSink)
-    server.daemon_threads = True
-    server.messages = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("WORKBENCH_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("WORKBENCH_SMTP_PORT", str(server.server_address[1]))
-    monkeypatch.setenv("WORKBENCH_SMTP_FROM", "reports@example.test")
-    monkeypatch.setenv("WORKBENCH_SMTP_TO", "lead@example.test, ops@example.test")
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def parse(message: dict) -> email.message.EmailMessage:
-    return email.message_from_bytes(message["data"], policy=policy.default)
+    with smtp_sink() as server:
+        for name, value in smtp_environment(server).items():
+            monkeypatch.setenv(name, value)
+        yield server
 
 
 def test_smtp_settings_from_environment(monkeypatch):
