@@ -1,19 +1,33 @@
-"""Altair chart builders that work with no network.
+"""Altair chart builders that work with no network, in the reader's language.
 
 Builders take small, already aggregated DataFrames (Altair refuses more than
 5,000 rows; aggregate first, e.g. with :mod:`workbench.sample.reading`) and
 return an Altair chart (``alt.Chart``, or a layered/concatenated one); they
 never display it. :func:`enable_offline_rendering`
 picks a renderer that needs no CDN, under Papermill, nbconvert HTML and Voilà.
+
+Language: titles, axis, legend and tooltip titles are translated when a
+builder runs (:func:`workbench.i18n._`), in :func:`workbench.i18n.current_language`.
+Words of the product shown as values (speaker, outcome, language line,
+forecast/actual ...) get a translated label column beside the data column,
+which keeps its value; data (queue ids, topic labels, transcripts) is never
+translated. The language's Vega locale (Chinese month and day names, 上午/下午)
+and a font that draws Chinese (:func:`chart_config`) reach every renderer two
+ways: the ``workbench`` Altair theme, enabled by every builder, adds them to
+each top-level spec (``to_dict``, Altair's renderers and ``save``,
+``altair.JupyterChart``), and :func:`to_svg`, :func:`to_png` and
+:func:`to_pdf` add them to the spec they render whatever theme is active.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
+from workbench import i18n
 from workbench.errors import InputDataError
 from workbench.glossary import require_columns
+from workbench.i18n import N_, _, format_text
 
 if TYPE_CHECKING:
     import altair as alt
@@ -27,6 +41,126 @@ LANGUAGE_COLORS = {"domain": ["zh", "en"], "range": ["#c0392b", "#2c6fbb"]}
 CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto",
                  "/usr/share/fonts/opentype/noto-cjk", "/usr/share/fonts/truetype/wqy")  # fmt: skip
 _registered_font_dirs: list[str] | None = None
+
+# Left to itself vl-convert draws Latin text in Liberation Sans and falls back, per
+# character, to the first font with the glyph: Noto *Serif* CJK *JP* (Japanese glyph
+# forms). Naming a Simplified Chinese sans first draws all text, Chinese data in an
+# English chart too, in one face; unknown families are skipped, and the list must end
+# in a generic family (a lone unknown family draws no text at all).
+CHART_FONT = "Noto Sans CJK SC, Source Han Sans SC, Noto Sans SC, WenQuanYi Micro Hei, sans-serif"
+# d3-format / d3-time-format definitions (Vega's config.locale) per interface language;
+# English uses Vega's built-in en-US. Short months are 1月 (d3's zh-CN repeats 一月).
+NUMBER_LOCALES: dict[str, dict[str, Any]] = {
+    "zh": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["¥", ""]},
+}
+TIME_LOCALES: dict[str, dict[str, Any]] = {
+    "zh": {
+        "dateTime": "%x %A %X",
+        "date": "%Y年%-m月%-d日",
+        "time": "%H:%M:%S",
+        "periods": ["上午", "下午"],
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": ["一月", "二月", "三月", "四月", "五月", "六月",
+                   "七月", "八月", "九月", "十月", "十一月", "十二月"],
+        "shortMonths": [f"{month}月" for month in range(1, 13)],
+    },
+}
+# Day-level time labels and tooltips, and the multi-scale labels of a raw time axis
+# (Vega's default mixes "%b %d" and "%I %p": 1月 05, 08 上午).
+DATE_FORMATS = {"zh": "%Y年%-m月%-d日"}
+DAY_AXIS_FORMATS = {"zh": "%-m月%-d日"}
+TIME_AXIS_FORMATS: dict[str, dict[str, str]] = {
+    "zh": {"year": "%Y年", "quarter": "%-m月", "month": "%-m月", "week": "%-m月%-d日", "date": "%-m月%-d日",
+           "hours": "%H:%M", "minutes": "%H:%M", "seconds": "%H:%M:%S", "milliseconds": "%S.%L"},
+}  # fmt: skip
+THEME = "workbench"
+_base_theme: Any = None
+
+#: Words of the product shown as values; the data keeps the code, the chart shows the word
+#: (in English the code itself where it always was one: answered, agent, forecast ...).
+LANGUAGE_LABELS: dict[str, str] = {"zh": N_("Chinese"), "en": N_("English")}
+OUTCOME_LABELS: dict[str, str] = {"answered": N_("answered"), "abandoned": N_("abandoned")}
+SPEAKER_LABELS: dict[str, str] = {"agent": N_("agent"), "customer": N_("customer"), "unknown": N_("unknown")}
+SERIES_LABELS: dict[str, str] = {"actual": N_("actual"), "forecast": N_("forecast")}
+PLAN_LABELS: dict[str, str] = {"baseline": N_("stored plan"), "what_if": N_("what-if")}
+TOPIC_STATUS_LABELS: dict[str, str] = {"known": N_("known"), "new": N_("new")}
+FLAG_LABELS: dict[bool, str] = {True: N_("yes"), False: N_("no")}
+#: Staffing measures :func:`staffing_heatmap` knows by name; others show their column label.
+STAFFING_MEASURES: dict[str, str] = {
+    "raw_agents": N_("Agents required"),
+    "scheduled_agents": N_("Scheduled agents"),
+    "what_if_required_agents": N_("Agents required (what-if)"),
+    "calls": N_("Calls"),
+}
+
+
+# --------------------------------------------------------------------------- language of charts
+def chart_config(language: str | None = None) -> dict[str, Any]:
+    """The Vega-Lite ``config`` a chart in ``language`` (None: the current one) is rendered with.
+
+    ``font``: a Simplified Chinese sans first (see :data:`CHART_FONT`);
+    for Chinese also ``locale`` (d3 number and time locale: 一月, 周一,
+    上午/下午) and ``timeFormat`` (``2026年1月5日`` in tooltips).
+    """
+    chosen = i18n.resolve(language)
+    config: dict[str, Any] = {"font": CHART_FONT}
+    if chosen in TIME_LOCALES:
+        config["locale"] = {"number": dict(NUMBER_LOCALES[chosen]), "time": dict(TIME_LOCALES[chosen])}
+        config["timeFormat"] = DATE_FORMATS[chosen]
+    return config
+
+
+def localised_spec(chart: alt.TopLevelMixin, language: str | None = None) -> dict[str, Any]:
+    """``chart.to_dict()`` with :func:`chart_config` added (the chart's own config wins)."""
+    spec = chart.to_dict()
+    config = spec.setdefault("config", {})
+    for key, value in chart_config(language).items():
+        config.setdefault(key, value)
+    return spec
+
+
+def _theme() -> dict[str, Any]:
+    """The ``workbench`` theme: the theme it replaced, plus :func:`chart_config` of the language now."""
+    base = dict(_base_theme() or {}) if _base_theme is not None else {}
+    base["config"] = {**chart_config(), **base.get("config", {})}
+    return base
+
+
+def enable_chart_language() -> None:
+    """Make every top-level chart spec carry :func:`chart_config` (an Altair theme wrapping the active one).
+
+    The theme is read each time a spec is made, so a chart follows the
+    language current when it is displayed. Builders call this, so charts shown
+    by any route (a renderer, ``save``, ``altair.JupyterChart``) get it.
+    """
+    import altair as alt
+
+    global _base_theme
+    if alt.theme.active == THEME:
+        return
+    _base_theme = alt.theme.get()
+    if THEME not in alt.theme.names():
+        alt.theme.register(THEME, enable=False)(_theme)
+    alt.theme.enable(THEME)
+
+
+def _labels(values: pd.Series, labels: Mapping[Any, str]) -> pd.Series:
+    """Each value's word from ``labels`` translated now; values not listed shown as they are."""
+    words = {code: _(text) for code, text in labels.items()}
+    return values.map(lambda value: words.get(value, value if isinstance(value, str) else str(value)))
+
+
+def _domain(labels: Mapping[Any, str], codes: Iterable[Any]) -> list[str]:
+    """The translated words of ``codes`` in order (a colour scale's domain over a label column)."""
+    return [_(labels[code]) for code in codes]
+
+
+def _format(formats: Mapping[str, Any]) -> Any:
+    """The current language's entry of ``formats``, or Undefined (Vega's default) when it has none."""
+    import altair as alt
+
+    return formats.get(i18n.current_language(), alt.Undefined)
 
 
 def register_chart_fonts() -> list[str]:
@@ -94,20 +228,30 @@ def enable_safe_chart_data() -> None:
 
 
 def to_png(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:
-    """Render a chart to PNG bytes offline, Chinese text drawn with a CJK font."""
+    """Render a chart to PNG bytes offline, in the current language, Chinese text drawn with a CJK font."""
     import vl_convert as vlc
 
     register_chart_fonts()
     enable_safe_chart_data()
-    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+    return vlc.vegalite_to_png(localised_spec(chart), scale=scale)
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to an SVG string offline (text stays text: the viewer's fonts draw it)."""
+    """Render a chart to an SVG string offline, in the current language (text stays text: the viewer draws it)."""
     import vl_convert as vlc
 
+    register_chart_fonts()  # text is measured for layout with these fonts
     enable_safe_chart_data()
-    return vlc.vegalite_to_svg(chart.to_dict())
+    return vlc.vegalite_to_svg(localised_spec(chart))
+
+
+def to_pdf(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:
+    """Render a chart to PDF bytes offline, in the current language, its fonts (a CJK one for Chinese) embedded."""
+    import vl_convert as vlc
+
+    register_chart_fonts()
+    enable_safe_chart_data()
+    return vlc.vegalite_to_pdf(localised_spec(chart), scale=scale)
 
 
 def enable_offline_rendering(kind: str = "svg") -> str:
@@ -117,32 +261,50 @@ def enable_offline_rendering(kind: str = "svg") -> str:
     including inside ``ipywidgets.Output``); ``html`` inlines Vega into each
     output (~0.9 MB a chart) and stays interactive offline. Altair's default
     renderer loads Vega from a CDN and the ``mimetype`` one breaks Papermill.
+    Charts are drawn in the current language (:func:`enable_chart_language`).
     """
     import altair as alt
 
+    if kind not in OFFLINE_KINDS:
+        raise ValueError(f"kind must be one of {OFFLINE_KINDS}, got {kind!r}")
     enable_safe_chart_data()
-    if kind == "png":
-        register_chart_fonts()
-    if kind in ("svg", "png"):
-        alt.renderers.enable(kind)
-    elif kind == "html":
+    enable_chart_language()
+    register_chart_fonts()
+    if kind == "html":
         alt.renderers.enable("html", template="inline")
     else:
-        raise ValueError(f"kind must be one of {OFFLINE_KINDS}, got {kind!r}")
+        alt.renderers.enable(kind)
     return kind
 
 
 def _check(df: pd.DataFrame, columns: Iterable[str], chart: str) -> None:
-    """The column contract (:func:`workbench.glossary.require_columns`) and Altair's row limit."""
+    """The column contract (:func:`workbench.glossary.require_columns`) and Altair's row limit.
+
+    Every builder calls it first, so it also enables the language theme
+    (:func:`enable_chart_language`): a built chart shown by any route carries the locale.
+    """
     require_columns(df, columns, chart)
     if len(df) > MAX_CHART_ROWS:
         raise InputDataError(
             f"{chart} got {len(df)} rows, more than Altair's {MAX_CHART_ROWS}: aggregate before charting"
         )
+    enable_chart_language()
+
+
+def _with_language_label(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with ``language_label``: the language line as a word (``zh`` -> 中文 / Chinese)."""
+    return frame.assign(language_label=_labels(frame["language"], LANGUAGE_LABELS))
 
 
 def _language_color(alt_module):
-    return alt_module.Color("language:N", title="Language", scale=alt_module.Scale(**LANGUAGE_COLORS))
+    """Colour by language line (needs ``language_label``), zh red and en blue as before."""
+    return alt_module.Color("language_label:N", title=_("Language"),
+                            scale=alt_module.Scale(domain=_domain(LANGUAGE_LABELS, LANGUAGE_COLORS["domain"]),
+                                                   range=LANGUAGE_COLORS["range"]))
+
+
+def _language_tip(alt_module):
+    return alt_module.Tooltip("language_label:N", title=_("Language"))
 
 
 def daily_volume(daily: pd.DataFrame, *, width: int = 640, height: int = 220) -> alt.Chart:
@@ -153,15 +315,17 @@ def daily_volume(daily: pd.DataFrame, *, width: int = 640, height: int = 220) ->
     import altair as alt
 
     _check(daily, ["date", "language", "calls"], "daily_volume")
-    data = daily.assign(date=daily["date"].astype(str))
+    data = _with_language_label(daily.assign(date=daily["date"].astype(str)))
     return (
-        alt.Chart(data, title="Calls offered per day")
+        alt.Chart(data, title=_("Calls offered per day"))
         .mark_bar()
         .encode(
-            x=alt.X("date:T", title="Day", timeUnit="yearmonthdate"),
-            y=alt.Y("calls:Q", title="Calls offered", stack="zero"),
+            x=alt.X("date:T", title=_("Day"), timeUnit="yearmonthdate",
+                    axis=alt.Axis(format=_format(DAY_AXIS_FORMATS))),
+            y=alt.Y("calls:Q", title=_("Calls offered"), stack="zero"),
             color=_language_color(alt),
-            tooltip=["date:N", "language:N", "calls:Q"],
+            tooltip=[alt.Tooltip("date:N", title=_("Day")), _language_tip(alt),
+                     alt.Tooltip("calls:Q", title=_("Calls offered"))],
         )
         .properties(width=width, height=height)
     )
@@ -189,15 +353,17 @@ def calls_by_interval(
     import altair as alt
 
     _check(profile, ["interval_start", "language", "calls_per_day"], "calls_by_interval")
-    data = _time_of_day(profile)
+    data = _with_language_label(_time_of_day(profile))
+    title = format_text("Intraday profile: mean calls offered per {minutes}-minute interval", minutes=interval_minutes)
     return (
-        alt.Chart(data, title=f"Intraday profile: mean calls offered per {interval_minutes}-minute interval")
+        alt.Chart(data, title=title)
         .mark_line(point=True, interpolate="step-after")
         .encode(
-            x=alt.X("time:T", title="Time of day", axis=alt.Axis(format="%H:%M")),
-            y=alt.Y("calls_per_day:Q", title="Calls per interval (mean over days)"),
+            x=alt.X("time:T", title=_("Time of day"), axis=alt.Axis(format="%H:%M")),
+            y=alt.Y("calls_per_day:Q", title=_("Calls per interval (mean over days)")),
             color=_language_color(alt),
-            tooltip=["interval:N", "language:N", alt.Tooltip("calls_per_day:Q", format=".1f")],
+            tooltip=[alt.Tooltip("interval:N", title=_("Interval start")), _language_tip(alt),
+                     alt.Tooltip("calls_per_day:Q", title=_("Calls per interval (mean over days)"), format=".1f")],
         )
         .properties(width=width, height=height)
     )
@@ -211,18 +377,20 @@ def queue_comparison(summary: pd.DataFrame, *, width: int = 300, height: int = 1
     import altair as alt
 
     _check(summary, ["queue", "language", "offered", "abandon_rate"], "queue_comparison")
-    base = alt.Chart(summary).encode(
+    base = alt.Chart(_with_language_label(summary)).encode(
         y=alt.Y("queue:N", title=None),
         yOffset="language:N",
         color=_language_color(alt),
-        tooltip=["queue:N", "language:N", "offered:Q", alt.Tooltip("abandon_rate:Q", format=".1%")],
+        tooltip=[alt.Tooltip("queue:N", title=_("Queue")), _language_tip(alt),
+                 alt.Tooltip("offered:Q", title=_("Calls offered")),
+                 alt.Tooltip("abandon_rate:Q", title=_("Abandonment rate"), format=".1%")],
     )
-    offered = base.mark_bar().encode(x=alt.X("offered:Q", title="Calls offered")).properties(
-        title="Calls offered per queue", width=width, height=height
+    offered = base.mark_bar().encode(x=alt.X("offered:Q", title=_("Calls offered"))).properties(
+        title=_("Calls offered per queue"), width=width, height=height
     )
     abandoned = base.mark_bar().encode(
-        x=alt.X("abandon_rate:Q", title="Abandoned share", axis=alt.Axis(format="%"))
-    ).properties(title="Abandonment per queue", width=width, height=height)
+        x=alt.X("abandon_rate:Q", title=_("Abandoned share"), axis=alt.Axis(format="%"))
+    ).properties(title=_("Abandonment per queue"), width=width, height=height)
     return alt.hconcat(offered, abandoned)
 
 
@@ -238,27 +406,29 @@ def service_level_by_interval(
     import pandas as pd
 
     _check(profile, ["interval_start", "language", "service_level"], "service_level_by_interval")
-    data = _time_of_day(profile)
+    data = _with_language_label(_time_of_day(profile))
     lines = (
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("time:T", title="Time of day", axis=alt.Axis(format="%H:%M")),
+            x=alt.X("time:T", title=_("Time of day"), axis=alt.Axis(format="%H:%M")),
             y=alt.Y(
                 "service_level:Q",
-                title=f"Answered within {target_answer_seconds} s",
+                title=format_text("Answered within {seconds} s", seconds=target_answer_seconds),
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
             color=_language_color(alt),
-            tooltip=["interval:N", "language:N", alt.Tooltip("service_level:Q", format=".1%")],
+            tooltip=[alt.Tooltip("interval:N", title=_("Interval start")), _language_tip(alt),
+                     alt.Tooltip("service_level:Q", title=_("Service level"), format=".1%")],
         )
     )
     rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[4, 4], color="black").encode(
         y="target:Q"
     )
     return (lines + rule).properties(
-        title=f"Service level per interval (target {target:.0%} within {target_answer_seconds} s)",
+        title=format_text("Service level per interval (target {target} within {seconds} s)",
+                          target=i18n.format_percent(target, 0), seconds=target_answer_seconds),
         width=width,
         height=height,
     )
@@ -272,14 +442,16 @@ def wait_distribution(waits: pd.DataFrame, *, width: int = 640, height: int = 20
     import altair as alt
 
     _check(waits, ["wait_bin_seconds", "outcome", "calls"], "wait_distribution")
+    data = waits.assign(outcome_label=_labels(waits["outcome"], OUTCOME_LABELS))
     return (
-        alt.Chart(waits, title="Calls that waited: time in queue before answer or abandon (last bin: and longer)")
+        alt.Chart(data, title=_("Calls that waited: time in queue before answer or abandon (last bin: and longer)"))
         .mark_bar()
         .encode(
-            x=alt.X("wait_bin_seconds:O", title="Wait (seconds, bin start)"),
-            y=alt.Y("calls:Q", title="Calls", stack="zero"),
-            color=alt.Color("outcome:N", title="Outcome"),
-            tooltip=["wait_bin_seconds:O", "outcome:N", "calls:Q"],
+            x=alt.X("wait_bin_seconds:O", title=_("Wait (seconds, bin start)")),
+            y=alt.Y("calls:Q", title=_("Calls"), stack="zero"),
+            color=alt.Color("outcome_label:N", title=_("Outcome")),
+            tooltip=[alt.Tooltip("wait_bin_seconds:O", title=_("Wait (seconds, bin start)")),
+                     alt.Tooltip("outcome_label:N", title=_("Outcome")), alt.Tooltip("calls:Q", title=_("Calls"))],
         )
         .properties(width=width, height=height)
     )
@@ -294,14 +466,15 @@ def csat_distribution(csat: pd.DataFrame, *, width: int = 300, height: int = 200
 
     _check(csat, ["csat", "language", "share"], "csat_distribution")
     return (
-        alt.Chart(csat, title="CSAT distribution (share of responses)")
+        alt.Chart(_with_language_label(csat), title=_("CSAT distribution (share of responses)"))
         .mark_bar()
         .encode(
-            x=alt.X("csat:O", title="CSAT (1 worst, 5 best)"),
+            x=alt.X("csat:O", title=_("CSAT (1 worst, 5 best)")),
             xOffset="language:N",
-            y=alt.Y("share:Q", title="Share of responses", axis=alt.Axis(format="%")),
+            y=alt.Y("share:Q", title=_("Share of responses"), axis=alt.Axis(format="%")),
             color=_language_color(alt),
-            tooltip=["csat:O", "language:N", alt.Tooltip("share:Q", format=".1%")],
+            tooltip=[alt.Tooltip("csat:O", title=_("Satisfaction (CSAT)")), _language_tip(alt),
+                     alt.Tooltip("share:Q", title=_("Share of responses"), format=".1%")],
         )
         .properties(width=width, height=height)
     )
@@ -319,23 +492,24 @@ def kpi_queue_comparison(kpis: pd.DataFrame, *, width: int = 260, height: int = 
     base = alt.Chart(kpis).encode(
         y=alt.Y("queue_id:N", title=None),
         tooltip=[
-            "queue_id:N",
-            "offered:Q",
-            alt.Tooltip("service_level:Q", format=".1%"),
-            alt.Tooltip("abandonment_rate:Q", format=".1%"),
+            alt.Tooltip("queue_id:N", title=_("Queue")),
+            alt.Tooltip("offered:Q", title=_("Calls offered")),
+            alt.Tooltip("service_level:Q", title=_("Service level"), format=".1%"),
+            alt.Tooltip("abandonment_rate:Q", title=_("Abandonment rate"), format=".1%"),
         ],
     )
-    offered = base.mark_bar(color="#4c78a8").encode(x=alt.X("offered:Q", title="Calls offered"))
+    offered = base.mark_bar(color="#4c78a8").encode(x=alt.X("offered:Q", title=_("Calls offered")))
     service = base.mark_bar(color="#54a24b").encode(
-        x=alt.X("service_level:Q", title="Service level", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+        x=alt.X("service_level:Q", title=_("Service level"), axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]))
     )
     abandon = base.mark_bar(color="#e45756").encode(
-        x=alt.X("abandonment_rate:Q", title="Abandonment rate", axis=alt.Axis(format="%"))
+        x=alt.X("abandonment_rate:Q", title=_("Abandonment rate"), axis=alt.Axis(format="%"))
     )
     return alt.hconcat(
-        offered.properties(title="Calls offered", width=width, height=height),
-        service.properties(title="Service level", width=width, height=height),
-        abandon.properties(title="Abandonment rate", width=width, height=height),
+        offered.properties(title=_("Calls offered"), width=width, height=height),
+        service.properties(title=_("Service level"), width=width, height=height),
+        abandon.properties(title=_("Abandonment rate"), width=width, height=height),
     )
 
 
@@ -367,12 +541,14 @@ def daily_kpi_trend(
     data = daily[["day", "offered", "service_level"]].assign(day=daily["day"].astype(str))
     # A string copy of the day: the temporal field is parsed to a timestamp in the browser.
     data["day_key"] = pd.to_datetime(data["day"]).dt.strftime("%Y-%m-%d")
-    x = alt.X("day:T", title="Day", timeUnit="yearmonthdate")
-    tooltip = ["day:T", "offered:Q", alt.Tooltip("service_level:Q", format=".1%")]
+    x = alt.X("day:T", title=_("Day"), timeUnit="yearmonthdate", axis=alt.Axis(format=_format(DAY_AXIS_FORMATS)))
+    tooltip = [alt.Tooltip("day:T", title=_("Day")), alt.Tooltip("offered:Q", title=_("Calls offered")),
+               alt.Tooltip("service_level:Q", title=_("Service level"), format=".1%")]
     offered = (
-        alt.Chart(data, title="Calls offered per day" + (" (click a day to drill down)" if pick else ""))
+        alt.Chart(data, title=_("Calls offered per day (click a day to drill down)") if pick
+                  else _("Calls offered per day"))
         .mark_bar(color="#4c78a8", cursor="pointer" if pick else "default")
-        .encode(x=x, y=alt.Y("offered:Q", title="Calls offered"), tooltip=tooltip)
+        .encode(x=x, y=alt.Y("offered:Q", title=_("Calls offered")), tooltip=tooltip)
         .properties(width=width, height=height)
     )
     if pick:
@@ -380,11 +556,13 @@ def daily_kpi_trend(
         offered = offered.add_params(selection).encode(
             opacity=alt.condition(selection, alt.value(1.0), alt.value(0.45)))
     service = (
-        alt.Chart(data, title=f"Service level per day (answered within {target_answer_seconds:g} s)")
+        alt.Chart(data, title=format_text("Service level per day (answered within {seconds} s)",
+                                          seconds=f"{target_answer_seconds:g}"))
         .mark_line(point=True, color="#54a24b")
         .encode(
             x=x,
-            y=alt.Y("service_level:Q", title="Service level", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("service_level:Q", title=_("Service level"), axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domain=[0, 1])),
             tooltip=tooltip,
         )
         .properties(width=width, height=height)
@@ -392,7 +570,16 @@ def daily_kpi_trend(
     return alt.vconcat(offered, service)
 
 
-HEATMAP_MEASURES = {"service_level": "Service level", "offered": "Calls offered", "abandonment_rate": "Abandonment rate"}
+#: Heatmap measure -> its name (a catalogue text: translate with ``_`` where shown).
+HEATMAP_MEASURES = {"service_level": N_("Service level"), "offered": N_("Calls offered"),
+                    "abandonment_rate": N_("Abandonment rate")}  # fmt: skip
+
+
+def _per_interval_and_day(measure_label: str, pick: bool) -> str:
+    """A heatmap's title: ``<measure> per interval and day``, with the drill-down hint when clickable."""
+    if pick:
+        return format_text("{measure} per interval and day (click a cell to drill down)", measure=measure_label)
+    return format_text("{measure} per interval and day", measure=measure_label)
 
 
 def interval_heatmap(
@@ -435,18 +622,19 @@ def interval_heatmap(
         else alt.Scale(scheme="blues")
     )  # fmt: skip
     days = data["day"].nunique()
-    title = f"{HEATMAP_MEASURES[measure]} per interval and day" + (" (click a cell to drill down)" if pick else "")
+    label = _(HEATMAP_MEASURES[measure])
     chart = (
-        alt.Chart(data, title=title)
+        alt.Chart(data, title=_per_interval_and_day(label, bool(pick)))
         .mark_rect(cursor="pointer" if pick else "default")
         .encode(
-            x=alt.X("time:O", title="Interval start", axis=alt.Axis(labelAngle=-90)),
-            y=alt.Y("day:O", title="Day"),
+            x=alt.X("time:O", title=_("Interval start"), axis=alt.Axis(labelAngle=-90)),
+            y=alt.Y("day:O", title=_("Day")),
             color=alt.Color(
-                f"{measure}:Q", title=HEATMAP_MEASURES[measure], scale=scale,
+                f"{measure}:Q", title=label, scale=scale,
                 legend=alt.Legend(format="%") if is_rate else alt.Legend(),
             ),
-            tooltip=["day:O", "time:O", alt.Tooltip(f"{measure}:Q", format=".1%" if is_rate else "d")],
+            tooltip=[alt.Tooltip("day:O", title=_("Day")), alt.Tooltip("time:O", title=_("Interval start")),
+                     alt.Tooltip(f"{measure}:Q", title=label, format=".1%" if is_rate else "d")],
         )
         .properties(width=width, height=height if height is not None else max(60, 12 * days))
     )
@@ -465,16 +653,19 @@ def reject_reasons(counts: pd.DataFrame, *, width: int = 480, height: int | None
     import altair as alt
 
     _check(counts, ["reason_code", "rows"], "reject_reasons")
-    tooltip = ["reason_code:N", "rows:Q"] + (["example:N"] if "example" in counts else [])
+    tooltip = [alt.Tooltip("reason_code:N", title=_("Reason rejected")),
+               alt.Tooltip("rows:Q", title=_("Rows rejected"))]
+    if "example" in counts:
+        tooltip.append(alt.Tooltip("example:N", title=_("Example")))
     return (
         alt.Chart(counts)
         .mark_bar(color="#e45756")
         .encode(
             y=alt.Y("reason_code:N", title=None, sort="-x"),
-            x=alt.X("rows:Q", title="Rows rejected"),
+            x=alt.X("rows:Q", title=_("Rows rejected")),
             tooltip=tooltip,
         )
-        .properties(title="Why rows were rejected", width=width, height=height or max(60, 24 * len(counts)))
+        .properties(title=_("Why rows were rejected"), width=width, height=height or max(60, 24 * len(counts)))
     )
 
 
@@ -491,19 +682,22 @@ def dialogue_timeline(segments: pd.DataFrame, *, width: int = 640, height: int =
 
     _check(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "dialogue_timeline")
     data = segments[["speaker_role", "start_seconds", "end_seconds", "text"]]
+    data = data.assign(speaker=_labels(data["speaker_role"], SPEAKER_LABELS))
+    lanes = _domain(SPEAKER_LABELS, SPEAKER_COLORS["domain"])
     return (
-        alt.Chart(data, title="Who spoke when")
+        alt.Chart(data, title=_("Who spoke when"))
         .mark_bar(height=18)
         .encode(
-            x=alt.X("start_seconds:Q", title="Seconds from the start of the recording"),
+            x=alt.X("start_seconds:Q", title=_("Seconds from the start of the recording")),
             x2="end_seconds:Q",
-            y=alt.Y("speaker_role:N", title=None, sort=["agent", "customer", "unknown"]),
-            color=alt.Color("speaker_role:N", title="Speaker", scale=alt.Scale(**SPEAKER_COLORS), legend=None),
+            y=alt.Y("speaker:N", title=None, sort=lanes),
+            color=alt.Color("speaker:N", title=_("Speaker"),
+                            scale=alt.Scale(domain=lanes, range=SPEAKER_COLORS["range"]), legend=None),
             tooltip=[
-                "speaker_role:N",
-                alt.Tooltip("start_seconds:Q", format=".1f"),
-                alt.Tooltip("end_seconds:Q", format=".1f"),
-                "text:N",
+                alt.Tooltip("speaker:N", title=_("Speaker")),
+                alt.Tooltip("start_seconds:Q", title=_("Start (s)"), format=".1f"),
+                alt.Tooltip("end_seconds:Q", title=_("End (s)"), format=".1f"),
+                alt.Tooltip("text:N", title=_("What was said")),
             ],
         )
         .properties(width=width, height=height)
@@ -516,6 +710,7 @@ def dialogue_table(segments: pd.DataFrame):
     Needs columns ``speaker_role, start_seconds, end_seconds, text``. Each turn
     is a row holding its time span and its text in its speaker's column; a
     speaker other than agent or customer goes in the agent column, marked.
+    Headings and the marker are in the current language; the text is as said.
     """
     import pandas as pd
 
@@ -525,30 +720,35 @@ def dialogue_table(segments: pd.DataFrame):
     ordered = segments.sort_values(["start_seconds", "end_seconds"], kind="stable")
     role = ordered["speaker_role"].astype(str)
     text = ordered["text"].astype(str)
+    marker = _labels(role, SPEAKER_LABELS)
+    time, agent, customer = _("time"), _("Agent"), _("Customer")
     table = pd.DataFrame(
         {
-            "time": [f"{s:6.1f}–{e:.1f} s" for s, e in zip(ordered["start_seconds"], ordered["end_seconds"])],
-            "Agent": text.where(role != "customer", "").where(role.isin(["agent", "customer"]), "(" + role + ") " + text),
-            "Customer": text.where(role == "customer", ""),
+            time: [format_text("{start}–{end} s", start=f"{s:6.1f}", end=f"{e:.1f}")
+                   for s, e in zip(ordered["start_seconds"], ordered["end_seconds"])],
+            agent: text.where(role != "customer", "").where(role.isin(["agent", "customer"]),
+                                                             "(" + marker + ") " + text),
+            customer: text.where(role == "customer", ""),
         }
     )
     return (
         safe_display.table(table)  # transcript text is what callers said: escaped, never markup
-        .set_properties(subset=["Agent"], **{"text-align": "left", "background-color": "#eaf1fb", "width": "45%"})
-        .set_properties(subset=["Customer"], **{"text-align": "right", "background-color": "#fdf0e4", "width": "45%"})
-        .set_properties(subset=["time"], **{"white-space": "nowrap", "color": "#666"})
+        .set_properties(subset=[agent], **{"text-align": "left", "background-color": "#eaf1fb", "width": "45%"})
+        .set_properties(subset=[customer], **{"text-align": "right", "background-color": "#fdf0e4", "width": "45%"})
+        .set_properties(subset=[time], **{"white-space": "nowrap", "color": "#666"})
     )
 
 
 def forecast_vs_history(
-    history: pd.DataFrame, forecast: pd.DataFrame, *, title: str = "Calls per interval",
+    history: pd.DataFrame, forecast: pd.DataFrame, *, title: str | None = None,
     width: int = 720, height: int = 220,
 ) -> alt.LayerChart:
     """Recent actual volume and the forecast with its prediction band, one series.
 
     Needs ``history`` with columns ``ds, y`` and ``forecast`` with ``ds, yhat,
     yhat_lower, yhat_upper`` (already cut to a few weeks and summed over
-    queues when several: together at most 5,000 rows).
+    queues when several: together at most 5,000 rows). ``title``: None gives
+    "Calls per interval" in the current language.
     """
     import altair as alt
     import pandas as pd
@@ -560,15 +760,29 @@ def forecast_vs_history(
                               "lower": forecast["yhat_lower"].to_numpy(), "upper": forecast["yhat_upper"].to_numpy(),
                               "series": "forecast"})
     _check(pd.concat([actual, predicted]), ["ds"], "forecast_vs_history")
-    color = alt.Color("series:N", title=None, scale=alt.Scale(domain=["actual", "forecast"],
-                                                              range=["#555555", "#2c6fbb"]))
-    x = alt.X("ds:T", title=None)
+    both = pd.concat([actual, predicted[["ds", "calls", "series"]]], ignore_index=True)
+    both["series_label"] = _labels(both["series"], SERIES_LABELS)
+    color = alt.Color("series_label:N", title=None,
+                      scale=alt.Scale(domain=_domain(SERIES_LABELS, ["actual", "forecast"]),
+                                      range=["#555555", "#2c6fbb"]))
+    x = alt.X("ds:T", title=None, axis=alt.Axis(format=_format(TIME_AXIS_FORMATS)))
     band = alt.Chart(predicted).mark_area(opacity=0.25, color="#2c6fbb").encode(
-        x=x, y=alt.Y("lower:Q", title="Calls"), y2="upper:Q")
-    lines = alt.Chart(pd.concat([actual, predicted[["ds", "calls", "series"]]], ignore_index=True)).mark_line(
-        strokeWidth=1).encode(x=x, y=alt.Y("calls:Q", title="Calls"), color=color,
-                              tooltip=[alt.Tooltip("ds:T", format="%a %Y-%m-%d %H:%M"), "calls:Q", "series:N"])
-    return (band + lines).properties(title=title, width=width, height=height)
+        x=x, y=alt.Y("lower:Q", title=_("Calls")), y2="upper:Q")
+    lines = alt.Chart(both).mark_line(strokeWidth=1).encode(
+        x=x, y=alt.Y("calls:Q", title=_("Calls")), color=color,
+        tooltip=[alt.Tooltip("ds:T", title=_("Interval start"), format="%a %Y-%m-%d %H:%M"),
+                 alt.Tooltip("calls:Q", title=_("Calls")), alt.Tooltip("series_label:N", title=_("Series"))])
+    return (band + lines).properties(title=_("Calls per interval") if title is None else title,
+                                     width=width, height=height)
+
+
+def _day_with_weekday(starts: pd.Series) -> pd.Series:
+    """``Mon 2026-01-05`` / ``周一 2026-01-05``: each timestamp's day, its weekday in the current language."""
+    short_days = TIME_LOCALES.get(i18n.current_language(), {}).get("shortDays")
+    if not short_days:
+        return starts.dt.strftime("%a %Y-%m-%d")
+    weekday = ((starts.dt.dayofweek + 1) % 7).map(dict(enumerate(short_days)))  # d3's week starts on Sunday
+    return weekday + " " + starts.dt.strftime("%Y-%m-%d")
 
 
 def staffing_heatmap(
@@ -585,18 +799,24 @@ def staffing_heatmap(
 
     _check(requirements, ["interval_start", measure], "staffing_heatmap")
     starts = pd.to_datetime(requirements["interval_start"])
-    data = pd.DataFrame({"day": starts.dt.strftime("%a %Y-%m-%d"), "time": starts.dt.strftime("%H:%M"),
+    data = pd.DataFrame({"day": _day_with_weekday(starts), "time": starts.dt.strftime("%H:%M"),
                          measure: requirements[measure].to_numpy(dtype=float)})
-    label = measure.replace("_", " ")
+    if measure in STAFFING_MEASURES:
+        label = _(STAFFING_MEASURES[measure])
+    elif measure in i18n.COLUMN_LABELS:
+        label = i18n.column_label(measure)
+    else:
+        label = measure.replace("_", " ").capitalize()
     days = data["day"].nunique()
     return (
-        alt.Chart(data, title=f"{label.capitalize()} per interval and day")
+        alt.Chart(data, title=_per_interval_and_day(label, False))
         .mark_rect()
         .encode(
-            x=alt.X("time:O", title="Interval start", axis=alt.Axis(labelAngle=-90)),
-            y=alt.Y("day:O", title="Day", sort=None),
+            x=alt.X("time:O", title=_("Interval start"), axis=alt.Axis(labelAngle=-90)),
+            y=alt.Y("day:O", title=_("Day"), sort=None),
             color=alt.Color(f"{measure}:Q", title=label, scale=alt.Scale(scheme="purples")),
-            tooltip=["day:O", "time:O", alt.Tooltip(f"{measure}:Q", format=",.0f")],
+            tooltip=[alt.Tooltip("day:O", title=_("Day")), alt.Tooltip("time:O", title=_("Interval start")),
+                     alt.Tooltip(f"{measure}:Q", title=label, format=",.0f")],
         )
         .properties(width=width, height=height if height is not None else max(60, 14 * days))
     )
@@ -613,14 +833,15 @@ def backtest_comparison(summary: pd.DataFrame, *, width: int = 420, height: int 
     _check(summary, ["unique_id", "model", "mase"], "backtest_comparison")
     series = summary["unique_id"].nunique()
     return (
-        alt.Chart(summary[["unique_id", "model", "mase"]], title="Backtest: mean MASE (lower is better)")
+        alt.Chart(summary[["unique_id", "model", "mase"]], title=_("Backtest: mean MASE (lower is better)"))
         .mark_bar()
         .encode(
             y=alt.Y("unique_id:N", title=None),
             yOffset="model:N",
-            x=alt.X("mase:Q", title="MASE"),
-            color=alt.Color("model:N", title="Model"),
-            tooltip=["unique_id:N", "model:N", alt.Tooltip("mase:Q", format=".3f")],
+            x=alt.X("mase:Q", title=_("MASE")),
+            color=alt.Color("model:N", title=_("Model")),
+            tooltip=[alt.Tooltip("unique_id:N", title=_("Series")), alt.Tooltip("model:N", title=_("Model")),
+                     alt.Tooltip("mase:Q", title=_("MASE"), format=".3f")],
         )
         .properties(width=width, height=height if height is not None else max(60, 36 * series))
     )
@@ -633,7 +854,7 @@ def interval_profile(
     kpis: pd.DataFrame,
     service_level_target: float,
     *,
-    title: str = "Intervals",
+    title: str | None = None,
     width: int = 720,
     height: int = 180,
     pick: str | None = None,
@@ -646,7 +867,7 @@ def interval_profile(
     Args:
         kpis: one row per interval.
         service_level_target: drawn as a dashed rule.
-        title: chart title.
+        title: chart title; None: "Intervals" in the current language.
         width: chart width in pixels.
         height: chart height in pixels.
         pick: name of a click selection on the bars, holding the clicked
@@ -658,46 +879,51 @@ def interval_profile(
     _check(kpis, ["interval_start", "offered", "service_level"], "interval_profile")
     data = pd.DataFrame({"time": pd.to_datetime(kpis["interval_start"]).dt.strftime("%H:%M"),
                          "offered": kpis["offered"].to_numpy(), "service_level": kpis["service_level"].to_numpy()})
-    x = alt.X("time:O", title="Interval start", axis=alt.Axis(labelAngle=-90))
-    tooltip = ["time:O", "offered:Q", alt.Tooltip("service_level:Q", format=".1%")]
+    x = alt.X("time:O", title=_("Interval start"), axis=alt.Axis(labelAngle=-90))
+    tooltip = [alt.Tooltip("time:O", title=_("Interval start")), alt.Tooltip("offered:Q", title=_("Calls offered")),
+               alt.Tooltip("service_level:Q", title=_("Service level"), format=".1%")]
     bars = alt.Chart(data).mark_bar(color="#9ecae1", cursor="pointer" if pick else "default").encode(
-        x=x, y=alt.Y("offered:Q", title="Calls offered"), tooltip=tooltip)
+        x=x, y=alt.Y("offered:Q", title=_("Calls offered")), tooltip=tooltip)
     if pick:
         selection = alt.selection_point(name=pick, fields=["time"], on="click", clear="dblclick")
         bars = bars.add_params(selection).encode(opacity=alt.condition(selection, alt.value(1.0), alt.value(0.5)))
     level = alt.Chart(data).mark_line(point=True, color="#31a354").encode(
-        x=x, y=alt.Y("service_level:Q", title="Service level", axis=alt.Axis(format="%"),
+        x=x, y=alt.Y("service_level:Q", title=_("Service level"), axis=alt.Axis(format="%"),
                      scale=alt.Scale(domain=[0, 1])), tooltip=tooltip)
     target = alt.Chart(pd.DataFrame({"target": [service_level_target]})).mark_rule(
         color="#31a354", strokeDash=[4, 3]).encode(y=alt.Y("target:Q", scale=alt.Scale(domain=[0, 1])))
     return (alt.layer(bars, alt.layer(level, target)).resolve_scale(y="independent")
-            .properties(title=title, width=width, height=height))
+            .properties(title=_("Intervals") if title is None else title, width=width, height=height))
 
 
 def agents_what_if(
-    plan: pd.DataFrame, *, title: str = "Required agents per interval", width: int = 720, height: int = 200
+    plan: pd.DataFrame, *, title: str | None = None, width: int = 720, height: int = 200
 ) -> alt.Chart:
     """Required agents per interval: the stored plan and the what-if, one step line each.
 
     Needs columns ``interval_start, baseline, what_if`` (agents on the phones,
-    summed over queues; at most 5,000 rows).
+    summed over queues; at most 5,000 rows). ``title``: None gives "Required
+    agents per interval" in the current language.
     """
     import altair as alt
     import pandas as pd
 
     _check(plan, ["interval_start", "baseline", "what_if"], "agents_what_if")
     data = pd.DataFrame({"interval_start": pd.to_datetime(plan["interval_start"]),
-                         "stored plan": plan["baseline"].to_numpy(), "what-if": plan["what_if"].to_numpy()})
+                         "baseline": plan["baseline"].to_numpy(), "what_if": plan["what_if"].to_numpy()})
     long = data.melt("interval_start", var_name="plan", value_name="agents")
+    long["plan_label"] = _labels(long["plan"], PLAN_LABELS)
     return (
-        alt.Chart(long, title=title)
+        alt.Chart(long, title=_("Required agents per interval") if title is None else title)
         .mark_line(interpolate="step-after")
         .encode(
-            x=alt.X("interval_start:T", title=None),
-            y=alt.Y("agents:Q", title="Agents on the phones"),
-            color=alt.Color("plan:N", title=None, scale=alt.Scale(domain=["stored plan", "what-if"],
-                                                                  range=["#999999", "#6a3d9a"])),
-            tooltip=[alt.Tooltip("interval_start:T", format="%a %H:%M"), "plan:N", "agents:Q"],
+            x=alt.X("interval_start:T", title=None, axis=alt.Axis(format=_format(TIME_AXIS_FORMATS))),
+            y=alt.Y("agents:Q", title=_("Agents on the phones")),
+            color=alt.Color("plan_label:N", title=None,
+                            scale=alt.Scale(domain=_domain(PLAN_LABELS, ["baseline", "what_if"]),
+                                            range=["#999999", "#6a3d9a"])),
+            tooltip=[alt.Tooltip("interval_start:T", title=_("Interval start"), format="%a %H:%M"),
+                     alt.Tooltip("plan_label:N", title=_("Plan")), alt.Tooltip("agents:Q", title=_("Agents"))],
         )
         .properties(width=width, height=height)
     )
@@ -718,14 +944,18 @@ def topic_sizes(topics: pd.DataFrame, *, width: int = 420, height: int | None = 
     data["name"] = data["topic"].astype(str) + " " + data["label"].astype(str).str.slice(0, 40)
     data["new"] = topics["is_new"].fillna(False).astype(bool).map({True: "new", False: "known"}) \
         if "is_new" in topics.columns else "known"  # fmt: skip
+    data["new_label"] = _labels(data["new"], TOPIC_STATUS_LABELS)
     return (
-        alt.Chart(data, title="Documents per topic")
+        alt.Chart(data, title=_("Documents per topic"))
         .mark_bar()
         .encode(
-            x=alt.X("size:Q", title="Documents"),
+            x=alt.X("size:Q", title=_("Documents")),
             y=alt.Y("name:N", sort="-x", title=None),
-            color=alt.Color("new:N", title=None, scale=alt.Scale(domain=["known", "new"], range=["#4c78a8", "#e45756"])),
-            tooltip=["topic:Q", "label:N", "size:Q", "new:N"],
+            color=alt.Color("new_label:N", title=None,
+                            scale=alt.Scale(domain=_domain(TOPIC_STATUS_LABELS, ["known", "new"]),
+                                            range=["#4c78a8", "#e45756"])),
+            tooltip=[alt.Tooltip("topic:Q", title=_("Topic")), alt.Tooltip("label:N", title=_("Label")),
+                     alt.Tooltip("size:Q", title=_("Documents")), alt.Tooltip("new_label:N", title=_("Status"))],
         )
         .properties(width=width, height=height or max(120, 18 * len(data)))
     )
@@ -743,13 +973,15 @@ def topic_share_over_time(shares: pd.DataFrame, *, width: int = 640, height: int
     data = shares.copy()
     data["name"] = data["label"].astype(str) if "label" in data.columns else data["topic"].astype(str)
     return (
-        alt.Chart(data, title="Topic share per period")
+        alt.Chart(data, title=_("Topic share per period"))
         .mark_bar()
         .encode(
-            x=alt.X("yearmonthdate(period):O", title=None),  # one bar per period (a time axis makes day bars hairlines)
-            y=alt.Y("share:Q", title="Share of documents", axis=alt.Axis(format="%"), stack="normalize"),
-            color=alt.Color("name:N", title="Topic"),
-            tooltip=[alt.Tooltip("period:T"), "name:N", alt.Tooltip("share:Q", format=".1%")],
+            # one bar per period (a time axis makes day bars hairlines)
+            x=alt.X("yearmonthdate(period):O", title=None, axis=alt.Axis(format=_format(DATE_FORMATS))),
+            y=alt.Y("share:Q", title=_("Share of documents"), axis=alt.Axis(format="%"), stack="normalize"),
+            color=alt.Color("name:N", title=_("Topic")),
+            tooltip=[alt.Tooltip("period:T", title=_("Period")), alt.Tooltip("name:N", title=_("Topic")),
+                     alt.Tooltip("share:Q", title=_("Share of documents"), format=".1%")],
         )
         .properties(width=width, height=height)
     )
@@ -766,18 +998,27 @@ def topic_pain(pain: pd.DataFrame, *, width: int = 420, height: int = 300) -> al
     _check(pain, ["topic", "share", "harm", "pain"], "topic_pain")
     data = pain.copy()
     data["name"] = data["label"].astype(str) if "label" in data.columns else data["topic"].astype(str)
-    points = alt.Chart(data, title="Pain: volume x harm").mark_circle(opacity=0.7, color="#e45756").encode(
-        x=alt.X("share:Q", title="Share of documents", axis=alt.Axis(format="%")),
-        y=alt.Y("harm:Q", title="Harm (1 = average)"),
+    points = alt.Chart(data, title=_("Pain: volume x harm")).mark_circle(opacity=0.7, color="#e45756").encode(
+        x=alt.X("share:Q", title=_("Share of documents"), axis=alt.Axis(format="%")),
+        y=alt.Y("harm:Q", title=_("Harm (1 = average)")),
         size=alt.Size("pain:Q", legend=None),
-        tooltip=["name:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("harm:Q", format=".2f"),
-                 alt.Tooltip("pain:Q", format=".3f")],  # fmt: skip
+        tooltip=[alt.Tooltip("name:N", title=_("Topic")),
+                 alt.Tooltip("share:Q", title=_("Share of documents"), format=".1%"),
+                 alt.Tooltip("harm:Q", title=_("Harm (1 = average)"), format=".2f"),
+                 alt.Tooltip("pain:Q", title=_("Pain"), format=".3f")],  # fmt: skip
     )
     # size=value: the points' size channel would otherwise set the labels' font size
     labels = points.mark_text(align="left", dx=7, fontSize=10, color="#333333").encode(text="name:N",
                                                                                        size=alt.value(10))
     average = alt.Chart(pd.DataFrame({"harm": [1.0]})).mark_rule(strokeDash=[4, 3], color="#999999").encode(y="harm:Q")
     return alt.layer(points, labels, average).properties(width=width, height=height)
+
+
+def _interval_tips(alt_module, fmt: str) -> list:
+    """Tooltips of an effect with its 95 % interval (columns ``effect, ci_low, ci_high``)."""
+    return [alt_module.Tooltip("effect:Q", title=_("Effect"), format=fmt),
+            alt_module.Tooltip("ci_low:Q", title=_("95 % interval, low"), format=fmt),
+            alt_module.Tooltip("ci_high:Q", title=_("95 % interval, high"), format=fmt)]
 
 
 def driver_effects(drivers: pd.DataFrame, *, width: int = 260, height: int | None = None) -> alt.HConcatChart:
@@ -798,13 +1039,13 @@ def driver_effects(drivers: pd.DataFrame, *, width: int = 260, height: int | Non
         y = alt.Y("feature:N", sort=order, title=None)
         base = alt.Chart(data, title=f"{model}")
         bars = base.mark_rule(strokeWidth=2, color="#999999").encode(
-            y=y, x=alt.X("ci_low:Q", title="Effect on log-odds of top box"), x2="ci_high:Q"
+            y=y, x=alt.X("ci_low:Q", title=_("Effect on log-odds of top box")), x2="ci_high:Q"
         )
         points = base.mark_point(filled=True, size=60).encode(
             y=y, x="effect:Q",
             color=alt.condition(alt.datum.effect < 0, alt.value("#e45756"), alt.value("#4c78a8")),
-            tooltip=["feature:N", alt.Tooltip("effect:Q", format=".3f"), alt.Tooltip("ci_low:Q", format=".3f"),
-                     alt.Tooltip("ci_high:Q", format=".3f"), "rank:Q"],
+            tooltip=[alt.Tooltip("feature:N", title=_("Driver")), *_interval_tips(alt, ".3f"),
+                     alt.Tooltip("rank:Q", title=_("Rank"))],
         )  # fmt: skip
         zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="x:Q")
         panels.append(alt.layer(bars, points, zero).properties(width=width, height=tall))
@@ -821,13 +1062,15 @@ def driver_curves(curves: pd.DataFrame, *, width: int = 220, height: int = 170) 
 
     _check(curves, ["model", "feature", "value", "top_box", "ci_low", "ci_high"], "driver_curves")
     base = alt.Chart().encode(
-        x=alt.X("value:Q", title=None), color=alt.Color("model:N", title="Model")
+        x=alt.X("value:Q", title=None), color=alt.Color("model:N", title=_("Model"))
     )
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y("ci_low:Q", title="Top-box share", axis=alt.Axis(format="%")),
-                                              y2="ci_high:Q")  # fmt: skip
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("ci_low:Q", title=_("Top-box share"), axis=alt.Axis(format="%")), y2="ci_high:Q")
     line = base.mark_line(point=True).encode(
-        y="top_box:Q", tooltip=["model:N", "feature:N", "value:Q", alt.Tooltip("top_box:Q", format=".1%")]
-    )
+        y="top_box:Q", tooltip=[alt.Tooltip("model:N", title=_("Model")), alt.Tooltip("feature:N", title=_("Driver")),
+                                alt.Tooltip("value:Q", title=_("Value")),
+                                alt.Tooltip("top_box:Q", title=_("Top-box share"), format=".1%")]
+    )  # fmt: skip
     return (
         alt.layer(band, line, data=curves.copy())
         .properties(width=width, height=height)
@@ -847,15 +1090,17 @@ def agent_effects(agents: pd.DataFrame, *, width: int = 420, height: int | None 
 
     _check(agents, ["agent_id", "effect", "ci_low", "ci_high", "surveys", "differs"], "agent_effects")
     data = agents.reindex(agents["effect"].abs().sort_values(ascending=False).index).head(top).copy()
+    data["differs_label"] = _labels(data["differs"].astype(bool), FLAG_LABELS)
     order = list(data.sort_values("effect")["agent_id"])
     y = alt.Y("agent_id:N", sort=order, title=None)
-    base = alt.Chart(data, title="Agents vs the average, after call mix (log-odds of top box)")
-    rules = base.mark_rule(color="#999999").encode(y=y, x=alt.X("ci_low:Q", title="Adjusted effect"), x2="ci_high:Q")
+    base = alt.Chart(data, title=_("Agents vs the average, after call mix (log-odds of top box)"))
+    rules = base.mark_rule(color="#999999").encode(y=y, x=alt.X("ci_low:Q", title=_("Adjusted effect")), x2="ci_high:Q")
     points = base.mark_point(filled=True).encode(
-        y=y, x="effect:Q", size=alt.Size("surveys:Q", title="Surveys"),
-        color=alt.Color("differs:N", title="Differs", scale=alt.Scale(domain=[True, False], range=["#e45756", "#aaaaaa"])),
-        tooltip=["agent_id:N", "surveys:Q", alt.Tooltip("effect:Q", format=".2f"), alt.Tooltip("ci_low:Q", format=".2f"),
-                 alt.Tooltip("ci_high:Q", format=".2f")],
+        y=y, x="effect:Q", size=alt.Size("surveys:Q", title=_("Surveys")),
+        color=alt.Color("differs_label:N", title=_("Differs"),
+                        scale=alt.Scale(domain=_domain(FLAG_LABELS, [True, False]), range=["#e45756", "#aaaaaa"])),
+        tooltip=[alt.Tooltip("agent_id:N", title=_("Agent")), alt.Tooltip("surveys:Q", title=_("Surveys")),
+                 *_interval_tips(alt, ".2f")],
     )  # fmt: skip
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#666666").encode(x="x:Q")
     return alt.layer(rules, points, zero).properties(width=width, height=height or 16 * len(data))
