@@ -49,6 +49,23 @@ CALL_SET_CHOICES: dict[str, str] = {
     N_("short abandons"): "short_abandoned",
     N_("transferred"): "transferred",
 }
+#: A call's outcome (:mod:`workbench.schemas`: the workbench's own codes, not the export's) -> how the
+#: calls list writes it.
+OUTCOME_LABELS: dict[str, str] = {
+    "answered": N_("answered"),
+    "transferred": N_("transferred"),
+    "abandoned": N_("abandoned"),
+    "short_abandon": N_("short abandon"),
+    "phantom": N_("phantom"),
+}
+#: Headings of the calls list's columns that :data:`workbench.i18n.COLUMN_LABELS` does not name.
+CALL_COLUMN_LABELS: dict[str, str] = {
+    "call_id": N_("Call"),
+    "arrived_at": N_("Arrived at"),
+    "hold_seconds": N_("Hold (s)"),
+    "wrap_seconds": N_("Wrap-up (s)"),
+    "outcome": N_("Outcome"),
+}
 DEFAULT_DAYS = 14
 #: The Interval list's first choice (its value; the label is translated).
 WHOLE_DAY = "whole day"
@@ -440,8 +457,10 @@ class OperationsApp(App):
             count=i18n.format_number(len(calls)), which=self.call_set.label, when=where)
         if self.dimension_filter:
             caption += f" ({self.dimension_filter_label()})"
-        # Headings for people; the records themselves (queue ids, outcomes, times) are shown as stored.
-        return [("calls", scrolling(table_html(i18n.labelled_columns(calls), caption=caption)))]
+        # Headings and outcome codes for people; the records themselves (ids, queues, times) as stored.
+        shown = calls.assign(outcome=[_(OUTCOME_LABELS[o]) if o in OUTCOME_LABELS else o for o in calls["outcome"]]) \
+            if "outcome" in calls.columns else calls
+        return [("calls", scrolling(table_html(i18n.labelled_columns(shown, labels=CALL_COLUMN_LABELS), caption=caption)))]
 
     def _tiles_html(self, row: pd.Series) -> str:
         p = self.params
