@@ -144,7 +144,8 @@ def test_run_tables(tmp_path, monkeypatch):
 
     monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
     path = save_table(pd.DataFrame({"queue_id": [HOSTILE], "offered": [-1]}), "kpis")
-    _assert_neutralised(Path(path).read_text())
+    _assert_neutralised(Path(path).read_text(encoding="utf-8-sig"))
+    assert Path(path).read_bytes().startswith(b"\xef\xbb\xbf")  # a table for people: Excel needs the mark
 
 
 def test_staffing_export(tmp_path):

@@ -190,3 +190,47 @@ def test_rendered_report_draws_its_charts_offline_in_chromium(rendered_report):
         assert chart["complete"] and chart["width"] > 50 and chart["height"] > 50 and chart["shown"] > 0, chart
         assert chart["inked"] > 100, f"a chart drew nothing: {chart}"
     assert "Contact-centre KPIs" in banner_ok
+
+
+def test_index_links_each_runs_pdf_and_workbook_when_present(tmp_path):
+    out = tmp_path / "outputs"
+    shared = fake_run(out, "kpi_overview", "20260301T063000Z-aaaaaaaa", "succeeded", report="kpi_daily")
+    (shared / "report.pdf").write_bytes(b"%PDF-1.4\n")
+    (shared / "tables.xlsx").write_bytes(b"PK")
+    fake_run(out, "kpi_overview", "20260302T063000Z-bbbbbbbb", "succeeded", report="kpi_daily", latest=True)
+    html = build_site(out).read_text(encoding="utf-8")
+    assert 'href="kpi_overview/20260301T063000Z-aaaaaaaa/report.pdf">PDF</a>' in html
+    assert 'href="kpi_overview/20260301T063000Z-aaaaaaaa/tables.xlsx">workbook</a>' in html
+    assert "20260302T063000Z-bbbbbbbb/report.pdf" not in html and "20260302T063000Z-bbbbbbbb/tables.xlsx" not in html
+    entries = {e.run_id[:8]: e for e in collect_runs(out)}
+    assert entries["20260302"].pdf_link is None and entries["20260302"].workbook_link is None
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: no style sheet, no tags (a CSS class such as "succeeded" is not text)."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", html, flags=re.DOTALL))
+
+
+def test_site_in_chinese_translates_its_texts_and_keeps_data_as_recorded(tmp_path):
+    from workbench import i18n
+
+    out = tmp_path / "outputs"
+    fake_run(out, "kpi_overview", "20260301T063000Z-aaaaaaaa", "failed", report="kpi <daily>")
+    fake_run(out, "kpi_overview", "20260302T063000Z-bbbbbbbb", "succeeded", report="kpi <daily>", latest=True,
+             empty_period=True)
+    (out / "_batches").mkdir()
+    (out / "_batches" / "daily-1.json").write_text(json.dumps(
+        {"set": "daily", "date": "2026-03-01", "started_at": "2026-03-02T06:30:00", "exit_code": 1, "succeeded": 2,
+         "reports": [{}, {}, {}], "alerts": 0}))
+    index = build_site(out, store_path=tmp_path / "none.duckdb", language="zh")
+    html = index.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html and "<title>工作台报告</title>" in html
+    assert "成功（最新）" in html and "失败" in html and "本期间没有来电" in html and "3 个中 2 个成功" in html
+    assert "kpi &lt;daily&gt;" in html and "ValueError: bad &lt;input&gt;" in html  # data as recorded, escaped
+    assert i18n.untranslated_texts(visible_text(html), "zh") == []
+    dictionary = (out / "data_dictionary.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in dictionary and "<h1>数据字典</h1>" in dictionary and "<th>单位</th>" in dictionary
+    assert "没有数据库" in dictionary and "数据库中的每张标准表及其列" in dictionary  # the page's own texts
+    # (Column meanings and units are the schema's own English texts: shown as the schema states them.)
+    # English stays the default of the centre settings.
+    assert '<html lang="en">' in build_site(out, store_path=tmp_path / "none.duckdb").read_text(encoding="utf-8")
