@@ -450,13 +450,15 @@ def report_run(
     interface_language: Optional[str] = typer.Option(
         None, "--interface-language", help="zh or en: the language of the reports, banners and mails, instead of "
                                            "the set's interface_language (reports that set their own keep it)."),
+    pdf: Optional[bool] = typer.Option(None, "--pdf/--no-pdf", help="Also write report.pdf for every report (or "
+                                                                    "not), instead of the set's outputs.pdf."),
 ) -> None:
     """Run a report set: exit 0 when all reports succeeded, 1 when any failed, 2 for invalid parameters."""
     from workbench.errors import ParameterError, WorkbenchError
     from workbench.reports.sets import EXIT_PARAMETERS, describe_plan, plan_report_set, run_report_set
 
     try:
-        plan = plan_report_set(report_set, date, interface_language)
+        plan = plan_report_set(report_set, date, interface_language, pdf)
     except ParameterError as exc:
         _fail(str(exc), exit_code=EXIT_PARAMETERS)
     except WorkbenchError as exc:

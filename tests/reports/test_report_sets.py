@@ -53,7 +53,7 @@ def test_daily_set_fans_out_per_language_with_dates(no_kernel):
     assert {"overview_by_language[zh]", "overview_by_language[en]"} <= set(reports)
     zh = reports["overview_by_language[zh]"]
     assert zh.resolved["language"] == "zh" and zh.resolved["date_from"] == "2026-02-23"
-    assert zh.resolved["date_to"] == "2026-03-01" and zh.resolved["title"] == "Call centre week to 2026-03-01"
+    assert zh.resolved["date_to"] == "2026-03-01" and zh.resolved["title"] == "Sample call centre overview"  # translated
     assert zh.context == {"set": "daily", "report": "overview_by_language[zh]", "date": "2026-03-01",
                           "set_file": str(plan.file)}
     assert "all parameters valid" in describe_plan(plan)
@@ -92,6 +92,13 @@ def test_resolve_date_words(tmp_path):
         ("reports:\n  - notebook: kpi_overview\n    parameter_set: nope\n", "reports[0].parameter_set", 3),
         ("start_timeout_seconds: 0\nreports:\n  - notebook: kpi_overview\n", "start_timeout_seconds", 1),
         ("reports: []\n", "reports", 1),
+        ("interface_language: fr\nreports:\n  - notebook: kpi_overview\n", "interface_language", 1),
+        ("outputs: {pdf: maybe}\nreports:\n  - notebook: kpi_overview\n", "outputs.pdf", 1),
+        ("outputs: {excel: true}\nreports:\n  - notebook: kpi_overview\n", "outputs.excel", 1),
+        ("email:\n  reports: true\n  attach: [pdf]\nreports:\n  - notebook: kpi_overview\n", "email.attach", 3),
+        ("email:\n  attach:\n    - zip\nreports:\n  - notebook: kpi_overview\n", "email.attach[0]", 3),
+        ("email:\n  max_attachment_bytes: -1\nreports:\n  - notebook: kpi_overview\n",
+         "email.max_attachment_bytes", 2),
     ],
 )
 def test_invalid_set_names_file_and_field_and_runs_nothing(body, field, row, tmp_path, no_kernel, monkeypatch):
@@ -105,6 +112,54 @@ def test_invalid_set_names_file_and_field_and_runs_nothing(body, field, row, tmp
     assert result.exit_code == 2, result.output
     assert str(bad) in result.output and field in result.output
     assert not (tmp_path / "outputs").exists()
+
+
+def test_interface_language_of_each_report(tmp_path, no_kernel, monkeypatch):
+    """The report's own, else --interface-language, else the set's, else the centre's; always recorded."""
+    body = ("reports:\n  - notebook: kpi_overview\n"
+            "  - {notebook: kpi_overview, name: own, parameters: {interface_language: en}}\n"
+            "  - {notebook: sample_overview, fan_out: {interface_language: [zh, en]}}\n")
+    both = write(tmp_path / "zh.yaml", "interface_language: zh\n" + body)
+
+    def languages(plan):
+        return {job.report: job.parameters["interface_language"] for job in plan.jobs}
+
+    plan = plan_report_set(both, "2026-03-01")
+    assert plan.interface_language == "zh"
+    assert languages(plan) == {"kpi_overview": "zh", "own": "en", "sample_overview[zh]": "zh",
+                               "sample_overview[en]": "en"}
+    assert all(job.resolved["interface_language"] == job.parameters["interface_language"] for job in plan.jobs)
+    overridden = plan_report_set(both, "2026-03-01", interface_language="en")
+    assert overridden.interface_language == "en" and languages(overridden)["kpi_overview"] == "en"
+    assert languages(overridden)["sample_overview[zh]"] == "zh"  # a report's own choice stays
+
+    monkeypatch.setenv("WORKBENCH_INTERFACE_LANGUAGE", "zh")  # the centre's default, as centre.yaml would give it
+    unset = plan_report_set(write(tmp_path / "unset.yaml", body), "2026-03-01")
+    assert unset.interface_language == "zh" and languages(unset)["kpi_overview"] == "zh"
+    with pytest.raises(ParameterError, match="--interface-language"):
+        plan_report_set(both, "2026-03-01", interface_language="fr")
+
+
+def test_email_attach_takes_the_former_true_and_false(tmp_path, no_kernel):
+    def attach(value: str):
+        return plan_report_set(write(tmp_path / "s.yaml", f"email: {{attach: {value}}}\n"
+                                                        "reports:\n  - notebook: kpi_overview\n"),
+                               "2026-03-01").config.email.attach
+
+    assert (attach("true"), attach("false"), attach("[workbook, pdf, workbook]")) == (
+        ["html"], [], ["workbook", "pdf"])
+
+
+def test_outputs_pdf_reaches_every_job_and_the_dry_run_says_so(tmp_path, no_kernel, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    path = write(tmp_path / "pdf.yaml", "outputs: {pdf: true}\nemail: {reports: true, attach: [pdf, workbook]}\n"
+                                        "reports:\n  - notebook: kpi_overview\n"
+                                        "  - {notebook: sample_overview, fan_out: {language: [zh, en]}}\n")
+    assert [job.pdf for job in plan_report_set(path, "2026-03-01").jobs] == [True, True, True]
+    result = CliRunner().invoke(app, ["report", "run", str(path), "--date", "2026-03-01", "--dry-run",
+                                      "--interface-language", "zh"])
+    assert result.exit_code == 0, result.output
+    assert "in zh" in result.output and "PDF too" in result.output and '"interface_language": "zh"' in result.output
 
 
 def test_one_bad_report_refuses_the_whole_set(tmp_path, no_kernel):

@@ -509,6 +509,7 @@ def plan_report_set(
     set_name_or_path: str | Path,
     report_date: str | date | None = None,
     interface_language: str | None = None,
+    pdf: bool | None = None,
 ) -> ReportPlan:
     """Read, expand and validate a report set; nothing is run and no kernel is started.
 
@@ -524,6 +525,7 @@ def plan_report_set(
         set_name_or_path: ``daily`` (``parameters/reports/daily.yaml``) or a YAML path.
         report_date: ISO date, ``today``, ``yesterday`` or ``latest``; default the set's ``date``.
         interface_language: ``zh`` or ``en``, overriding the set's ``interface_language``.
+        pdf: True/False overrides the set's ``outputs.pdf`` (``--pdf``/``--no-pdf``); None keeps it.
 
     Raises:
         ParameterError: naming the set file (or a notebook's parameter file), the line and the field;
@@ -536,6 +538,8 @@ def plan_report_set(
         interface_language = i18n.check_language(interface_language, "--interface-language")
     path = set_path(set_name_or_path)
     config, lines = read_set_file(path)
+    if pdf is not None:
+        config = config.model_copy(update={"outputs": config.outputs.model_copy(update={"pdf": pdf})})
     chosen_language = interface_language or config.interface_language
     set_language = chosen_language or i18n.default_language()  # a broken centre.yaml is refused here
     try:
