@@ -57,9 +57,11 @@ demo: setup
 	$(BIN)/workbench run satisfaction_drivers --params demo
 	$(BIN)/workbench run transcription_overview --params demo
 	$(BIN)/workbench run topic_overview --params demo
-	$(BIN)/workbench report run daily --date latest --workers 2
+	# The daily report set twice: in English, then in Chinese with each report printed to report.pdf too.
+	$(BIN)/workbench report run daily --date latest --workers 2 --interface-language en
+	$(BIN)/workbench report run daily --date latest --workers 2 --interface-language zh --pdf
 	$(BIN)/workbench report site
-	@echo "Reports: outputs/index.html lists every run; outputs/<notebook>/LATEST names the newest run."
+	@echo "Reports: outputs/index.html lists every run (the daily set in English and in Chinese, report.pdf beside the Chinese ones); outputs/<notebook>/LATEST names the newest run."
 	@echo "Apps: .venv/bin/workbench serve, then open http://127.0.0.1:8866/ (operations, staffing, topics, satisfaction)."
 	@echo "      By custom dimension: /voila/render/operations.ipynb?dimension_filter={\"region\":\"south\"}&group_by=member_tier"
 
