@@ -292,3 +292,18 @@ def test_extensions_load_from_a_schedule_file_and_crontab_lines_refuse_what_cron
         with pytest.raises(ParameterError, match="schedule run"):
             crontab_lines([job("weekly", text)])
     assert any("jul" in line for line in crontab_lines([job("summer", "0 7 * jul wed")]))  # names are not extensions
+
+
+def test_an_entry_may_run_its_set_in_another_interface_language(tmp_path):
+    from workbench.reports.schedule import set_command
+
+    path = tmp_path / "schedule.yaml"
+    path.write_text("entries:\n  - {set: daily, cron: '30 6 * * *'}\n"
+                    "  - {set: daily, cron: '35 6 * * *', interface_language: zh-CN}\n", encoding="utf-8")
+    plain, chinese = load_schedule(path)
+    assert "--interface-language" not in set_command(plain, executable="wb")
+    assert set_command(chinese, executable="wb")[-2:] == ["--interface-language", "zh"]
+    path.write_text("entries:\n  - {set: daily, cron: '30 6 * * *', interface_language: fr}\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as caught:
+        load_schedule(path)
+    assert caught.value.field == "entries[0].interface_language" and "fr" in caught.value.reason

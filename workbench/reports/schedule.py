@@ -165,6 +165,20 @@ class ScheduleEntry(BaseModel):
     timezone: str | None = Field(None, description="IANA time zone; default the file's")
     date: str | None = Field(None, description="--date passed to the set (default the set's own)")
     workers: int = Field(1, ge=1, le=64)
+    interface_language: str | None = Field(
+        None, description="--interface-language passed to the set: zh or en (default the set's own)")
+
+    @field_validator("interface_language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        from workbench.i18n import check_language
+
+        if value is None:
+            return None
+        try:
+            return check_language(value)
+        except ParameterError as exc:
+            raise ValueError(exc.reason) from None
 
     @field_validator("cron")
     @classmethod
@@ -191,6 +205,7 @@ class Job:
     timezone: str
     date: str | None = None
     workers: int = 1
+    interface_language: str | None = None
 
     def next_after(self, moment: datetime) -> datetime:
         """Next fire time after ``moment`` (UTC)."""
@@ -222,7 +237,8 @@ def load_schedule(path: str | Path | None = None) -> list[Job]:
             raise ParameterError(str(exc), file=path, field=f"entries[{i}].timezone") from None
         if not set_path(entry.set).exists():
             raise ParameterError(f"report set not found: {set_path(entry.set)}", file=path, field=f"entries[{i}].set")
-        jobs.append(Job(entry.set, CronExpression.parse(entry.cron), zone, entry.date, entry.workers))
+        jobs.append(Job(entry.set, CronExpression.parse(entry.cron), zone, entry.date, entry.workers,
+                        entry.interface_language))
     return jobs
 
 
@@ -242,12 +258,17 @@ def upcoming(jobs: Sequence[Job], now: datetime, count: int = 3) -> list[dict[st
 
 
 def set_command(job: Job, root: Path | None = None, executable: str | None = None) -> list[str]:
-    """The command that runs a job's report set: ``workbench report run SET [--date D] [--workers N]``."""
+    """The command that runs a job's report set.
+
+    ``workbench report run SET [--date D] [--workers N] [--interface-language L]``.
+    """
     command = [executable or str(Path(sys.executable).with_name("workbench")), "report", "run", job.set_name]
     if job.date:
         command += ["--date", job.date]
     if job.workers > 1:
         command += ["--workers", str(job.workers)]
+    if job.interface_language:
+        command += ["--interface-language", job.interface_language]
     return command
 
 
