@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -232,10 +233,19 @@ def test_write_pdf_names_a_missing_file(tmp_path):
         runner.write_pdf(tmp_path / "absent.html", tmp_path / "x.pdf")
 
 
-def test_print_css_puts_each_section_after_the_first_on_a_new_page():
-    assert "break-before: page" in runner.REPORT_PRINT_CSS and "@page { size: A4" in runner.REPORT_PRINT_CSS
-    assert ".jp-Cell:has(h2) ~ .jp-Cell h2" in runner.REPORT_PRINT_CSS
-    assert "break-inside: avoid" in runner.REPORT_PRINT_CSS
+@pytest.mark.parametrize(("body", "marked"), [
+    ("<h1>T</h1><h2>A</h2><p>a</p><h2 id='b'>B</h2><h2>C</h2>", ["B", "C"]),  # sections are ## under a title
+    ("<h1>T</h1><h2>Part</h2><h3>x</h3><h3 class=\"k\">y</h3>", ["y"]),  # one ## introducing ### sections
+    ("<h1>T</h1><p>just one section</p><h2>A</h2>", []),
+])
+def test_sections_after_the_first_start_a_printed_page(body, marked):
+    out = runner._mark_sections(body)
+    found = re.findall(r"<h\d[^>]*class=\"[^\"]*" + runner.SECTION_BREAK_CLASS + r"[^>]*>([^<]*)<", out)
+    assert found == marked
+    assert re.sub(r' class="' + runner.SECTION_BREAK_CLASS + r' ?"|' + runner.SECTION_BREAK_CLASS + " ", "", out) \
+        == body.replace(' class=""', "")
+    assert "." + runner.SECTION_BREAK_CLASS + " { break-before: page; }" in runner.REPORT_PRINT_CSS
+    assert "@page { size: A4" in runner.REPORT_PRINT_CSS and "break-inside: avoid" in runner.REPORT_PRINT_CSS
 
 
 # --------------------------------------------------------------------------- the runner, without a kernel

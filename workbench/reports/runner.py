@@ -276,15 +276,15 @@ REPORT_OUTPUT_TYPES = frozenset({
 # filtered by property as style attributes are, so one that could is escaped into text.
 _CSS_FETCH = re.compile(r"url\s*\(|image-set\s*\(|@import|\\", re.IGNORECASE)
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
-# How a report prints (report.pdf, or a reader's own "print"): A4, each section (h1/h2 heading after the
-# first) on a new page, a chart, table row or heading never cut or left alone at a page foot, charts no
-# wider than the page, Chinese text in Noto Sans CJK. Cells are sibling .jp-Cell elements, so ":has"
-# finds the headings that follow an earlier one.
+SECTION_BREAK_CLASS = "wb-section-break"
+# How a report prints (report.pdf, or a reader's own "print"): A4, each section after the first on a new
+# page (its heading marked by _mark_sections), a chart, table row or heading never cut or left alone at a
+# page foot, charts no wider than the page, Chinese text in Noto Sans CJK.
 REPORT_PRINT_CSS = """
 @page { size: A4; margin: 14mm 12mm; }
 body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto Sans", sans-serif; }
 @media print {
-  .jp-Cell:has(h2) ~ .jp-Cell h2, .jp-Cell:has(h1) ~ .jp-Cell h1, h2 ~ h2 { break-before: page; }
+  .""" + SECTION_BREAK_CLASS + """ { break-before: page; }
   h1, h2, h3, h4 { break-after: avoid; }
   img, svg, figure, tr, .jp-RenderedImage, .jp-RenderedSVG { break-inside: avoid; }
   img, svg { max-width: 100% !important; height: auto; }
@@ -300,6 +300,40 @@ _REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block extra_css -%}<style type="text/css">""" + REPORT_PRINT_CSS + """</style>{%- endblock extra_css -%}
 """
+
+
+_HEADING_TAG = re.compile(r"<h([1-6])((?:\s[^>]*)?)>", re.IGNORECASE)
+
+
+def _mark_sections(body: str) -> str:
+    """``body`` with every section heading but the first marked :data:`SECTION_BREAK_CLASS` (a new printed page).
+
+    A report's sections are its headings of the highest level that occurs
+    more than once: ``##`` under a ``#`` title, or ``###`` when one ``##``
+    merely introduces them. Reports differ in which level they use, so the
+    level is read from the report rather than fixed in the CSS.
+    """
+    levels = [int(m.group(1)) for m in _HEADING_TAG.finditer(body)]
+    repeated = sorted(level for level in set(levels) if levels.count(level) > 1)
+    if not repeated:
+        return body
+    section, seen = repeated[0], 0
+
+    def mark(match: re.Match[str]) -> str:
+        nonlocal seen
+        if int(match.group(1)) != section:
+            return match.group(0)
+        seen += 1
+        if seen == 1:
+            return match.group(0)
+        attributes = match.group(2)
+        if re.search(r"\sclass=\"", attributes):
+            attributes = re.sub(r'(\sclass=")', rf"\g<1>{SECTION_BREAK_CLASS} ", attributes, count=1)
+        else:
+            attributes += f' class="{SECTION_BREAK_CLASS}"'
+        return f"<h{match.group(1)}{attributes}>"
+
+    return _HEADING_TAG.sub(mark, body)
 
 
 def clean_report_html(fragment: Any) -> str:
@@ -380,6 +414,7 @@ def render_html(executed_notebook: Path, html_path: Path, language: str | None =
     exporter.raw_template = _REPORT_TEMPLATE
     body, _ = exporter.from_notebook_node(nb)
     body = re.sub(r"<html\b[^>]*>", f'<html lang="{i18n.HTML_LANG[chosen]}">', body, count=1)
+    body = _mark_sections(body)
     findings = executable_markup(body)
     if findings:
         raise WorkbenchError(f"{html_path.name} would carry executable markup: {'; '.join(findings[:5])}")
@@ -404,7 +439,7 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_seconds: f
     not the file itself: web fonts, images, links to a CDN) is aborted, so the
     PDF holds exactly what the file holds: text, CSS and the inline SVG/PNG
     charts. A4, backgrounds printed, page breaks from the report's print CSS
-    (:data:`REPORT_PRINT_CSS`: each section on a new page). Chinese text needs
+    (:data:`REPORT_PRINT_CSS`: each section after the first on a new page). Chinese text needs
     the Noto CJK fonts (Debian's ``fonts-noto-cjk``). Playwright's own browser
     downloads are never used.
 
