@@ -194,7 +194,7 @@ def validated_url_parameters(notebook: str, values: dict[str, Any]) -> tuple[dic
                 value=json.dumps(value, ensure_ascii=False, default=str)))
         else:
             kept[name] = value
-    for _ in range(len(kept) + 1):
+    for _attempt in range(len(kept) + 1):
         try:
             validated = model.model_validate(kept)
         except ValidationError as exc:
@@ -256,7 +256,7 @@ def prelaunch_hook(req: Any, notebook: Any, cwd: str) -> Any:
     # _xsrf cookie, but its render handler never sets that cookie, so every request
     # was refused and each visit's kernel lived until the server stopped
     # (voila-dashboards/voila#1458). Reading the token sets the cookie on this response.
-    _ = req.xsrf_token
+    req.xsrf_token  # noqa: B018 (read for its side effect)
     name = Path(unquote(req.request.path)).stem
     try:
         model = parameter_model(name)
@@ -404,7 +404,7 @@ class AccessPolicy:
             return 403
         if self.token is None:
             return None
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        scheme, _space, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() in {"token", "bearer"} and _same(given.strip(), self.token):
             return None
         if _same(handler.get_cookie(self.cookie_name) or "", self.cookie_value):
