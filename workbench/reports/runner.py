@@ -287,6 +287,7 @@ body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto San
   .""" + SECTION_BREAK_CLASS + """ { break-before: page; }
   h1, h2, h3, h4 { break-after: avoid; }
   img, svg, figure, tr, .jp-RenderedImage, .jp-RenderedSVG { break-inside: avoid; }
+  .jp-OutputArea-child:has(table) { break-inside: auto; }  /* a long table follows its heading, rows whole */
   img, svg { max-width: 100% !important; height: auto; }
   thead { display: table-header-group; }
   .jp-Cell, .jp-OutputArea-output { overflow: visible !important; }
