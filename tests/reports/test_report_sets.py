@@ -314,7 +314,7 @@ reports:
   - notebook: {tiny_notebook}
     name: too_slow
     execution_timeout_seconds: 2
-    parameters: {{sleep_seconds: 30}}
+    parameters: {{sleep_seconds: 300}}
 """)
     plan = plan_report_set(set_file, "2026-03-01")
     batch = run_report_set(plan, workers=2, outputs_dir=out)
@@ -341,7 +341,8 @@ reports:
     assert summary["exit_code"] == 1 and summary["succeeded"] == 2 and len(summary["reports"]) == 4
     too_slow = next(r for r in batch.reports if r["report"] == "too_slow")
     assert "Timeout" in too_slow["error"] or "timed out" in too_slow["error"], too_slow
-    assert too_slow["duration_seconds"] < 25  # stopped by the 2 s cell timeout, not the 30 s sleep
+    # stopped by the 2 s cell timeout, not the 300 s sleep (kernel start and shutdown vary with the load)
+    assert too_slow["duration_seconds"] < 120
     index = (out / "index.html").read_text(encoding="utf-8")
     assert f"kpi_overview/{kpi_dir.name}/report.html" in index and "deliberate failure" in index
     assert "small" in index and "broken" in index
