@@ -7,6 +7,7 @@ with poppler's ``pdftoppm`` / ``pdftotext``; one test runs a real kernel.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
@@ -219,7 +220,11 @@ def test_write_pdf_makes_no_request(tmp_path):
             f'<body><h1>{ZH_HEADING}</h1><img src="{base}/chart.png"><img src="local.png"></body></html>',
             encoding="utf-8",
         )
-        pdf = runner.write_pdf(html, tmp_path / "out.pdf")
+
+        async def in_an_event_loop() -> Path:  # as in a Jupyter kernel, where Playwright's sync API refuses to run
+            return runner.write_pdf(html, tmp_path / "out.pdf")
+
+        pdf = asyncio.run(in_an_event_loop())
     finally:
         server.shutdown()
         server.server_close()
