@@ -90,6 +90,7 @@ def test_workbook_keeps_types_translates_headings_and_quotes_formulas(tmp_path):
     assert sheet.freeze_panes == "A2"
     first, second, third = rows[1], rows[2], rows[3]
     assert first[1] == 120 and isinstance(first[1], int) and first[2] == pytest.approx(0.81)
+    assert sheet["C2"].number_format == "0.0%" and sheet["B2"].number_format == "General"  # a share shows as 81.0%
     assert first[3] == dt.datetime(2026, 3, 2, 9, 0) and sheet["D2"].is_date
     assert sheet["E2"].is_date and sheet["E2"].number_format == "yyyy-mm-dd"  # a date column shows no time
     assert second[1] is None and second[2] is None and second[3] is None  # missing values: empty cells

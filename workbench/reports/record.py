@@ -262,10 +262,11 @@ def _other_value(sheet: Any, value: Any) -> Any:
     return _text_cell(sheet, str(value))  # lists, decimals, periods: shown as the CSV shows them
 
 
-def _column_values(sheet: Any, column: Any) -> list[Any]:
+def _column_values(sheet: Any, column: Any, number_format: str | None = None) -> list[Any]:
     """A column as the cell values of its sheet: numbers, datetimes (dates when every time is midnight),
-    booleans and text; missing values None."""
+    booleans and text; missing values None. ``number_format`` applies to a numeric column's cells."""
     import pandas as pd
+    from openpyxl.cell import WriteOnlyCell
 
     missing = column.isna().to_numpy()
     if isinstance(column.dtype, pd.DatetimeTZDtype):
@@ -277,8 +278,17 @@ def _column_values(sheet: Any, column: Any) -> list[Any]:
     elif pd.api.types.is_timedelta64_dtype(column.dtype):
         values = list(column.dt.to_pytimedelta())
     elif pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
-        values = column.astype(object).where(~missing, None).tolist()
-        return [v.item() if hasattr(v, "item") else v for v in values]
+        values = [v.item() if hasattr(v, "item") else v for v in column.astype(object).where(~missing, None).tolist()]
+        if number_format is None or pd.api.types.is_bool_dtype(column.dtype):
+            return values
+        cells = []
+        for value in values:
+            if value is None:
+                cells.append(None)
+            else:
+                cells.append(WriteOnlyCell(sheet, value=value))
+                cells[-1].number_format = number_format
+        return cells
     else:
         return [_other_value(sheet, v) for v in column.astype(object).tolist()]
     return [None if gone else value for value, gone in zip(values, missing, strict=True)]
@@ -298,7 +308,9 @@ def write_workbook(tables: Mapping[str, Any], path: str | Path, language: str | 
     cell (or heading) that a spreadsheet would run as a formula (the rule of
     :func:`workbench.csvfiles.safe_cell`) is written as text with Excel's quote
     prefix: it shows exactly as in the data and stays text when edited, where
-    a CSV needs the visible apostrophe. The index is not written, the heading
+    a CSV needs the visible apostrophe. A share (a column whose unit is
+    ``share 0..1``, :func:`workbench.schemas.column_unit`) stays the number
+    0..1, shown as a percentage. The index is not written, the heading
     row is frozen and columns are as wide as their contents (up to 60
     characters). A table longer than a sheet is cut at Excel's 1,048,575 data
     rows, with a warning.
@@ -310,17 +322,19 @@ def write_workbook(tables: Mapping[str, Any], path: str | Path, language: str | 
     from openpyxl.utils import get_column_letter
 
     from workbench import i18n
+    from workbench.schemas import column_unit
 
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for sheet_name, (table_name, frame) in zip(sheet_names(list(tables)), tables.items(), strict=True):
+        shares = ["0.0%" if column_unit(str(c)) == "share 0..1" else None for c in frame.columns]
         frame = i18n.labelled_columns(frame.reset_index(drop=True), language)
         if len(frame) >= _MAX_ROWS:
             log.warning("table %s has %d rows; the workbook keeps the first %d", table_name, len(frame), _MAX_ROWS - 1)
             frame = frame.iloc[: _MAX_ROWS - 1]
         sheet = book.create_sheet(sheet_name)
         sheet.freeze_panes = "A2"
-        columns = [_column_values(sheet, frame.iloc[:, i]) for i in range(frame.shape[1])]
+        columns = [_column_values(sheet, frame.iloc[:, i], shares[i]) for i in range(frame.shape[1])]
         headings = []
         for i, heading in enumerate(str(c) for c in frame.columns):
             cell = _text_cell(sheet, heading)
@@ -328,7 +342,7 @@ def write_workbook(tables: Mapping[str, Any], path: str | Path, language: str | 
             cell.font = bold
             headings.append(cell)
             shown = [_display_width(heading)] + [
-                19 if hasattr(v, "hour") else _display_width(str(getattr(v, "value", v)))
+                19 if hasattr(v, "hour") else 7 if shares[i] else _display_width(str(getattr(v, "value", v)))
                 for v in columns[i][:_WIDTH_SAMPLE_ROWS] if v is not None
             ]
             sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(shown) + 2, _MAX_COLUMN_WIDTH)
