@@ -146,9 +146,15 @@ def enable_chart_language() -> None:
 
 
 def _labels(values: pd.Series, labels: Mapping[Any, str]) -> pd.Series:
-    """Each value's word from ``labels`` translated now; values not listed shown as they are."""
+    """Each value's word from ``labels`` translated now; values not listed shown as they are, missing ones missing."""
     words = {code: _(text) for code, text in labels.items()}
-    return values.map(lambda value: words.get(value, value if isinstance(value, str) else str(value)))
+
+    def word(value: Any) -> Any:
+        if value is None or (not isinstance(value, str) and value != value):  # None, NaN
+            return value
+        return words.get(value, value if isinstance(value, str) else str(value))
+
+    return values.map(word)
 
 
 def _domain(labels: Mapping[Any, str], codes: Iterable[Any]) -> list[str]:
