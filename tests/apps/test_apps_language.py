@@ -208,3 +208,44 @@ def test_staffing_hostile_run_id_stays_escaped_in_chinese(centre_app_store):
     assert app.run_id == "sample-run"
     assert any(hostile in n and "数据库中没有排班运行" in n for n in app.notices)
     assert hostile not in app.notice.value and "&lt;img" in app.notice.value
+
+
+def test_staffing_history_sources_follow_the_pipeline():
+    from workbench.apps.staffing import HISTORY_SOURCES
+    from workbench.pipelines.staffing import SOURCE_DESCRIPTIONS
+
+    assert set(HISTORY_SOURCES) == set(SOURCE_DESCRIPTIONS)
+    for source, text in HISTORY_SOURCES.items():
+        assert text == "forecast from " + SOURCE_DESCRIPTIONS[source], source
+        assert CJK.search(i18n.gettext(text, "zh")), source
+
+
+# --------------------------------------------------------------------------- phone width
+
+
+PHONE_PX = 360
+
+
+def _fixed_px(value: str | None) -> int:
+    match = re.fullmatch(r"(\d+)px", str(value or ""))
+    return int(match.group(1)) if match else 0
+
+
+@pytest.mark.parametrize("name", ["operations", "staffing"])
+def test_controls_and_tables_fit_a_phone(name, centre_app_store):
+    app = (operations if name == "operations" else staffing)(centre_app_store, "zh")
+    for widget in _widgets(app.container):
+        layout = getattr(widget, "layout", None)
+        if layout is not None:
+            for size in ("width", "min_width"):
+                assert _fixed_px(getattr(layout, size)) <= PHONE_PX - 40, (name, type(widget).__name__, size)
+        if isinstance(widget, widgets.HBox):
+            assert "wrap" in (widget.layout.flex_flow or ""), f"{name}: a row of controls must wrap on a phone"
+    if name == "operations":
+        app.group_by.value = "" if not app.group_by.options else app.group_by.options[-1][1]
+        for html in [html for _, html in app._output_tables()] + ([app.breakdown.value] if app.breakdown.value else []):
+            assert html.startswith("<div class='wb-scroll' style='max-width:100%;overflow-x:auto'>"), html[:80]
+        assert ".wb-chart svg{max-width:100%;height:auto}" in app.body.children[0].value
+    else:
+        for view in (app.heatmap, app.day_chart, app.forecast_chart):
+            assert "<svg style='max-width:100%;height:auto'" in view.value

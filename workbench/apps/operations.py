@@ -71,12 +71,6 @@ DEFAULT_DAYS = 14
 WHOLE_DAY = "whole day"
 #: The language filter's choices: value (the queues' language line) -> label.
 LANGUAGE_CHOICES: dict[str, str] = {"all": N_("all"), "zh": N_("Chinese"), "en": N_("English")}
-#: Heatmap measure (a key of :data:`workbench.charts.HEATMAP_MEASURES`) -> its label in the Heatmap list.
-HEATMAP_LABELS: dict[str, str] = {
-    "service_level": N_("Service level"),
-    "offered": N_("Calls offered"),
-    "abandonment_rate": N_("Abandonment rate"),
-}
 #: KPI columns of the breakdown table by a dimension (headings: :func:`workbench.i18n.column_label`).
 BREAKDOWN_COLUMNS: list[str] = ["offered", "answered", "abandonment_rate", "service_level", "asa_seconds",
                                 "aht_seconds", "csat_mean", "csat_responses", "wait_unknown", "handle_unknown"]
@@ -205,7 +199,7 @@ class OperationsApp(App):
         self.date_from = widgets.DatePicker(value=date_from, description=_("From"), layout=CONTROL_LAYOUT)
         self.date_to = widgets.DatePicker(value=date_to, description=_("To"), layout=CONTROL_LAYOUT)
         self.measure = widgets.Dropdown(
-            options=[(_(HEATMAP_LABELS.get(key, label)), key) for key, label in charts.HEATMAP_MEASURES.items()],
+            options=[(_(label), key) for key, label in charts.HEATMAP_MEASURES.items()],
             value="service_level", description=_("Heatmap"), layout=CONTROL_LAYOUT)
         self.day = widgets.Dropdown(options=[], description=_("Day"), layout=CONTROL_LAYOUT)
         self.interval = widgets.Dropdown(options=self._interval_options([]), value=WHOLE_DAY,
@@ -319,10 +313,7 @@ class OperationsApp(App):
                 start=i18n.format_date(self.first_day), end=i18n.format_date(self.last_day)))
             self.heatmap.chart = self.trend.chart = None
         else:
-            measure = self.measure.value
-            self.heatmap.chart = charts.interval_heatmap(intervals, measure, width=CHART_WIDTH, pick="cell").properties(
-                title=format_text("{measure} per interval and day (click a cell to drill down)",
-                                  measure=self.measure.label))
+            self.heatmap.chart = charts.interval_heatmap(intervals, self.measure.value, width=CHART_WIDTH, pick="cell")
             self.trend.chart = charts.daily_kpi_trend(daily, self.params.target_answer_seconds, width=CHART_WIDTH,
                                                       height=120, pick="day")
         if self.missing_tables("surveys"):

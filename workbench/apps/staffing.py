@@ -127,9 +127,9 @@ class StaffingApp(App):
             model = (_("Erlang A with callers' patience estimated from the store's calls") if len(patience)
                      else _("Erlang C (the store holds no call records to estimate callers' patience from)"))
         self._fixed_notices.append(format_text(
-            "The settings of run '{run}' were not found ({file} is missing); the what-if assumes the staffing "
-            "notebook's defaults: service level {level} in {seconds}, occupancy cap {occupancy}, shrinkage "
-            "{shrinkage}, {model}.", run=run_id, file=table,
+            "The settings of run '{run}' were not found (its folder of results holds no {file}); the what-if "
+            "assumes the staffing notebook's defaults: service level {level} in {seconds}, occupancy cap "
+            "{occupancy}, shrinkage {shrinkage}, {model}.", run=run_id, file=table.name,
             level=i18n.format_percent(defaults.service_level_target, 0),
             seconds=i18n.format_duration(defaults.target_answer_seconds),
             occupancy=i18n.format_percent(defaults.max_occupancy, 0),
@@ -254,8 +254,7 @@ class StaffingApp(App):
         self.tiles.value = self._tiles_html(result, per_interval, hours)
         self.heatmap.value = fitted_svg(chart_svg(charts.staffing_heatmap(
             per_interval.assign(what_if_required_agents=per_interval["what_if_raw_agents"]),
-            "what_if_required_agents", width=CHART_WIDTH).properties(
-                title=_("Required agents (what-if) per interval and day"))))
+            "what_if_required_agents", width=CHART_WIDTH)))
         shown = per_interval
         if self.day.value != ALL_DAYS:
             shown = per_interval[pd.to_datetime(per_interval["interval_start"]).dt.date.astype(str) == self.day.value]
