@@ -154,7 +154,10 @@ def test_staffing_export(tmp_path):
     result = pd.DataFrame({"queue_id": [HOSTILE], "interval_start": pd.to_datetime(["2026-01-05 09:00"]),
                            "calls": [3.0], "raw_agents": [-1]})
     stub = SimpleNamespace(tables={"requirements": result}, export_link=SimpleNamespace(value=""), run_id="r1",
-                           queue=SimpleNamespace(value="billing_zh"))
+                           queue=SimpleNamespace(value="billing_zh"), interface_language=None)
+    for name in ("_export_csv",):  # the export's helpers, when the app has them, bound to the stub
+        if hasattr(StaffingApp, name):
+            setattr(stub, name, getattr(StaffingApp, name).__get__(stub))
     path = StaffingApp.export_csv(stub, folder=tmp_path)
     _assert_neutralised(path.read_text(encoding="utf-8"))
 
