@@ -54,11 +54,14 @@ PAGE_CSS = f"""
 .workbench-app {{ max-width: 100%; box-sizing: border-box; }}
 .workbench-app .widget-hbox {{ flex-wrap: wrap; }}
 .workbench-app .widget-html-content {{ max-width: 100%; }}
+.workbench-app .widget-html-content > p, .workbench-app .widget-html-content > div,
+.workbench-app .widget-html-content > ul, .workbench-app .wb-table {{ line-height: 1.45; }}
+.workbench-app .wb-summary {{ max-width: 60em; }}
 .workbench-app .widget-html svg {{ max-width: 100%; height: auto; }}
 .workbench-app .wb-table-wrap {{ overflow-x: auto; max-width: 100%; -webkit-overflow-scrolling: touch; }}
 .workbench-app .wb-clickable {{ max-width: 100%; overflow-x: auto; overflow-y: hidden; }}
 .workbench-app .wb-table {{ border-collapse: collapse; font-size: 12px; }}
-.workbench-app .wb-table th {{ text-align: left; vertical-align: bottom; }}
+.workbench-app .wb-table th {{ text-align: left; vertical-align: bottom; word-break: keep-all; }}
 @media (max-width: {PHONE_MAX_WIDTH_PX}px) {{
   body, .jp-Notebook, #rendered_cells, .jp-Cell, .jp-OutputArea-output, .jp-Cell-outputWrapper {{
     padding-left: 0 !important; padding-right: 0 !important; margin-left: 0 !important;

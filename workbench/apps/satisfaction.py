@@ -19,7 +19,8 @@ figures per value of one of them (CSAT by member tier), computed by
 as the KPI report does.
 
 Every text on the page is in the reader's language (``interface_language``);
-driver names and agent ids are data, shown as stored.
+the driver and agent tables as :func:`workbench.drivers.display.display_table`
+shows them in the reports. Driver names and agent ids are data, shown as stored.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import pandas as pd
 from workbench import charts, i18n, paths
 from workbench.apps.base import CONTROL_LAYOUT, App, breakdown_table, chart_svg, dimension_title, table_html
 from workbench.csvfiles import read_csv
+from workbench.drivers.display import VALUE_WORDS, display_table
 from workbench.i18n import N_, _
 from workbench.kpis import compute_kpis
 from workbench.params import SatisfactionAppParameters
@@ -50,14 +52,7 @@ CSAT_BY_COLUMNS: dict[str, str] = {
     "csat_mean": N_("Mean CSAT (1-5)"),
     "csat_top_box_rate": N_("Top box (5 of 5)"),
 }
-#: Headings of the driver and agent tables (column -> N_ text; the rest: i18n.COLUMN_LABELS).
-TABLE_LABELS: dict[str, str] = {
-    "rank": N_("Rank"), "feature": N_("Driver"), "kind": N_("Kind"), "step": N_("Step"),
-    "effect": N_("Effect"), "ci_low": N_("95 % interval, low"), "ci_high": N_("95 % interval, high"),
-    "direction": N_("Direction"), "surveys": N_("Surveys"), "top_box_rate": N_("Top-box share"),
-    "expected_rate": N_("Expected top-box share"), "shrinkage": N_("Shrinkage"),
-    "differs": N_("Differs from the average"),
-}
+
 #: Fewer survey responses than this for a value: its CSAT is marked as resting on few answers.
 FEW_RESPONSES = 30
 AGENT_COLUMNS = ["agent_id", "surveys", "top_box_rate", "expected_rate", "effect", "ci_low", "ci_high", "shrinkage",
@@ -98,6 +93,11 @@ def _band(low: float, high: float, sign: bool = False) -> str:
     if pd.isna(low) or pd.isna(high):
         return _("no interval saved")
     return _("{low} to {high}").format(low=_share(low, sign), high=_share(high, sign))
+
+
+def model_word(model: str) -> str:
+    """A driver model's name in words for the reader (``logistic`` -> logistic regression); others as saved."""
+    return _(VALUE_WORDS[model]) if model in VALUE_WORDS else str(model)
 
 
 def _value(value: float) -> str:
@@ -164,7 +164,7 @@ class SatisfactionApp(App):
                                          "'{used}' (curves: {known}).").format(
                 feature=feature, used=features[0], known=_(", ").join(features)))
             feature = features[0]
-        self.driver_model = widgets.Dropdown(options=models, value=p.driver_model if p.driver_model in models
+        self.driver_model = widgets.Dropdown(options=[(model_word(m), m) for m in models], value=p.driver_model if p.driver_model in models
                                              else models[0], description=_("Model"), layout=CONTROL_LAYOUT)
         self.feature = widgets.Dropdown(options=features, value=feature if features else None,
                                         description=_("What if"), layout=CONTROL_LAYOUT)
@@ -314,9 +314,9 @@ class SatisfactionApp(App):
         self.drivers_chart.value = self._svg(("drivers",), lambda: charts.driver_effects(self.drivers, width=300))
         shown = self.drivers[self.drivers["model"] == self.driver_model.value].sort_values("rank")
         self.drivers_table.value = table_html(
-            shown[[c for c in DRIVER_COLUMNS if c in shown.columns]], labels=TABLE_LABELS,
+            display_table(shown[[c for c in DRIVER_COLUMNS if c in shown.columns]]),
             caption=_("Ranked drivers ({model} model): effect on the log-odds of a top score, with its 95 % interval")
-            .format(model=self.driver_model.value))
+            .format(model=model_word(self.driver_model.value)))
 
     def _render_curves(self) -> None:
         if self.curves is None:
@@ -330,7 +330,7 @@ class SatisfactionApp(App):
         self.tables["what_if"] = result
         if result.empty:
             self.what_if.value = "<p>" + escape(_("No {model} curve for {driver}.").format(
-                model=self.driver_model.value, driver=self.feature.value)) + "</p>"
+                model=model_word(self.driver_model.value), driver=self.feature.value)) + "</p>"
             return
         row = result.iloc[0]
         colour = "#1e8449" if row["change"] > 0 else ("#c0392b" if row["change"] < 0 else "#555")
@@ -353,7 +353,7 @@ class SatisfactionApp(App):
         # the driver's name is data, in bold: put in after escaping the sentence around it
         sentence = escape(sentence).replace("\x00", f"<strong>{escape(str(row['feature']))}</strong>")
         explain = _("change in the top-box share, {model} model, read off its saved effect curve").format(
-            model=row["model"])
+            model=model_word(row["model"]))
         self.what_if.value = (
             f"<div class='wb-what-if-result' style='padding:8px 10px;border:1px solid #ddd;border-radius:4px;"
             f"max-width:760px;overflow-wrap:anywhere'>{sentence}{clipped}"
@@ -377,5 +377,5 @@ class SatisfactionApp(App):
                               differs=agents["differs"].astype(str).str.lower() == "true")
         self.agents_chart.value = self._svg(("agents", self.differs_only.value), lambda: charts.agent_effects(chart))
         self.agents_table.value = table_html(
-            agents[[c for c in AGENT_COLUMNS if c in agents.columns]], labels=TABLE_LABELS,
+            display_table(agents[[c for c in AGENT_COLUMNS if c in agents.columns]]),
             caption=_("Agents after call mix: effect on the log-odds of a top score, shrunk toward the average"))
