@@ -57,6 +57,7 @@ from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScal
 
 from workbench.drivers.table import check_driver_table, screen_columns
 from workbench.errors import InputDataError
+from workbench.i18n import format_number, format_text
 
 CURVE_FEATURES = ("wait_seconds", "talk_seconds", "hold_seconds", "transferred")
 SPLINE_FEATURES = ("wait_seconds",)
@@ -430,21 +431,23 @@ def analyse_drivers(
     notes: list[str] = []
     absent = table.attrs.get("absent_tables")
     if absent:
-        notes.append(f"Absent from the store, so not used: {', '.join(absent)}.")
+        notes.append(format_text("Absent from the store, so not used: {tables}.", tables=", ".join(absent)))
     screen = screen_columns(table, target, features)
     if features is None:
         features = screen.loc[screen["used"], "column"].tolist()
     left_out = screen[~screen["used"]]
     if len(left_out):
-        notes.append("Columns left out: " + "; ".join(f"{c} ({r})" for c, r in zip(left_out["column"], left_out["reason"]))
-                     + ".")  # fmt: skip
+        notes.append(format_text("Columns left out: {columns}.", columns="; ".join(
+            f"{c} ({r})" for c, r in zip(left_out["column"], left_out["reason"]))))  # fmt: skip
     features = list(features)
     rows = check_driver_table(table, target, features, positive_threshold)
     for name in features:
         unknown = int(rows[name].isna().sum())
         if unknown:
-            notes.append(f"{name} unknown on {unknown:,} of {len(rows):,} surveyed calls: the models fill it with "
-                         "the median and a flag saying it was unknown; its effect is over the calls where it is known.")
+            notes.append(format_text("{name} unknown on {unknown} of {surveyed} surveyed calls: the models fill it "
+                                     "with the median and a flag saying it was unknown; its effect is over the calls "
+                                     "where it is known.", name=name, unknown=format_number(unknown),
+                                     surveyed=format_number(len(rows))))
 
     summary: dict = {"weighting": "off"}
     weights = np.ones(len(rows))
@@ -466,7 +469,8 @@ def analyse_drivers(
                 "effective_sample_size": round(float(ess), 1),
             }
         else:
-            notes.append("Weighting off: the table holds surveyed calls only, so response cannot be modelled.")
+            notes.append(format_text("Weighting off: the table holds surveyed calls only, so response cannot be "
+                                     "modelled."))
     summary["top_box_unweighted"] = round(float(rows["top_box"].mean()), 4)
     summary["top_box_weighted"] = round(float(np.average(rows["top_box"], weights=weights)), 4)
 

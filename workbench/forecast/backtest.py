@@ -26,6 +26,7 @@ from workbench.errors import InputDataError
 from workbench.forecast.models import MODELS, fit_predict, make_model
 from workbench.forecast.series import MINUTES_PER_DAY, SERIES_COLUMNS, closed_slots, validate_series
 from workbench.glossary import require_columns
+from workbench.i18n import _, format_text
 
 __all__ = ["BASELINE", "BACKTEST_COLUMNS", "FORECAST_COLUMNS", "backtest", "forecast", "mase", "wape",
            "min_history_days", "summarise_backtest", "plan_forecast"]
@@ -268,7 +269,7 @@ def plan_forecast(df: pd.DataFrame, forecast_model: str, folds: int, horizon_day
     notes = []
     if df.empty:
         return {"history_days": 0.0, "model": forecast_model, "folds": 0, "backtest_models": [], "notes": [
-            "The store holds no calls for this selection: nothing to forecast."]}
+            _("The store holds no calls for this selection: nothing to forecast.")]}
     ds = pd.to_datetime(df["ds"])
     spans = ds.groupby(df["unique_id"]).agg(lambda s: (s.max() - s.min()).total_seconds())
     steps = ds.groupby(df["unique_id"]).agg(lambda s: s.sort_values().diff().min().total_seconds()
@@ -278,21 +279,23 @@ def plan_forecast(df: pd.DataFrame, forecast_model: str, folds: int, horizon_day
     need = getattr(MODELS[forecast_model], "min_history_days", 1.0)
     if history_days < need:
         chosen = "profile"
-        notes.append(f"The history covers {history_days:.1f} days, less than the {need:g} days "
-                     f"'{forecast_model}' needs: "
-                     "the forecast is the slot-of-week profile (mean of the same interval of the week, or of the "
-                     "same time of day while less than a week is known).")
+        notes.append(format_text("The history covers {history_days:.1f} days, less than the {need:g} days "
+                                 "'{model}' needs: the forecast is the slot-of-week profile (mean of the same "
+                                 "interval of the week, or of the same time of day while less than a week is known).",
+                                 history_days=history_days, need=need, model=forecast_model))
     backtest_models = list(dict.fromkeys([chosen, BASELINE]))
     possible = 0
     if folds:
         base = max(getattr(MODELS[m], "min_history_days", 1.0) for m in backtest_models)
         possible = int(max(0, min(folds, (history_days - base) // horizon_days)))
         if possible == 0:
-            notes.append(f"No backtest: {folds} fold(s) of {horizon_days} days need at least "
-                         f"{base + horizon_days:g} days of history, the store has {history_days:.1f}.")
+            notes.append(format_text("No backtest: {folds} fold(s) of {horizon_days} days need at least {need:g} days "
+                                     "of history, the store has {history_days:.1f}.", folds=folds,
+                                     horizon_days=horizon_days, need=base + horizon_days, history_days=history_days))
         elif possible < folds:
-            notes.append(f"Backtest with {possible} fold(s) instead of {folds}: "
-                         f"the history is {history_days:.1f} days.")
+            notes.append(format_text("Backtest with {possible} fold(s) instead of {folds}: the history is "
+                                     "{history_days:.1f} days.", possible=possible, folds=folds,
+                                     history_days=history_days))
     return {"history_days": history_days, "model": chosen, "folds": possible, "backtest_models": backtest_models,
             "notes": notes}
 

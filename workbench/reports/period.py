@@ -85,7 +85,7 @@ def period_words(date_from: date | str | None, date_to: date | str | None, langu
 
 def selection_words(queues: list[str] | tuple[str, ...] | None, language_line: str | None = None,
                     dimension_filter: dict | None = None, language: str | None = None) -> str:
-    """Which calls a report is about, in the interface language: ``all queues`` or ``queues billing, sales; region north``.
+    """Which calls a report is about, in the interface language: ``all queues``, ``queues billing; region north``.
 
     Queue ids, language lines and dimension values are data and stay as they are.
     """

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.errors import InputDataError, ParameterError
+from workbench.i18n import N_
 from workbench.glossary import (
     ALL_QUEUES,
     Period,
@@ -54,18 +55,18 @@ GENERATED_FILES: dict[str, tuple[str, bool, tuple[str, ...]]] = {
 _TIMESTAMPS = ("arrived_at_local", "answered_at_local", "ended_at_local", "surveyed_at_local")
 
 TRUTH_DESCRIPTIONS = {
-    "calls.csv": "one row per offered call, clean (the canonical truth)",
-    "agents.csv": "agents with hidden traits (speed, CSAT and resolution effects)",
-    "roster.csv": "agent x date: scheduled, worked, absence reason, shift times",
-    "arrival_rates.csv": "true Poisson mean per 30-minute interval and queue",
-    "staffing.csv": "planned load, required and on-duty agents per interval and queue",
-    "calendar.csv": "one row per date: day type, holiday, volume multipliers",
-    "export_defects.csv": "rows of the exports broken on purpose",
-    "csat_model.json": "ordered-logit CSAT model and survey response model",
-    "topics.csv": "topic of every transcribed call",
-    "pii_spans.csv": "personal data spans in transcripts.csv",
-    "compliance.csv": "disclosure and prohibited-phrase truth per transcribed call",
-    "topic_mentions.csv": "topic mentioned per transcript turn",
+    "calls.csv": N_("one row per offered call, clean (the canonical truth)"),
+    "agents.csv": N_("agents with hidden traits (speed, CSAT and resolution effects)"),
+    "roster.csv": N_("agent x date: scheduled, worked, absence reason, shift times"),
+    "arrival_rates.csv": N_("true Poisson mean per 30-minute interval and queue"),
+    "staffing.csv": N_("planned load, required and on-duty agents per interval and queue"),
+    "calendar.csv": N_("one row per date: day type, holiday, volume multipliers"),
+    "export_defects.csv": N_("rows of the exports broken on purpose"),
+    "csat_model.json": N_("ordered-logit CSAT model and survey response model"),
+    "topics.csv": N_("topic of every transcribed call"),
+    "pii_spans.csv": N_("personal data spans in transcripts.csv"),
+    "compliance.csv": N_("disclosure and prohibited-phrase truth per transcribed call"),
+    "topic_mentions.csv": N_("topic mentioned per transcript turn"),
 }
 
 
@@ -359,3 +360,76 @@ def truth_files(sample_dir: str | Path) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["file", "rows", "columns", "bytes", "what"]).astype(
         {"rows": "Int64", "columns": "Int64"}
     )
+
+
+# --------------------------------------------------------------------------- tables for people
+#: Headings of the sample tables' columns that :data:`workbench.i18n.COLUMN_LABELS` lacks; translated where shown.
+DISPLAY_LABELS: dict[str, str] = {
+    "days": N_("Days"),
+    "first_day": N_("First day"),
+    "last_day": N_("Last day"),
+    "abandon_rate": N_("Abandonment rate"),
+    "mean_wait_seconds": N_("Average wait (s)"),
+    "mean_handle_seconds": N_("Average handle time (s)"),
+    "mean_csat": N_("Satisfaction (CSAT)"),
+    "survey_responses": N_("Survey responses"),
+    "surveys_offered": N_("Surveys offered"),
+    "responses": N_("Survey responses"),
+    "response_rate": N_("Survey response rate"),
+    "queue_id": N_("Queue id"),
+    "file": N_("File"),
+    "columns": N_("Columns"),
+    "bytes": N_("Size (bytes)"),
+    "what": N_("What it holds"),
+    "figure": N_("Figure"),
+    "value": N_("Value"),
+}
+
+_RATE_COLUMNS = frozenset({"abandon_rate", "service_level", "response_rate", "share"})
+
+
+def _shown_value(column: str, value: object, language: str | None) -> object:
+    from workbench import i18n
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if column in _RATE_COLUMNS:
+        return i18n.format_percent(value, 1, language)
+    if column == "mean_csat":
+        return i18n.format_number(value, 2, language)
+    if column.endswith("_seconds"):
+        return i18n.format_number(value, 1, language)
+    if column in ("first_day", "last_day", "date"):
+        return i18n.format_date(value, language)
+    if column == "what":
+        return i18n.gettext(value, language) if value else ""  # a TRUTH_DESCRIPTIONS text (N_-marked)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return i18n.format_number(value, 0, language)
+    return value
+
+
+def display_table(frame: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
+    """A table of this module (:func:`headline`, :func:`queue_summary`, ...) as people read it.
+
+    Rates as percentages, waits and handle times in seconds with one decimal,
+    CSAT with two, counts grouped, dates written out, all for the interface
+    language, and readable translated headings (:data:`DISPLAY_LABELS`). Queue
+    names and languages are data and stay as they are. For reports only; save
+    the raw frame.
+    """
+    from workbench import i18n
+
+    shown = frame.copy()
+    for column in shown.columns:
+        shown[column] = [_shown_value(column, value, language) for value in frame[column]]
+    return i18n.labelled_columns(shown, language, labels=DISPLAY_LABELS)
+
+
+def key_figures_table(key_figures: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
+    """The one row of :func:`headline` as two columns, ``Figure`` and ``Value``, for people (:func:`display_table`)."""
+    from workbench import i18n
+
+    row = key_figures.iloc[0]
+    rows = [(i18n.gettext(DISPLAY_LABELS.get(c) or i18n.COLUMN_LABELS.get(c) or c, language),
+             _shown_value(c, row[c], language)) for c in key_figures.columns]
+    return i18n.labelled_columns(pd.DataFrame(rows, columns=["figure", "value"]), language, labels=DISPLAY_LABELS)

@@ -16,6 +16,7 @@ import pandas as pd
 from workbench import paths
 from workbench.csvfiles import write_csv
 from workbench.errors import InputDataError
+from workbench.i18n import _, format_text
 from workbench.store import Store
 from workbench.topics.data import read_documents, store_documents, write_run
 from workbench.topics.model import TopicRun, assign_topics, fit_topics, load_run, prepare_documents, read_labels, save_run
@@ -166,18 +167,22 @@ def choose_documents(
             with Store(store_file, read_only=True) as store:
                 docs = store_documents(store, speakers=speakers)
         if len(docs) >= min_documents or source == "store":
-            note = f"{len(docs)} calls' transcripts from the store `{store_file}`."
+            note = format_text("{count} calls' transcripts from the centre's data.", count=len(docs))
             if len(docs) < min_documents:
-                note += f" Fewer than {min_documents}: nothing to model; transcribe recordings first."
+                note += " " + format_text("Fewer than {minimum}: nothing to model; transcribe recordings first.",
+                                          minimum=min_documents)
             return docs, note, store_file
-        notes.append(f"the store holds {len(docs)} transcribed call(s), fewer than {min_documents}")
+        notes.append(format_text("the centre's data holds {count} transcribed call(s), fewer than {minimum}",
+                                 count=len(docs), minimum=min_documents))
     transcripts = Path(sample_dir) / "transcripts.csv"
-    if not transcripts.is_file():
-        notes.append(f"no sample transcripts at `{transcripts}`")
-        return pd.DataFrame(columns=["id", "call_id", "text", "language"]), "Nothing to model: " + "; ".join(notes) + ".", None
+    if not transcripts.is_file():  # where it looked stays in the run's parameters: managers read what is missing
+        notes.append(_("no transcripts of the simulated sample centre"))
+        return (pd.DataFrame(columns=["id", "call_id", "text", "language"]),
+                format_text("Nothing to model: {reasons}.", reasons="; ".join(notes)), None)
     docs = sample_documents(pd.read_csv(transcripts, dtype={"call_id": str}), speakers=speakers)
-    note = f"{len(docs)} calls' transcripts from the generated sample `{transcripts}`"
-    note += f" ({'; '.join(notes)})." if notes else "."
+    note = (format_text("{count} calls' transcripts from the simulated sample centre ({reasons}).", count=len(docs),
+                        reasons="; ".join(notes)) if notes
+            else format_text("{count} calls' transcripts from the simulated sample centre.", count=len(docs)))
     if len(docs) < min_documents:
-        note += f" Fewer than {min_documents}: nothing to model."
+        note += " " + format_text("Fewer than {minimum}: nothing to model.", minimum=min_documents)
     return docs, note, transcripts

@@ -1,0 +1,114 @@
+"""Driver tables as managers read them: readable translated headings, words for the models and directions.
+
+The tables of :mod:`workbench.drivers.models` keep their machine column names
+and values (``model``, ``direction``, ``raises CSAT``) where they are saved;
+:func:`display_table` turns a copy into what a report shows, in the interface
+language (:mod:`workbench.i18n`). Driver names (``wait_seconds``), agent ids
+and category values are data and stay as they are.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from workbench.i18n import N_
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Column -> heading people read (columns :data:`workbench.i18n.COLUMN_LABELS` lacks); translated where shown.
+DISPLAY_LABELS: dict[str, str] = {
+    "model": N_("Model"),
+    "feature": N_("Driver"),
+    "effect": N_("Effect"),
+    "ci_low": N_("Low end (95%)"),
+    "ci_high": N_("High end (95%)"),
+    "kind": N_("Kind"),
+    "step": N_("Step"),
+    "direction": N_("Direction"),
+    "rank": N_("Rank"),
+    "rank_logistic": N_("Rank (logistic)"),
+    "rank_boosting": N_("Rank (boosting)"),
+    "effect_logistic": N_("Effect (logistic)"),
+    "effect_boosting": N_("Effect (boosting)"),
+    "issue": N_("Disagreement"),
+    "scenario": N_("Scenario"),
+    "top_box_now": N_("Top-box share now"),
+    "top_box_after": N_("Top-box share after"),
+    "change": N_("Change"),
+    "surveys": N_("Surveys"),
+    "top_box_rate": N_("Top-box share"),
+    "expected_rate": N_("Expected top-box share"),
+    "raw_effect": N_("Raw effect"),
+    "shrinkage": N_("Shrinkage"),
+    "differs": N_("Differs from average"),
+    "weighting": N_("Weighting"),
+    "calls": N_("Calls"),
+    "surveyed": N_("Surveyed calls"),
+    "response_rate": N_("Survey response rate"),
+    "weight_min": N_("Smallest weight"),
+    "weight_max": N_("Largest weight"),
+    "effective_sample_size": N_("Effective sample size"),
+    "top_box_unweighted": N_("Top-box share, unweighted"),
+    "top_box_weighted": N_("Top-box share, weighted"),
+    "weighted": N_("Weighted"),
+    "unweighted": N_("Unweighted"),
+}
+
+#: Values of the model tables shown as words (translated where shown); other values are data.
+VALUE_WORDS: dict[str, str] = {
+    "logistic": N_("logistic regression"),
+    "boosting": N_("gradient boosting"),
+    "raises CSAT": N_("raises CSAT"),
+    "lowers CSAT": N_("lowers CSAT"),
+    "varies by level": N_("varies by level"),
+    "none": N_("none"),
+    "numeric": N_("number"),
+    "binary": N_("yes/no"),
+    "categorical": N_("category"),
+    "opposite directions": N_("opposite directions"),
+    "inverse probability of response": N_("inverse probability of response"),
+    "off": N_("off"),
+}
+
+_SHARE_COLUMNS = frozenset({"top_box_now", "top_box_after", "change", "top_box_rate", "expected_rate",
+                            "response_rate", "top_box_unweighted", "top_box_weighted"})
+
+
+def _shown(column: str, value: Any, language: str | None) -> Any:
+    from workbench import i18n
+
+    if isinstance(value, str):
+        return i18n.gettext(VALUE_WORDS[value], language) if value in VALUE_WORDS else value
+    if isinstance(value, bool):
+        return i18n.gettext(N_("yes") if value else N_("no"), language)
+    try:
+        missing = value is None or value != value
+    except (TypeError, ValueError):
+        return value
+    if missing:
+        return ""
+    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
+        if column in _SHARE_COLUMNS:
+            return i18n.format_percent(value, 1, language)
+        if float(value).is_integer() and column in ("rank", "rank_logistic", "rank_boosting", "surveys", "calls",
+                                                    "surveyed"):
+            return i18n.format_number(value, 0, language)
+        return i18n.format_number(value, 3, language)
+    return value
+
+
+def display_table(frame: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
+    """A copy of a driver, disagreement, what-if, weighting or agent table for people.
+
+    Headings readable and translated (:data:`DISPLAY_LABELS`), model names,
+    directions and yes/no in words (:data:`VALUE_WORDS`), shares as
+    percentages and other numbers with three decimals, for the interface
+    language. Driver names and agent ids stay as they are. Does not change ``frame``.
+    """
+    from workbench import i18n
+
+    shown = frame.copy()
+    for column in shown.columns:
+        shown[column] = [_shown(column, value, language) for value in frame[column]]
+    return i18n.labelled_columns(shown, language, labels=DISPLAY_LABELS)
