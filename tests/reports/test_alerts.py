@@ -314,3 +314,60 @@ def test_single_run_evaluates_alerts_when_asked(seeded_store, tmp_path, monkeypa
     [run_dir] = (tmp_path / "outputs" / "kpi_overview").glob("*/alerts.json")
     assert json.loads(run_dir.read_text(encoding="utf-8"))["alerts"][0]["id"] == "abandonment_high"
     assert "abandonment_high" in (run_dir.parent / "report.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- report mail contents
+
+
+def test_report_mail_summarises_the_period_in_the_reports_language(seeded_store, tmp_path):
+    """Headline KPIs of the report's window (240 calls, 45 abandoned) and the alert, in en and in zh."""
+    window = {"store_path": str(seeded_store), "date_from": "2026-03-01", "date_to": "2026-03-02"}
+    english = fake_run(tmp_path / "en", {**window, "interface_language": "en"})
+    apply_alerts(english, rules=AlertRules.model_validate(RULES))
+    text = mail.build_report_message(english).get_body(("plain",)).get_content()
+    for line in ("Period: 1 Mar 2026 to 2 Mar 2026", "Calls offered: 240", "Answer rate: 81.2%",
+                 "Abandonment rate: 18.8%", "Service level (answered within 20 s): 81.2%",
+                 "Average speed of answer: 5 s", "Average handle time: 2 min 00 s", "1 alert fired:",
+                 "ALERT abandonment_high [medium]: 1 queue-day with"):
+        assert line in text, line
+    assert "Satisfaction" not in text  # no survey answered: no CSAT line
+
+    chinese = fake_run(tmp_path / "zh", {**window, "interface_language": "zh"})
+    alerts = apply_alerts(chinese, rules=AlertRules.model_validate(RULES))
+    assert alerts["language"] == "zh" and "放弃率高于 20%" in alerts["alerts"][0]["message"]
+    message = mail.build_report_message(chinese)
+    assert message["Subject"] == "[workbench] kpi_daily 成功，1 条告警"
+    text = message.get_body(("plain",)).get_content()
+    assert "呼入量：240" in text and "服务水平（20秒内接通）：81.2%" in text and "期间：2026年3月1日至2026年3月2日" in text
+    html = (chinese / "report.html").read_text(encoding="utf-8")
+    assert "1 条告警" in html and "（中）：" in html and 'lang="zh-CN"' in html
+
+
+def test_report_mail_without_a_period_gives_name_and_status_only(seeded_store, tmp_path):
+    run_dir = fake_run(tmp_path, {"store_path": str(seeded_store), "interface_language": "en"})
+    text = mail.build_report_message(run_dir, attach=[]).get_body(("plain",)).get_content()
+    assert text.startswith("kpi_daily: succeeded (run 20260302T000000Z-00000000)")
+    assert "Headline KPIs" not in text and "Calls offered" not in text and "Attached" not in text
+
+
+def test_attachments_follow_the_order_and_the_limit(tmp_path):
+    run_dir = fake_run(tmp_path, {"interface_language": "en"})
+    (run_dir / "report.pdf").write_bytes(b"%PDF-1.7 " + b"x" * 3000)
+    (run_dir / "tables.xlsx").write_bytes(b"PK" + b"y" * 300)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    (run_dir / "manifest.json").write_text(json.dumps({**manifest, "pdf": "report.pdf", "workbook": "tables.xlsx"}))
+    limit = mail.encoded_size(302) + mail.encoded_size(3009) - 1
+    message = mail.build_report_message(run_dir, attach=["workbook", "pdf", "html"], max_attachment_bytes=limit)
+    assert [p.get_content_type() for p in message.iter_attachments()] == [
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/html"]
+    text = message.get_body(("plain",)).get_content()
+    [line] = [x for x in text.splitlines() if x.startswith("report.pdf not attached")]
+    assert "3.0 KB" in line and mail.format_bytes(limit) in line and line.endswith("/report.pdf")
+    assert "Attached: tables.xlsx, report.html" in text
+
+    everything = mail.build_report_message(run_dir, attach=["pdf", "workbook"], max_attachment_bytes=10_000_000)
+    assert [p.get_filename() for p in everything.iter_attachments()] == ["kpi_daily-report.pdf",
+                                                                         "kpi_daily-tables.xlsx"]
+    (run_dir / "report.pdf").unlink()
+    text = mail.build_report_message(run_dir, attach=["pdf"]).get_body(("plain",)).get_content()
+    assert "report.pdf not attached: the run wrote no PDF (outputs.pdf of the report set turns it on)" in text

@@ -186,10 +186,11 @@ def _kpi_rule(store, rule: AbandonmentAbove | ServiceLevelBelow, window: Mapping
     worst = details[0]
     return _result(
         rule, "fired",
-        format_text("{count} queue-days with {what}; worst {queue} on {day}: {value} of {offered} calls",
-                    count=i18n.format_number(len(hits)), what=what, queue=worst["queue_id"],
-                    day=i18n.format_date(worst["day"]), value=_pct(worst[column], 1),
-                    offered=i18n.format_number(worst["offered"])),
+        ngettext("{count} queue-day with {what}; worst {queue} on {day}: {value} of {offered} calls",
+                 "{count} queue-days with {what}; worst {queue} on {day}: {value} of {offered} calls",
+                 len(hits)).format(count=i18n.format_number(len(hits)), what=what, queue=worst["queue_id"],
+                                   day=date_text(worst["day"]), value=_pct(worst[column], 1),
+                                   offered=i18n.format_number(worst["offered"])),
         details, len(hits),
     )
 
