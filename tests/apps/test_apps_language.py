@@ -188,7 +188,6 @@ def test_staffing_in_chinese(centre_app_store):
     assert "sample-run" in html_text(app.body.children[0].value), "the run id is shown as stored"
     assert app.day.value != ALL_DAYS and dict(app.day.options)["全部日期"] == ALL_DAYS
     assert "各时段所需坐席数" in app.day_chart.value and "已保存的预测" in app.forecast_chart.value
-    assert "max-width:100%" in app.heatmap.value, "charts shrink to a phone's width"
 
 
 def test_staffing_in_english(centre_app_store, tmp_path):
@@ -244,8 +243,22 @@ def test_controls_and_tables_fit_a_phone(name, centre_app_store):
     if name == "operations":
         app.group_by.value = "" if not app.group_by.options else app.group_by.options[-1][1]
         for html in [html for _, html in app._output_tables()] + ([app.breakdown.value] if app.breakdown.value else []):
-            assert html.startswith("<div class='wb-scroll' style='max-width:100%;overflow-x:auto'>"), html[:80]
+            assert "<div class='wb-table-wrap'><table" in html, "a wide table scrolls in its own box"
         assert ".wb-chart svg{max-width:100%;height:auto}" in app.body.children[0].value
+        assert all("wb-chart" in chart._dom_classes for chart in (app.heatmap, app.trend, app.day_chart))
     else:
         for view in (app.heatmap, app.day_chart, app.forecast_chart):
-            assert "<svg style='max-width:100%;height:auto'" in view.value
+            assert re.search(r"<svg [^>]*viewBox=", view.value), "a drawn chart scales to the screen, not crops"
+
+
+def test_changes_outside_the_apps_cell_keep_its_language(centre_app_store, tmp_path):
+    """In a kernel a list change or a click arrives outside the cell that set the language."""
+    app = operations(centre_app_store, "zh")
+    other = next(day for day in app.day.options if day != app.day.value)
+    with i18n.using_language("en"):
+        app.day.value = other  # the Day list's observer redraws the drill-down only
+        assert app.day_chart.chart.title.startswith(f"{other}：各时段呼入量")
+    planner = staffing(centre_app_store, "zh")
+    with i18n.using_language("en"):
+        path = planner.export_csv(folder=tmp_path)
+    assert path.is_file() and "下载" in planner.export_link.value and "Download" not in planner.export_link.value

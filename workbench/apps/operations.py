@@ -74,23 +74,17 @@ LANGUAGE_CHOICES: dict[str, str] = {"all": N_("all"), "zh": N_("Chinese"), "en":
 #: KPI columns of the breakdown table by a dimension (headings: :func:`workbench.i18n.column_label`).
 BREAKDOWN_COLUMNS: list[str] = ["offered", "answered", "abandonment_rate", "service_level", "asa_seconds",
                                 "aht_seconds", "csat_mean", "csat_responses", "wait_unknown", "handle_unknown"]
-#: Vega draws the clickable charts at a fixed width; on a phone they shrink to the screen (the SVG
-#: keeps its viewBox, and clicks still pick the mark under the finger because the SVG renderer finds
-#: it by element, not by coordinates). Tables scroll sideways inside their own box.
+#: Vega draws the clickable charts at a fixed width; on a phone they shrink to the screen rather than
+#: scroll (the base style's fallback), so the trend shows every day at once: the SVG keeps its viewBox,
+#: and a tap still picks the mark under the finger because Vega's SVG renderer finds it by element,
+#: not by coordinates. Tables scroll sideways in their own box (:func:`~workbench.apps.base.table_html`).
 PAGE_STYLE = (
     "<style>"
-    ".workbench-app .wb-chart{max-width:100%;overflow-x:auto}"
     ".workbench-app .wb-chart .vega-embed{display:block;max-width:100%;padding-right:0}"
     ".workbench-app .wb-chart svg{max-width:100%;height:auto}"
-    ".wb-scroll{max-width:100%;overflow-x:auto}"
     "</style>"
 )
 CHART_WIDTH = 640
-
-
-def scrolling(html: str) -> str:
-    """``html`` (a table) in a box that scrolls sideways when it is wider than the screen."""
-    return f"<div class='wb-scroll' style='max-width:100%;overflow-x:auto'>{html}</div>"
 
 
 def _calls(count: int, kind: str = "") -> str:
@@ -339,8 +333,8 @@ class OperationsApp(App):
         caption = format_text("KPIs by {dimension}, {first} to {last}", dimension=dimension_title(dimension),
                               first=i18n.format_date(window["date_from"]), last=i18n.format_date(window["date_to"]))
         caption += f" ({where})" if where else ""
-        headings = {column: i18n.column_label(column) for column in BREAKDOWN_COLUMNS}
-        self.breakdown.value = scrolling(table_html(breakdown_table(kpis, dimension, headings), caption=caption))
+        headings = {column: i18n.COLUMN_LABELS.get(column, column) for column in BREAKDOWN_COLUMNS}
+        self.breakdown.value = table_html(breakdown_table(kpis, dimension, headings), caption=caption)
 
     def _on_day_click(self, picked: list[dict[str, Any]]) -> None:
         """A click on the daily trend: drill into that day (a cleared pick keeps the drill)."""
@@ -384,12 +378,13 @@ class OperationsApp(App):
         self._update_drill()
 
     def _update_drill(self) -> None:
+        """Redraw the drill-down only, in the app's language (a list change is handled outside the app's cell)."""
         import time
 
         from IPython.display import clear_output
 
         started = time.perf_counter()
-        with self.output:
+        with i18n.using_language(self.interface_language), self.output:
             if _in_kernel():
                 clear_output(wait=True)
             self._render_drill()
@@ -451,7 +446,7 @@ class OperationsApp(App):
         # Headings and outcome codes for people; the records themselves (ids, queues, times) as stored.
         shown = calls.assign(outcome=[_(OUTCOME_LABELS[o]) if o in OUTCOME_LABELS else o for o in calls["outcome"]]) \
             if "outcome" in calls.columns else calls
-        return [("calls", scrolling(table_html(i18n.labelled_columns(shown, labels=CALL_COLUMN_LABELS), caption=caption)))]
+        return [("calls", table_html(shown, caption=caption, labels=CALL_COLUMN_LABELS))]
 
     def _tiles_html(self, row: pd.Series) -> str:
         p = self.params

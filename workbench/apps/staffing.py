@@ -61,11 +61,6 @@ TILE_STYLE = ("display:inline-block;flex:1 1 150px;min-width:150px;max-width:260
               "border:1px solid #ddd;border-top:4px solid #6a3d9a;border-radius:4px;box-sizing:border-box")
 
 
-def fitted_svg(svg: str) -> str:
-    """A chart's SVG that shrinks to the screen's width (it keeps its viewBox, so it scales, not crops)."""
-    return svg.replace("<svg ", "<svg style='max-width:100%;height:auto' ", 1)
-
-
 class StaffingApp(App):
     """Required agents per interval from the stored plan, with what-if sliders and CSV export.
 
@@ -252,17 +247,17 @@ class StaffingApp(App):
             ["calls", "raw_agents", "what_if_raw_agents", "scheduled_agents", "what_if_scheduled_agents"]].sum()
         self.tables["per_interval"] = per_interval
         self.tiles.value = self._tiles_html(result, per_interval, hours)
-        self.heatmap.value = fitted_svg(chart_svg(charts.staffing_heatmap(
+        self.heatmap.value = chart_svg(charts.staffing_heatmap(
             per_interval.assign(what_if_required_agents=per_interval["what_if_raw_agents"]),
-            "what_if_required_agents", width=CHART_WIDTH)))
+            "what_if_required_agents", width=CHART_WIDTH))
         shown = per_interval
         if self.day.value != ALL_DAYS:
             shown = per_interval[pd.to_datetime(per_interval["interval_start"]).dt.date.astype(str) == self.day.value]
-        self.day_chart.value = fitted_svg(chart_svg(charts.agents_what_if(
+        self.day_chart.value = chart_svg(charts.agents_what_if(
             pd.DataFrame({"interval_start": shown["interval_start"], "baseline": shown["raw_agents"],
                           "what_if": shown["what_if_raw_agents"]}),
             title=format_text("Required agents per interval ({day}): stored plan and what-if", day=self.day.label),
-            width=CHART_WIDTH)))
+            width=CHART_WIDTH))
         if self.forecast is not None:
             forecast = self.forecast[self.forecast["queue_id"].isin(result["queue_id"].unique())]
             total = forecast.groupby("ds", as_index=False)[["yhat", "yhat_lower", "yhat_upper"]].sum()
@@ -270,10 +265,10 @@ class StaffingApp(App):
                 total = total[pd.to_datetime(total["ds"]).dt.date.astype(str) == self.day.value]
             with warnings.catch_warnings():  # no history to draw: pandas warns about concatenating nothing
                 warnings.simplefilter("ignore", FutureWarning)
-                self.forecast_chart.value = fitted_svg(chart_svg(charts.forecast_vs_history(
+                self.forecast_chart.value = chart_svg(charts.forecast_vs_history(
                     pd.DataFrame({"ds": pd.Series(dtype="datetime64[ns]"), "y": pd.Series(dtype=float)}), total,
                     title=_("Stored forecast: calls per interval with its 80 % band"), width=CHART_WIDTH,
-                    height=160)))
+                    height=160))
 
     def _tiles_html(self, result: pd.DataFrame, per_interval: pd.DataFrame, hours: float) -> str:
         def tile(label: str, key: str, value: str, note: str, colour: str = "#555") -> str:
@@ -309,6 +304,10 @@ class StaffingApp(App):
     # -- export ---------------------------------------------------------------
     def export_csv(self, _button: Any = None, folder: str | Path | None = None) -> Path | None:
         """Write the current requirement table to ``outputs/apps/staffing/`` and offer it as a download link."""
+        with i18n.using_language(self.interface_language):  # a click is handled outside the app's cell
+            return self._export_csv(folder)
+
+    def _export_csv(self, folder: str | Path | None) -> Path | None:
         result = self.tables.get("requirements")
         if result is None or result.empty:
             self.export_link.value = f"<em>{escape(_('Nothing to export.'))}</em>"
