@@ -251,9 +251,12 @@ def translate_markdown(text: str, language: str | None = None) -> str:
 def untranslated_texts(text: str, language: str) -> list[str]:
     """Catalogue source texts that appear untranslated in ``text`` (a page or report in ``language``).
 
-    Only texts whose translation differs from the source count, and only those
-    with at least two words or eight letters, so a data value that happens to
-    be a short English word ("north") is not mistaken for a missing translation.
+    Only texts whose translation differs from the source count. A text with
+    ``{fields}`` is looked for by its words before the first field. So that a
+    data value that happens to be an English word ("north", "customer") is not
+    mistaken for a missing translation, a one-word text counts only when it is
+    a capitalised word of at least eight letters ("Occupancy"); texts of two
+    words or more always count.
     """
     chosen = check_language(language)
     if chosen == SOURCE_LANGUAGE:
@@ -261,9 +264,13 @@ def untranslated_texts(text: str, language: str) -> list[str]:
     found = []
     for source, translation in catalogue(chosen).items():
         probe = source.strip()
-        if translation.strip() == probe or "{" in probe:
-            probe = re.split(r"\{[^}]*\}", probe)[0].strip() if "{" in probe else ""
-        if len(probe) < 8 and " " not in probe:
+        if translation.strip() == probe:
+            continue
+        if "{" in probe:
+            probe = re.split(r"\{[^}]*\}", probe)[0].strip()
+            if " " not in probe:  # one word before a field is too little to tell a text from data
+                continue
+        if " " not in probe and not (len(probe) >= 8 and probe[:1].isupper()):
             continue
         if re.search(r"(?<![A-Za-z])" + re.escape(probe) + r"(?![A-Za-z])", text):
             found.append(source)
