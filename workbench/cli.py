@@ -469,7 +469,9 @@ def report_run(
     batch = run_report_set(plan, workers=workers, scheduler=scheduler, send_mail=mail)
     typer.echo(batch.table())
     for item in batch.mail:
-        typer.echo(f"mail {item['kind']} {item.get('report', '')}: {item['status']} {item.get('error', '')}".rstrip())
+        attached = f"(attached: {', '.join(item['attached']) or 'none'})" if "attached" in item else ""
+        typer.echo(f"mail {item['kind']} {item.get('report', '')}: {item['status']} {item.get('error', '')}"
+                   f"{attached}".rstrip())
     typer.echo(f"summary: {batch.summary_path}")
     raise typer.Exit(batch.exit_code)
 

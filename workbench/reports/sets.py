@@ -803,6 +803,7 @@ def _write_batch_summary(folder: Path, plan: ReportPlan, batch: BatchResult) -> 
     path = folder / f"{plan.set_name}-{stamp}Z-{os.getpid()}.json"
     summary = {
         "set": plan.set_name, "file": str(plan.file), "date": plan.date.isoformat(),
+        "interface_language": plan.interface_language, "pdf": plan.config.outputs.pdf,
         "started_at": batch.started_at, "finished_at": batch.finished_at,
         "exit_code": batch.exit_code, "succeeded": batch.succeeded,
         "alerts": sum(r.get("alerts") or 0 for r in batch.reports),
