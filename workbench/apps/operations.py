@@ -71,7 +71,7 @@ DEFAULT_DAYS = 14
 WHOLE_DAY = "whole day"
 #: The language filter's choices: value (the queues' language line) -> label.
 LANGUAGE_CHOICES: dict[str, str] = {"all": N_("all"), "zh": N_("Chinese"), "en": N_("English")}
-#: KPI columns of the breakdown table by a dimension (headings: :func:`workbench.i18n.column_label`).
+#: KPI columns of the breakdown table by a dimension (headings: :data:`workbench.i18n.COLUMN_LABELS`, translated).
 BREAKDOWN_COLUMNS: list[str] = ["offered", "answered", "abandonment_rate", "service_level", "asa_seconds",
                                 "aht_seconds", "csat_mean", "csat_responses", "wait_unknown", "handle_unknown"]
 #: Vega draws the clickable charts at a fixed width; on a phone they shrink to the screen rather than
@@ -88,7 +88,8 @@ CHART_WIDTH = 640
 
 
 def _calls(count: int, kind: str = "") -> str:
-    """``1 answered call``, ``5,120 answered calls`` in the interface language (``kind``: answered, unanswered)."""
+    """``1 answered call``, ``5,120 answered calls`` in the interface language (``kind``: answered,
+    unanswered, offered, or empty for plain calls)."""
     number = i18n.format_number(count)
     if kind == "answered":
         return ngettext("{count} answered call", "{count} answered calls", count).format(count=number)
