@@ -5,6 +5,7 @@ How fast an interaction is gets measured by ``make bench`` (tests/bench_apps.py)
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -561,3 +562,119 @@ def test_serve_runs_voila_with_the_warm_kernel_pool():
     assert "--WarmKernelPool.spare_kernels=2" in arguments and "--VoilaConfiguration.preheat_kernel=False" in arguments
     assert "--WarmKernelPool.cull_connected=False" in arguments, "a page still open keeps its kernel"
     assert any(a.startswith("--WarmKernelPool.cull_idle_timeout=") for a in arguments)
+
+
+# --------------------------------------------------------------------------- the reader's language
+
+
+def page_text(app) -> str:
+    """What a person reads on an app's page built in-process: its HTML views without charts or styles, the
+    controls' labels and choices, and the notices."""
+    import re
+
+    import ipywidgets as widgets
+
+    parts: list[str] = []
+
+    def walk(widget) -> None:
+        if isinstance(widget, widgets.HTML):
+            html = re.sub(r"<(svg|style)\b.*?</\1>", " ", widget.value, flags=re.S)
+            parts.append(re.sub(r"<[^>]+>", " ", html))
+        if getattr(widget, "description", ""):
+            parts.append(widget.description)
+        parts.extend(str(label) for label in getattr(widget, "_options_labels", ()))
+        for child in getattr(widget, "children", ()):
+            walk(child)
+
+    walk(app.container)
+    import html as html_module
+
+    return html_module.unescape(" ".join(parts + app.notices))
+
+
+@pytest.fixture()
+def english_after():
+    """Building an app sets the process's interface language; put English back after the test."""
+    from workbench import i18n
+
+    with i18n.using_language("en"):
+        yield
+
+
+def test_topics_in_chinese_keeps_topic_words_and_examples_as_data(topics_store, outputs, english_after):
+    from workbench import i18n
+
+    app = topics(topics_store, interface_language="zh")
+    text = page_text(app)
+    for term in ("来电原因与话题", "新兴话题", "痛点", "队列", "时间粒度", "全部", "来电客户的原话"):
+        assert term in text, term
+    assert i18n.untranslated_texts(text, "zh") == []
+    assert "cancel_contract" in text and "[redacted]" in text  # topic labels and redacted examples as stored
+    assert "年" in app.emerging.value and "%" in app.pain.value  # dates and shares written for the reader
+    app.time_grain.value = "W-MON"  # a widget change redraws in the page's language too
+    assert "新兴话题" in app.emerging.value and i18n.untranslated_texts(page_text(app), "zh") == []
+    english = page_text(topics(topics_store, interface_language="en"))
+    assert "Contact drivers and topics" in english and "来电原因与话题" not in english
+
+
+def test_satisfaction_in_chinese(outputs, english_after):
+    from workbench import i18n
+
+    satisfaction_run(outputs)
+    app = satisfaction(interface_language="zh")
+    text = page_text(app)
+    for term in ("满意度驱动因素", "满分占比", "假设因素", "坐席", "驱动因素排名"):
+        assert term in text, term
+    assert i18n.untranslated_texts(text.replace("transferred", ""), "zh") == []  # driver names are data
+    assert "wait_seconds" in app.what_if.value and "+5.0%" in app.what_if.value
+    app.feature.value = "transferred"
+    assert "满分占比" in app.what_if.value
+
+
+def test_url_language_and_notices_in_it():
+    from workbench import i18n
+    from workbench.apps.serve import url_language
+
+    assert url_language({"interface_language": [b"zh"]}) == "zh"
+    assert url_language({"parameters": [b'{"interface_language": "zh-CN"}']}) == "zh"
+    assert url_language({"interface_language": [b"klingon"]}) == i18n.default_language()
+    with i18n.using_language("zh"):
+        values, notices = validated_url_parameters("topics", {"interface_language": "klingon", "alpha": 7,
+                                                              "colour": "red"})
+    assert values == {} and len(notices) == 3
+    assert all(re.search(r"[\u4e00-\u9fff]", n) for n in notices), notices
+    assert any("klingon" in n and "zh" in n for n in notices)
+    values, notices = validated_url_parameters("satisfaction", {"interface_language": "zh"})
+    assert values == {"interface_language": "zh"} and notices == []
+
+
+def test_prelaunch_hook_passes_the_language_and_writes_notices_in_it():
+    from types import SimpleNamespace
+
+    import nbformat
+
+    from workbench import paths
+    from workbench.apps.serve import prelaunch_hook
+
+    notebook = nbformat.read(paths.notebooks_dir() / "apps" / "topics.ipynb", as_version=4)
+    request = SimpleNamespace(xsrf_token=b"t", request=SimpleNamespace(
+        path="/voila/render/topics.ipynb", query_arguments={"interface_language": [b"zh"], "colour": [b"red"]}))
+    source = next(c.source for c in prelaunch_hook(request, notebook, "").cells
+                  if "injected-parameters" in c.metadata.get("tags", []))
+    import ast
+
+    notices = ast.literal_eval(next(line for line in source.splitlines() if line.startswith("url_notices"))
+                               .split("=", 1)[1].strip())
+    assert 'interface_language = "zh"' in source and "不是本应用的参数" in notices[0]
+
+
+def test_index_page_in_the_chosen_language():
+    from workbench.apps.serve import index_page
+
+    chinese = index_page("interface_language=zh&token=secret")
+    assert chinese["heading"] == "呼叫中心应用" and chinese["lang"] == "zh-CN"
+    assert [a["name"] for a in chinese["apps"]] == ["operations", "staffing", "topics", "satisfaction"]
+    assert chinese["apps"][2]["title"] == "来电原因与话题" and chinese["apps"][3]["summary"]
+    assert chinese["query"] == "?interface_language=zh"  # the token is never copied into links
+    english = index_page("interface_language=en")
+    assert english["apps"][3]["title"] == "Satisfaction drivers" and english["heading"] == "Call-centre apps"
