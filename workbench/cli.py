@@ -479,11 +479,19 @@ def report_run(
 @report_app.command("site")
 def report_site(
     outputs: Optional[Path] = typer.Option(None, "--outputs", help="Outputs folder (default outputs/)."),
+    interface_language: Optional[str] = typer.Option(
+        None, "--interface-language", help="zh or en; default the centre's (parameters/centre.yaml)."),
 ) -> None:
     """Rebuild outputs/index.html: every run by report and date, latest first (static, offline)."""
+    from workbench import i18n
+    from workbench.errors import ParameterError
     from workbench.reports.site import build_site
 
-    typer.echo(str(build_site(outputs)))
+    try:
+        language = i18n.check_language(interface_language, "--interface-language") if interface_language else None
+    except ParameterError as exc:
+        _fail(str(exc), 2)
+    typer.echo(str(build_site(outputs, language=language)))
 
 
 @schedule_app.command("list")

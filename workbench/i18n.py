@@ -66,7 +66,7 @@ def check_language(value: Any, field: str = "interface_language") -> str:
     base = text.split("-", 1)[0]
     if base in LANGUAGES:
         return base
-    raise ParameterError(f"{field}: {value!r} is not an interface language; use one of {', '.join(LANGUAGES)}",
+    raise ParameterError(f"{value!r} is not an interface language; use one of {', '.join(LANGUAGES)}",
                          field=field)
 
 
