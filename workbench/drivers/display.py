@@ -9,6 +9,7 @@ and category values are data and stay as they are.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from workbench.i18n import N_
@@ -52,6 +53,10 @@ DISPLAY_LABELS: dict[str, str] = {
     "top_box_unweighted": N_("Top-box share, unweighted"),
     "top_box_weighted": N_("Top-box share, weighted"),
     "weighted": N_("Weighted"),
+    "effect_unweighted": N_("Effect, unweighted"),
+    "effect_weighted": N_("Effect, weighted"),
+    "importance": N_("Importance"),
+    "importance_sd": N_("Importance, spread"),
     "unweighted": N_("Unweighted"),
 }
 
@@ -75,9 +80,20 @@ _SHARE_COLUMNS = frozenset({"top_box_now", "top_box_after", "change", "top_box_r
                             "response_rate", "top_box_unweighted", "top_box_weighted"})
 
 
+def _issue(part: str, language: str | None) -> str:
+    from workbench import i18n
+
+    ranks = re.fullmatch(r"rank (\d+) vs (\d+)", part)
+    if ranks:
+        return i18n.format_text("rank {logistic} vs {boosting}", language, logistic=ranks[1], boosting=ranks[2])
+    return i18n.gettext(VALUE_WORDS[part], language) if part in VALUE_WORDS else part
+
+
 def _shown(column: str, value: Any, language: str | None) -> Any:
     from workbench import i18n
 
+    if isinstance(value, str) and column == "issue":  # "opposite directions; rank 5 vs 1"
+        return "; ".join(_issue(part, language) for part in value.split("; "))
     if isinstance(value, str):
         return i18n.gettext(VALUE_WORDS[value], language) if value in VALUE_WORDS else value
     if isinstance(value, bool):

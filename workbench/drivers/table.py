@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputDataError
+from workbench.i18n import N_, format_text, gettext
 from workbench.glossary import (
     DEFAULT_REPEAT_WINDOW_DAYS,
     call_set_mask,
@@ -69,8 +70,8 @@ ID_LIKE_SHARE = 0.9
 ID_COLUMNS = ("call_id", "agent_id", "customer_id", "survey_id", "id")
 #: Bookkeeping columns of the driver table and why they are not drivers.
 BOOKKEEPING_COLUMNS = {
-    "surveyed": "survey-response flag, used for the response weights, not a driver",
-    "top_box": "derived from the target",
+    "surveyed": N_("survey-response flag, used for the response weights, not a driver"),
+    "top_box": N_("derived from the target"),
 }
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -350,34 +351,38 @@ def _determines(values: pd.Series, outcome: pd.Series) -> bool:
 def _leave_out_reason(name: str, values: pd.Series, target: str, outcome: pd.Series | None = None) -> str | None:
     """Why ``values`` (a column over the rows with a target) cannot be a driver, or None if it can."""
     if name == target:
-        return "the target itself"
+        return format_text("the target itself")
     if name in BOOKKEEPING_COLUMNS:
-        return BOOKKEEPING_COLUMNS[name]
+        return gettext(BOOKKEEPING_COLUMNS[name])
     if name.lower() in ID_COLUMNS:
-        extra = "; agent effects are estimated separately, with call mix held fixed" if name == "agent_id" else ""
-        return f"identifier{extra}"
+        return (format_text("identifier; agent effects are estimated separately, with call mix held fixed")
+                if name == "agent_id" else format_text("identifier"))
     present = values.dropna()
     if present.empty:
-        return f"all missing on the rows with a '{target}'"
+        return format_text("all missing on the rows with a '{target}'", target=target)
     missing = 1.0 - len(present) / len(values)
     if missing > 1.0 - MIN_COVERAGE:
-        return f"missing on {missing:.0%} of the rows with a '{target}', at most {1 - MIN_COVERAGE:.0%} allowed"
+        return format_text("missing on {missing:.0%} of the rows with a '{target}', at most {allowed:.0%} allowed",
+                           missing=missing, target=target, allowed=1 - MIN_COVERAGE)
     levels = present.nunique()
     if levels < 2:
-        return f"constant: one value only, {present.iloc[0]!r}"
+        return format_text("constant: one value only, {value}", value=repr(present.iloc[0]))
     if pd.api.types.is_datetime64_any_dtype(values):
-        return "a timestamp; derive hour or weekday from it instead"
+        return format_text("a timestamp; derive hour or weekday from it instead")
     if outcome is not None and _determines(values, outcome):
-        return f"the target in another form: each of its values goes with one '{target}' value only"
+        return format_text("the target in another form: each of its values goes with one '{target}' value only",
+                           target=target)
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         whole = pd.api.types.is_bool_dtype(values) or bool((present == np.floor(present)).all())
         if _looks_like_id(name) and whole and levels == len(present):
-            return "identifier: a different number on every row"
+            return format_text("identifier: a different number on every row")
         return None
     if levels >= ID_LIKE_SHARE * len(present) and levels > MAX_LEVELS:
-        return f"identifier-like text: {levels:,} distinct values in {len(present):,} rows"
+        return format_text("identifier-like text: {levels} distinct values in {rows} rows", levels=f"{levels:,}",
+                           rows=f"{len(present):,}")
     if levels > MAX_LEVELS:
-        return f"text with too many levels: {levels:,} distinct values, at most {MAX_LEVELS} modelled"
+        return format_text("text with too many levels: {levels} distinct values, at most {most} modelled",
+                           levels=f"{levels:,}", most=MAX_LEVELS)
     return None
 
 
@@ -415,9 +420,9 @@ def screen_columns(
     for name in table.columns:
         reason = _leave_out_reason(str(name), rows[name], target, outcome)
         if named is not None:
-            reason = None if name in named else (reason or "not named in the features asked for")
+            reason = None if name in named else (reason or format_text("not named in the features asked for"))
             if name in named and name == target:
-                reason = "the target itself"
+                reason = format_text("the target itself")
         records.append({"column": name, "used": reason is None, "reason": reason or ""})
     return pd.DataFrame(records, columns=["column", "used", "reason"])
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from workbench import glossary
+from workbench.i18n import N_, format_text, gettext
 
 if TYPE_CHECKING:
     from workbench.params import StaffingForecastParameters
@@ -69,8 +70,8 @@ class History:
 
 #: What each volume source is, as a run says it.
 SOURCE_DESCRIPTIONS: dict[str, str] = {
-    "calls": "call records (table calls)",
-    "interval_stats": "ACD interval reports (table interval_stats)",
+    "calls": N_("call records (table calls)"),
+    "interval_stats": N_("ACD interval reports (table interval_stats)"),
 }
 
 
@@ -108,18 +109,22 @@ def load_history(
 
     source = series.resolve_volume_source(store, volume_source)
     volumes, handle_times, series_notes = _load_series(store, source, interval_minutes, queues, group_by)
-    described = f"Volumes and handle times come from the {SOURCE_DESCRIPTIONS[source]}"
+    described = gettext(SOURCE_DESCRIPTIONS[source])
     if volume_source == "auto":
-        described += ("; volume_source auto chose them: the store holds "
-                      + ("call records" if source == "calls" else "no call records"))
-    notes = [described + "."]
+        notes = [format_text("Volumes and handle times come from the {source}; volume_source auto chose them: the "
+                             "store holds call records.", source=described) if source == "calls" else
+                 format_text("Volumes and handle times come from the {source}; volume_source auto chose them: the "
+                             "store holds no call records.", source=described)]
+    else:
+        notes = [format_text("Volumes and handle times come from the {source}.", source=described)]
     if group_by is not None:
-        notes.append(f"Each queue's series is split by the calls' {group_by} (series ids queue|{group_by}=value).")
+        notes.append(format_text("Each queue's series is split by the calls' {group_by} (series ids "
+                                 "queue|{group_by}=value).", group_by=group_by))
     notes += series_notes
     without = sorted(set(volumes["unique_id"]) - set(handle_times.dropna(subset=["y"])["unique_id"]))
     if without:
-        notes.append(f"No handle time in the history of {', '.join(without)}: its workload, and so its agents, "
-                     "come out as 0.")
+        notes.append(format_text("No handle time in the history of {series}: its workload, and so its agents, "
+                                 "come out as 0.", series=", ".join(without)))
     return History(volumes, handle_times, source, notes)
 
 
@@ -437,7 +442,7 @@ def run_staffing_forecast(
         patience = queue_patience(reader, short_abandon_seconds=params.short_abandon_seconds)
     volumes, handle_times, notes = history.volumes, history.handle_times, list(history.notes)
     if params.erlang_a and history.volume_source == "interval_stats" and patience.empty:
-        notes.append("Callers' patience needs call records: the plan uses Erlang C (no abandonment).")
+        notes.append(format_text("Callers' patience needs call records: the plan uses Erlang C (no abandonment)."))
     plan = plan_forecast(volumes, forecast_model=params.forecast_model, backtest_folds=params.backtest_folds,
                          horizon_days=params.horizon_days)
     options = params.model_options(events)

@@ -675,8 +675,18 @@ def save_run(run: TopicRun, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     run.embedder.save(folder / "embedding")
-    # The embedder is saved under embedding/ (BERTopic never embeds here: texts are embedded before it runs).
-    run.model.save(str(folder / "model"), serialization="safetensors", save_ctfidf=True, save_embedding_model=False)
+    # The embedder is saved under embedding/ (BERTopic never embeds here: texts are embedded before it runs), so
+    # BERTopic's warning about a model saved without its embedding model is noise in a report: silenced here.
+    import logging
+
+    bertopic_logger = logging.getLogger("BERTopic")
+    level = bertopic_logger.level
+    bertopic_logger.setLevel(logging.ERROR)
+    try:
+        run.model.save(str(folder / "model"), serialization="safetensors", save_ctfidf=True,
+                       save_embedding_model=False)
+    finally:
+        bertopic_logger.setLevel(level)
     topic_ids = sorted(run.centroids)
     np.save(folder / "centroids.npy", np.vstack([run.centroids[t] for t in topic_ids]))
     np.savez(folder / "language_means.npz", **run.language_means)
