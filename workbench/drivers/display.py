@@ -38,10 +38,10 @@ DISPLAY_LABELS: dict[str, str] = {
     "top_box_after": N_("Top-box share after"),
     "change": N_("Change"),
     "surveys": N_("Surveys"),
-    "top_box_rate": N_("Top-box share"),
-    "expected_rate": N_("Expected top-box share"),
+    "top_box_rate": N_("Satisfied share"),
+    "expected_rate": N_("Expected satisfied share"),
     "raw_effect": N_("Raw effect"),
-    "shrinkage": N_("Shrinkage"),
+    "shrinkage": N_("Pull toward the average"),
     "differs": N_("Differs from average"),
     "weighting": N_("Weighting"),
     "calls": N_("Calls"),
@@ -89,7 +89,7 @@ def _issue(part: str, language: str | None) -> str:
     return i18n.gettext(VALUE_WORDS[part], language) if part in VALUE_WORDS else part
 
 
-def _shown(column: str, value: Any, language: str | None) -> Any:
+def _shown(column: str, value: Any, language: str | None, shares: frozenset[str] = _SHARE_COLUMNS) -> Any:
     from workbench import i18n
 
     if isinstance(value, str) and column == "issue":  # "opposite directions; rank 5 vs 1"
@@ -105,7 +105,7 @@ def _shown(column: str, value: Any, language: str | None) -> Any:
     if missing:
         return ""
     if isinstance(value, (int, float)) or hasattr(value, "dtype"):
-        if column in _SHARE_COLUMNS:
+        if column in shares:
             return i18n.format_percent(value, 1, language)
         if float(value).is_integer() and column in ("rank", "rank_logistic", "rank_boosting", "surveys", "calls",
                                                     "surveyed"):
@@ -124,7 +124,9 @@ def display_table(frame: pd.DataFrame, language: str | None = None) -> pd.DataFr
     """
     from workbench import i18n
 
+    # a what-if's interval is around a change in the share, so it is a share too
+    shares = _SHARE_COLUMNS | {"ci_low", "ci_high"} if "scenario" in frame.columns else _SHARE_COLUMNS
     shown = frame.copy()
     for column in shown.columns:
-        shown[column] = [_shown(column, value, language) for value in frame[column]]
+        shown[column] = [_shown(column, value, language, shares) for value in frame[column]]
     return i18n.labelled_columns(shown, language, labels=DISPLAY_LABELS)

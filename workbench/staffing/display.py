@@ -48,11 +48,18 @@ MODEL_WORDS: dict[str, str] = {
 _INTEGER_COLUMNS = frozenset({"folds", "abandoned", "rows", "peak_scheduled_agents"})
 
 
+def model_words(name: str, language: str | None = None) -> str:
+    """A forecast model's name as people read it (:data:`MODEL_WORDS`, translated); unknown names as they are."""
+    from workbench import i18n
+
+    return i18n.gettext(MODEL_WORDS[name], language) if name in MODEL_WORDS else name
+
+
 def _shown(column: str, value: Any, language: str | None) -> Any:
     from workbench import i18n
 
     if column == "model" and isinstance(value, str):
-        return i18n.gettext(MODEL_WORDS[value], language) if value in MODEL_WORDS else value
+        return model_words(value, language)
     if column == "week_start" and value is not None and value == value:
         return i18n.format_date(value, language)
     if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "dtype"):
