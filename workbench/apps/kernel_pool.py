@@ -45,14 +45,20 @@ from tornado.ioloop import PeriodicCallback
 from tornado.web import HTTPError
 from traitlets import Float, Integer, Unicode
 
-#: Run in each spare kernel: the imports and one-time set-ups every app pays for.
+#: Run in each spare kernel: the imports and one-time set-ups every app pays for. The translation
+#: catalogues and number/date formats of every interface language are loaded (half a second), but no
+#: language is chosen: the visit's ``interface_language`` (URL, else the centre's default) does that
+#: when its notebook runs.
 WARM_UP_CODE = """
 import altair as _alt, pandas as _pd, vl_convert as _vlc
 import workbench.apps
+from workbench import i18n as _i18n
 from workbench.apps.base import _enable_offline_chart_widgets as _offline
 _offline()
 _vlc.vegalite_to_svg(_alt.Chart(_pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict())
-del _alt, _pd, _vlc, _offline
+for _language in _i18n.LANGUAGES:
+    _i18n.catalogue(_language), _i18n.format_percent(0.5, 1, _language), _i18n.format_date("2026-01-01", _language)
+del _alt, _pd, _vlc, _offline, _i18n, _language
 """
 
 
