@@ -58,6 +58,18 @@ DATA_TEXTS = {"satisfaction": ("transferred",)}
 APP_CLASSES = {"operations": "OperationsApp", "staffing": "StaffingApp", "topics": "TopicsApp",
                "satisfaction": "SatisfactionApp"}
 
+#: Every box from the app up to the page that is wider inside than it shows (Voilà's page scrolls inside
+#: its own box, so the document's width alone would miss it); boxes meant to scroll sit below the app.
+_SIDEWAYS = """() => {
+    const wide = [];
+    for (let e = document.querySelector('.workbench-app'); e; e = e.parentElement) {
+        if (e.scrollWidth > e.clientWidth + 1) {
+            wide.push(`${e.tagName.toLowerCase()}#${e.id}.${String(e.className).split(' ').join('.')}`
+                      + ` ${e.scrollWidth} > ${e.clientWidth}`);
+        }
+    }
+    return wide;
+}"""
 _OVERFLOWING = """() => {
     const width = document.documentElement.clientWidth;
     return Array.from(document.querySelectorAll('body *'))
@@ -117,6 +129,19 @@ def fonts_drawing(visit: Visit, selector: str) -> list[dict]:
         session.detach()
 
 
+def screenshot(visit: Visit, path: Path, width: int, most_height: int) -> None:
+    """A picture of the whole app at ``width`` (at most ``most_height`` pixels tall).
+
+    Voilà's page scrolls inside its own box, so a full-page shot holds one screen: the screen is made as
+    tall as the app for the picture (the width, which the layout depends on, stays).
+    """
+    height = visit.page.evaluate("() => Math.ceil(document.querySelector('.workbench-app')"
+                                 ".getBoundingClientRect().bottom) + 24")
+    visit.page.set_viewport_size({"width": width, "height": max(PHONE["height"], min(height, most_height))})
+    visit.page.wait_for_timeout(300)
+    visit.page.screenshot(path=str(path))
+
+
 def check_page(visit: Visit, name: str, language: str) -> str:
     """Charts drawn, page clean, and its text in ``language``; returns the page's text."""
     visit.assert_drawn(name)
@@ -148,7 +173,7 @@ def test_app_in_chinese_and_english_and_on_a_phone(server, browser, screenshots,
         try:
             seconds[language] = visit.open(f"{APPS[name].path}?interface_language={language}", ready=APPS[name].ready)
             check_page(visit, name, language)
-            visit.page.screenshot(path=str(screenshots / f"{name}-{language}.png"), full_page=True)
+            screenshot(visit, screenshots / f"{name}-{language}.png", DESKTOP["width"], DESKTOP["height"])
             if language == "zh":
                 started = time.perf_counter()
                 visit.page.set_viewport_size(PHONE)
@@ -157,17 +182,13 @@ def test_app_in_chinese_and_english_and_on_a_phone(server, browser, screenshots,
                                             "document.documentElement.clientWidth]")
                 assert sizes[0] <= sizes[1] + 1, f"{name}: the page scrolls sideways at 375 px {sizes}: " \
                                                  f"{visit.page.evaluate(_OVERFLOWING)}"
+                wide = visit.page.evaluate(_SIDEWAYS)
+                assert wide == [], f"{name}: wider than the phone: {wide}; {visit.page.evaluate(_OVERFLOWING)}"
                 picker = visit.page.locator(".wb-queue select").first
                 if picker.count():
                     box = picker.bounding_box()
                     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
-                # Voilà's page scrolls inside its own box, so a full-page shot holds one screen: make the
-                # screen as tall as the app for the picture (the width stays the phone's).
-                height = visit.page.evaluate("() => Math.ceil(document.querySelector('.workbench-app')"
-                                             ".getBoundingClientRect().height) + 60")
-                visit.page.set_viewport_size({"width": PHONE["width"], "height": max(PHONE["height"], height)})
-                visit.page.wait_for_timeout(300)
-                visit.page.screenshot(path=str(screenshots / f"{name}-phone-zh.png"), full_page=True)
+                screenshot(visit, screenshots / f"{name}-phone-zh.png", PHONE["width"], 2400)
                 seconds["phone"] = time.perf_counter() - started
         finally:
             visit.close()
