@@ -315,7 +315,7 @@ class SatisfactionApp(App):
         shown = self.drivers[self.drivers["model"] == self.driver_model.value].sort_values("rank")
         self.drivers_table.value = table_html(
             display_table(shown[[c for c in DRIVER_COLUMNS if c in shown.columns]]),
-            caption=_("Ranked drivers ({model} model): effect on the log-odds of a top score, with its 95 % interval")
+            caption=_("Ranked drivers ({model}): effect on the log-odds of a top score, with its 95 % interval")
             .format(model=model_word(self.driver_model.value)))
 
     def _render_curves(self) -> None:
@@ -352,7 +352,7 @@ class SatisfactionApp(App):
             share_end=_share(row["top_box_to"]), band_end=_band(row["band_to_low"], row["band_to_high"]))
         # the driver's name is data, in bold: put in after escaping the sentence around it
         sentence = escape(sentence).replace("\x00", f"<strong>{escape(str(row['feature']))}</strong>")
-        explain = _("change in the top-box share, {model} model, read off its saved effect curve").format(
+        explain = _("change in the top-box share by the {model} model, read off its saved effect curve").format(
             model=model_word(row["model"]))
         self.what_if.value = (
             f"<div class='wb-what-if-result' style='padding:8px 10px;border:1px solid #ddd;border-radius:4px;"
