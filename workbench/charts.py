@@ -70,6 +70,8 @@ TIME_LOCALES: dict[str, dict[str, Any]] = {
 # (Vega's default mixes "%b %d" and "%I %p": 1月 05, 08 上午).
 DATE_FORMATS = {"zh": "%Y年%-m月%-d日"}
 DAY_AXIS_FORMATS = {"zh": "%-m月%-d日"}
+# A day axis never ticks inside a day: with two or three days Vega would label noon too ("1月5日" twice).
+DAY_TICKS = {"interval": "day", "step": 1}
 TIME_AXIS_FORMATS: dict[str, dict[str, str]] = {
     "zh": {"year": "%Y年", "quarter": "%-m月", "month": "%-m月", "week": "%-m月%-d日", "date": "%-m月%-d日",
            "hours": "%H:%M", "minutes": "%H:%M", "seconds": "%H:%M:%S", "milliseconds": "%S.%L"},
@@ -327,7 +329,7 @@ def daily_volume(daily: pd.DataFrame, *, width: int = 640, height: int = 220) ->
         .mark_bar()
         .encode(
             x=alt.X("date:T", title=_("Day"), timeUnit="yearmonthdate",
-                    axis=alt.Axis(format=_format(DAY_AXIS_FORMATS))),
+                    axis=alt.Axis(format=_format(DAY_AXIS_FORMATS), tickCount=DAY_TICKS)),
             y=alt.Y("calls:Q", title=_("Calls offered"), stack="zero"),
             color=_language_color(alt),
             tooltip=[alt.Tooltip("date:N", title=_("Day")), _language_tip(alt),
@@ -547,7 +549,7 @@ def daily_kpi_trend(
     data = daily[["day", "offered", "service_level"]].assign(day=daily["day"].astype(str))
     # A string copy of the day: the temporal field is parsed to a timestamp in the browser.
     data["day_key"] = pd.to_datetime(data["day"]).dt.strftime("%Y-%m-%d")
-    x = alt.X("day:T", title=_("Day"), timeUnit="yearmonthdate", axis=alt.Axis(format=_format(DAY_AXIS_FORMATS)))
+    x = alt.X("day:T", title=_("Day"), timeUnit="yearmonthdate", axis=alt.Axis(format=_format(DAY_AXIS_FORMATS), tickCount=DAY_TICKS))
     tooltip = [alt.Tooltip("day:T", title=_("Day")), alt.Tooltip("offered:Q", title=_("Calls offered")),
                alt.Tooltip("service_level:Q", title=_("Service level"), format=".1%")]
     offered = (

@@ -534,3 +534,20 @@ def test_the_language_theme_keeps_the_theme_it_replaced():
         charts.enable_chart_language()
         if previous != charts.THEME:
             alt.theme.enable(previous)
+
+
+def test_a_day_axis_labels_each_day_once_with_few_days():
+    """Two days of data once showed "1月5日" twice: Vega ticked at noon too, and the day format hid the hour."""
+    import re
+
+    from workbench import i18n
+
+    days = pd.DataFrame({"day": pd.to_datetime(["2026-01-05", "2026-01-06"]), "offered": [2500, 2400],
+                         "answered": [2400, 2300], "service_level": [0.8, 0.85], "abandonment_rate": [0.02, 0.03],
+                         "asa_seconds": [7.0, 8.0]})
+    with i18n.using_language("zh"):
+        svg = charts.to_svg(charts.daily_kpi_trend(days, 20))
+    # the SVG holds the bars' axis, then the line's: each must name every day once
+    labels = re.findall(r">(\d+月\d+日)<", svg)
+    first_axis = labels[: labels.index("1月5日", 1)]
+    assert len(first_axis) == len(set(first_axis)) >= 2, labels
