@@ -866,9 +866,11 @@ _COUNT_COLUMNS = frozenset({"offered", "answered", "abandoned", "short_abandoned
 
 def _display_value(column: str, value: Any, language: str | None) -> str:
     """One KPI value as people read it in ``language``: counts grouped, rates as percentages."""
+    import pandas as pd
+
     from workbench import i18n
 
-    if value is None or value != value:
+    if pd.api.types.is_scalar(value) and pd.isna(value):  # None, NaN, NaT and pd.NA (nullable columns)
         return ""
     if column in _COUNT_COLUMNS:
         return i18n.format_number(value, 0, language)
@@ -900,6 +902,8 @@ def kpi_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, languag
     for column in shown.columns:
         if column in KPI_COLUMNS or column in ("calls", "share"):
             shown[column] = [_display_value(column, value, language) for value in frame[column]]
+        else:  # a group without a value (calls with no region, no reason) shows empty, as the narrative says
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
     return i18n.labelled_columns(shown, language, labels=KPI_LABELS)
 
 
@@ -917,7 +921,7 @@ def kpi_figures(overall: pd.DataFrame, columns: Sequence[str] | None = None,
     chosen = [c for c in (columns or [*HEADLINE_KPIS, "occupancy"]) if c in overall.columns]
     row = overall.iloc[0]
     rows = [(KPI_LABELS.get(c) or i18n.COLUMN_LABELS.get(c) or c, _display_value(c, row[c], language))
-            for c in chosen if not (row[c] is None or row[c] != row[c])]
+            for c in chosen if not pd.isna(row[c])]
     named = pd.DataFrame([(i18n.gettext(label, language), value) for label, value in rows], columns=["kpi", "value"])
     return i18n.labelled_columns(named, language, labels=KPI_LABELS)
 

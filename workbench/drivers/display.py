@@ -98,11 +98,11 @@ def _shown(column: str, value: Any, language: str | None, shares: frozenset[str]
         return i18n.gettext(VALUE_WORDS[value], language) if value in VALUE_WORDS else value
     if isinstance(value, bool):
         return i18n.gettext(N_("yes") if value else N_("no"), language)
-    try:
-        missing = value is None or value != value
-    except (TypeError, ValueError):
+    import pandas as pd
+
+    if not pd.api.types.is_scalar(value):
         return value
-    if missing:
+    if pd.isna(value):  # None, NaN and pd.NA (nullable columns)
         return ""
     if isinstance(value, (int, float)) or hasattr(value, "dtype"):
         if column in shares:
