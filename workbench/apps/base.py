@@ -90,46 +90,12 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-#: Titles :mod:`workbench.charts` writes in English that the apps show: marked here so the catalogue
-#: holds them, and translated on the way to the page by :func:`chart_svg` (the chart builders stay
-#: language-free; a title already in the reader's language passes unchanged).
-CHART_TITLES = (
-    N_("Documents per topic"), N_("Documents"), N_("Topic share per period"), N_("Share of documents"),
-    N_("Topic"), N_("Pain: volume x harm"), N_("Harm (1 = average)"), N_("Effect on log-odds of top box"),
-    N_("Model"), N_("Top-box share"), N_("Agents vs the average, after call mix (log-odds of top box)"),
-    N_("Adjusted effect"), N_("Surveys"), N_("Differs"),
-)
-
-
-def translated_titles(spec: Any) -> Any:
-    """A copy of a Vega-Lite spec (a dict from ``chart.to_dict()``) with every ``title`` in the reader's
-    language (titles without a translation, and data, unchanged)."""
-    if isinstance(spec, list):
-        return [translated_titles(item) for item in spec]
-    if not isinstance(spec, dict):
-        return spec
-    out = {}
-    for key, value in spec.items():
-        if key == "title" and isinstance(value, str):
-            out[key] = _(value)
-        elif key == "title" and isinstance(value, dict) and isinstance(value.get("text"), str):
-            title = value["text"]  # one of CHART_TITLES (N_-marked), or data passed through unchanged
-            out[key] = {**value, "text": _(title)}
-        elif key in ("data", "datasets"):
-            out[key] = value  # data is never translated
-        else:
-            out[key] = translated_titles(value)
-    return out
-
-
 def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """An Altair chart as an SVG string, drawn offline by vl-convert, its titles in the reader's language."""
-    import vl_convert as vlc
-
+    """An Altair chart as an SVG string, drawn offline by vl-convert (its texts as :mod:`workbench.charts`
+    wrote them: in the reader's language)."""
     from workbench import charts
 
-    charts.enable_safe_chart_data()
-    return vlc.vegalite_to_svg(translated_titles(chart.to_dict()))
+    return charts.to_svg(chart)
 
 
 def _enable_offline_chart_widgets() -> None:
