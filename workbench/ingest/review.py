@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.i18n import N_
+
 REJECT_COLUMNS = ["batch_id", "line_number", "reject_reason"]
 
 
@@ -88,3 +90,25 @@ def cleaning_flag_counts(calls: pd.DataFrame) -> pd.DataFrame:
     flags = flags[flags.str.len() > 0]
     counts = flags.value_counts().rename_axis("flag").reset_index(name="calls")
     return counts.sort_values(["calls", "flag"], ascending=[False, True], ignore_index=True).astype({"calls": "int64"})
+
+
+#: Headings of the ingestion report's tables (columns :data:`workbench.i18n.COLUMN_LABELS` lacks); translated
+#: where shown with :func:`workbench.i18n.labelled_columns` (``labels=DISPLAY_LABELS``). Values stay as they are.
+DISPLAY_LABELS: dict[str, str] = {
+    "file": N_("File"),
+    "status": N_("Status"),
+    "rows_read": N_("Rows read"),
+    "rows_loaded": N_("Rows loaded"),
+    "rows_rejected": N_("Rows rejected"),
+    "rows_duplicate": N_("Rows already loaded"),
+    "blank_lines": N_("Blank lines"),
+    "error": N_("Error"),
+    "warning": N_("Warning"),
+    "profile": N_("Profile"),
+    "table": N_("Table"),
+    "encoding": N_("Encoding"),
+    "columns mapped": N_("Columns mapped"),
+    "outcome codes": N_("Outcome codes"),
+    "description": N_("Description"),
+    "flag": N_("Cleaning flag"),
+}
