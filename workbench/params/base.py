@@ -36,7 +36,17 @@ from workbench.registries import Registry
 
 
 def _interface_language(value: Any) -> Any:
-    return None if value in (None, "") else i18n.check_language(value)
+    if value in (None, ""):
+        return None
+    try:
+        return i18n.check_language(value)
+    except ParameterError as exc:  # a ValueError is what pydantic reports with the field's location
+        raise ValueError(exc.reason) from None
+
+
+#: The reader's language (zh, en; ``zh-CN`` means zh), None = the centre's default. Every notebook, app,
+#: report set and schedule entry takes it through this one type.
+InterfaceLanguage = Annotated[str | None, BeforeValidator(_interface_language)]
 
 
 class NotebookParameters(BaseModel):
@@ -48,8 +58,7 @@ class NotebookParameters(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    interface_language: Annotated[str | None, BeforeValidator(_interface_language)] = Field(
-        None, description=PARAMETER_NAMES["interface_language"])
+    interface_language: InterfaceLanguage = Field(None, description=PARAMETER_NAMES["interface_language"])
 
     def reader_language(self) -> str:
         """The interface language these parameters ask for, the centre's default when unset."""

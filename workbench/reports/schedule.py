@@ -49,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workbench import paths
 from workbench.errors import ParameterError
+from workbench.params.base import InterfaceLanguage
 
 log = logging.getLogger(__name__)
 
@@ -165,20 +166,9 @@ class ScheduleEntry(BaseModel):
     timezone: str | None = Field(None, description="IANA time zone; default the file's")
     date: str | None = Field(None, description="--date passed to the set (default the set's own)")
     workers: int = Field(1, ge=1, le=64)
-    interface_language: str | None = Field(
+    interface_language: InterfaceLanguage = Field(
         None, description="--interface-language passed to the set: zh or en (default the set's own)")
 
-    @field_validator("interface_language")
-    @classmethod
-    def _language(cls, value: str | None) -> str | None:
-        from workbench.i18n import check_language
-
-        if value is None:
-            return None
-        try:
-            return check_language(value)
-        except ParameterError as exc:
-            raise ValueError(exc.reason) from None
 
     @field_validator("cron")
     @classmethod

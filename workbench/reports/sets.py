@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbench import paths
 from workbench.errors import ParameterError, WorkbenchError
+from workbench.params.base import InterfaceLanguage
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ class ReportSetFile(BaseModel):
     timezone: str = Field("UTC", description="time zone in which today and yesterday are meant")
     start_timeout_seconds: int = Field(120, ge=1, le=3600, description="longest a kernel may take to start")
     execution_timeout_seconds: int = Field(1800, ge=1, le=86400, description="longest one cell may run")
-    interface_language: str | None = Field(
+    interface_language: InterfaceLanguage = Field(
         None, description="zh or en: the language of the reports, banners and mails; unset = the centre's "
                           "(parameters/centre.yaml)",
     )
@@ -157,17 +158,6 @@ class ReportSetFile(BaseModel):
     email: EmailOptions = Field(default_factory=EmailOptions)
     reports: list[ReportSpec] = Field(..., min_length=1)
 
-    @field_validator("interface_language")
-    @classmethod
-    def _language(cls, value: str | None) -> str | None:
-        from workbench.i18n import check_language
-
-        if value is None:
-            return None
-        try:
-            return check_language(value)
-        except ParameterError as exc:
-            raise ValueError(exc.reason) from None
 
 
 @dataclass(frozen=True)
