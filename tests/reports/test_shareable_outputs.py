@@ -357,3 +357,13 @@ def test_run_notebook_with_pdf_in_chinese(tmp_path):
     index = build_site(out, store_path=tmp_path / "none.duckdb", language="zh").read_text(encoding="utf-8")
     for name in ("report.html", REPORT_PDF, WORKBOOK_FILE):
         assert f'href="daily_zh/{result.run_id}/{name}"' in index
+
+
+def test_a_missing_value_of_a_nullable_text_column_is_kept_missing(tmp_path, monkeypatch):
+    """A KPI breakdown by a dimension some calls lack holds pd.NA among words: saving it once raised
+    "boolean value of NA is ambiguous" and failed the whole report."""
+    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
+    frame = pd.DataFrame({"region": pd.array(["north", pd.NA], dtype=object), "offered": [3, 4]})
+    save_table(frame, "by_dimension")
+    typed = pd.read_parquet(tmp_path / "tables" / "by_dimension.parquet")
+    assert typed["region"].iloc[0] == "north" and pd.isna(typed["region"].iloc[1])

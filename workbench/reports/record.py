@@ -142,7 +142,10 @@ def _write_typed(frame, path: Path) -> Path | None:
 
 
 def _text_or_missing(value: Any) -> Any:
-    return value if value is None or isinstance(value, str) or value != value else str(value)  # NaN != NaN
+    import pandas as pd
+
+    # pd.isna, not value != value: comparing pd.NA (a nullable column's missing value) raises
+    return value if isinstance(value, str) or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
 
 
 def saved_tables(run_dir: str | Path) -> dict[str, Path]:
