@@ -419,6 +419,76 @@ def labelled_columns(frame: pd.DataFrame, language: str | None = None,
     return renamed
 
 
+YES, NO = N_("yes"), N_("no")
+
+
+def _people_value(column: str, value: Any, language: str, rules: dict[str, Any]) -> Any:
+    import pandas as pd
+
+    special = rules["special"].get(column)
+    if special is not None:
+        return special(value, language)
+    if isinstance(value, str):
+        words = rules["words"]
+        return gettext(words[value], language) if value in words else value
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return gettext(YES if value else NO, language)
+    if not pd.api.types.is_scalar(value):
+        return value
+    if pd.isna(value):  # None, NaN, NaT and pd.NA (nullable columns)
+        return ""
+    if column in rules["as_is"]:
+        return value
+    if column in rules["dates"]:
+        return format_date(value, language)
+    if not isinstance(value, (int, float)) and not hasattr(value, "dtype") or hasattr(value, "tzinfo"):
+        return value  # timestamps, decimals and other objects as they are
+    if rules["percent"](column):
+        return format_percent(value, 1, language)
+    if column in rules["whole"]:
+        return format_number(value, 0, language)
+    return format_number(value, rules["decimals"].get(column, rules["default_decimals"]), language)
+
+
+def people_table(
+    frame: pd.DataFrame,
+    language: str | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    percent: Any = (),
+    whole: Any = (),
+    decimals: Mapping[str, int] | None = None,
+    default_decimals: int = 1,
+    dates: Any = (),
+    words: Mapping[str, str] | None = None,
+    special: Mapping[str, Any] | None = None,
+    as_is: Any = (),
+) -> pd.DataFrame:
+    """A copy of ``frame`` as people read it in ``language``: the one way every report and app table is shown.
+
+    Headings readable and translated (:func:`labelled_columns` with ``labels``);
+    missing values empty; ``True``/``False`` as yes/no; ``percent`` columns (a
+    collection, or a function of the column name) as percentages with one
+    decimal; ``whole`` columns as grouped whole numbers; other numbers with
+    ``decimals[column]`` (else ``default_decimals``) places; ``dates`` columns
+    as dates; text values found in ``words`` (N_ texts) in words; ``special``
+    column -> ``function(value, language)`` for anything else; ``as_is``
+    columns untouched but for missing values. Text, queue ids, labels and other
+    data stay as they are. Does not change ``frame``.
+    """
+    chosen = resolve(language)
+    rules = {
+        "percent": percent if callable(percent) else frozenset(percent).__contains__,
+        "whole": frozenset(whole), "decimals": dict(decimals or {}), "default_decimals": default_decimals,
+        "dates": frozenset(dates), "words": dict(words or {}), "special": dict(special or {}),
+        "as_is": frozenset(as_is),
+    }
+    shown = frame.copy()
+    for column in shown.columns:
+        shown[column] = [_people_value(column, value, chosen, rules) for value in frame[column]]
+    return labelled_columns(shown, chosen, labels=labels)
+
+
 # --------------------------------------------------------------------------- extraction
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "format_text": None}
 

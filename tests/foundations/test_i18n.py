@@ -113,3 +113,27 @@ def test_parameters_accept_the_interface_language_and_refuse_others():
     assert validate_parameters("operations", {}).interface_language is None
     with pytest.raises(ParameterError, match="interface_language"):
         validate_parameters("kpi_overview", {"interface_language": "fr"})
+
+
+def test_people_table_formats_by_column_and_keeps_data():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "queue_id": ["billing_zh", None], "service_level": [0.8534, None], "offered": [12345.0, 7.0],
+        "aht_seconds": [312.44, 5.0], "is_new": [True, False], "model": ["logistic", "other"],
+        "week_start": pd.to_datetime(["2026-03-02", "2026-03-09"]), "issue": ["a; b", "c"],
+    })
+    shown = i18n.people_table(
+        frame, "zh", percent={"service_level"}, whole={"offered"}, decimals={"aht_seconds": 2},
+        dates={"week_start"}, words={"logistic": "Satisfaction (CSAT)"},
+        special={"issue": lambda value, language: value.upper()})
+    assert list(shown.columns[:4]) == ["队列", "服务水平", "呼入量", "平均处理时长（秒）"]
+    row = shown.iloc[0].tolist()
+    assert row[:4] == ["billing_zh", "85.3%", "12,345", "312.44"]
+    assert row[4] == i18n.gettext(i18n.YES, "zh") and shown.iloc[1, 4] == i18n.gettext(i18n.NO, "zh")
+    assert row[5] == "满意度（CSAT）" and shown.iloc[1, 5] == "other"  # words translated, other text is data
+    assert row[6] == "2026年3月2日" and row[7] == "A; B"
+    assert shown.iloc[1, :2].tolist() == ["", ""]  # missing values show empty
+    assert frame.loc[0, "service_level"] == 0.8534  # the input is untouched
+    percent_by_rule = i18n.people_table(frame[["service_level"]], "en", percent=lambda c: c.endswith("_level"))
+    assert percent_by_rule.iloc[0, 0] == "85.3%"
