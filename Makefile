@@ -65,9 +65,12 @@ demo: setup
 	@echo "Apps: .venv/bin/workbench serve, then open http://127.0.0.1:8866/ (operations, staffing, topics, satisfaction)."
 	@echo "      By custom dimension: /voila/render/operations.ipynb?dimension_filter={\"region\":\"south\"}&group_by=member_tier"
 
+# Tests run in TEST_WORKERS processes (pytest-xdist), whole files to a worker so a module's fixtures are
+# built once; most heavy tests wait on a kernel, a browser or a server, so two workers keep two cores busy.
+TEST_WORKERS ?= 2
 test: setup
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: env
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow"
