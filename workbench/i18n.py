@@ -423,24 +423,24 @@ YES, NO = N_("yes"), N_("no")
 
 
 def _people_value(column: str, value: Any, language: str, rules: dict[str, Any]) -> Any:
+    import numpy as np
     import pandas as pd
 
+    scalar = pd.api.types.is_scalar(value)
+    if scalar and pd.isna(value):  # None, NaN, NaT and pd.NA (nullable columns), whatever the column
+        return ""
     special = rules["special"].get(column)
     if special is not None:
         return special(value, language)
+    if not scalar or column in rules["as_is"]:
+        return value
+    if column in rules["dates"]:  # dates, timestamps and ISO texts alike
+        return format_date(value, language)
     if isinstance(value, str):
         words = rules["words"]
         return gettext(words[value], language) if value in words else value
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):  # numpy's too: nullable and object columns hold them
         return gettext(YES if value else NO, language)
-    if not pd.api.types.is_scalar(value):
-        return value
-    if pd.isna(value):  # None, NaN, NaT and pd.NA (nullable columns)
-        return ""
-    if column in rules["as_is"]:
-        return value
-    if column in rules["dates"]:
-        return format_date(value, language)
     if not isinstance(value, (int, float)) and not hasattr(value, "dtype") or hasattr(value, "tzinfo"):
         return value  # timestamps, decimals and other objects as they are
     if rules["percent"](column):
@@ -471,10 +471,11 @@ def people_table(
     collection, or a function of the column name) as percentages with one
     decimal; ``whole`` columns as grouped whole numbers; other numbers with
     ``decimals[column]`` (else ``default_decimals``) places; ``dates`` columns
-    as dates; text values found in ``words`` (N_ texts) in words; ``special``
-    column -> ``function(value, language)`` for anything else; ``as_is``
-    columns untouched but for missing values. Text, queue ids, labels and other
-    data stay as they are. Does not change ``frame``.
+    as dates (ISO texts too); text values found in ``words`` (N_ texts) in
+    words; ``special`` column -> ``function(value, language)`` for anything
+    else (never called with a missing value); ``as_is`` columns untouched
+    (yes/no and text included) but for missing values. Text, queue ids, labels
+    and other data stay as they are. Does not change ``frame``.
     """
     chosen = resolve(language)
     rules = {

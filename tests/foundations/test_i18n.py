@@ -137,3 +137,21 @@ def test_people_table_formats_by_column_and_keeps_data():
     assert frame.loc[0, "service_level"] == 0.8534  # the input is untouched
     percent_by_rule = i18n.people_table(frame[["service_level"]], "en", percent=lambda c: c.endswith("_level"))
     assert percent_by_rule.iloc[0, 0] == "85.3%"
+
+
+def test_people_table_keeps_missing_empty_before_column_rules_and_as_is_untouched():
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "model": ["prophet", None], "vip": [True, None], "week_start": ["2026-03-02", pd.NaT],
+        "is_new": pd.array([True, None], dtype="boolean"), "picked": pd.Series([np.bool_(False), "x"], dtype=object),
+        "rows": pd.array([12345, None], dtype="Int64"),
+    })
+    calls = []
+    shown = i18n.people_table(
+        frame, "en", whole={"rows"}, dates={"week_start"}, as_is={"vip"}, words={"prophet": "Satisfaction (CSAT)"},
+        special={"model": lambda value, language: calls.append(value) or value.upper()})
+    assert calls == ["prophet"]  # a special column function never sees a missing value
+    assert shown.iloc[0].tolist() == ["PROPHET", True, "2 Mar 2026", "yes", "no", "12,345"]  # as_is keeps True
+    assert shown.iloc[1].tolist() == ["", "", "", "", "x", ""]
