@@ -864,23 +864,8 @@ _COUNT_COLUMNS = frozenset({"offered", "answered", "abandoned", "short_abandoned
                             "resolved_unknown", "csat_responses", "calls"})
 
 
-def _display_value(column: str, value: Any, language: str | None) -> str:
-    """One KPI value as people read it in ``language``: counts grouped, rates as percentages."""
-    import pandas as pd
-
-    from workbench import i18n
-
-    if pd.api.types.is_scalar(value) and pd.isna(value):  # None, NaN, NaT and pd.NA (nullable columns)
-        return ""
-    if column in _COUNT_COLUMNS:
-        return i18n.format_number(value, 0, language)
-    if column.endswith("_rate") or column in ("service_level", "occupancy", "share"):
-        return i18n.format_percent(value, 1, language)
-    if column.endswith("_seconds"):
-        return i18n.format_number(value, 1, language)
-    if column == "csat_mean":
-        return i18n.format_number(value, 2, language)
-    return value
+def _is_rate(column: str) -> bool:
+    return column.endswith("_rate") or column in ("service_level", "occupancy", "share")
 
 
 def kpi_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, language: str | None = None) -> pd.DataFrame:
@@ -888,23 +873,20 @@ def kpi_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, languag
 
     Values are formatted for the interface language (counts grouped, rates as
     percentages, seconds with one decimal, CSAT with two) and the headings are
-    readable and translated (:func:`workbench.i18n.labelled_columns` with
+    readable and translated (:func:`workbench.i18n.people_table` with
     :data:`KPI_LABELS`); group values (queues, languages, reasons) are data and
-    stay as they are. ``columns``: the KPI columns to keep after the group
-    columns (None: every column). For reports only; save the raw frame.
+    stay as they are, a group without a value (calls with no region, no reason)
+    empty. ``columns``: the KPI columns to keep after the group columns (None:
+    every column). For reports only; save the raw frame.
     """
     from workbench import i18n
 
     if columns is not None:
         groups = [c for c in frame.columns if c not in KPI_COLUMNS and c not in KPI_LABELS and c not in ("share",)]
         frame = frame[[*groups, *(c for c in columns if c in frame.columns and c not in groups)]]
-    shown = frame.copy()
-    for column in shown.columns:
-        if column in KPI_COLUMNS or column in ("calls", "share"):
-            shown[column] = [_display_value(column, value, language) for value in frame[column]]
-        else:  # a group without a value (calls with no region, no reason) shows empty, as the narrative says
-            shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
-    return i18n.labelled_columns(shown, language, labels=KPI_LABELS)
+    data = [c for c in frame.columns if c not in KPI_COLUMNS and c not in ("calls", "share")]  # groups, as they are
+    return i18n.people_table(frame, language, labels=KPI_LABELS, percent=_is_rate, whole=_COUNT_COLUMNS,
+                             decimals={"csat_mean": 2}, as_is=data)
 
 
 def kpi_figures(overall: pd.DataFrame, columns: Sequence[str] | None = None,
@@ -919,11 +901,11 @@ def kpi_figures(overall: pd.DataFrame, columns: Sequence[str] | None = None,
     from workbench import i18n
 
     chosen = [c for c in (columns or [*HEADLINE_KPIS, "occupancy"]) if c in overall.columns]
-    row = overall.iloc[0]
-    rows = [(KPI_LABELS.get(c) or i18n.COLUMN_LABELS.get(c) or c, _display_value(c, row[c], language))
-            for c in chosen if not pd.isna(row[c])]
-    named = pd.DataFrame([(i18n.gettext(label, language), value) for label, value in rows], columns=["kpi", "value"])
-    return i18n.labelled_columns(named, language, labels=KPI_LABELS)
+    present = [c for c in chosen if not pd.isna(overall.iloc[0][c])]
+    values = kpi_table(overall.iloc[[0]][present], language=language).iloc[0].tolist() if present else []
+    rows = [(i18n.gettext(KPI_LABELS.get(c) or i18n.COLUMN_LABELS.get(c) or c, language), value)
+            for c, value in zip(present, values, strict=True)]
+    return i18n.labelled_columns(pd.DataFrame(rows, columns=["kpi", "value"]), language, labels=KPI_LABELS)
 
 
 def kpi_glossary_table(language: str | None = None) -> pd.DataFrame:

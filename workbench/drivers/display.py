@@ -10,7 +10,7 @@ and category values are data and stay as they are.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workbench.i18n import N_
 
@@ -78,6 +78,7 @@ VALUE_WORDS: dict[str, str] = {
 
 _SHARE_COLUMNS = frozenset({"top_box_now", "top_box_after", "change", "top_box_rate", "expected_rate",
                             "response_rate", "top_box_unweighted", "top_box_weighted"})
+_COUNT_COLUMNS = frozenset({"rank", "rank_logistic", "rank_boosting", "surveys", "calls", "surveyed"})
 
 
 def _issue(part: str, language: str | None) -> str:
@@ -89,29 +90,9 @@ def _issue(part: str, language: str | None) -> str:
     return i18n.gettext(VALUE_WORDS[part], language) if part in VALUE_WORDS else part
 
 
-def _shown(column: str, value: Any, language: str | None, shares: frozenset[str] = _SHARE_COLUMNS) -> Any:
-    from workbench import i18n
-
-    if isinstance(value, str) and column == "issue":  # "opposite directions; rank 5 vs 1"
-        return "; ".join(_issue(part, language) for part in value.split("; "))
-    if isinstance(value, str):
-        return i18n.gettext(VALUE_WORDS[value], language) if value in VALUE_WORDS else value
-    if isinstance(value, bool):
-        return i18n.gettext(N_("yes") if value else N_("no"), language)
-    import pandas as pd
-
-    if not pd.api.types.is_scalar(value):
-        return value
-    if pd.isna(value):  # None, NaN and pd.NA (nullable columns)
-        return ""
-    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
-        if column in shares:
-            return i18n.format_percent(value, 1, language)
-        if float(value).is_integer() and column in ("rank", "rank_logistic", "rank_boosting", "surveys", "calls",
-                                                    "surveyed"):
-            return i18n.format_number(value, 0, language)
-        return i18n.format_number(value, 3, language)
-    return value
+def _issues(value: object, language: str | None) -> object:
+    """A disagreement's issues (``opposite directions; rank 5 vs 1``) in words, part by part."""
+    return "; ".join(_issue(part, language) for part in value.split("; ")) if isinstance(value, str) else value
 
 
 def display_table(frame: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
@@ -119,14 +100,13 @@ def display_table(frame: pd.DataFrame, language: str | None = None) -> pd.DataFr
 
     Headings readable and translated (:data:`DISPLAY_LABELS`), model names,
     directions and yes/no in words (:data:`VALUE_WORDS`), shares as
-    percentages and other numbers with three decimals, for the interface
-    language. Driver names and agent ids stay as they are. Does not change ``frame``.
+    percentages, ranks and counts as whole numbers and other numbers with three
+    decimals, for the interface language (:func:`workbench.i18n.people_table`).
+    Driver names and agent ids stay as they are. Does not change ``frame``.
     """
     from workbench import i18n
 
     # a what-if's interval is around a change in the share, so it is a share too
     shares = _SHARE_COLUMNS | {"ci_low", "ci_high"} if "scenario" in frame.columns else _SHARE_COLUMNS
-    shown = frame.copy()
-    for column in shown.columns:
-        shown[column] = [_shown(column, value, language, shares) for value in frame[column]]
-    return i18n.labelled_columns(shown, language, labels=DISPLAY_LABELS)
+    return i18n.people_table(frame, language, labels=DISPLAY_LABELS, percent=shares, whole=_COUNT_COLUMNS,
+                             default_decimals=3, words=VALUE_WORDS, special={"issue": _issues})

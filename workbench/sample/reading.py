@@ -388,48 +388,29 @@ DISPLAY_LABELS: dict[str, str] = {
 _RATE_COLUMNS = frozenset({"abandon_rate", "service_level", "response_rate", "share"})
 
 
-def _shown_value(column: str, value: object, language: str | None) -> object:
-    from workbench import i18n
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if column in _RATE_COLUMNS:
-        return i18n.format_percent(value, 1, language)
-    if column == "mean_csat":
-        return i18n.format_number(value, 2, language)
-    if column.endswith("_seconds"):
-        return i18n.format_number(value, 1, language)
-    if column in ("first_day", "last_day", "date"):
-        return i18n.format_date(value, language)
-    if column == "what":
-        return i18n.gettext(value, language) if value else ""  # a TRUTH_DESCRIPTIONS text (N_-marked)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return i18n.format_number(value, 0, language)
-    return value
-
-
 def display_table(frame: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
     """A table of this module (:func:`headline`, :func:`queue_summary`, ...) as people read it.
 
     Rates as percentages, waits and handle times in seconds with one decimal,
     CSAT with two, counts grouped, dates written out, all for the interface
-    language, and readable translated headings (:data:`DISPLAY_LABELS`). Queue
-    names and languages are data and stay as they are. For reports only; save
-    the raw frame.
+    language, and readable translated headings (:data:`DISPLAY_LABELS`), by
+    :func:`workbench.i18n.people_table`. Queue names and languages are data and
+    stay as they are. For reports only; save the raw frame.
     """
     from workbench import i18n
 
-    shown = frame.copy()
-    for column in shown.columns:
-        shown[column] = [_shown_value(column, value, language) for value in frame[column]]
-    return i18n.labelled_columns(shown, language, labels=DISPLAY_LABELS)
+    seconds = {c: 1 for c in frame.columns if isinstance(c, str) and c.endswith("_seconds")}
+    return i18n.people_table(frame, language, labels=DISPLAY_LABELS, percent=_RATE_COLUMNS,
+                             decimals={**seconds, "mean_csat": 2}, default_decimals=0,
+                             dates=("first_day", "last_day", "date"),
+                             words={text: text for text in TRUTH_DESCRIPTIONS.values()})  # texts N_-marked above
 
 
 def key_figures_table(key_figures: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
     """The one row of :func:`headline` as two columns, ``Figure`` and ``Value``, for people (:func:`display_table`)."""
     from workbench import i18n
 
-    row = key_figures.iloc[0]
-    rows = [(i18n.gettext(DISPLAY_LABELS.get(c) or i18n.COLUMN_LABELS.get(c) or c, language),
-             _shown_value(c, row[c], language)) for c in key_figures.columns]
+    values = display_table(key_figures.iloc[[0]], language).iloc[0].tolist()
+    rows = [(i18n.gettext(DISPLAY_LABELS.get(c) or i18n.COLUMN_LABELS.get(c) or c, language), value)
+            for c, value in zip(key_figures.columns, values, strict=True)]
     return i18n.labelled_columns(pd.DataFrame(rows, columns=["figure", "value"]), language, labels=DISPLAY_LABELS)

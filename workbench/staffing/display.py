@@ -9,7 +9,7 @@ and stay as they are.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workbench.i18n import N_
 
@@ -45,7 +45,7 @@ MODEL_WORDS: dict[str, str] = {
     "mstl": N_("MSTL (seasonal model)"),
 }
 
-_INTEGER_COLUMNS = frozenset({"folds", "abandoned", "rows", "peak_scheduled_agents"})
+_INTEGER_COLUMNS = frozenset({"folds", "abandoned", "rows", "peak_scheduled_agents", "calls"})
 
 
 def model_words(name: str, language: str | None = None) -> str:
@@ -55,33 +55,12 @@ def model_words(name: str, language: str | None = None) -> str:
     return i18n.gettext(MODEL_WORDS[name], language) if name in MODEL_WORDS else name
 
 
-def _shown(column: str, value: Any, language: str | None) -> Any:
-    from workbench import i18n
-
-    if column == "model" and isinstance(value, str):
-        return model_words(value, language)
-    if column == "week_start" and value is not None and value == value:
-        return i18n.format_date(value, language)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "dtype"):
-        return value
-    if value != value:
-        return ""
-    if column == "wape":
-        return i18n.format_percent(value, 1, language)
-    if column in _INTEGER_COLUMNS or column == "calls":
-        return i18n.format_number(value, 0, language)
-    if column in ("mase", "mase_vs_baseline"):
-        return i18n.format_number(value, 2, language)
-    return i18n.format_number(value, 1, language)
-
-
 def display_table(frame: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
     """A copy of a staffing-forecast table for people: translated headings (:data:`DISPLAY_LABELS`), model
     names in words, counts grouped, hours and seconds with one decimal, WAPE as a percentage, in the
-    interface language. Does not change ``frame``."""
+    interface language (:func:`workbench.i18n.people_table`). Does not change ``frame``."""
     from workbench import i18n
 
-    shown = frame.copy()
-    for column in shown.columns:
-        shown[column] = [_shown(column, value, language) for value in frame[column]]
-    return i18n.labelled_columns(shown, language, labels=DISPLAY_LABELS)
+    return i18n.people_table(frame, language, labels=DISPLAY_LABELS, percent={"wape"}, whole=_INTEGER_COLUMNS,
+                             decimals={"mase": 2, "mase_vs_baseline": 2}, dates={"week_start"},
+                             special={"model": model_words})

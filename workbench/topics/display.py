@@ -8,7 +8,7 @@ words and example texts are data and are never translated.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workbench.i18n import N_
 
@@ -35,33 +35,21 @@ DISPLAY_LABELS: dict[str, str] = {
 }
 
 _SHARE_COLUMNS = frozenset({"share", "previous_share", "share_change", "called_again_rate", "abandonment_rate"})
+_COUNT_COLUMNS = frozenset({"size", "documents", "previous_documents", "rank", "csat_responses"})
 
 
-def _shown(column: str, value: Any, language: str | None) -> Any:
-    from workbench import i18n
-
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
-        return i18n.gettext(N_("yes") if value else N_("no"), language)
-    if isinstance(value, str) or not isinstance(value, (int, float)) and not hasattr(value, "dtype"):
-        return value
-    if value != value:
-        return ""
-    if column in _SHARE_COLUMNS:
-        return i18n.format_percent(value, 1, language)
-    if column in ("size", "documents", "previous_documents", "rank", "topic", "csat_responses"):
-        return i18n.format_number(value, 0, language) if column != "topic" else str(int(value))
-    if column in ("harm", "pain", "csat_mean"):
-        return i18n.format_number(value, 2, language)
-    return i18n.format_number(value, 1, language)
+def _topic_id(value: object, language: str | None) -> object:
+    """A topic id as written (``12``, ``-1``): an id, not a quantity, so never grouped."""
+    return str(int(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
 def display_table(frame: pd.DataFrame, columns: list[str] | None = None, language: str | None = None) -> pd.DataFrame:
     """A copy of a topic table for people: ``columns`` of it (None: all), translated headings
     (:data:`DISPLAY_LABELS`), shares as percentages, yes/no in words, numbers for the interface
-    language. Labels, words and examples stay as they are. Does not change ``frame``."""
+    language (:func:`workbench.i18n.people_table`). Labels, words and examples stay as they are.
+    Does not change ``frame``."""
     from workbench import i18n
 
-    shown = frame[[c for c in columns if c in frame.columns]].copy() if columns else frame.copy()
-    for column in shown.columns:
-        shown[column] = [_shown(column, value, language) for value in shown[column]]
-    return i18n.labelled_columns(shown, language, labels=DISPLAY_LABELS)
+    shown = frame[[c for c in columns if c in frame.columns]] if columns else frame
+    return i18n.people_table(shown, language, labels=DISPLAY_LABELS, percent=_SHARE_COLUMNS, whole=_COUNT_COLUMNS,
+                             decimals={"harm": 2, "pain": 2, "csat_mean": 2}, special={"topic": _topic_id})
