@@ -49,6 +49,8 @@ INTERVAL_KPI_DEFINITIONS: dict[str, str] = {
     "Formula: sum(abandoned).",
     "short_abandoned": "Short abandons, summed (NULL when the report does not give them). "
     "Formula: sum(short_abandoned).",
+    "answer_rate": "Share of genuine calls answered, over intervals with offered and answered known. "
+    "Formula: sum(answered) / sum(offered - short_abandoned).",
     "abandonment_rate": "Share of genuine calls the caller gave up on, over intervals with offered and abandoned "
     "known. Formula: sum(abandoned) / sum(offered - short_abandoned).",
     "asa_seconds": "Average speed of answer weighted by the answered calls it averages. "
@@ -70,7 +72,8 @@ INTERVAL_KPI_DEFINITIONS: dict[str, str] = {
 
 #: Columns of :func:`compute_interval_kpis` after the group columns.
 INTERVAL_KPI_COLUMNS: list[str] = [
-    "offered", "answered", "abandoned", "short_abandoned", "abandonment_rate", "asa_seconds", "service_level",
+    "offered", "answered", "abandoned", "short_abandoned", "answer_rate", "abandonment_rate", "asa_seconds",
+    "service_level",
     "aht_seconds", "service_level_calls", "intervals", "offered_unknown", "asa_unknown", "handle_unknown",
     "target_answer_seconds",
 ]
@@ -136,6 +139,8 @@ SELECT
     CAST(sum(answered) AS BIGINT) AS answered,
     CAST(sum(abandoned) AS BIGINT) AS abandoned,
     CAST(sum(short_abandoned) AS BIGINT) AS short_abandoned,
+    sum(answered) FILTER (WHERE genuine IS NOT NULL)
+        / NULLIF(sum(genuine) FILTER (WHERE answered IS NOT NULL), 0) AS answer_rate,
     sum(abandoned) FILTER (WHERE genuine IS NOT NULL)
         / NULLIF(sum(genuine) FILTER (WHERE abandoned IS NOT NULL), 0) AS abandonment_rate,
     sum(asa_seconds * answered) / NULLIF(sum(answered) FILTER (WHERE asa_seconds IS NOT NULL), 0) AS asa_seconds,
@@ -172,6 +177,8 @@ def compute_interval_kpis(
     ``service_level``, ``asa_seconds``, ``aht_seconds``). Counts are summed;
     averages are weighted by the calls they average:
 
+    * ``answer_rate`` = sum(answered) / sum(offered - short_abandoned), over rows with offered and
+      answered known;
     * ``abandonment_rate`` = sum(abandoned) / sum(offered - short_abandoned)
       (short abandons as 0 where not given, i.e. inside abandoned), over rows
       with offered and abandoned known;

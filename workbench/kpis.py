@@ -99,6 +99,8 @@ KPI_DEFINITIONS: dict[str, str] = {
     "Formula: count(outcome = abandoned and (wait_seconds >= short_abandon_seconds or wait_seconds unknown)).",
     "short_abandoned": "Callers who hung up almost at once (misdials, IVR drop-outs); kept out of the rates. "
     "Formula: count(outcome = short_abandon or (outcome = abandoned and wait_seconds < short_abandon_seconds)).",
+    "answer_rate": "Share of genuine calls an agent picked up (接通率); with abandonment_rate it makes up every "
+    "genuine call. Formula: answered / (offered - short_abandoned).",
     "abandonment_rate": "Share of genuine calls the caller gave up on. "
     "Formula: abandoned / (offered - short_abandoned).",
     "asa_seconds": "Average speed of answer: mean time in queue of answered calls whose wait is known "
@@ -154,6 +156,7 @@ KPI_DEFINITIONS: dict[str, str] = {
 #: counting the calls that lacked its measure, "" when none can). A count is
 #: its own population.
 KPI_POPULATIONS: dict[str, tuple[str, str]] = {
+    "answer_rate": ("offered - short_abandoned", ""),
     "abandonment_rate": ("offered - short_abandoned", ""),
     "asa_seconds": ("answered calls with a recorded wait", "wait_unknown"),
     "service_level": ("service_level_calls", "wait_unknown"),
@@ -402,6 +405,7 @@ SELECT
     answered,
     abandoned,
     short_abandoned,
+    CAST(answered AS DOUBLE) / NULLIF(offered - short_abandoned, 0) AS answer_rate,
     CAST(abandoned AS DOUBLE) / NULLIF(offered - short_abandoned, 0) AS abandonment_rate,
     CAST(answered_wait_seconds AS DOUBLE) / NULLIF(answered_wait_known, 0) AS asa_seconds,
     CAST(within_target AS DOUBLE) / NULLIF(service_level_calls, 0) AS service_level,
@@ -460,6 +464,7 @@ def compute_kpis(
     * ``answered`` = count(outcome in {answered, transferred})
     * ``abandoned`` = count(outcome = abandoned and (wait_seconds >= S or wait_seconds unknown))
     * ``short_abandoned`` = count(outcome = short_abandon, or abandoned with wait_seconds < S)
+    * ``answer_rate`` = answered / (offered - short_abandoned)
     * ``abandonment_rate`` = abandoned / (offered - short_abandoned)
     * ``asa_seconds`` = mean(wait_seconds) over answered calls with a known wait
     * ``service_level`` = count(answered and wait_seconds <= T) / ``service_level_calls``,
@@ -563,7 +568,7 @@ def compute_kpis(
     Returns:
         One row per group, ordered by the group columns: the group columns
         above, then ``offered``, ``answered``, ``abandoned``,
-        ``short_abandoned``, ``abandonment_rate``, ``asa_seconds``,
+        ``short_abandoned``, ``answer_rate``, ``abandonment_rate``, ``asa_seconds``,
         ``service_level``, ``aht_seconds``, ``transfer_rate``, ``fcr_rate``,
         ``fcr_marked_rate``, ``survey_response_rate``, ``csat_mean``, ``csat_top_box_rate``,
         ``csat_responses``, ``occupancy``, ``service_level_calls``,
@@ -828,7 +833,7 @@ KPI_LABELS: dict[str, str] = {
 }
 
 #: The KPIs a manager reads first, in that order (:func:`kpi_table` ``columns``).
-HEADLINE_KPIS: list[str] = ["offered", "answered", "abandonment_rate", "service_level", "asa_seconds",
+HEADLINE_KPIS: list[str] = ["offered", "answered", "answer_rate", "abandonment_rate", "service_level", "asa_seconds",
                             "aht_seconds", "fcr_rate", "fcr_marked_rate", "csat_mean"]
 
 #: KPI column -> what it means for a manager, in one or two sentences (the formulas are in
@@ -839,6 +844,8 @@ KPI_MEANINGS: dict[str, str] = {
     "abandoned": N_("Callers who hung up while waiting, after the first few seconds."),
     "short_abandoned": N_("Callers who hung up within the first few seconds, often misdials; left out of the "
                           "rates."),
+    "answer_rate": N_("Share of callers an agent spoke to, short abandons left out. Together with the "
+                      "abandonment rate it makes up every call."),
     "abandonment_rate": N_("Share of callers who gave up while waiting. When it rises, callers are waiting too "
                            "long: check staffing at the busiest times."),
     "service_level": N_("Share of calls answered within the target time. Below target: add agents or move breaks "

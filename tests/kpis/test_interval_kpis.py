@@ -70,6 +70,8 @@ def test_averages_are_weighted_by_calls_never_averaged(tmp_path: Path) -> None:
     assert overall["service_level"] == pytest.approx(91 / 110)
     assert overall["service_level_calls"] == 110
     assert overall["abandonment_rate"] == pytest.approx(9 / 110)
+    # 接通率 over the rows that say how many were offered: (100 + 1) / (108 + 2); the third row has no offered
+    assert overall["answer_rate"] == pytest.approx(101 / 110)
     assert (overall["offered"], overall["answered"], overall["intervals"]) == (112, 151, 3)
     assert (overall["offered_unknown"], overall["asa_unknown"], overall["handle_unknown"]) == (1, 50, 0)
     assert by_day["offered"].isna().tolist() == [False, True]

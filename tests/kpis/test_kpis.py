@@ -49,6 +49,7 @@ OVERALL = {
     "answered": 6,  # c01 c02 c05 c07 c08 c09
     "abandoned": 2,  # c10 c11
     "short_abandoned": 2,  # c03 c04
+    "answer_rate": 6 / 8,  # 接通率: answered of the 8 genuine calls
     "abandonment_rate": 2 / 8,
     "asa_seconds": (10 + 25 + 15 + 30 + 5 + 20) / 6,
     "service_level": 4 / 8,  # c01 c05 c08 c09 within 20 s
@@ -415,7 +416,7 @@ def test_an_abandon_without_a_recorded_wait_counts_as_abandoned(store):
     )
     row = compute_kpis(store).iloc[0]
     _assert_row(row, {"offered": 11, "abandoned": 3, "short_abandoned": 2, "abandonment_rate": 3 / 9,
-                      "service_level": 4 / 9})  # fmt: skip
+                      "answer_rate": 6 / 9, "service_level": 4 / 9})  # fmt: skip
     assert row["offered"] == row["answered"] + row["abandoned"] + row["short_abandoned"]
 
 

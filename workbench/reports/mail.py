@@ -259,7 +259,7 @@ def headline_kpis(parameters: Mapping[str, Any], language: str | None = None) ->
     row = table.iloc[0]
     figures = [
         (label("offered", language), i18n.format_number(offered, 0, language)),
-        (label("answer_rate", language), i18n.format_percent(row["answered"] / offered, 1, language)),
+        (label("answer_rate", language), i18n.format_percent(row.get("answer_rate"), 1, language)),
         (label("abandonment_rate", language), i18n.format_percent(row.get("abandonment_rate"), 1, language)),
         (format_text("Service level (answered within {seconds} s)", language, seconds=seconds),
          i18n.format_percent(row.get("service_level"), 1, language)),
