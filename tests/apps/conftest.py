@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from apps_browser_support import chromium, prepare_sample_data, require_chromium, serve_apps
+
 #: Every WAIT_STEP-th answered call has no queue time, every HANDLE_STEP-th none of talk/hold/wrap time.
 WAIT_STEP, HANDLE_STEP = 40, 55
 MARKUP_REGION = "<i>Ost</i>"
@@ -79,3 +81,23 @@ def build_dimension_store(sample: Path, folder: Path) -> Path:
 def dimension_store(generated_centre: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The two-day sample with custom dimensions on its calls (see the module docstring). Read only."""
     return build_dimension_store(generated_centre, tmp_path_factory.mktemp("dimension_store"))
+
+
+# The browser test modules' server and browser: one of each per module (their tests share a page's server).
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Per browser test module: `workbench serve` on a free port against a freshly built two-day store, a topic run and satisfaction tables."""
+    try:
+        require_chromium()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    folder = tmp_path_factory.mktemp("served")
+    store, outputs = prepare_sample_data(folder)
+    with serve_apps(folder, store, outputs) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched

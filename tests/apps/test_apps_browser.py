@@ -26,35 +26,13 @@ from apps_browser_support import (
     chromium,
     free_port,
     operations_queue_filter,
-    prepare_sample_data,
-    require_chromium,
     running,
     satisfaction_what_if_feature,
-    serve_apps,
     staffing_service_level_slider,
     topics_queue_filter,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`workbench serve` on a free port against a freshly built two-day store, a topic run and satisfaction tables."""
-    try:
-        require_chromium()
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    folder = tmp_path_factory.mktemp("served")
-    store, outputs = prepare_sample_data(folder)
-    with serve_apps(folder, store, outputs) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def test_operations_app_in_a_browser(server, browser):

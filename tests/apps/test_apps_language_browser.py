@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from apps_browser_support import APPS, Visit, chromium, prepare_sample_data, require_chromium, serve_apps
+from apps_browser_support import APPS, Visit, chromium
 from workbench import i18n, paths
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -79,25 +79,6 @@ _OVERFLOWING = """() => {
         .map(e => `${e.tagName.toLowerCase()}.${String(e.className.baseVal ?? e.className).split(' ').join('.')}`
                   + ` right=${Math.round(e.getBoundingClientRect().right)}`);
 }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`workbench serve` against the two-day sample store, its topic run and satisfaction tables."""
-    try:
-        require_chromium()
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    folder = tmp_path_factory.mktemp("served_languages")
-    store, outputs = prepare_sample_data(folder)
-    with serve_apps(folder, store, outputs) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
