@@ -53,7 +53,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import ParameterError, WorkbenchError
-from workbench.i18n import N_
+from workbench.i18n import COLUMN_LABELS, N_
 from workbench.store.dimensions import (  # noqa: F401 - AGENT_KEYS, SURVEY_KEYS are part of the KPI vocabulary
     AGENT_KEYS,
     SURVEY_KEYS,
@@ -816,20 +816,12 @@ def kpi_definitions_table() -> pd.DataFrame:
 #: Headings of KPI columns that :data:`workbench.i18n.COLUMN_LABELS` lacks (or names for a
 #: different reader), and of the contact-reason and dimension tables; translated where shown.
 KPI_LABELS: dict[str, str] = {
-    "transfer_rate": N_("Transfer rate"),
-    "fcr_rate": N_("First contact resolution (no repeat call)"),
-    "fcr_marked_rate": N_("First contact resolution (agent's mark)"),
-    "survey_response_rate": N_("Survey response rate"),
-    "csat_top_box_rate": N_("Top-score share"),
-    "fcr_calls": N_("Calls with a known customer"),
-    "customer_unknown": N_("Calls with no customer id"),
-    "fcr_marked_calls": N_("Calls with a resolved mark"),
-    "resolved_unknown": N_("Calls with no resolved mark"),
+    # the KPI columns' headings live with every other column's (workbench.i18n.COLUMN_LABELS), so a saved
+    # table's workbook sheet and an app's table read the same words as this report
+    **{name: COLUMN_LABELS[name] for name in (
+        "transfer_rate", "fcr_rate", "fcr_marked_rate", "survey_response_rate", "csat_top_box_rate", "fcr_calls",
+        "customer_unknown", "fcr_marked_calls", "resolved_unknown", "dimension", "value", "kpi", "meaning")},
     "code": N_("Contact reason"),
-    "dimension": N_("Grouped by"),
-    "value": N_("Value"),
-    "kpi": N_("KPI"),
-    "meaning": N_("What it means"),
 }
 
 #: The KPIs a manager reads first, in that order (:func:`kpi_table` ``columns``).

@@ -20,7 +20,7 @@ def test_every_marked_text_has_a_chinese_translation_and_none_is_unused():
 
 def test_kpi_names_follow_chinese_contact_centre_terms():
     expected = {"service_level": "服务水平", "abandonment_rate": "放弃率", "answer_rate": "接通率",
-                "asa_seconds": "平均应答速度（秒）", "aht_seconds": "平均处理时长（秒）", "fcr_rate": "一次解决率",
+                "asa_seconds": "平均应答速度（秒）", "aht_seconds": "平均处理时长（秒）", "fcr_rate": "一次解决率（无重复来电）",
                 "occupancy": "占用率"}
     for column, label in expected.items():
         assert i18n.column_label(column, "zh") == label
@@ -155,3 +155,14 @@ def test_people_table_keeps_missing_empty_before_column_rules_and_as_is_untouche
     assert calls == ["prophet"]  # a special column function never sees a missing value
     assert shown.iloc[0].tolist() == ["PROPHET", True, "2 Mar 2026", "yes", "no", "12,345"]  # as_is keeps True
     assert shown.iloc[1].tolist() == ["", "", "", "", "x", ""]
+
+
+def test_every_kpi_column_has_a_heading_people_read_in_both_languages():
+    """A saved KPI table's workbook sheet once showed transfer_rate, fcr_calls, ... as raw names in Chinese."""
+    from workbench.interval_kpis import INTERVAL_KPI_COLUMNS
+    from workbench.kpis import KPI_COLUMNS
+
+    assert [c for c in (*KPI_COLUMNS, *INTERVAL_KPI_COLUMNS) if c not in i18n.COLUMN_LABELS] == []
+    for column in KPI_COLUMNS:
+        assert i18n.column_label(column, "zh") != column
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in i18n.column_label(column, "en"))
