@@ -93,7 +93,7 @@ def cleaning_flag_counts(calls: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Headings of the ingestion report's tables (columns :data:`workbench.i18n.COLUMN_LABELS` lacks); translated
-#: where shown with :func:`workbench.i18n.labelled_columns` (``labels=DISPLAY_LABELS``). Values stay as they are.
+#: where shown with :func:`display_table`. Values stay as they are.
 DISPLAY_LABELS: dict[str, str] = {
     "file": N_("File"),
     "status": N_("Status"),
@@ -111,4 +111,37 @@ DISPLAY_LABELS: dict[str, str] = {
     "outcome codes": N_("Outcome codes"),
     "description": N_("Description"),
     "flag": N_("Cleaning flag"),
+    "batch_id": N_("Batch"),
+    "kind": N_("Kind"),
+    "finished_at": N_("Finished"),
+    "reason_code": N_("Reason"),
 }
+
+#: Batch and file statuses shown as words (translated where shown); other values as they are.
+STATUS_WORDS: dict[str, str] = {
+    "succeeded": N_("succeeded"),
+    "skipped": N_("skipped"),
+    "failed": N_("failed"),
+}
+
+_COUNT_COLUMNS = frozenset({"rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "blank_lines",
+                            "columns mapped", "outcome codes", "rows", "calls"})
+# Names, ids, codes and vendor texts are data: never reformatted or translated.
+_DATA_COLUMNS = frozenset({"file", "error", "warning", "profile", "table", "encoding", "description", "flag",
+                           "batch_id", "kind", "reason_code", "example"})
+
+
+def _status_words(value: object, language: str | None = None) -> object:
+    from workbench import i18n
+
+    return i18n.gettext(STATUS_WORDS[value], language) if isinstance(value, str) and value in STATUS_WORDS else value
+
+
+def display_table(frame: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
+    """A copy of an ingestion-report table for people: translated headings (:data:`DISPLAY_LABELS`), statuses
+    in words, counts grouped for the interface language (:func:`workbench.i18n.people_table`). File names,
+    profiles, batch ids, reason codes and vendor texts stay as they are. Does not change ``frame``."""
+    from workbench import i18n
+
+    return i18n.people_table(frame, language, labels=DISPLAY_LABELS, whole=_COUNT_COLUMNS,
+                             special={"status": _status_words}, as_is=_DATA_COLUMNS)
