@@ -562,9 +562,11 @@ def serve(port: int = 8866, ip: str = "127.0.0.1", spare_kernels: int = 1, *, ma
             return guarded_handlers(super().init_handlers())
 
         def init_settings(self) -> dict[str, Any]:
-            """Voilà's settings, its template environment knowing the index's texts (``tree.html``)."""
+            """Voilà's settings, its template environment knowing the index's texts (``tree.html``) and the
+            server's default interface language (the page's ``lang`` when the URL names none)."""
             settings = super().init_settings()
             settings["voila_jinja2_env"].globals["workbench_index"] = index_page
+            settings["voila_jinja2_env"].globals["workbench_default_language"] = i18n.default_language()
             return settings
 
     app = WorkbenchVoila()
