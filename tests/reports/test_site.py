@@ -231,6 +231,13 @@ def test_site_in_chinese_translates_its_texts_and_keeps_data_as_recorded(tmp_pat
     dictionary = (out / "data_dictionary.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in dictionary and "<h1>数据字典</h1>" in dictionary and "<th>单位</th>" in dictionary
     assert "没有数据库" in dictionary and "数据库中的每张标准表及其列" in dictionary  # the page's own texts
-    # (Column meanings and units are the schema's own English texts: shown as the schema states them.)
-    # English stays the default of the centre settings.
+    # Column meanings, units and table descriptions are the schema's marked texts, in the page's language;
+    # table, column and type names stay as the store spells them.
+    assert "来电进入队列的本地时间。" in dictionary and "<td>秒</td>" in dictionary and "<td>比例 0..1</td>" in dictionary
+    assert "Local time the call entered the queue." not in dictionary and "<code>arrived_at</code>" in dictionary
+    assert i18n.untranslated_texts(visible_text(dictionary), "zh") == []
+    # English stays the default of the centre settings, and the English dictionary is the schema's own texts.
     assert '<html lang="en">' in build_site(out, store_path=tmp_path / "none.duckdb").read_text(encoding="utf-8")
+    english = (out / "data_dictionary.html").read_text(encoding="utf-8")
+    assert "Local time the call entered the queue." in english and "<td>seconds</td>" in english
+    assert "来电进入队列" not in english

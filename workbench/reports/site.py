@@ -311,8 +311,10 @@ def render_dictionary(frame: pd.DataFrame, note: str | None = None, title: str |
     """The data-dictionary page: one table per canonical table, its dimensions last; every value escaped.
 
     The page's own texts are in ``language`` (None: the current interface
-    language); table names, column names, units and meanings are shown as the
-    schema states them.
+    language), and so are the units and meanings of canonical columns (marked
+    texts of :mod:`workbench.schemas`) and table descriptions; table names,
+    column names, types and the store's own dimension descriptions are shown as
+    they are.
     """
     from workbench.schemas import TABLES
 
@@ -323,11 +325,13 @@ def render_dictionary(frame: pd.DataFrame, note: str | None = None, title: str |
                                                              _("meaning")))
         sections = []
         for name, columns in frame.groupby("table", sort=False):
-            description = TABLES[name].description if name in TABLES else ""
+            description = _(TABLES[name].description) if name in TABLES else ""
             rows = "".join(
                 f"<tr><td><code>{escape(str(r.column))}</code></td><td>{escape(str(r.type))}</td>"
-                f"<td>{yes if r.required else ''}</td><td>{escape(str(r.unit))}</td>"
-                f"<td>{escape(str(r.meaning))}{_profile_note(r.profile)}</td></tr>"
+                # Unit and meaning are marked schema texts (a dimension's meaning is already in the page's
+                # language, and its own description is data: gettext leaves texts it does not know as they are).
+                f"<td>{yes if r.required else ''}</td><td>{escape(_(str(r.unit)))}</td>"
+                f"<td>{escape(_(str(r.meaning)))}{_profile_note(r.profile)}</td></tr>"
                 for r in columns.itertuples(index=False)
             )
             dimensions = int((columns["dimension"] != "").sum())
