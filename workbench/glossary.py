@@ -47,46 +47,51 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- parameter names
 
+# Marks a text for the translation catalogue, like workbench.i18n.N_ (the extractor reads the name): the
+# glossary and i18n are independent siblings of one import layer, so the glossary may not import it.
+N_ = str
+
+
 #: Canonical parameter name -> what it means. Every notebook, app, report set,
 #: alert rule and CLI option uses these names for these concepts.
 PARAMETER_NAMES: dict[str, str] = {
-    "store_path": "DuckDB store to read or write; unset = the configured store ($WORKBENCH_STORE, "
-    "else $WORKBENCH_DATA_DIR/warehouse.duckdb, else data/warehouse.duckdb)",
-    "date_from": "first day included (ISO date, local time)",
-    "date_to": "last day included (ISO date, local time, the whole day)",
-    "queues": "queue ids (billing_zh) or families (billing) to include; empty = every queue",
-    "dimension_filter": "custom dimensions to keep, name -> value or list of values ({region: north}); "
-    "empty = every call",
-    "group_by": "custom dimension the figures are broken down by, one row per value (member_tier); "
-    "unset = no breakdown",
-    "language": "language line to include (all, zh, en): a filter on the queues' language",
-    "spoken_language": "spoken language of the recordings (auto, en, zh); auto = detected per recording",
-    "text_language": "language of the texts mined for topics (auto, en, zh, mixed); auto = detected",
-    "time_grain": "frequency of topic-share and emerging-topic tables: D (days) or W-MON (weeks from Monday)",
-    "interval_minutes": "length of an intraday interval, a divisor of 60",
-    "target_answer_seconds": "service-level threshold T: a call counts as answered in time when answered "
-    "within T seconds of waiting",
-    "service_level_target": "share of calls to answer within target_answer_seconds (0..1)",
-    "short_abandon_seconds": "abandons quicker than this are short abandons, kept out of the rates",
-    "repeat_window_days": "days after a call in which another call by the same customer makes it a repeat",
-    "forecast_model": "volume forecasting model (a name in workbench.forecast.models.MODELS)",
-    "volume_source": "where KPIs, forecast and staffing series come from: calls (call records), interval_stats "
-    "(ACD interval reports) or auto (call records when the store has them for the period, else interval reports)",
-    "asr_model": "speech recognition model name or local folder of the transcription engine",
-    "driver_model": "satisfaction-driver model whose effects are shown (logistic or boosting)",
-    "embedding": "text embedding of topic mining (a name in workbench.topics.embeddings)",
-    "engine": "transcription engine (a name in workbench.speech.engines.ENGINES)",
-    "workers": "worker processes to run in parallel (transcription: 0 = inside the kernel)",
-    "sample_dir": "folder written by generate_call_centre (relative paths start at the repo root)",
-    "shrinkage": "share of paid agent time off the phones (0..1)",
-    "alpha": "significance level of the emerging-topic test (one-sided two-proportion z-test)",
-    "examples_per_topic": "redacted example texts shown per topic",
-    "run_id": "run of the notebook whose results are shown; unset = the latest",
-    "what_if_feature": "driver whose value the satisfaction what-if changes",
-    "what_if_change": "amount added to what_if_feature on every call in the what-if",
-    "url_notices": "set by `workbench serve`: the URL parameters it rejected and why (apps only)",
-    "interface_language": "language people read the pages, reports and e-mails in (zh, en); unset = the centre's "
-    "setting (parameters/centre.yaml). Data is never translated",
+    "store_path": N_("DuckDB store to read or write; unset = the configured store ($WORKBENCH_STORE, "
+    "else $WORKBENCH_DATA_DIR/warehouse.duckdb, else data/warehouse.duckdb)"),
+    "date_from": N_("first day included (ISO date, local time)"),
+    "date_to": N_("last day included (ISO date, local time, the whole day)"),
+    "queues": N_("queue ids (billing_zh) or families (billing) to include; empty = every queue"),
+    "dimension_filter": N_("custom dimensions to keep, name -> value or list of values ({region: north}); "
+    "empty = every call"),
+    "group_by": N_("custom dimension the figures are broken down by, one row per value (member_tier); "
+    "unset = no breakdown"),
+    "language": N_("language line to include (all, zh, en): a filter on the queues' language"),
+    "spoken_language": N_("spoken language of the recordings (auto, en, zh); auto = detected per recording"),
+    "text_language": N_("language of the texts mined for topics (auto, en, zh, mixed); auto = detected"),
+    "time_grain": N_("frequency of topic-share and emerging-topic tables: D (days) or W-MON (weeks from Monday)"),
+    "interval_minutes": N_("length of an intraday interval, a divisor of 60"),
+    "target_answer_seconds": N_("service-level threshold T: a call counts as answered in time when answered "
+    "within T seconds of waiting"),
+    "service_level_target": N_("share of calls to answer within target_answer_seconds (0..1)"),
+    "short_abandon_seconds": N_("abandons quicker than this are short abandons, kept out of the rates"),
+    "repeat_window_days": N_("days after a call in which another call by the same customer makes it a repeat"),
+    "forecast_model": N_("volume forecasting model (a name in workbench.forecast.models.MODELS)"),
+    "volume_source": N_("where KPIs, forecast and staffing series come from: calls (call records), interval_stats "
+    "(ACD interval reports) or auto (call records when the store has them for the period, else interval reports)"),
+    "asr_model": N_("speech recognition model name or local folder of the transcription engine"),
+    "driver_model": N_("satisfaction-driver model whose effects are shown (logistic or boosting)"),
+    "embedding": N_("text embedding of topic mining (a name in workbench.topics.embeddings)"),
+    "engine": N_("transcription engine (a name in workbench.speech.engines.ENGINES)"),
+    "workers": N_("worker processes to run in parallel (transcription: 0 = inside the kernel)"),
+    "sample_dir": N_("folder written by generate_call_centre (relative paths start at the repo root)"),
+    "shrinkage": N_("share of paid agent time off the phones (0..1)"),
+    "alpha": N_("significance level of the emerging-topic test (one-sided two-proportion z-test)"),
+    "examples_per_topic": N_("redacted example texts shown per topic"),
+    "run_id": N_("run of the notebook whose results are shown; unset = the latest"),
+    "what_if_feature": N_("driver whose value the satisfaction what-if changes"),
+    "what_if_change": N_("amount added to what_if_feature on every call in the what-if"),
+    "url_notices": N_("set by `workbench serve`: the URL parameters it rejected and why (apps only)"),
+    "interface_language": N_("language people read the pages, reports and e-mails in (zh, en); unset = the centre's "
+    "setting (parameters/centre.yaml). Data is never translated"),
 }
 
 #: Old synonym -> the canonical name that replaced it. A test checks no

@@ -69,15 +69,38 @@ class NotebookParameters(BaseModel):
         return self.model_dump(mode="json")
 
     def _repr_html_(self) -> str:
-        """A parameter table, so a notebook cell ending in the model shows it readably."""
+        """A parameter table, so a notebook cell ending in the model shows it readably.
+
+        Headings and meanings are in the current interface language
+        (:func:`workbench.i18n.current_language`); parameter names and values
+        are shown as they are. A meaning is translated when the catalogue has
+        it (the glossary's :data:`~workbench.glossary.PARAMETER_NAMES` texts are
+        marked), else shown in English.
+        """
+        from workbench import i18n
+
+        def meaning(name: str) -> str:
+            # A description is a marked glossary text, or a glossary text a model extends with its own note
+            # ("...; None = open"): the glossary part is then translated and the note follows as written.
+            description = type(self).model_fields[name].description or ""
+            glossary = PARAMETER_NAMES.get(name, "")
+            language = i18n.current_language()
+            if language == i18n.SOURCE_LANGUAGE or description in i18n.catalogue(language) or not (
+                    glossary and description.startswith(glossary)):
+                return i18n.gettext(description)
+            note = description[len(glossary):].lstrip("; ")
+            return i18n.gettext(glossary) + (("；" + i18n.gettext(note)) if note else "")
+
         rows = "".join(
             f"<tr><td><code>{escape(name)}</code></td><td>{escape(repr(value))}</td>"
-            f"<td>{escape(type(self).model_fields[name].description or '')}</td></tr>"
+            f"<td>{escape(meaning(name))}</td></tr>"
             for name, value in self.model_dump(mode="json").items()
         )
+        headings = "".join(f"<th>{escape(h)}</th>" for h in (i18n._("parameter"), i18n._("value"),
+                                                             i18n._("meaning")))
         return (
             f"<table><caption>{escape(type(self).__name__)}</caption>"
-            f"<thead><tr><th>parameter</th><th>value</th><th>meaning</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<thead><tr>{headings}</tr></thead><tbody>{rows}</tbody></table>"
         )
 
 
