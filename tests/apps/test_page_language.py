@@ -73,3 +73,23 @@ def test_html_lang_from_url_or_default_and_stall_notice_from_url_only(default, s
     assert result["lang"] == lang
     has_en, has_zh = "longer than usual" in result["note"], "加载时间比平常长" in result["note"]
     assert (has_en, has_zh) == {"both": (True, True), "en": (True, False), "zh": (False, True)}[notice]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_serve_gives_its_templates_the_default_language(language, monkeypatch):
+    """The real server's settings, built in-process without listening: its page template is ours and sees the
+    default language (WORKBENCH_INTERFACE_LANGUAGE here) as ``workbench_default_language``."""
+    from voila.app import Voila
+
+    from workbench.apps import serve as serve_module
+
+    monkeypatch.setenv("WORKBENCH_INTERFACE_LANGUAGE", language)
+    monkeypatch.setenv("JUPYTER_PATH", "")  # serve prepends its share folder; restored after the test
+    captured = {}
+    monkeypatch.setattr(Voila, "start", lambda self: captured.update(settings=self.init_settings()))
+    serve_module.serve(port=18999, spare_kernels=0)
+    env = captured["settings"]["voila_jinja2_env"]
+    assert env.globals["workbench_default_language"] == language
+    source, filename, _ = env.loader.get_source(env, "index.html.j2")
+    assert Path(filename) == TEMPLATES / "workbench" / "index.html.j2" and "workbench_default_language" in source
+    assert env.from_string("{{ workbench_default_language | tojson }}").render() == f'"{language}"'
