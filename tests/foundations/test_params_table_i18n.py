@@ -44,3 +44,48 @@ def test_parameter_table_in_english_is_unchanged():
 def test_every_glossary_meaning_has_a_chinese_translation():
     table = i18n.catalogue("zh")
     assert [text for text in PARAMETER_NAMES.values() if text not in table] == []
+
+
+def _meaning_cells(html: str) -> dict[str, str]:
+    """Parameter name -> the text of its meaning cell, from a rendered parameter table."""
+    import html as html_module
+
+    rows = re.findall(r"<tr><td><code>([^<]*)</code></td><td>.*?</td><td>(.*?)</td></tr>", html)
+    return {html_module.unescape(name): html_module.unescape(cell) for name, cell in rows}
+
+
+def _defaults(notebook: str, model):
+    """``model`` validated from its defaults, or from the least each required field needs when it has some."""
+    required = {name: "x" for name, field in model.model_fields.items() if field.is_required()}
+    if "exports" in required:  # ingest_exports: a list of export entries
+        required["exports"] = [{"path": "calls.csv", "profile": "generic"}]
+    return model.model_validate(required)
+
+
+def test_every_notebook_parameter_table_in_chinese_leaves_no_english_meaning():
+    models = registered_notebooks()
+    assert models, "no registered notebook models"
+    for notebook, model in sorted(models.items()):
+        params = _defaults(notebook, model)
+        with i18n.using_language("zh"):
+            html = params._repr_html_()
+        # Values are shown as they are (a default title may itself be a catalogue text): check everything else.
+        without_values = re.sub(r"(<tr><td><code>[^<]*</code></td>)<td>.*?</td>", r"\1", html)
+        text = re.sub(r"<[^>]+>", " ", without_values)
+        assert i18n.untranslated_texts(text, "zh") == [], notebook
+        cells = _meaning_cells(html)
+        assert set(cells) == set(params.model_dump(mode="json")), notebook
+        english = {name: cell for name, cell in cells.items() if cell and not re.search(r"[\u4e00-\u9fff]", cell)}
+        assert english == {}, notebook
+
+
+def test_model_notes_after_glossary_texts_are_translated_separately():
+    # The note a model appends to a glossary text is its own catalogue entry, which _repr_html_'s split looks up.
+    table = i18n.catalogue("zh")
+    for model in registered_notebooks().values():
+        for name, field in model.model_fields.items():
+            glossary = PARAMETER_NAMES.get(name, "")
+            description = field.description or ""
+            if glossary and description.startswith(glossary) and description != glossary:
+                note = description[len(glossary):].lstrip("; ")
+                assert note in table, (model.__name__, name, note)

@@ -30,6 +30,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from workbench import i18n, paths
+from workbench.i18n import N_
 from workbench.errors import ParameterError
 from workbench.glossary import PARAMETER_NAMES, RETIRED_NAMES, Period, check_dimension_name, check_interval_minutes
 from workbench.registries import Registry
@@ -205,8 +206,8 @@ class StoreSelection(NotebookParameters):
 class PeriodSelection(NotebookParameters):
     """Whole days ``date_from`` .. ``date_to``, both included; None = open on that side."""
 
-    date_from: date | None = Field(None, description=PARAMETER_NAMES["date_from"] + "; None = open")
-    date_to: date | None = Field(None, description=PARAMETER_NAMES["date_to"] + "; None = open")
+    date_from: date | None = Field(None, description=PARAMETER_NAMES["date_from"] + "; " + N_("None = open"))
+    date_to: date | None = Field(None, description=PARAMETER_NAMES["date_to"] + "; " + N_("None = open"))
 
     @model_validator(mode="after")
     def _period_in_order(self) -> PeriodSelection:

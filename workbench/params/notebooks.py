@@ -29,6 +29,7 @@ from workbench.params.base import (
     registered_name,
     resolve_repo_path,
 )
+from workbench.i18n import N_
 from workbench.registries import ASR_ENGINES, EMBEDDINGS, FORECAST_MODELS
 
 
@@ -39,13 +40,13 @@ class SampleOverviewParameters(QueueSelection, PeriodSelection):
     sample_dir: str = Field(
         "data/generated",
         min_length=1,
-        description="folder written by generate_call_centre; relative paths are resolved against the repo root",
+        description=N_("folder written by generate_call_centre; relative paths are resolved against the repo root"),
     )
     interval_minutes: IntervalMinutes = DEFAULT_INTERVAL_MINUTES
     language: Literal["all", "zh", "en"] = Field("all", description=PARAMETER_NAMES["language"])
     target_answer_seconds: TargetAnswerSeconds = DEFAULT_TARGET_ANSWER_SECONDS
     service_level_target: ServiceLevelTarget = 0.8
-    title: str = Field("Sample call centre overview", min_length=1, description="report heading")
+    title: str = Field("Sample call centre overview", min_length=1, description=N_("report heading"))
 
     def sample_path(self) -> Path:
         """``sample_dir`` as an absolute path (relative to the repository root)."""
@@ -86,8 +87,8 @@ class ExportToIngest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field(..., min_length=1, description="export file; relative paths start at exports_dir")
-    profile: str = Field(..., min_length=1, description="profile name in parameters/ingest, or a YAML path")
+    path: str = Field(..., min_length=1, description=N_("export file; relative paths start at exports_dir"))
+    profile: str = Field(..., min_length=1, description=N_("profile name in parameters/ingest, or a YAML path"))
 
 
 @register_notebook_parameters("ingest_overview")
@@ -97,7 +98,7 @@ class IngestOverviewParameters(StoreSelection):
     exports_dir: str = Field(
         "data/generated/exports",
         min_length=1,
-        description="folder the export paths are relative to; relative to the repo root itself",
+        description=N_("folder the export paths are relative to; relative to the repo root itself"),
     )
     exports: list[ExportToIngest] = Field(
         default_factory=lambda: [
@@ -107,9 +108,9 @@ class IngestOverviewParameters(StoreSelection):
             ExportToIngest(path="agent_states.csv", profile="sample_agent_states"),
         ],
         min_length=1,
-        description="exports to ingest, in order (calls before the surveys that refer to them)",
+        description=N_("exports to ingest, in order (calls before the surveys that refer to them)"),
     )
-    rejects_dir: str = Field("data/rejects", min_length=1, description="where <batch_id>.csv rejects files go")
+    rejects_dir: str = Field("data/rejects", min_length=1, description=N_("where <batch_id>.csv rejects files go"))
 
     def export_files(self) -> list[tuple[Path, str]]:
         """(absolute export path, profile) pairs in the order given."""
@@ -128,23 +129,23 @@ class TranscriptionOverviewParameters(StoreSelection):
     recordings: list[str] = Field(
         default_factory=lambda: ["data/sample/recordings/*.wav"],
         min_length=1,
-        description="audio files or glob patterns; relative paths are resolved against the repo root",
+        description=N_("audio files or glob patterns; relative paths are resolved against the repo root"),
     )
     engine: registered_name(ASR_ENGINES) = Field("whisperx", description=PARAMETER_NAMES["engine"])
     asr_model: str | None = Field(
-        None, description=PARAMETER_NAMES["asr_model"] + "; None = the engine's offline model"
+        None, description=PARAMETER_NAMES["asr_model"] + "; " + N_("None = the engine's offline model")
     )
     spoken_language: Literal["auto", "en", "zh"] = Field(
-        "auto", description=PARAMETER_NAMES["spoken_language"] + "; auto = detect per file"
+        "auto", description=PARAMETER_NAMES["spoken_language"] + "; " + N_("auto = detect per file")
     )
     channels: Literal["auto", "agent-left", "agent-right", "mono"] = Field(
-        "auto", description="channel layout; auto = stereo with the agent on the left, identical channels = mono"
+        "auto", description=N_("channel layout; auto = stereo with the agent on the left, identical channels = mono")
     )
     call_id_pattern: str = Field(
-        "(?P<call_id>.+)", min_length=1, description="regex with a call_id group matched against the file stem"
+        "(?P<call_id>.+)", min_length=1, description=N_("regex with a call_id group matched against the file stem")
     )
-    workers: int = Field(0, ge=0, le=64, description="local Dask worker processes; 0 = transcribe in the kernel")
-    show_call_id: str | None = Field(None, description="call shown as a dialogue; None = the first transcribed call")
+    workers: int = Field(0, ge=0, le=64, description=N_("local Dask worker processes; 0 = transcribe in the kernel"))
+    show_call_id: str | None = Field(None, description=N_("call shown as a dialogue; None = the first transcribed call"))
 
     @model_validator(mode="after")
     def _call_id_pattern_has_group(self) -> TranscriptionOverviewParameters:
@@ -195,35 +196,35 @@ class StaffingForecastParameters(QueueSelection, StoreSelection):
     """Parameters of ``notebooks/staffing_forecast.ipynb``."""
 
     interval_minutes: IntervalMinutes = DEFAULT_INTERVAL_MINUTES
-    horizon_days: int = Field(7, ge=1, le=28, description="days to forecast after the last day in the store")
+    horizon_days: int = Field(7, ge=1, le=28, description=N_("days to forecast after the last day in the store"))
     forecast_model: registered_name(FORECAST_MODELS) = Field(
-        "prophet", description=PARAMETER_NAMES["forecast_model"] + "; 'profile' when the history is too short for it"
+        "prophet", description=PARAMETER_NAMES["forecast_model"] + "; " + N_("'profile' when the history is too short for it")
     )
-    country: str | None = Field("CN", description="public holidays of this country (ISO code); None = none")
+    country: str | None = Field("CN", description=N_("public holidays of this country (ISO code); None = none"))
     events_path: str | None = Field(
-        None, description="CSV of special days (date, event or name); relative to the repo root; None = none"
+        None, description=N_("CSV of special days (date, event or name); relative to the repo root; None = none")
     )
     holidays_like: Weekday | None = Field(
-        "sunday", description="public holidays take this weekday's intraday profile (prophet); None = their own"
+        "sunday", description=N_("public holidays take this weekday's intraday profile (prophet); None = their own")
     )
     eves_like: Weekday | None = Field(
-        None, description="the day before a public holiday takes this weekday's profile (prophet); None = its own"
+        None, description=N_("the day before a public holiday takes this weekday's profile (prophet); None = its own")
     )
-    backtest_folds: int = Field(2, ge=0, le=12, description="rolling origins of the backtest; 0 = no backtest")
-    workers: int = Field(1, ge=1, le=64, description="worker processes for fitting series in parallel")
-    aht_statistic: Literal["median", "mean"] = Field("median", description="AHT of a slot of the week")
+    backtest_folds: int = Field(2, ge=0, le=12, description=N_("rolling origins of the backtest; 0 = no backtest"))
+    workers: int = Field(1, ge=1, le=64, description=N_("worker processes for fitting series in parallel"))
+    aht_statistic: Literal["median", "mean"] = Field("median", description=N_("AHT of a slot of the week"))
     service_level_target: ServiceLevelTarget = 0.8
     target_answer_seconds: TargetAnswerSeconds = DEFAULT_TARGET_ANSWER_SECONDS
-    max_occupancy: float = Field(0.85, gt=0.0, le=1.0, description="upper bound on agent occupancy")
-    shrinkage: float = Field(0.3, ge=0.0, lt=1.0, description="share of paid time off the phones")
-    erlang_a: bool = Field(True, description="Erlang A with patience estimated per queue; False = Erlang C")
-    max_abandonment: float = Field(1.0, ge=0.0, le=1.0, description="Erlang A: upper bound on the abandoned share")
+    max_occupancy: float = Field(0.85, gt=0.0, le=1.0, description=N_("upper bound on agent occupancy"))
+    shrinkage: float = Field(0.3, ge=0.0, lt=1.0, description=N_("share of paid time off the phones"))
+    erlang_a: bool = Field(True, description=N_("Erlang A with patience estimated per queue; False = Erlang C"))
+    max_abandonment: float = Field(1.0, ge=0.0, le=1.0, description=N_("Erlang A: upper bound on the abandoned share"))
     short_abandon_seconds: ShortAbandonSeconds = DEFAULT_SHORT_ABANDON_SECONDS
     volume_source: Literal["calls", "interval_stats", "auto"] = Field(
         "auto", description=PARAMETER_NAMES["volume_source"])
     group_by: str | None = Field(
-        None, description=PARAMETER_NAMES["group_by"] + "; here each queue's series is split by its values "
-        "(series ids queue|dimension=value), call records only")
+        None, description=PARAMETER_NAMES["group_by"] + "; " + N_(
+            "here each queue's series is split by its values (series ids queue|dimension=value), call records only"))
 
     @field_validator("group_by")
     @classmethod
@@ -262,29 +263,29 @@ class TopicOverviewParameters(StoreSelection):
     """Parameters of ``notebooks/topic_overview.ipynb``."""
 
     sample_dir: str = Field(
-        "data/generated", min_length=1, description="generated sample whose transcripts.csv is used when the store has too few"
+        "data/generated", min_length=1, description=N_("generated sample whose transcripts.csv is used when the store has too few")
     )
     source: Literal["auto", "store", "sample"] = Field(
-        "auto", description="texts: the store's transcripts, the sample's transcripts.csv, or auto (store when it has enough)"
+        "auto", description=N_("texts: the store's transcripts, the sample's transcripts.csv, or auto (store when it has enough)")
     )
-    whole_call: bool = Field(False, description="model every speaker's turns; False = the customer's only")
-    min_documents: int = Field(20, ge=2, le=1_000_000, description="fewest documents worth modelling")
+    whole_call: bool = Field(False, description=N_("model every speaker's turns; False = the customer's only"))
+    min_documents: int = Field(20, ge=2, le=1_000_000, description=N_("fewest documents worth modelling"))
     text_language: Literal["auto", "en", "zh", "mixed"] = Field(
-        "auto", description=PARAMETER_NAMES["text_language"] + "; auto = detect"
+        "auto", description=PARAMETER_NAMES["text_language"] + "; " + N_("auto = detect")
     )
     n_topics: int | None = Field(
-        None, ge=2, le=500, description="number of topics when known; None = chosen from the data (silhouette over a range)"
+        None, ge=2, le=500, description=N_("number of topics when known; None = chosen from the data (silhouette over a range)")
     )
     embedding: registered_name(EMBEDDINGS) = Field(
-        "auto", description=PARAMETER_NAMES["embedding"] + "; auto = chosen offline"
+        "auto", description=PARAMETER_NAMES["embedding"] + "; " + N_("auto = chosen offline")
     )
-    embedding_model: str | None = Field(None, description="sentence-transformers name (local cache) or folder")
-    max_outlier_share: float = Field(0.05, ge=0.0, le=1.0, description="outliers are reassigned down to this share")
+    embedding_model: str | None = Field(None, description=N_("sentence-transformers name (local cache) or folder"))
+    max_outlier_share: float = Field(0.05, ge=0.0, le=1.0, description=N_("outliers are reassigned down to this share"))
     time_grain: Literal["D", "W-MON"] = Field("W-MON", description=PARAMETER_NAMES["time_grain"])
-    alpha: float = Field(0.05, gt=0.0, lt=1.0, description="significance level of the emerging-topic test")
+    alpha: float = Field(0.05, gt=0.0, lt=1.0, description=N_("significance level of the emerging-topic test"))
     repeat_window_days: RepeatWindowDays = DEFAULT_REPEAT_WINDOW_DAYS
-    examples_per_topic: int = Field(3, ge=0, le=20, description="redacted example texts shown per topic")
-    record_in_store: bool = Field(True, description="write topics and assignments to the store under the run id")
+    examples_per_topic: int = Field(3, ge=0, le=20, description=N_("redacted example texts shown per topic"))
+    record_in_store: bool = Field(True, description=N_("write topics and assignments to the store under the run id"))
 
     def sample_folder(self) -> Path:
         """``sample_dir`` as an absolute path."""
@@ -302,17 +303,17 @@ class SatisfactionDriversParameters(StoreSelection):
     """Parameters of ``notebooks/satisfaction_drivers.ipynb``."""
 
     table_path: str | None = Field(
-        None, description="CSV/Parquet driver table to use instead of the store (relative to the repo root); None = store"
+        None, description=N_("CSV/Parquet driver table to use instead of the store (relative to the repo root); None = store")
     )
-    target: str = Field("csat", min_length=1, description="satisfaction column, numeric (CSAT 1-5)")
-    positive_threshold: float = Field(4.0, description="top box: target at or above this")
-    features: list[str] = Field(default_factory=list, description="driver columns; empty = every known driver present")
-    weighting: bool = Field(True, description="weight surveys by inverse probability of response")
-    n_bootstrap: int = Field(40, ge=0, le=1000, description="bootstrap refits of the logistic model for intervals")
+    target: str = Field("csat", min_length=1, description=N_("satisfaction column, numeric (CSAT 1-5)"))
+    positive_threshold: float = Field(4.0, description=N_("top box: target at or above this"))
+    features: list[str] = Field(default_factory=list, description=N_("driver columns; empty = every known driver present"))
+    weighting: bool = Field(True, description=N_("weight surveys by inverse probability of response"))
+    n_bootstrap: int = Field(40, ge=0, le=1000, description=N_("bootstrap refits of the logistic model for intervals"))
     repeat_window_days: RepeatWindowDays = DEFAULT_REPEAT_WINDOW_DAYS
-    what_if_feature: str = Field("wait_seconds", min_length=1, description="numeric or binary driver of the what-if")
-    what_if_change: float = Field(-30.0, description="change added to what_if_feature on every call (e.g. -30 s)")
-    seed: int = Field(0, ge=0, description="seed of the bootstrap and the boosting")
+    what_if_feature: str = Field("wait_seconds", min_length=1, description=N_("numeric or binary driver of the what-if"))
+    what_if_change: float = Field(-30.0, description=N_("change added to what_if_feature on every call (e.g. -30 s)"))
+    seed: int = Field(0, ge=0, description=N_("seed of the bootstrap and the boosting"))
 
     def table_file(self) -> Path | None:
         """``table_path`` as an absolute path, or None (use the store)."""
