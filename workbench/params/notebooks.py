@@ -145,7 +145,8 @@ class TranscriptionOverviewParameters(StoreSelection):
         "(?P<call_id>.+)", min_length=1, description=N_("regex with a call_id group matched against the file stem")
     )
     workers: int = Field(0, ge=0, le=64, description=N_("local Dask worker processes; 0 = transcribe in the kernel"))
-    show_call_id: str | None = Field(None, description=N_("call shown as a dialogue; None = the first transcribed call"))
+    show_call_id: str | None = Field(
+        None, description=N_("call shown as a dialogue; None = the first transcribed call"))
 
     @model_validator(mode="after")
     def _call_id_pattern_has_group(self) -> TranscriptionOverviewParameters:
@@ -198,7 +199,8 @@ class StaffingForecastParameters(QueueSelection, StoreSelection):
     interval_minutes: IntervalMinutes = DEFAULT_INTERVAL_MINUTES
     horizon_days: int = Field(7, ge=1, le=28, description=N_("days to forecast after the last day in the store"))
     forecast_model: registered_name(FORECAST_MODELS) = Field(
-        "prophet", description=PARAMETER_NAMES["forecast_model"] + "; " + N_("'profile' when the history is too short for it")
+        "prophet",
+        description=PARAMETER_NAMES["forecast_model"] + "; " + N_("'profile' when the history is too short for it")
     )
     country: str | None = Field("CN", description=N_("public holidays of this country (ISO code); None = none"))
     events_path: str | None = Field(
@@ -307,11 +309,13 @@ class SatisfactionDriversParameters(StoreSelection):
     )
     target: str = Field("csat", min_length=1, description=N_("satisfaction column, numeric (CSAT 1-5)"))
     positive_threshold: float = Field(4.0, description=N_("top box: target at or above this"))
-    features: list[str] = Field(default_factory=list, description=N_("driver columns; empty = every known driver present"))
+    features: list[str] = Field(
+        default_factory=list, description=N_("driver columns; empty = every known driver present"))
     weighting: bool = Field(True, description=N_("weight surveys by inverse probability of response"))
     n_bootstrap: int = Field(40, ge=0, le=1000, description=N_("bootstrap refits of the logistic model for intervals"))
     repeat_window_days: RepeatWindowDays = DEFAULT_REPEAT_WINDOW_DAYS
-    what_if_feature: str = Field("wait_seconds", min_length=1, description=N_("numeric or binary driver of the what-if"))
+    what_if_feature: str = Field(
+        "wait_seconds", min_length=1, description=N_("numeric or binary driver of the what-if"))
     what_if_change: float = Field(-30.0, description=N_("change added to what_if_feature on every call (e.g. -30 s)"))
     seed: int = Field(0, ge=0, description=N_("seed of the bootstrap and the boosting"))
 
