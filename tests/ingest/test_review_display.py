@@ -3,6 +3,7 @@
 import re
 
 import pandas as pd
+from language_support import table_text
 
 from workbench import i18n
 from workbench.ingest.review import DISPLAY_LABELS, display_table
@@ -23,15 +24,11 @@ COUNTS = pd.DataFrame({"table": ["calls"], "rows": [98765]})
 TABLES = (SUMMARY, PROFILES, BATCHES, REASONS, FLAGS, COUNTS)
 
 
-def _page(frame: pd.DataFrame) -> str:
-    return " ".join(map(str, frame.columns)) + " " + " ".join(map(str, frame.to_numpy().ravel()))
-
-
 def test_every_table_has_chinese_headings_and_no_english_text_left_in_zh():
     for frame in TABLES:
         shown = display_table(frame, "zh")
         assert all(CJK.search(column) for column in shown.columns), shown.columns
-        assert i18n.untranslated_texts(_page(shown), "zh") == []
+        assert i18n.untranslated_texts(table_text(shown), "zh") == []
     assert display_table(SUMMARY, "zh")["状态"].tolist() == ["成功", "已跳过"]
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from language_support import visible_text
+
 from workbench import paths
 from workbench.params import parameter_model, registered_notebooks
 
@@ -215,12 +217,6 @@ def test_ingest_notebook_loads_a_fresh_store_then_adds_nothing(generated_sample,
         assert store.table_counts() == counts
     report = (second.run_dir / "report.html").read_text(encoding="utf-8")
     assert "<svg" in report or "<img" in report  # the reject-reasons chart, drawn from the batch history
-
-
-def visible_text(page: str) -> str:
-    """What a reader of ``page`` sees: tags, styles and scripts dropped, entities decoded (chart text included)."""
-    body = re.sub(r"(?is)<(style|script|head)\b.*?</\1>", " ", page)
-    return html.unescape(re.sub(r"(?s)<[^>]+>", " ", body))
 
 
 @pytest.mark.notebook

@@ -1,0 +1,22 @@
+"""What a reader sees of a page or a table, for the tests that look for text left in the wrong language.
+
+Not a test module (no ``test_`` prefix); tests import it by name (``pythonpath`` in pyproject.toml)::
+
+    from language_support import table_text, visible_text
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+
+def visible_text(page: str) -> str:
+    """What a reader of ``page`` sees: tags, styles and scripts dropped, entities decoded (chart text included)."""
+    body = re.sub(r"(?is)<(style|script|head)\b.*?</\1>", " ", page)
+    return html.unescape(re.sub(r"(?s)<[^>]+>", " ", body))
+
+
+def table_text(frame) -> str:
+    """A shown table's headings and cells as one text."""
+    return " ".join(map(str, frame.columns)) + " " + " ".join(map(str, frame.to_numpy().ravel()))
