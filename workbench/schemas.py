@@ -18,7 +18,9 @@ from workbench.i18n import N_
 #: 3: agent-marked outcome fields on ``calls`` (``resolved``, ``disposition_code``,
 #: ``contact_reason``), survey ``channel``/``survey_type``, agent ``site``/``hired_on``/
 #: ``skill_tags``, the ``interval_stats`` and ``dimensions`` tables.
-SCHEMA_VERSION = 3
+#: 4: speech intelligence: per-turn sentiment, voice cues and role confidence on
+#: ``transcript_segments``; call sentiment, agitation and how speakers were found on ``speech_metrics``.
+SCHEMA_VERSION = 4
 
 #: Columns added to a table by a schema version (the migration adds them to an older
 #: store; a new store declares them in place). Version -> table -> column names.
@@ -27,6 +29,14 @@ ADDED_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
         "calls": ("resolved", "disposition_code", "contact_reason"),
         "surveys": ("channel", "survey_type"),
         "agents": ("site", "hired_on", "skill_tags"),
+    },
+    4: {
+        "transcript_segments": ("sentiment_score", "sentiment_label", "role_confidence", "pitch_relative",
+                                "loudness_relative_db", "speaking_rate_relative", "agitated"),
+        "speech_metrics": ("customer_sentiment", "customer_sentiment_start", "customer_sentiment_end",
+                           "agent_sentiment", "call_sentiment", "call_sentiment_label", "most_negative_seconds",
+                           "most_negative_score", "agitated_turns", "speaker_source", "role_confidence",
+                           "sentiment_model"),
     },
 }
 
@@ -225,7 +235,8 @@ TABLES: dict[str, Table] = {
             (
                 _c("call_id", "VARCHAR", N_("Call the recording belongs to."), True),
                 _c("segment_index", "INTEGER", N_("Order of the segment within the call."), True),
-                _c("speaker_role", "VARCHAR", N_("agent | customer | unknown."), True),
+                _c("speaker_role", "VARCHAR", N_("agent | customer | unknown, or speaker_1, speaker_2, ... when a mono "
+                   "recording's speakers were told apart but their roles could not be."), True),
                 _c("start_seconds", "DOUBLE", N_("Segment start from the start of the recording."), True),
                 _c("end_seconds", "DOUBLE", N_("Segment end from the start of the recording."), True),
                 _c("text", "VARCHAR", N_("Redacted text."), True),
@@ -234,6 +245,18 @@ TABLES: dict[str, Table] = {
                 _c("model", "VARCHAR", N_("Model name or path used.")),
                 _c("parameters_hash", "VARCHAR", N_("Hash of the transcription parameters (resume key).")),
                 _c("audio_sha256", "VARCHAR", N_("Hash of the audio file (resume key).")),
+                _c("sentiment_score", "DOUBLE", N_("Sentiment of the segment's text from -1 (negative) to 1 (positive).")),
+                _c("sentiment_label", "VARCHAR", N_("negative | neutral | positive.")),
+                _c("role_confidence", "DOUBLE", N_("How sure the speaker role is, 0..1: 1 for a stereo channel, lower "
+                   "when roles of a mono recording were inferred from what was said.")),
+                _c("pitch_relative", "DOUBLE", N_("Median pitch of the segment over the same speaker's median in the "
+                   "call (1.0 = their usual pitch).")),
+                _c("loudness_relative_db", "DOUBLE", N_("Loudness of the segment in dB above the same speaker's "
+                   "median in the call.")),
+                _c("speaking_rate_relative", "DOUBLE", N_("Speaking rate of the segment over the same speaker's "
+                   "median rate in the call.")),
+                _c("agitated", "BOOLEAN", N_("True when pitch, loudness and rate rose together above the speaker's "
+                   "own level.")),
             ),
             ("call_id", "segment_index"),
         ),
@@ -250,6 +273,23 @@ TABLES: dict[str, Table] = {
                 _c("agent_words_per_minute", "DOUBLE", N_("Agent speaking rate (characters per minute for Chinese).")),
                 _c("customer_words_per_minute", "DOUBLE", N_("Customer speaking rate.")),
                 _c("turn_count", "INTEGER", N_("Speaker turns.")),
+                _c("customer_sentiment", "DOUBLE", N_("Customer sentiment over the call, -1..1, weighted by speech "
+                   "length.")),
+                _c("customer_sentiment_start", "DOUBLE", N_("Customer sentiment over the first third of their "
+                   "turns.")),
+                _c("customer_sentiment_end", "DOUBLE", N_("Customer sentiment over the last third of their turns.")),
+                _c("agent_sentiment", "DOUBLE", N_("The agent's tone over the call, -1..1.")),
+                _c("call_sentiment", "DOUBLE", N_("Sentiment of the call, -1..1: the customer's turns weighted over "
+                   "the agent's script.")),
+                _c("call_sentiment_label", "VARCHAR", N_("negative | neutral | positive.")),
+                _c("most_negative_seconds", "DOUBLE", N_("Start of the most negative segment, seconds from the start "
+                   "of the recording.")),
+                _c("most_negative_score", "DOUBLE", N_("Sentiment of the most negative segment.")),
+                _c("agitated_turns", "INTEGER", N_("Segments flagged as agitated.")),
+                _c("speaker_source", "VARCHAR", N_("How speakers were told apart: channels (stereo), diarized (mono) "
+                   "or single (one voice track, no diarization).")),
+                _c("role_confidence", "DOUBLE", N_("Lowest role confidence of the call's speakers, 0..1.")),
+                _c("sentiment_model", "VARCHAR", N_("Sentiment model name and version that scored the call.")),
             ),
             ("call_id",),
         ),

@@ -113,8 +113,8 @@ def test_version_1_store_is_migrated_keeps_its_rows_and_takes_a_call_without_a_w
     path = tmp_path / "v1.duckdb"
     _version_1_store(path)
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
-        assert list(store.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2, 3]
+        assert store.schema_version == SCHEMA_VERSION == 4
+        assert list(store.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2, 3, 4]
         # Version 3's columns were added to the old table.
         assert {"resolved", "disposition_code", "contact_reason"} <= set(store.read_table("calls").columns)
         store.write_batch({"calls": _calls(["new"]).drop(columns="wait_seconds").assign(outcome="abandoned")},
@@ -125,7 +125,28 @@ def test_version_1_store_is_migrated_keeps_its_rows_and_takes_a_call_without_a_w
     assert calls["wait_seconds"].isna().tolist() == [True, False]
     assert calls.loc[calls["call_id"] == "old", ["wait_seconds", "batch_id"]].values.tolist() == [[12.0, "b0"]]
     with Store(path) as again:  # migrated once
-        assert list(again.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2, 3]
+        assert list(again.query("SELECT schema_version FROM schema_info ORDER BY 1")["schema_version"]) == [1, 2, 3, 4]
+
+
+def test_version_3_store_gains_the_speech_intelligence_columns_and_keeps_its_transcripts(tmp_path):
+    path = tmp_path / "v3.duckdb"
+    connection = duckdb.connect(str(path))
+    connection.execute("CREATE TABLE schema_info (schema_version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    connection.execute("INSERT INTO schema_info VALUES (3, TIMESTAMP '2026-01-01 00:00:00')")
+    connection.execute("CREATE TABLE transcript_segments (call_id VARCHAR NOT NULL, segment_index INTEGER NOT NULL, "
+                       "speaker_role VARCHAR NOT NULL, start_seconds DOUBLE NOT NULL, end_seconds DOUBLE NOT NULL, "
+                       "text VARCHAR NOT NULL, confidence DOUBLE, language VARCHAR, model VARCHAR, "
+                       "parameters_hash VARCHAR, audio_sha256 VARCHAR, PRIMARY KEY (call_id, segment_index))")
+    connection.execute("INSERT INTO transcript_segments (call_id, segment_index, speaker_role, start_seconds, "
+                       "end_seconds, text) VALUES ('c1', 0, 'agent', 0.0, 1.5, 'hello')")
+    connection.close()
+    with Store(path) as store:
+        assert store.schema_version == 4
+        segments = store.read_table("transcript_segments")
+        assert {"sentiment_score", "sentiment_label", "agitated", "role_confidence"} <= set(segments.columns)
+        assert segments[["call_id", "text"]].values.tolist() == [["c1", "hello"]]
+        assert segments["sentiment_score"].isna().all()
+        assert {"call_sentiment", "speaker_source", "sentiment_model"} <= set(store.read_table("speech_metrics").columns)
 
 
 def test_version_1_store_read_only_is_refused_with_the_way_to_migrate(tmp_path):

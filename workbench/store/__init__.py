@@ -32,16 +32,22 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
+def _add_columns(version: int) -> tuple[str, ...]:
+    """Statements adding the columns :data:`ADDED_COLUMNS` lists for ``version``."""
+    return tuple(
+        f'ALTER TABLE "{name}" ADD COLUMN IF NOT EXISTS "{column}" '
+        + next(c.sql_type for c in TABLES[name].columns if c.name == column)
+        for name, columns in ADDED_COLUMNS[version].items()
+        for column in columns
+    )
+
+
 #: Schema version -> statements that bring a store of that version to the next one,
 #: run in one transaction with the version recorded, when a store is opened for writing.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ('ALTER TABLE "calls" ALTER COLUMN "wait_seconds" DROP NOT NULL',),
-    2: tuple(
-        f'ALTER TABLE "{name}" ADD COLUMN IF NOT EXISTS "{column}" '
-        + next(c.sql_type for c in TABLES[name].columns if c.name == column)
-        for name, columns in ADDED_COLUMNS[3].items()
-        for column in columns
-    ),
+    2: _add_columns(3),
+    3: _add_columns(4),
 }
 
 #: Table -> timestamp column whose date partitions its Parquet export

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from workbench.text_language import cjk_share, text_language
+
 # Multi-word filler removed before tokenising (single words are stop words below).
 FILLER_PHRASES: tuple[str, ...] = (
     "thank you for calling", "thanks for calling", "how can i help you", "how may i help you",
@@ -83,21 +85,6 @@ _PII_RE = re.compile(
     rf"|\b{_SPOKEN}(?:[\s,.-]+{_SPOKEN}){{3,}}\b",
     re.IGNORECASE,
 )
-
-
-def cjk_share(text: str) -> float:
-    """Share of the letters of ``text`` that are Chinese characters (0 when it has none)."""
-    letters = _KEEP.findall(text)
-    return sum(1 for ch in letters if _CJK.match(ch)) / len(letters) if letters else 0.0
-
-
-def text_language(text: str, zh_share: float = 0.3) -> str:
-    """``zh`` when at least ``zh_share`` (0..1) of the letters of one text are Chinese characters, else ``en``.
-
-    Per document, unlike :func:`detect_language` (per corpus): a mixed corpus is split by it so each
-    language gets its own topic words and labels. A text without letters counts as ``en``.
-    """
-    return "zh" if cjk_share(text) >= zh_share and _CJK.search(text) else "en"
 
 
 def detect_language(texts: list[str]) -> str:

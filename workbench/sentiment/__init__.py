@@ -1,0 +1,1 @@
+"""Sentiment of call-centre text, in Chinese and English, offline."""
