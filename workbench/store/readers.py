@@ -267,6 +267,134 @@ def compliance_breach_days(store: Store) -> pd.DataFrame:
     return found
 
 
+#: ``speech_metrics`` columns of a call's stored sentiment (schema v4), as :func:`call_sentiment` returns them.
+SENTIMENT_COLUMNS: tuple[str, ...] = (
+    "customer_sentiment", "customer_sentiment_start", "customer_sentiment_end", "agent_sentiment", "call_sentiment",
+    "call_sentiment_label", "most_negative_seconds", "most_negative_score", "agitated_turns", "speaker_source",
+    "role_confidence", "sentiment_model",
+)  # fmt: skip
+
+
+def sentiment_call_count(store: Store) -> int:
+    """Calls of ``speech_metrics`` with a stored call sentiment (score or label); 0 when none was scored."""
+    return int(store.query("SELECT count(*) AS n FROM speech_metrics "
+                           "WHERE call_sentiment IS NOT NULL OR call_sentiment_label IS NOT NULL")["n"].iloc[0])
+
+
+def call_sentiment(
+    store: Store,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    queues: Sequence[str] | str | None = None,
+    *,
+    dimension_filter: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """One row per call with a stored sentiment: the call's queue, agent and day, its topic and its sentiment.
+
+    Args:
+        date_from, date_to: inclusive local days of ``arrived_at``
+            (:class:`workbench.glossary.Period`); None = open.
+        queues: queue ids or families (:func:`selected_queue_ids`); None, empty
+            or ``all`` = every queue.
+        dimension_filter: custom dimensions (or agent keys) to keep, as the KPIs
+            take it (:func:`workbench.store.dimensions.filter_condition`).
+
+    Returns:
+        ``call_id, queue_id, language, agent_id, arrived_at, day`` (ISO date
+        string), ``topic_id``, ``topic_label`` (the call's most probable topic
+        in the latest topic run, :func:`latest_run_id`; missing without one)
+        and the :data:`SENTIMENT_COLUMNS`, ordered by ``call_id``; calls whose
+        sentiment is missing are left out. Without a period, queue or dimension
+        filter, calls missing from ``calls`` are kept with their call columns
+        missing; with one they are left out (their day and queue are unknown).
+        ``attrs["topic_model_id"]`` names the topic run used (None without one).
+    """
+    period = glossary.Period.of(date_from, date_to)
+    conditions, parameters = [], []
+    in_period, values = period.sql_condition("arrived_at")
+    if period.bounded:
+        conditions.append(in_period)
+        parameters += values
+    kept = selected_queue_ids(store, queues)
+    if kept is not None:
+        condition, values = _in_list("queue_id", kept)
+        conditions.append(condition)
+        parameters += values
+    if dimension_filter:
+        condition, values = filter_condition(store, dimension_filter)
+        conditions.append(condition)
+        parameters += values
+    model_id = latest_run_id(store, "topics")
+    topic_parameters = [] if model_id is None else [str(model_id)]
+    topic_filter = "FALSE" if model_id is None else "a.model_id = ?"
+    join = "JOIN" if conditions else "LEFT JOIN"
+    sentiment = ", ".join(f"m.{column}" for column in SENTIMENT_COLUMNS)
+    frame = store.query(
+        f"""WITH kept AS (SELECT call_id, queue_id, language, agent_id, arrived_at FROM calls
+                          WHERE {" AND ".join(conditions) or "TRUE"}),
+                 best AS (SELECT a.call_id, arg_max(a.topic_id, coalesce(a.probability, 0)) AS topic_id
+                          FROM topic_assignments a WHERE {topic_filter} AND a.call_id IS NOT NULL
+                          GROUP BY a.call_id)
+            SELECT m.call_id, c.queue_id, c.language, c.agent_id, c.arrived_at,
+                   CAST(CAST(c.arrived_at AS DATE) AS VARCHAR) AS day, b.topic_id, t.label AS topic_label, {sentiment}
+            FROM speech_metrics m {join} kept c ON c.call_id = m.call_id
+                 LEFT JOIN best b ON b.call_id = m.call_id
+                 LEFT JOIN topics t ON t.model_id = ? AND t.topic_id = b.topic_id
+            WHERE m.call_sentiment IS NOT NULL OR m.call_sentiment_label IS NOT NULL
+            ORDER BY m.call_id""",
+        [*parameters, *topic_parameters, str(model_id)])
+    frame.attrs["topic_model_id"] = model_id
+    return frame
+
+
+#: At most this many terms of each kind in :func:`centre_vocabulary` (queues, dimension values, topic words).
+VOCABULARY_PER_KIND = 60
+#: Custom dimensions of calls whose values name products (their names contain one of these words).
+PRODUCT_DIMENSION_WORDS: tuple[str, ...] = ("product", "brand", "plan", "sku", "model")
+
+
+def centre_vocabulary(store: Store, *, limit: int = 200) -> list[str]:
+    """Words of this centre that a speech recogniser should expect (hotwords): names it would otherwise misspell.
+
+    Queue ids and names (``queues`` and ``calls``), product names (values of
+    custom call dimensions whose name says product, brand, plan, SKU or
+    model, most frequent first), and the latest topic run's labels and top
+    words. Terms are stripped, kept once (first spelling wins, case-insensitive),
+    at most :data:`VOCABULARY_PER_KIND` of each kind and ``limit`` in all;
+    terms of one character or longer than 40 are left out.
+    """
+    terms: list[str] = []
+
+    def add(values: Sequence[Any]) -> None:
+        kept = 0
+        for value in values:
+            if value is None or value != value or kept >= VOCABULARY_PER_KIND:
+                continue
+            text = str(value).strip()
+            if 1 < len(text) <= 40:
+                terms.append(text)
+                kept += 1
+
+    add(store.query("SELECT queue_id AS v FROM queues UNION SELECT queue_id FROM calls WHERE queue_id IS NOT NULL "
+                    "ORDER BY 1")["v"].tolist())
+    add(store.query("SELECT queue_name AS v FROM queues WHERE queue_name IS NOT NULL ORDER BY 1")["v"].tolist())
+    product_dimensions = [name for name in dimension_names(store, "calls")
+                          if any(word in name.lower() for word in PRODUCT_DIMENSION_WORDS)]
+    for name in product_dimensions:
+        add(dimension_values(store, name, "calls", limit=VOCABULARY_PER_KIND))
+    model_id = latest_run_id(store, "topics")
+    if model_id is not None:
+        topics = store.query("SELECT label, top_words FROM topics WHERE model_id = ? AND topic_id >= 0 "
+                             "ORDER BY size DESC NULLS LAST, topic_id", [str(model_id)])
+        add(topics["label"].tolist())
+        words = [w for text in topics["top_words"].dropna() for w in str(text).split(",")]
+        add(words)
+    unique: dict[str, str] = {}
+    for term in terms:
+        unique.setdefault(term.casefold(), term)
+    return list(unique.values())[: max(0, int(limit))]
+
+
 # --------------------------------------------------------------------------- batches
 
 
