@@ -417,6 +417,28 @@ COLUMN_LABELS: dict[str, str] = {
     "handle_unknown": N_("Answered with no handle time"),
     "reject_reason": N_("Reason rejected"),
     "rows": N_("Rows"),
+    # Speech intelligence: sentiment, speakers and voice cues (per call and per turn).
+    "customer_sentiment": N_("Customer sentiment"),
+    "customer_sentiment_start": N_("Customer at the start"),
+    "customer_sentiment_end": N_("Customer at the end"),
+    "agent_sentiment": N_("Agent's tone"),
+    "call_sentiment": N_("Call sentiment"),
+    "call_sentiment_label": N_("Sentiment"),
+    "sentiment_label": N_("Sentiment"),
+    "sentiment_score": N_("Sentiment score"),
+    "most_negative_seconds": N_("Most negative moment (s)"),
+    "most_negative_score": N_("Most negative score"),
+    "agitated_turns": N_("Agitated turns"),
+    "agitated": N_("Agitated"),
+    "speaker_source": N_("Speakers told apart by"),
+    "role_confidence": N_("Role confidence"),
+    "sentiment_model": N_("Sentiment model"),
+    "pitch_relative": N_("Pitch (× own level)"),
+    "loudness_relative_db": N_("Loudness (dB over own level)"),
+    "speaking_rate_relative": N_("Speaking rate (× own level)"),
+    "negative_calls": N_("Negative calls"),
+    "negative_share": N_("Negative share"),
+    "sentiment_turnaround": N_("Turnaround (end − start)"),
 }
 
 
