@@ -44,15 +44,19 @@ MIN_PER_CLASS = 10
 
 NUMERIC_FEATURES = (
     "wait_seconds", "talk_seconds", "hold_seconds", "hour", "silence_share", "overtalk_share",
-    "compliance_breaches",
+    "compliance_breaches", "call_sentiment", "customer_turnaround",
 )  # fmt: skip
-BINARY_FEATURES = ("transferred", "abandoned_callback", "repeat_contact", "called_again", "resolved")
+BINARY_FEATURES = ("transferred", "abandoned_callback", "repeat_contact", "called_again", "resolved",
+                   "negative_call")
 CATEGORICAL_FEATURES = ("topic", "queue_id", "language", "weekday", "contact_reason")
 DEFAULT_FEATURES = (
     "wait_seconds", "talk_seconds", "hold_seconds", "transferred", "abandoned_callback", "repeat_contact",
     "called_again", "resolved", "contact_reason", "topic", "queue_id", "language", "hour", "weekday",
-    "silence_share", "overtalk_share", "compliance_breaches",
+    "silence_share", "overtalk_share", "compliance_breaches", "call_sentiment", "negative_call", "customer_turnaround",
 )  # fmt: skip
+#: Sentiment drivers from ``speech_metrics`` (schema v4): the call's sentiment (-1..1), whether it was labelled
+#: negative (0/1), and the customer's turnaround (sentiment over their last third of turns minus the first).
+SENTIMENT_FEATURES = ("call_sentiment", "negative_call", "customer_turnaround")
 #: Agents' columns joined onto each call (through ``agent_id``) as drivers; ``tenure_months`` comes from ``hired_on``.
 AGENT_FEATURES = ("team", "site", "tenure_months")
 # Average month length, for tenure in months from a hire date.
@@ -150,6 +154,31 @@ def _dimension_features(
     return frame, added
 
 
+def _speech_features(speech_metrics: pd.DataFrame) -> pd.DataFrame:
+    """``call_id``, the timing shares and the :data:`SENTIMENT_FEATURES` of each call of ``speech_metrics``.
+
+    A sentiment column the table lacks (a store before schema v4, a file
+    without it) leaves its features missing on every call; a label other than
+    ``negative`` counts as not negative, a missing label as unknown.
+    """
+    speech = speech_metrics.drop_duplicates("call_id", keep="last")
+
+    def numeric(column: str) -> pd.Series:
+        if column not in speech.columns:
+            return pd.Series(np.nan, index=speech.index)
+        return pd.to_numeric(speech[column], errors="coerce").astype(float)
+
+    label = speech["call_sentiment_label"] if "call_sentiment_label" in speech.columns else \
+        pd.Series(None, index=speech.index, dtype=object)
+    negative = label.astype(object).map(lambda v: np.nan if pd.isna(v) else float(str(v).strip().lower() == "negative"))
+    return pd.DataFrame({
+        "call_id": speech["call_id"], "silence_share": numeric("silence_share"),
+        "overtalk_share": numeric("overtalk_share"), "call_sentiment": numeric("call_sentiment"),
+        "negative_call": negative.astype(float),
+        "customer_turnaround": numeric("customer_sentiment_end") - numeric("customer_sentiment_start"),
+    })
+
+
 def call_features(
     calls: pd.DataFrame,
     surveys: pd.DataFrame,
@@ -172,7 +201,11 @@ def call_features(
         topic_assignments: optional; ``call_id``, ``topic_id`` of ONE topic run
             (the caller chooses it, e.g. :func:`workbench.store.readers.latest_run_id`);
             a ``model_id`` column holding several runs is an error.
-        speech_metrics: optional; ``call_id``, ``silence_share``, ``overtalk_share``.
+        speech_metrics: optional; ``call_id``, ``silence_share``, ``overtalk_share``
+            and, when present, the sentiment columns ``call_sentiment``,
+            ``call_sentiment_label``, ``customer_sentiment_start`` and
+            ``customer_sentiment_end`` (:data:`SENTIMENT_FEATURES` come from them;
+            missing where a call has no scored transcript).
         compliance_results: optional; ``call_id``, ``passed``.
         agents: optional; ``agent_id`` with any of ``team``, ``site``,
             ``hired_on`` and custom dimension columns ``dim_<name>``, joined
@@ -246,12 +279,12 @@ def call_features(
         absent.append("topic_assignments")
         frame["topic"] = "unknown"
     if speech_metrics is not None and len(speech_metrics):
-        speech = speech_metrics.drop_duplicates("call_id", keep="last")[["call_id", "silence_share", "overtalk_share"]]
+        speech = _speech_features(speech_metrics)
         frame = frame.merge(speech, on="call_id", how="left")
     else:
         absent.append("speech_metrics")
-        frame["silence_share"] = np.nan
-        frame["overtalk_share"] = np.nan
+        for column in ("silence_share", "overtalk_share", *SENTIMENT_FEATURES):
+            frame[column] = np.nan
     if compliance_results is not None and len(compliance_results):
         breaches = (~compliance_results["passed"].astype(bool)).groupby(compliance_results["call_id"]).sum()
         frame["compliance_breaches"] = frame["call_id"].map(breaches).astype(float)
