@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -346,3 +347,28 @@ def test_pii_split_across_a_speakers_segments_is_redacted_in_every_part():
     # Halves in different calls are not joined: the 4-digit tail stays, the 7-digit head is masked on its own.
     other_call = redact_segments(segments.assign(call_id=["c1", "c1", "c2", "c2"]))
     assert other_call["pii_count"].tolist() == [1, 0, 0, 0] and other_call["text"].iloc[2] == "8000，谢谢"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的手机是幺五八幺二三四五六七八",
+        "号码是幺三八 呃 零零一三 八零零零",
+        "嗯，一三八，嗯，零零一三，八零零零",
+        "手机是13800 嗯 138000",
+        "my number is one three eight, um, double oh one three, eight triple oh",
+    ],
+)
+def test_mobile_number_read_as_words_with_hesitations_is_redacted_whole(text):
+    """A caller hesitating between groups (嗯/呃/um) must not leave the first group in clear."""
+    redacted = redact_text(text, "zh")
+    assert "[CN_MOBILE]" in redacted
+    assert not re.search(r"[0-9幺一二三五八零]{3}", redacted.replace("[CN_MOBILE]", ""))
+
+
+def test_one_hesitation_does_not_join_unrelated_small_numbers():
+    assert redact_text("我要三个 嗯 四个，订单1024 嗯 2048", "zh") == "我要三个 嗯 四个，订单1024 嗯 2048"
+
+
+def test_resident_id_read_as_words_is_redacted():
+    assert redact_text("身份证号码是一一零一零五一九四九一二三一零零二叉", "zh") == "身份证号码是[RESIDENT_ID]"

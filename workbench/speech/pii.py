@@ -24,7 +24,10 @@ Digits may be written as numerals, full-width numerals (``０-９``), English
 words ("four one five", "oh", "double seven") or Chinese characters
 ("幺三八", "两", "拐", "洞"), in any mix, with spaces, hyphens, dots,
 brackets or (between spoken digits, or followed by a space) commas between
-groups: Whisper writes the same spoken number in all of these ways.
+groups, and across one hesitation between groups ("幺三八 呃 零零一三", "um";
+:data:`workbench.speech.numbers.FILLER_GAP`): Whisper writes the same spoken
+number in all of these ways. :func:`workbench.speech.numbers.normalise_numbers`
+rewrites such readings as digits for display and search.
 
 Decisions worth knowing:
 
@@ -58,10 +61,11 @@ from workbench.identifiers import (
     luhn_valid,
     resident_id_checksum,
 )
+from workbench.speech.numbers import FILLER_GAP
 
 #: Bump when a change alters what gets redacted: stored transcripts made with an
 #: older version are then redone on the next batch (it is part of the resume key).
-REDACTION_VERSION = "3"
+REDACTION_VERSION = "4"
 PII_TYPES: tuple[str, ...] = ("cn_mobile", "resident_id", "bank_card", "email", "phone", "digits")
 MIN_DIGITS = 7
 # Longest run (in digit groups or words) searched for two numbers said back to back.
@@ -130,6 +134,7 @@ _UNIT_RE = re.compile(
 # Between two digit groups: spaces, and at most two of - – — . / · ( ) 杠.
 _GAP_RE = re.compile(r"\s{0,3}(?:[-–—./·()杠]\s{0,3}){0,2}")
 _COMMA_GAP_RE = re.compile(r"\s{0,2}[,，、]\s{0,3}")
+_FILLER_GAP_RE = re.compile(FILLER_GAP, re.IGNORECASE)
 _REPEATS = {"double": 2, "triple": 3}
 _CHECK_X_RE = re.compile(r"\s?(?:[xX](?![a-zA-Z])|叉|艾克斯)")
 
@@ -181,7 +186,8 @@ def _joins(gap: str, left: _Unit, right: _Unit) -> bool:
         # "1,234,567" is a thousands separator; "415, 555, 0142" and spoken
         # digits with commas are one number read out in groups.
         return left.kind != "num" or right.kind != "num" or gap.strip() != "," or gap[-1:].isspace()
-    return False
+    # A caller hesitating between groups of one number ("幺三八 呃 零零一三"): one filler joins.
+    return bool(_FILLER_GAP_RE.fullmatch(gap))
 
 
 def _runs(text: str) -> list[list[_Unit]]:
