@@ -678,6 +678,8 @@ def reject_reasons(counts: pd.DataFrame, *, width: int = 480, height: int | None
 
 
 SPEAKER_COLORS = {"domain": ["agent", "customer", "unknown"], "range": ["#2c6fbb", "#e67e22", "#7f8c8d"]}
+#: Colours of a mono call's numbered speakers (speaker_1, speaker_2, ...) after the three roles.
+SPEAKER_EXTRA_COLORS = ["#8e44ad", "#16a085", "#c0392b", "#d4ac0d"]
 
 
 def dialogue_timeline(segments: pd.DataFrame, *, width: int = 640, height: int = 110) -> alt.Chart:
@@ -690,8 +692,9 @@ def dialogue_timeline(segments: pd.DataFrame, *, width: int = 640, height: int =
 
     _check(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "dialogue_timeline")
     data = segments[["speaker_role", "start_seconds", "end_seconds", "text"]]
-    data = data.assign(speaker=_labels(data["speaker_role"], SPEAKER_LABELS))
+    data = data.assign(speaker=speaker_words(data["speaker_role"]))
     lanes = _domain(SPEAKER_LABELS, SPEAKER_COLORS["domain"])
+    lanes += sorted(set(data["speaker"]) - set(lanes))  # a mono call's numbered speakers get lanes too
     return (
         alt.Chart(data, title=_("Who spoke when"))
         .mark_bar(height=18)
@@ -700,7 +703,8 @@ def dialogue_timeline(segments: pd.DataFrame, *, width: int = 640, height: int =
             x2="end_seconds:Q",
             y=alt.Y("speaker:N", title=None, sort=lanes),
             color=alt.Color("speaker:N", title=_("Speaker"),
-                            scale=alt.Scale(domain=lanes, range=SPEAKER_COLORS["range"]), legend=None),
+                            scale=alt.Scale(domain=lanes, range=SPEAKER_COLORS["range"] + SPEAKER_EXTRA_COLORS),
+                            legend=None),
             tooltip=[
                 alt.Tooltip("speaker:N", title=_("Speaker")),
                 alt.Tooltip("start_seconds:Q", title=_("Start (s)"), format=".1f"),
@@ -728,7 +732,7 @@ def dialogue_table(segments: pd.DataFrame):
     ordered = segments.sort_values(["start_seconds", "end_seconds"], kind="stable")
     role = ordered["speaker_role"].astype(str)
     text = ordered["text"].astype(str)
-    marker = _labels(role, SPEAKER_LABELS)
+    marker = speaker_words(role)
     time, agent, customer = _("time"), _("Agent"), _("Customer")
     table = pd.DataFrame(
         {
@@ -745,6 +749,57 @@ def dialogue_table(segments: pd.DataFrame):
         .set_properties(subset=[customer], **{"text-align": "right", "background-color": "#fdf0e4", "width": "45%"})
         .set_properties(subset=[time], **{"white-space": "nowrap", "color": "#666"})
     )
+
+
+def speaker_words(roles: pd.Series) -> pd.Series:
+    """Speaker roles as people read them, translated: agent, customer, unknown, and a mono call's
+    ``speaker_1``, ``speaker_2``, ... as "speaker 1", "speaker 2" (说话人 1) when their roles are not known."""
+    words = _labels(roles, SPEAKER_LABELS)
+    numbered = roles.astype(str).str.fullmatch(r"speaker_\d+")
+    return words.where(~numbered, [format_text("speaker {number}", number=str(r).rsplit("_", 1)[-1])
+                                   for r in roles.astype(str)])
+
+
+def sentiment_trend(segments: pd.DataFrame, *, width: int = 640, height: int = 200) -> alt.LayerChart:
+    """One call's sentiment turn by turn: a line per speaker over the call, -1 (negative) to 1 (positive).
+
+    Needs columns ``speaker_role, start_seconds, end_seconds, text, sentiment_score`` (one call's
+    ``transcript_segments``); uses ``agitated`` when present (agitated turns drawn larger and red).
+    Turns without a score are left out. The tooltip holds the (redacted) text as data.
+    """
+    import altair as alt
+    import pandas as pd
+
+    _check(segments, ["speaker_role", "start_seconds", "end_seconds", "text", "sentiment_score"], "sentiment_trend")
+    data = segments.dropna(subset=["sentiment_score"])
+    agitated = (data["agitated"].astype("boolean").fillna(False).to_numpy(dtype=bool) if "agitated" in data.columns
+                else False)
+    data = data[["speaker_role", "start_seconds", "end_seconds", "text", "sentiment_score"]].assign(
+        speaker=lambda f: speaker_words(f["speaker_role"]),
+        agitated=_labels(pd.Series(agitated, index=data.index, dtype=bool), FLAG_LABELS)
+        if len(data) else pd.Series(dtype=object),
+    )
+    lanes = _domain(SPEAKER_LABELS, SPEAKER_COLORS["domain"])
+    lanes += sorted(set(data["speaker"]) - set(lanes))
+    base = alt.Chart(data, title=_("Sentiment turn by turn"))
+    x = alt.X("start_seconds:Q", title=_("Seconds from the start of the recording"))
+    y = alt.Y("sentiment_score:Q", title=_("Sentiment (-1 negative, 1 positive)"), scale=alt.Scale(domain=[-1, 1]))
+    colour = alt.Color("speaker:N", title=_("Speaker"),
+                       scale=alt.Scale(domain=lanes, range=SPEAKER_COLORS["range"] + SPEAKER_EXTRA_COLORS))
+    line = base.mark_line(interpolate="monotone", opacity=0.6).encode(x=x, y=y, color=colour)
+    points = base.mark_point(filled=True).encode(
+        x=x, y=y, color=colour,
+        size=alt.condition(alt.datum.agitated == _(FLAG_LABELS[True]), alt.value(160), alt.value(50)),
+        tooltip=[
+            alt.Tooltip("speaker:N", title=_("Speaker")),
+            alt.Tooltip("start_seconds:Q", title=_("Start (s)"), format=".1f"),
+            alt.Tooltip("sentiment_score:Q", title=_("Sentiment score"), format=".2f"),
+            alt.Tooltip("agitated:N", title=_("Agitated")),
+            alt.Tooltip("text:N", title=_("What was said")),
+        ],
+    )
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#999", strokeDash=[4, 3]).encode(y="zero:Q")
+    return alt.layer(zero, line, points).properties(width=width, height=height)
 
 
 def forecast_vs_history(
