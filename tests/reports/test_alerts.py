@@ -186,7 +186,7 @@ def test_rules_file_errors_name_file_and_field(tmp_path):
 def test_shipped_rules_are_valid():
     rules = load_rules()
     assert {r.kind for r in rules.rules} == {"abandonment_above", "service_level_below", "topic_share_up",
-                                             "compliance_breaches_above"}
+                                             "compliance_breaches_above", "negative_sentiment_above"}
 
 
 def fake_run(tmp_path: Path, parameters: dict) -> Path:

@@ -7,6 +7,7 @@ Rules live in ``parameters/alerts.yaml`` (format documented in that file)::
       - {id: service_level_low, kind: service_level_below, target: 0.8, target_answer_seconds: 20}
       - {id: topic_rising, kind: topic_share_up, min_increase: 0.05, min_z: 3.0}
       - {id: compliance_breaches, kind: compliance_breaches_above, max_breaches: 5}
+      - {id: negative_calls_high, kind: negative_sentiment_above, threshold: 0.3, min_calls: 20}
 
 :func:`evaluate_rules` reads the store (KPIs through
 :func:`workbench.kpis.compute_kpis`, everything else through the named readers
@@ -91,7 +92,21 @@ class ComplianceBreachesAbove(_Rule):
                                        description="rule severities counted")
 
 
-Rule = Annotated[AbandonmentAbove | ServiceLevelBelow | TopicShareUp | ComplianceBreachesAbove,
+class NegativeSentimentAbove(_Rule):
+    """Fires for every queue-day (or topic, over the whole window) whose share of negative calls is above ``threshold``.
+
+    Counts the calls with a stored sentiment (``speech_metrics.call_sentiment_label``, read by
+    :func:`workbench.store.readers.call_sentiment`); topics are those of the latest topic run.
+    """
+
+    kind: Literal["negative_sentiment_above"]
+    threshold: float = Field(..., ge=0.0, le=1.0, description="share of calls labelled negative (0..1) not to exceed")
+    min_calls: int = Field(20, ge=1, description="queue-days or topics with fewer scored calls are ignored")
+    by: Literal["queue_day", "topic"] = Field("queue_day", description="queue_day: each queue on each day; "
+                                              "topic: each topic of the latest topic run over the window")
+
+
+Rule = Annotated[AbandonmentAbove | ServiceLevelBelow | TopicShareUp | ComplianceBreachesAbove | NegativeSentimentAbove,
                  Field(discriminator="kind")]
 
 
@@ -269,11 +284,78 @@ def _compliance_rule(store, rule: ComplianceBreachesAbove, window: Mapping[str, 
                    details, count)
 
 
+def _sentiment_rule(store, rule: NegativeSentimentAbove, window: Mapping[str, Any]) -> dict[str, Any]:
+    from workbench.sentiment import negative_share
+    from workbench.store import readers
+
+    if not readers.sentiment_call_count(store):
+        return _result(rule, "no_data", _("no call sentiment in the store (speech_metrics holds none): the share "
+                                          "of negative calls cannot be checked (transcribe recordings with "
+                                          "sentiment scoring first)"))
+    period = _window_text(window["period"].date_from, window["period"].date_to)
+    calls = readers.call_sentiment(store, **window["period"].to_parameters(), queues=window.get("queues") or None,
+                                   dimension_filter=window.get("dimension_filter") or None)
+    if window.get("language"):
+        calls = calls[calls["language"] == window["language"]]
+    calls = calls[calls["call_sentiment_label"].notna()]
+    if calls.empty:
+        return _result(rule, "no_data", format_text(
+            "no calls with a stored sentiment in {period}: the share of negative calls cannot be checked",
+            period=period))
+    threshold = _pct(rule.threshold)
+    if rule.by == "topic":
+        if calls["topic_id"].isna().all():
+            return _result(rule, "no_data", _("no topic of the latest topic model matches a call with a sentiment "
+                                              "(or there is no topic model): the share of negative calls by topic "
+                                              "cannot be checked"))
+        calls = calls[calls["topic_id"].notna() & (calls["topic_id"] != -1)]  # outliers are no topic
+        calls = calls.assign(topic_id=calls["topic_id"].astype(int),
+                             topic_label=calls["topic_label"].fillna(calls["topic_id"].astype(int).astype(str)))
+        keys = ["topic_id", "topic_label"]
+    else:
+        calls = calls[calls["queue_id"].notna()]  # a recording without its call record has no queue or day
+        keys = ["queue_id", "day"]
+    shares = negative_share(calls, keys)
+    checked = shares[shares["calls"] >= rule.min_calls]
+    hits = checked[checked["negative_share"] > rule.threshold].sort_values(["negative_share", "calls"],
+                                                                          ascending=False)
+    details = _records(hits[[*keys, "calls", "negative_calls", "negative_share"]])
+    count = i18n.format_number(len(hits))
+    if rule.by == "topic":
+        if hits.empty:
+            return _result(rule, "ok", format_text(
+                "no topic with more than {threshold} negative calls ({count} topics checked, {period})",
+                threshold=threshold, count=i18n.format_number(len(checked)), period=period))
+        worst = details[0]
+        message = ngettext(
+            "{count} topic with more than {threshold} negative calls over {period}; worst {topic}: {value} of "
+            "{calls} calls",
+            "{count} topics with more than {threshold} negative calls over {period}; worst {topic}: {value} of "
+            "{calls} calls", len(hits)).format(count=count, threshold=threshold, period=period,
+                                               topic=worst["topic_label"], value=_pct(worst["negative_share"], 1),
+                                               calls=i18n.format_number(worst["calls"]))
+        return _result(rule, "fired", message, details, len(hits))
+    if hits.empty:
+        return _result(rule, "ok", format_text(
+            "no queue-day with more than {threshold} negative calls ({count} queue-days checked, {period})",
+            threshold=threshold, count=i18n.format_number(len(checked)), period=period))
+    worst = details[0]
+    message = ngettext(
+        "{count} queue-day with more than {threshold} negative calls; worst {queue} on {day}: {value} of "
+        "{calls} calls",
+        "{count} queue-days with more than {threshold} negative calls; worst {queue} on {day}: {value} of "
+        "{calls} calls", len(hits)).format(count=count, threshold=threshold, queue=worst["queue_id"],
+                                           day=date_text(worst["day"]), value=_pct(worst["negative_share"], 1),
+                                           calls=i18n.format_number(worst["calls"]))
+    return _result(rule, "fired", message, details, len(hits))
+
+
 _EVALUATORS = {
     "abandonment_above": _kpi_rule,
     "service_level_below": _kpi_rule,
     "topic_share_up": _topic_rule,
     "compliance_breaches_above": _compliance_rule,
+    "negative_sentiment_above": _sentiment_rule,
 }
 
 
