@@ -59,7 +59,7 @@ def test_the_driver_table_carries_sentiment_missing_where_not_transcribed(tmp_pa
     assert rows.loc[~scored, list(SENTIMENT_FEATURES)].isna().all().all() and (~scored).sum() > 20
     some = metrics.index[0]
     assert rows.loc[some, "call_sentiment"] == pytest.approx(metrics.loc[some, "call_sentiment"])
-    assert rows.loc[some, "customer_turnaround"] == pytest.approx(
+    assert rows.loc[some, "sentiment_turnaround"] == pytest.approx(
         metrics.loc[some, "customer_sentiment_end"] - metrics.loc[some, "customer_sentiment_start"])
     negative = (metrics["call_sentiment_label"] == "negative").astype(float)
     assert rows.loc[metrics.index, "negative_call"].tolist() == negative.tolist()
@@ -95,7 +95,7 @@ def test_a_planted_sentiment_effect_is_found_among_the_drivers(tmp_path):
         sentiment_rank = ranked.loc[["call_sentiment", "negative_call"], "rank"].min()
         assert sentiment_rank == 1, ranked["rank"]
         # the turnaround carries no effect of its own: weaker than the sentiment itself
-        assert abs(ranked.loc["customer_turnaround", "effect"]) < abs(ranked.loc["call_sentiment", "effect"])
+        assert abs(ranked.loc["sentiment_turnaround", "effect"]) < abs(ranked.loc["call_sentiment", "effect"])
     logistic = analysis.drivers[analysis.drivers["model"] == "logistic"].set_index("feature")
     assert logistic.loc["call_sentiment", "effect"] > 0  # more positive calls, more top scores
     assert any(note.startswith("call_sentiment unknown on") for note in analysis.notes)

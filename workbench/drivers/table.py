@@ -44,7 +44,7 @@ MIN_PER_CLASS = 10
 
 NUMERIC_FEATURES = (
     "wait_seconds", "talk_seconds", "hold_seconds", "hour", "silence_share", "overtalk_share",
-    "compliance_breaches", "call_sentiment", "customer_turnaround",
+    "compliance_breaches", "call_sentiment", "sentiment_turnaround",
 )  # fmt: skip
 BINARY_FEATURES = ("transferred", "abandoned_callback", "repeat_contact", "called_again", "resolved",
                    "negative_call")
@@ -52,11 +52,11 @@ CATEGORICAL_FEATURES = ("topic", "queue_id", "language", "weekday", "contact_rea
 DEFAULT_FEATURES = (
     "wait_seconds", "talk_seconds", "hold_seconds", "transferred", "abandoned_callback", "repeat_contact",
     "called_again", "resolved", "contact_reason", "topic", "queue_id", "language", "hour", "weekday",
-    "silence_share", "overtalk_share", "compliance_breaches", "call_sentiment", "negative_call", "customer_turnaround",
+    "silence_share", "overtalk_share", "compliance_breaches", "call_sentiment", "negative_call", "sentiment_turnaround",
 )  # fmt: skip
 #: Sentiment drivers from ``speech_metrics`` (schema v4): the call's sentiment (-1..1), whether it was labelled
 #: negative (0/1), and the customer's turnaround (sentiment over their last third of turns minus the first).
-SENTIMENT_FEATURES = ("call_sentiment", "negative_call", "customer_turnaround")
+SENTIMENT_FEATURES = ("call_sentiment", "negative_call", "sentiment_turnaround")
 #: Agents' columns joined onto each call (through ``agent_id``) as drivers; ``tenure_months`` comes from ``hired_on``.
 AGENT_FEATURES = ("team", "site", "tenure_months")
 # Average month length, for tenure in months from a hire date.
@@ -175,7 +175,7 @@ def _speech_features(speech_metrics: pd.DataFrame) -> pd.DataFrame:
         "call_id": speech["call_id"], "silence_share": numeric("silence_share"),
         "overtalk_share": numeric("overtalk_share"), "call_sentiment": numeric("call_sentiment"),
         "negative_call": negative.astype(float),
-        "customer_turnaround": numeric("customer_sentiment_end") - numeric("customer_sentiment_start"),
+        "sentiment_turnaround": numeric("customer_sentiment_end") - numeric("customer_sentiment_start"),
     })
 
 
