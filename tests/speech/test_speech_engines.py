@@ -191,6 +191,50 @@ def test_directory_without_model_files_names_what_is_missing(tmp_path):
         resolve_model("./models/nowhere", "en")
 
 
+def _fake_ct2_model(directory: Path, vocabulary_size: int, files=("model.bin", "config.json", "tokenizer.json")) -> Path:
+    directory.mkdir()
+    for name in files:
+        (directory / name).write_text("{}")
+    (directory / "vocabulary.json").write_text(json.dumps([f"t{i}" for i in range(vocabulary_size)]))
+    return directory
+
+
+def test_fine_tuned_large_v3_directory_is_used_and_its_missing_files_are_named(tmp_path):
+    """A converted fine-tune (ct2-transformers-converter) by local path: vocabulary.json, 128 mel bins."""
+    fine_tune = _fake_ct2_model(tmp_path / "belle-large-v3-zh-ct2", 51_866)
+    with pytest.raises(MissingComponentError) as info:
+        resolve_model(str(fine_tune), "zh")
+    message = str(info.value)
+    assert "preprocessor_config.json" in message and "128 mel bins" in message
+    assert "ct2-transformers-converter" in message and "--copy_files tokenizer.json preprocessor_config.json" in message
+    (fine_tune / "preprocessor_config.json").write_text(json.dumps({"feature_size": 128}))
+    assert resolve_model(str(fine_tune), "zh") == fine_tune.resolve()
+    engine = get_engine("faster-whisper", asr_model=str(fine_tune), language="zh")
+    assert engine.multilingual and engine.model_label == str(fine_tune) and not engine.loaded
+    assert engine.parameters["model"] == str(fine_tune) and engine.parameters["language"] == "zh"
+    assert engine.decode_options("zh")["initial_prompt"] == "以下是普通话的句子。"
+    # Earlier sizes (small, medium, large-v2 fine-tunes) take 80 mel bins: no preprocessor file needed.
+    assert resolve_model(str(_fake_ct2_model(tmp_path / "small-zh", 51_865)), "zh").name == "small-zh"
+
+
+@pytest.mark.parametrize(
+    ("files", "missing"),
+    [
+        (("config.json", "tokenizer.json"), "missing model.bin"),
+        (("model.bin", "tokenizer.json"), "missing config.json"),
+        (("model.bin", "config.json"), "missing tokenizer.json"),
+    ],
+)
+def test_converted_model_directory_names_each_missing_file(tmp_path, files, missing):
+    directory = _fake_ct2_model(tmp_path / "ct2", 51_865, files)
+    with pytest.raises(MissingComponentError, match=missing) as info:
+        get_engine("whisperx", asr_model=str(directory), language="zh")
+    assert "ct2-transformers-converter" in str(info.value)
+    (directory / "vocabulary.json").unlink()
+    with pytest.raises(MissingComponentError, match=r"vocabulary\.txt or vocabulary\.json"):
+        get_engine("faster-whisper", asr_model=str(directory), language="zh")
+
+
 def test_model_name_not_in_the_local_cache_says_how_to_provide_it(tmp_path, monkeypatch):
     from huggingface_hub import constants
 

@@ -9,6 +9,15 @@ CTranslate2 Whisper models on the CPU:
 * ``"faster-whisper"`` (:mod:`.faster_whisper_engine`): plain
   ``faster_whisper.WhisperModel`` with word timestamps; lighter, and the
   benchmark floor.
+* ``"sherpa-onnx"`` (:mod:`.sherpa_onnx_engine`): SenseVoice or Paraformer
+  ONNX models from a local directory, through the ``sherpa-onnx`` package
+  (not in the lock; the engine says what to install and provide).
+
+Mandarin: every engine decodes Mandarin after a simplified-character prompt
+(``script_prompt``) and can be biased towards the centre's vocabulary
+(``hotwords``); see :meth:`Engine.decode_options`. A fine-tuned Whisper
+converted with ``ct2-transformers-converter`` runs from its directory
+(``asr_model=<dir>``).
 
 The package's modules:
 
@@ -29,7 +38,14 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.registries import ASR_ENGINES
-from workbench.speech.engines.base import CENTRE_LANGUAGES, Engine
+from workbench.speech.engines.base import (
+    CENTRE_LANGUAGES,
+    SCRIPT_PROMPTS,
+    Engine,
+    hotword_list,
+    hotword_prompt,
+    strip_hotword_echo,
+)
 from workbench.speech.engines.models import (
     ENGLISH_MODEL,
     MULTILINGUAL_MODEL,
@@ -47,12 +63,16 @@ __all__ = [
     "ENGLISH_MODEL",
     "MULTILINGUAL_MODEL",
     "Engine",
+    "SCRIPT_PROMPTS",
     "base_model_dir",
     "english_model_dir",
     "get_engine",
+    "hotword_list",
+    "hotword_prompt",
     "model_is_multilingual",
     "register_engine",
     "resolve_model",
+    "strip_hotword_echo",
     "to_simplified",
 ]
 
@@ -81,14 +101,16 @@ def get_engine(
     """An engine by registry name; the model is resolved now and loaded on first use.
 
     Args:
-        engine: a name in :data:`ENGINES` (``"whisperx"``, ``"faster-whisper"``).
+        engine: a name in :data:`ENGINES` (``"whisperx"``, ``"faster-whisper"``, ``"sherpa-onnx"``).
         asr_model: model name or local directory; ``None`` for the offline
             default of ``language`` (see :func:`resolve_model`).
         language: ``"auto"`` (detect among :data:`CENTRE_LANGUAGES`), ``"en"``,
             ``"zh"`` or another Whisper language code.
         threads: CPU threads for the model (and torch, for WhisperX's VAD).
         **options: engine options, e.g. ``compute_type``, ``beam_size``,
-            ``chunk_size``, ``batch_size``, ``align_model``, ``diarize_model``.
+            ``chunk_size``, ``batch_size``, ``align_model``, ``diarize_model``,
+            ``hotwords`` (list of the centre's words), ``script_prompt``
+            (default True), ``model_type`` (sherpa-onnx).
 
     Raises:
         ParameterError: unknown engine name (field ``engine``), option or language.

@@ -1,7 +1,9 @@
 """The ``faster-whisper`` engine: plain ``faster_whisper.WhisperModel`` with word timestamps.
 
 Lighter than WhisperX (~0.3 GB of memory instead of ~1.3 GB) and the
-benchmark floor; its bundled Silero VAD skips silence.
+benchmark floor; its bundled Silero VAD skips silence. The script prompt and
+hotwords of :meth:`~.base.Engine.decode_options` go to ``transcribe`` as
+``initial_prompt`` and ``hotwords``.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class FasterWhisperEngine(Engine):
     def _transcribe(self, audio: np.ndarray, language: str) -> list[dict]:
         segments, _ = self._model.transcribe(
             audio, language=language, beam_size=self.beam_size, word_timestamps=self.word_timestamps,
-            vad_filter=self.vad_filter, condition_on_previous_text=False,
+            vad_filter=self.vad_filter, condition_on_previous_text=False, **self.decode_options(language),
         )  # fmt: skip
         out = []
         for segment in segments:

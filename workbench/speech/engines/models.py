@@ -37,6 +37,15 @@ REQUIRED_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 VOCABULARY_FILES = ("vocabulary.txt", "vocabulary.json")
 # Multilingual Whisper vocabularies have 51865+ tokens, English-only ones 51864.
 MULTILINGUAL_VOCABULARY_SIZE = 51_865
+# large-v3 (and its fine-tunes, turbo, distil-large-v3) have one more token and 128 mel bins:
+# without preprocessor_config.json faster-whisper computes 80 and the model cannot run.
+LARGE_V3_VOCABULARY_SIZE = 51_866
+CONVERT_HINT = (
+    "A fine-tuned Whisper (e.g. a large-v3 Mandarin fine-tune from Hugging Face) is converted once on a connected "
+    "machine: `pip install ctranslate2 transformers` then `ct2-transformers-converter --model <repo or dir> "
+    "--output_dir DIR --quantization int8 --copy_files tokenizer.json preprocessor_config.json`; copy DIR here "
+    "and pass --asr-model DIR"
+)
 
 
 def _package_dir(module: str, pip_name: str) -> Path:
@@ -151,13 +160,21 @@ def _complete(directory: Path, model_bytes: int) -> bool:
 
 
 def _check_model_dir(directory: Path) -> Path:
+    """``directory`` once it holds a CTranslate2 Whisper model; otherwise every missing file is named."""
     missing = [n for n in REQUIRED_MODEL_FILES if not (directory / n).is_file()]
     if not any((directory / n).is_file() for n in VOCABULARY_FILES):
         missing.append(" or ".join(VOCABULARY_FILES))
+    elif (
+        "config.json" not in missing
+        and not (directory / "preprocessor_config.json").is_file()
+        and _vocabulary_size(directory) >= LARGE_V3_VOCABULARY_SIZE
+    ):
+        missing.append("preprocessor_config.json (a large-v3 model needs it for its 128 mel bins)")
     if missing:
         raise MissingComponentError(
             f"{directory} is not a CTranslate2 Whisper model directory: missing {', '.join(missing)} "
-            "(a faster-whisper model, e.g. a copy of the Hugging Face repo Systran/faster-whisper-small)"
+            "(a faster-whisper model, e.g. a copy of the Hugging Face repo Systran/faster-whisper-small). "
+            f"{CONVERT_HINT}"
         )
     return directory
 
@@ -214,7 +231,7 @@ def resolve_model(name_or_dir: str | None, language: str) -> Path:
     if _looks_like_path(value) or path.exists():
         raise MissingComponentError(
             f"model directory {path} does not exist or is not a directory (expected a CTranslate2 Whisper "
-            "model directory with model.bin, config.json, tokenizer.json, vocabulary.txt)"
+            f"model directory with model.bin, config.json, tokenizer.json, vocabulary.txt). {CONVERT_HINT}"
         )
     from faster_whisper.utils import _MODELS  # short names -> Hugging Face repos
 
@@ -240,13 +257,15 @@ def _hub_cache() -> str:
 
 def model_is_multilingual(model_dir: Path) -> bool:
     """True when the model's vocabulary has the language tokens (``tiny`` yes, ``tiny.en`` no)."""
+    return _vocabulary_size(model_dir) >= MULTILINGUAL_VOCABULARY_SIZE
+
+
+def _vocabulary_size(model_dir: Path) -> int:
     text = model_dir / "vocabulary.txt"
     if text.is_file():
         with open(text, "rb") as handle:
-            size = sum(1 for _ in handle)
-    else:
-        size = len(json.loads((model_dir / "vocabulary.json").read_text(encoding="utf-8")))
-    return size >= MULTILINGUAL_VOCABULARY_SIZE
+            return sum(1 for _ in handle)
+    return len(json.loads((model_dir / "vocabulary.json").read_text(encoding="utf-8")))
 
 
 def model_label(name_or_dir: str | None, model_dir: Path) -> str:
