@@ -7,11 +7,13 @@ import json
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import workbench
 from workbench.errors import InputDataError, ParameterError
 from workbench.paths import sample_dir
 from workbench.sample.audio import SAMPLE_RATE_HZ, SCRIPTS
@@ -19,6 +21,8 @@ from workbench.speech.audio import load_recording, speaker_tracks
 from workbench.speech.voice import CUE_COLUMNS, VOICE_CUES_VERSION, voice_cues
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+SHARED = Path(workbench.__file__).resolve().parents[2] / "shared" / "datasets"
+STEREO_CLIP = SHARED / "audio_en_stereo_2speaker" / "stereo_diarization.wav"  # one real speaker per channel
 
 EN_TEXT = "I have been waiting for an engineer since Monday and nobody has called me back."
 ZH_TEXT = "我已经等了三天了，还是没有人给我回电话。"
@@ -146,18 +150,21 @@ def test_silence_and_too_short_segments_give_nan_not_errors():
     t = np.arange(3 * rate) / rate
     track = np.zeros(3 * rate, dtype=np.float32)
     track[rate : 2 * rate] = 0.1 * np.sign(np.sin(2 * np.pi * 120 * t[:rate]))  # one second of 120 Hz buzz
+    track[: rate // 2] = 0.01 * np.sin(2 * np.pi * 60 * t[: rate // 2])  # mains hum at -43 dBFS, no voice
     segments = pd.DataFrame({
-        "segment_index": [0, 1, 2, 3, 4, 5],
-        "speaker_role": ["agent"] * 6,
-        "start_seconds": [0.1, 1.2, 1.30, 2.9, 5.0, 1.5],
-        "end_seconds": [0.9, 1.8, 1.32, 3.5, 6.0, 1.4],  # silence, buzz, 20 ms, past the end, outside, reversed
-        "text": ["hello there", "hello there", "hi", "", None, "x"],
-    }, index=[10, 11, 12, 13, 14, 15])  # fmt: skip
+        "segment_index": [0, 1, 2, 3, 4, 5, 6],
+        "speaker_role": ["agent"] * 7,
+        "start_seconds": [0.6, 1.2, 1.30, 2.9, 5.0, 1.5, 0.0],
+        # silence, buzz, 20 ms, past the end, outside, reversed, hum
+        "end_seconds": [0.9, 1.8, 1.32, 3.5, 6.0, 1.4, 0.5],
+        "text": ["hello there", "hello there", "hi", "", None, "x", "hello"],
+    }, index=[10, 11, 12, 13, 14, 15, 16])  # fmt: skip
     cues = voice_cues(segments, track)
-    assert list(cues.index) == [10, 11, 12, 13, 14, 15]
+    assert list(cues.index) == [10, 11, 12, 13, 14, 15, 16]
     assert cues.loc[11, "pitch_hz"] == pytest.approx(120, rel=0.01)
     assert cues.loc[11, "loudness_db"] == pytest.approx(-20, abs=0.1)
     assert cues.loc[[10, 12, 13, 14, 15], ["pitch_hz", "loudness_db"]].isna().all().all()
+    assert np.isnan(cues.loc[16, "pitch_hz"]) and cues.loc[16, "loudness_db"] == pytest.approx(-43, abs=0.5)
     assert cues.loc[[12, 13, 14, 15], "speaking_rate"].isna().all()  # too short, no words, None, reversed
     assert cues["pitch_relative"].isna().all()  # one voiced segment is no baseline
     assert not cues["agitated"].any() and cues["agitated"].dtype == bool
@@ -229,3 +236,16 @@ def test_calm_turns_of_the_committed_recordings_are_not_agitated():
             by_role = cues.groupby(segments["speaker_role"])["pitch_hz"].median()
             assert by_role["agent"] > 1.4 * by_role["customer"]
     assert eligible >= 15 and flagged == 0
+
+
+@pytest.mark.skipif(not STEREO_CLIP.exists(), reason="../shared/datasets not present")
+def test_real_voices_get_plausible_pitches_and_mains_hum_is_not_one():
+    recording = load_recording(STEREO_CLIP)
+    seconds = [track.size / SAMPLE_RATE_HZ for track in recording.channels]
+    segments = pd.DataFrame({"segment_index": [0, 1], "speaker_role": ["agent", "customer"],
+                             "start_seconds": [0.0, 0.0], "end_seconds": [seconds[0], 2.5],
+                             "text": ["He began a confused complaint against the wizard", "The horizon"]})  # fmt: skip
+    cues = voice_cues(segments, speaker_tracks(recording))
+    # Two real readers, one per channel (~97 and ~143 Hz; torchaudio's tracker said 232 and 2667). The
+    # left side's pauses carry 60 Hz mains hum, which a 60 Hz lower bound took for voice (median 88 Hz).
+    assert 90 < cues.at[0, "pitch_hz"] < 110 and 130 < cues.at[1, "pitch_hz"] < 160
