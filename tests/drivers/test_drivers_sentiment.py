@@ -38,7 +38,8 @@ def _store_with_sentiment(path, seed: int = 7, n: int = 1500, scored_share: floa
         "call_id": ids, "silence_share": rng.uniform(0, 0.2, n), "overtalk_share": rng.uniform(0, 0.05, n),
         "call_sentiment": sentiment, "customer_sentiment": sentiment, "customer_sentiment_start": start,
         "customer_sentiment_end": np.clip(start + rng.normal(0, 0.3, n), -1, 1),
-        "call_sentiment_label": np.where(sentiment < -0.2, "negative", np.where(sentiment > 0.2, "positive", "neutral")),
+        "call_sentiment_label": np.where(sentiment < -0.2, "negative",
+                                         np.where(sentiment > 0.2, "positive", "neutral")),
         "sentiment_model": "planted",
     })[scored]  # fmt: skip
     answers = calls.loc[surveyed, ["call_id"]].assign(survey_id=lambda d: "s" + d["call_id"], csat=csat[surveyed])
@@ -68,9 +69,9 @@ def test_the_driver_table_carries_sentiment_missing_where_not_transcribed(tmp_pa
 
 def test_without_stored_sentiment_the_features_are_missing_and_left_out():
     t = pd.Timestamp("2026-01-05 09:00")
-    calls = pd.DataFrame({"call_id": ["a", "b"], "queue_id": "billing_zh", "language": "zh", "customer_id": ["K1", "K2"],
-                          "agent_id": "A1", "arrived_at": [t, t], "wait_seconds": 1.0, "talk_seconds": 60.0,
-                          "hold_seconds": 0.0, "outcome": "answered"})  # fmt: skip
+    calls = pd.DataFrame({"call_id": ["a", "b"], "queue_id": "billing_zh", "language": "zh",
+                          "customer_id": ["K1", "K2"], "agent_id": "A1", "arrived_at": [t, t], "wait_seconds": 1.0,
+                          "talk_seconds": 60.0, "hold_seconds": 0.0, "outcome": "answered"})  # fmt: skip
     surveys = pd.DataFrame({"call_id": ["a", "b"], "csat": [4, 2]})
     # a schema-v3 speech_metrics without any sentiment column, and none at all
     old = call_features(calls, surveys, speech_metrics=pd.DataFrame({"call_id": ["a"], "silence_share": [0.1],

@@ -18,6 +18,13 @@ figures per value of one of them (CSAT by member tier), computed by
 :func:`workbench.kpis.compute_kpis` on the store's ``calls`` and ``surveys``,
 as the KPI report does.
 
+When the store holds call sentiment (``speech_metrics``, scored from the
+transcripts), "Negative calls by" shows the share of negative calls per queue,
+agent or day (:func:`workbench.store.readers.call_sentiment`, every scored call
+in the store), and a line says where the run ranked the sentiment drivers
+(``call_sentiment``, ``negative_call``, ``sentiment_turnaround`` of
+:data:`workbench.drivers.table.SENTIMENT_FEATURES`).
+
 Every text on the page is in the reader's language (``interface_language``);
 the driver and agent tables as :func:`workbench.drivers.display.display_table`
 shows them in the reports. Driver names and agent ids are data, shown as stored.
@@ -36,6 +43,8 @@ from workbench import charts, i18n, paths
 from workbench.apps.base import CONTROL_LAYOUT, App, breakdown_table, chart_svg, dimension_title, table_html
 from workbench.csvfiles import read_csv
 from workbench.drivers.display import VALUE_WORDS, display_table
+from workbench.drivers.table import SENTIMENT_FEATURES
+from workbench.errors import StoreError
 from workbench.i18n import N_, _
 from workbench.kpis import compute_kpis
 from workbench.params import SatisfactionAppParameters
@@ -55,6 +64,10 @@ CSAT_BY_COLUMNS: dict[str, str] = {
 
 #: Fewer survey responses than this for a value: its CSAT is marked as resting on few answers.
 FEW_RESPONSES = 30
+#: "Negative calls by" choices: column of :func:`workbench.store.readers.call_sentiment` -> its word (N_ text).
+NEGATIVE_BY: dict[str, str] = {"queue_id": N_("Queue"), "agent_id": N_("Agent"), "day": N_("Day")}
+#: Headings of the negative-calls table (the rest: i18n.COLUMN_LABELS).
+NEGATIVE_LABELS: dict[str, str] = {"calls": N_("Calls with a sentiment")}
 AGENT_COLUMNS = ["agent_id", "surveys", "top_box_rate", "expected_rate", "effect", "ci_low", "ci_high", "shrinkage",
                  "differs"]
 
@@ -149,6 +162,18 @@ class SatisfactionApp(App):
         self.curves = self._read("effect_curves")
         self.saved_what_if = self._read("what_if")
         self.agents = self._read("agent_effects")
+        self.sentiment = self._call_sentiment()
+
+    def _call_sentiment(self) -> pd.DataFrame | None:
+        """Every call of the store with a stored sentiment (:func:`readers.call_sentiment`); None when none is."""
+        from workbench.store import readers
+
+        try:
+            if not readers.sentiment_call_count(self.store):
+                return None
+            return readers.call_sentiment(self.store)
+        except StoreError:  # no store (yet): the drivers still come from the run folder
+            return None
 
     # -- building -------------------------------------------------------------
     def _build(self) -> widgets.Widget:
@@ -194,8 +219,18 @@ class SatisfactionApp(App):
         self.csat_by.add_class("wb-csat-by-picker")
         self.csat_by_table = widgets.HTML()
         self.csat_by_table.add_class("wb-csat-by")
+        self.negative_by = widgets.Dropdown(options=[(_(word), column) for column, word in NEGATIVE_BY.items()],
+                                            value="queue_id", description=_("Negative calls by"),
+                                            layout=CONTROL_LAYOUT, style={"description_width": "initial"})
+        self.negative_by.add_class("wb-negative-by")
+        self.sentiment_driver = widgets.HTML()
+        self.sentiment_driver.add_class("wb-sentiment-driver")
+        self.negative_table = widgets.HTML()
+        self.negative_table.add_class("wb-negative-share")
+        if self.sentiment is None:  # nothing to split: the table says why instead
+            self.negative_by.layout.display = "none"
         self.feature.observe(self._feature_changed, names="value")
-        self._watch(self.driver_model, self.start_value, self.change, self.differs_only, self.csat_by)
+        self._watch(self.driver_model, self.start_value, self.change, self.differs_only, self.csat_by, self.negative_by)
         source = widgets.HTML(
             f"<p style='color:#555;margin:2px 0'>"
             + escape(_("Results of the analysis run {run}.").format(run=self.run_id)) + "</p>"
@@ -206,7 +241,8 @@ class SatisfactionApp(App):
         return widgets.VBox([
             source, self.driver_model, self.drivers_chart, self.drivers_table, self.curves_chart,
             widgets.HBox([self.feature, self.start_value, self.change]), self.what_if,
-            self.differs_only, self.agents_chart, self.agents_table, csat_by,
+            self.differs_only, self.agents_chart, self.agents_table, self.sentiment_driver, self.negative_by,
+            self.negative_table, csat_by,
         ])
 
     def _default_start(self, feature: str | None) -> float:
@@ -267,10 +303,30 @@ class SatisfactionApp(App):
             self._csat_by_cache[dimension] = compute_kpis(self.store, by=[dimension])
         return self._csat_by_cache[dimension]
 
+    def negative_by_group(self, by: str) -> pd.DataFrame:
+        """Calls with a stored sentiment and the share labelled negative per ``by`` (queue_id, agent_id or day).
+
+        Columns ``<by>, calls, negative_calls, negative_share``: days in order, queues and agents most negative
+        first; a call whose queue, agent or day is unknown is under a missing value. Empty without sentiment.
+        """
+        from workbench.sentiment import negative_share
+
+        if by not in NEGATIVE_BY:
+            raise ValueError(f"negative calls by {by!r}; known: {', '.join(NEGATIVE_BY)}")
+        columns = [by, "calls", "negative_calls", "negative_share"]
+        if self.sentiment is None or self.sentiment.empty:
+            return pd.DataFrame(columns=columns)
+        shares = negative_share(self.sentiment, [by])[columns]
+        if by == "day":
+            return shares.sort_values(by, ignore_index=True, na_position="last")
+        return shares.sort_values(["negative_share", "calls"], ascending=False, ignore_index=True)
+
     # -- rendering --------------------------------------------------------------
     def _render(self) -> None:
         self.tables.clear()
         self._render_csat_by()
+        self._render_negative()
+        self._render_sentiment_driver()
         views = (self.drivers_chart, self.drivers_table, self.curves_chart, self.what_if, self.agents_chart,
                  self.agents_table)
         if self.tables_dir is None:
@@ -305,6 +361,53 @@ class SatisfactionApp(App):
         self.csat_by_table.value = table_html(
             shown, caption=_("CSAT by {dimension}: survey responses on answered calls, every call in the store")
             .format(dimension=title)) + f"<p style='color:#555;font-size:12px'>{escape(note)}</p>"
+
+    def _render_negative(self) -> None:
+        heading = _("Negative calls per queue, agent and day")
+        if self.sentiment is None:
+            note = _("No call sentiment in the store yet: when the calls' transcripts are scored for sentiment, "
+                     "the share of negative calls per queue, agent and day is shown here.")
+            self.negative_table.value = (f"<p><strong>{escape(heading)}</strong></p>"
+                                         f"<p style='color:#555'>{escape(note)}</p>")
+            return
+        by = self.negative_by.value
+        shares = self.negative_by_group(by)
+        self.tables["negative"] = shares
+        shown = i18n.people_table(shares, labels={**NEGATIVE_LABELS, by: NEGATIVE_BY[by]}, percent=["negative_share"],
+                                  whole=["calls", "negative_calls"], dates=["day"] if by == "day" else ())
+        # a recording without its call record has no queue, agent or day: said in words, not left blank
+        shown.iloc[:, 0] = [_("no value") if pd.isna(v) else text for v, text in zip(shares[by], shown.iloc[:, 0])]
+        caption = _("Negative calls by {group}: of every call in the store with a stored sentiment, the share "
+                    "labelled negative").format(group=_(NEGATIVE_BY[by]).lower())
+        self.negative_table.value = table_html(shown, caption=caption)
+
+    def _render_sentiment_driver(self) -> None:
+        """Where the run ranked the sentiment drivers for the chosen model, or that it had none."""
+        if self.drivers is None:
+            self.sentiment_driver.value = ""
+            return
+        model = self.driver_model.value
+        ranked = self.drivers[self.drivers["model"] == model]
+        found = ranked[ranked["feature"].isin(SENTIMENT_FEATURES)].sort_values("rank")
+        heading = _("Call sentiment as a driver ({model})").format(model=model_word(model))
+        if found.empty:
+            note = _("This analysis run has no sentiment driver: its calls had no stored sentiment, or too few "
+                     "of the surveyed ones had. Run the analysis again once the calls are scored for sentiment.")
+            self.sentiment_driver.value = (f"<p><strong>{escape(heading)}</strong></p>"
+                                           f"<p style='color:#555'>{escape(note)}</p>")
+            return
+        count = i18n.format_number(int(ranked["rank"].max()) if len(ranked) else 0)
+        items = []
+        for row in found.itertuples(index=False):
+            interval = ""
+            if pd.notna(getattr(row, "ci_low", np.nan)) and pd.notna(getattr(row, "ci_high", np.nan)):
+                interval = _(" (95 % interval {low} to {high})").format(low=i18n.format_number(row.ci_low, 2),
+                                                                        high=i18n.format_number(row.ci_high, 2))
+            items.append(_("{driver} ranks {rank} of {count}, effect {effect}{interval}").format(
+                driver=i18n.column_label(str(row.feature)), rank=i18n.format_number(int(row.rank)), count=count,
+                effect=i18n.format_number(row.effect, 2), interval=interval))
+        body = "".join(f"<li>{escape(item)}</li>" for item in items)
+        self.sentiment_driver.value = f"<p><strong>{escape(heading)}</strong></p><ul>{body}</ul>"
 
     def _render_drivers(self) -> None:
         if self.drivers is None:

@@ -3,7 +3,8 @@
 Why customers call: each topic's share and its trend per day or week, topics
 growing beyond chance (one-sided two-proportion z-test), the pain table
 (volume x harm: CSAT, handle time, callers who called again) and redacted
-example utterances per topic. Served as ``notebooks/apps/topics.ipynb``.
+example utterances per topic, and each topic's share of negative calls when
+the store holds call sentiment. Served as ``notebooks/apps/topics.ipynb``.
 
 Reads a finished topic run from the store's ``topics`` and ``topic_assignments``
 tables (the latest run of ``workbench topics fit store`` or
@@ -49,10 +50,12 @@ TABLE_LABELS: dict[str, str] = {
     "previous_share": N_("Share, period before"), "share": N_("Share"), "share_change": N_("Change in share"),
     "p_value": N_("p-value"), "emerging": N_("Emerging"), "rank": N_("Rank"), "csat_mean": N_("Mean CSAT"),
     "handle_seconds_mean": N_("Mean handle time"), "called_again_rate": N_("Called again"),
-    "harm": N_("Harm (1 = average)"), "pain": N_("Pain"),
+    "harm": N_("Harm (1 = average)"), "pain": N_("Pain"), "calls": N_("Calls with a sentiment"),
 }
+#: Columns of the negative-calls-by-topic table.
+NEGATIVE_COLUMNS = ["label", "calls", "negative_calls", "negative_share"]
 #: Columns holding a share 0..1 (written as percentages), and those holding seconds (written as durations).
-SHARE_COLUMNS = ("previous_share", "share", "share_change", "called_again_rate")
+SHARE_COLUMNS = ("previous_share", "share", "share_change", "called_again_rate", "negative_share")
 SECONDS_COLUMNS = ("handle_seconds_mean",)
 
 
@@ -92,6 +95,7 @@ class TopicsApp(App):
         self.model_id = None
         self.topics = None
         self.documents = None
+        self.sentiment = None
         self._missing = self.missing_tables("topics", "topic_assignments")
         if self._missing:
             return
@@ -116,6 +120,13 @@ class TopicsApp(App):
                 "and pain need the calls (load the call records the transcripts belong to)."))
         self.run_examples = self._run_folder_examples(model_id)
         self.run_method = self._run_folder_method(model_id)
+        self.sentiment = self._call_sentiment()
+
+    def _call_sentiment(self) -> pd.DataFrame | None:
+        """``call_id, call_sentiment_label`` of the calls with a stored sentiment; None when the store holds none."""
+        if not readers.sentiment_call_count(self.store):
+            return None
+        return readers.call_sentiment(self.store)[["call_id", "call_sentiment_label"]]
 
     def _run_folder_method(self, model_id: str) -> str:
         """How the run found its topics, from ``outputs/topics/<model_id>/run.json`` (empty when absent).
@@ -173,10 +184,11 @@ class TopicsApp(App):
         self.emerging = widgets.HTML()
         self.pain_chart = widgets.HTML()
         self.pain = widgets.HTML()
+        self.negative = widgets.HTML()
         self.examples = widgets.HTML()
         for view, name in ((self.sizes_chart, "sizes-chart"), (self.share_chart, "share-chart"),
                            (self.emerging, "emerging"), (self.pain_chart, "pain-chart"), (self.pain, "pain"),
-                           (self.examples, "examples")):
+                           (self.negative, "negative-share"), (self.examples, "examples")):
             view.add_class(f"wb-{name}")
         self._watch(self.queue, self.time_grain, self.topic)
         method = getattr(self, "run_method", "")
@@ -189,7 +201,7 @@ class TopicsApp(App):
             if self.model_id else "")
         source.add_class("wb-source")
         return widgets.VBox([source, widgets.HBox([self.queue, self.time_grain]), self.sizes_chart, self.share_chart,
-                             self.emerging, self.pain_chart, self.pain, self.topic, self.examples])
+                             self.emerging, self.pain_chart, self.pain, self.negative, self.topic, self.examples])
 
     # -- computing ------------------------------------------------------------
     def selected(self) -> pd.DataFrame:
@@ -218,7 +230,8 @@ class TopicsApp(App):
     # -- rendering --------------------------------------------------------------
     def _render(self) -> None:
         self.tables.clear()
-        views = (self.sizes_chart, self.share_chart, self.emerging, self.pain_chart, self.pain, self.examples)
+        views = (self.sizes_chart, self.share_chart, self.emerging, self.pain_chart, self.pain, self.examples,
+                 self.negative)
         if self.documents is None:
             self.add_notice(_("No topic results in the store yet. {how}").format(how=_(MISSING_HOW)))
             for view in views:
@@ -242,6 +255,7 @@ class TopicsApp(App):
             self.share_chart.value = chart_svg(charts.topic_share_over_time(shares, width=640))
             self._render_emerging(dated, labels)
             self._render_pain(dated, labels)
+        self._render_negative(docs)
         self._render_examples(docs)
 
     def _render_emerging(self, dated: pd.DataFrame, labels: pd.DataFrame) -> None:
@@ -275,6 +289,47 @@ class TopicsApp(App):
         self.pain_chart.value = chart_svg(charts.topic_pain(pain, width=520, height=260))
         self.pain.value = table_html(readable(pain[PAIN_COLUMNS].head(15)), labels=TABLE_LABELS,
                                      caption=_("Pain: share x harm (harm 1.0 = average), most painful first"))
+
+    def negative_by_topic(self, documents: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Each topic's calls with a stored sentiment and the share of them labelled negative (chosen queue).
+
+        A call counts once per topic even when several of its turns were assigned to it; the outlier topic
+        (-1) is left out. Columns ``topic, label, calls, negative_calls, negative_share``, most negative first;
+        empty when the store holds no call sentiment.
+        """
+        from workbench.sentiment import negative_share
+
+        columns = ["topic", "label", "calls", "negative_calls", "negative_share"]
+        docs = self.selected() if documents is None else documents
+        if self.sentiment is None or docs.empty:
+            return pd.DataFrame(columns=columns)
+        calls = docs.loc[docs["topic"] != -1, ["call_id", "topic"]].dropna().drop_duplicates()
+        scored = calls.merge(self.sentiment, on="call_id", how="inner")
+        if scored.empty:
+            return pd.DataFrame(columns=columns)
+        shares = negative_share(scored, ["topic"]).merge(self.topics[["topic", "label"]], on="topic", how="left")
+        shares["label"] = shares["label"].fillna(shares["topic"].astype(str))
+        return shares[columns].sort_values(["negative_share", "calls"], ascending=False, ignore_index=True)
+
+    def _render_negative(self, docs: pd.DataFrame) -> None:
+        heading = _("Negative calls by topic")
+        if self.sentiment is None:
+            self.tables.pop("negative", None)
+            note = _("No call sentiment in the store yet: when the calls' transcripts are scored for sentiment, "
+                     "each topic's share of negative calls is shown here.")
+            self.negative.value = (f"<p><strong>{escape(heading)}</strong></p>"
+                                   f"<p style='color:#555'>{escape(note)}</p>")
+            return
+        shares = self.negative_by_topic(docs)
+        self.tables["negative"] = shares
+        if shares.empty:
+            note = _("None of these topics' calls has a stored sentiment.")
+            self.negative.value = (f"<p><strong>{escape(heading)}</strong></p>"
+                                   f"<p style='color:#555'>{escape(note)}</p>")
+            return
+        caption = _("Negative calls by topic: of each topic's calls with a stored sentiment, the share labelled "
+                    "negative, most negative first")
+        self.negative.value = table_html(readable(shares[NEGATIVE_COLUMNS]), caption=caption, labels=TABLE_LABELS)
 
     def _render_examples(self, docs: pd.DataFrame) -> None:
         topic = self.topic.value
