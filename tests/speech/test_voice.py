@@ -143,6 +143,9 @@ def test_a_mapping_of_tracks_gives_the_same_cues_as_their_mono_mix():
     # One track in a mapping serves every role (a diarized mono call passed as {"unknown": track}).
     single = voice_cues(segments, {"unknown": tracks["agent"] + tracks["customer"]})
     pd.testing.assert_frame_equal(single, mono)
+    # 16-bit PCM as read from a file is scaled to full scale first.
+    pcm = np.round((tracks["agent"] + tracks["customer"]) * 32768).astype(np.int16)
+    assert np.allclose(voice_cues(segments, pcm)["loudness_db"], mono["loudness_db"], atol=0.05)
 
 
 def test_silence_and_too_short_segments_give_nan_not_errors():
@@ -185,6 +188,8 @@ def test_empty_input_gives_the_columns_and_bad_input_is_named():
         voice_cues(one.assign(call_id=["a", "b"]), np.zeros(16_000))
     with pytest.raises(ParameterError):
         voice_cues(one, np.zeros((2, 16_000)))
+    with pytest.raises(ParameterError, match="agent"):
+        voice_cues(one, {"agent": np.zeros((16_000, 2)), "customer": np.zeros(16_000)})
     assert VOICE_CUES_VERSION
 
 

@@ -13,7 +13,6 @@ sound only, so a five-minute stereo call takes a fraction of a second.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
 import numpy as np
@@ -22,8 +21,6 @@ import pandas as pd
 from workbench.errors import ParameterError
 from workbench.glossary import require_columns
 from workbench.speech.metrics import count_spoken_units
-
-logger = logging.getLogger(__name__)
 
 #: Version of the cue definitions and thresholds below; part of the batch resume key.
 VOICE_CUES_VERSION = "voice-yin-1"
@@ -64,9 +61,10 @@ MIN_BASELINE_SEGMENTS = 3
 #: Chosen on espeak-ng speech (tests/speech/test_voice.py, tests/bench_voice.py): espeak's pitch
 #: raised from 30 to 80 measured x1.58 (English) and x1.72 (Mandarin), amplitude 60 -> 180
 #: +9.5 / +8.8 dB, speed 140 -> 220 x1.58 / x1.67; calm scripted turns of one voice (the sample
-#: recordings, and sample lines read with speed, pitch and amplitude jittered) stayed within
-#: x0.85-1.08 in pitch, -2.8..+1.4 dB and x0.72-1.42 in rate: each cue alone would flag calm
-#: turns (rate most of all: words per second depend on the words), all three together did not.
+#: recordings, and 87 sample lines read with speed, pitch and amplitude jittered) stayed within
+#: x0.70-1.09 in pitch, -3.8..+2.0 dB and x0.67-1.42 in rate: rate alone would flag calm turns
+#: (words per second depend on the words), all three together flagged none (0 of 108), and
+#: caught 30 of 36 raised turns (the misses: long or short lines whose words/s barely rose).
 AGITATED_PITCH_RATIO = 1.10
 AGITATED_LOUDNESS_DB = 3.0
 AGITATED_RATE_RATIO = 1.15
@@ -139,6 +137,8 @@ class _Track:
 
     def __init__(self, samples: np.ndarray, sample_rate_hz: int) -> None:
         self.samples = np.asarray(samples).reshape(-1)
+        if np.issubdtype(self.samples.dtype, np.integer):  # PCM as read from a file: scale to [-1, 1]
+            self.samples = self.samples / float(np.iinfo(self.samples.dtype).max + 1)
         self.rate = sample_rate_hz
         self.frame = int(round(FRAME_SECONDS * sample_rate_hz))
         self.hop = int(round(HOP_SECONDS * sample_rate_hz))
@@ -198,7 +198,12 @@ def _tracks_by_role(tracks: np.ndarray | Mapping[str, np.ndarray]) -> dict[str, 
     if isinstance(tracks, Mapping):
         if not tracks:
             raise ParameterError("tracks is an empty mapping; expected speaker_role -> audio array", field="tracks")
-        return dict(tracks)
+        arrays = {str(role): np.asarray(audio) for role, audio in tracks.items()}
+        for role, audio in arrays.items():
+            if audio.ndim != 1:
+                raise ParameterError(f"the track of {role!r} must be one mono array; got shape {audio.shape}",
+                                     field="tracks")  # fmt: skip
+        return arrays
     array = np.asarray(tracks)
     if array.ndim != 1:
         raise ParameterError(f"tracks must be one mono array or a mapping speaker_role -> array; "
@@ -267,7 +272,7 @@ def voice_cues(
             ``speaker_role``, ``start_seconds``, ``end_seconds``, ``text``;
             ``call_id`` (one value) and others such as ``language`` are
             optional. Not modified.
-        tracks: one mono float array in [-1, 1] carrying every speaker (a
+        tracks: one mono float array in [-1, 1] (integer PCM is scaled) carrying every speaker (a
             mono or diarized call), or a mapping ``speaker_role -> array``
             (a stereo call, as :func:`workbench.speech.audio.speaker_tracks`
             returns). A mapping with one track serves every role. Not modified.
