@@ -16,6 +16,12 @@ handling agent's ``team``, ``site``, ``tenure_months`` and custom dimensions.
 ``attrs["dimension_features"]`` names the columns that came from dimensions
 and agents, which the response model also uses (they are known for every
 call, surveyed or not).
+
+From ``speech_metrics`` (schema v4) come the call's sentiment as drivers
+(:data:`SENTIMENT_FEATURES`: ``call_sentiment`` -1..1, ``negative_call`` 0/1 and
+``sentiment_turnaround``, the customer's sentiment at the end minus at the
+start), missing on calls without a scored transcript, like the other speech
+features: below :data:`MIN_COVERAGE` of the surveyed rows they are left out.
 """
 
 from __future__ import annotations
