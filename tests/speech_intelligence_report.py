@@ -1,7 +1,8 @@
 """Merge the speech-intelligence benchmark parts into ``outputs/bench/speech_intelligence.json``.
 
 Not a test module. ``make bench`` runs the benchmarks (``tests/bench_sentiment.py``,
-``bench_diarization.py``, ``bench_voice.py``, ``bench_mandarin.py``, ``bench_transcribe.py``),
+``bench_sentiment_analytics.py``, ``bench_diarization.py``, ``bench_voice.py``, ``bench_mandarin.py``,
+``bench_transcribe.py``),
 each writing its part to ``outputs/bench/speech_intelligence/<part>.json``, then this script::
 
     .venv/bin/python tests/speech_intelligence_report.py
@@ -27,6 +28,7 @@ PARTS = {
     "voice": "voice cues on synthesised speech with known changes; false agitation on calm scripted calls",
     "mandarin": "Mandarin character error rate per clip and engine",
     "throughput": "transcription throughput of the default WhisperX path against plain faster-whisper",
+    "sentiment_analytics": "negative share by queue-day and topic, the alert rule's cost, sentiment as a driver",
 }
 
 

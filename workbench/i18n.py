@@ -437,6 +437,7 @@ COLUMN_LABELS: dict[str, str] = {
     "loudness_relative_db": N_("Loudness (dB over own level)"),
     "speaking_rate_relative": N_("Speaking rate (× own level)"),
     "negative_calls": N_("Negative calls"),
+    "negative_call": N_("Negative call"),
     "negative_share": N_("Negative share"),
     "sentiment_turnaround": N_("Turnaround (end − start)"),
 }
