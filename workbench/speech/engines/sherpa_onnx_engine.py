@@ -310,7 +310,7 @@ class SherpaOnnxEngine(Engine):
 
     def decode_options(self, language: str) -> dict[str, str | None]:
         """No prompt options: SenseVoice and Paraformer take neither a prompt nor hotwords."""
-        return {"initial_prompt": None, "hotwords": None}
+        return {"initial_prompt": None, "hotwords": None, "repetition_penalty": 1.0}
 
     def load(self) -> Engine:
         """Load the model now (sherpa-onnx must be installed)."""
