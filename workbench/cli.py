@@ -855,6 +855,59 @@ def forecast_backtest(
     typer.echo(f"-> {output / 'backtest.csv'}")
 
 
+@app.command("sentiment")
+def sentiment(
+    file: Path = typer.Argument(..., help="CSV (UTF-8 with or without BOM, GB18030, UTF-16) or Parquet file of texts."),
+    text_column: str = typer.Option(..., "--text-column", help="Column holding the text."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="Column holding the id (default: row number from 0)."),
+    language: str = typer.Option("auto", "--language", help="auto (per text) | zh | en"),
+    model: str = typer.Option("callcentre", "--model", help="callcentre | snownlp | vader | pysenti | ngram"),
+    model_path: Optional[Path] = typer.Option(None, "--model-path", help="ngram: folder of a model trained with "
+                                              "workbench.sentiment.models.train_ngram_model."),
+    output: Path = typer.Option(..., "--output", help="Folder for sentiment.csv (id, score -1..1, label)."),
+) -> None:
+    """Score the sentiment of texts (negative / neutral / positive), offline, Chinese and English."""
+    import io
+
+    import pandas as pd
+
+    from workbench.csvfiles import read_csv, write_csv
+    from workbench.errors import InputDataError, WorkbenchError
+    from workbench.ingest.reading import check_readable, decode
+    from workbench.sentiment import get_sentiment_model, score_frame
+
+    try:
+        path = check_readable(file)
+        if path.suffix.lower() == ".parquet":
+            try:
+                frame = pd.read_parquet(path)
+            except Exception as exc:  # pyarrow raises several types for a damaged file
+                raise InputDataError(f"cannot read as Parquet: {exc}", file=path) from None
+        elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
+            text, _ = decode(path.read_bytes(), "auto", path)
+            try:
+                frame = read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                                 sep="\t" if path.suffix.lower() == ".tsv" else ",")
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                raise InputDataError(f"cannot read as CSV: {exc}", file=path) from None
+        else:
+            raise InputDataError(f"expected a .csv or .parquet file, found '{path.suffix}'", file=path)
+        if model_path is not None and model != "ngram":
+            raise InputDataError(f"--model-path is for the ngram model, not {model!r}", field="model_path")
+        options = {"model_path": model_path} if model_path is not None else {}
+        scorer = get_sentiment_model(model, **options)
+        scored = score_frame(frame, text_column, id_column, language=language, model=scorer, file=path)
+    except WorkbenchError as exc:
+        _fail(str(exc), exit_code=2)
+    output.mkdir(parents=True, exist_ok=True)
+    write_csv(scored, output / "sentiment.csv")
+    counts = scored["label"].value_counts()
+    shown = ", ".join(f"{counts.get(label, 0)} {label}" for label in ("negative", "neutral", "positive"))
+    blank = int(scored["label"].isna().sum())
+    typer.echo(f"{len(scored)} texts ({shown}{f', {blank} blank' if blank else ''}), model {scorer.version} "
+               f"-> {output / 'sentiment.csv'}")
+
+
 @app.command("erlang")
 def erlang(
     calls: float = typer.Option(..., "--calls", help="Calls offered in the interval."),

@@ -17,6 +17,7 @@ Rules (one pass per text):
 * intensity: 很/非常/太/特别/十分/超级/真/好/最 and really/so/very/extremely
   before a phrase multiply it by :data:`INTENSITY_FACTOR`; "不太好" /
   "not very good" (negator before the intensifier) is a weak negative;
+* diminishers (有点/有些/稍; a bit/slightly) halve a phrase: "有点吵" is a mild complaint;
 * contrast: what precedes 但是/不过/可是/but/however counts half, since the
   clause after it is the speaker's point.
 
@@ -61,6 +62,8 @@ ZH_PHRASES: dict[str, float] = {
     "放心": 1.5, "方便": 1.0, "干净": 1.5, "舒适": 1.5, "舒服": 1.5, "热情": 1.5, "周到": 1.5, "耐心": 1.5,
     "专业": 1.0, "及时": 1.0, "迅速": 1.5, "很快": 1.5, "高效": 1.5, "顺利": 1.0, "清楚": 0.5, "细心": 1.5,
     "推荐": 1.5, "值得": 1.5, "喜欢": 1.5, "棒": 2.0, "赞": 2.0, "完美": 2.0, "给力": 2.0, "满分": 2.0,
+    "还可以": 1.0, "尚可": 1.0, "还行": 1.0, "还好": 0.5, "能接受": 1.0, "性价比高": 2.0, "难得": 1.0,
+    "缺乏": -1.5, "陈旧": -1.5, "老旧": -1.5, "不便": -1.5, "太远": -1.5, "难闻": -2.5, "异味": -2.0, "不爽": -2.0,
     "好评": 2.0, "划算": 1.5, "实惠": 1.5, "物超所值": 2.5, "还会再来": 2.5, "下次还": 1.5, "温馨": 1.5,
     "贴心": 2.0, "友好": 1.5, "礼貌": 1.5, "开心": 2.0, "高兴": 2.0, "没问题": 1.0, "明白了": 0.5,
     # stop-words: a shorter entry inside these means nothing
@@ -99,6 +102,10 @@ EN_PHRASES: dict[str, float] = {
     "kudos": 2.5, "shoutout": 2.0, "well done": 2.5, "good job": 2.5, "on time": 1.5, "quick": 1.0,
     "quickly": 1.0, "friendly": 2.0, "pleased": 2.0, "happy": 2.0, "glad": 2.0, "perfect": 2.5, "smooth": 1.5,
     "good": 1.5, "nice": 1.5, "happy with": 2.0, "satisfied": 2.0, "recommend": 1.5, "wonderful": 2.5,
+    "please help": -1.0, "need help": -1.0, "unable": -1.5, "impossible": -2.0, "refuse": -2.0, "refused": -2.0,
+    "slow": -1.5, "hrs": -1.0, "hard time": -1.5, "crappy": -2.5, "subpar": -2.5, "ruined": -2.5, "stolen": -2.0,
+    "canned response": -2.0, "back and forth": -2.0, "not working": -2.0, "doesn't work": -2.0,
+    "didn't work": -2.0, "still haven't": -2.0, "no help": -2.5, "helped": 1.5, "fuck": -3.0, "shit": -3.0,
     "no problem": 1.0, "no worries": 1.0, "not bad": 1.0, "fantastic": 2.5, "impressed": 2.0,
     # stop-words
     "no doubt": 0.0, "hold on": 0.0, "late flight": 0.0, "thanks for nothing": -3.0, "good luck": -0.5,
@@ -114,6 +121,9 @@ EN_INTENSIFIERS = ("really", "so", "very", "extremely", "totally", "absolutely",
                    "completely", "utterly", "most", "too")  # fmt: skip
 ZH_CONTRAST = ("但是", "不过", "可是", "然而", "但", "可惜")
 EN_CONTRAST = ("but", "however", "though", "although", "yet")
+# Diminishers ("有点吵" is milder than "吵"): multiply by DIMINISH_FACTOR.
+ZH_DIMINISHERS = ("有点", "有些", "稍微", "稍", "略", "一点")
+EN_DIMINISHERS = ("bit", "slightly", "somewhat", "little", "kinda")
 
 #: Window before a phrase in which a negator or intensifier counts: characters (zh), words (en).
 ZH_WINDOW_CHARS = 3
@@ -127,6 +137,7 @@ NEGATED_NEGATIVE = -0.4
 WEAK_NEGATION = -0.5
 #: What precedes a contrast word counts this much.
 BEFORE_CONTRAST = 0.5
+DIMINISH_FACTOR = 0.5
 
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;:：\n…~～、()（）\[\]【】\"“”]+")
 _EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -137,8 +148,9 @@ def lexicon_fingerprint() -> str:
     state = {
         "zh": ZH_PHRASES, "en": EN_PHRASES, "zh_neg": ZH_NEGATORS, "zh_not": ZH_NOT_NEGATING,
         "zh_int": ZH_INTENSIFIERS, "en_neg": EN_NEGATORS, "en_int": EN_INTENSIFIERS, "zh_contrast": ZH_CONTRAST,
-        "en_contrast": EN_CONTRAST, "numbers": [ZH_WINDOW_CHARS, EN_WINDOW_WORDS, INTENSITY_FACTOR, NEGATED_POSITIVE,
-                                                NEGATED_NEGATIVE, WEAK_NEGATION, BEFORE_CONTRAST],
+        "en_contrast": EN_CONTRAST, "zh_dim": ZH_DIMINISHERS, "en_dim": EN_DIMINISHERS,
+        "numbers": [ZH_WINDOW_CHARS, EN_WINDOW_WORDS, INTENSITY_FACTOR, NEGATED_POSITIVE, NEGATED_NEGATIVE,
+                    WEAK_NEGATION, BEFORE_CONTRAST, DIMINISH_FACTOR],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(state, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
 
@@ -207,10 +219,12 @@ def _score_clauses(text: str, language: str) -> tuple[float, int]:
             if zh:
                 window = clause[max(previous_end, match.start() - ZH_WINDOW_CHARS): match.start()]
                 flags = _zh_window(window)
+                diminished = any(word in window for word in ZH_DIMINISHERS)
             else:
                 before = _EN_WORD.findall(clause[previous_end: match.start()])[-EN_WINDOW_WORDS:]
                 flags = _en_window(before)
-            total += _modifier(weight, *flags)
+                diminished = any(word in EN_DIMINISHERS for word in before[-2:])
+            total += _modifier(weight, *flags) * (DIMINISH_FACTOR if diminished else 1.0)
             hits += 1
             previous_end = match.end()
     return total, hits
