@@ -209,5 +209,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def test_sentiment_benchmark_writes_its_figures():
+    """``make bench`` runs this through pytest: the same run as the command line, into its default output."""
+    import pytest
+
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} not found")
+    target = Path("outputs/bench/speech_intelligence/sentiment.json")
+    assert main(["--output", str(target)]) == 0
+    figures = json.loads(target.read_text(encoding="utf-8"))
+    assert figures["sets"]["zh_hotel"]["models"]["callcentre"]["accuracy"] > 0
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -19,7 +19,7 @@ from workbench.glossary import (
     DEFAULT_SHORT_ABANDON_SECONDS,
     DEFAULT_TARGET_ANSWER_SECONDS,
 )
-from workbench.registries import ASR_ENGINES, EMBEDDINGS, FORECAST_MODELS
+from workbench.registries import ASR_ENGINES, DIARIZERS, EMBEDDINGS, FORECAST_MODELS, SENTIMENT_MODELS
 
 app = typer.Typer(
     help="Call-centre analytics workbench: call records, surveys and recordings to decisions.",
@@ -345,14 +345,28 @@ def transcribe(
     store: Optional[Path] = StoreOption,
     output: Optional[Path] = typer.Option(None, "--output", help="Folder for <stem>.json and <stem>.vtt per file (redacted)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar over files."),
+    diarizer: str = typer.Option(
+        "senko", "--diarizer", help="How a mono recording is split into speakers: " + " | ".join(DIARIZERS.choices())
+    ),
     diarize_model: Optional[str] = typer.Option(
-        None, "--diarize-model", help="Local pyannote diarization pipeline (folder or cached name) to split mono recordings."
+        None, "--diarize-model", help="Local pyannote diarization pipeline (folder or cached name): uses --diarizer pyannote."
+    ),
+    sentiment_model: str = typer.Option(
+        "callcentre", "--sentiment-model", help="Sentiment of each turn: " + " | ".join(SENTIMENT_MODELS.names())
+    ),
+    hotwords: Optional[str] = typer.Option(
+        None, "--hotwords", help="Words to bias recognition towards: comma-separated, or 'store' for the centre's "
+                                 "queue names, product names and topic words."
+    ),
+    language_rules: Optional[Path] = typer.Option(
+        None, "--language-rules", help="YAML list of per-line languages, e.g. - {queue: 'cn_*', language: zh}."
     ),
     align_model: Optional[str] = typer.Option(
         None, "--align-model", help="Local wav2vec2 alignment model (folder or cached name) for word timings."
     ),
 ) -> None:
-    """Transcribe recordings into the store (redacted segments, speech metrics, compliance); re-runs skip what is done."""
+    """Transcribe recordings into the store (redacted segments with speaker roles, sentiment and voice cues,
+    speech metrics with the call's sentiment, compliance); re-runs skip what is done."""
     import time
 
     from workbench.errors import WorkbenchError
@@ -360,13 +374,20 @@ def transcribe(
 
     if workers is not None and scheduler is not None:
         _fail("give either --workers or --scheduler, not both", exit_code=2)
+    words: Any = None
+    if hotwords:
+        words = hotwords.strip() if hotwords.strip() == "store" else [w.strip() for w in hotwords.split(",") if w.strip()]
     clock = time.perf_counter()
     try:
+        rules = _yaml_rules(language_rules) if language_rules is not None else None
         summary = transcribe_files(
             files, engine=engine, asr_model=asr_model, language=spoken_language, channels=channels,
             call_id_pattern=call_id_pattern, store_path=store, output_dir=output,
             workers=workers, scheduler=scheduler, progress=progress,
-            engine_options={k: v for k, v in (("diarize_model", diarize_model), ("align_model", align_model)) if v},
+            engine_options={k: v for k, v in (("align_model", align_model), ("hotwords", words)) if v},
+            diarizer="pyannote" if diarize_model else diarizer,
+            diarizer_options={"model_path": diarize_model} if diarize_model else None,
+            sentiment_model=sentiment_model, language_rules=rules,
         )
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)
@@ -381,6 +402,23 @@ def transcribe(
     )
     if not summary["status"].isin(["succeeded", "skipped"]).any():
         raise typer.Exit(1)
+
+
+def _yaml_rules(path: Path) -> Any:
+    """The YAML document of a rules file (``language_rules:`` key or the list itself).
+
+    Raises:
+        InputDataError: the file cannot be read or is not YAML, naming the file.
+    """
+    import yaml
+
+    from workbench.errors import InputDataError
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputDataError(f"cannot read the rules: {exc}", file=path) from None
+    return document.get("language_rules") if isinstance(document, dict) and "language_rules" in document else document
 
 
 @app.command("drivers")

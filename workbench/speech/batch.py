@@ -174,7 +174,8 @@ def rules_version(rules: Sequence[Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def analysis_versions(diarizer: str | None, sentiment_model: str) -> dict[str, str]:
+def analysis_versions(diarizer: str | None, sentiment_model: str,
+                      diarizer_options: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Name and version of each analysis stored with a transcript: part of the resume key.
 
     Loads nothing heavy: versions are declared by the modules (or hash their data).
@@ -188,7 +189,7 @@ def analysis_versions(diarizer: str | None, sentiment_model: str) -> dict[str, s
     if diarizer is not None:
         from workbench.speech.diarization import get_diarizer
 
-        found = get_diarizer(diarizer)
+        found = get_diarizer(diarizer, **dict(diarizer_options or {}))
         versions.update(diarizer=f"{found.name}@{found.version}", roles=ROLES_VERSION)
     return versions
 
@@ -201,6 +202,23 @@ def batch_id_for(call_id: str, audio_sha256: str, params_hash: str) -> str:
     """
     digest = hashlib.sha256(f"{call_id}:{audio_sha256}:{params_hash}".encode()).hexdigest()[:16]
     return f"transcribe-{digest}"
+
+
+#: ``engine_options={"hotwords": "store"}``: the centre's own vocabulary from the store (:func:`centre_hotwords`).
+STORE_HOTWORDS = "store"
+
+
+def centre_hotwords(store_path: str | Path | None = None) -> list[str]:
+    """The centre's own words to bias recognition towards: queue names, product names and topic words
+    (:func:`workbench.store.readers.centre_vocabulary`); empty when the store does not exist yet."""
+    from workbench.paths import store_path as default_store_path
+    from workbench.store import Store, readers
+
+    path = Path(store_path) if store_path is not None else default_store_path()
+    if not path.exists():
+        return []
+    with Store(path, read_only=True) as store:
+        return readers.centre_vocabulary(store)
 
 
 # --------------------------------------------------------------------------- one recording
@@ -240,6 +258,8 @@ class RecordingJob:
     audio_sha256: str
     parameters_hash: str
     batch_id: str
+    #: Spoken language forced for this call by the centre's per-line rules; ``None`` = the batch's.
+    language: str | None = None
 
 
 def _forced_language(language: str) -> str | None:
@@ -254,6 +274,7 @@ def process_recording(
     language: str,
     rules: Sequence[Any],
     diarizer: str | None = None,
+    diarizer_options: Mapping[str, Any] | None = None,
     sentiment_model: str = DEFAULT_SENTIMENT_MODEL,
 ) -> dict[str, Any]:
     """Transcribe, redact and analyse one recording; nothing is written.
@@ -283,11 +304,12 @@ def process_recording(
     from workbench.speech.voice import voice_cues
 
     recording = load_recording(job.path)
+    language = job.language or language
     found_diarizer = None
     if diarizer is not None:
         from workbench.speech.diarization import get_diarizer
 
-        found_diarizer = get_diarizer(diarizer)
+        found_diarizer = get_diarizer(diarizer, **dict(diarizer_options or {}))
     turns = speaker_turns(recording, engine, channels=channels, language=_forced_language(language),
                           diarizer=found_diarizer)  # fmt: skip
     # Redact first: everything below, stored or returned, only ever sees redacted text.
@@ -588,7 +610,9 @@ def transcribe_files(
     progress: bool = True,
     on_result: Callable[[dict[str, Any]], None] | None = None,
     diarizer: str = DEFAULT_DIARIZER,
+    diarizer_options: Mapping[str, Any] | None = None,
     sentiment_model: str = DEFAULT_SENTIMENT_MODEL,
+    language_rules: Any = None,
 ) -> pd.DataFrame:
     """Transcribe recordings into the store, one atomic write per file; skip what is already done.
 
@@ -604,7 +628,8 @@ def transcribe_files(
         channels: ``auto`` (stereo: agent left), ``agent-left``, ``agent-right`` or ``mono``.
         call_id_pattern: regex with a ``call_id`` group matched against the file stem; default the whole stem.
         rules_source: compliance rules; default ``parameters/compliance/``.
-        engine_options: further keyword arguments of ``get_engine``.
+        engine_options: further keyword arguments of ``get_engine``; ``{"hotwords": "store"}`` takes the
+            centre's own vocabulary from the store (:func:`centre_hotwords`).
         threads: CPU threads per engine; default all cores in-process, cores / workers on a local cluster.
         store_path: DuckDB file; default :func:`workbench.paths.store_path`.
         output_dir: when given, ``<stem>.json`` and ``<stem>.vtt`` per transcribed or skipped file.
@@ -614,7 +639,11 @@ def transcribe_files(
         on_result: called with each summary row as soon as that file is committed.
         diarizer: name in :data:`workbench.registries.DIARIZERS` that splits a one-track
             recording into speakers, or ``"none"`` to leave it one ``unknown`` speaker.
+        diarizer_options: keyword options of the diarizer (``model_path`` for ``pyannote``).
         sentiment_model: name in :data:`workbench.registries.SENTIMENT_MODELS`.
+        language_rules: the centre's spoken language per line (queue or call-id patterns, see
+            :mod:`workbench.speech.lines`); a call no rule matches gets ``language``. A call's
+            queue comes from the store's ``calls`` table.
 
     Returns:
         One row per file, in input order: ``file, call_id, status`` (succeeded |
@@ -642,18 +671,25 @@ def transcribe_files(
         raise ParameterError(f"expected at least 1 worker, got {workers}", field="workers")
     from workbench.registries import DIARIZERS, SENTIMENT_MODELS
 
+    from workbench.speech.lines import check_language_rules, language_for_call
+
     diarizer_name = None if diarizer == "none" else DIARIZERS.check(diarizer)
     SENTIMENT_MODELS.check(sentiment_model)
-    analyses = {"diarizer": diarizer_name, "sentiment_model": sentiment_model}
+    line_rules = check_language_rules(language_rules) if language_rules else []
+    analyses = {"diarizer": diarizer_name, "diarizer_options": dict(diarizer_options or {}),
+                "sentiment_model": sentiment_model}
     pattern = compile_call_id_pattern(call_id_pattern)
     files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
 
+    options = dict(engine_options or {})
+    if options.get("hotwords") == STORE_HOTWORDS:
+        options["hotwords"] = centre_hotwords(store_path)
     spec = EngineSpec(
         engine=engine,
         asr_model=asr_model,
         language=language,
         threads=threads if threads is not None else (_default_threads(workers) if scheduler is None else None),
-        options=tuple(sorted((engine_options or {}).items())),
+        options=tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items())),
     )
     local_engine = spec.build()  # engines load their model lazily: this only resolves and checks the parameters
     rules = load_rules(rules_source)
@@ -663,7 +699,8 @@ def transcribe_files(
         language=language,
         redaction_version=redaction_version(),
         rules_version=rules_version(rules),
-        analysis_versions=analysis_versions(diarizer_name, sentiment_model),
+        analysis_versions={**analysis_versions(diarizer_name, sentiment_model, diarizer_options),
+                           **({"language_rules": json.dumps(line_rules, sort_keys=True)} if line_rules else {})},
     )
     profile = f"{local_engine.name}:{local_engine.model_label}:{params_hash[:12]}"
 
@@ -684,6 +721,17 @@ def transcribe_files(
 
     try:
         with Store(store_path) as store:
+            queues: dict[str, str] = {}
+            if line_rules:
+                from workbench.store import readers
+
+                stems = []
+                for path in files:
+                    try:
+                        stems.append(call_id_from_filename(path, pattern))
+                    except InputDataError:
+                        continue
+                queues = readers.call_queues(store, stems)
             for index, path in enumerate(files):
                 call_id = None
                 try:
@@ -697,7 +745,10 @@ def transcribe_files(
                     _write_failure(store, job, profile, _now())
                     finish(index, {**base_row(path, call_id), "status": "failed", "error": _reason(exc)})
                     continue
-                job = RecordingJob(str(path), call_id, sha, params_hash, batch_id_for(call_id, sha, params_hash))
+                forced = (language_for_call(call_id, line_rules, default=language, queue=queues.get(call_id))
+                          if line_rules else None)  # fmt: skip
+                job = RecordingJob(str(path), call_id, sha, params_hash, batch_id_for(call_id, sha, params_hash),
+                                   language=forced)  # fmt: skip
                 if _already_done(store, job):
                     stored = transcript_segments(store, call_id)
                     document = transcript_document(stored)

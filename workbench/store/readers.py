@@ -475,6 +475,15 @@ def transcript_segments(store: Store, call_id: str) -> pd.DataFrame:
     return store.query("SELECT * FROM transcript_segments WHERE call_id = ? ORDER BY segment_index", [str(call_id)])
 
 
+def call_queues(store: Store, call_ids: Sequence[str]) -> dict[str, str]:
+    """Queue of each given call that ``calls`` holds: ``{call_id: queue_id}`` (calls it lacks are left out)."""
+    if not call_ids:
+        return {}
+    condition, parameters = _in_list("call_id", call_ids)
+    found = store.query(f"SELECT call_id, queue_id FROM calls WHERE {condition}", parameters)
+    return dict(zip(found["call_id"].astype(str), found["queue_id"].astype(str)))
+
+
 def transcript_keys(store: Store, call_id: str) -> list[tuple[Any, Any]]:
     """The distinct (``audio_sha256``, ``parameters_hash``) pairs the call's stored segments came from."""
     found = store.query("SELECT DISTINCT audio_sha256, parameters_hash FROM transcript_segments WHERE call_id = ? "
