@@ -191,7 +191,7 @@ def test_directory_without_model_files_names_what_is_missing(tmp_path):
         resolve_model("./models/nowhere", "en")
 
 
-def _fake_ct2_model(directory: Path, vocabulary_size: int, files=("model.bin", "config.json", "tokenizer.json")) -> Path:
+def _fake_ct2_model(directory: Path, vocabulary_size: int, files=("model.bin", "config.json", "tokenizer.json")):
     directory.mkdir()
     for name in files:
         (directory / name).write_text("{}")

@@ -155,7 +155,9 @@ def strip_hotword_echo(text: str, words: list[str] | tuple[str, ...], min_run: i
     if not vocabulary or not text:
         return text
     vocabulary |= set(_HOTWORD_LABELS)  # the prompt's own label ("关键词：") is part of a recital
-    items = [(m.start(), m.end()) for m in re.finditer(r"[^、，,。.；;：:\s](?:[^、，,。.；;：:]*[^、，,。.；;：:\s])?", text)]
+    # Items run between list/sentence punctuation, without surrounding spaces ("top up" stays one item).
+    item = r"[^、，,。.；;：:\s](?:[^、，,。.；;：:]*[^、，,。.；;：:\s])?"
+    items = [(m.start(), m.end()) for m in re.finditer(item, text)]
     keep_until, cuts, run = 0, [], []
     for start, end in items + [(len(text), len(text))]:
         if start < len(text) and text[start:end] in vocabulary:

@@ -341,7 +341,10 @@ class SherpaOnnxEngine(Engine):
                                                              num_threads=self.threads)  # fmt: skip
 
     def resolve_language(self, audio: np.ndarray, language: str | None = None) -> str:
-        """The language asked for; ``"auto"`` stays ``"auto"`` for SenseVoice (the model reports it) and is ``"zh"`` for Paraformer."""
+        """The language asked for; ``"auto"`` stays ``"auto"`` for SenseVoice (the model reports it).
+
+        Paraformer transcribes Mandarin only, so ``"auto"`` is ``"zh"`` there.
+        """
         wanted = language or self.language
         if wanted == "auto":
             return "auto" if self.multilingual else "zh"
