@@ -52,6 +52,14 @@ def test_demo_run_transcribes_the_sample_recordings_and_a_rerun_skips_them(tmp_p
     assert ("<svg" in report or "<img" in report) and "Customer" in report and "Agent" in report
     assert "[PHONE]" in report and "0142" not in report
     assert "validate_parameters" not in report, "report.html shows code"
+    # Sentiment and voice cues are stored with every transcript and shown: the per-call table and the trend.
+    assert segments["sentiment_label"].notna().all() and segments["agitated"].notna().all()
+    feelings = pd.read_csv(run_dir / "tables" / "call_sentiment.csv")
+    assert sorted(feelings["call_id"]) == sorted(p.stem for p in RECORDINGS)
+    assert feelings["customer_sentiment_start"].between(-1, 1).all()
+    assert set(feelings["speaker_source"]) == {"channels"}
+    assert "How the customer felt" in report
+    assert any(o.startswith("figures/sentiment_trend_") for o in outputs_written)  # the chart's text is drawn as paths
 
     second = CliRunner().invoke(app, arguments)
     assert second.exit_code == 0, second.output

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.speech.numbers import normalise_numbers, spoken_digits
+from workbench.speech.spoken_numbers import normalise_numbers, spoken_digits
 
 # --------------------------------------------------------------------------- numbers
 

@@ -266,34 +266,11 @@ def test_model_name_found_in_the_local_hugging_face_cache(tmp_path, monkeypatch)
     assert (os.environ.get("HF_HUB_OFFLINE"), constants.HF_HUB_OFFLINE) == offline_before  # restored, not leaked
 
 
-def test_diarization_without_a_model_says_what_to_provide():
-    engine = get_engine(language="en")
-    assert not engine.can_diarize
-    with pytest.raises(MissingComponentError, match="pyannote pipeline available offline"):
-        engine.diarize(np.zeros(16_000, np.float32))
-
-
 @pytest.mark.slow
 def test_configured_optional_models_that_are_not_available_offline(tmp_path):
-    engine = get_engine(language="en", diarize_model=str(tmp_path / "no-pipeline"))
-    with pytest.raises(MissingComponentError, match="could not be loaded"):
-        engine.diarize(np.zeros(16_000, np.float32))
     aligner = get_engine(language="en", align_model="nobody/wav2vec2-nothing")
     with pytest.raises(MissingComponentError, match="alignment model 'nobody/wav2vec2-nothing'"):
         aligner._aligner("en")
-
-
-def test_split_by_speaker_maps_the_first_voice_to_the_agent():
-    from workbench.speech.turns import _split_by_speaker
-
-    segments = [{"start_seconds": 0.0, "end_seconds": 2.0, "text": "hello"},
-                {"start_seconds": 2.5, "end_seconds": 4.0, "text": "hi"},
-                {"start_seconds": 9.0, "end_seconds": 9.5, "text": "?"}]  # fmt: skip
-    turns = [{"start_seconds": 0.1, "end_seconds": 2.1, "speaker": "SPEAKER_01"},
-             {"start_seconds": 2.4, "end_seconds": 4.2, "speaker": "SPEAKER_00"}]  # fmt: skip
-    out = _split_by_speaker(segments, turns)
-    assert [s["text"] for s in out["agent"]] == ["hello"] and [s["text"] for s in out["customer"]] == ["hi"]
-    assert [s["text"] for s in out["unknown"]] == ["?"]
 
 
 def test_merge_tracks_orders_by_time_and_numbers_segments():
@@ -519,7 +496,7 @@ def test_faster_whisper_engine_transcribes_and_keeps_turns_apart():
 class _RecordingEngine:
     """Duck-typed engine: remembers what it was asked, answers one segment per non-silent track."""
 
-    multilingual, language, can_diarize = True, "auto", False
+    multilingual, language = True, "auto"
 
     def __init__(self):
         self.detected_on, self.calls = [], []

@@ -50,7 +50,15 @@ class TalkingEngine:
         self.language = language
         self.parameters = {"engine": self.name, "model": self.model_label}
 
+    #: Language each transcribe call was forced to, in order (what the batch asked for).
+    heard_languages: list = []
+
     def transcribe(self, audio, language=None):
+        type(self).heard_languages.append(language)
+        return self.bursts(audio)
+
+    def bursts(self, audio):
+        """The segments of a track: a line of the burst's voice for each tone burst."""
         audio = np.asarray(audio, dtype=float)
         frames = np.abs(audio[: len(audio) // 160 * 160]).reshape(-1, 160).max(axis=1)
         loud = frames > 0.05
@@ -76,7 +84,7 @@ class VoiceDiarizer:
     version = "test-1"
 
     def diarize(self, track, sample_rate_hz=RATE_HZ, max_speakers=None):
-        segments = TalkingEngine().transcribe(track)
+        segments = TalkingEngine().bursts(track)
         return [{"speaker": "voice_a" if s["text"] in TalkingEngine.agent_lines else "voice_b", "start_seconds": s["start_seconds"],
                  "end_seconds": s["end_seconds"]} for s in segments]  # fmt: skip
 
@@ -225,6 +233,60 @@ def test_unknown_diarizer_or_sentiment_model_is_refused_before_any_file_is_read(
     with pytest.raises(ParameterError, match="sentiment_model"):
         run([tmp_path / "absent.wav"], tmp_path, sentiment_model="moody")
     assert not (tmp_path / "w.duckdb").exists() or stored(tmp_path / "w.duckdb")[0].empty
+
+
+def test_per_line_language_rules_force_each_call_by_its_queue_or_id(tmp_path, monkeypatch):
+    from workbench.store import Store
+
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write_batch({"calls": pd.DataFrame({
+            "call_id": ["cn-1", "us-1"], "queue_id": ["cn_billing", "us_billing"],
+            "arrived_at": pd.to_datetime(["2026-03-02 09:00", "2026-03-02 09:05"]), "outcome": ["answered"] * 2,
+        })}, batch_id="calls")  # fmt: skip
+    paths = [write_talk(tmp_path / "audio" / f"{name}.wav") for name in ("cn-1", "us-1", "x-9")]
+    monkeypatch.setattr(TalkingEngine, "heard_languages", [])
+    rules = [{"queue": "cn_*", "language": "zh"}, {"call_id": "x-*", "language": "en"}]
+    assert run(paths, tmp_path, language_rules=rules)["status"].eq("succeeded").all()
+    # Two tracks per stereo call: cn-1 by its queue, us-1 by no rule (auto), x-9 by its id.
+    assert TalkingEngine.heard_languages == ["zh", "zh", None, None, "en", "en"]
+    # The rules are part of the resume key: other rules transcribe again, the same rules skip.
+    assert run(paths, tmp_path, language_rules=rules)["status"].eq("skipped").all()
+    assert run(paths, tmp_path, language_rules=rules[:1])["status"].eq("succeeded").all()
+    with pytest.raises(Exception, match="language"):
+        run(paths, tmp_path, language_rules=[{"queue": "cn_*", "language": "klingon!"}])
+
+
+def test_store_hotwords_come_from_the_centres_vocabulary(tmp_path):
+    from workbench.speech.batch import centre_hotwords
+
+    assert centre_hotwords(tmp_path / "absent.duckdb") == []
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write_batch({"queues": pd.DataFrame({"queue_id": ["broadband_zh"], "queue_name": ["宽带报修"],
+                                                   "language": ["zh"]})}, batch_id="q")  # fmt: skip
+    words = centre_hotwords(tmp_path / "w.duckdb")
+    assert "宽带报修" in words and "broadband_zh" in words
+
+
+def test_cli_transcribe_takes_the_diarizer_sentiment_model_and_language_rules(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    path = write_talk(tmp_path / "audio" / "mono.wav", stereo=False)
+    rules = tmp_path / "lines.yaml"
+    rules.write_text("language_rules:\n  - {call_id: 'mono', language: en}\n", encoding="utf-8")
+    monkeypatch.setattr(TalkingEngine, "heard_languages", [])
+    result = CliRunner().invoke(app, ["transcribe", str(path), "--engine", "talking", "--channels", "mono",
+                                      "--diarizer", "by-pitch", "--sentiment-model", "vader", "--language-rules",
+                                      str(rules), "--store", str(tmp_path / "w.duckdb"), "--no-progress"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert set(TalkingEngine.heard_languages) == {"en"}
+    segments, metrics = stored(tmp_path / "w.duckdb")
+    assert set(segments["speaker_role"]) == {"agent", "customer"}
+    assert str(metrics.iloc[0]["sentiment_model"]).startswith("vader@")
+    bad = CliRunner().invoke(app, ["transcribe", str(path), "--engine", "talking", "--diarizer", "nobody",
+                                   "--store", str(tmp_path / "w.duckdb")])  # fmt: skip
+    assert bad.exit_code == 2 and "diarizer" in bad.output
 
 
 # --------------------------------------------------------------------------- real models

@@ -25,8 +25,8 @@ words ("four one five", "oh", "double seven") or Chinese characters
 ("幺三八", "两", "拐", "洞"), in any mix, with spaces, hyphens, dots,
 brackets or (between spoken digits, or followed by a space) commas between
 groups, and across one hesitation between groups ("幺三八 呃 零零一三", "um";
-:data:`workbench.speech.numbers.FILLER_GAP`): Whisper writes the same spoken
-number in all of these ways. :func:`workbench.speech.numbers.normalise_numbers`
+:data:`workbench.speech.spoken_numbers.FILLER_GAP`): Whisper writes the same spoken
+number in all of these ways. :func:`workbench.speech.spoken_numbers.normalise_numbers`
 rewrites such readings as digits for display and search.
 
 Decisions worth knowing:
@@ -61,7 +61,7 @@ from workbench.identifiers import (
     luhn_valid,
     resident_id_checksum,
 )
-from workbench.speech.numbers import FILLER_GAP
+from workbench.speech.spoken_numbers import FILLER_GAP
 
 #: Bump when a change alters what gets redacted: stored transcripts made with an
 #: older version are then redone on the next batch (it is part of the resume key).

@@ -126,8 +126,7 @@ def speaker_turns(
 
     One voice track (a mono recording, or one signal on both channels) is split
     into speakers by ``diarizer`` (an object with ``diarize(track, sample_rate_hz)``,
-    e.g. :func:`workbench.speech.diarization.get_diarizer`; or the engine's own
-    pyannote pipeline when configured), then each speaker's role is inferred from
+    e.g. :func:`workbench.speech.diarization.get_diarizer`), then each speaker's role is inferred from
     what they say (:func:`workbench.speech.roles.assign_roles`): ``agent`` and
     ``customer`` when the scripts make it clear, else ``speaker_1``, ``speaker_2``.
     Without a diarizer the track stays ``unknown``.
@@ -152,7 +151,7 @@ def speaker_turns(
             per_role[role] = engine.transcribe(track, language=forced)
             role_confidence[role] = 1.0
             continue
-        turns = _diarize(track, diarizer, engine)
+        turns = _diarize(track, diarizer)
         if not turns:
             source = "single"
             per_role[role] = engine.transcribe(track, language=forced)
@@ -179,13 +178,9 @@ def speaker_turns(
     return SpeakerTurns(segments=merged, tracks=shared, speaker_source=source)
 
 
-def _diarize(track: np.ndarray, diarizer: Any, engine: Any) -> list[dict] | None:
-    """Diarized turns of one track, or ``None`` when no diarizer is available."""
-    if diarizer is not None:
-        return diarizer.diarize(track)
-    if getattr(engine, "can_diarize", False):
-        return engine.diarize(track)
-    return None
+def _diarize(track: np.ndarray, diarizer: Any) -> list[dict] | None:
+    """Diarized turns of one track, or ``None`` when no diarizer is given."""
+    return None if diarizer is None else diarizer.diarize(track)
 
 
 #: Audio kept either side of a diarized turn when a voice is cut out of a mono track: diarizers place

@@ -22,7 +22,7 @@ converted with ``ct2-transformers-converter`` runs from its directory
 The package's modules:
 
 * :mod:`.base`: the :class:`Engine` interface (language detection among
-  :data:`CENTRE_LANGUAGES`, English routing, alignment, diarization).
+  :data:`CENTRE_LANGUAGES`, English routing, alignment, prompts).
 * :mod:`.models`: offline models (bundled ``tiny.en``, the multilingual
   ``base`` joined into :func:`workbench.paths.models_dir`, a local folder or a
   cached name), hash-checked before they load; nothing is ever downloaded.
@@ -108,7 +108,7 @@ def get_engine(
             ``"zh"`` or another Whisper language code.
         threads: CPU threads for the model (and torch, for WhisperX's VAD).
         **options: engine options, e.g. ``compute_type``, ``beam_size``,
-            ``chunk_size``, ``batch_size``, ``align_model``, ``diarize_model``,
+            ``chunk_size``, ``batch_size``, ``align_model``,
             ``hotwords`` (list of the centre's words), ``script_prompt``
             (default True), ``model_type`` (sherpa-onnx).
 

@@ -5,7 +5,9 @@ and loads it on first use, so building one checks the parameters cheaply.
 Subclasses supply ``_load`` and ``_transcribe``; this class routes English
 to ``tiny.en`` under ``language="auto"``, detects the language among
 :data:`CENTRE_LANGUAGES`, normalises the text (:mod:`.scripts`) and runs the
-optional alignment and diarization models.
+optional alignment model. Telling speakers apart on a mono track is not the
+engine's job: :mod:`workbench.speech.diarization` does it, before the engine
+transcribes each voice.
 
 Language: ``"auto"`` detects the language of each recording, but only among
 :data:`CENTRE_LANGUAGES` (English and Mandarin): free detection picked Thai
@@ -22,12 +24,10 @@ topic words of the centre) bias decoding towards the centre's own vocabulary
 (:func:`hotword_prompt`, bounded to :data:`MAX_HOTWORD_CHARACTERS`).
 :meth:`Engine.decode_options` gives both to an engine's decoder.
 
-Optional components, loaded only when configured and never downloaded:
+Optional component, loaded only when configured and never downloaded:
 ``align_model`` (a wav2vec2 model for word alignment, by name in the local
-cache or a local path) and ``diarize_model`` (a pyannote pipeline for mono
-recordings, local path or cached name). When one is configured but not
-available, :class:`~workbench.errors.MissingComponentError` says what to
-provide.
+cache or a local path). When it is configured but not available,
+:class:`~workbench.errors.MissingComponentError` says what to provide.
 """
 
 from __future__ import annotations
@@ -215,7 +215,6 @@ class Engine:
         beam_size: int = 5,
         auto_languages: tuple[str, ...] | list[str] = CENTRE_LANGUAGES,
         align_model: str | None = None,
-        diarize_model: str | None = None,
         hotwords: list[str] | tuple[str, ...] | None = None,
         script_prompt: bool = True,
     ) -> None:
@@ -229,7 +228,6 @@ class Engine:
         self.beam_size = int(beam_size)
         self.auto_languages = tuple(auto_languages)
         self.align_model = align_model
-        self.diarize_model = diarize_model
         self.hotwords = _check_hotwords(hotwords)
         self.script_prompt = bool(script_prompt)
         self.model_dir = resolve_model(asr_model, language)
@@ -242,7 +240,7 @@ class Engine:
         if self.routes_english:
             self.model_label = f"{ENGLISH_MODEL}|{MULTILINGUAL_MODEL}"
         self._options = {"compute_type": compute_type, "beam_size": beam_size, "align_model": align_model,
-                         "diarize_model": diarize_model, "hotwords": self.hotwords,
+                         "hotwords": self.hotwords,
                          "script_prompt": self.script_prompt}  # fmt: skip
         self._english: Engine | None = None
         if not self.multilingual and language not in ("auto", "en"):
@@ -255,12 +253,11 @@ class Engine:
         self._share_from: Engine | None = None
         self._model: Any = None
         self._aligners: dict[str, Any] = {}
-        self._diarizer: Any = None
 
     # Workers receive the engine pickled; the loaded model stays behind and is reloaded there.
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state.update(_model=None, _aligners={}, _diarizer=None, _english=None)
+        state.update(_model=None, _aligners={}, _english=None)
         return state
 
     @property
@@ -279,7 +276,6 @@ class Engine:
             "beam_size": self.beam_size,
             "chinese_script": "simplified",
             "align_model": self.align_model,
-            "diarize_model": self.diarize_model,
             "threads": self.threads,
             **self._prompt_parameters(),
             **self._engine_parameters(),
@@ -489,42 +485,3 @@ class Engine:
                 ) from None
             self._aligners[language] = model
         return self._aligners[language]
-
-    @property
-    def can_diarize(self) -> bool:
-        """True when a diarization pipeline is configured (``diarize_model``)."""
-        return self.diarize_model is not None
-
-    def diarize(self, audio: np.ndarray, max_speakers: int = 2) -> list[dict]:
-        """Who spoke when on a mono track: dicts with start_seconds, end_seconds, speaker.
-
-        Raises:
-            MissingComponentError: no ``diarize_model`` configured, or it cannot be loaded offline.
-        """
-        if self._diarizer is None:
-            self._diarizer = self._load_diarizer()
-        frame = self._diarizer(np.ascontiguousarray(audio, dtype=np.float32), max_speakers=max_speakers)
-        return [{"start_seconds": float(r.start), "end_seconds": float(r.end), "speaker": str(r.speaker)}
-                for r in frame.itertuples()]  # fmt: skip
-
-    def _load_diarizer(self) -> Any:
-        hint = (
-            "Speaker diarization of mono recordings needs a pyannote pipeline available offline: pass "
-            "diarize_model=<local directory holding the pipeline's config.yaml and its models> (e.g. a copy of "
-            "pyannote/speaker-diarization-community-1 made with `huggingface-cli download` on a connected "
-            "machine after accepting its terms), or a pipeline name already in the local Hugging Face cache. "
-            "Without it a mono recording is transcribed as one 'unknown' speaker"
-        )
-        if self.diarize_model is None:
-            raise MissingComponentError(hint)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*torchcodec.*")  # we pass arrays, not files
-            from whisperx.diarize import DiarizationPipeline
-
-        source = Path(str(self.diarize_model)).expanduser()
-        name = str(source.resolve()) if source.exists() else str(self.diarize_model)
-        try:
-            with hub_offline():
-                return DiarizationPipeline(model_name=name, token=None, device="cpu")
-        except Exception as error:
-            raise MissingComponentError(f"diarization model {name!r} could not be loaded ({error}). {hint}") from None

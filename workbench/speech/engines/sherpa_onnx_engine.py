@@ -277,7 +277,6 @@ class SherpaOnnxEngine(Engine):
         self.routes_english = False
         self.auto_languages = SENSE_VOICE_LANGUAGES if self.multilingual else ("zh",)
         self.align_model = unused.get("align_model")
-        self.diarize_model = unused.get("diarize_model")
         self.compute_type = "int8" if self.files["model"].name.endswith("int8.onnx") else "float32"
         self.beam_size = 1
         self._options = {}
@@ -286,7 +285,6 @@ class SherpaOnnxEngine(Engine):
         self._share_from = None
         self._model = None
         self._aligners = {}
-        self._diarizer = None
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -304,7 +302,6 @@ class SherpaOnnxEngine(Engine):
             "gap_seconds": self.gap_seconds,
             "chinese_script": "simplified",
             "align_model": self.align_model,
-            "diarize_model": self.diarize_model,
             "threads": self.threads,
         }
 
