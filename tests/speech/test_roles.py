@@ -130,5 +130,13 @@ def test_centre_cues_from_yaml(tmp_path) -> None:
         role_cues(path)
 
 
-def test_version_is_text() -> None:
+def test_version_and_fingerprint_follow_the_cue_file(tmp_path) -> None:
+    from workbench.speech.roles import roles_fingerprint
+
     assert isinstance(ROLES_VERSION, str) and ROLES_VERSION
+    assert roles_fingerprint(tmp_path / "absent.yaml") == ROLES_VERSION
+    path = tmp_path / "speech_roles.yaml"
+    path.write_text("agent: ['acme']\n", encoding="utf-8")
+    first = roles_fingerprint(path)
+    path.write_text("agent: ['acme corp']\n", encoding="utf-8")
+    assert first.startswith(ROLES_VERSION + "+") and roles_fingerprint(path) != first

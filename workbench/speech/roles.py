@@ -52,6 +52,7 @@ from workbench.paths import parameters_dir
 
 __all__ = [
     "ROLES_VERSION",
+    "roles_fingerprint",
     "ROLE_CUES",
     "FIRST_VOICE_PRIOR",
     "CONFIDENCE_SCALE",
@@ -204,6 +205,19 @@ def role_cues(path: str | Path | None = None) -> tuple[RoleCue, ...]:
             raise ParameterError(f"role cue file {file} does not exist", field="speech_roles")
         return _cues_cached(None, None)
     return _cues_cached(str(file.resolve()), file.stat().st_mtime)
+
+
+def roles_fingerprint(path: str | Path | None = None) -> str:
+    """:data:`ROLES_VERSION`, plus the first 12 hex digits of the centre's cue file's SHA-256 when there is one.
+
+    What a resume key should hold: editing ``parameters/speech_roles.yaml`` changes the roles.
+    """
+    import hashlib
+
+    file = Path(path) if path is not None else parameters_dir() / "speech_roles.yaml"
+    if not file.exists():
+        return ROLES_VERSION
+    return f"{ROLES_VERSION}+{hashlib.sha256(file.read_bytes()).hexdigest()[:12]}"
 
 
 def _normalise(text: Any) -> tuple[str, str]:
