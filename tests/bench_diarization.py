@@ -248,7 +248,8 @@ def _in_subprocess(cache: Path, run_cases: bool) -> dict:
     if done.returncode:
         raise RuntimeError(f"benchmark worker failed:\n{done.stderr[-3000:]}")
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT"))
-    return {**json.loads(line[len("RESULT"):]), "wall_seconds_with_interpreter": round(time.perf_counter() - started, 2)}
+    wall_seconds = round(time.perf_counter() - started, 2)
+    return {**json.loads(line[len("RESULT"):]), "wall_seconds_with_interpreter": wall_seconds}
 
 
 def run() -> dict:

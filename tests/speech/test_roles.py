@@ -33,9 +33,11 @@ def _roles(frame: pd.DataFrame) -> dict[str, str]:
 def test_english_script_finds_agent_even_when_customer_speaks_first() -> None:
     segments = _segments([
         ("speaker_1", "Hello? Hi, I want to ask about my bill, I've been waiting for ages."),
-        ("speaker_2", "Thank you for calling Skybridge, my name is Ann, how can I help you? This call may be recorded."),
+        ("speaker_2", "Thank you for calling Skybridge, my name is Ann, how can I help you? "
+                      "This call may be recorded."),
         ("speaker_1", "There is a charge on my statement I do not recognize."),
-        ("speaker_2", "Can I have your account number to verify your identity? Is there anything else I can help with?"),
+        ("speaker_2", "Can I have your account number to verify your identity? "
+                      "Is there anything else I can help with?"),
     ])  # fmt: skip
     roles = assign_roles(segments)
     assert _roles(roles) == {"speaker_1": "customer", "speaker_2": "agent"}

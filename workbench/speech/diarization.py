@@ -436,7 +436,8 @@ def diarization_error_rate(
         hypothesis), ``missed_seconds``, ``false_alarm_seconds``,
         ``confusion_seconds``, ``total_seconds`` (scored reference speech).
 
-    >>> ref = [{"speaker": "A", "start_seconds": 0, "end_seconds": 4}, {"speaker": "B", "start_seconds": 4, "end_seconds": 8}]
+    >>> ref = [{"speaker": "A", "start_seconds": 0, "end_seconds": 4},
+    ...        {"speaker": "B", "start_seconds": 4, "end_seconds": 8}]
     >>> hyp = [{"speaker": "s1", "start_seconds": 0, "end_seconds": 8}]
     >>> round(diarization_error_rate(ref, hyp, collar_seconds=0)["der"], 3)
     0.5

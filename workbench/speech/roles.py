@@ -19,9 +19,9 @@ so that words decide). The agent is the speaker with the most evidence; the
     confidence = tanh(margin / CONFIDENCE_SCALE)        (0 = no evidence either way, -> 1 = clear)
 
 so one scripted phrase (weight 2) gives 0.76 (0.85 with the first-voice
-prior), the prior alone 0.24, the prior and one weak cue (weight 1) 0.64. The agent's confidence is its margin over the runner-up;
-each other speaker's is the agent's margin over them. A speaker whose
-confidence is below :data:`MIN_CONFIDENCE`, and every speaker of a one-speaker
+prior), the prior alone 0.24, the prior and one weak cue (weight 1) 0.64.
+The agent's confidence is its margin over the runner-up; each other
+speaker's is the agent's margin over them. A speaker whose confidence is below :data:`MIN_CONFIDENCE`, and every speaker of a one-speaker
 call, keeps its diarized label (``speaker_1``, ...): no guessing.
 
 The cues are data: a centre adds its own scripts in
@@ -113,13 +113,17 @@ ROLE_CUES: tuple[tuple[str, str, float], ...] = (
     ("agent", r"请(您)?稍等|(我|这边)(帮您|给您|为您|马上)(查|看|处理|核实|登记|反馈|申请|办理)|给您带来(的)?不便|非常抱歉", 1.0),
     ("agent", r"您", 0.5),
     # --- customer, English
-    ("customer", r"\bi (want|wanna|need) to\b|\bi('d| would) like to (cancel|complain|know|change|speak|report|get)\b", 1.0),
+    ("customer", r"\bi (want|wanna|need) to\b"
+                 r"|\bi('d| would) like to (cancel|complain|know|change|speak|report|get)\b", 1.0),
     ("customer", r"\bmy (bill|statement|account|internet|phone|order|card|payment|package|service|connection|refund|"
                  r"contract|plan|router|parcel|delivery)\b", 1.0),
-    ("customer", r"\bi('ve| have) been (waiting|charged|trying|on hold)\b|\bi (was|got|am being) (charged|billed)\b", 1.5),
-    ("customer", r"\b(complain|complaint)\b|\b(ridiculous|unacceptable|not good enough)\b|\bnobody (showed|came|called)\b"
+    ("customer", r"\bi('ve| have) been (waiting|charged|trying|on hold)\b"
+                 r"|\bi (was|got|am being) (charged|billed)\b", 1.5),
+    ("customer", r"\b(complain|complaint)\b|\b(ridiculous|unacceptable|not good enough)\b"
+                 r"|\bnobody (showed|came|called)\b"
                  r"|\b(stopped|isn't|is not|not) working\b|\bi do not recognize\b|\bi don't recognize\b", 1.0),
-    ("customer", r"\bcancel my\b|\bwhy (is|was|did|does|do) (my|i|you)\b|\bi (called|rang) (before|yesterday|last)\b", 1.0),
+    ("customer", r"\bcancel my\b|\bwhy (is|was|did|does|do) (my|i|you)\b"
+                 r"|\bi (called|rang) (before|yesterday|last)\b", 1.0),
     # --- customer, Mandarin
     ("customer", r"我(想|要)(问|查|投诉|退|办|改|取消|咨询|反映|了解)?", 1.0),
     ("customer", r"我(的|家)(账户|账号|订单|卡|话费|快递|钱|手机|宽带|网|套餐|包裹|信用卡|银行卡)", 1.0),
@@ -185,7 +189,8 @@ def _read_yaml(path: Path) -> list[RoleCue]:
 
 @lru_cache(maxsize=8)
 def _cues_cached(path: str | None, mtime: float | None) -> tuple[RoleCue, ...]:
-    built_in = [_compile(role, pattern, weight, f"ROLE_CUES[{i}]") for i, (role, pattern, weight) in enumerate(ROLE_CUES)]
+    built_in = [_compile(role, pattern, weight, f"ROLE_CUES[{i}]")
+                for i, (role, pattern, weight) in enumerate(ROLE_CUES)]
     return tuple(built_in + (_read_yaml(Path(path)) if path else []))
 
 
@@ -280,7 +285,8 @@ def assign_roles(segments: pd.DataFrame, cues: Sequence[RoleCue] | None = None) 
     rows = segments.loc[segments["speaker_role"].map(is_diarized_label), ["speaker_role", "text", "start_seconds"]]
     if rows.empty:
         return pd.DataFrame(columns=columns).astype({"confidence": "float64"})
-    rows = rows.assign(_start=pd.to_numeric(rows["start_seconds"], errors="coerce")).sort_values("_start", kind="stable")
+    rows = rows.assign(_start=pd.to_numeric(rows["start_seconds"], errors="coerce"))
+    rows = rows.sort_values("_start", kind="stable")
     scores: dict[str, list[float]] = {}
     for speaker, text in zip(rows["speaker_role"], rows["text"]):
         agent, customer = cue_scores(text, cues)
