@@ -21,8 +21,9 @@ so that words decide). The agent is the speaker with the most evidence; the
 so one scripted phrase (weight 2) gives 0.76 (0.85 with the first-voice
 prior), the prior alone 0.24, the prior and one weak cue (weight 1) 0.64.
 The agent's confidence is its margin over the runner-up; each other
-speaker's is the agent's margin over them. A speaker whose confidence is below :data:`MIN_CONFIDENCE`, and every speaker of a one-speaker
-call, keeps its diarized label (``speaker_1``, ...): no guessing.
+speaker's is the agent's margin over them. A speaker whose confidence is
+below :data:`MIN_CONFIDENCE`, and every speaker of a one-speaker call, keeps
+its diarized label (``speaker_1``, ...): no guessing.
 
 The cues are data: a centre adds its own scripts in
 ``parameters/speech_roles.yaml`` (``agent:`` / ``customer:`` lists of
