@@ -181,7 +181,7 @@ def analysis_versions(diarizer: str | None, sentiment_model: str,
     Loads nothing heavy: versions are declared by the modules (or hash their data).
     """
     from workbench.sentiment import get_sentiment_model
-    from workbench.speech.roles import ROLES_VERSION
+    from workbench.speech.roles import roles_fingerprint
     from workbench.speech.voice import VOICE_CUES_VERSION
 
     model = get_sentiment_model(sentiment_model)
@@ -190,7 +190,7 @@ def analysis_versions(diarizer: str | None, sentiment_model: str,
         from workbench.speech.diarization import get_diarizer
 
         found = get_diarizer(diarizer, **dict(diarizer_options or {}))
-        versions.update(diarizer=f"{found.name}@{found.version}", roles=ROLES_VERSION)
+        versions.update(diarizer=f"{found.name}@{found.version}", roles=roles_fingerprint())
     return versions
 
 
