@@ -84,6 +84,7 @@ class VoiceDiarizer:
     version = "test-1"
 
     def diarize(self, track, sample_rate_hz=RATE_HZ, max_speakers=None):
+        assert max_speakers == 2 and sample_rate_hz == RATE_HZ  # a call has two parties
         segments = TalkingEngine().bursts(track)
         return [{"speaker": "voice_a" if s["text"] in TalkingEngine.agent_lines else "voice_b", "start_seconds": s["start_seconds"],
                  "end_seconds": s["end_seconds"]} for s in segments]  # fmt: skip

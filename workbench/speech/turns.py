@@ -151,7 +151,7 @@ def speaker_turns(
             per_role[role] = engine.transcribe(track, language=forced)
             role_confidence[role] = 1.0
             continue
-        turns = _diarize(track, diarizer)
+        turns = _diarize(track, diarizer, recording.sample_rate_hz)
         if not turns:
             source = "single"
             per_role[role] = engine.transcribe(track, language=forced)
@@ -178,9 +178,16 @@ def speaker_turns(
     return SpeakerTurns(segments=merged, tracks=shared, speaker_source=source)
 
 
-def _diarize(track: np.ndarray, diarizer: Any) -> list[dict] | None:
+#: Speakers a call recording is split into at most: a call has two parties (a transfer or a
+#: conference is rare, and letting a clusterer find up to fifteen splits one voice into several).
+MAX_CALL_SPEAKERS = 2
+
+
+def _diarize(track: np.ndarray, diarizer: Any, sample_rate_hz: int) -> list[dict] | None:
     """Diarized turns of one track, or ``None`` when no diarizer is given."""
-    return None if diarizer is None else diarizer.diarize(track)
+    if diarizer is None:
+        return None
+    return diarizer.diarize(track, sample_rate_hz=sample_rate_hz, max_speakers=MAX_CALL_SPEAKERS)
 
 
 #: Audio kept either side of a diarized turn when a voice is cut out of a mono track: diarizers place
