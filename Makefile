@@ -54,9 +54,13 @@ demo: setup
 	$(BIN)/workbench run sample_overview --params demo
 	$(BIN)/workbench run kpi_overview --params demo
 	$(BIN)/workbench run staffing_forecast --params demo
-	$(BIN)/workbench run satisfaction_drivers --params demo
 	$(BIN)/workbench run transcription_overview --params demo
+	# A mono recorder's call: both parties on one channel, split into agent and customer by voice and words.
+	$(BIN)/workbench sample-audio --mono-mix data/sample/recordings/rec_zh_001.wav --out $(SAMPLE_DIR)/recordings
+	$(BIN)/workbench transcribe $(SAMPLE_DIR)/recordings/rec_zh_001_mono.wav --channels mono --output $(SAMPLE_DIR)/transcripts
 	$(BIN)/workbench run topic_overview --params demo
+	# After transcription and topics, so the drivers can use what they stored.
+	$(BIN)/workbench run satisfaction_drivers --params demo
 	# The daily report set twice: in English, then in Chinese with each report printed to report.pdf too.
 	$(BIN)/workbench report run daily --date latest --workers 2 --interface-language en
 	$(BIN)/workbench report run daily --date latest --workers 2 --interface-language zh --pdf

@@ -72,14 +72,17 @@ def sample_data(
 def sample_audio(
     out: Path = typer.Option(Path("data/sample/recordings"), "--out", help="Folder for the WAV files and scripts."),
     seed: int = typer.Option(7, "--seed"),
+    mono_mix: Optional[Path] = typer.Option(
+        None, "--mono-mix", help="Instead: write OUT/<stem>_mono.wav, this stereo sample recording mixed to one channel."
+    ),
 ) -> None:
-    """Re-synthesise the committed sample stereo recordings (needs espeak-ng and sox)."""
+    """Re-synthesise the committed sample stereo recordings (needs espeak-ng), or mix one to mono."""
     from workbench.errors import WorkbenchError
-    from workbench.sample.audio import synthesize_sample_recordings
+    from workbench.sample.audio import synthesize_sample_recordings, write_mono_mix
 
     try:
-        written = synthesize_sample_recordings(out, seed=seed)
-    except WorkbenchError as exc:
+        written = [write_mono_mix(mono_mix, out)] if mono_mix is not None else synthesize_sample_recordings(out, seed=seed)
+    except (WorkbenchError, OSError, ValueError, EOFError) as exc:
         _fail(str(exc))
     for path in written:
         typer.echo(str(path))

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from speech_corpus import write_wav
 
+from workbench.sample.audio import write_mono_mix
 from workbench.speech.batch import transcribe_files
 from workbench.store import Store
 
@@ -293,23 +294,13 @@ def test_cli_transcribe_takes_the_diarizer_sentiment_model_and_language_rules(tm
 # --------------------------------------------------------------------------- real models
 
 
-def mono_mix(stereo: Path, target: Path) -> Path:
-    """The two channels of a stereo recording summed into one (a mono recorder's view of the call)."""
-    with wave.open(str(stereo)) as wav:
-        frames = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, wav.getnchannels())
-        rate = wav.getframerate()
-    mixed = np.clip(frames.astype(int).sum(axis=1), -32768, 32767).astype("<i2")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return write_wav(target, mixed, rate_hz=rate)
-
-
 @pytest.mark.asr
 @pytest.mark.slow
 def test_real_models_split_a_mono_mix_of_a_sample_call_into_agent_and_customer(tmp_path):
     # The Mandarin sample call: two distinct voices (the English samples use one espeak voice with two
     # accents, which no speaker-embedding model can tell apart; their scores are in the benchmark).
     truth = json.loads((SAMPLE_RECORDINGS / "rec_zh_001.json").read_text(encoding="utf-8"))
-    path = mono_mix(SAMPLE_RECORDINGS / "rec_zh_001.wav", tmp_path / "audio" / "rec_zh_001_mono.wav")
+    path = write_mono_mix(SAMPLE_RECORDINGS / "rec_zh_001.wav", tmp_path / "audio")
     out = tmp_path / "out"
     summary = transcribe_files([path], store_path=tmp_path / "w.duckdb", output_dir=out, progress=False,
                                channels="mono", language="zh", diarizer="senko")  # fmt: skip
@@ -348,3 +339,24 @@ def test_each_diarized_voice_is_cut_out_of_the_mono_track_with_the_others_silent
     pad = int(TURN_PAD_SECONDS * RATE_HZ)
     assert second[int(1.0 * RATE_HZ) - pad + 1] == 1 and second[int(1.0 * RATE_HZ) - pad - 2] == 0
     assert track.sum() == track.size  # the input is not changed
+
+
+def test_a_sample_recording_mixed_to_mono_holds_both_parties_on_one_channel(tmp_path):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    result = CliRunner().invoke(app, ["sample-audio", "--mono-mix", str(SAMPLE_RECORDINGS / "rec_zh_001.wav"),
+                                      "--out", str(tmp_path)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "rec_zh_001_mono.wav"
+    with wave.open(str(target)) as mono, wave.open(str(SAMPLE_RECORDINGS / "rec_zh_001.wav")) as stereo:
+        assert mono.getnchannels() == 1 and mono.getnframes() == stereo.getnframes()
+        mixed = np.frombuffer(mono.readframes(mono.getnframes()), "<i2").astype(int)
+        both = np.frombuffer(stereo.readframes(stereo.getnframes()), "<i2").reshape(-1, 2).astype(int)
+    summed = both.sum(axis=1)
+    # The sum of the two parties, scaled down only as far as needed not to clip.
+    assert np.corrcoef(mixed, summed)[0, 1] > 0.9999 and np.abs(mixed).max() <= 32767
+    assert 0.9 < (mixed @ summed) / (summed @ summed) <= 1.0
+    missing = CliRunner().invoke(app, ["sample-audio", "--mono-mix", str(tmp_path / "absent.wav"), "--out", str(tmp_path)])
+    assert missing.exit_code != 0 and "absent.wav" in missing.output

@@ -326,3 +326,36 @@ def synthesize_sample_recordings(out_dir: Path, seed: int = 7) -> list[Path]:
         json_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         written.append(wav_path)
     return written
+
+
+def mix_to_mono(channels: tuple[np.ndarray, ...] | list[np.ndarray]) -> np.ndarray:
+    """The channels of a call summed into one float32 track, as a mono recorder hears the call.
+
+    Scaled down only when the sum would clip (peak above 1.0), so quiet lines keep their level.
+    """
+    track = np.sum(np.stack([np.asarray(c, dtype=np.float32) for c in channels]), axis=0, dtype=np.float32)
+    peak = float(np.max(np.abs(track))) if track.size else 0.0
+    return track / peak if peak > 1.0 else track
+
+
+def write_mono_mix(stereo_path: str | Path, out_dir: str | Path) -> Path:
+    """Write ``<out_dir>/<stem>_mono.wav``: a stereo recording mixed to one 16 kHz channel (:func:`mix_to_mono`).
+
+    The sample centre's "mono recorder" case: both parties on one track, for diarization and roles
+    to find again (the demo transcribes one).
+    """
+    with wave.open(str(stereo_path), "rb") as wav:
+        if wav.getsampwidth() != 2:
+            raise ValueError(f"{stereo_path}: expected 16-bit PCM WAV like the sample recordings")
+        rate, count = wav.getframerate(), wav.getnchannels()
+        frames = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, count) / 32768.0
+    track = mix_to_mono([frames[:, channel] for channel in range(count)])
+    target = Path(out_dir) / f"{Path(stereo_path).stem}_mono.wav"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pcm = np.clip(np.round(track * 32768), -32768, 32767).astype("<i2")
+    with wave.open(str(target), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm.tobytes())
+    return target
