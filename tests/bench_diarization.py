@@ -84,6 +84,7 @@ def activity_turns(track: np.ndarray, speaker: str, sample_rate_hz: int = 16_000
 
 def mono_case(name: str) -> dict:
     """One case: ``name``, ``track`` (channels summed), ``duration_seconds``, ``reference`` turns, ``script``."""
+    from workbench.sample.audio import mix_to_mono
     from workbench.speech.audio import load_recording
 
     if name == "stereo_diarization":
@@ -96,10 +97,7 @@ def mono_case(name: str) -> dict:
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         script, language = meta["segments"], meta["language"]
         reference = [{"speaker": s["speaker"], "start_seconds": s["start"], "end_seconds": s["end"]} for s in script]
-    track = np.sum(np.stack(recording.channels), axis=0, dtype=np.float32)
-    peak = float(np.max(np.abs(track)))
-    if peak > 1.0:
-        track = track / peak
+    track = mix_to_mono(recording.channels)
     return {"name": name, "track": track, "duration_seconds": recording.duration_seconds, "reference": reference,
             "script": script, "language": language}  # fmt: skip
 
