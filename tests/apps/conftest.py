@@ -101,3 +101,19 @@ def server(tmp_path_factory):
 def browser():
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture()
+def outputs(tmp_path, monkeypatch) -> Path:
+    """Run folders of the test go under its own temporary directory."""
+    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    return tmp_path / "outputs"
+
+
+@pytest.fixture()
+def english_after():
+    """Building an app sets the process's interface language; put English back after the test."""
+    from workbench import i18n
+
+    with i18n.using_language("en"):
+        yield

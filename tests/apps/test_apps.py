@@ -38,12 +38,6 @@ def empty_store(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture()
-def outputs(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
-    return tmp_path / "outputs"
-
-
 def operations(store_path: Path, **values) -> OperationsApp:
     return OperationsApp(OperationsAppParameters(store_path=str(store_path), **values))
 
@@ -590,15 +584,6 @@ def page_text(app) -> str:
     import html as html_module
 
     return html_module.unescape(" ".join(parts + app.notices))
-
-
-@pytest.fixture()
-def english_after():
-    """Building an app sets the process's interface language; put English back after the test."""
-    from workbench import i18n
-
-    with i18n.using_language("en"):
-        yield
 
 
 def test_topics_in_chinese_keeps_topic_words_and_examples_as_data(topics_store, outputs, english_after):

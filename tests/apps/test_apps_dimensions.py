@@ -44,12 +44,6 @@ def plain_store(centre_app_store, tmp_path_factory) -> Path:
     return copy_store(centre_app_store, tmp_path_factory.mktemp("plain"))
 
 
-@pytest.fixture()
-def outputs(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
-    return tmp_path / "outputs"
-
-
 # --------------------------------------------------------------------------- operations: filters
 
 

@@ -50,19 +50,6 @@ def plain_store(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture()
-def outputs(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
-    return tmp_path / "outputs"
-
-
-@pytest.fixture()
-def english_after():
-    """Building an app sets the process's interface language; put English back after the test."""
-    with i18n.using_language("en"):
-        yield
-
-
 def run_with_sentiment_driver(outputs: Path) -> Path:
     """The sample run's tables with call_sentiment ranked first on both models (effect 0.9, interval 0.5 to 1.3)."""
     from sample_centre import write_sample_satisfaction_run

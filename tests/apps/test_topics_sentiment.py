@@ -48,19 +48,6 @@ def sentiment_store(plain_topics_store, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture()
-def outputs(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("WORKBENCH_OUTPUTS_DIR", str(tmp_path / "outputs"))
-    return tmp_path / "outputs"
-
-
-@pytest.fixture()
-def english_after():
-    """Building an app sets the process's interface language; put English back after the test."""
-    with i18n.using_language("en"):
-        yield
-
-
 def topics(store_path: Path, **values) -> TopicsApp:
     return TopicsApp(TopicsAppParameters(store_path=str(store_path), **values))
 
