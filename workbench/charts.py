@@ -781,11 +781,14 @@ def sentiment_trend(segments: pd.DataFrame, *, width: int = 640, height: int = 2
     )
     lanes = _domain(SPEAKER_LABELS, SPEAKER_COLORS["domain"])
     lanes += sorted(set(data["speaker"]) - set(lanes))
+    # The legend lists the speakers of this call only, each keeping its usual colour.
+    palette = dict(zip(lanes, SPEAKER_COLORS["range"] + SPEAKER_EXTRA_COLORS))
+    present = [lane for lane in lanes if lane in set(data["speaker"])]
     base = alt.Chart(data, title=_("Sentiment turn by turn"))
     x = alt.X("start_seconds:Q", title=_("Seconds from the start of the recording"))
     y = alt.Y("sentiment_score:Q", title=_("Sentiment (-1 negative, 1 positive)"), scale=alt.Scale(domain=[-1, 1]))
     colour = alt.Color("speaker:N", title=_("Speaker"),
-                       scale=alt.Scale(domain=lanes, range=SPEAKER_COLORS["range"] + SPEAKER_EXTRA_COLORS))
+                       scale=alt.Scale(domain=present, range=[palette[lane] for lane in present]))
     line = base.mark_line(interpolate="monotone", opacity=0.6).encode(x=x, y=y, color=colour)
     points = base.mark_point(filled=True).encode(
         x=x, y=y, color=colour,

@@ -360,3 +360,24 @@ def test_a_sample_recording_mixed_to_mono_holds_both_parties_on_one_channel(tmp_
     assert 0.9 < (mixed @ summed) / (summed @ summed) <= 1.0
     missing = CliRunner().invoke(app, ["sample-audio", "--mono-mix", str(tmp_path / "absent.wav"), "--out", str(tmp_path)])
     assert missing.exit_code != 0 and "absent.wav" in missing.output
+
+
+def test_sentiment_trend_chart_in_both_languages_with_numbered_speakers_and_markup_as_data():
+    from workbench import charts, i18n
+
+    segments = pd.DataFrame({
+        "speaker_role": ["speaker_1", "speaker_2", "speaker_1", "speaker_2"],
+        "start_seconds": [0.0, 2.0, 4.0, 6.0], "end_seconds": [1.5, 3.5, 5.5, 7.5],
+        "text": ["hello", "<script>alert(1)</script> nobody helps", "sorry", None],
+        "sentiment_score": [0.1, -0.8, 0.0, np.nan], "agitated": [False, True, None, False],
+    })  # fmt: skip
+    for language, speaker in (("en", "speaker 1"), ("zh", "说话人 1")):
+        with i18n.using_language(language):
+            spec = charts.sentiment_trend(segments).to_dict()
+        points = next(rows for rows in spec["datasets"].values() if rows and "speaker" in rows[0])
+        assert len(points) == 3  # the unscored turn is left out
+        assert {p["speaker"] for p in points} == {speaker, speaker.replace("1", "2")}
+        assert any(p["text"].startswith("<script>") for p in points)  # data, escaped by Vega when drawn
+        colour = spec["layer"][1]["encoding"]["color"]["scale"]
+        assert colour["domain"] == [speaker, speaker.replace("1", "2")] and len(colour["range"]) == 2
+    assert {p["agitated"] for p in points} == {"是", "否"}
