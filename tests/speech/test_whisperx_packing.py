@@ -59,9 +59,9 @@ def test_turns_on_one_track_decoded_in_one_window_stay_separate_segments_at_thei
     windows: list[int] = []
     decode = engine._decode_windows
 
-    def counting(batch, language, timestamps, *prompt):
+    def counting(batch, language, timestamps, *decoding):
         windows.extend(len(w) for w in batch if timestamps)
-        return decode(batch, language, timestamps, *prompt)
+        return decode(batch, language, timestamps, *decoding)
 
     engine._decode_windows = counting
     segments = engine.transcribe(track, "en")

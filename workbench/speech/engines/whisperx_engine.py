@@ -23,6 +23,7 @@ chunks are decoded again alone, as before.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import logging
 import math
@@ -194,9 +195,10 @@ class WhisperXEngine(Engine):
     """WhisperX's batched pipeline with an offline VAD (Silero from faster-whisper, or pyannote).
 
     Extra options: ``chunk_size`` (seconds of speech per chunk and segment;
-    default 8), ``batch_size`` (chunks encoded and decoded together; 8 ran
-    ~1.15x faster than 1 on 2 cores in ``tests/bench_transcribe.py``, 16 no
-    faster than 8),
+    default 8), ``batch_size`` (windows encoded and decoded together; packed,
+    a track of a call rarely fills more than one window, so 1 and 8 ran alike
+    on 2 cores in ``tests/bench_transcribe.py``; unpacked, 8 ran ~1.15x
+    faster than 1),
     ``vad`` (``"silero"`` or ``"pyannote"``), ``vad_onset`` (speech
     probability threshold) / ``vad_offset`` (pyannote only),
     ``max_gap_seconds`` (a pause this long always ends a chunk; 1.5 s),
@@ -290,11 +292,19 @@ class WhisperXEngine(Engine):
         return self._model.model
 
     def _transcribe(self, audio: np.ndarray, language: str) -> list[dict]:
+        decoding = self.decode_options(language)
         if self.pack_windows:
-            segments = self._transcribe_packed(audio, language)
+            segments = self._transcribe_packed(audio, language, decoding)
         else:
-            segments = self._model.transcribe(audio, batch_size=self.batch_size, chunk_size=self.chunk_size,
-                                              language=language)["segments"]  # fmt: skip
+            pipeline = self._model
+            kept = pipeline.options
+            pipeline.options = dataclasses.replace(kept, initial_prompt=decoding.get("initial_prompt"),
+                                                   repetition_penalty=decoding.get("repetition_penalty", 1.0))
+            try:
+                segments = pipeline.transcribe(audio, batch_size=self.batch_size, chunk_size=self.chunk_size,
+                                               language=language)["segments"]  # fmt: skip
+            finally:
+                pipeline.options = kept
         pad = SILERO_PAD_SECONDS if self.vad == "silero" else 0.0
         duration = audio.size / SAMPLE_RATE_HZ
         out = []
@@ -326,14 +336,25 @@ class WhisperXEngine(Engine):
                                                    task="transcribe", language=language)  # fmt: skip
         return self._tokenizers[language]
 
-    def _decode_windows(self, windows: list[np.ndarray], language: str, timestamps: bool) -> list[dict]:
-        """Decode windows of at most 30 s in batches: per window its pieces (start, end, text) and avg_logprob."""
+    def _decode_windows(
+        self, windows: list[np.ndarray], language: str, timestamps: bool, decoding: dict | None = None
+    ) -> list[dict]:
+        """Decode windows of at most 30 s in batches: per window its pieces (start, end, text) and avg_logprob.
+
+        ``decoding`` is :meth:`Engine.decode_options` of the language: its ``initial_prompt``
+        goes before each window as previous text (as WhisperX and faster-whisper pass it), its
+        ``repetition_penalty`` to the decoder. Its ``hotwords`` is always None (the base class
+        puts hotwords in the prompt), so faster-whisper's hotword prefix is not used.
+        """
+        decoding = decoding or {}
+        prompt = decoding.get("initial_prompt")
         from whisperx.audio import N_SAMPLES, log_mel_spectrogram
 
         model, options = self._model.model, self._model.options
         tokenizer = self._tokenizer(language)
         n_mels = model.feat_kwargs.get("feature_size") or 80
-        prompt = model.get_prompt(tokenizer, [], without_timestamps=not timestamps)
+        previous = tokenizer.encode(" " + prompt.strip()) if prompt and prompt.strip() else []
+        prompt_tokens = model.get_prompt(tokenizer, previous, without_timestamps=not timestamps)
         results: list[dict] = []
         for first in range(0, len(windows), max(1, self.batch_size)):
             batch = windows[first : first + max(1, self.batch_size)]
@@ -342,11 +363,11 @@ class WhisperXEngine(Engine):
                 for w in batch
             ])  # fmt: skip
             generated = model.model.generate(
-                model.encode(features), [list(prompt) for _ in batch], beam_size=options.beam_size,
+                model.encode(features), [list(prompt_tokens) for _ in batch], beam_size=options.beam_size,
                 patience=options.patience, length_penalty=options.length_penalty, max_length=model.max_length,
                 suppress_blank=options.suppress_blank, suppress_tokens=options.suppress_tokens,
-                repetition_penalty=options.repetition_penalty, no_repeat_ngram_size=options.no_repeat_ngram_size,
-                return_scores=True,
+                repetition_penalty=decoding.get("repetition_penalty", options.repetition_penalty),
+                no_repeat_ngram_size=options.no_repeat_ngram_size, return_scores=True,
             )  # fmt: skip
             for window, result in zip(batch, generated):
                 tokens = result.sequences_ids[0]
@@ -366,41 +387,53 @@ class WhisperXEngine(Engine):
                 results.append({"pieces": pieces, "avg_logprob": logprob})
         return results
 
-    def _transcribe_packed(self, audio: np.ndarray, language: str) -> list[dict]:
-        """VAD chunks packed into shared windows, decoded with timestamps; one segment per chunk."""
+    def _transcribe_packed(self, audio: np.ndarray, language: str, decoding: dict | None = None) -> list[dict]:
+        """VAD chunks packed into shared windows, decoded with timestamps; one segment per chunk.
+
+        Whisper sometimes ends a window early (the base model stopped after the first of three
+        Mandarin turns): chunks of a window that got no text are packed again among themselves,
+        and decoded alone once a window gives none of its chunks any text.
+        """
         chunks = self._speech_chunks(audio)
-        if not chunks:
-            return []
         gap = np.zeros(int(PACK_GAP_SECONDS * SAMPLE_RATE_HZ), dtype=np.float32)
 
         def samples(chunk: dict) -> np.ndarray:
             return audio[int(chunk["start"] * SAMPLE_RATE_HZ) : int(chunk["end"] * SAMPLE_RATE_HZ)]
 
-        layout = pack_chunks(chunks, WINDOW_SECONDS, PACK_GAP_SECONDS)
-        windows = []
-        for window in layout:
-            parts: list[np.ndarray] = []
-            for position, (index, _) in enumerate(window):
-                parts.extend(([gap] if position else []) + [samples(chunks[index])])
-            windows.append(np.concatenate(parts))
         texts: dict[int, str] = {}
         logprobs: dict[int, float] = {}
-        redo: set[int] = set()
-        for window, decoded in zip(layout, self._decode_windows(windows, language, timestamps=True)):
-            placed = [(index, offset, chunks[index]["end"] - chunks[index]["start"]) for index, offset in window]
-            if len(placed) == 1:  # one chunk: every piece is its own, whatever the times say
-                found, again = {placed[0][0]: [p["text"] for p in decoded["pieces"]]}, set()
-            else:
-                found, again = assign_pieces(decoded["pieces"], placed)
-            redo |= again
-            for index, pieces in found.items():
-                texts[index] = "".join(pieces)
-                logprobs[index] = decoded["avg_logprob"]
-        if redo:
-            self.redecoded_chunks += len(redo)
-            alone = sorted(redo)
-            for index, decoded in zip(alone, self._decode_windows([samples(chunks[i]) for i in alone], language,
-                                                                  timestamps=False)):  # fmt: skip
+        alone: set[int] = set()
+        pending = list(range(len(chunks)))
+        while pending:  # every round gives text to at least one chunk or sends the rest to be decoded alone
+            layout = [[(pending[k], offset) for k, offset in window]
+                      for window in pack_chunks([chunks[i] for i in pending], WINDOW_SECONDS, PACK_GAP_SECONDS)]
+            windows = [np.concatenate([part for position, (index, _) in enumerate(window)
+                                       for part in ([gap] if position else []) + [samples(chunks[index])]])
+                       for window in layout]  # fmt: skip
+            if pending != list(range(len(chunks))):
+                self.redecoded_chunks += len(pending)
+            pending = []
+            for window, decoded in zip(layout, self._decode_windows(windows, language, True, decoding)):
+                placed = [(index, offset, chunks[index]["end"] - chunks[index]["start"]) for index, offset in window]
+                if len(placed) == 1:  # one chunk: every piece is its own, whatever the times say
+                    found, again = {placed[0][0]: [p["text"] for p in decoded["pieces"]]}, set()
+                else:
+                    found, again = assign_pieces(decoded["pieces"], placed)
+                found = {index: "".join(pieces) for index, pieces in found.items() if "".join(pieces).strip()}
+                alone |= again
+                for index, text in found.items():
+                    texts[index], logprobs[index] = text, decoded["avg_logprob"]
+                missing = [i for i, _, _ in placed if i not in found and i not in again and len(placed) > 1]
+                if found:
+                    pending.extend(missing)
+                else:
+                    alone.update(missing)
+            pending.sort()
+        if alone:
+            self.redecoded_chunks += len(alone)
+            order = sorted(alone)
+            for index, decoded in zip(order, self._decode_windows([samples(chunks[i]) for i in order], language,
+                                                                  False, decoding)):  # fmt: skip
                 texts[index] = decoded["pieces"][0]["text"]
                 logprobs[index] = decoded["avg_logprob"]
         return [{"start": round(chunk["start"], 3), "end": round(chunk["end"], 3), "text": texts.get(index, ""),
