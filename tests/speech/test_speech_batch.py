@@ -298,7 +298,7 @@ KILLED_RUN = textwrap.dedent(
     from workbench.speech.batch import transcribe_files
     engines.register_engine("scripted", t.ScriptedEngine)
     transcribe_files({files!r}, engine="scripted", engine_options={{"sleep_seconds": 0.5}},
-                     store_path={store!r}, output_dir={output!r}, progress=False)
+                     store_path={store!r}, output_dir={output!r}, progress=False, diarizer="none")
     """
 )
 
