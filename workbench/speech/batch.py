@@ -175,7 +175,8 @@ def rules_version(rules: Sequence[Any]) -> str:
 
 
 def analysis_versions(diarizer: str | None, sentiment_model: str,
-                      diarizer_options: Mapping[str, Any] | None = None) -> dict[str, str]:
+                      diarizer_options: Mapping[str, Any] | None = None,
+                      sentiment_options: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Name and version of each analysis stored with a transcript: part of the resume key.
 
     Loads nothing heavy: versions are declared by the modules (or hash their data).
@@ -184,7 +185,7 @@ def analysis_versions(diarizer: str | None, sentiment_model: str,
     from workbench.speech.roles import roles_fingerprint
     from workbench.speech.voice import VOICE_CUES_VERSION
 
-    model = get_sentiment_model(sentiment_model)
+    model = get_sentiment_model(sentiment_model, **dict(sentiment_options or {}))
     versions = {"voice_cues": VOICE_CUES_VERSION, "sentiment": f"{model.name}@{model.version}"}
     if diarizer is not None:
         from workbench.speech.diarization import get_diarizer
@@ -276,6 +277,7 @@ def process_recording(
     diarizer: str | None = None,
     diarizer_options: Mapping[str, Any] | None = None,
     sentiment_model: str = DEFAULT_SENTIMENT_MODEL,
+    sentiment_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Transcribe, redact and analyse one recording; nothing is written.
 
@@ -317,11 +319,11 @@ def process_recording(
     segments = segments.assign(
         model=engine.model_label, parameters_hash=job.parameters_hash, audio_sha256=job.audio_sha256
     )
-    model = get_sentiment_model(sentiment_model)
+    model = get_sentiment_model(sentiment_model, **dict(sentiment_options or {}))
     if len(segments):
         segments["segment_index"] = range(len(segments))
-        segments = segment_sentiment(segments, model=sentiment_model)
-        cues = voice_cues(segments, turns.tracks.get("mono", turns.tracks), sample_rate_hz=recording.sample_rate_hz)
+        segments = segment_sentiment(segments, model=model)
+        cues = voice_cues(segments, turns.voice_tracks, sample_rate_hz=recording.sample_rate_hz)
         cue_columns = ["pitch_relative", "loudness_relative_db", "speaking_rate_relative", "agitated"]
         segments[cue_columns] = cues[cue_columns].to_numpy()
     segments = segments.reindex(columns=table("transcript_segments").column_names).reset_index(drop=True)
@@ -462,6 +464,8 @@ def transcript_document(segments: pd.DataFrame) -> dict[str, Any]:
         Each segment also carries whichever of :data:`DOCUMENT_EXTRAS` (sentiment,
         role confidence, voice cues) are stored for it.
     """
+    import pandas as pd
+
     require_columns(segments, ["speaker_role", "start_seconds", "end_seconds", "text"], "transcript_document")
     ordered = segments.sort_values("segment_index") if "segment_index" in segments.columns else segments
     extras = [column for column in DOCUMENT_EXTRAS if column in ordered.columns]
@@ -470,7 +474,7 @@ def transcript_document(segments: pd.DataFrame) -> dict[str, Any]:
         role, start, end, text, *values = row
         item = {"speaker": str(role), "start": round(float(start), 3), "end": round(float(end), 3), "text": str(text)}
         for column, value in zip(extras, values):
-            if value is not None and value == value:  # NaN != NaN: an analysis that had nothing to say is left out
+            if pd.notna(value):  # an analysis that had nothing to say (NaN, a NULL from the store) is left out
                 item[column] = round(float(value), 3) if isinstance(value, float) else (
                     bool(value) if column == "agitated" else value)
         items.append(item)
@@ -612,6 +616,7 @@ def transcribe_files(
     diarizer: str = DEFAULT_DIARIZER,
     diarizer_options: Mapping[str, Any] | None = None,
     sentiment_model: str = DEFAULT_SENTIMENT_MODEL,
+    sentiment_options: Mapping[str, Any] | None = None,
     language_rules: Any = None,
 ) -> pd.DataFrame:
     """Transcribe recordings into the store, one atomic write per file; skip what is already done.
@@ -641,6 +646,7 @@ def transcribe_files(
             recording into speakers, or ``"none"`` to leave it one ``unknown`` speaker.
         diarizer_options: keyword options of the diarizer (``model_path`` for ``pyannote``).
         sentiment_model: name in :data:`workbench.registries.SENTIMENT_MODELS`.
+        sentiment_options: keyword options of the sentiment model (``model_path`` for ``ngram``).
         language_rules: the centre's spoken language per line (queue or call-id patterns, see
             :mod:`workbench.speech.lines`); a call no rule matches gets ``language``. A call's
             queue comes from the store's ``calls`` table.
@@ -677,7 +683,7 @@ def transcribe_files(
     SENTIMENT_MODELS.check(sentiment_model)
     line_rules = check_language_rules(language_rules) if language_rules else []
     analyses = {"diarizer": diarizer_name, "diarizer_options": dict(diarizer_options or {}),
-                "sentiment_model": sentiment_model}
+                "sentiment_model": sentiment_model, "sentiment_options": dict(sentiment_options or {})}
     pattern = compile_call_id_pattern(call_id_pattern)
     files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
 
@@ -699,7 +705,7 @@ def transcribe_files(
         language=language,
         redaction_version=redaction_version(),
         rules_version=rules_version(rules),
-        analysis_versions={**analysis_versions(diarizer_name, sentiment_model, diarizer_options),
+        analysis_versions={**analysis_versions(diarizer_name, sentiment_model, diarizer_options, sentiment_options),
                            **({"language_rules": json.dumps(line_rules, sort_keys=True)} if line_rules else {})},
     )
     profile = f"{local_engine.name}:{local_engine.model_label}:{params_hash[:12]}"
@@ -747,7 +753,11 @@ def transcribe_files(
                     continue
                 forced = (language_for_call(call_id, line_rules, default=language, queue=queues.get(call_id))
                           if line_rules else None)  # fmt: skip
-                job = RecordingJob(str(path), call_id, sha, params_hash, batch_id_for(call_id, sha, params_hash),
+                # The language a call's line gives it is part of its key: a call transcribed before its queue
+                # was known is transcribed again once the rules pick another language for it.
+                call_hash = params_hash if forced is None else hashlib.sha256(
+                    f"{params_hash}:{forced}".encode()).hexdigest()
+                job = RecordingJob(str(path), call_id, sha, call_hash, batch_id_for(call_id, sha, call_hash),
                                    language=forced)  # fmt: skip
                 if _already_done(store, job):
                     stored = transcript_segments(store, call_id)

@@ -28,10 +28,11 @@ def merge_tracks(per_role: Mapping[str, Sequence[Mapping[str, Any]]]) -> pd.Data
     """Merge per-speaker segment lists into one time-ordered transcript.
 
     Args:
-        per_role: ``{role: [segment, ...]}``, roles ``agent``, ``customer``
-            or ``unknown``; each segment a mapping with ``start_seconds``,
-            ``end_seconds``, ``text`` and optionally ``confidence`` and
-            ``language`` (as :meth:`Engine.transcribe` returns). Not modified.
+        per_role: ``{role: [segment, ...]}``, roles ``agent``, ``customer``,
+            ``unknown`` or a diarized ``speaker_1``, ``speaker_2``, ...; each
+            segment a mapping with ``start_seconds``, ``end_seconds``, ``text``
+            and optionally ``confidence`` and ``language`` (as
+            :meth:`Engine.transcribe` returns). Not modified.
 
     Returns:
         Columns ``segment_index`` (0..n-1 in time order), ``speaker_role``,
@@ -75,8 +76,8 @@ class SpeakerTurns:
 
     Attributes:
         segments: :data:`SEGMENT_COLUMNS` plus ``role_confidence`` (1.0 for a stereo
-            channel; the role assignment's confidence on a diarized mono track; NaN when
-            speakers could not be told apart).
+            channel; the role assignment's confidence on a diarized mono track, 0 for a
+            diarized track with one voice; NaN when the track was not diarized).
         tracks: the audio each segment was heard on: ``{speaker_role: track}`` for
             stereo, ``{"mono": track}`` when every speaker shares one track.
         speaker_source: ``channels`` (stereo), ``diarized`` (mono split into speakers)
@@ -87,9 +88,10 @@ class SpeakerTurns:
     tracks: Mapping[str, np.ndarray]
     speaker_source: str
 
-    def track_for(self, speaker_role: str) -> np.ndarray:
-        """The track a speaker's segments were heard on."""
-        return self.tracks.get(speaker_role, self.tracks.get("mono", next(iter(self.tracks.values()))))
+    @property
+    def voice_tracks(self) -> np.ndarray | Mapping[str, np.ndarray]:
+        """What :func:`workbench.speech.voice.voice_cues` takes: the one shared track, or the tracks by role."""
+        return self.tracks.get("mono", self.tracks)
 
 
 def transcribe_recording(
