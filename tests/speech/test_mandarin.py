@@ -290,6 +290,20 @@ def test_sherpa_engine_maps_a_recogniser_result_to_segments(tmp_path):
     assert [(s["text"], s["language"]) for s in out] == [("广州。", "zh"), ("房地产", "zh")]
     assert out[1]["end_seconds"] == pytest.approx(2.9)
 
+    # A call forced to a language (a per-line rule) is decoded by a recogniser built for that language.
+    built = []
+    engine._recognizer = lambda language: built.append(language) or Recogniser()
+    engine.transcribe(np.zeros(16_000 * 3, np.float32), language="zh")
+    engine.transcribe(np.zeros(16_000 * 3, np.float32), language="zh")
+    assert built == ["zh"]  # built once, then reused
+
+
+def test_a_paraformer_refuses_a_call_forced_to_another_language(tmp_path):
+    directory = _sherpa_dir(tmp_path, "sherpa-onnx-paraformer-zh", ("model.int8.onnx", "tokens.txt"))
+    engine = get_engine("sherpa-onnx", asr_model=str(directory), language="auto")
+    with pytest.raises(ParameterError, match="Mandarin only; language 'en'"):
+        engine.transcribe(np.zeros(16_000, np.float32), language="en")
+
 
 # --------------------------------------------------------------------------- real speech (base model)
 

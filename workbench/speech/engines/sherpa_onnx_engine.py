@@ -285,6 +285,7 @@ class SherpaOnnxEngine(Engine):
         self._share_from = None
         self._model = None
         self._aligners = {}
+        self._by_language: dict[str, Any] = {}
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -326,13 +327,21 @@ class SherpaOnnxEngine(Engine):
                 "environment (it is not part of requirements.lock): `pip install sherpa-onnx` on a machine that "
                 f"may install it. The model directory {self.model_dir} is in place"
             )
+        return self._recognizer(self.language)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Workers receive the engine pickled; recognisers are built again there.
+        return {**super().__getstate__(), "_by_language": {}}
+
+    def _recognizer(self, language: str) -> Any:
+        """A recogniser decoding ``language`` (SenseVoice fixes it when built; ``auto`` detects)."""
         import sherpa_onnx
 
         model, tokens = str(self.files["model"]), str(self.files["tokens"])
         if self.model_type == "sense_voice":
             return sherpa_onnx.OfflineRecognizer.from_sense_voice(
                 model=model, tokens=tokens, num_threads=self.threads, use_itn=self.use_itn,
-                language="" if self.language == "auto" else self.language,
+                language="" if language == "auto" else language,
             )  # fmt: skip
         return sherpa_onnx.OfflineRecognizer.from_paraformer(paraformer=model, tokens=tokens,
                                                              num_threads=self.threads)  # fmt: skip
@@ -345,12 +354,22 @@ class SherpaOnnxEngine(Engine):
         wanted = language or self.language
         if wanted == "auto":
             return "auto" if self.multilingual else "zh"
+        if not self.multilingual and wanted != "zh":
+            raise ParameterError(f"a Paraformer model transcribes Mandarin only; language {wanted!r} was asked for "
+                                 "(a per-line rule or --spoken-language): use a SenseVoice model or a Whisper engine",
+                                 field="language")  # fmt: skip
         return wanted
 
     def _transcribe(self, audio: np.ndarray, language: str) -> list[dict]:
-        stream = self._model.create_stream()
+        language = self.resolve_language(audio, language)
+        recognizer = self._model
+        if self.multilingual and language != self.language:
+            # A call forced to another language (a per-line rule): SenseVoice takes it when built.
+            recognizer = self._by_language.get(language) or self._by_language.setdefault(
+                language, self._recognizer(language))
+        stream = recognizer.create_stream()
         stream.accept_waveform(SAMPLE_RATE_HZ, audio)
-        self._model.decode_stream(stream)
+        recognizer.decode_stream(stream)
         result = stream.result
         detected = _language_tag(getattr(result, "lang", "")) or (language if language != "auto" else "zh")
         tokens, times = list(result.tokens), list(result.timestamps)
