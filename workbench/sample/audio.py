@@ -211,13 +211,14 @@ def _speak(exe: str, text: str, voice: str, speed_wpm: int) -> np.ndarray:
     return resample_poly(samples, 320, 441)  # 22050 Hz -> 16000 Hz
 
 
-def _write_wav(path: Path, left: np.ndarray, right: np.ndarray) -> None:
-    frames = np.stack([left, right], axis=1)
+def _write_wav(path: Path, *channels: np.ndarray, rate_hz: int = SAMPLE_RATE_HZ) -> None:
+    """Channels in 16-bit units (full scale 32768) as a PCM WAV, rounded and clipped."""
+    frames = np.stack(channels, axis=1)
     pcm = np.clip(np.round(frames), -32768, 32767).astype("<i2")
     with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(2)
+        wav.setnchannels(len(channels))
         wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE_HZ)
+        wav.setframerate(rate_hz)
         wav.writeframes(pcm.tobytes())
 
 
@@ -352,10 +353,5 @@ def write_mono_mix(stereo_path: str | Path, out_dir: str | Path) -> Path:
     track = mix_to_mono([frames[:, channel] for channel in range(count)])
     target = Path(out_dir) / f"{Path(stereo_path).stem}_mono.wav"
     target.parent.mkdir(parents=True, exist_ok=True)
-    pcm = np.clip(np.round(track * 32768), -32768, 32767).astype("<i2")
-    with wave.open(str(target), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(pcm.tobytes())
+    _write_wav(target, track * 32768, rate_hz=rate)
     return target

@@ -26,8 +26,9 @@ words ("four one five", "oh", "double seven") or Chinese characters
 brackets or (between spoken digits, or followed by a space) commas between
 groups, and across one hesitation between groups ("幺三八 呃 零零一三", "um";
 :data:`workbench.speech.spoken_numbers.FILLER_GAP`): Whisper writes the same spoken
-number in all of these ways. :func:`workbench.speech.spoken_numbers.normalise_numbers`
-rewrites such readings as digits for display and search.
+number in all of these ways, and the redaction finds each of them where it stands
+(:func:`workbench.speech.spoken_numbers.normalise_numbers` is the separate rewrite of
+such readings into digits).
 
 Decisions worth knowing:
 

@@ -50,6 +50,7 @@ import pandas as pd
 from workbench.errors import ParameterError
 from workbench.glossary import require_columns
 from workbench.paths import parameters_dir
+from workbench.text_language import cjk_share
 
 __all__ = [
     "ROLES_VERSION",
@@ -78,7 +79,6 @@ MIN_CONFIDENCE = 0.7
 #: Longest text looked at per segment (characters): bounds the cost of hostile or runaway text.
 MAX_TEXT_CHARS = 2000
 _DIARIZED = re.compile(r"^speaker_\d+$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 # Weights: 2 = a scripted phrase only agents say; 1 = typical of one side; 0.5 = a weak hint.
 #: Built-in cues ``(role, pattern, weight)``; extended by ``parameters/speech_roles.yaml``.
@@ -160,7 +160,7 @@ def _compile(role: Any, pattern: Any, weight: Any, where: str) -> RoleCue:
         regex = re.compile(text)
     except re.error as error:
         raise ParameterError(f"{where}: invalid regular expression {pattern!r} ({error})", field=where) from None
-    return RoleCue(role, pattern, value, regex, bool(_CJK.search(text)))
+    return RoleCue(role, pattern, value, regex, cjk_share(text) > 0)
 
 
 def _read_yaml(path: Path) -> list[RoleCue]:

@@ -1,10 +1,10 @@
-"""Numbers read out digit by digit, written as digits: for PII rules, compliance phrases and search.
+"""Numbers read out digit by digit, written as digits.
 
 Whisper writes a spoken number the way it heard it: ``幺三八零零一三八零零零``,
 ``一五八，一二三四，五六七八``, ``one three eight double oh``, full-width
 ``１３８``. :func:`normalise_numbers` rewrites such runs as ASCII digits
-(``13800138000``) so that a rule, a search or a person reading the text sees
-one form. Only *digit-by-digit* readings are rewritten, and only runs of at
+(``13800138000``) so that whoever matches or reads the text sees one form
+(the redaction finds spoken numbers itself, :mod:`workbench.speech.pii`). Only *digit-by-digit* readings are rewritten, and only runs of at
 least :data:`MIN_RUN_DIGITS` digits: ``一个``, ``第三``, ``two of them`` and
 amounts said with place values (``一百三十八``) are left as they are.
 
@@ -80,8 +80,8 @@ def normalise_numbers(text: str, language: str | None = None) -> str:
     (:data:`FILLERS`) between groups. The rewritten run keeps no separators.
 
     Left alone: shorter runs, Chinese digits next to a place value (``一百三十八``,
-    ``三个``, ``第一``), and thousands separators between numerals
-    (``1,234,567`` keeps its commas).
+    ``三个``, ``第一``), and numbers already written with numerals only
+    (``1,234,567``, ``3.14159``, ``2024-01-15`` keep their separators).
 
     Args:
         text: any text (non-strings are returned as they are).
@@ -96,6 +96,8 @@ def normalise_numbers(text: str, language: str | None = None) -> str:
         "It's 415550142."
         >>> normalise_numbers("一百三十八个，第一次，１２３", "zh")
         '一百三十八个，第一次，123'
+        >>> normalise_numbers("pi is 3.14159, paid on 2024-01-15", "en")
+        'pi is 3.14159, paid on 2024-01-15'
     """
     if not isinstance(text, str) or not text:
         return text
@@ -117,10 +119,8 @@ def normalise_numbers(text: str, language: str | None = None) -> str:
 
 
 def _rewritable(text: str, start: int, end: int, run: str) -> bool:
-    if re.fullmatch(r"[0-9]+", run):
-        return False  # already digits
-    if re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+", run):
-        return False  # a thousands separator
+    if re.fullmatch(r"[0-9\s\-–—./·,，、]+", run):
+        return False  # already written as digits: a decimal, a date, a grouped or separated number stays as written
     has_chinese = any(c in _ZH_DIGITS for c in run)
     if has_chinese:
         before, after = text[start - 1 : start], text[end : end + 1]

@@ -360,7 +360,8 @@ def centre_vocabulary(store: Store, *, limit: int = 200) -> list[str]:
     custom call dimensions whose name says product, brand, plan, SKU or
     model, most frequent first), and the latest topic run's labels and top
     words. Terms are stripped, kept once (first spelling wins, case-insensitive),
-    at most :data:`VOCABULARY_PER_KIND` of each kind and ``limit`` in all;
+    at most :data:`VOCABULARY_PER_KIND` from each source (queue ids, queue names,
+    each product dimension, topic labels, topic words) and ``limit`` in all;
     terms of one character or longer than 40 are left out.
     """
     terms: list[str] = []
